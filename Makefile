@@ -1,0 +1,37 @@
+# The two commands of the README's quick start are `make demo` and `make test`; each installs
+# what is missing (scripts/setup.sh) before doing its job.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+NODE_TEST := node --test --test-concurrency=2 --test-timeout=300000
+
+.PHONY: build setup-test test test-unit demo bench-delta bench-check bench-sync fuzz soak clean
+
+build:
+	@scripts/setup.sh build
+
+setup-test:
+	@scripts/setup.sh test
+
+test: setup-test
+	$(NODE_TEST) dist/src dist/test
+
+demo: build
+	@node dist/scripts/demo.js
+
+bench-delta: setup-test
+	node dist/bench/delta.js
+
+bench-check: setup-test
+	node dist/bench/check.js
+
+bench-sync: setup-test
+	node dist/bench/sync.js
+
+fuzz: setup-test
+	PEERSYNC_FUZZ_RUNS=10000000 $(NODE_TEST) dist/test/fuzz
+
+soak: setup-test
+	PEERSYNC_SOAK=1 $(NODE_TEST) dist/test/soak
+
+clean:
+	rm -rf dist native/build

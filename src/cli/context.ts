@@ -1,0 +1,41 @@
+// What every subcommand receives: the global options (parsed once by cli/program.ts) and
+// where to print. A command returns an exit code from cli/exit-codes.ts or throws a
+// PeersyncError; only cli/main.ts turns either into the process's exit status.
+
+export interface GlobalOptions {
+  /** The config file (--config FILE, or -C NAME → csync2_NAME.cfg lookup). */
+  readonly configFile: string | undefined;
+  /** --state-dir DIR, or -D DIR (csync2's database directory). */
+  readonly stateDir: string | undefined;
+  /** -N NAME: this node's name instead of the hostname. */
+  readonly nodeName: string | undefined;
+  /** -p PORT. */
+  readonly port: number | undefined;
+  /** -v, repeatable. */
+  readonly verbose: number;
+  /** -d: dry run. */
+  readonly dryRun: boolean;
+  /** -r: recursive (subtrees of the path arguments). */
+  readonly recursive: boolean;
+  /** --json: machine-readable output. */
+  readonly json: boolean;
+  /** -G GROUPS: only these groups. */
+  readonly groups: readonly string[] | undefined;
+  /** -P PEERS: only these peers. */
+  readonly peers: readonly string[] | undefined;
+}
+
+export interface CommandContext {
+  readonly options: GlobalOptions;
+  /** One line to stdout (no trailing newline needed). */
+  readonly out: (line: string) => void;
+  /** One line to stderr. */
+  readonly err: (line: string) => void;
+}
+
+/** A subcommand: positional arguments plus its own options after the globals. */
+export type Command<A = readonly string[], O = Record<string, unknown>> = (
+  ctx: CommandContext,
+  args: A,
+  options: O,
+) => Promise<number>;

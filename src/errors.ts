@@ -1,0 +1,115 @@
+// The handful of error classes that cross module boundaries. Each has a stable `code` that
+// cli/main.ts maps to an exit code and that --json output carries, and a `hint` that tells the
+// operator how to fix the cause. Per-path trouble is a Problem value (core/problem.ts), not one
+// of these.
+
+export interface Location {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface PeersyncErrorOptions {
+  readonly cause?: unknown;
+  /** What the operator can do about it, one sentence. */
+  readonly hint?: string;
+}
+
+/** Base of every error peersync throws on purpose. */
+export class PeersyncError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(code: string, message: string, options: PeersyncErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** The config text cannot be read or means something impossible. */
+export class ConfigError extends PeersyncError {
+  readonly location: Location | undefined;
+  constructor(message: string, location?: Location, options: PeersyncErrorOptions = {}) {
+    super("CONFIG", location ? `${location.file}:${location.line}:${location.column}: ${message}` : message, options);
+    this.location = location;
+  }
+}
+
+/** Several config errors found in one pass; config-check prints them all. */
+export class ConfigErrors extends PeersyncError {
+  readonly errors: readonly ConfigError[];
+  constructor(errors: readonly ConfigError[]) {
+    super("CONFIG", errors.map((e) => e.message).join("\n"), { hint: errors[0]?.hint });
+    this.errors = errors;
+  }
+}
+
+/** A command-line usage mistake. */
+export class UsageError extends PeersyncError {
+  constructor(message: string, options: PeersyncErrorOptions = {}) {
+    super("USAGE", message, options);
+  }
+}
+
+/** A peer sent malformed or unexpected bytes; only that session is dropped. */
+export class ProtocolError extends PeersyncError {
+  constructor(message: string, options: PeersyncErrorOptions = {}) {
+    super("PROTOCOL", message, options);
+  }
+}
+
+/** The group key, the node certificate or group membership does not check out. */
+export class AuthError extends PeersyncError {
+  constructor(message: string, options: PeersyncErrorOptions = {}) {
+    super("AUTH", message, options);
+  }
+}
+
+/** The peer answered with an error of its own. */
+export class PeerError extends PeersyncError {
+  readonly peer: string;
+  readonly remoteCode: string | undefined;
+  constructor(message: string, options: PeersyncErrorOptions & { peer: string; remoteCode?: string }) {
+    super("PEER", message, options);
+    this.peer = options.peer;
+    this.remoteCode = options.remoteCode;
+  }
+}
+
+/** librsync reported a failure; `rsCode` is the RS_* name (RS_CORRUPT, RS_BAD_MAGIC, ...). */
+export class RsyncError extends PeersyncError {
+  readonly rsCode: string;
+  constructor(rsCode: string, message: string, options: PeersyncErrorOptions = {}) {
+    super("RSYNC", message, options);
+    this.rsCode = rsCode;
+  }
+}
+
+/** The local index (SQLite) cannot be opened or is inconsistent. */
+export class IndexError extends PeersyncError {
+  constructor(message: string, options: PeersyncErrorOptions = {}) {
+    super("INDEX", message, options);
+  }
+}
+
+/** Another peersync run holds the lock for this config. */
+export class LockError extends PeersyncError {
+  constructor(message: string, options: PeersyncErrorOptions = {}) {
+    super("LOCKED", message, options);
+  }
+}
+
+/** A command that a later release implements. */
+export class NotImplementedError extends PeersyncError {
+  constructor(command: string) {
+    super("NOT_IMPLEMENTED", `Cannot run "${command}": not implemented yet`, {
+      hint: "see `peersync --help` for the commands that work in this version",
+    });
+  }
+}
+
+/** Best-effort message of anything thrown, for logs and problems. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
