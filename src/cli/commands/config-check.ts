@@ -1,8 +1,126 @@
-// Stub: "config-check" is not written yet, so it says so (exit 1) instead of pretending to work. Its
-// owner replaces this file; cli/program.ts lists the command as not implemented until then.
-import { NotImplementedError } from "../../errors.js";
-import type { Command } from "../context.js";
+// `peersync config-check`: load the config for this node and print what it means here (groups,
+// peers, roots mapped to local paths), or every error found with its position and hint.
+// Exit 0 when the config is usable, 1 otherwise.
 
-export const run: Command = async () => {
-  throw new NotImplementedError("config-check");
+import { ConfigError, ConfigErrors, messageOf } from "../../errors.js";
+import { loadConfig } from "../../config/load.js";
+import type { Config, Group, Host } from "../../config/types.js";
+import type { Command, CommandContext } from "../context.js";
+import { ExitCode } from "../exit-codes.js";
+
+export const run: Command = async (ctx) => {
+  const o = ctx.options;
+  let config: Config;
+  try {
+    config = loadConfig({ configFile: o.configFile, nodeName: o.nodeName, stateDir: o.stateDir, port: o.port });
+  } catch (err) {
+    const errors = err instanceof ConfigErrors ? err.errors : err instanceof ConfigError ? [err] : undefined;
+    if (errors === undefined) throw err;
+    printErrors(ctx, errors);
+    return ExitCode.ERROR;
+  }
+  if (o.json) ctx.out(JSON.stringify(toJson(config), null, 2));
+  else printConfig(ctx, config);
+  return ExitCode.OK;
 };
+
+function printErrors(ctx: CommandContext, errors: readonly ConfigError[]): void {
+  if (ctx.options.json) {
+    const list = errors.map((e) => ({ ...e.location, message: bare(e), hint: e.hint }));
+    ctx.out(JSON.stringify({ ok: false, errors: list }, null, 2));
+    return;
+  }
+  for (const e of errors) {
+    ctx.err(messageOf(e));
+    if (e.hint !== undefined) ctx.err(`  hint: ${e.hint}`);
+  }
+  ctx.err(`${errors.length} error${errors.length === 1 ? "" : "s"} found`);
+}
+
+/** The message without the "file:line:col: " that ConfigError puts in front. */
+function bare(e: ConfigError): string {
+  const l = e.location;
+  const head = l === undefined ? "" : `${l.file}:${l.line}:${l.column}: `;
+  return e.message.startsWith(head) ? e.message.slice(head.length) : e.message;
+}
+
+function endpoint(h: Host): string {
+  return `${h.name}${h.address !== h.name ? `@${h.address}` : ""}:${h.port}${h.receiveOnly ? " (receive-only)" : ""}`;
+}
+
+function localRoot(config: Config, root: string): string {
+  try {
+    return config.toLocalPath(root);
+  } catch (err) {
+    return `(${messageOf(err)})`;
+  }
+}
+
+function printConfig(ctx: CommandContext, config: Config): void {
+  ctx.out(`config ${config.file}`);
+  ctx.out(`node ${config.localName}, port ${config.port}, state dir ${config.stateDir}`);
+  for (const g of config.groups) printGroup(ctx, config, g);
+  for (const note of notes(config)) ctx.out(`note: ${note}`);
+}
+
+function printGroup(ctx: CommandContext, config: Config, g: Group): void {
+  ctx.out("");
+  ctx.out(`group ${g.name}`);
+  ctx.out(`  local    ${endpoint(g.local)}`);
+  for (const p of g.peers) ctx.out(`  peer     ${endpoint(p)}`);
+  if (g.peers.length === 0) ctx.out("  peer     (none: nothing to sync with)");
+  for (const r of g.roots) {
+    const local = localRoot(config, r);
+    ctx.out(`  root     ${r}${local !== r ? ` -> ${local}` : ""}`);
+  }
+  if (g.exclude.length > 0) ctx.out(`  exclude  ${g.exclude.join(" ")}`);
+  if (g.compare.length > 0) ctx.out(`  compare  ${g.compare.join(" ")}`);
+  ctx.out(`  auto     ${g.auto}`);
+  for (const a of g.actions) {
+    const when = a.doLocalOnly ? ", local only" : a.doLocal ? ", also local" : "";
+    ctx.out(`  action   ${JSON.stringify(a.exec)} on ${a.patterns.length > 0 ? a.patterns.join(" ") : "every file"}${when}`);
+  }
+}
+
+function notes(config: Config): string[] {
+  const out: string[] = [];
+  for (const n of config.nossl) out.push(`nossl ${n.from} ${n.to} is ignored: peersync always uses TLS`);
+  return out;
+}
+
+function toJson(config: Config): unknown {
+  return {
+    ok: true,
+    file: config.file,
+    node: config.localName,
+    port: config.port,
+    stateDir: config.stateDir,
+    prefixes: Object.fromEntries(config.prefixes),
+    ignore: config.ignore,
+    tempdir: config.tempdir,
+    lockTimeoutS: config.lockTimeoutS,
+    groups: config.groups.map((g) => ({
+      name: g.name,
+      local: host(g.local),
+      peers: g.peers.map(host),
+      keyFile: g.keyFile,
+      roots: g.roots.map((r) => ({ logical: r, local: localRoot(config, r) })),
+      include: g.include,
+      exclude: g.exclude,
+      compare: g.compare,
+      auto: g.auto,
+      backupDirectory: g.backupDirectory,
+      backupGenerations: g.backupGenerations,
+      maxDelete: g.maxDelete,
+      watch: g.watch,
+      debounceMs: g.debounceMs,
+      rescanIntervalMs: g.rescanIntervalMs,
+      actions: g.actions.map(({ at: _at, ...a }) => a),
+    })),
+    notes: notes(config),
+  };
+}
+
+function host(h: Host): unknown {
+  return { name: h.name, address: h.address, port: h.port, receiveOnly: h.receiveOnly, leftOfLocal: h.leftOfLocal };
+}
