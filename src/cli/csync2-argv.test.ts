@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../errors.js";
-import { translateCsync2Argv } from "./csync2-argv.js";
+import { isCsync2Style, translateCsync2Argv } from "./csync2-argv.js";
 
 const translations: readonly { readonly argv: string; readonly want: readonly string[] }[] = [
   // Native syntax and plain help/version pass through untouched.
@@ -118,4 +118,12 @@ for (const c of mistakes) {
 
 function words(text: string): string[] {
   return text === "" ? [] : text.split(" ");
+}
+
+const styles: readonly (readonly [string, boolean])[] = [
+  ["-x", true], ["-cr /etc", true], ["-N h1 -T", true], ["-ii -v", true],
+  ["sync", false], ["--help", false], ["", false], ["-v status", false], ["-N -x sync", false],
+];
+for (const [argv, want] of styles) {
+  test(`isCsync2Style() is ${want} for "${argv}"`, () => assert.equal(isCsync2Style(words(argv)), want));
 }

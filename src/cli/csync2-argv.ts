@@ -91,6 +91,13 @@ export function translateCsync2Argv(argv: readonly string[]): string[] {
   return translate(scan(argv));
 }
 
+/** True when argv uses csync2's syntax (a mode flag, no subcommand): csync2's exit codes apply. */
+export function isCsync2Style(argv: readonly string[]): boolean {
+  const { firstPositional, modeSeen } = peek(argv);
+  const native = firstPositional !== undefined && (SUBCOMMANDS as readonly string[]).includes(firstPositional);
+  return !native && modeSeen !== undefined;
+}
+
 /** Light pass: the first positional and the first mode letter, skipping option values. */
 function peek(argv: readonly string[]): { firstPositional: string | undefined; modeSeen: string | undefined } {
   let firstPositional: string | undefined;

@@ -1,0 +1,115 @@
+// Every subcommand: its arguments and options as commander declares them, the csync2 flag it
+// replaces, whether it works in this version, and how to load it. Modules load on demand, so
+// `--version` and `--help` never open the index or the native addon, and one broken command
+// cannot take the others down.
+
+import type { Command } from "./context.js";
+
+/** Any command module's `run`; its argument and option types are the module's own business. */
+export type AnyCommand = (ctx: Parameters<Command>[0], args: never, options: never) => Promise<number>;
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  /** The csync2 invocation it replaces, for --help and the man page. */
+  readonly csync2: string | undefined;
+  /** Commander argument syntax: "<file>", "[paths...]". */
+  readonly args: readonly string[];
+  /** [flags, description] pairs, commander syntax. */
+  readonly options: readonly (readonly [string, string])[];
+  readonly load: () => Promise<{ readonly run: AnyCommand }>;
+}
+
+const INIT: readonly [string, string] = ["--init", "init run: record files without marking them pending (csync2 -I)"];
+const FORCED: readonly [string, string] = ["--mark-forced", "newly pending entries win their next conflict (csync2 -F)"];
+const PATHS = ["[paths...]"];
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "sync", summary: "check, then send changes to every peer (the cron job)", csync2: "-x, -cu",
+    args: PATHS, options: [["--hinted", "without PATHs, check only the hinted paths (csync2 -cu)"], INIT, FORCED],
+    load: () => import("./commands/sync.js"),
+  },
+  {
+    name: "check", summary: "find local changes and mark them pending for peers", csync2: "-c",
+    args: PATHS, options: [INIT, FORCED], load: () => import("./commands/check.js"),
+  },
+  {
+    name: "update", summary: "send pending changes to peers", csync2: "-u",
+    args: PATHS, options: [], load: () => import("./commands/update.js"),
+  },
+  {
+    name: "test", summary: "compare with peers without changing anything (exit 2: in sync)", csync2: "-T, -TT",
+    args: ["[args...]"],
+    options: [
+      ["--diff", "print unified diffs of differing files (csync2 -TT)"],
+      ["--init", "mark the differences pending (csync2 -TI)"],
+      ["--mark-removals", "with --init, also mark files only the peer has (csync2 -X)"],
+      ["--single-peer", "with --init, mark for that one peer only (csync2 -U)"],
+    ],
+    load: () => import("./commands/test.js"),
+  },
+  {
+    name: "list-pending", summary: "list entries pending per peer (exit 2: none)", csync2: "-M",
+    args: [], options: [], load: () => import("./commands/list-pending.js"),
+  },
+  {
+    name: "list-db", summary: "list the indexed files (exit 2: none)", csync2: "-L",
+    args: [], options: [], load: () => import("./commands/list-db.js"),
+  },
+  {
+    name: "list-hints", summary: "list the hints not checked yet (exit 2: none)", csync2: "-H",
+    args: [], options: [], load: () => import("./commands/list-hints.js"),
+  },
+  {
+    name: "hint", summary: "record paths for the next check", csync2: "-h",
+    args: ["<paths...>"], options: [], load: () => import("./commands/hint.js"),
+  },
+  {
+    name: "mark", summary: "mark paths pending for every peer", csync2: "-m",
+    args: ["<paths...>"], options: [FORCED], load: () => import("./commands/mark.js"),
+  },
+  {
+    name: "force", summary: "make pending paths win their next conflict", csync2: "-f",
+    args: ["<paths...>"], options: [], load: () => import("./commands/force.js"),
+  },
+  {
+    name: "keygen", summary: "write a new group key file (never overwrites)", csync2: "-k",
+    args: ["<file>"], options: [], load: () => import("./commands/keygen.js"),
+  },
+  {
+    name: "daemon", summary: "serve peers in the foreground", csync2: "-ii, -i, -iii",
+    args: [],
+    options: [
+      ["--inetd", "serve one session on stdin/stdout: inetd, systemd Accept=yes (csync2 -i)"],
+      ["--once", "serve one connection, then exit (csync2 -iii)"],
+      ["--syslog", "log to syslog, not to stderr, which inetd may connect to the peer (csync2 -l)"],
+    ],
+    load: () => import("./commands/daemon.js"),
+  },
+  {
+    name: "status", summary: "peers, pending entries, conflicts, last sync, drift", csync2: undefined,
+    args: [], options: [], load: () => import("./commands/status.js"),
+  },
+  {
+    name: "config-check", summary: "read the config and report every error", csync2: undefined,
+    args: [], options: [], load: () => import("./commands/config-check.js"),
+  },
+  {
+    name: "trust", summary: "show pinned peer certificates; --reset HOST forgets one", csync2: undefined,
+    args: [], options: [["--reset <host>", "forget HOST's pinned certificate; the next contact pins it again"]],
+    load: () => import("./commands/trust.js"),
+  },
+  {
+    name: "compare", summary: "print the files the compare patterns select", csync2: "-o",
+    args: ["<paths...>"], options: [], load: () => import("./commands/compare.js"),
+  },
+  {
+    name: "list-pair", summary: "list the indexed files shared with one peer (exit 2: none)", csync2: "-S",
+    args: ["<myname>", "<peer>"], options: [], load: () => import("./commands/list-pair.js"),
+  },
+  {
+    name: "prune", summary: "drop index entries the config no longer includes", csync2: "-R",
+    args: [], options: [], load: () => import("./commands/prune.js"),
+  },
+];

@@ -1,0 +1,58 @@
+// The process entry (bin/peersync imports this file): csync2-style argv → subcommand argv →
+// commander → the command; then the one place that turns a result or an error into output and
+// an exit status (through cli/exit-table.ts). Nothing else in peersync exits the process.
+// Paths of our own files come from import.meta.url, never the cwd, so a symlinked global
+// install (`npm install -g .`) works from any directory.
+
+import { existsSync, readFileSync } from "node:fs";
+import { isCsync2Style, translateCsync2Argv } from "./csync2-argv.js";
+import { classify, toCsync2ExitCode, type ErrorReport } from "./exit-table.js";
+import { runProgram, type ProgramIo } from "./program.js";
+
+async function main(argv: readonly string[], io: ProgramIo): Promise<number> {
+  const csync2 = isCsync2Style(argv);
+  const finish = (code: number): number => (csync2 ? toCsync2ExitCode(code) : code);
+  try {
+    return finish(await runProgram(translateCsync2Argv(argv), io));
+  } catch (err) {
+    const report = classify(err);
+    if (report.message !== "") printError(report, wantsJson(argv), io);
+    return finish(report.exitCode);
+  }
+}
+
+/** `peersync: <message>` and `hint: <hint>` on stderr; with --json one object on stdout. */
+function printError(report: ErrorReport, json: boolean, io: ProgramIo): void {
+  if (json) {
+    const error = { code: report.code, message: report.message, ...(report.hint ? { hint: report.hint } : {}) };
+    io.stdout(`${JSON.stringify({ error, exitCode: report.exitCode })}\n`);
+    return;
+  }
+  // Multi-line messages (ConfigErrors: one error per line) keep the prefix on every line.
+  const lines = report.message.split("\n").map((line) => `peersync: ${line}\n`);
+  io.stderr(lines.join("") + (report.hint ? `hint: ${report.hint}\n` : ""));
+}
+
+/** --json anywhere before "--": known even when parsing failed. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+function packageVersion(): string {
+  const file = new URL("../../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
+
+// A reader that goes away (`peersync -M | head -1`) is not an error worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: { cwd: process.cwd(), systemDir: process.env["CSYNC2_SYSTEM_DIR"], exists: existsSync },
+  version: packageVersion(),
+});

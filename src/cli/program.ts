@@ -1,0 +1,134 @@
+// The commander program: global options, one subcommand per entry of cli/command-table.ts, and
+// the dispatch that hands each command its validated GlobalOptions. Parse errors, --help and
+// --version surface as thrown CommanderErrors (exitOverride), so cli/main.ts alone decides what
+// is printed and how the process exits.
+
+import { Command as CommanderCommand, Option } from "commander";
+import { NotImplementedError } from "../errors.js";
+import { COMMANDS, type CommandSpec } from "./command-table.js";
+import type { Command, CommandContext } from "./context.js";
+import { resolveGlobalOptions, type RawGlobalOptions, type ResolveEnv } from "./global-options.js";
+
+/**
+ * Which commands work in this version. A command marked false answers "not implemented yet"
+ * (exit 1) without being loaded, and --help says so. The lead engineer flips these as work lands.
+ */
+export const IMPLEMENTED: Readonly<Record<string, boolean>> = {
+  sync: false,
+  check: true,
+  update: false,
+  test: false,
+  "list-pending": true,
+  "list-db": true,
+  "list-hints": true,
+  hint: true,
+  mark: false,
+  force: false,
+  keygen: true,
+  daemon: true,
+  status: false,
+  "config-check": true,
+  trust: true,
+  compare: false,
+  "list-pair": false,
+  prune: false,
+};
+
+export interface ProgramIo {
+  /** Raw text to stdout / stderr (help, command output). */
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: ResolveEnv;
+  readonly version: string;
+}
+
+const CSYNC2_HELP = `
+csync2-style flags (an unchanged csync2 command line works with peersync):
+  -x  sync               -c  check              -u  update
+  -cu sync --hinted      -T  test               -TT test --diff
+  -M  list-pending       -L  list-db            -H  list-hints
+  -h  hint               -m  mark               -f  force
+  -k FILE  keygen FILE   -i  daemon --inetd     -ii daemon
+  -iii daemon --once     -o  compare            -S  list-pair
+  -R  prune
+  modifiers: -r -d -v -N NAME -C NAME -D DIR -p PORT -G LIST -P LIST
+             -I -X -U -F -l; accepted without effect: -B -A -t -s FILE
+  -h is csync2's hint: help is --help only.
+
+Exit status: 0 success (test: differences found), 1 error,
+  2 nothing listed (test: in sync), 3 conflicts left, 4 peers unreachable,
+  5 safety stop, 6 another run holds the lock, 7 an action failed.
+  csync2-style invocations exit 0, 1 or 2 only, as csync2 does.
+See peersync(1).
+`;
+
+/** Parses argv (already translated from csync2 style) and runs the chosen command. */
+export async function runProgram(argv: readonly string[], io: ProgramIo): Promise<number> {
+  let exitCode: number | undefined;
+  const program = createProgram(io, (code) => {
+    exitCode = code;
+  });
+  await program.parseAsync([...argv], { from: "user" });
+  // Every path through commander either runs an action or throws (exitOverride).
+  return exitCode ?? 1;
+}
+
+function createProgram(io: ProgramIo, done: (code: number) => void): CommanderCommand {
+  const program = new CommanderCommand("peersync")
+    .description("Multi-master file sync for server clusters; a drop-in replacement for csync2")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} })
+    // csync2's -h means "hint", so help is --help only, on every subcommand too.
+    .helpOption("--help", "show help")
+    .version(io.version, "--version", "print the version")
+    .addHelpText("after", CSYNC2_HELP);
+  addGlobalOptions(program);
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.name).description(describe(spec));
+    for (const arg of spec.args) cmd.argument(arg);
+    for (const [flags, description] of spec.options) cmd.option(flags, description);
+    cmd.action(async (...params: unknown[]) => {
+      const self = params.at(-1) as CommanderCommand;
+      done(await dispatch(spec, self, program.opts<RawGlobalOptions>(), io));
+    });
+  }
+  return program;
+}
+
+function addGlobalOptions(program: CommanderCommand): void {
+  program
+    .option("--config <file>", "the config file to read")
+    .option("-C, --config-name <name>", "read csync2_NAME.cfg from $CSYNC2_SYSTEM_DIR or /etc")
+    .option("-D, --state-dir <dir>", "directory of the index and node identity")
+    .option("-N, --node-name <name>", "this node's name in the config (default: the hostname)")
+    .option("-p, --port <port>", "TCP port (default: 30865)")
+    .option("-G, --groups <list>", "only these groups (comma-separated)")
+    .option("-P, --peers <list>", "only these peers (comma-separated)")
+    .option("-r, --recursive", "include everything below the PATHs")
+    .option("-d, --dry-run", "report what would be sent; send nothing")
+    .addOption(
+      new Option("-v, --verbose", "log more; repeat: -v info, -vv debug, -vvv trace")
+        .argParser((_value: string, previous: number) => previous + 1)
+        .default(0),
+    )
+    .option("--json", "machine-readable output on stdout");
+}
+
+function describe(spec: CommandSpec): string {
+  const csync2 = spec.csync2 === undefined ? "" : ` [csync2 ${spec.csync2}]`;
+  return IMPLEMENTED[spec.name] === true ? spec.summary + csync2 : `(not implemented yet) ${spec.summary}${csync2}`;
+}
+
+async function dispatch(spec: CommandSpec, cmd: CommanderCommand, raw: RawGlobalOptions, io: ProgramIo): Promise<number> {
+  const options = resolveGlobalOptions(raw, io.env);
+  if (IMPLEMENTED[spec.name] !== true) throw new NotImplementedError(spec.name);
+  const { run } = await spec.load();
+  const ctx: CommandContext = {
+    options,
+    out: (line) => io.stdout(`${line}\n`),
+    err: (line) => io.stderr(`${line}\n`),
+  };
+  // Variadic arguments arrive as arrays, optional ones as undefined: commands get a flat list.
+  const args = cmd.processedArgs.flat().filter((a): a is string => typeof a === "string");
+  return (run as Command)(ctx, args, cmd.opts());
+}

@@ -1,0 +1,72 @@
+// The structured logger every module uses: pino, writing to stderr (stdout is for command
+// output, and for `daemon --inetd` it is the peer's connection). The level follows csync2's -v
+// count: 0 warn, 1 info, 2 debug, 3 and more trace. Lines are JSON for machines (the journal,
+// log shippers) or one readable line each for people; either way they are written
+// synchronously, so nothing is lost when the process exits right after logging.
+
+import { pino, type DestinationStream, type Logger } from "pino";
+
+export type { Logger };
+
+export type LogLevel = "warn" | "info" | "debug" | "trace";
+export type LogFormat = "json" | "text";
+
+export interface CreateLoggerOptions {
+  /** How many -v were given. @default 0 */
+  readonly verbose?: number;
+  /** The component, carried on every line ("check", "daemon", "net"). */
+  readonly name?: string;
+  /** "text": `peersync check: warn: message key=value`; "json": pino's lines. @default "text" */
+  readonly format?: LogFormat;
+  /** Where lines go. @default stderr */
+  readonly destination?: DestinationStream;
+}
+
+const LEVELS: readonly LogLevel[] = ["warn", "info", "debug", "trace"];
+
+/** The pino level for a -v count. */
+export function levelFor(verbose: number): LogLevel {
+  const index = Math.min(Math.max(Math.trunc(verbose), 0), LEVELS.length - 1);
+  return LEVELS[index] as LogLevel;
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const stderr = options.destination ?? pino.destination({ fd: 2, sync: true });
+  const destination = (options.format ?? "text") === "text" ? textStream(stderr) : stderr;
+  return pino(
+    {
+      level: levelFor(options.verbose ?? 0),
+      ...(options.name === undefined ? {} : { name: options.name }),
+      base: { pid: process.pid },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** Rewrites each JSON line into `peersync[ name]: level: msg key=value ...`. */
+function textStream(target: DestinationStream): DestinationStream {
+  return { write: (line: string) => target.write(formatText(line)) };
+}
+
+const HIDDEN = new Set(["level", "time", "pid", "hostname", "name", "msg"]);
+
+/** One pino JSON line → one human line. Exported for tests. */
+export function formatText(line: string): string {
+  const record = JSON.parse(line) as Record<string, unknown>;
+  const who = typeof record["name"] === "string" ? `peersync ${record["name"]}` : "peersync";
+  const fields = Object.entries(record)
+    .filter(([key]) => !HIDDEN.has(key))
+    .map(([key, value]) => `${key}=${fieldText(value)}`);
+  const msg = typeof record["msg"] === "string" ? record["msg"] : "";
+  return `${who}: ${String(record["level"])}: ${[msg, ...fields].filter((s) => s !== "").join(" ")}\n`;
+}
+
+function fieldText(value: unknown): string {
+  if (typeof value === "string") return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (value !== null && typeof value === "object" && "message" in value) {
+    // pino serialises an `err` field as {type, message, stack}: the message is what helps here.
+    return JSON.stringify((value as { message: unknown }).message);
+  }
+  return JSON.stringify(value);
+}
