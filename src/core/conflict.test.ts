@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { CONFLICT_POLICIES, type ConflictPolicy } from "../config/types.js";
+import { decideConflict, resolveConflict, type ConflictContext, type ConflictRule, type Resolution } from "./conflict.js";
+import type { EntryState } from "./entry.js";
+import { dir, file, gone, link } from "./testing-entries.js";
+
+// Hosts in config order: a, b, then the receive-only r. Writers a/b/r; "x" is no longer listed.
+const ctx: ConflictContext = { hosts: ["a", "b", "r"], receiveOnly: new Set(["r"]) };
+const T = 1_700_000_000_000_000_000n;
+
+interface Case {
+  readonly name: string;
+  readonly policy: ConflictPolicy;
+  readonly local: EntryState;
+  readonly remote: EntryState;
+  readonly ctx?: Partial<ConflictContext>;
+  readonly want: Resolution;
+  readonly rule: ConflictRule;
+}
+
+const cases: Case[] = [
+  // none: nothing is decided, whatever the kinds.
+  { name: "none leaves two edits in conflict", policy: "none", local: file({ hash: "aa" }), remote: file({ hash: "bb", by: "b" }), want: "conflict", rule: "none" },
+  { name: "none leaves a delete against an edit in conflict", policy: "none", local: gone(), remote: file({ by: "b" }), want: "conflict", rule: "none" },
+  // first: the version recorded first.
+  { name: "first keeps the earlier local change", policy: "first", local: file({ at: 1 }), remote: file({ at: 2, hash: "bb", by: "b" }), want: "local", rule: "first" },
+  { name: "first takes the earlier remote change", policy: "first", local: file({ at: 5 }), remote: file({ at: 2, hash: "bb", by: "b" }), want: "remote", rule: "first" },
+  { name: "first lets an earlier deletion win", policy: "first", local: file({ at: 5 }), remote: gone({ at: 2, by: "b" }), want: "remote", rule: "first" },
+  { name: "first with equal times falls to the tie-break (larger hash)", policy: "first", local: file({ hash: "aa" }), remote: file({ hash: "bb", by: "b" }), want: "remote", rule: "tie-break" },
+  { name: "first with equal times keeps the existing side against a deletion", policy: "first", local: gone(), remote: file({ by: "b" }), want: "remote", rule: "tie-break" },
+  // younger / older: mtime; a deletion loses.
+  { name: "younger keeps the newer local mtime", policy: "younger", local: file({ mtimeNs: T + 5n }), remote: file({ hash: "bb", by: "b" }), want: "local", rule: "younger" },
+  { name: "younger takes the newer remote mtime", policy: "younger", local: file(), remote: file({ mtimeNs: T + 1n, hash: "bb", by: "b" }), want: "remote", rule: "younger" },
+  { name: "younger: a local deletion loses", policy: "younger", local: gone({ at: 9e12 }), remote: file({ by: "b" }), want: "remote", rule: "younger" },
+  { name: "younger: a remote deletion loses", policy: "younger", local: file(), remote: gone({ by: "b", at: 9e12 }), want: "local", rule: "younger" },
+  { name: "younger with equal mtimes falls to the tie-break", policy: "younger", local: file({ hash: "cc" }), remote: file({ hash: "bb", by: "b" }), want: "local", rule: "tie-break" },
+  { name: "older keeps the older local mtime", policy: "older", local: file(), remote: file({ mtimeNs: T + 1n, hash: "bb", by: "b" }), want: "local", rule: "older" },
+  { name: "older takes the older remote mtime", policy: "older", local: file({ mtimeNs: T + 1n }), remote: file({ hash: "bb", by: "b" }), want: "remote", rule: "older" },
+  { name: "older: a deletion loses too", policy: "older", local: gone(), remote: file({ by: "b" }), want: "remote", rule: "older" },
+  { name: "older compares a dir with a file by mtime", policy: "older", local: dir({ mtimeNs: T - 1n }), remote: file({ by: "b" }), want: "local", rule: "older" },
+  // bigger / smaller: size; links by target length, dirs 0; a deletion loses.
+  { name: "bigger keeps the larger local file", policy: "bigger", local: file({ size: 30 }), remote: file({ size: 20, hash: "bb", by: "b" }), want: "local", rule: "bigger" },
+  { name: "bigger takes the larger remote file", policy: "bigger", local: file({ size: 3 }), remote: file({ size: 20, hash: "bb", by: "b" }), want: "remote", rule: "bigger" },
+  { name: "bigger measures a link by its target", policy: "bigger", local: link({ target: "abcdefghijklmnop" }), remote: file({ size: 10, by: "b" }), want: "local", rule: "bigger" },
+  { name: "bigger: a deletion loses", policy: "bigger", local: file({ size: 0 }), remote: gone({ by: "b" }), want: "local", rule: "bigger" },
+  { name: "smaller keeps the smaller local file", policy: "smaller", local: file({ size: 3 }), remote: file({ size: 20, hash: "bb", by: "b" }), want: "local", rule: "smaller" },
+  { name: "smaller takes an empty dir over a file", policy: "smaller", local: file({ size: 1 }), remote: dir({ by: "b" }), want: "remote", rule: "smaller" },
+  { name: "smaller: a deletion loses", policy: "smaller", local: gone(), remote: file({ size: 9e9, by: "b" }), want: "remote", rule: "smaller" },
+  { name: "smaller with equal sizes falls to the tie-break", policy: "smaller", local: file({ hash: "aa" }), remote: file({ hash: "ab", by: "b" }), want: "remote", rule: "tie-break" },
+  // left / right: host order of the writers.
+  { name: "left keeps the version written by the earlier host", policy: "left", local: file({ by: "a" }), remote: file({ hash: "bb", by: "b" }), want: "local", rule: "left" },
+  { name: "left takes the version written by the earlier host", policy: "left", local: file({ by: "b" }), remote: file({ hash: "bb", by: "a" }), want: "remote", rule: "left" },
+  { name: "left counts a deletion like an edit", policy: "left", local: file({ by: "b" }), remote: gone({ by: "a" }), want: "remote", rule: "left" },
+  { name: "left ranks a listed writer before an unlisted one", policy: "left", local: file({ by: "x" }), remote: file({ hash: "bb", by: "b" }), want: "remote", rule: "left" },
+  { name: "right keeps the version written by the later host", policy: "right", local: file({ by: "b" }), remote: file({ hash: "bb", by: "a" }), want: "local", rule: "right" },
+  { name: "right takes the version written by the later host", policy: "right", local: gone({ by: "a" }), remote: file({ by: "b" }), want: "remote", rule: "right" },
+  { name: "right ranks a listed writer before an unlisted one", policy: "right", local: file({ by: "a" }), remote: file({ hash: "bb", by: "x" }), want: "local", rule: "right" },
+  { name: "left with one writer for both falls to the tie-break", policy: "left", local: file({ hash: "aa" }), remote: file({ hash: "bb" }), want: "remote", rule: "tie-break" },
+  // receive-only and force come before the policy.
+  { name: "a writable host beats a receive-only one even under none", policy: "none", local: file({ by: "r" }), remote: file({ hash: "bb", by: "a" }), want: "remote", rule: "receive-only" },
+  { name: "a writable host beats a receive-only one against the policy", policy: "younger", local: file({ by: "a" }), remote: file({ mtimeNs: T + 9n, by: "r" }), want: "local", rule: "receive-only" },
+  { name: "a forced local version beats the policy", policy: "none", local: file(), remote: file({ hash: "bb", by: "b" }), ctx: { localForced: true }, want: "local", rule: "forced" },
+  { name: "a forced remote version beats the policy", policy: "younger", local: file({ mtimeNs: T + 9n }), remote: file({ hash: "bb", by: "b" }), ctx: { remoteForced: true }, want: "remote", rule: "forced" },
+  { name: "two forced versions fall back to the policy", policy: "none", local: file(), remote: file({ hash: "bb", by: "b" }), ctx: { localForced: true, remoteForced: true }, want: "conflict", rule: "none" },
+  { name: "force does not lift a receive-only version over a writable one", policy: "none", local: file({ by: "r" }), remote: file({ hash: "bb", by: "b" }), ctx: { localForced: true }, want: "remote", rule: "receive-only" },
+  // tie-breaks beyond content.
+  { name: "tie-break prefers the larger mode when content is equal", policy: "first", local: file({ mode: 0o600 }), remote: file({ mode: 0o644, by: "b" }), want: "remote", rule: "tie-break" },
+  { name: "tie-break prefers the larger writer name last", policy: "first", local: file({ by: "b" }), remote: file({ by: "a" }), want: "local", rule: "tie-break" },
+];
+
+for (const c of cases) {
+  test(`resolveConflict() ${c.name}`, () => {
+    const context = { ...ctx, ...c.ctx };
+    assert.equal(resolveConflict(c.policy, c.local, c.remote, context), c.want);
+    assert.deepEqual(decideConflict(c.policy, c.local, c.remote, context), { resolution: c.want, rule: c.rule });
+  });
+}
+
+// The property that lets syncs run in any order: both ends pick the same version.
+const arbEntry: fc.Arbitrary<EntryState> = fc
+  .record({
+    kind: fc.constantFrom("file", "dir", "symlink", "deleted"),
+    by: fc.constantFrom("a", "b", "r", "x"),
+    at: fc.integer({ min: 0, max: 3 }),
+    mtime: fc.bigInt({ min: 0n, max: 3n }),
+    size: fc.integer({ min: 0, max: 3 }),
+    hash: fc.constantFrom("aa", "bb", "cc"),
+    target: fc.constantFrom("t", "tt", "u"),
+    mode: fc.constantFrom(0o644, 0o600),
+    uid: fc.constantFrom(0, 1),
+  })
+  .map((r): EntryState => {
+    const base = { by: r.by, at: r.at, mtimeNs: T + r.mtime, mode: r.mode, uid: r.uid };
+    if (r.kind === "file") return file({ ...base, size: r.size, hash: r.hash });
+    if (r.kind === "dir") return dir(base);
+    if (r.kind === "symlink") return link({ by: r.by, at: r.at, mtimeNs: T + r.mtime, target: r.target, uid: r.uid });
+    return gone({ by: r.by, at: r.at });
+  });
+
+test("resolveConflict() picks the same version from both viewpoints, under every policy", () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...CONFLICT_POLICIES),
+      arbEntry,
+      arbEntry,
+      fc.boolean(),
+      fc.boolean(),
+      (policy, a, b, aForced, bForced) => {
+        const onA = resolveConflict(policy, a, b, { ...ctx, localForced: aForced, remoteForced: bForced });
+        const onB = resolveConflict(policy, b, a, { ...ctx, localForced: bForced, remoteForced: aForced });
+        // Identical versions may each keep "their own": the same bytes either way.
+        if (onA === "conflict" || onB === "conflict") assert.equal(onB, onA);
+        else assert.deepEqual(onB === "local" ? b : a, onA === "local" ? a : b);
+      },
+    ),
+    { numRuns: 5000 },
+  );
+});
+
+test("resolveConflict() decides every pair of distinct versions unless the policy is none", () => {
+  fc.assert(
+    fc.property(fc.constantFrom(...CONFLICT_POLICIES.filter((p) => p !== "none")), arbEntry, arbEntry, (policy, a, b) => {
+      assert.notEqual(resolveConflict(policy, a, b, ctx), "conflict");
+    }),
+  );
+});
