@@ -1,0 +1,168 @@
+// The one place peer bytes become types. A frame's kind byte names the message type; its body
+// is either a JSON object (control messages) or raw bytes (data chunks, never JSON-encoded).
+// decodeMessage() validates every field (schema, sizes, path rules via core/path.ts) and builds
+// a fresh object of known fields only, so nothing unvalidated reaches the rest of the daemon.
+//
+// To add a message type: add its interface to the Message union and one entry to SPECS (a
+// kind number never used before, its role, a decode function built from fields.ts). The
+// compiler refuses a union member without a spec. Pure: no I/O.
+
+import { ProtocolError } from "../errors.js";
+import type { LogicalPath } from "../core/path.js";
+import { bool, bytes, list, name, optionalText, path, record, text, uint, type Fields } from "./fields.js";
+import { DEFAULT_LIMITS } from "./limits.js";
+
+/** This node's protocol; peers with another major are refused, minors interoperate. */
+export const PROTOCOL_MAJOR = 1;
+export const PROTOCOL_MINOR = 0;
+export const PROOF_BYTES = 32;
+
+export type Version = readonly [major: number, minor: number];
+
+// Session setup (stream id 0): client hello → server hello-ack → client proof → server proof.
+export interface Hello { readonly type: "hello"; readonly versions: readonly Version[]; readonly node: string; readonly group: string; readonly to: string; readonly software: string }
+export interface HelloAck { readonly type: "hello-ack"; readonly version: Version; readonly node: string; readonly software: string }
+export interface Proof { readonly type: "proof"; readonly mac: Buffer }
+/** A refusal or failure: on stream 0 it ends the session, on a request id it answers that request. */
+export interface ErrorMessage { readonly type: "error"; readonly code: string; readonly message: string; readonly hint?: string }
+/** The sender is shutting down: finish what is in flight, start nothing new. */
+export interface Bye { readonly type: "bye" }
+// Requests and their replies (stream id > 0, chosen by the client).
+export interface Ping { readonly type: "ping" }
+export interface Pong { readonly type: "pong" }
+export interface StatusRequest { readonly type: "status" }
+export interface StatusReply { readonly type: "status-reply"; readonly node: string; readonly group: string; readonly version: Version; readonly software: string; readonly uptimeS: number; readonly sessions: number; readonly draining: boolean }
+/** Ask about one path; served by the sync engine's handler (answered "UNSUPPORTED" until then). */
+export interface Stat { readonly type: "stat"; readonly path: LogicalPath }
+/** A request whose body (data frames, then end) the server reads and throws away: bandwidth tests. */
+export interface Discard { readonly type: "discard" }
+export interface Discarded { readonly type: "discarded"; readonly bytes: number }
+// Streams: bulk bytes of a request body or reply, then end.
+export interface Data { readonly type: "data"; readonly bytes: Buffer }
+export interface End { readonly type: "end" }
+
+export type Message =
+  | Hello | HelloAck | Proof | ErrorMessage | Bye
+  | Ping | Pong | StatusRequest | StatusReply | Stat | Discard | Discarded
+  | Data | End;
+export type MessageType = Message["type"];
+/** What a client may ask (role "request"); the handler's onRequest receives one of these. */
+export type Request = Ping | StatusRequest | Stat | Discard;
+export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
+
+/**
+ * Where a message may appear: "setup" on stream 0 before authentication, "session" on stream 0
+ * afterwards, "request" from client to server on a new id, "reply" from server on that id,
+ * "stream" (data/end) in either direction on a request's id.
+ */
+export type Role = "setup" | "session" | "request" | "reply" | "stream";
+
+interface Spec<M extends Message> {
+  readonly kind: number;
+  readonly role: Role;
+  /** Requests only: data frames and an end follow the request on its id. */
+  readonly hasBody?: boolean;
+  readonly decode: (body: Buffer, maxControlBytes: number) => M;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function parseJson(body: Buffer, maxControlBytes: number): Fields {
+  if (body.length > maxControlBytes) {
+    throw new ProtocolError(`Cannot decode message: control body of ${body.length} bytes exceeds ${maxControlBytes}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(body));
+  } catch (err) {
+    throw new ProtocolError("Cannot decode message: body is not valid UTF-8 JSON", { cause: err });
+  }
+  return record(value, "body");
+}
+
+/** A spec whose body is a JSON object checked by `check`. */
+function json<M extends Message>(kind: number, role: Role, check: (o: Fields) => M, hasBody = false): Spec<M> {
+  return { kind, role, hasBody, decode: (body, max) => check(parseJson(body, max)) };
+}
+
+function version(v: unknown, at: string): Version {
+  if (!Array.isArray(v) || v.length !== 2) throw new ProtocolError(`Cannot decode message: field "${at}" must be [major, minor]`);
+  const o = { major: v[0], minor: v[1] };
+  return [uint(o, "major", 0xffff), uint(o, "minor", 0xffff)];
+}
+
+const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
+  hello: json(0x01, "setup", (o) => ({
+    type: "hello", versions: list(o, "versions", 16, version), node: name(o, "node"), group: name(o, "group"),
+    to: name(o, "to"), software: text(o, "software", 100),
+  })),
+  "hello-ack": json(0x02, "setup", (o) => ({
+    type: "hello-ack", version: version(o["version"], "version"), node: name(o, "node"), software: text(o, "software", 100),
+  })),
+  proof: json(0x03, "setup", (o) => ({ type: "proof", mac: bytes(o, "mac", PROOF_BYTES) })),
+  error: json(0x04, "session", (o) => {
+    const hint = optionalText(o, "hint", 1000);
+    const base = { type: "error" as const, code: name(o, "code"), message: text(o, "message", 4000) };
+    return hint === undefined ? base : { ...base, hint };
+  }),
+  bye: json(0x05, "session", () => ({ type: "bye" })),
+  ping: json(0x10, "request", () => ({ type: "ping" })),
+  pong: json(0x11, "reply", () => ({ type: "pong" })),
+  status: json(0x12, "request", () => ({ type: "status" })),
+  "status-reply": json(0x13, "reply", (o) => ({
+    type: "status-reply", node: name(o, "node"), group: name(o, "group"), version: version(o["version"], "version"),
+    software: text(o, "software", 100), uptimeS: uint(o, "uptimeS"), sessions: uint(o, "sessions"), draining: bool(o, "draining"),
+  })),
+  stat: json(0x14, "request", (o) => ({ type: "stat", path: path(o, "path") })),
+  discard: json(0x15, "request", () => ({ type: "discard" }), true),
+  discarded: json(0x16, "reply", (o) => ({ type: "discarded", bytes: uint(o, "bytes") })),
+  data: { kind: 0x20, role: "stream", decode: (body) => ({ type: "data", bytes: body }) },
+  end: json(0x21, "stream", () => ({ type: "end" })),
+};
+
+const BY_KIND = new Map<number, { type: MessageType; spec: Spec<Message> }>();
+for (const [type, spec] of Object.entries(SPECS) as [MessageType, Spec<Message>][]) {
+  if (BY_KIND.has(spec.kind)) throw new Error(`messages.ts: kind ${spec.kind} used twice`);
+  BY_KIND.set(spec.kind, { type, spec });
+}
+
+/**
+ * Validates a frame body of kind `kind` and returns the typed message, or throws ProtocolError.
+ * The only function that turns peer bytes into a Message.
+ */
+export function decodeMessage(kind: number, body: Buffer, maxControlBytes = DEFAULT_LIMITS.maxControlBytes): Message {
+  const entry = BY_KIND.get(kind);
+  if (entry === undefined) throw new ProtocolError(`Cannot decode message: unknown kind 0x${kind.toString(16)}`);
+  return entry.spec.decode(body, maxControlBytes);
+}
+
+/** Role of a message type (where it may appear). */
+export function roleOf(type: MessageType): Role {
+  return SPECS[type].role;
+}
+
+/** True for requests followed by a body stream (data frames, end). */
+export function hasBody(type: MessageType): boolean {
+  return SPECS[type].hasBody === true;
+}
+
+// Buffers inside control messages travel as base64; `this[key]` is the value before toJSON().
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  return Buffer.isBuffer(raw) ? raw.toString("base64") : value;
+}
+
+/** The frame kind and body for `msg`; data bodies are passed through without a copy. */
+export function encodeMessage(msg: Message, maxControlBytes = DEFAULT_LIMITS.maxControlBytes): { kind: number; body: Buffer } {
+  const spec = SPECS[msg.type];
+  if (msg.type === "data") return { kind: spec.kind, body: msg.bytes };
+  const { type: _type, ...fields } = msg;
+  const body = Buffer.from(JSON.stringify(fields, replacer));
+  if (body.length > maxControlBytes) throw new RangeError(`Cannot encode ${msg.type}: ${body.length} bytes exceeds ${maxControlBytes}`);
+  return { kind: spec.kind, body };
+}
+
+/** The kind number of a message type (tests, the frame writer). */
+export function kindOf(type: MessageType): number {
+  return SPECS[type].kind;
+}
