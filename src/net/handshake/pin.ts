@@ -1,0 +1,31 @@
+// Trust on first use: the first connection on which a host proved the group key records its
+// certificate; every later one must present the same certificate. Called only after the proof
+// checked out, so a stranger can never plant a pin.
+
+import { AuthError } from "../../errors.js";
+import type { PinStore } from "../../index/pins.js";
+import { fingerprint } from "../identity.js";
+
+export interface PinResult {
+  readonly fingerprint: string;
+  /** True when this contact created the pin. */
+  readonly pinned: boolean;
+}
+
+export function checkPin(pins: PinStore, host: string, group: string, der: Buffer, now: number): PinResult {
+  const presented = fingerprint(der);
+  const existing = pins.get(host);
+  // pin() returns the pin in force: when two first contacts race, the loser compares with it.
+  const known = existing ?? pins.pin(host, presented, der, group, now);
+  if (known.fingerprint !== presented) throw changedCertificate(host, known.fingerprint, presented);
+  if (existing) pins.touch(host, now);
+  return { fingerprint: presented, pinned: existing === undefined };
+}
+
+export function changedCertificate(host: string, pinned: string, presented: string): AuthError {
+  return new AuthError(
+    `Cannot trust host "${host}": its certificate changed (pinned ${pinned}, presented ${presented}); ` +
+      `if "${host}" was reinstalled, run \`peersync trust --reset ${host}\` on this node`,
+    { hint: `verify the new fingerprint on "${host}" with \`peersync status\`, then run \`peersync trust --reset ${host}\`` },
+  );
+}
