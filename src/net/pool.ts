@@ -1,0 +1,138 @@
+// Client sessions, one per (group, host), opened on demand and reused. A host that cannot be
+// reached (or refuses us) is retried with exponential backoff and jitter; until its next retry
+// time, asking for it fails at once, so a down peer never delays the others: each host has its
+// own state, its own connect deadline, and nothing waits on another host's attempt.
+
+import type { Logger } from "pino";
+import { PeerError, PeersyncError, messageOf } from "../errors.js";
+import type { Group, Host } from "../config/types.js";
+import { connectSession, type ConnectOptions } from "./connect.js";
+import type { Message, Request } from "./messages.js";
+import type { RequestOptions, Session } from "./session.js";
+
+export interface PeerPoolOptions extends ConnectOptions {
+  readonly logger?: Logger;
+  /** For jitter; @default Math.random */
+  readonly random?: () => number;
+}
+
+/** What the pool knows about one host (for `peersync status`). */
+export interface PeerState {
+  readonly group: string;
+  readonly host: string;
+  readonly connected: boolean;
+  readonly failures: number;
+  /** ms since epoch of the next connect attempt after failures, else 0. */
+  readonly retryAt: number;
+  readonly lastError: string | undefined;
+}
+
+interface Entry {
+  session: Session | undefined;
+  connecting: Promise<Session> | undefined;
+  failures: number;
+  retryAt: number;
+  lastError: Error | undefined;
+}
+
+/** Delay before attempt number `failures + 1`: base·2^(failures-1), capped, with ±25 % jitter. */
+export function backoffDelay(failures: number, baseMs: number, maxMs: number, random: () => number): number {
+  if (failures <= 0) return 0;
+  const plain = Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
+  return Math.round(plain * (0.75 + random() * 0.5));
+}
+
+export class PeerPool {
+  readonly #options: PeerPoolOptions;
+  readonly #entries = new Map<string, Entry>();
+  #closed = false;
+
+  constructor(options: PeerPoolOptions) {
+    this.#options = options;
+  }
+
+  /** An open session with `host` for `group`; connects (or waits for a running connect) when needed. */
+  session(group: Group, host: Host): Promise<Session> {
+    if (this.#closed) return Promise.reject(new PeerError(`Cannot connect to host "${host.name}": the pool is closed`, { peer: host.name }));
+    const entry = this.#entry(group, host);
+    if (entry.session?.usable) return Promise.resolve(entry.session);
+    if (entry.connecting) return entry.connecting;
+    const now = this.#now();
+    if (now < entry.retryAt) {
+      const wait = Math.ceil((entry.retryAt - now) / 1000);
+      return Promise.reject(new PeerError(`Cannot reach host "${host.name}" yet: ${messageOf(entry.lastError)}; next attempt in ${wait} s`, {
+        peer: host.name, remoteCode: "BACKOFF", cause: entry.lastError,
+      }));
+    }
+    entry.connecting = this.#connect(entry, group, host);
+    return entry.connecting;
+  }
+
+  /** One request on the pooled session for (group, host). */
+  async request(group: Group, host: Host, msg: Request, options?: RequestOptions): Promise<Message> {
+    return (await this.session(group, host)).request(msg, options);
+  }
+
+  states(): PeerState[] {
+    return [...this.#entries.entries()].map(([key, e]) => {
+      const [group = "", host = ""] = key.split("\0");
+      return { group, host, connected: e.session?.usable ?? false, failures: e.failures, retryAt: e.retryAt, lastError: e.lastError?.message };
+    });
+  }
+
+  /** Forgets the backoff of `host` (e.g. after a config reload): the next call connects at once. */
+  resetBackoff(group: Group, host: Host): void {
+    const entry = this.#entry(group, host);
+    entry.failures = 0;
+    entry.retryAt = 0;
+  }
+
+  async close(graceMs = 1_000): Promise<void> {
+    this.#closed = true;
+    const sessions = [...this.#entries.values()].flatMap((e) => (e.session ? [e.session] : []));
+    this.#entries.clear();
+    await Promise.all(sessions.map((s) => s.drain(graceMs)));
+  }
+
+  async #connect(entry: Entry, group: Group, host: Host): Promise<Session> {
+    const { limits, logger } = this.#options;
+    try {
+      const session = await connectSession(group, host, this.#options);
+      entry.session = session;
+      entry.failures = 0;
+      entry.retryAt = 0;
+      entry.lastError = undefined;
+      logger?.info({ peer: host.name, group: group.name, fingerprint: session.peer.fingerprint, pinned: session.peer.pinned }, "connected");
+      void session.closed.then((reason) => {
+        if (entry.session === session) entry.session = undefined;
+        if (reason) logger?.warn({ peer: host.name, group: group.name, err: reason.message }, `session closed: ${reason.message}`);
+      });
+      if (this.#closed) void session.drain(0);
+      return session;
+    } catch (err) {
+      entry.failures += 1;
+      entry.lastError = err instanceof Error ? err : new Error(String(err));
+      const delay = backoffDelay(entry.failures, limits.backoffBaseMs, limits.backoffMaxMs, this.#options.random ?? Math.random);
+      entry.retryAt = this.#now() + delay;
+      logger?.warn({ peer: host.name, group: group.name, code: err instanceof PeersyncError ? err.code : undefined, err: messageOf(err), retryInMs: delay },
+        `cannot connect to "${host.name}": ${messageOf(err)}`);
+      throw err;
+    } finally {
+      entry.connecting = undefined;
+    }
+  }
+
+  #entry(group: Group, host: Host): Entry {
+    const key = `${group.name}\0${host.name}`;
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      entry = { session: undefined, connecting: undefined, failures: 0, retryAt: 0, lastError: undefined };
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+}

@@ -1,0 +1,129 @@
+// Accepts peers: one TLS listener per address, a bounded number of connections, a deadline
+// for TLS plus setup, then an authenticated Session dispatching to the SessionHandler. Every
+// refusal is logged here with the remote address and the reason, and sent to the peer.
+
+import type { AddressInfo } from "node:net";
+import { createServer, type Server, type TLSSocket } from "node:tls";
+import type { Logger } from "pino";
+import { ProtocolError, PeersyncError, messageOf } from "../errors.js";
+import type { Config } from "../config/types.js";
+import type { PinStore } from "../index/pins.js";
+import { serverHandshake } from "./handshake/auth.js";
+import type { Identity } from "./identity.js";
+import type { Limits } from "./limits.js";
+import type { SessionHandler } from "./serve.js";
+import { Session } from "./session.js";
+import { serverTlsOptions } from "./tls.js";
+import { Wire } from "./wire.js";
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface PeerServerOptions {
+  /** The config in force; read for every new connection, so a reload applies to new sessions. */
+  readonly config: () => Config;
+  readonly identity: Identity;
+  readonly pins: PinStore;
+  readonly handler: SessionHandler;
+  readonly limits: Limits;
+  readonly logger: Logger;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+export class PeerServer {
+  readonly #options: PeerServerOptions;
+  readonly #servers: Server[] = [];
+  readonly #sessions = new Set<Session>();
+  readonly #setups = new Set<Wire>();
+
+  constructor(options: PeerServerOptions) {
+    this.#options = options;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  get sessions(): readonly Session[] {
+    return [...this.#sessions];
+  }
+
+  /** Where the listeners are bound (port 0 resolved). */
+  addresses(): AddressInfo[] {
+    return this.#servers.map((s) => s.address() as AddressInfo);
+  }
+
+  async listen(address: ListenAddress): Promise<AddressInfo> {
+    const { limits, logger } = this.#options;
+    const server = createServer(serverTlsOptions(this.#options.identity, limits));
+    server.maxConnections = limits.maxSessions;
+    server.on("drop", (d) => logger.warn({ remote: d?.remoteAddress, max: limits.maxSessions }, "refused connection: too many sessions"));
+    server.on("tlsClientError", (err, socket) => {
+      logger.warn({ remote: remoteOf(socket), err: err.message }, `refused connection: TLS handshake failed: ${err.message}`);
+    });
+    server.on("secureConnection", (socket) => void this.#accept(socket));
+    server.on("error", (err) => logger.error({ err: err.message }, "listener error"));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: address.host, port: address.port, ipv6Only: false }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    this.#servers.push(server);
+    const bound = server.address() as AddressInfo;
+    logger.info({ address: bound.address, port: bound.port }, "listening");
+    return bound;
+  }
+
+  /** Stops listening, tells every session goodbye, lets requests in hand finish, closes. */
+  async close(graceMs = this.#options.limits.shutdownGraceMs): Promise<void> {
+    const closing = this.#servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const wire of this.#setups) wire.close(new ProtocolError("Cannot set up session: this node is shutting down"));
+    await Promise.all([...this.#sessions].map((s) => s.drain(graceMs)));
+    await Promise.all(closing);
+  }
+
+  async #accept(socket: TLSSocket): Promise<void> {
+    const { limits, logger } = this.#options;
+    const remote = remoteOf(socket);
+    socket.setNoDelay(true);
+    const wire = new Wire(socket, limits);
+    this.#setups.add(wire);
+    const timer = setTimeout(() => {
+      wire.close(new ProtocolError(`Cannot set up session: no hello and proof within ${limits.handshakeTimeoutMs} ms`));
+    }, limits.handshakeTimeoutMs);
+    try {
+      const peer = await serverHandshake(wire, { config: this.#options.config(), pins: this.#options.pins, now: this.#options.now ?? Date.now });
+      if (wire.closed) return;
+      const session = new Session(wire, peer, "server", this.#options.handler);
+      this.#sessions.add(session);
+      logger.info({ remote, peer: peer.host.name, group: peer.group.name, fingerprint: peer.fingerprint, pinned: peer.pinned }, peer.pinned ? "session open (certificate pinned on first contact)" : "session open");
+      this.#options.handler.onOpen?.(session);
+      void session.closed.then((reason) => {
+        this.#sessions.delete(session);
+        const fields = { remote, peer: peer.host.name, group: peer.group.name };
+        if (reason) logger.warn({ ...fields, code: codeOf(reason), err: reason.message }, `session closed: ${reason.message}`);
+        else logger.info(fields, "session closed");
+      });
+    } catch (err) {
+      const reason = err instanceof Error ? err : new ProtocolError(messageOf(err));
+      wire.close(reason);
+      logger.warn({ remote, code: codeOf(reason), err: reason.message }, `refused peer: ${reason.message}`);
+    } finally {
+      clearTimeout(timer);
+      this.#setups.delete(wire);
+    }
+  }
+}
+
+function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
+  return `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+}
+
+function codeOf(err: Error): string {
+  return err instanceof PeersyncError ? err.code : ((err as NodeJS.ErrnoException).code ?? "ERROR");
+}

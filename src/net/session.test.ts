@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { AuthError, PeerError } from "../errors.js";
+import { connectSession } from "./connect.js";
+import { makeConfig, makeGroup, makeHost, makeNode, serve, type TestNode } from "./testing.js";
+
+const nodes: TestNode[] = [];
+after(async () => {
+  for (const n of nodes) await n.server?.close(100);
+});
+
+async function pair(options: { serverKey?: string; clientKey?: string } = {}) {
+  const a = { ...makeNode("a", { requestTimeoutMs: 2000 }), config: undefined! } as TestNode;
+  const b = { ...makeNode("b", { requestTimeoutMs: 2000 }), config: undefined! } as TestNode;
+  b.config = makeConfig("b", b.stateDir, [makeGroup("g", "b", [makeHost("a"), makeHost("b")], options.serverKey)]);
+  nodes.push(a, b);
+  const port = await serve(b);
+  const hostB = makeHost("b", port);
+  const groupA = makeGroup("g", "a", [makeHost("a"), hostB], options.clientKey);
+  a.config = makeConfig("a", a.stateDir, [groupA]);
+  return { a, b, groupA, hostB, connect: () => connectSession(groupA, hostB, a) };
+}
+
+test("connectSession() authenticates both ways and pins both certificates", async () => {
+  const { a, b, connect } = await pair();
+  const session = await connect();
+  assert.equal(session.peer.pinned, true);
+  assert.deepEqual(await session.request({ type: "ping" }), { type: "pong" });
+  const status = await session.request({ type: "status" });
+  assert.equal(status.type === "status-reply" && status.node, "b");
+  assert.equal(a.pins.get("b")?.fingerprint, b.identity.fingerprint);
+  assert.equal(b.pins.get("a")?.fingerprint, a.identity.fingerprint);
+  session.close();
+  const again = await connect();
+  assert.equal(again.peer.pinned, false);
+  again.close();
+});
+
+test("Session pipelines requests and streams a body with backpressure", async () => {
+  const { connect } = await pair();
+  const session = await connect();
+  const replies = await Promise.all(Array.from({ length: 100 }, () => session.request({ type: "ping" })));
+  assert.equal(replies.length, 100);
+  async function* body() {
+    for (let i = 0; i < 64; i++) yield Buffer.alloc(300_000, i);
+  }
+  const done = await session.request({ type: "discard" }, { body: body() });
+  assert.deepEqual(done, { type: "discarded", bytes: 64 * 300_000 });
+  await assert.rejects(session.request({ type: "stat", path: "/etc/hosts" as never }), (e: unknown) => e instanceof PeerError && e.remoteCode === "UNSUPPORTED");
+  session.close();
+});
+
+test("connectSession() fails with AuthError on a wrong group key, and pins nothing", async () => {
+  const { a, b, connect } = await pair({ clientKey: "wrongkey.0123456789abcdefghijklmnopqrstuvwxyz" });
+  await assert.rejects(connect(), (e: unknown) => e instanceof AuthError && /group-key proof/.test(e.message));
+  assert.equal(a.pins.list().length, 0);
+  assert.equal(b.pins.list().length, 0);
+});
+
+test("connectSession() refuses a changed server certificate and names the fix", async () => {
+  const { a, connect } = await pair();
+  (await connect()).close();
+  const pin = a.pins.get("b")!;
+  a.pins.reset("b");
+  a.pins.pin("b", "00:11", pin.certDer, "g", 1);
+  await assert.rejects(connect(), (e: unknown) => e instanceof AuthError && /peersync trust --reset b/.test(e.message) && e.message.includes(pin.fingerprint));
+});

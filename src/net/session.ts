@@ -1,0 +1,299 @@
+// An authenticated session with one peer over one TLS connection. Requests are pipelined:
+// the client numbers them (stream ids), the server answers each on its id, in any order.
+// Backpressure everywhere: the server stops reading when maxInFlight requests are in hand,
+// when request bodies wait for their handler, or when replies wait for the peer to read; the
+// client waits for a free slot before sending a request and for the socket to drain before
+// sending more body. Timeouts: per request, per idle session, per stalled write (wire.ts).
+
+import { PeerError, PeersyncError, ProtocolError, messageOf } from "../errors.js";
+import type { Frame } from "./frame.js";
+import type { PeerIdentity } from "./handshake/auth.js";
+import { decodeMessage, hasBody, roleOf, type Message, type Request } from "./messages.js";
+import { AsyncQueue } from "./queue.js";
+import { serveRequest, type SessionHandler } from "./serve.js";
+import type { Wire } from "./wire.js";
+
+export type SessionRole = "client" | "server";
+
+export interface RequestOptions {
+  /** Give up after this many ms without a reply message. @default limits.requestTimeoutMs */
+  readonly timeoutMs?: number;
+  /** Data sent after the request (requests whose type has a body, e.g. discard). */
+  readonly body?: AsyncIterable<Uint8Array>;
+}
+
+interface Pending {
+  readonly replies: AsyncQueue<Message>;
+}
+
+/** Server-side state of one request in hand. */
+export interface Incoming {
+  readonly body: AsyncQueue<Buffer> | undefined;
+  readonly abort: AbortController;
+  bodyOpen: boolean;
+  handlerDone: boolean;
+}
+
+const messageBytes = (m: Message): number => (m.type === "data" ? m.bytes.length : 64);
+
+export class Session {
+  readonly peer: PeerIdentity;
+  readonly role: SessionRole;
+  readonly wire: Wire;
+  readonly closed: Promise<Error | undefined>;
+  readonly #handler: SessionHandler | undefined;
+  readonly #pending = new Map<number, Pending>();
+  readonly #incoming = new Map<number, Incoming>();
+  readonly #slotWaiters: (() => void)[] = [];
+  #nextId = 1;
+  #queuedBytes = 0;
+  #lastActivity = Date.now();
+  #idleTimer: NodeJS.Timeout | undefined;
+  #draining = false;
+  #peerDraining = false;
+
+  constructor(wire: Wire, peer: PeerIdentity, role: SessionRole, handler?: SessionHandler) {
+    this.wire = wire;
+    this.peer = peer;
+    this.role = role;
+    this.#handler = handler;
+    this.closed = new Promise((resolve) => wire.onClose(resolve));
+    wire.onClose((reason) => this.#onClosed(reason));
+    this.#armIdle(wire.limits.idleTimeoutMs);
+    wire.setSink({ ready: () => this.#ready(), frame: (f) => this.#frame(f) });
+  }
+
+  /** "group/host" for logs. */
+  get name(): string {
+    return `${this.peer.group.name}/${this.peer.host.name}`;
+  }
+
+  /** False once either side announced shutdown or the wire closed: open a new session. */
+  get usable(): boolean {
+    return !this.wire.closed && !this.#draining && !this.#peerDraining;
+  }
+
+  get inFlight(): number {
+    return this.role === "client" ? this.#pending.size : this.#incoming.size;
+  }
+
+  /** Sends `msg` and resolves with the single reply message; an error reply rejects with PeerError. */
+  async request(msg: Request, options: RequestOptions = {}): Promise<Message> {
+    for await (const reply of this.#exchange(msg, options)) return reply;
+    throw new ProtocolError(`Cannot read reply to ${msg.type}: the peer sent an empty stream`);
+  }
+
+  /** Sends `msg` and yields the reply stream's messages until its end. */
+  requestStream(msg: Request, options: RequestOptions = {}): AsyncIterable<Message> {
+    return this.#exchange(msg, options);
+  }
+
+  /** Stops taking new requests, lets those in hand finish (up to graceMs), then closes. */
+  async drain(graceMs: number): Promise<void> {
+    if (this.wire.closed) return;
+    this.#draining = true;
+    this.wire.send(0, { type: "bye" });
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && !this.wire.closed && Date.now() < deadline) await sleep(Math.min(20, graceMs));
+    this.wire.close();
+  }
+
+  close(reason?: Error): void {
+    this.wire.close(reason);
+  }
+
+  async *#exchange(msg: Request, options: RequestOptions): AsyncGenerator<Message> {
+    if (this.role !== "client") throw new TypeError("Cannot send a request from the server side of a session");
+    await this.#slot();
+    const id = this.#takeId();
+    const replies = new AsyncQueue<Message>(messageBytes, () => this.#consumed());
+    this.#pending.set(id, { replies });
+    try {
+      if (!this.usable) throw new PeerError(`Cannot send ${msg.type} to "${this.peer.host.name}": the session is closing`, { peer: this.peer.host.name });
+      this.#touch();
+      this.wire.send(id, msg);
+      if (options.body) await this.#sendBody(id, options.body);
+      await this.wire.drained();
+      yield* this.#replies(id, replies, msg.type, options.timeoutMs ?? this.wire.limits.requestTimeoutMs);
+    } finally {
+      this.#pending.delete(id);
+      replies.discard();
+      this.#slotWaiters.shift()?.();
+    }
+  }
+
+  async *#replies(id: number, replies: AsyncQueue<Message>, type: string, timeoutMs: number): AsyncGenerator<Message> {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new PeerError(`Cannot get reply to ${type} from "${this.peer.host.name}": none within ${timeoutMs} ms`, {
+          peer: this.peer.host.name, remoteCode: "TIMEOUT",
+        })), timeoutMs);
+      });
+      let next: IteratorResult<Message>;
+      try {
+        next = await Promise.race([replies.next(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (next.done || next.value.type === "end") return;
+      const reply = next.value;
+      if (reply.type === "error") {
+        throw new PeerError(`Peer "${this.peer.host.name}" refused ${type}: ${reply.message}`, {
+          peer: this.peer.host.name, remoteCode: reply.code, ...(reply.hint === undefined ? {} : { hint: reply.hint }),
+        });
+      }
+      yield reply;
+    }
+  }
+
+  async #sendBody(id: number, body: AsyncIterable<Uint8Array>): Promise<void> {
+    const max = this.wire.limits.maxFrameBytes;
+    for await (const chunk of body) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      for (let at = 0; at < buf.length; at += max) {
+        if (!this.wire.send(id, { type: "data", bytes: buf.subarray(at, at + max) })) await this.wire.drained();
+      }
+    }
+    this.wire.send(id, { type: "end" });
+  }
+
+  #slot(): Promise<void> {
+    if (this.#pending.size < this.wire.limits.maxInFlight) return Promise.resolve();
+    return new Promise((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  #takeId(): number {
+    do this.#nextId = this.#nextId >= 0xffff_ffff ? 1 : this.#nextId + 1;
+    while (this.#pending.has(this.#nextId));
+    return this.#nextId;
+  }
+
+  #ready(): boolean {
+    const limits = this.wire.limits;
+    if (this.wire.congested || this.#queuedBytes >= limits.bodyHighWaterBytes) return false;
+    return this.role === "client" || this.#incoming.size < limits.maxInFlight;
+  }
+
+  #consumed(): void {
+    this.#recount();
+    queueMicrotask(() => this.wire.pump());
+  }
+
+  #recount(): void {
+    let bytes = 0;
+    for (const p of this.#pending.values()) bytes += p.replies.bytes;
+    for (const i of this.#incoming.values()) bytes += i.body?.bytes ?? 0;
+    this.#queuedBytes = bytes;
+  }
+
+  #frame(frame: Frame): void {
+    this.#touch();
+    const msg = decodeMessage(frame.kind, frame.body, this.wire.limits.maxControlBytes);
+    if (frame.id === 0) return this.#sessionMessage(msg);
+    const role = roleOf(msg.type);
+    if (this.role === "client") {
+      if (role === "request" || role === "setup") throw new ProtocolError(`Cannot accept ${msg.type} from a server`);
+      // Replies to a request we gave up on (timeout) are dropped.
+      this.#pending.get(frame.id)?.replies.push(msg);
+    } else if (role === "request") {
+      this.#startRequest(frame.id, msg as Request);
+    } else if (role === "stream") {
+      this.#bodyFrame(frame.id, msg);
+    } else {
+      throw new ProtocolError(`Cannot accept ${msg.type} from a client on stream ${frame.id}`);
+    }
+    this.#recount();
+  }
+
+  #sessionMessage(msg: Message): void {
+    if (msg.type === "bye") {
+      this.#peerDraining = true;
+      return;
+    }
+    if (msg.type === "error") {
+      const remote = new PeerError(`Peer "${this.peer.host.name}" closed the session: ${msg.message}`, {
+        peer: this.peer.host.name, remoteCode: msg.code,
+      });
+      return this.wire.close(remote, false);
+    }
+    throw new ProtocolError(`Cannot accept ${msg.type} on stream 0 after setup`);
+  }
+
+  #startRequest(id: number, msg: Request): void {
+    if (this.#incoming.has(id)) throw new ProtocolError(`Cannot accept ${msg.type}: stream id ${id} is already in use`);
+    const body = hasBody(msg.type) ? new AsyncQueue<Buffer>((b) => b.length, () => this.#consumed()) : undefined;
+    const entry: Incoming = { body, abort: new AbortController(), bodyOpen: body !== undefined, handlerDone: false };
+    this.#incoming.set(id, entry);
+    if (this.#draining || !this.#handler) {
+      const reason = this.#draining ? "this node is shutting down" : "this node serves no requests";
+      entry.handlerDone = true;
+      body?.discard();
+      this.wire.send(id, { type: "error", code: "UNAVAILABLE", message: `Cannot serve ${msg.type}: ${reason}` });
+      return this.#settle(id, entry);
+    }
+    void serveRequest(this, this.#handler, id, msg, entry).finally(() => {
+      entry.handlerDone = true;
+      entry.body?.discard();
+      this.#settle(id, entry);
+    });
+  }
+
+  #bodyFrame(id: number, msg: Message): void {
+    const entry = this.#incoming.get(id);
+    if (!entry?.bodyOpen || !entry.body) throw new ProtocolError(`Cannot accept ${msg.type}: stream ${id} has no open body`);
+    if (msg.type === "data") return entry.body.push(msg.bytes);
+    entry.bodyOpen = false;
+    entry.body.end();
+    this.#settle(id, entry);
+  }
+
+  #settle(id: number, entry: Incoming): void {
+    if (entry.handlerDone && !entry.bodyOpen) this.#incoming.delete(id);
+    this.#recount();
+    queueMicrotask(() => this.wire.pump());
+  }
+
+  #touch(): void {
+    this.#lastActivity = Date.now();
+  }
+
+  // Closes a session with nothing in flight and no complete frame for idleTimeoutMs. Partial
+  // frames do not count as activity, so a peer dribbling bytes cannot hold a session open.
+  #armIdle(afterMs: number): void {
+    this.#idleTimer = setTimeout(() => {
+      const idle = Date.now() - this.#lastActivity;
+      const limit = this.wire.limits.idleTimeoutMs;
+      if (this.inFlight > 0 || idle < limit) return this.#armIdle(this.inFlight > 0 ? limit : limit - idle);
+      this.wire.close(new IdleError(`Cannot keep session with "${this.peer.host.name}": idle for ${idle} ms`));
+    }, Math.max(1, afterMs));
+    this.#idleTimer.unref();
+  }
+
+  #onClosed(reason: Error | undefined): void {
+    clearTimeout(this.#idleTimer);
+    const err = reason ?? new PeerError(`Cannot use session with "${this.peer.host.name}": it closed`, { peer: this.peer.host.name });
+    for (const p of this.#pending.values()) p.replies.fail(err);
+    for (const i of this.#incoming.values()) {
+      i.abort.abort(err);
+      i.body?.fail(err);
+    }
+    for (const wake of this.#slotWaiters.splice(0)) wake();
+    try {
+      this.#handler?.onClose?.(this, reason);
+    } catch (e) {
+      void messageOf(e);
+    }
+  }
+}
+
+/** An idle session closed by its timeout; told to the peer so its log says why. */
+export class IdleError extends PeersyncError {
+  constructor(message: string) {
+    super("IDLE", message);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
