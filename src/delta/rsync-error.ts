@@ -32,15 +32,16 @@ export function rsCodeName(result: number): string {
 /** `Cannot patch "a.txt": delta is corrupt (RS_CORRUPT)`, librsync's own words as the cause. */
 export function rsyncError(ctx: JobContext, result: number, detail: string): RsyncError {
   const code = rsCodeName(result);
-  const message = `Cannot ${verb(ctx.op)}${ctx.label}: ${state(ctx.input, code, result)} (${code})`;
+  const message = `Cannot ${action(ctx)}: ${state(ctx.input, code, result)} (${code})`;
   return new RsyncError(code, message, {
     hint: hint(ctx, code),
     ...(detail === "" ? {} : { cause: new Error(detail.trim()) }),
   });
 }
 
-function verb(op: JobContext["op"]): string {
-  return op === "signature" ? "make signature of" : op;
+function action(ctx: JobContext): string {
+  if (ctx.op === "patch") return `patch${ctx.label}`;
+  return ctx.label === "" ? `compute ${ctx.op}` : `compute ${ctx.op} of${ctx.label}`;
 }
 
 function state(input: string, code: string, result: number): string {
