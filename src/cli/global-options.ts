@@ -2,7 +2,7 @@
 // Argv is a trust boundary (STYLE R3): each value is checked here once, with a message that
 // names the option, so commands can rely on the types.
 
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import type { GlobalOptions } from "./context.js";
 
@@ -24,13 +24,10 @@ export interface RawGlobalOptions {
 export interface ResolveEnv {
   /** Base for relative paths. */
   readonly cwd: string;
-  /** CSYNC2_SYSTEM_DIR, csync2's directory of config files (default /etc). */
-  readonly systemDir: string | undefined;
-  /** Whether a file exists (for the -C NAME lookup). */
-  readonly exists: (path: string) => boolean;
+  /** csync2's -C NAME lookup (config/load.ts configFileForName); throws UsageError for a bad NAME. */
+  readonly configFileForName: (name: string) => string;
 }
 
-const CONFIG_NAME = /^[a-z0-9]+$/;
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 export function resolveGlobalOptions(raw: RawGlobalOptions, env: ResolveEnv): GlobalOptions {
@@ -50,9 +47,9 @@ export function resolveGlobalOptions(raw: RawGlobalOptions, env: ResolveEnv): Gl
 }
 
 /**
- * `--config FILE` as given; `-C NAME` looks in the system dir for peersync_NAME.cfg, then
- * csync2_NAME.cfg (the name csync2 itself uses, so an unchanged csync2 setup works). Neither:
- * undefined, and config/load.ts picks the default file.
+ * `--config FILE` as given; `-C NAME` is csync2's csync2_NAME.cfg lookup, which config/load.ts
+ * owns so that the CLI and the daemon agree. Neither: undefined, and loadConfig picks the
+ * default file.
  */
 function configFile(raw: RawGlobalOptions, env: ResolveEnv): string | undefined {
   if (raw.config !== undefined && raw.configName !== undefined) {
@@ -60,19 +57,9 @@ function configFile(raw: RawGlobalOptions, env: ResolveEnv): string | undefined 
       hint: "keep one: --config FILE takes a path, -C NAME reads csync2_NAME.cfg",
     });
   }
-  if (raw.config !== undefined) {
-    if (raw.config === "") throw new UsageError("Cannot use --config \"\": the path is empty");
-    return resolve(env.cwd, raw.config);
-  }
-  if (raw.configName === undefined) return undefined;
-  if (!CONFIG_NAME.test(raw.configName)) {
-    throw new UsageError(`Cannot use config name "${raw.configName}": names are limited to [a-z0-9]+`, {
-      hint: "csync2 has the same rule; -C web reads /etc/csync2_web.cfg",
-    });
-  }
-  const dir = env.systemDir !== undefined && env.systemDir !== "" ? env.systemDir : "/etc";
-  const ours = join(dir, `peersync_${raw.configName}.cfg`);
-  return env.exists(ours) ? ours : join(dir, `csync2_${raw.configName}.cfg`);
+  if (raw.config === "") throw new UsageError('Cannot use --config "": the path is empty');
+  if (raw.config !== undefined) return resolve(env.cwd, raw.config);
+  return raw.configName === undefined ? undefined : env.configFileForName(raw.configName);
 }
 
 function stateDir(value: string | undefined, cwd: string): string | undefined {

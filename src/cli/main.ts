@@ -4,7 +4,8 @@
 // Paths of our own files come from import.meta.url, never the cwd, so a symlinked global
 // install (`npm install -g .`) works from any directory.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { configFileForName } from "../config/load.js";
 import { isCsync2Style, translateCsync2Argv } from "./csync2-argv.js";
 import { classify, toCsync2ExitCode, type ErrorReport } from "./exit-table.js";
 import { runProgram, type ProgramIo } from "./program.js";
@@ -53,6 +54,6 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  env: { cwd: process.cwd(), systemDir: process.env["CSYNC2_SYSTEM_DIR"], exists: existsSync },
+  env: { cwd: process.cwd(), configFileForName: (name) => configFileForName(name) },
   version: packageVersion(),
 });

@@ -98,7 +98,7 @@ function createProgram(io: ProgramIo, done: (code: number) => void): CommanderCo
 function addGlobalOptions(program: CommanderCommand): void {
   program
     .option("--config <file>", "the config file to read")
-    .option("-C, --config-name <name>", "read csync2_NAME.cfg from $CSYNC2_SYSTEM_DIR or /etc")
+    .option("-C, --config-name <name>", "read csync2_NAME.cfg from $CSYNC2_SYSTEM_DIR, /etc or /etc/csync2")
     .option("-D, --state-dir <dir>", "directory of the index and node identity")
     .option("-N, --node-name <name>", "this node's name in the config (default: the hostname)")
     .option("-p, --port <port>", "TCP port (default: 30865)")
