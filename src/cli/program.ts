@@ -6,7 +6,7 @@
 import { Command as CommanderCommand, Option } from "commander";
 import { NotImplementedError } from "../errors.js";
 import { COMMANDS, type CommandSpec } from "./command-table.js";
-import type { Command, CommandContext } from "./context.js";
+import type { Command, CommandContext, GlobalOptions } from "./context.js";
 import { resolveGlobalOptions, type RawGlobalOptions, type ResolveEnv } from "./global-options.js";
 
 /**
@@ -42,6 +42,14 @@ export interface ProgramIo {
   readonly version: string;
 }
 
+/** What a program is built from; tests pass their own commands. */
+export interface ProgramOptions {
+  /** @default COMMANDS */
+  readonly commands?: readonly CommandSpec[];
+  /** @default IMPLEMENTED */
+  readonly implemented?: Readonly<Record<string, boolean>>;
+}
+
 const CSYNC2_HELP = `
 csync2-style flags (an unchanged csync2 command line works with peersync):
   -x  sync               -c  check              -u  update
@@ -63,9 +71,10 @@ See peersync(1).
 `;
 
 /** Parses argv (already translated from csync2 style) and runs the chosen command. */
-export async function runProgram(argv: readonly string[], io: ProgramIo): Promise<number> {
+export async function runProgram(argv: readonly string[], io: ProgramIo, options: ProgramOptions = {}): Promise<number> {
   let exitCode: number | undefined;
-  const program = createProgram(io, (code) => {
+  const table = { commands: options.commands ?? COMMANDS, implemented: options.implemented ?? IMPLEMENTED };
+  const program = createProgram(io, table, (code) => {
     exitCode = code;
   });
   await program.parseAsync([...argv], { from: "user" });
@@ -73,7 +82,12 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
   return exitCode ?? 1;
 }
 
-function createProgram(io: ProgramIo, done: (code: number) => void): CommanderCommand {
+interface Table {
+  readonly commands: readonly CommandSpec[];
+  readonly implemented: Readonly<Record<string, boolean>>;
+}
+
+function createProgram(io: ProgramIo, table: Table, done: (code: number) => void): CommanderCommand {
   const program = new CommanderCommand("peersync")
     .description("Multi-master file sync for server clusters; a drop-in replacement for csync2")
     .exitOverride()
@@ -83,13 +97,16 @@ function createProgram(io: ProgramIo, done: (code: number) => void): CommanderCo
     .version(io.version, "--version", "print the version")
     .addHelpText("after", CSYNC2_HELP);
   addGlobalOptions(program);
-  for (const spec of COMMANDS) {
-    const cmd = program.command(spec.name).description(describe(spec));
+  for (const spec of table.commands) {
+    const implemented = table.implemented[spec.name] === true;
+    const cmd = program.command(spec.name).description(describe(spec, implemented));
     for (const arg of spec.args) cmd.argument(arg);
     for (const [flags, description] of spec.options) cmd.option(flags, description);
     cmd.action(async (...params: unknown[]) => {
       const self = params.at(-1) as CommanderCommand;
-      done(await dispatch(spec, self, program.opts<RawGlobalOptions>(), io));
+      const options = resolveGlobalOptions(program.opts<RawGlobalOptions>(), io.env);
+      if (!implemented) throw new NotImplementedError(spec.name);
+      done(await dispatch(spec, self, options, io));
     });
   }
   return program;
@@ -114,14 +131,12 @@ function addGlobalOptions(program: CommanderCommand): void {
     .option("--json", "machine-readable output on stdout");
 }
 
-function describe(spec: CommandSpec): string {
+function describe(spec: CommandSpec, implemented: boolean): string {
   const csync2 = spec.csync2 === undefined ? "" : ` [csync2 ${spec.csync2}]`;
-  return IMPLEMENTED[spec.name] === true ? spec.summary + csync2 : `(not implemented yet) ${spec.summary}${csync2}`;
+  return implemented ? spec.summary + csync2 : `(not implemented yet) ${spec.summary}${csync2}`;
 }
 
-async function dispatch(spec: CommandSpec, cmd: CommanderCommand, raw: RawGlobalOptions, io: ProgramIo): Promise<number> {
-  const options = resolveGlobalOptions(raw, io.env);
-  if (IMPLEMENTED[spec.name] !== true) throw new NotImplementedError(spec.name);
+async function dispatch(spec: CommandSpec, cmd: CommanderCommand, options: GlobalOptions, io: ProgramIo): Promise<number> {
   const { run } = await spec.load();
   const ctx: CommandContext = {
     options,
