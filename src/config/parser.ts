@@ -6,7 +6,7 @@
 import { ConfigError, type Location } from "../errors.js";
 import type { ActionNode, Block, ConfigAst, GroupNode, HostEntry, PrefixEntry, PrefixNode, Statement, Word } from "./ast.js";
 import { suggest } from "./hints.js";
-import type { Token } from "./lexer.js";
+import { RESERVED, type Token } from "./lexer.js";
 
 /** Arity of `keyword args;` statements: exact count, or "any" (zero or more). */
 type Arity = number | "any";
@@ -55,13 +55,13 @@ export function parse(tokens: readonly Token[], eofAt: Location): { ast: ConfigA
 }
 
 class Parser {
-  readonly #tokens: readonly Token[];
+  readonly #tokens: Token[];
   readonly #eofAt: Location;
   #pos = 0;
   readonly errors: ConfigError[] = [];
 
   constructor(tokens: readonly Token[], eofAt: Location) {
-    this.#tokens = tokens;
+    this.#tokens = [...tokens];
     this.#eofAt = eofAt;
   }
 
@@ -145,14 +145,15 @@ class Parser {
     if (word === undefined) return undefined;
     if (word === "group") return this.#group();
     if (word === "prefix") return this.#prefix();
-    const statement = this.#statement(TOP_STATEMENTS);
+    const statement = this.#statement(TOP_STATEMENTS, TOP_WORDS);
     return statement === undefined ? undefined : { kind: "statement", ...statement };
   }
 
   /** `keyword word* ;` with the table's arity; undefined (reported, skipped) when malformed. */
-  #statement(table: Record<string, Arity>): Statement | undefined {
+  #statement(table: Record<string, Arity>, heads: readonly string[]): Statement | undefined {
     const head = this.#next() as Token;
     const args: Word[] = [];
+    let ok = true;
     for (;;) {
       const t = this.#peek();
       if (this.#isPunct(t, ";")) {
@@ -164,10 +165,18 @@ class Parser {
         this.#pos++;
         continue;
       }
+      // A reserved word that cannot start a statement here is a value that needed quotes.
+      if (t !== undefined && t.type === "keyword" && !heads.includes(t.text)) {
+        this.#reservedValue(t);
+        ok = false;
+        this.#pos++;
+        continue;
+      }
       this.#unexpected(head, t);
       if (t?.type !== "keyword") this.#skipStatement();
       return undefined;
     }
+    if (!ok) return undefined;
     const arity = table[head.text] as Arity;
     if (arity !== "any" && args.length !== arity) {
       const want = arity === 0 ? "no value" : arity === 1 ? "1 value" : `${arity} values`;
@@ -182,6 +191,10 @@ class Parser {
     if (args.length > arity && arity === 1) return `quote a value that contains spaces: ${keyword} "${args.map((a) => a.text).join(" ")}";`;
     if (arity === 0) return `write it alone: ${keyword};`;
     return `write ${keyword} followed by ${arity === 1 ? "one value" : `${arity} values`} and a semicolon`;
+  }
+
+  #reservedValue(t: Token): void {
+    this.#fail(`Cannot use reserved word "${t.text}" as a value: csync2 reads it as a keyword`, t.at, `quote it: "${t.text}"`);
   }
 
   // A token that cannot continue statement `head`: a missing `;` most of the time.
@@ -203,6 +216,14 @@ class Parser {
       this.#pos++;
       return true;
     }
+    if (p === "{" && t?.type === "word" && !t.quoted && t.text.startsWith("{")) {
+      // csync2 reads "{host" as one word; report it, then read on as if the space were there.
+      this.#fail(`Cannot parse ${what}: "${t.text}" is one word, not "{" and "${t.text.slice(1)}"`, t.at, 'put a space after "{"');
+      const rest = t.text.slice(1);
+      const at = { ...t.at, column: t.at.column + 1 };
+      this.#tokens[this.#pos] = RESERVED.has(rest) ? { type: "keyword", text: rest, at } : { type: "word", text: rest, quoted: false, at };
+      return true;
+    }
     const hint = p === ":" && t?.type === "word" && t.text.startsWith(":") === false && /:./.test(t.text)
       ? "put a space after the colon: on HOST: PATH;"
       : `add "${p}"`;
@@ -217,6 +238,12 @@ class Parser {
     if (t?.type === "word") {
       name = { text: t.text, quoted: t.quoted, at: t.at };
       this.#pos++;
+      if (!t.quoted && t.text.length > 1 && t.text.endsWith("{") && !this.#isPunct(this.#peek(), "{")) {
+        // csync2 reads "g{" as the group name "g{"; report it, then read on as if spaced.
+        name = { ...name, text: t.text.slice(0, -1) };
+        this.#fail(`Cannot parse group: "${t.text}" is one word, not "${name.text}" and "{"`, t.at, 'put a space before "{"');
+        this.#tokens.splice(this.#pos, 0, { type: "punct", text: "{", at: { ...t.at, column: t.at.column + t.text.length - 1 } });
+      }
     }
     if (!this.#expectPunct("{", `group${name ? ` "${name.text}"` : ""}`)) {
       this.#skipStatement();
@@ -236,7 +263,7 @@ class Parser {
         const action = this.#action();
         if (action !== undefined) actions.push(action);
       } else if (word !== undefined) {
-        const s = this.#statement(GROUP_STATEMENTS);
+        const s = this.#statement(GROUP_STATEMENTS, GROUP_WORDS);
         if (s !== undefined) statements.push(s);
       }
     }
@@ -283,6 +310,11 @@ class Parser {
         found.push({ name, address, receiveOnly: inParens !== undefined, at: t.at });
         continue;
       }
+      if (t !== undefined && t.type === "keyword" && !GROUP_WORDS.includes(t.text)) {
+        this.#reservedValue(t);
+        this.#skipStatement();
+        return;
+      }
       if (inParens !== undefined && (t === undefined || this.#isPunct(t, ";") || this.#isPunct(t, "}") || this.#isPunct(t, "("))) {
         this.#fail(`Cannot parse "host": "(" is not closed`, inParens.at, "close the list of receive-only hosts with )");
       } else {
@@ -309,7 +341,7 @@ class Parser {
       }
       const word = this.#head("action", ACTION_STATEMENTS, []);
       if (word === undefined) continue;
-      const s = this.#statement(ACTION_STATEMENTS);
+      const s = this.#statement(ACTION_STATEMENTS, ACTION_WORDS);
       if (s !== undefined) statements.push(s);
     }
     this.#pos++;
@@ -362,6 +394,12 @@ class Parser {
       return undefined;
     }
     this.#pos++;
+    if (!pattern.quoted && pattern.text.includes(":") && !this.#isPunct(this.#peek(), ":")) {
+      const [host, ...path] = pattern.text.split(":");
+      this.#fail(`Cannot parse ${what}: "${pattern.text}" is one word`, pattern.at, `put a space after the colon: on ${host}: ${path.join(":")};`);
+      this.#skipStatement();
+      return undefined;
+    }
     if (!this.#expectPunct(":", what)) {
       this.#skipStatement();
       return undefined;

@@ -244,6 +244,7 @@ function resolveAction(node: ActionNode, d: GroupDefaults, member: boolean, erro
       patterns.push(w.text);
     }
   }
+  if (execs.length === 0 && d.partial) return undefined;
   if (execs.length !== 1) {
     const at = execs[1]?.at ?? node.at;
     const message = execs.length === 0 ? "Cannot use an action without exec" : `Cannot use an action with ${execs.length} exec commands`;

@@ -95,7 +95,9 @@ function globalStatement(s: Statement, ignore: { uid: boolean; gid: boolean; mod
   if (s.keyword === "ignore") {
     for (const w of s.args) {
       if ((IGNORABLE as readonly string[]).includes(w.text)) ignore[w.text as (typeof IGNORABLE)[number]] = true;
-      else errors.push(new ConfigError(`Cannot ignore ${JSON.stringify(w.text)}: expected one of uid, gid, mod`, w.at, { hint: suggest(w.text, IGNORABLE) }));
+      else errors.push(new ConfigError(`Cannot ignore ${JSON.stringify(w.text)}: expected one of uid, gid, mod`, w.at, {
+        hint: suggest(w.text, IGNORABLE).startsWith("did") ? suggest(w.text, IGNORABLE) : "remove it; ignore takes uid, gid and mod",
+      }));
     }
   } else if (s.keyword === "nossl") {
     nossl.push({ from: (s.args[0] as { text: string }).text, to: (s.args[1] as { text: string }).text });

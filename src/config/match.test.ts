@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { compileMatcher, rootOf, rootsOf, stripTrailingSlashes, type PatternSpec } from "./match.js";
+import type { MatchResult } from "./types.js";
+
+const inc = (pattern: string): PatternSpec => ({ pattern, include: true, compare: false });
+const exc = (pattern: string): PatternSpec => ({ pattern, include: false, compare: false });
+const cmp = (pattern: string): PatternSpec => ({ pattern, include: true, compare: true });
+
+// csync2.md §2.4, groups.c: match_pattern_list / csync_step_into / csync_match_file.
+const CASES: readonly { name: string; specs: PatternSpec[]; path: string; want: MatchResult; compareMode?: boolean }[] = [
+  { name: "a literal include matches itself", specs: [inc("/etc/hosts")], path: "/etc/hosts", want: "match" },
+  { name: "FNM_LEADING_DIR: an include covers everything below it", specs: [inc("/etc/apache")], path: "/etc/apache/x/y", want: "match" },
+  { name: "an include does not cover a sibling with the same prefix", specs: [inc("/etc/apache")], path: "/etc/apache2", want: "ignore" },
+  { name: "a leading directory of an include is descended", specs: [inc("/etc/nginx/*.conf")], path: "/etc/nginx", want: "descend" },
+  { name: "the root of every walk is descended", specs: [inc("/etc/hosts")], path: "/", want: "descend" },
+  { name: "an unrelated directory is ignored", specs: [inc("/etc/hosts")], path: "/var", want: "ignore" },
+  { name: "FNM_PATHNAME: * stops at /", specs: [inc("/etc/nginx/*.conf")], path: "/etc/nginx/sub/a.conf", want: "ignore" },
+  { name: "* matches one level", specs: [inc("/etc/nginx/*.conf")], path: "/etc/nginx/a.conf", want: "match" },
+  { name: "** makes every * cross /", specs: [inc("/srv/**.conf")], path: "/srv/a/b/c.conf", want: "match" },
+  { name: "** also makes a single * cross / elsewhere in the pattern", specs: [inc("/srv/*/x/**")], path: "/srv/a/b/x/y", want: "match" },
+  { name: "* matches a leading dot (no FNM_PERIOD)", specs: [inc("/etc/*")], path: "/etc/.hidden", want: "match" },
+  { name: "a later exclude wins over an include", specs: [inc("/etc"), exc("/etc/ssl")], path: "/etc/ssl/key.pem", want: "ignore" },
+  { name: "a later include wins over an exclude", specs: [exc("/etc/ssl"), inc("/etc")], path: "/etc/ssl/key.pem", want: "match" },
+  { name: "an exclude covers the subtree through FNM_LEADING_DIR", specs: [inc("/etc"), exc("/etc/ssl")], path: "/etc/ssl", want: "ignore" },
+  { name: "an excluded leading directory is still descended (step into ignores excludes)", specs: [inc("/etc/a/b"), exc("/etc/a")], path: "/etc/a", want: "descend" },
+  { name: "a basename exclude drops editor backups", specs: [inc("/etc"), exc("*~")], path: "/etc/hosts~", want: "ignore" },
+  { name: "a basename exclude of dotfiles", specs: [inc("/etc"), exc(".*")], path: "/etc/x/.git", want: "ignore" },
+  { name: "a basename exclude only looks at the last segment", specs: [inc("/etc"), exc(".*")], path: "/etc/.d/file", want: "match" },
+  { name: "basename patterns are checked separately: a later basename include wins", specs: [inc("/etc"), exc("*.bak"), inc("keep.bak")], path: "/etc/keep.bak", want: "match" },
+  { name: "a basename include alone selects nothing (paths default to excluded)", specs: [inc("*.conf")], path: "/etc/a.conf", want: "ignore" },
+  { name: "a basename exclude does not undo a path exclude", specs: [inc("/etc"), exc("/etc/x"), inc("x")], path: "/etc/x", want: "ignore" },
+  { name: "a prefix-encoded include matches the prefix root", specs: [inc("%www%")], path: "%www%", want: "match" },
+  { name: "a prefix-encoded include covers its subtree", specs: [inc("%www%")], path: "%www%/a/index.html", want: "match" },
+  { name: "a prefix root is descended for a deeper include", specs: [inc("%www%/*.html")], path: "%www%", want: "descend" },
+  { name: "another prefix is ignored", specs: [inc("%www%")], path: "%logs%/x", want: "ignore" },
+  { name: "a compare pattern is inactive outside compare mode", specs: [inc("/etc"), cmp("/var/x")], path: "/var/x", want: "ignore" },
+  { name: "a compare pattern includes in compare mode", specs: [inc("/etc"), cmp("/var/x")], path: "/var/x", want: "match", compareMode: true },
+  { name: "a compare pattern's leading dirs are descended in compare mode", specs: [cmp("/var/x/y")], path: "/var/x", want: "descend", compareMode: true },
+  { name: "include / matches only / itself (glibc FNM_LEADING_DIR)", specs: [inc("/")], path: "/", want: "match" },
+  { name: "include / does not cover /etc (glibc FNM_LEADING_DIR)", specs: [inc("/")], path: "/etc", want: "ignore" },
+  { name: "include /* covers everything", specs: [inc("/*")], path: "/etc/hosts", want: "match" },
+  { name: "a bracket expression in a path", specs: [inc("/etc/[ab]*")], path: "/etc/apache2/x", want: "match" },
+  { name: "a negated bracket expression", specs: [inc("/etc/[!ab]*")], path: "/etc/apache2", want: "ignore" },
+  { name: "a glob directory is descended when it matches a leading part", specs: [inc("/home/*/public")], path: "/home/bob", want: "descend" },
+  { name: "no patterns: nothing matches", specs: [], path: "/etc", want: "ignore" },
+];
+
+for (const c of CASES) {
+  test(`match() ${c.name}: ${c.path} → ${c.want}`, () => {
+    assert.equal(compileMatcher(c.specs)(c.path, { compareMode: c.compareMode === true }), c.want);
+  });
+}
+
+const ROOTS: readonly [pattern: string, root: string][] = [
+  ["/etc/nginx/*.conf", "/etc/nginx"],
+  ["/etc/hosts", "/etc/hosts"],
+  ["%www%", "%www%"],
+  ["%www%/*.html", "%www%"],
+  ["/*", "/"],
+  ["/srv/**/x", "/srv"],
+  ["/etc/[ab]/x", "/etc"],
+  ["/etc/a\\*b/c", "/etc"],
+];
+for (const [pattern, root] of ROOTS) {
+  test(`rootOf() gives ${root} for ${pattern}`, () => assert.equal(rootOf(pattern), root));
+}
+
+test("rootsOf() drops basename patterns, duplicates and roots inside other roots", () => {
+  assert.deepEqual(rootsOf(["/etc", "/etc/nginx/*.conf", "*.conf", "/var/www", "/var/www", "%p%/x"]), ["/etc", "/var/www", "%p%/x"]);
+  assert.deepEqual(rootsOf(["/*", "/etc"]), ["/"]);
+});
+
+test("stripTrailingSlashes() keeps a lone / as csync2 does", () => {
+  assert.equal(stripTrailingSlashes("/etc//"), "/etc");
+  assert.equal(stripTrailingSlashes("/"), "/");
+  assert.equal(stripTrailingSlashes("//"), "/");
+});
