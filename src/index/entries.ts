@@ -1,0 +1,265 @@
+// Repository of the entries table (schema/20-entries.sql): the recorded state, version vector
+// and stat fingerprint of every (group, logical path). Every statement is prepared once per
+// store; callers group writes in a transaction (db.transaction) themselves.
+
+import type { Db } from "./database.js";
+import { msFromTimeSpec, type EntryKind, type FileState, type Fingerprint } from "../core/file-state.js";
+import { EMPTY_VECTOR, vectorFromWire, vectorToWire, type VersionVector } from "../core/vector.js";
+import { IndexError, messageOf } from "../errors.js";
+
+/** One row of the entries table. */
+export interface EntryRecord {
+  readonly id: number;
+  readonly group: string;
+  readonly path: string;
+  readonly kind: EntryKind;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly userName: string | undefined;
+  readonly groupName: string | undefined;
+  readonly mtimeNs: bigint;
+  readonly size: number;
+  /** Lower-case hex content hash (files only). */
+  readonly hash: string | undefined;
+  /** Symlink target (symlinks only). */
+  readonly target: string | undefined;
+  readonly vector: VersionVector;
+  /** Tombstone time in ns since the epoch; undefined for a live entry. */
+  readonly deletedNs: bigint | undefined;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+  readonly dev: bigint;
+}
+
+/** What a check compares for one row, without loading hash or vector (see scanPage()). */
+export interface FingerprintRow {
+  readonly id: number;
+  readonly path: string;
+  readonly deleted: boolean;
+  readonly fingerprint: Fingerprint;
+}
+
+/** The exact fields a check writes for an observed entry. */
+export interface RecordInput {
+  readonly group: string;
+  readonly path: string;
+  readonly state: FileState;
+  readonly vector: VersionVector;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+  readonly dev: bigint;
+}
+
+const COLUMNS =
+  "id, grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv, deleted_ns, ctime_ns, ino, dev";
+// Times split in SQL into (sec, nsec) so they arrive as safe numbers, no BigInt on the hot path.
+const FINGERPRINT_COLUMNS =
+  "id, path, deleted_ns IS NOT NULL, mode, uid, gid, size, ino, dev, " +
+  "mtime_ns / 1000000000, mtime_ns % 1000000000, ctime_ns / 1000000000, ctime_ns % 1000000000";
+const TWO_64 = 2 ** 64;
+
+export class EntryStore {
+  readonly #db: Db;
+  readonly #byPath;
+  readonly #byId;
+  readonly #page;
+  readonly #point;
+  readonly #upsert;
+  readonly #tombstone;
+  readonly #countLive;
+  readonly #all;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#byPath = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE grp = ? AND path = ?`).safeIntegers(true);
+    this.#byId = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE id = ?`).safeIntegers(true);
+    this.#page = db
+      .prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path > ? AND path < ? ORDER BY path LIMIT ?`)
+      .raw(true);
+    this.#point = db.prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path = ?`).raw(true);
+    this.#upsert = db.prepare(
+      `INSERT INTO entries (grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv,
+                            deleted_ns, ctime_ns, ino, dev)
+       VALUES (@grp, @path, @kind, @mode, @uid, @gid, @user_name, @group_name, @mtime_ns, @size, @hash, @target, @vv,
+               NULL, @ctime_ns, @ino, @dev)
+       ON CONFLICT (grp, path) DO UPDATE SET
+         kind = excluded.kind, mode = excluded.mode, uid = excluded.uid, gid = excluded.gid,
+         user_name = excluded.user_name, group_name = excluded.group_name, mtime_ns = excluded.mtime_ns,
+         size = excluded.size, hash = excluded.hash, target = excluded.target, vv = excluded.vv, deleted_ns = NULL,
+         ctime_ns = excluded.ctime_ns, ino = excluded.ino, dev = excluded.dev
+       RETURNING id`,
+    );
+    // A tombstone keeps the last state (for -T and conflict display) but no fingerprint: any
+    // entry that appears at the path again is new.
+    this.#tombstone = db.prepare(
+      "UPDATE entries SET vv = ?, deleted_ns = ?, ctime_ns = 0, ino = 0, dev = 0 WHERE id = ?",
+    );
+    this.#countLive = db.prepare(
+      "SELECT count(*) AS n FROM entries WHERE grp = ? AND deleted_ns IS NULL AND (path = ? OR (path > ? AND path < ?))",
+    );
+    this.#all = db.prepare(`SELECT ${COLUMNS} FROM entries ORDER BY path, grp`).safeIntegers(true);
+  }
+
+  /** The row of (group, path), tombstones included. */
+  get(group: string, path: string): EntryRecord | undefined {
+    const row = this.#byPath.get(group, path) as RawRow | undefined;
+    return row && toRecord(row);
+  }
+
+  getById(id: number): EntryRecord | undefined {
+    const row = this.#byId.get(id) as RawRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Every row, by path then group (tombstones included). Iterates; do not write meanwhile. */
+  *all(): IterableIterator<EntryRecord> {
+    for (const row of this.#all.iterate() as IterableIterator<RawRow>) yield toRecord(row);
+  }
+
+  /** Fingerprint of exactly (group, path), if recorded. */
+  fingerprintOf(group: string, path: string): FingerprintRow | undefined {
+    const raw = this.#point.get(group, path) as unknown[] | undefined;
+    return raw && toFingerprintRow(raw);
+  }
+
+  /** Up to `limit` fingerprints of the group with lo < path < hi, in path (byte) order. */
+  scanPage(group: string, lo: string, hi: string, limit: number): FingerprintRow[] {
+    return (this.#page.all(group, lo, hi, limit) as unknown[][]).map(toFingerprintRow);
+  }
+
+  /** Live entries at or below `path` (for the vanished-root safety stop). */
+  countLiveUnder(group: string, path: string): number {
+    const { lo, hi } = subtreeBounds(path);
+    return (this.#countLive.get(group, path, lo, hi) as { n: number }).n;
+  }
+
+  /** Inserts or replaces the state of (group, path), clearing any tombstone; returns the id. */
+  record(input: RecordInput): number {
+    const s = input.state;
+    const row = this.#upsert.get({
+      grp: input.group,
+      path: input.path,
+      kind: s.kind,
+      mode: s.mode,
+      uid: s.uid,
+      gid: s.gid,
+      user_name: s.userName ?? null,
+      group_name: s.groupName ?? null,
+      mtime_ns: s.mtimeNs,
+      size: s.size,
+      hash: s.kind === "file" ? Buffer.from(s.hash, "hex") : null,
+      target: s.kind === "symlink" ? s.target : null,
+      vv: vectorText(input.vector),
+      ctime_ns: input.ctimeNs,
+      ino: BigInt.asIntN(64, input.ino),
+      dev: BigInt.asIntN(64, input.dev),
+    }) as { id: number };
+    return row.id;
+  }
+
+  /** Marks an entry deleted at `deletedNs` with its new vector. */
+  tombstone(id: number, vector: VersionVector, deletedNs: bigint): void {
+    this.#tombstone.run(vectorText(vector), deletedNs, id);
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE). */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+}
+
+/** The exclusive bounds of the paths strictly below `path` in byte order: `path/` .. `path0`. */
+export function subtreeBounds(path: string): { readonly lo: string; readonly hi: string } {
+  // '0' is '/' + 1, so every `path/...` sorts between them (csync2's trick, §6.1).
+  if (path === "/") return { lo: "/", hi: "0" };
+  return { lo: `${path}/`, hi: `${path}0` };
+}
+
+/** The live FileState of a record, or undefined for a tombstone. */
+export function stateOfRecord(r: EntryRecord): FileState | undefined {
+  if (r.deletedNs !== undefined) return undefined;
+  const base = {
+    mode: r.mode, uid: r.uid, gid: r.gid, userName: r.userName, groupName: r.groupName, mtimeNs: r.mtimeNs, size: r.size,
+  };
+  switch (r.kind) {
+    case "file": return { kind: "file", ...base, hash: r.hash ?? "" };
+    case "symlink": return { kind: "symlink", ...base, target: r.target ?? "" };
+    case "dir": return { kind: "dir", ...base };
+  }
+}
+
+/** The canonical JSON text of a vector, as stored in entries.vv. */
+export function vectorText(v: VersionVector): string {
+  return JSON.stringify(vectorToWire(v));
+}
+
+/** Parses entries.vv; a corrupt value is an IndexError naming the path. */
+export function parseVectorText(text: string, path: string): VersionVector {
+  try {
+    return text === "" ? EMPTY_VECTOR : vectorFromWire(JSON.parse(text));
+  } catch (err) {
+    throw new IndexError(`Cannot read the version vector of "${path}": ${messageOf(err)}`, {
+      cause: err,
+      hint: "the index is damaged; move it aside and run `peersync check` to rebuild it",
+    });
+  }
+}
+
+interface RawRow {
+  id: bigint; grp: string; path: string; kind: EntryKind; mode: bigint; uid: bigint; gid: bigint;
+  user_name: string | null; group_name: string | null; mtime_ns: bigint; size: bigint; hash: Buffer | null;
+  target: string | null; vv: string; deleted_ns: bigint | null; ctime_ns: bigint; ino: bigint; dev: bigint;
+}
+
+function toRecord(r: RawRow): EntryRecord {
+  return {
+    id: Number(r.id),
+    group: r.grp,
+    path: r.path,
+    kind: r.kind,
+    mode: Number(r.mode),
+    uid: Number(r.uid),
+    gid: Number(r.gid),
+    userName: r.user_name ?? undefined,
+    groupName: r.group_name ?? undefined,
+    mtimeNs: r.mtime_ns,
+    size: Number(r.size),
+    hash: r.hash === null ? undefined : r.hash.toString("hex"),
+    target: r.target ?? undefined,
+    vector: parseVectorText(r.vv, r.path),
+    deletedNs: r.deleted_ns ?? undefined,
+    ctimeNs: r.ctime_ns,
+    ino: BigInt.asUintN(64, r.ino),
+    dev: BigInt.asUintN(64, r.dev),
+  };
+}
+
+function toFingerprintRow(raw: unknown[]): FingerprintRow {
+  const n = raw as number[];
+  return {
+    id: n[0]!,
+    path: raw[1] as string,
+    deleted: n[2] === 1,
+    fingerprint: {
+      mode: n[3]!,
+      uid: n[4]!,
+      gid: n[5]!,
+      size: n[6]!,
+      ino: unsigned(n[7]!),
+      dev: unsigned(n[8]!),
+      mtimeMs: ms(n[9]!, n[10]!),
+      ctimeMs: ms(n[11]!, n[12]!),
+    },
+  };
+}
+
+// SQLite's / and % truncate toward zero; Node's timespec has 0 <= nsec < 1e9.
+function ms(sec: number, nsec: number): number {
+  return nsec < 0 ? msFromTimeSpec(sec - 1, nsec + 1e9) : msFromTimeSpec(sec, nsec);
+}
+
+// ino and dev are unsigned 64-bit; the index stores them as signed (BigInt.asIntN).
+function unsigned(n: number): number {
+  return n < 0 ? n + TWO_64 : n;
+}
