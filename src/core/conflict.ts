@@ -16,6 +16,7 @@
 //    larger writer name.
 
 import type { ConflictPolicy } from "../config/types.js";
+import { permissionBits } from "./file-state.js";
 import {
   assertNever,
   isDeleted,
@@ -171,7 +172,7 @@ function contentKey(e: EntryState): string {
 
 function metaKey(e: EntryState): string {
   if (isDeleted(e)) return "";
-  const mode = e.kind === "symlink" ? "" : e.mode.toString(8);
+  const mode = e.kind === "symlink" ? "" : permissionBits(e.mode).toString(8).padStart(4, "0");
   const mtime = e.mtimeNs.toString().padStart(24, "0");
   return [mode, e.userName ?? "", e.uid, e.groupName ?? "", e.gid, mtime].join(":");
 }

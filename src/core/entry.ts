@@ -9,9 +9,11 @@
 // - `mtimeNs` is nanoseconds since the epoch as read by lstat; comparisons use microseconds,
 //   the precision libuv can set back (see MTIME_PRECISION_NS).
 
+import { permissionBits, type DirEntryState, type FileEntryState, type SymlinkEntryState } from "./file-state.js";
+import { IGNORE_NOTHING, type IgnoreAttributes } from "./dirty.js";
 import type { VersionVector } from "./vector.js";
 
-export type EntryKind = "file" | "dir" | "symlink" | "deleted";
+export type EntryKind = EntryState["kind"];
 
 /** Who made this version and when: the part of an entry that only the sync layer knows. */
 export interface VersionInfo {
@@ -22,39 +24,14 @@ export interface VersionInfo {
   readonly changedAtMs: number;
 }
 
-/** Owner and group: names travel so each node maps them to its own ids; ids are the fallback. */
-export interface Ownership {
-  readonly uid: number;
-  readonly gid: number;
-  readonly userName?: string | undefined;
-  readonly groupName?: string | undefined;
-}
+// The live kinds are exactly what a check records (core/file-state.ts) plus version info: mode
+// is the full st_mode (only permission bits are compared), owner names are undefined when the
+// id has no name on the recording node, a dir's mtime and size are recorded but never compared.
+export type FileEntry = FileEntryState & VersionInfo;
+export type DirEntry = DirEntryState & VersionInfo;
+export type SymlinkEntry = SymlinkEntryState & VersionInfo;
 
-export interface FileEntry extends VersionInfo, Ownership {
-  readonly kind: "file";
-  /** Permission bits only (mode & 0o7777). */
-  readonly mode: number;
-  readonly mtimeNs: bigint;
-  readonly size: number;
-  /** Content hash, lowercase hex (the index decides the algorithm; both sides use the same). */
-  readonly hash: string;
-}
-
-export interface DirEntry extends VersionInfo, Ownership {
-  readonly kind: "dir";
-  readonly mode: number;
-  /** Recorded, but never compared: a directory's mtime changes with its children. */
-  readonly mtimeNs: bigint;
-}
-
-export interface SymlinkEntry extends VersionInfo, Ownership {
-  readonly kind: "symlink";
-  /** The link text, unresolved and never followed. */
-  readonly target: string;
-  /** Recorded, but never compared (csync2 sets no times on links either). */
-  readonly mtimeNs: bigint;
-}
-
+/** A tombstone: no attributes, so "deleted" equals "deleted" whatever the history. */
 export interface DeletedEntry extends VersionInfo {
   readonly kind: "deleted";
 }
@@ -62,12 +39,10 @@ export interface DeletedEntry extends VersionInfo {
 export type EntryState = FileEntry | DirEntry | SymlinkEntry | DeletedEntry;
 export type ExistingEntry = Exclude<EntryState, DeletedEntry>;
 
-/** Fields dropped from comparisons by csync2's global `ignore uid gid mod;`. */
-export interface MetaIgnore {
-  readonly uid?: boolean;
-  readonly gid?: boolean;
-  readonly mod?: boolean;
-}
+/** Owner ids and the names that travel with them. */
+export type Ownership = Pick<FileEntryState, "uid" | "gid" | "userName" | "groupName">;
+
+export type { IgnoreAttributes };
 
 /** mtimes compare at this precision: libuv truncates the times it sets to microseconds. */
 export const MTIME_PRECISION_NS = 1000n;
@@ -96,18 +71,18 @@ export function sameContent(a: EntryState, b: EntryState): boolean {
  * name when both sides know one, else by id), and the mtime of regular files. Different kinds
  * never have the same meta; two tombstones always do.
  */
-export function sameMeta(a: EntryState, b: EntryState, ignore: MetaIgnore = {}): boolean {
+export function sameMeta(a: EntryState, b: EntryState, ignore: IgnoreAttributes = IGNORE_NOTHING): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === "deleted" || b.kind === "deleted") return true;
   if (!ignore.uid && !sameOwner(a.userName, a.uid, b.userName, b.uid)) return false;
   if (!ignore.gid && !sameOwner(a.groupName, a.gid, b.groupName, b.gid)) return false;
-  if (a.kind !== "symlink" && b.kind !== "symlink" && !ignore.mod && a.mode !== b.mode) return false;
+  if (a.kind !== "symlink" && b.kind !== "symlink" && !ignore.mod && permissionBits(a.mode) !== permissionBits(b.mode)) return false;
   if (a.kind === "file" && b.kind === "file") return sameMtime(a.mtimeNs, b.mtimeNs);
   return true;
 }
 
 /** sameContent() and sameMeta(): nothing to transfer and nothing to apply. */
-export function sameVersion(a: EntryState, b: EntryState, ignore: MetaIgnore = {}): boolean {
+export function sameVersion(a: EntryState, b: EntryState, ignore: IgnoreAttributes = IGNORE_NOTHING): boolean {
   return sameContent(a, b) && sameMeta(a, b, ignore);
 }
 

@@ -31,7 +31,7 @@ const rows: Row[] = [
   { name: "is in sync when both hold the same file", local: file({ vector: OLD }), remote: file({ vector: OLD }), want: { kind: "in-sync" } },
   { name: "is in sync when concurrent edits wrote the same state", local: file({ vector: B_NEWER, by: "b" }), remote: file({ vector: A_NEWER }), want: { kind: "in-sync" } },
   { name: "records a tombstone for a path it never knew", local: undefined, remote: gone({ vector: OLD }), want: { kind: "in-sync" } },
-  { name: "ignores a mode difference under ignore mod", local: file({ vector: OLD }), remote: file({ vector: A_NEWER, mode: 0o600 }), ignore: { mod: true }, want: { kind: "in-sync" } },
+  { name: "ignores a mode difference under ignore mod", local: file({ vector: OLD }), remote: file({ vector: A_NEWER, mode: 0o600 }), ignore: { uid: false, gid: false, mod: true }, want: { kind: "in-sync" } },
   { name: "ignores a dir mtime difference", local: dir({ vector: OLD }), remote: dir({ vector: A_NEWER, mtimeNs: T + 99n }), want: { kind: "in-sync" } },
   { name: "ignores an mtime difference below a microsecond", local: file({ vector: OLD }), remote: file({ vector: A_NEWER, mtimeNs: T + 999n }), want: { kind: "in-sync" } },
   // Remote dominates.
@@ -60,7 +60,7 @@ const rows: Row[] = [
   { name: "keeps a local edit against a remote delete under bigger", local: file({ vector: B_NEWER, by: "b" }), remote: gone({ vector: A_NEWER }), policy: "bigger", want: { kind: "conflict-local-wins", rule: "bigger" } },
   { name: "takes the left host's edit under left", local: file({ vector: B_NEWER, by: "b" }), remote: file({ vector: A_NEWER, hash: "bb" }), policy: "left", want: { kind: "conflict-remote-wins", rule: "left" } },
   { name: "keeps the right host's edit under right", local: file({ vector: B_NEWER, by: "b" }), remote: file({ vector: A_NEWER, hash: "bb" }), policy: "right", want: { kind: "conflict-local-wins", rule: "right" } },
-  { name: "settles attribute-only conflicts by tie-break even under none", local: dir({ vector: B_NEWER, by: "b", mode: 0o700 }), remote: dir({ vector: A_NEWER }), policy: "none", want: { kind: "conflict-remote-wins", apply: "meta", backup: false, rule: "tie-break" } },
+  { name: "settles attribute-only conflicts by tie-break even under none", local: dir({ vector: B_NEWER, by: "b", mode: 0o40700 }), remote: dir({ vector: A_NEWER }), policy: "none", want: { kind: "conflict-remote-wins", apply: "meta", backup: false, rule: "tie-break" } },
   { name: "lets a forced remote win under none", local: file({ vector: B_NEWER, by: "b" }), remote: file({ vector: A_NEWER, hash: "bb" }), policy: "none", ctx: { remoteForced: true }, want: { kind: "conflict-remote-wins", rule: "forced", backup: true } },
   { name: "lets a forced local win under none", local: file({ vector: B_NEWER, by: "b" }), remote: file({ vector: A_NEWER, hash: "bb" }), policy: "none", ctx: { localForced: true }, want: { kind: "conflict-local-wins", rule: "forced", sendBack: true } },
   { name: "treats equal vectors over different files as concurrent", local: file({ vector: OLD }), remote: file({ vector: OLD, hash: "bb", mtimeNs: T + 5000n }), policy: "younger", want: { kind: "conflict-remote-wins", rule: "younger" } },

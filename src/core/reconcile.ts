@@ -18,7 +18,8 @@
 
 import type { ConflictPolicy } from "../config/types.js";
 import { decideConflict, tieBreak, type ConflictContext, type ConflictRule, type Winner } from "./conflict.js";
-import { sameContent, sameMeta, type EntryState, type MetaIgnore } from "./entry.js";
+import { IGNORE_NOTHING, type IgnoreAttributes } from "./dirty.js";
+import { sameContent, sameMeta, type EntryState } from "./entry.js";
 import { compareVectors, EMPTY_VECTOR, mergeVectors, type VectorRelation, type VersionVector } from "./vector.js";
 
 /**
@@ -63,8 +64,8 @@ export interface ReconcileInput {
   readonly localNode: string;
   /** Group facts shared by every node, and the -f flags of both sides. */
   readonly context: ConflictContext;
-  /** csync2's `ignore uid gid mod`. @default {} */
-  readonly ignore?: MetaIgnore;
+  /** csync2's `ignore uid gid mod`. @default IGNORE_NOTHING */
+  readonly ignore?: IgnoreAttributes;
 }
 
 /** Decides one entry. Pure and total: every input gets exactly one Decision. */
@@ -125,13 +126,13 @@ function writtenOnReceiveOnly(e: EntryState, context: ConflictContext): boolean 
   return context.receiveOnly.has(e.modifiedBy);
 }
 
-function drift(local: EntryState, remote: EntryState, vector: VersionVector, ignore: MetaIgnore | undefined): Decision {
+function drift(local: EntryState, remote: EntryState, vector: VersionVector, ignore: IgnoreAttributes | undefined): Decision {
   const apply = applyFor(local, remote, ignore);
   return { kind: "drift", apply, vector, backup: losesContent(local, apply) };
 }
 
 /** The disk operation that turns `local` into `remote`. */
-export function applyFor(local: EntryState, remote: EntryState, ignore: MetaIgnore = {}): Apply {
+export function applyFor(local: EntryState, remote: EntryState, ignore: IgnoreAttributes = IGNORE_NOTHING): Apply {
   if (remote.kind === "deleted") return local.kind === "deleted" ? "none" : "delete";
   if (!sameContent(local, remote)) return "write";
   return sameMeta(local, remote, ignore) ? "none" : "meta";

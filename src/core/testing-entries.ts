@@ -18,15 +18,16 @@ function versionOf(v: Version, fallbackBy: string): { vector: VersionVector; mod
 const owner = { uid: 0, gid: 0, userName: "root", groupName: "root" } as const;
 
 export function file(v: Version & Partial<Omit<FileEntry, "kind" | "vector">> = {}): FileEntry {
-  return { kind: "file", mode: 0o644, mtimeNs: 1_700_000_000_000_000_000n, size: 10, hash: "aa", ...owner, ...strip(v), ...versionOf(v, "a") };
+  return { kind: "file", mode: 0o100644, mtimeNs: 1_700_000_000_000_000_000n, size: 10, hash: "aa", ...owner, ...strip(v), ...versionOf(v, "a") };
 }
 
 export function dir(v: Version & Partial<Omit<DirEntry, "kind" | "vector">> = {}): DirEntry {
-  return { kind: "dir", mode: 0o755, mtimeNs: 1_700_000_000_000_000_000n, ...owner, ...strip(v), ...versionOf(v, "a") };
+  return { kind: "dir", mode: 0o40755, size: 4096, mtimeNs: 1_700_000_000_000_000_000n, ...owner, ...strip(v), ...versionOf(v, "a") };
 }
 
 export function link(v: Version & Partial<Omit<SymlinkEntry, "kind" | "vector">> = {}): SymlinkEntry {
-  return { kind: "symlink", target: "t", mtimeNs: 1_700_000_000_000_000_000n, ...owner, ...strip(v), ...versionOf(v, "a") };
+  const target = v.target ?? "t";
+  return { kind: "symlink", target, mode: 0o120777, size: target.length, mtimeNs: 1_700_000_000_000_000_000n, ...owner, ...strip(v), ...versionOf(v, "a") };
 }
 
 export function gone(v: Version = {}): DeletedEntry {

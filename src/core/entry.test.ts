@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { IGNORE_NOTHING } from "./dirty.js";
+import { localOwnership, sameContent, sameMeta, sameVersion, sizeOf, type EntryState } from "./entry.js";
+import { dir, file, gone, link } from "./testing-entries.js";
+
+const T = 1_700_000_000_000_000_000n;
+
+const contentCases: { name: string; a: EntryState; b: EntryState; want: boolean }[] = [
+  { name: "equal hashes are the same content", a: file(), b: file({ by: "b", mtimeNs: T + 1n }), want: true },
+  { name: "different hashes differ", a: file(), b: file({ hash: "bb" }), want: false },
+  { name: "different sizes differ even with equal hashes", a: file(), b: file({ size: 11 }), want: false },
+  { name: "link targets compare as text", a: link({ target: "x" }), b: link({ target: "x" }), want: true },
+  { name: "different link targets differ", a: link({ target: "x" }), b: link({ target: "y" }), want: false },
+  { name: "two dirs are the same content", a: dir(), b: dir({ mode: 0o40700 }), want: true },
+  { name: "two tombstones are the same content", a: gone(), b: gone({ by: "b", at: 5 }), want: true },
+  { name: "a file is not a dir", a: file(), b: dir(), want: false },
+  { name: "a dir is not a tombstone", a: dir(), b: gone(), want: false },
+];
+for (const c of contentCases) {
+  test(`sameContent() ${c.name}`, () => {
+    assert.equal(sameContent(c.a, c.b), c.want);
+    assert.equal(sameContent(c.b, c.a), c.want);
+  });
+}
+
+const metaCases: { name: string; a: EntryState; b: EntryState; ignore?: { uid: boolean; gid: boolean; mod: boolean }; want: boolean }[] = [
+  { name: "equal attributes match", a: file(), b: file(), want: true },
+  { name: "compares permission bits, not type bits", a: file({ mode: 0o100644 }), b: file({ mode: 0o644 }), want: true },
+  { name: "a mode difference differs", a: file(), b: file({ mode: 0o100600 }), want: false },
+  { name: "a mode difference matches under ignore mod", a: file(), b: file({ mode: 0o100600 }), ignore: { uid: false, gid: false, mod: true }, want: true },
+  { name: "owners compare by name when both have one", a: file({ uid: 1, userName: "www" }), b: file({ uid: 2, userName: "www" }), want: true },
+  { name: "owners compare by id when a name is missing", a: file({ uid: 1, userName: undefined }), b: file({ uid: 2, userName: "www" }), want: false },
+  { name: "an owner difference matches under ignore uid", a: file({ userName: "a" }), b: file({ userName: "b" }), ignore: { uid: true, gid: false, mod: false }, want: true },
+  { name: "a group difference differs", a: file({ groupName: "a" }), b: file({ groupName: "b" }), want: false },
+  { name: "file mtimes compare to the microsecond", a: file({ mtimeNs: T + 1n }), b: file({ mtimeNs: T + 999n }), want: true },
+  { name: "file mtimes a microsecond apart differ", a: file({ mtimeNs: T }), b: file({ mtimeNs: T + 1000n }), want: false },
+  { name: "dir mtimes are ignored", a: dir(), b: dir({ mtimeNs: T + 10n ** 12n }), want: true },
+  { name: "link modes and mtimes are ignored", a: link({ mode: 0o120777 }), b: link({ mode: 0o120700, mtimeNs: 5n }), want: true },
+  { name: "link owners are compared", a: link({ uid: 0, userName: undefined }), b: link({ uid: 1, userName: undefined }), want: false },
+  { name: "different kinds never match", a: file(), b: dir(), want: false },
+  { name: "tombstones always match", a: gone(), b: gone({ by: "z" }), want: true },
+];
+for (const c of metaCases) {
+  test(`sameMeta() ${c.name}`, () => {
+    assert.equal(sameMeta(c.a, c.b, c.ignore ?? IGNORE_NOTHING), c.want);
+    assert.equal(sameMeta(c.b, c.a, c.ignore ?? IGNORE_NOTHING), c.want);
+  });
+}
+
+test("sameVersion() needs both content and attributes", () => {
+  assert.equal(sameVersion(file(), file()), true);
+  assert.equal(sameVersion(file(), file({ hash: "bb" })), false);
+  assert.equal(sameVersion(file(), file({ mode: 0o100600 })), false);
+});
+
+test("sizeOf() measures files by length, links by target bytes, dirs as 0", () => {
+  assert.equal(sizeOf(file({ size: 42 })), 42);
+  assert.equal(sizeOf(link({ target: "äb" })), 3);
+  assert.equal(sizeOf(dir()), 0);
+});
+
+test("localOwnership() maps names to local ids and keeps the sender's ids otherwise", () => {
+  const lookup = { uidOf: (n: string) => (n === "www" ? 33 : undefined), gidOf: (n: string) => (n === "www" ? 34 : undefined) };
+  assert.deepEqual(localOwnership({ uid: 1000, gid: 1000, userName: "www", groupName: "www" }, lookup), { uid: 33, gid: 34 });
+  assert.deepEqual(localOwnership({ uid: 1000, gid: 1001, userName: "ghost", groupName: undefined }, lookup), { uid: 1000, gid: 1001 });
+});
