@@ -37,7 +37,7 @@ export interface ErrorReport {
 }
 
 const USAGE_HINT = "run `peersync --help` for usage";
-const BUG_HINT = "this is a bug in peersync: please report it with the command line and the output of -vvv";
+const BUG_HINT = "this is a bug in peersync: please report it with the command line; -vv adds the stack trace";
 
 /** Classifies anything thrown out of a command or the parser. */
 export function classify(err: unknown): ErrorReport {

@@ -13,11 +13,14 @@ import { runProgram, type ProgramIo } from "./program.js";
 async function main(argv: readonly string[], io: ProgramIo): Promise<number> {
   const csync2 = isCsync2Style(argv);
   const finish = (code: number): number => (csync2 ? toCsync2ExitCode(code) : code);
+  let verbose = 0;
   try {
-    return finish(await runProgram(translateCsync2Argv(argv), io));
+    return finish(await runProgram(translateCsync2Argv(argv), io, { onGlobals: (o) => (verbose = o.verbose) }));
   } catch (err) {
     const report = classify(err);
     if (report.message !== "") printError(report, wantsJson(argv), io);
+    // A bug's stack helps whoever reads the report; operators see it only when they ask (-vv).
+    if (report.code === "INTERNAL" && verbose >= 2 && err instanceof Error) io.stderr(`${err.stack}\n`);
     return finish(report.exitCode);
   }
 }

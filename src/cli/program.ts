@@ -48,6 +48,8 @@ export interface ProgramOptions {
   readonly commands?: readonly CommandSpec[];
   /** @default IMPLEMENTED */
   readonly implemented?: Readonly<Record<string, boolean>>;
+  /** Told the validated global options before the command runs (main.ts: -v for stacks). */
+  readonly onGlobals?: (options: GlobalOptions) => void;
 }
 
 const CSYNC2_HELP = `
@@ -73,7 +75,11 @@ See peersync(1).
 /** Parses argv (already translated from csync2 style) and runs the chosen command. */
 export async function runProgram(argv: readonly string[], io: ProgramIo, options: ProgramOptions = {}): Promise<number> {
   let exitCode: number | undefined;
-  const table = { commands: options.commands ?? COMMANDS, implemented: options.implemented ?? IMPLEMENTED };
+  const table: Table = {
+    commands: options.commands ?? COMMANDS,
+    implemented: options.implemented ?? IMPLEMENTED,
+    onGlobals: options.onGlobals ?? (() => {}),
+  };
   const program = createProgram(io, table, (code) => {
     exitCode = code;
   });
@@ -85,6 +91,7 @@ export async function runProgram(argv: readonly string[], io: ProgramIo, options
 interface Table {
   readonly commands: readonly CommandSpec[];
   readonly implemented: Readonly<Record<string, boolean>>;
+  readonly onGlobals: (options: GlobalOptions) => void;
 }
 
 function createProgram(io: ProgramIo, table: Table, done: (code: number) => void): CommanderCommand {
@@ -105,6 +112,7 @@ function createProgram(io: ProgramIo, table: Table, done: (code: number) => void
     cmd.action(async (...params: unknown[]) => {
       const self = params.at(-1) as CommanderCommand;
       const options = resolveGlobalOptions(program.opts<RawGlobalOptions>(), io.env);
+      table.onGlobals(options);
       if (!implemented) throw new NotImplementedError(spec.name);
       done(await dispatch(spec, self, options, io));
     });
