@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Action } from "../config/types.js";
+import type { QueuedAction } from "../index/action-queue.js";
+import type { Timers } from "./debouncer.js";
+import { ActionDispatcher, type ActionConfig, type ActionQueueStore } from "./dispatcher.js";
+import type { ActionLogger, ActionResult } from "./runner.js";
+
+function act(exec: string, patterns: readonly string[], more: Partial<Action> = {}): Action {
+  return { patterns, exec, logfile: "/dev/null", doLocal: false, doLocalOnly: false, timeoutMs: 1000, at: { file: "t", line: 1, column: 1 }, ...more };
+}
+
+function config(actions: readonly Action[], debounceMs = 0): ActionConfig {
+  const prefixes = new Map([["www", "/srv/www"]]);
+  return {
+    groups: [{ name: "web", actions, debounceMs }],
+    prefixes,
+    toLocalPath: (p) => {
+      const m = /^%([^%]+)%(.*)$/.exec(p);
+      if (!m) return p;
+      const dir = prefixes.get(m[1] as string);
+      if (dir === undefined) throw new Error(`no prefix ${m[1]}`);
+      return dir + (m[2] as string);
+    },
+  };
+}
+
+class MemoryQueue implements ActionQueueStore {
+  rows: QueuedAction[] = [];
+  #id = 0;
+  failEnqueue = false;
+  enqueue(group: string, actionId: string, paths: readonly string[]): number {
+    if (this.failEnqueue) throw new Error("disk I/O error");
+    this.rows.push({ id: ++this.#id, group, actionId, paths: [...paths], enqueuedAt: 0 });
+    return this.#id;
+  }
+  pending(group?: string): QueuedAction[] {
+    return this.rows.filter((r) => group === undefined || r.group === group);
+  }
+  markDone(ids: readonly number[]): void {
+    this.rows = this.rows.filter((r) => !ids.includes(r.id));
+  }
+}
+
+/** Records runs; each run waits for release() when gated. */
+class FakeRunner {
+  runs: { exec: string; paths: readonly string[] }[] = [];
+  gated = false;
+  #gates: (() => void)[] = [];
+  async run(group: string, action: Action, paths: readonly string[]): Promise<ActionResult> {
+    this.runs.push({ exec: action.exec, paths });
+    if (this.gated) await new Promise<void>((r) => this.#gates.push(r));
+    return { group, action, paths, ok: true, exitCode: 0, signal: null, timedOut: false, durationMs: 1, logfile: action.logfile, error: undefined };
+  }
+  async release(): Promise<void> {
+    while (this.#gates.length === 0) await new Promise((r) => setImmediate(r));
+    this.#gates.shift()?.();
+  }
+}
+
+const logs: string[] = [];
+const logger: ActionLogger = {
+  info: () => undefined,
+  warn: (_f, m) => void logs.push(`warn ${m}`),
+  error: (_f, m) => void logs.push(`error ${m}`),
+};
+
+function setup(actions: readonly Action[], options: { debounceMs?: number; timers?: Timers; now?: () => number } = {}) {
+  const queue = new MemoryQueue();
+  const runner = new FakeRunner();
+  const dispatcher = new ActionDispatcher({
+    config: config(actions, options.debounceMs),
+    queue,
+    runner,
+    logger,
+    debounce: options.timers !== undefined,
+    ...(options.timers && { timers: options.timers }),
+    ...(options.now && { now: options.now }),
+  });
+  return { queue, runner, dispatcher };
+}
+
+test("afterBatch() runs a matching action once with the local paths of its matches, then clears the queue", async () => {
+  const { queue, runner, dispatcher } = setup([act("reload", ["%www%/conf"]), act("never", ["/nothing"])]);
+  const matching = Array.from({ length: 50 }, (_, i) => `%www%/conf/site${i}`);
+  const other = Array.from({ length: 100 }, (_, i) => `%www%/html/page${i}`);
+  const results = await dispatcher.afterBatch({ group: "web", changedPaths: [...other, ...matching], side: "receiver" });
+  assert.equal(results.length, 1);
+  assert.deepEqual(runner.runs, [{ exec: "reload", paths: matching.map((p) => p.replace("%www%", "/srv/www")) }]);
+  assert.deepEqual(queue.rows, []);
+});
+
+test("afterBatch() applies do-local and do-local-only on each side", async () => {
+  const actions = [act("recv", []), act("both", [], { doLocal: true }), act("send", [], { doLocalOnly: true })];
+  for (const [side, want] of [["receiver", ["recv", "both"]], ["sender", ["both", "send"]]] as const) {
+    const { runner, dispatcher } = setup(actions);
+    await dispatcher.afterBatch({ group: "web", changedPaths: ["/x"], side });
+    assert.deepEqual(runner.runs.map((r) => r.exec).sort(), [...want].sort(), side);
+  }
+});
+
+test("a trigger during a run queues one more run with the coalesced paths", async () => {
+  const { queue, runner, dispatcher } = setup([act("reload", [])]);
+  runner.gated = true;
+  const first = dispatcher.afterBatch({ group: "web", changedPaths: ["/a"], side: "receiver" });
+  const second = dispatcher.afterBatch({ group: "web", changedPaths: ["/b", "/a"], side: "receiver" });
+  const third = dispatcher.afterBatch({ group: "web", changedPaths: ["/c"], side: "receiver" });
+  await runner.release();
+  await runner.release();
+  await Promise.all([first, second, third]);
+  assert.deepEqual(runner.runs.map((r) => r.paths), [["/a"], ["/b", "/a", "/c"]]);
+  assert.deepEqual(queue.rows, []);
+});
+
+test("runPending() after a restart runs leftover rows once, then they are gone", async () => {
+  const reload = act("reload", ["/etc/nginx"]);
+  const { queue, runner, dispatcher } = setup([reload]);
+  dispatcher.enqueueBatch({ group: "web", changedPaths: ["/etc/nginx/a"], side: "receiver" });
+  dispatcher.enqueueBatch({ group: "web", changedPaths: ["/etc/nginx/b"], side: "receiver" });
+  assert.equal(queue.rows.length, 2);
+  const results = await dispatcher.runPending();
+  assert.equal(results.length, 1, "two leftover rows of one action are one run");
+  assert.deepEqual(runner.runs, [{ exec: "reload", paths: ["/etc/nginx/a", "/etc/nginx/b"] }]);
+  assert.deepEqual(await dispatcher.runPending(), []);
+});
+
+test("runPending() drops rows of an action the config no longer has", async () => {
+  const { queue, runner, dispatcher } = setup([act("reload", [])]);
+  queue.enqueue("web", "a0000000000000000", ["/x"]);
+  assert.deepEqual(await dispatcher.runPending(), []);
+  assert.equal(runner.runs.length, 0);
+  assert.deepEqual(queue.rows, []);
+  assert.ok(logs.some((l) => l.includes("no longer in the config")));
+});
+
+test("afterBatch() still runs the action when the queue cannot record it", async () => {
+  const { queue, runner, dispatcher } = setup([act("reload", [])]);
+  queue.failEnqueue = true;
+  const results = await dispatcher.afterBatch({ group: "web", changedPaths: ["/x"], side: "receiver" });
+  assert.equal(results.length, 1);
+  assert.equal(runner.runs.length, 1);
+  assert.ok(logs.some((l) => l.includes("Cannot queue actions durably")));
+});
+
+test("afterBatch() leaves out a path whose prefix this node does not define, and still runs", async () => {
+  const { runner, dispatcher } = setup([act("reload", [])]);
+  await dispatcher.afterBatch({ group: "web", changedPaths: ["%nope%/x", "/y"], side: "receiver" });
+  assert.deepEqual(runner.runs, [{ exec: "reload", paths: ["/y"] }]);
+});
+
+test("in daemon mode a burst of batches within the debounce is one run", async () => {
+  let now = 0;
+  const pending: { at: number; fn: () => void }[] = [];
+  const timers: Timers = {
+    setTimeout: (fn, ms) => {
+      const t = { at: now + ms, fn };
+      pending.push(t);
+      return t;
+    },
+    clearTimeout: (t) => void pending.splice(pending.indexOf(t as (typeof pending)[number]) >>> 0, 1),
+  };
+  const { runner, dispatcher } = setup([act("reload", [])], { debounceMs: 200, timers, now: () => now });
+  const batches = ["/a", "/b", "/c"].map((p) => {
+    now += 50;
+    return dispatcher.afterBatch({ group: "web", changedPaths: [p], side: "receiver" });
+  });
+  assert.equal(runner.runs.length, 0, "nothing runs during the burst");
+  assert.equal(pending.length, 1);
+  now += 200;
+  pending.shift()?.fn();
+  const results = await Promise.all(batches);
+  assert.deepEqual(runner.runs, [{ exec: "reload", paths: ["/a", "/b", "/c"] }]);
+  assert.ok(results.every((r) => r.length === 1));
+});
+
+test("drain() fires debounced groups and waits for their runs", async () => {
+  const timers: Timers = { setTimeout: () => 0, clearTimeout: () => undefined };
+  const { runner, dispatcher } = setup([act("reload", [])], { debounceMs: 10_000, timers, now: () => 0 });
+  void dispatcher.afterBatch({ group: "web", changedPaths: ["/a"], side: "receiver" });
+  await dispatcher.drain();
+  assert.equal(runner.runs.length, 1);
+});

@@ -1,0 +1,234 @@
+// What the sync engine calls after it applied (receiver) or pushed (sender) a batch: plan the
+// actions the batch triggers (core/action-match.ts), record them in the durable queue, and run
+// each once, one run per action at a time, coalescing triggers that arrive during a run, and
+// debounced per group in daemon mode.
+//
+// Order of a batch's life: enqueueBatch() inside the engine's apply transaction (or via
+// afterBatch() right after it) → runPending() → the runner → markDone. Rows left by a crash are
+// run by the first runPending() after the restart (call it at start-up, as csync2 runs leftover
+// rows at its next invocation). Nothing here throws into the sync: failures are logged results.
+
+import type { Action, Config, Group } from "../config/types.js";
+import { actionIdOf, planActions, type ActionSide, type PlannedRun } from "../core/action-match.js";
+import { messageOf } from "../errors.js";
+import type { QueuedAction } from "../index/action-queue.js";
+import { Coalescer } from "./coalescer.js";
+import { Debouncer, type Timers } from "./debouncer.js";
+import type { ActionLogger, ActionResult } from "./runner.js";
+
+/** The part of index/action-queue.ts used here. */
+export interface ActionQueueStore {
+  enqueue(group: string, actionId: string, paths: readonly string[]): number;
+  pending(group?: string): readonly QueuedAction[];
+  markDone(ids: readonly number[]): void;
+}
+
+/** The part of ActionRunner used here. */
+export interface RunAction {
+  run(group: string, action: Action, localPaths: readonly string[]): Promise<ActionResult>;
+}
+
+/** The part of Config used here (a full Config fits). */
+export interface ActionConfig {
+  readonly groups: readonly Pick<Group, "name" | "actions" | "debounceMs">[];
+  readonly prefixes: Config["prefixes"];
+  readonly toLocalPath: Config["toLocalPath"];
+}
+
+export interface Batch {
+  readonly group: string;
+  /** Logical paths the batch created, changed or deleted. */
+  readonly changedPaths: readonly string[];
+  readonly side: ActionSide;
+}
+
+export interface ActionDispatcherOptions {
+  readonly config: ActionConfig;
+  readonly queue: ActionQueueStore;
+  readonly runner: RunAction;
+  readonly logger: ActionLogger;
+  /** Daemon mode: hold runs until the group has been quiet for its `debounce`. @default false */
+  readonly debounce?: boolean;
+  readonly timers?: Timers;
+  readonly now?: () => number;
+}
+
+/** The paths and queue rows one run covers; merged when triggers coalesce. */
+interface RunInput {
+  readonly ids: readonly number[];
+  readonly paths: readonly string[];
+}
+
+function mergeInputs(a: RunInput, b: RunInput): RunInput {
+  return { ids: [...a.ids, ...b.ids], paths: [...new Set([...a.paths, ...b.paths])] };
+}
+
+export class ActionDispatcher {
+  readonly #config: ActionConfig;
+  readonly #queue: ActionQueueStore;
+  readonly #runner: RunAction;
+  readonly #logger: ActionLogger;
+  readonly #debounce: boolean;
+  readonly #coalescer = new Coalescer<RunInput, ActionResult | undefined>(mergeInputs);
+  readonly #debouncer: Debouncer<string>;
+  /** Queue rows taken by a run that has not finished; never taken twice. */
+  readonly #inFlight = new Set<number>();
+  readonly #waiters = new Map<string, ((results: ActionResult[]) => void)[]>();
+
+  constructor(options: ActionDispatcherOptions) {
+    this.#config = options.config;
+    this.#queue = options.queue;
+    this.#runner = options.runner;
+    this.#logger = options.logger;
+    this.#debounce = options.debounce ?? false;
+    const debouncerOptions = { ...(options.timers && { timers: options.timers }), ...(options.now && { now: options.now }) };
+    this.#debouncer = new Debouncer((group) => this.#fireDebounced(group), debouncerOptions);
+  }
+
+  /**
+   * Plans the batch's actions and records them in the durable queue. Synchronous, so the engine
+   * can call it inside the transaction that records the applied entries; it throws only when
+   * the index does (and then that transaction rolls back as a whole).
+   */
+  enqueueBatch(batch: Batch): PlannedRun[] {
+    const planned = this.#plan(batch);
+    for (const run of planned) this.#queue.enqueue(run.group, run.actionId, run.paths);
+    return planned;
+  }
+
+  /**
+   * enqueueBatch(), then run: at once (one-shot), or when the group has been quiet for its
+   * debounce (daemon). Resolves with the results of the runs that covered the batch; a daemon
+   * need not await it. Never rejects.
+   */
+  afterBatch(batch: Batch): Promise<ActionResult[]> {
+    let planned: PlannedRun[];
+    try {
+      planned = this.enqueueBatch(batch);
+    } catch (err) {
+      // The index failed; the actions still run now, only without the crash guarantee.
+      this.#logger.error({ group: batch.group, err: messageOf(err) }, "Cannot queue actions durably; running them directly");
+      return this.#runUnqueued(this.#plan(batch));
+    }
+    if (planned.length === 0) return Promise.resolve([]);
+    if (!this.#debounce) return this.runPending(batch.group);
+    return new Promise((resolve) => {
+      this.#waiters.set(batch.group, [...(this.#waiters.get(batch.group) ?? []), resolve]);
+      this.#debouncer.poke(batch.group, this.#groupOf(batch.group)?.debounceMs ?? 0);
+    });
+  }
+
+  /** Runs every queued action not already running (all groups, or one); never rejects. */
+  runPending(group?: string): Promise<ActionResult[]> {
+    let rows: readonly QueuedAction[];
+    try {
+      rows = this.#queue.pending(group).filter((row) => !this.#inFlight.has(row.id));
+    } catch (err) {
+      this.#logger.error({ group, err: messageOf(err) }, "Cannot read the action queue");
+      return Promise.resolve([]);
+    }
+    const byAction = new Map<string, { group: string; actionId: string; input: RunInput }>();
+    for (const row of rows) {
+      const key = `${row.group}\0${row.actionId}`;
+      const seen = byAction.get(key);
+      const input = { ids: [row.id], paths: row.paths };
+      byAction.set(key, { group: row.group, actionId: row.actionId, input: seen ? mergeInputs(seen.input, input) : input });
+    }
+    const runs = [...byAction.values()].map((item) => this.#submit(item.group, item.actionId, item.input));
+    return Promise.all(runs).then(defined);
+  }
+
+  /** Fires debounced groups now and waits until no action runs or waits. */
+  async drain(): Promise<void> {
+    this.#debouncer.flushAll();
+    await this.#coalescer.idle();
+  }
+
+  /** Stops debounce timers; what they held stays queued for the next start. */
+  close(): void {
+    this.#debouncer.cancelAll();
+    for (const waiters of this.#waiters.values()) for (const resolve of waiters) resolve([]);
+    this.#waiters.clear();
+  }
+
+  #plan(batch: Batch): PlannedRun[] {
+    const group = this.#groupOf(batch.group);
+    if (group === undefined) {
+      this.#logger.warn({ group: batch.group }, "Batch for a group this node is not in; no actions");
+      return [];
+    }
+    return planActions({ group, changedPaths: batch.changedPaths, side: batch.side, prefixes: this.#config.prefixes });
+  }
+
+  #groupOf(name: string): ActionConfig["groups"][number] | undefined {
+    return this.#config.groups.find((g) => g.name === name);
+  }
+
+  #fireDebounced(group: string): void {
+    const waiters = this.#waiters.get(group) ?? [];
+    this.#waiters.delete(group);
+    void this.runPending(group).then((results) => {
+      for (const resolve of waiters) resolve(results);
+    });
+  }
+
+  #submit(group: string, actionId: string, input: RunInput): Promise<ActionResult | undefined> {
+    const action = this.#groupOf(group)?.actions.find((a) => actionIdOf(a) === actionId);
+    if (action === undefined) {
+      // The config changed since the row was queued: the action no longer exists to run.
+      this.#logger.warn({ group, actionId, files: input.paths.length }, "Dropping a queued action that is no longer in the config");
+      this.#markDone(input.ids);
+      return Promise.resolve(undefined);
+    }
+    for (const id of input.ids) this.#inFlight.add(id);
+    return this.#coalescer.submit(`${group}\0${actionId}`, input, (merged) => this.#execute(group, action, merged));
+  }
+
+  async #execute(group: string, action: Action, input: RunInput): Promise<ActionResult | undefined> {
+    try {
+      const result = await this.#runner.run(group, action, this.#localPaths(input.paths));
+      this.#markDone(input.ids);
+      return result;
+    } catch (err) {
+      // The runner resolves failures as results; reaching here is a bug. The rows stay queued.
+      this.#logger.error({ group, exec: action.exec, err: messageOf(err) }, "Action runner failed");
+      return undefined;
+    } finally {
+      for (const id of input.ids) this.#inFlight.delete(id);
+    }
+  }
+
+  #runUnqueued(planned: readonly PlannedRun[]): Promise<ActionResult[]> {
+    const runs = planned.map((run) =>
+      this.#coalescer.submit(`${run.group}\0${run.actionId}`, { ids: [], paths: run.paths }, (merged) =>
+        this.#execute(run.group, run.action, merged),
+      ),
+    );
+    return Promise.all(runs).then(defined);
+  }
+
+  #localPaths(logical: readonly string[]): string[] {
+    const local: string[] = [];
+    for (const path of logical) {
+      try {
+        local.push(this.#config.toLocalPath(path));
+      } catch (err) {
+        this.#logger.warn({ path, err: messageOf(err) }, "Cannot map a path for an action; leaving it out");
+      }
+    }
+    return local;
+  }
+
+  #markDone(ids: readonly number[]): void {
+    try {
+      this.#queue.markDone(ids);
+    } catch (err) {
+      // The rows stay and run again at the next runPending(): at least once, never lost.
+      this.#logger.error({ err: messageOf(err) }, "Cannot mark actions done in the queue");
+    }
+  }
+}
+
+function defined(results: readonly (ActionResult | undefined)[]): ActionResult[] {
+  return results.filter((r): r is ActionResult => r !== undefined);
+}
