@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { checkDeleteBudget, comparePaths, orderOperations, type PlanItem } from "./plan.js";
+import { toLogicalPath } from "./path.js";
+
+const op = (o: "delete" | "write", p: string): PlanItem => ({ op: o, path: toLogicalPath(p) });
+const show = (items: PlanItem[]) => items.map((i) => `${i.op} ${i.path}`);
+
+const orderCases: { name: string; input: PlanItem[]; want: string[] }[] = [
+  {
+    name: "creates directories parent-first",
+    input: [op("write", "/a/b/c"), op("write", "/a"), op("write", "/a/b")],
+    want: ["write /a", "write /a/b", "write /a/b/c"],
+  },
+  {
+    name: "deletes children before their directories",
+    input: [op("delete", "/a"), op("delete", "/a/b"), op("delete", "/a/b/f"), op("delete", "/a/g")],
+    want: ["delete /a/g", "delete /a/b/f", "delete /a/b", "delete /a"],
+  },
+  {
+    name: "deletes before writing, so a dir can become a file",
+    input: [op("write", "/x"), op("delete", "/x/child")],
+    want: ["delete /x/child", "write /x"],
+  },
+  {
+    name: "keeps a parent right before its subtree where string order would not",
+    input: [op("write", "/a-b"), op("write", "/a/b"), op("write", "/a")],
+    want: ["write /a", "write /a/b", "write /a-b"],
+  },
+  {
+    name: "orders prefix-encoded paths the same way",
+    input: [op("write", "%www%/d/f"), op("delete", "%www%/old/f"), op("write", "%www%/d"), op("delete", "%www%/old")],
+    want: ["delete %www%/old/f", "delete %www%/old", "write %www%/d", "write %www%/d/f"],
+  },
+  { name: "accepts an empty batch", input: [], want: [] },
+];
+for (const c of orderCases) {
+  test(`orderOperations() ${c.name}`, () => assert.deepEqual(show(orderOperations(c.input)), c.want));
+}
+
+test("orderOperations() leaves its input untouched and keeps extra fields", () => {
+  const input = [{ ...op("write", "/b"), size: 2 }, { ...op("write", "/a"), size: 1 }];
+  const out = orderOperations(input);
+  assert.deepEqual(out.map((i) => i.size), [1, 2]);
+  assert.equal(input[0]?.path, "/b");
+});
+
+test("comparePaths() sorts equal paths as equal", () => {
+  assert.equal(comparePaths(toLogicalPath("/a/b"), toLogicalPath("/a/b")), 0);
+});
+
+const budgetCases: { name: string; deletes: number; files: number; max?: number; ok: boolean }[] = [
+  { name: "allows nothing to delete", deletes: 0, files: 0, ok: true },
+  { name: "allows up to 100 deletions even in a small group", deletes: 100, files: 100, ok: true },
+  { name: "halts 101 deletions of 101 files", deletes: 101, files: 101, ok: false },
+  { name: "allows 25% of a large group", deletes: 2500, files: 10_000, ok: true },
+  { name: "halts more than 25% of a large group", deletes: 2501, files: 10_000, ok: false },
+  { name: "allows up to max-delete", deletes: 5, files: 10, max: 5, ok: true },
+  { name: "halts above max-delete", deletes: 6, files: 1_000_000, max: 5, ok: false },
+  { name: "halts any deletion with max-delete 0", deletes: 1, files: 10, max: 0, ok: false },
+  { name: "lets max-delete exceed the default rule", deletes: 900, files: 1000, max: 1000, ok: true },
+];
+for (const c of budgetCases) {
+  test(`checkDeleteBudget() ${c.name}`, () => assert.equal(checkDeleteBudget(c.deletes, c.files, c.max).ok, c.ok));
+}
+
+test("checkDeleteBudget() explains a halt with the numbers", () => {
+  const verdict = checkDeleteBudget(150, 400);
+  assert.equal(verdict.ok, false);
+  if (!verdict.ok) {
+    assert.equal(verdict.limit, 100);
+    assert.match(verdict.message, /^Cannot delete 150 of 400 entries: more than 25% of the group and more than 100/);
+  }
+  const max = checkDeleteBudget(7, 10, 3);
+  assert.ok(!max.ok && /more than max-delete \(3\)/.test(max.message));
+});

@@ -1,0 +1,67 @@
+// Ordering a batch of operations for one peer, and the max-delete safety stop (DESIGN.md §4).
+//
+// Order (csync2's -u passes, made explicit): every deletion first, deepest paths first, so a
+// directory is removed only after everything in it; then every write, parents first, so a
+// directory exists before anything is created in it. Deleting first also clears the way for
+// kind changes: a dir replaced by a file has its children removed before the file is written.
+
+import type { LogicalPath } from "./path.js";
+
+export interface PlanItem {
+  readonly path: LogicalPath;
+  /** delete: remove the entry; write: create, replace or re-attribute it. */
+  readonly op: "delete" | "write";
+}
+
+/** A new array: deletions children-first, then writes parents-first; stable otherwise. */
+export function orderOperations<T extends PlanItem>(items: readonly T[]): T[] {
+  const deletes = items.filter((i) => i.op === "delete").sort((a, b) => comparePaths(b.path, a.path));
+  const writes = items.filter((i) => i.op === "write").sort((a, b) => comparePaths(a.path, b.path));
+  return [...deletes, ...writes];
+}
+
+/**
+ * Orders paths segment by segment, so a parent sorts right before its subtree ("/a" <
+ * "/a/b" < "/a-b"), which plain string order does not guarantee ("/a-b" < "/a/b").
+ */
+export function comparePaths(a: LogicalPath, b: LogicalPath): number {
+  const x = a.split("/");
+  const y = b.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const s = x[i] ?? "";
+    const t = y[i] ?? "";
+    if (s !== t) return s < t ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+/** Without max-delete, a run halts when it would delete more than this share of the group's files… */
+export const DEFAULT_DELETE_FRACTION = 0.25;
+/** …and more than this many entries (so small groups can be emptied on purpose). */
+export const DEFAULT_DELETE_FLOOR = 100;
+
+export type DeleteBudget =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly limit: number; readonly message: string };
+
+/**
+ * Whether a run may send `deletes` deletions for a group of `groupFileCount` entries.
+ * `maxDelete` (the group's `max-delete`) is the most allowed; without it the default rule
+ * halts above 25% of the group's entries when that is also more than 100. Halting protects
+ * against an unmounted disk or a wrong include looking like a mass deletion.
+ */
+export function checkDeleteBudget(deletes: number, groupFileCount: number, maxDelete?: number): DeleteBudget {
+  if (maxDelete !== undefined) {
+    if (deletes <= maxDelete) return { ok: true };
+    return { ok: false, limit: maxDelete, message: `Cannot delete ${deletes} of ${groupFileCount} entries: more than max-delete (${maxDelete})` };
+  }
+  const limit = Math.max(Math.floor(groupFileCount * DEFAULT_DELETE_FRACTION), DEFAULT_DELETE_FLOOR);
+  if (deletes <= limit) return { ok: true };
+  return {
+    ok: false,
+    limit,
+    message:
+      `Cannot delete ${deletes} of ${groupFileCount} entries: more than ${DEFAULT_DELETE_FRACTION * 100}% ` +
+      `of the group and more than ${DEFAULT_DELETE_FLOOR}; set max-delete for the group if this is intended`,
+  };
+}

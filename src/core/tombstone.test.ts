@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { canPurgeTombstone, DEFAULT_TOMBSTONE_RETENTION_MS, tombstoneStatus, type Tombstone } from "./tombstone.js";
+
+const DAY = 24 * 60 * 60 * 1000;
+const deletedAtMs = 1_700_000_000_000;
+const stone = (acked: string[]): Tombstone => ({ deletedAtMs, peers: ["a", "b"], acknowledgedBy: new Set(acked) });
+
+const cases: { name: string; t: Tombstone; nowMs: number; retentionMs?: number; want: boolean }[] = [
+  { name: "keeps a fresh tombstone every peer acknowledged", t: stone(["a", "b"]), nowMs: deletedAtMs + DAY, want: false },
+  { name: "keeps an old tombstone a peer has not acknowledged", t: stone(["a"]), nowMs: deletedAtMs + 365 * DAY, want: false },
+  { name: "purges an acknowledged tombstone after 30 days", t: stone(["b", "a"]), nowMs: deletedAtMs + 30 * DAY, want: true },
+  { name: "keeps it one millisecond before 30 days", t: stone(["a", "b"]), nowMs: deletedAtMs + 30 * DAY - 1, want: false },
+  { name: "honours a shorter retention", t: stone(["a", "b"]), nowMs: deletedAtMs + 2 * DAY, retentionMs: DAY, want: true },
+  { name: "keeps a tombstone dated in the future (clock skew)", t: stone(["a", "b"]), nowMs: deletedAtMs - DAY, retentionMs: 0, want: false },
+  { name: "purges when the group has no peers left", t: { deletedAtMs, peers: [], acknowledgedBy: new Set() }, nowMs: deletedAtMs + 31 * DAY, want: true },
+  { name: "ignores acknowledgements from hosts no longer peers", t: { deletedAtMs, peers: ["a"], acknowledgedBy: new Set(["z"]) }, nowMs: deletedAtMs + 31 * DAY, want: false },
+];
+for (const c of cases) {
+  test(`canPurgeTombstone() ${c.name}`, () => {
+    const options = c.retentionMs === undefined ? { nowMs: c.nowMs } : { nowMs: c.nowMs, retentionMs: c.retentionMs };
+    assert.equal(canPurgeTombstone(c.t, options), c.want);
+  });
+}
+
+test("tombstoneStatus() names the peers still to acknowledge and the retention end", () => {
+  assert.deepEqual(tombstoneStatus(stone(["b"]), { nowMs: deletedAtMs }), {
+    purgeable: false,
+    waitingFor: ["a"],
+    keepUntilMs: deletedAtMs + DEFAULT_TOMBSTONE_RETENTION_MS,
+  });
+});
