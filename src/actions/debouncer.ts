@@ -1,8 +1,8 @@
 // Daemon mode: a burst of changes (an editor's save, a deploy unpacking a tree) arrives as many
 // small batches; actions should run once for the burst, not once per batch. Each key fires
-// `delayMs` after its last poke, but never later than `maxWaitMs` after its first, so a steady
-// trickle of changes cannot postpone an action forever. Timers and clock are injected so tests
-// drive time by hand.
+// `delayMs` after its last poke, but never later than MAX_WAIT_FACTOR × the delay after its
+// first, so a steady trickle of changes cannot postpone an action forever. Timers and clock are
+// injected so tests drive time by hand.
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -44,13 +44,13 @@ export class Debouncer<K> {
 
   /**
    * Notes activity on `key`: it fires after `delayMs` without another poke, or at the latest
-   * `maxWaitMs` (default MAX_WAIT_FACTOR × delayMs) after the first poke of the burst.
+   * MAX_WAIT_FACTOR × delayMs after the first poke of the burst.
    */
-  poke(key: K, delayMs: number, maxWaitMs: number = delayMs * MAX_WAIT_FACTOR): void {
+  poke(key: K, delayMs: number): void {
     const now = this.#now();
     let pending = this.#pending.get(key);
     if (pending === undefined) {
-      pending = { firstAt: now, maxWaitMs, handle: undefined };
+      pending = { firstAt: now, maxWaitMs: delayMs * MAX_WAIT_FACTOR, handle: undefined };
       this.#pending.set(key, pending);
     } else {
       this.#timers.clearTimeout(pending.handle);
