@@ -18,18 +18,19 @@ async function main(argv: readonly string[], io: ProgramIo): Promise<number> {
     return finish(await runProgram(translateCsync2Argv(argv), io, { onGlobals: (o) => (verbose = o.verbose) }));
   } catch (err) {
     const report = classify(err);
-    if (report.message !== "") printError(report, wantsJson(argv), io);
+    const exitCode = finish(report.exitCode);
+    if (report.message !== "") printError(report, { exitCode, json: wantsJson(argv) }, io);
     // A bug's stack helps whoever reads the report; operators see it only when they ask (-vv).
     if (report.code === "INTERNAL" && verbose >= 2 && err instanceof Error) io.stderr(`${err.stack}\n`);
-    return finish(report.exitCode);
+    return exitCode;
   }
 }
 
 /** `peersync: <message>` and `hint: <hint>` on stderr; with --json one object on stdout. */
-function printError(report: ErrorReport, json: boolean, io: ProgramIo): void {
-  if (json) {
+function printError(report: ErrorReport, how: { exitCode: number; json: boolean }, io: ProgramIo): void {
+  if (how.json) {
     const error = { code: report.code, message: report.message, ...(report.hint ? { hint: report.hint } : {}) };
-    io.stdout(`${JSON.stringify({ error, exitCode: report.exitCode })}\n`);
+    io.stdout(`${JSON.stringify({ error, exitCode: how.exitCode })}\n`);
     return;
   }
   // Multi-line messages (ConfigErrors: one error per line) keep the prefix on every line.
