@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { compileText, group } from "../config/testing.js";
 import type { Action } from "../config/types.js";
 import { actionIdOf, actionMatches, planActions, runsOnSide, type ActionSide } from "./action-match.js";
 
@@ -122,4 +123,29 @@ test("planActions() applies the side rule", () => {
 
 test("planActions() plans nothing for an empty batch", () => {
   assert.deepEqual(planActions({ group: { name: "g", actions: [act([])] }, changedPaths: [], side: "receiver" }), []);
+});
+
+test("planActions() with a compiled csync2.cfg: prefixes, do-local-only and the timeout extension", () => {
+  const config = compileText(
+    `prefix www { on a: /srv/www; on *: /var/www; }\n` +
+      group(`  include %www%;\n  include /etc/nginx;\n` +
+        `  action { pattern %www%/conf/*; exec "reload %%"; logfile /var/log/a.log; timeout 30s; }\n` +
+        `  action { pattern /etc/nginx; exec "nginx -t"; do-local-only; }\n` +
+        `  action { exec "every file"; }`),
+  );
+  const group0 = config.groups[0];
+  assert.ok(group0);
+  const changed = ["%www%/conf/site.conf", "%www%/html/index.html", "/etc/nginx/nginx.conf"];
+  const plan = (side: ActionSide) =>
+    planActions({ group: group0, changedPaths: changed, side, prefixes: config.prefixes }).map((r) => ({
+      exec: r.action.exec,
+      timeoutMs: r.action.timeoutMs,
+      local: r.paths.map(config.toLocalPath),
+    }));
+  const receiver = plan("receiver").sort((x, y) => x.exec.localeCompare(y.exec));
+  assert.deepEqual(receiver, [
+    { exec: "every file", timeoutMs: 60_000, local: ["/srv/www/conf/site.conf", "/srv/www/html/index.html", "/etc/nginx/nginx.conf"] },
+    { exec: "reload %%", timeoutMs: 30_000, local: ["/srv/www/conf/site.conf"] },
+  ]);
+  assert.deepEqual(plan("sender"), [{ exec: "nginx -t", timeoutMs: 60_000, local: ["/etc/nginx/nginx.conf"] }]);
 });
