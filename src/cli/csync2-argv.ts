@@ -54,7 +54,8 @@ const MODES: Readonly<Record<Mode, ModeSpec>> = {
   S: { command: "list-pair", min: 2, max: 2, usage: "-S MYNAME PEER" },
   R: { command: "prune", min: 0, max: 0, usage: "-R" },
 };
-const MODE_LETTERS = new Set(["x", "c", "u", "T", "M", "L", "H", "h", "m", "f", "k", "i", "o", "S", "R"]);
+/** The mode flags themselves ("cu" is a combination, not a letter). */
+const MODE_LETTERS: ReadonlySet<string> = new Set(Object.keys(MODES).filter((mode) => mode.length === 1));
 
 /** Our own long options, accepted in csync2-style argv too (`peersync -x --json`). */
 const LONG_WITH_VALUE = new Set(["--config", "--state-dir", "--node-name", "--config-name", "--port", "--groups", "--peers"]);
@@ -79,7 +80,7 @@ interface Scan {
  */
 export function translateCsync2Argv(argv: readonly string[]): string[] {
   const { firstPositional, modeSeen } = peek(argv);
-  if (firstPositional !== undefined && (SUBCOMMANDS as readonly string[]).includes(firstPositional)) {
+  if (isSubcommand(firstPositional)) {
     if (modeSeen !== undefined) {
       throw new UsageError(`Cannot use csync2 flag -${modeSeen} with subcommand "${firstPositional}"`, {
         hint: `use either \`peersync ${firstPositional} ...\` or csync2 flags; help is --help (-h is csync2's hint)`,
@@ -94,8 +95,11 @@ export function translateCsync2Argv(argv: readonly string[]): string[] {
 /** True when argv uses csync2's syntax (a mode flag, no subcommand): csync2's exit codes apply. */
 export function isCsync2Style(argv: readonly string[]): boolean {
   const { firstPositional, modeSeen } = peek(argv);
-  const native = firstPositional !== undefined && (SUBCOMMANDS as readonly string[]).includes(firstPositional);
-  return !native && modeSeen !== undefined;
+  return !isSubcommand(firstPositional) && modeSeen !== undefined;
+}
+
+function isSubcommand(word: string | undefined): boolean {
+  return word !== undefined && (SUBCOMMANDS as readonly string[]).includes(word);
 }
 
 /** Light pass: the first positional and the first mode letter, skipping option values. */

@@ -4,8 +4,8 @@ import { CommanderError } from "commander";
 import { NotImplementedError } from "../errors.js";
 import { COMMANDS, type AnyCommand } from "./command-table.js";
 import type { GlobalOptions } from "./context.js";
-import { translateCsync2Argv } from "./csync2-argv.js";
-import { runProgram, type ProgramIo } from "./program.js";
+import { SUBCOMMANDS, translateCsync2Argv } from "./csync2-argv.js";
+import { IMPLEMENTED, runProgram, type ProgramIo } from "./program.js";
 
 interface Call {
   readonly command: string;
@@ -105,3 +105,16 @@ for (const [argv, code] of parseErrors) {
     await assert.rejects(run(argv.split(" ")), (err: unknown) => err instanceof CommanderError && err.code === code);
   });
 }
+
+test("the command table, the csync2 translator and IMPLEMENTED name the same commands", () => {
+  const names = COMMANDS.map((spec) => spec.name).sort();
+  assert.deepEqual([...SUBCOMMANDS].filter((name) => name !== "help").sort(), names);
+  assert.deepEqual(Object.keys(IMPLEMENTED).sort(), names);
+});
+
+test("every command module exists and exports run", async () => {
+  for (const spec of COMMANDS) {
+    const module = await spec.load();
+    assert.equal(typeof module.run, "function", spec.name);
+  }
+});
