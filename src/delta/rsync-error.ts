@@ -6,7 +6,7 @@ export interface JobContext {
   readonly op: "signature" | "delta" | "patch";
   /** ` "<file>"` or "" when the caller gave no name. */
   readonly label: string;
-  /** What the job reads and so what can be damaged: "basis", "signature" or "delta". */
+  /** What the job reads and so what can be damaged: "basis", "signature", "new file", "delta". */
   readonly input: string;
   readonly outputSize: number;
   readonly recycleOutput: boolean;

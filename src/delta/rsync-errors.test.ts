@@ -115,6 +115,11 @@ describe("streams and the event loop", () => {
     await assert.rejects(collect(patch(handle, [goodDelta])), TypeError);
   });
 
+  test("signature() rejects chunks that are not bytes with a TypeError", async () => {
+    const strings = ["not", "bytes"] as unknown as Iterable<Uint8Array>;
+    await assert.rejects(collect(signature(strings)), /basis chunks must be Uint8Arrays, got string/);
+  });
+
   test("signature() leaves the event loop free while it hashes 8 MB", async () => {
     const big = randomFile(8 << 20, "loop");
     let ticks = 0;

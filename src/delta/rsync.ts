@@ -23,6 +23,7 @@ const MAGIC: Readonly<Record<SignatureFormat, number>> = {
 
 const RS_DONE = 0;
 const RS_BLOCKED = 1;
+const RS_INPUT_ENDED = 103;
 const MAX_BLOCK_LENGTH = 1 << 30;
 const MAX_OUTPUT_SIZE = 64 << 20;
 const EMPTY = new Uint8Array(0);
@@ -81,8 +82,9 @@ export async function* signature(basis: ByteSource, options: SignatureOptions = 
 
 /** A delta that turns the file `sig` describes into `newFile`, as `rdiff delta` writes it. */
 export async function* delta(sig: ByteSource, newFile: ByteSource, options: StreamOptions = {}): AsyncGenerator<Buffer, void, undefined> {
-  const job = await loadSignature(sig, context("delta", options, 0));
-  yield* drive(job, newFile, context("delta", options, 256 << 10, "new file"));
+  // loadsig writes nothing; its output buffer only has to exist.
+  const job = await loadSignature(sig, context("loadsig", options, 64));
+  yield* drive(job, newFile, context("delta", options, 256 << 10));
 }
 
 /**
@@ -99,7 +101,7 @@ export async function* patch(basis: FileHandle, delta: ByteSource, options: Stre
 async function loadSignature(sig: ByteSource, ctx: JobContext): Promise<NativeJob> {
   const loader = rsyncAddon().loadSigBegin();
   try {
-    for await (const unexpected of drive(loader, sig, ctx, false)) {
+    for await (const unexpected of pump(loader, sig, ctx)) {
       throw new RsyncError("RS_INTERNAL_ERROR", `Cannot load signature: loadsig job produced ${unexpected.length} bytes`);
     }
     const [result, , , detail] = await loader.buildHashTable();
@@ -110,10 +112,17 @@ async function loadSignature(sig: ByteSource, ctx: JobContext): Promise<NativeJo
   }
 }
 
-function context(op: JobContext["op"], options: StreamOptions, defaultOutput: number, input?: string): JobContext {
-  const outputSize = integerOption("outputSize", options.outputSize ?? (defaultOutput || 64), 1, MAX_OUTPUT_SIZE);
-  const label = options.name === undefined ? "" : ` "${options.name}"`;
-  return { op, label, outputSize, recycleOutput: options.recycleOutput ?? false, input: input ?? (op === "signature" ? "basis" : op === "delta" ? "signature" : "delta") };
+/** What each job reads, hence what a librsync error says is damaged. */
+const INPUT_OF = { signature: "basis", loadsig: "signature", delta: "new file", patch: "delta" } as const;
+
+function context(job: keyof typeof INPUT_OF, options: StreamOptions, defaultOutput: number): JobContext {
+  return {
+    op: job === "loadsig" ? "delta" : job,
+    input: INPUT_OF[job],
+    label: options.name === undefined ? "" : ` "${options.name}"`,
+    outputSize: integerOption("outputSize", options.outputSize ?? defaultOutput, 1, MAX_OUTPUT_SIZE),
+    recycleOutput: options.recycleOutput ?? false,
+  };
 }
 
 function integerOption(name: string, value: number, min: number, max: number): number {
@@ -123,37 +132,47 @@ function integerOption(name: string, value: number, min: number, max: number): n
   return value;
 }
 
+/** pump() that frees the job however it ends. */
+async function* drive(job: NativeJob, input: ByteSource, ctx: JobContext): AsyncGenerator<Buffer, void, undefined> {
+  try {
+    yield* pump(job, input, ctx);
+  } finally {
+    job.free();
+  }
+}
+
 /**
- * Feeds `input` through `job` and yields what it writes; frees the job however it ends, unless
- * the caller still needs it (a loadsig job, whose signature a delta job takes over).
+ * Feeds `input` through `job` and yields what it writes, until librsync says it is done.
  * Invariant: at most one iter() is in flight, because every call is awaited before the next.
  */
-async function* drive(job: NativeJob, input: ByteSource, ctx: JobContext, free = true): AsyncGenerator<Buffer, void, undefined> {
+async function* pump(job: NativeJob, input: ByteSource, ctx: JobContext): AsyncGenerator<Buffer, void, undefined> {
   const out = new OutputBuffer(ctx.outputSize, ctx.recycleOutput);
-  try {
-    for await (const chunk of input) {
-      let rest: Uint8Array = chunk;
-      while (rest.length > 0) {
-        const done = await step(job, rest, false, out, ctx);
-        rest = rest.subarray(done.consumed);
-        if (done.finished || out.full) yield* out.take();
-        // Trailing bytes after a delta's end command are ignored, as rdiff does.
-        if (done.finished) return;
-      }
-      // Hand output on before waiting for more input, so a slow source never holds it back.
-      yield* out.take();
-    }
-    for (;;) {
-      const done = await step(job, EMPTY, true, out, ctx);
+  for await (const chunk of input) {
+    let rest = bytes(chunk, ctx);
+    while (rest.length > 0) {
+      const done = await step(job, rest, false, out, ctx);
+      rest = rest.subarray(done.consumed);
       if (done.finished || out.full) yield* out.take();
+      // Bytes after a delta's end command are ignored, as `rdiff patch` ignores them.
       if (done.finished) return;
-      if (done.consumed === 0 && done.produced === 0 && !out.full) {
-        throw rsyncError(ctx, 103, "job made no progress at end of input");
-      }
     }
-  } finally {
-    if (free) job.free();
+    // Hand output on before waiting for more input, so a slow source never holds it back.
+    yield* out.take();
   }
+  for (;;) {
+    const done = await step(job, EMPTY, true, out, ctx);
+    if (done.finished || out.full) yield* out.take();
+    if (done.finished) return;
+    // librsync's own no-progress check skips calls without input, so guard against a spin.
+    if (done.consumed === 0 && done.produced === 0 && !out.full) {
+      throw rsyncError(ctx, RS_INPUT_ENDED, "job made no progress at end of input");
+    }
+  }
+}
+
+function bytes(chunk: unknown, ctx: JobContext): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  throw new TypeError(`Cannot ${ctx.op}${ctx.label}: ${ctx.input} chunks must be Uint8Arrays, got ${typeof chunk}`);
 }
 
 interface Step {
