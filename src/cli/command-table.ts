@@ -32,7 +32,15 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "check", summary: "find local changes and mark them pending for peers", csync2: "-c",
-    args: PATHS, options: [INIT, FORCED], load: () => import("./commands/check.js"),
+    args: PATHS,
+    options: [
+      ["--full", "walk every include root even when hints exist"],
+      ["--checksum", "hash every file, not only those whose metadata changed"],
+      ["--allow-empty-roots", "record deletions even when an include root vanished or is empty (not an unmounted disk)"],
+      INIT,
+      FORCED,
+    ],
+    load: () => import("./commands/check.js"),
   },
   {
     name: "update", summary: "send pending changes to peers", csync2: "-u",
@@ -81,9 +89,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "daemon", summary: "serve peers in the foreground", csync2: "-ii, -i, -iii",
     args: [],
     options: [
-      ["--inetd", "serve one session on stdin/stdout: inetd, systemd Accept=yes (csync2 -i)"],
-      ["--once", "serve one connection, then exit (csync2 -iii)"],
-      ["--syslog", "log to syslog, not to stderr, which inetd may connect to the peer (csync2 -l)"],
+      ["--inetd", "(not implemented yet) serve one session on stdin/stdout: inetd, systemd Accept=yes (csync2 -i)"],
+      ["--once", "(not implemented yet) serve one connection, then exit (csync2 -iii)"],
+      ["--syslog", "(not implemented yet) log to syslog, not to stderr, which inetd may connect to the peer (csync2 -l)"],
     ],
     load: () => import("./commands/daemon.js"),
   },
