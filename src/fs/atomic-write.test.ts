@@ -1,0 +1,199 @@
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import * as fsp from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import {
+  DiskFullError,
+  HashMismatchError,
+  isTempName,
+  removeTemps,
+  utimeSeconds,
+  writeFileAtomic,
+  writeSymlinkAtomic,
+} from "./atomic-write.js";
+
+let root = "";
+before(async () => {
+  root = await fsp.mkdtemp(join(tmpdir(), "peersync-atomic-"));
+});
+after(async () => {
+  await fsp.rm(root, { recursive: true, force: true });
+});
+
+let n = 0;
+async function freshDir(): Promise<string> {
+  const dir = join(root, `case-${n++}`);
+  await fsp.mkdir(dir);
+  return dir;
+}
+
+async function names(dir: string): Promise<string[]> {
+  return (await fsp.readdir(dir)).sort();
+}
+
+const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
+
+test("writeFileAtomic() creates a file with its content, mode and microsecond mtime", async () => {
+  const dir = await freshDir();
+  const target = join(dir, "f");
+  const mtimeNs = 1_700_000_000_123_456_789n;
+  const { stat } = await writeFileAtomic(target, "hello", { mode: 0o100640, mtimeNs });
+  assert.equal(await fsp.readFile(target, "utf8"), "hello");
+  const after = await fsp.stat(target, { bigint: true });
+  assert.equal(after.mode & 0o7777n, 0o640n);
+  assert.equal(after.mtimeNs, 1_700_000_000_123_456_000n);
+  assert.equal(stat.mtimeNs, after.mtimeNs);
+  assert.equal(stat.ino, after.ino);
+  assert.deepEqual(await names(dir), ["f"]);
+});
+
+test("writeFileAtomic() replaces an existing file by rename, leaving no temp file", async () => {
+  const dir = await freshDir();
+  const target = join(dir, "f");
+  await fsp.writeFile(target, "old");
+  const oldIno = (await fsp.stat(target)).ino;
+  await writeFileAtomic(target, Buffer.from("new"));
+  assert.equal(await fsp.readFile(target, "utf8"), "new");
+  assert.notEqual((await fsp.stat(target)).ino, oldIno);
+  assert.deepEqual(await names(dir), ["f"]);
+});
+
+test("writeFileAtomic() applies the mode exactly, whatever the umask", async () => {
+  const dir = await freshDir();
+  await writeFileAtomic(join(dir, "f"), "x", { mode: 0o666 });
+  assert.equal((await fsp.stat(join(dir, "f"))).mode & 0o7777, 0o666);
+});
+
+test("writeFileAtomic() sets the owner before the mode, so setuid bits survive", async (t) => {
+  if (process.getuid?.() !== 0) return t.skip("needs root to chown");
+  const dir = await freshDir();
+  await writeFileAtomic(join(dir, "f"), "x", { uid: 4321, gid: 4322, mode: 0o4755 });
+  const s = await fsp.stat(join(dir, "f"));
+  assert.deepEqual([s.uid, s.gid, s.mode & 0o7777], [4321, 4322, 0o4755]);
+});
+
+for (const size of [1, 2, 7, 4096, 1 << 20]) {
+  test(`writeFileAtomic() writes a stream of ${size}-byte chunks and checks its hash`, async () => {
+    const dir = await freshDir();
+    const total = randomBytes(size < 4096 ? 16 * 1024 + 3 : 3 * (1 << 20) + 5);
+    async function* stream() {
+      for (let i = 0; i < total.length; i += size) yield total.subarray(i, i + size);
+    }
+    const hex = sha256(total);
+    const result = await writeFileAtomic(join(dir, "f"), stream(), { expectedHash: { algorithm: "sha256", hex } });
+    assert.equal(result.hash, hex);
+    assert.ok((await fsp.readFile(join(dir, "f"))).equals(total));
+  });
+}
+
+test("writeFileAtomic() refuses content with the wrong hash and leaves the target untouched", async () => {
+  const dir = await freshDir();
+  const target = join(dir, "f");
+  await fsp.writeFile(target, "old");
+  await assert.rejects(
+    writeFileAtomic(target, "tampered", { expectedHash: { algorithm: "sha256", hex: sha256("expected") } }),
+    (err: unknown) => err instanceof HashMismatchError && err.code === "HASH_MISMATCH" && err.path === target,
+  );
+  assert.equal(await fsp.readFile(target, "utf8"), "old");
+  assert.deepEqual(await names(dir), ["f"]);
+});
+
+test("writeFileAtomic() turns ENOSPC into DiskFullError naming the path and free space", async () => {
+  const dir = await freshDir();
+  const target = join(dir, "f");
+  await fsp.writeFile(target, "old");
+  const fullDisk: typeof fsp.open = async (...args) => {
+    const handle = await fsp.open(...args);
+    return new Proxy(handle, {
+      get(h, key) {
+        if (key === "write") return async () => { throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }); };
+        const value: unknown = Reflect.get(h, key, h);
+        return typeof value === "function" ? value.bind(h) : value;
+      },
+    });
+  };
+  await assert.rejects(writeFileAtomic(target, "new content", { io: { open: fullDisk } }), (err: unknown) => {
+    assert.ok(err instanceof DiskFullError);
+    assert.equal(err.code, "DISK_FULL");
+    assert.equal(err.path, target);
+    assert.equal(typeof err.freeBytes, "number");
+    assert.match(err.message, /^Cannot write ".*\/f": no space left on device \(\d+ bytes free\)$/);
+    return true;
+  });
+  assert.equal(await fsp.readFile(target, "utf8"), "old");
+  assert.deepEqual(await names(dir), ["f"]);
+});
+
+test("writeFileAtomic() aborts before the rename when beforeRename throws", async () => {
+  const dir = await freshDir();
+  const target = join(dir, "f");
+  await fsp.writeFile(target, "old");
+  let seen = "";
+  const check = async (temp: string) => {
+    seen = await fsp.readFile(temp, "utf8");
+    throw new Error("target changed since it was indexed");
+  };
+  await assert.rejects(writeFileAtomic(target, "new", { beforeRename: check }), /changed since/);
+  assert.equal(seen, "new");
+  assert.equal(await fsp.readFile(target, "utf8"), "old");
+  assert.deepEqual(await names(dir), ["f"]);
+});
+
+test("writeFileAtomic() stops on an aborted signal and cleans up", async () => {
+  const dir = await freshDir();
+  await assert.rejects(writeFileAtomic(join(dir, "f"), "x", { signal: AbortSignal.abort() }), { name: "AbortError" });
+  assert.deepEqual(await names(dir), []);
+});
+
+test("utimeSeconds() round-trips every microsecond through libuv", async () => {
+  const dir = await freshDir();
+  const f = join(dir, "t");
+  await fsp.writeFile(f, "");
+  for (const ns of [0n, 999n, 1_000n, 1_700_000_000_000_000_000n, 1_700_000_000_999_999_999n, 4_102_444_800_000_001_999n]) {
+    const t = utimeSeconds(ns);
+    await fsp.utimes(f, t, t);
+    assert.equal((await fsp.stat(f, { bigint: true })).mtimeNs, (ns / 1000n) * 1000n, String(ns));
+  }
+});
+
+test("writeSymlinkAtomic() replaces a file with a link, never following it", async () => {
+  const dir = await freshDir();
+  const target = join(dir, "l");
+  await fsp.writeFile(target, "file");
+  const stat = await writeSymlinkAtomic(target, "/etc/passwd", { mtimeNs: 1_600_000_000_000_001_000n });
+  assert.equal(await fsp.readlink(target), "/etc/passwd");
+  const l = await fsp.lstat(target, { bigint: true });
+  assert.ok(l.isSymbolicLink());
+  assert.equal(l.mtimeNs, 1_600_000_000_000_001_000n);
+  assert.equal(stat.ino, l.ino);
+  assert.deepEqual(await names(dir), ["l"]);
+});
+
+test("removeTemps() removes only leftover temp files directly in the directory", async () => {
+  const dir = await freshDir();
+  const temp = ".peersync-tmp-0123456789abcdef";
+  await fsp.writeFile(join(dir, temp), "");
+  await fsp.symlink("nowhere", join(dir, ".peersync-tmp-fedcba9876543210"));
+  await fsp.writeFile(join(dir, ".peersync-tmp-short"), "");
+  await fsp.writeFile(join(dir, "keep"), "");
+  await fsp.mkdir(join(dir, ".peersync-tmp-aaaaaaaaaaaaaaaa"));
+  await fsp.writeFile(join(dir, ".peersync-tmp-aaaaaaaaaaaaaaaa", ".peersync-tmp-bbbbbbbbbbbbbbbb"), "");
+  const removed = await removeTemps(dir);
+  assert.deepEqual(removed.sort(), [join(dir, temp), join(dir, ".peersync-tmp-fedcba9876543210")]);
+  assert.deepEqual(await names(dir), [".peersync-tmp-aaaaaaaaaaaaaaaa", ".peersync-tmp-short", "keep"]);
+});
+
+test("removeTemps() leaves temp files younger than minAgeMs", async () => {
+  const dir = await freshDir();
+  await fsp.writeFile(join(dir, ".peersync-tmp-0123456789abcdef"), "");
+  assert.deepEqual(await removeTemps(dir, { minAgeMs: 60_000 }), []);
+  assert.equal((await removeTemps(dir, { minAgeMs: 60_000, nowMs: Date.now() + 120_000 })).length, 1);
+});
+
+test("isTempName() matches exactly the names writeFileAtomic() makes", () => {
+  assert.equal(isTempName(".peersync-tmp-0123456789abcdef"), true);
+  assert.equal(isTempName(".peersync-tmp-0123456789ABCDEF"), false);
+  assert.equal(isTempName("peersync-tmp-0123456789abcdef"), false);
+});

@@ -1,0 +1,268 @@
+// Atomic replacement of a file (DESIGN.md §6, STYLE R7): the new content goes to a temp file
+// beside the target, is checked against the expected hash, gets its owner, mode and mtime,
+// is fsynced, and only then renamed over the target; the directory is fsynced so the rename
+// survives a crash. Readers see the old file or the new one, never a mix, and any failure
+// (disk full included) leaves the target untouched and removes the temp file.
+//
+// Precision: libuv sets times with microsecond resolution (it truncates below), so mtimes are
+// applied to the microsecond; core/entry.ts compares mtimes at that precision. The result
+// carries what fstat reads back, which is what the index should record.
+//
+// Temp names are `.peersync-tmp-<hex>`: hidden, recognisable by the scanner (isTempName) and
+// swept by removeTemps() after a crash.
+
+import { createHash, randomBytes } from "node:crypto";
+import { constants, type BigIntStats } from "node:fs";
+import * as fsp from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { PeersyncError } from "../errors.js";
+
+export const TEMP_PREFIX = ".peersync-tmp-";
+const TEMP_NAME = /^\.peersync-tmp-[0-9a-f]{16}$/;
+
+export type AtomicData = string | Uint8Array | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+
+/** The filesystem calls atomic writes use; tests replace them to inject failures. */
+export interface AtomicWriteIo {
+  readonly open: typeof fsp.open;
+  readonly rename: typeof fsp.rename;
+  readonly statfs: typeof fsp.statfs;
+}
+
+const NODE_IO: AtomicWriteIo = { open: fsp.open, rename: fsp.rename, statfs: fsp.statfs };
+
+export interface AtomicWriteOptions {
+  /** Permission bits (type bits of an st_mode are ignored), set with fchmod, so the umask has no say. @default 0o600 */
+  readonly mode?: number;
+  /** Owner ids set with fchown before the mode (chown clears setuid bits). @default unchanged */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Modification (and access) time in ns since the epoch, applied to the microsecond. @default the write time */
+  readonly mtimeNs?: bigint;
+  /** Lowercase hex digest the content must have, and its node:crypto algorithm. */
+  readonly expectedHash?: { readonly algorithm: string; readonly hex: string };
+  /**
+   * Runs after the temp file is complete and synced, just before the rename: the place to
+   * verify the target still is what the index says (R7). Throwing aborts; the target stays.
+   */
+  readonly beforeRename?: (tempPath: string) => Promise<void> | void;
+  readonly signal?: AbortSignal;
+  /** @default node:fs/promises */
+  readonly io?: Partial<AtomicWriteIo>;
+}
+
+export interface AtomicWriteResult {
+  /** fstat of the new file just before the rename: the attributes as the disk stores them. */
+  readonly stat: BigIntStats;
+  /** Hex digest when `expectedHash` was given. */
+  readonly hash: string | undefined;
+}
+
+/** The disk (or the user's quota) filled up; the target was left untouched. */
+export class DiskFullError extends PeersyncError {
+  readonly path: string;
+  /** Bytes available to unprivileged users on that filesystem, when statfs could tell. */
+  readonly freeBytes: number | undefined;
+  constructor(path: string, freeBytes: number | undefined, cause: unknown) {
+    const free = freeBytes === undefined ? "free space unknown" : `${freeBytes} bytes free`;
+    super("DISK_FULL", `Cannot write "${path}": no space left on device (${free})`, {
+      cause,
+      hint: "free space on that filesystem; the previous version of the file was left in place",
+    });
+    this.path = path;
+    this.freeBytes = freeBytes;
+  }
+}
+
+/** The bytes written do not hash to what the sender announced; nothing was replaced. */
+export class HashMismatchError extends PeersyncError {
+  readonly path: string;
+  constructor(path: string, expected: string, actual: string) {
+    super("HASH_MISMATCH", `Cannot write "${path}": content hash ${actual} does not match the expected ${expected}`, {
+      hint: "the transfer was corrupted or the sender's file changed; the next sync retries",
+    });
+    this.path = path;
+  }
+}
+
+/** True for names writeFileAtomic() uses for its temp files. */
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+/** Atomically replaces (or creates) the file `target` with `data`. */
+export async function writeFileAtomic(target: string, data: AtomicData, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
+  const io = { ...NODE_IO, ...options.io };
+  const dir = dirname(target);
+  const temp = join(dir, TEMP_PREFIX + randomBytes(8).toString("hex"));
+  try {
+    const written = await writeTemp(io, temp, data, options);
+    if (options.expectedHash && written.hash !== options.expectedHash.hex) {
+      throw new HashMismatchError(target, options.expectedHash.hex, written.hash ?? "");
+    }
+    options.signal?.throwIfAborted();
+    await options.beforeRename?.(temp);
+    await io.rename(temp, target);
+    await syncDirectory(dir);
+    return written;
+  } catch (err) {
+    await fsp.unlink(temp).catch(() => {});
+    throw await asDiskFull(io, target, dir, err);
+  }
+}
+
+/** Creates the temp file, fills it, applies attributes, fsyncs; returns fstat and digest. */
+async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const file = await io.open(temp, flags, 0o600);
+  try {
+    const hasher = options.expectedHash ? createHash(options.expectedHash.algorithm) : undefined;
+    for await (const chunk of coalesce(chunks(data))) {
+      options.signal?.throwIfAborted();
+      hasher?.update(chunk);
+      await writeAll(file, chunk);
+    }
+    if (options.uid !== undefined || options.gid !== undefined) await file.chown(options.uid ?? -1, options.gid ?? -1);
+    await file.chmod((options.mode ?? 0o600) & 0o7777);
+    if (options.mtimeNs !== undefined) {
+      const t = utimeSeconds(options.mtimeNs);
+      await file.utimes(t, t);
+    }
+    await file.sync();
+    return { stat: await file.stat({ bigint: true }), hash: hasher?.digest("hex") };
+  } finally {
+    await file.close();
+  }
+}
+
+async function* chunks(data: AtomicData): AsyncIterable<Uint8Array> {
+  if (typeof data === "string") yield Buffer.from(data);
+  else if (data instanceof Uint8Array) yield data;
+  else for await (const chunk of data) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+}
+
+/** Streams may deliver tiny chunks (a delta patcher does); one write per 64 KiB is enough. */
+async function* coalesce(source: AsyncIterable<Uint8Array>, target = 64 * 1024): AsyncIterable<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    if (chunk.length >= target && size === 0) {
+      yield chunk;
+      continue;
+    }
+    pending.push(chunk);
+    size += chunk.length;
+    if (size >= target) {
+      yield Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield Buffer.concat(pending, size);
+}
+
+async function writeAll(file: fsp.FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) {
+    const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+export type SymlinkWriteOptions = Pick<AtomicWriteOptions, "uid" | "gid" | "mtimeNs" | "beforeRename" | "io">;
+
+/**
+ * Atomically replaces (or creates) `target` with a symlink to `linkText` (never followed):
+ * the link is made under a temp name, given its owner and times, then renamed over the target.
+ */
+export async function writeSymlinkAtomic(target: string, linkText: string, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
+  const io = { ...NODE_IO, ...options.io };
+  const dir = dirname(target);
+  const temp = join(dir, TEMP_PREFIX + randomBytes(8).toString("hex"));
+  try {
+    await fsp.symlink(linkText, temp);
+    if (options.uid !== undefined || options.gid !== undefined) await fsp.lchown(temp, options.uid ?? -1, options.gid ?? -1);
+    if (options.mtimeNs !== undefined) {
+      const t = utimeSeconds(options.mtimeNs);
+      await fsp.lutimes(temp, t, t);
+    }
+    const stat = await fsp.lstat(temp, { bigint: true });
+    await options.beforeRename?.(temp);
+    await io.rename(temp, target);
+    await syncDirectory(dir);
+    return stat;
+  } catch (err) {
+    await fsp.unlink(temp).catch(() => {});
+    throw await asDiskFull(io, target, dir, err);
+  }
+}
+
+/**
+ * Seconds as a double that libuv turns back into exactly the microsecond of `ns`: libuv
+ * truncates to microseconds, and a double near 1.7e9 s has ~0.24 µs resolution, so aiming at
+ * the middle of the microsecond keeps the rounding error from dropping into the one below.
+ */
+export function utimeSeconds(ns: bigint): number {
+  const us = ns / 1000n;
+  const sec = us / 1_000_000n;
+  const frac = us - sec * 1_000_000n;
+  return Number(sec) + (Number(frac) + 0.5) / 1e6;
+}
+
+/** fsync a directory so a rename or unlink in it is durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } catch (err) {
+    // NOTE: some filesystems (certain FUSE and network mounts) cannot fsync a directory; the
+    // rename itself is done, so that is not worth failing the write for.
+    if (!hasCode(err, "EINVAL") && !hasCode(err, "ENOTSUP")) throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function asDiskFull(io: AtomicWriteIo, target: string, dir: string, err: unknown): Promise<unknown> {
+  if (!hasCode(err, "ENOSPC") && !hasCode(err, "EDQUOT")) return err;
+  let free: number | undefined;
+  try {
+    const s = await io.statfs(dir);
+    free = s.bavail * s.bsize;
+  } catch {
+    free = undefined;
+  }
+  return new DiskFullError(target, free, err);
+}
+
+function hasCode(err: unknown, code: string): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
+}
+
+export interface RemoveTempsOptions {
+  /** Leave temp files younger than this (a write in progress by another process). @default 0 */
+  readonly minAgeMs?: number;
+  /** @default Date.now() */
+  readonly nowMs?: number;
+}
+
+/**
+ * Removes leftover temp files (from a crash) directly in `dir`; returns their paths. Only
+ * names writeFileAtomic() makes, only files and symlinks, never anything below `dir`.
+ */
+export async function removeTemps(dir: string, options: RemoveTempsOptions = {}): Promise<string[]> {
+  const now = options.nowMs ?? Date.now();
+  const removed: string[] = [];
+  for (const dirent of await fsp.readdir(dir, { withFileTypes: true })) {
+    if (!isTempName(dirent.name) || !(dirent.isFile() || dirent.isSymbolicLink())) continue;
+    const path = join(dir, dirent.name);
+    try {
+      if (options.minAgeMs && now - (await fsp.lstat(path)).mtimeMs < options.minAgeMs) continue;
+      await fsp.unlink(path);
+      removed.push(path);
+    } catch (err) {
+      if (!hasCode(err, "ENOENT")) throw err; // RACE: another sweeper got there first.
+    }
+  }
+  return removed;
+}
