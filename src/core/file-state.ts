@@ -39,6 +39,8 @@ export type FileState = FileEntryState | DirEntryState | SymlinkEntryState;
  * changes. Times are milliseconds as Node computes them for non-bigint Stats
  * (`sec * 1e3 + nsec / 1e6`), so the fast path can use the cheaper number lstat; the index
  * keeps the exact nanoseconds and derives these with msFromNs().
+ * NOTE: a double of today's time in ms resolves about 0.25 µs; Linux stamps ctime from the
+ * coarse clock (a tick, >= 1 ms), so two states of one inode never collide in practice.
  */
 export interface Fingerprint {
   readonly mode: number;

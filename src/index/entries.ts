@@ -65,7 +65,8 @@ export class EntryStore {
   readonly #byId;
   readonly #page;
   readonly #point;
-  readonly #upsert;
+  readonly #insert;
+  readonly #update;
   readonly #tombstone;
   readonly #countLive;
   readonly #all;
@@ -78,17 +79,17 @@ export class EntryStore {
       .prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path > ? AND path < ? ORDER BY path LIMIT ?`)
       .raw(true);
     this.#point = db.prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path = ?`).raw(true);
-    this.#upsert = db.prepare(
+    this.#insert = db.prepare(
       `INSERT INTO entries (grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv,
                             deleted_ns, ctime_ns, ino, dev)
        VALUES (@grp, @path, @kind, @mode, @uid, @gid, @user_name, @group_name, @mtime_ns, @size, @hash, @target, @vv,
-               NULL, @ctime_ns, @ino, @dev)
-       ON CONFLICT (grp, path) DO UPDATE SET
-         kind = excluded.kind, mode = excluded.mode, uid = excluded.uid, gid = excluded.gid,
-         user_name = excluded.user_name, group_name = excluded.group_name, mtime_ns = excluded.mtime_ns,
-         size = excluded.size, hash = excluded.hash, target = excluded.target, vv = excluded.vv, deleted_ns = NULL,
-         ctime_ns = excluded.ctime_ns, ino = excluded.ino, dev = excluded.dev
-       RETURNING id`,
+               NULL, @ctime_ns, @ino, @dev)`,
+    );
+    this.#update = db.prepare(
+      `UPDATE entries SET kind = @kind, mode = @mode, uid = @uid, gid = @gid, user_name = @user_name,
+         group_name = @group_name, mtime_ns = @mtime_ns, size = @size, hash = @hash, target = @target, vv = @vv,
+         deleted_ns = NULL, ctime_ns = @ctime_ns, ino = @ino, dev = @dev
+       WHERE id = @id AND grp = @grp AND path = @path`,
     );
     // A tombstone keeps the last state (for -T and conflict display) but no fingerprint: any
     // entry that appears at the path again is new.
@@ -134,28 +135,16 @@ export class EntryStore {
     return (this.#countLive.get(group, path, lo, hi) as { n: number }).n;
   }
 
-  /** Inserts or replaces the state of (group, path), clearing any tombstone; returns the id. */
-  record(input: RecordInput): number {
-    const s = input.state;
-    const row = this.#upsert.get({
-      grp: input.group,
-      path: input.path,
-      kind: s.kind,
-      mode: s.mode,
-      uid: s.uid,
-      gid: s.gid,
-      user_name: s.userName ?? null,
-      group_name: s.groupName ?? null,
-      mtime_ns: s.mtimeNs,
-      size: s.size,
-      hash: s.kind === "file" ? Buffer.from(s.hash, "hex") : null,
-      target: s.kind === "symlink" ? s.target : null,
-      vv: vectorText(input.vector),
-      ctime_ns: input.ctimeNs,
-      ino: BigInt.asIntN(64, input.ino),
-      dev: BigInt.asIntN(64, input.dev),
-    }) as { id: number };
-    return row.id;
+  /**
+   * Records the state of (group, path), clearing any tombstone; returns the id. `id` is the
+   * row's id when the caller knows it exists (an update), undefined for a new path.
+   */
+  record(input: RecordInput, id?: number): number {
+    const params = recordParams(input);
+    if (id === undefined) return Number(this.#insert.run(params).lastInsertRowid);
+    const { changes } = this.#update.run({ ...params, id });
+    if (changes !== 1) throw new IndexError(`Cannot update entry ${id} "${input.path}": the row is gone`);
+    return id;
   }
 
   /** Marks an entry deleted at `deletedNs` with its new vector. */
@@ -168,6 +157,31 @@ export class EntryStore {
     return this.#db.transaction(fn).immediate();
   }
 }
+
+function recordParams(input: RecordInput) {
+  const s = input.state;
+  return {
+    grp: input.group,
+    path: input.path,
+    kind: s.kind,
+    mode: s.mode,
+    uid: s.uid,
+    gid: s.gid,
+    user_name: s.userName ?? null,
+    group_name: s.groupName ?? null,
+    mtime_ns: s.mtimeNs,
+    size: s.size,
+    hash: s.kind === "file" ? Buffer.from(s.hash, "hex") : null,
+    target: s.kind === "symlink" ? s.target : null,
+    vv: vectorText(input.vector),
+    ctime_ns: input.ctimeNs,
+    ino: BigInt.asIntN(64, input.ino),
+    dev: BigInt.asIntN(64, input.dev),
+  };
+}
+
+// Most vectors a check writes are few distinct texts ({"a":1}, {"a":2}, ...): cache them.
+const vectorTexts = new WeakMap<VersionVector, string>();
 
 /** The exclusive bounds of the paths strictly below `path` in byte order: `path/` .. `path0`. */
 export function subtreeBounds(path: string): { readonly lo: string; readonly hi: string } {
@@ -191,7 +205,12 @@ export function stateOfRecord(r: EntryRecord): FileState | undefined {
 
 /** The canonical JSON text of a vector, as stored in entries.vv. */
 export function vectorText(v: VersionVector): string {
-  return JSON.stringify(vectorToWire(v));
+  let text = vectorTexts.get(v);
+  if (text === undefined) {
+    text = JSON.stringify(vectorToWire(v));
+    vectorTexts.set(v, text);
+  }
+  return text;
 }
 
 /** Parses entries.vv; a corrupt value is an IndexError naming the path. */

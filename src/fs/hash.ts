@@ -1,0 +1,100 @@
+// Content hashes of regular files, streamed with node:crypto: never a whole file in memory.
+// The file is opened with O_NOFOLLOW and O_NONBLOCK (a path swapped for a symlink or a fifo
+// between lstat and open must neither be followed nor block the run) and fstat'ed, so the hash
+// is of the same inode that lstat saw; anything else is reported as a race, not hashed.
+
+import { createHash } from "node:crypto";
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from "node:fs";
+import { open } from "node:fs/promises";
+
+/** node:crypto names accepted for meta.hash_algorithm. */
+export const HASH_ALGORITHMS = ["sha256", "blake2b512"] as const;
+export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
+
+/** Files at most this big are read synchronously (one read is cheaper than the event loop). */
+const SYNC_LIMIT = 1 << 20;
+const CHUNK = 1 << 18;
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+let scratch: Buffer | undefined;
+
+/** A file's hash and the exact fstat of the descriptor it was read from. */
+export interface HashedFile {
+  readonly hash: string;
+  readonly stat: BigIntStats;
+}
+
+/** The file at `path` is no longer the inode lstat saw (or not a regular file). */
+export class ChangedWhileHashingError extends Error {
+  readonly code = "ECHANGED";
+  constructor(what: string) {
+    super(`Cannot hash: the ${what} changed between lstat and open; the next check looks again`);
+    this.name = "ChangedWhileHashingError";
+  }
+}
+
+/** The parsed algorithm name, or a TypeError listing the choices. */
+export function parseHashAlgorithm(name: string): HashAlgorithm {
+  if ((HASH_ALGORITHMS as readonly string[]).includes(name)) return name as HashAlgorithm;
+  throw new TypeError(`Cannot use hash algorithm "${name}": expected one of ${HASH_ALGORITHMS.join(", ")}`);
+}
+
+/**
+ * Hex content hash of the regular file at `path`, which the caller's lstat saw as inode
+ * `expectIno` (a Number, as lstat reports it). Throws the fs error, or ChangedWhileHashingError.
+ */
+export async function hashFile(path: string | Buffer, algorithm: HashAlgorithm, expectIno: number): Promise<HashedFile> {
+  const fd = openSync(path, OPEN_FLAGS);
+  let stat: BigIntStats;
+  try {
+    stat = checkIdentity(fd, expectIno);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  if (stat.size <= SYNC_LIMIT) return { hash: hashSync(fd, algorithm), stat }; // closes fd
+  closeSync(fd);
+  return { hash: await hashStreaming(path, algorithm, stat), stat };
+}
+
+function checkIdentity(fd: number, expectIno: number): BigIntStats {
+  const st = fstatSync(fd, { bigint: true });
+  if (!st.isFile()) throw new ChangedWhileHashingError("file type");
+  if (Number(st.ino) !== expectIno) throw new ChangedWhileHashingError("inode");
+  return st;
+}
+
+function hashSync(fd: number, algorithm: HashAlgorithm): string {
+  scratch ??= Buffer.allocUnsafe(CHUNK);
+  const hash = createHash(algorithm);
+  try {
+    for (;;) {
+      const n = readSync(fd, scratch, 0, CHUNK, null);
+      if (n === 0) break;
+      hash.update(scratch.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
+}
+
+/** Big files: asynchronous reads, so a daemon's event loop keeps serving while one is hashed. */
+async function hashStreaming(path: string | Buffer, algorithm: HashAlgorithm, expect: BigIntStats): Promise<string> {
+  const handle = await open(path, OPEN_FLAGS);
+  try {
+    const st = await handle.stat({ bigint: true });
+    if (!st.isFile()) throw new ChangedWhileHashingError("file type");
+    if (st.ino !== expect.ino || st.dev !== expect.dev) throw new ChangedWhileHashingError("inode");
+    const hash = createHash(algorithm);
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+    return hash.digest("hex");
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,84 @@
+// lstat → the entry model. Two speeds: the number lstat the scanner calls for every entry gives
+// a Fingerprint (cheap to compare with the index); only entries whose fingerprint moved get a
+// bigint lstat (exact nanoseconds), a hash or a readlink here.
+
+import { lstatSync, readlinkSync, type BigIntStats, type Stats } from "node:fs";
+import { kindOfMode, type FileState, type Fingerprint } from "../core/file-state.js";
+import { ChangedWhileHashingError, hashFile, type HashAlgorithm } from "./hash.js";
+import { decodeName } from "./name-codec.js";
+import type { OwnerNames } from "./owners.js";
+
+/** A FileState plus the exact fingerprint fields the index stores next to it. */
+export interface Observation {
+  readonly state: FileState;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+  readonly dev: bigint;
+}
+
+/** The fingerprint of a number lstat. */
+export function fingerprintOf(st: Stats): Fingerprint {
+  return {
+    mode: st.mode,
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+    ino: st.ino,
+    dev: st.dev,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
+  };
+}
+
+/** lstat without throwing for a missing path (undefined); other errors throw. */
+export function lstatOrUndefined(path: string | Buffer): Stats | undefined {
+  return lstatSync(path, { throwIfNoEntry: false });
+}
+
+export interface ObserveDeps {
+  readonly algorithm: HashAlgorithm;
+  readonly owners: OwnerNames;
+}
+
+/**
+ * Looks closely at one entry the walk lstat'ed (`seen`): exact stat, then the content hash
+ * (file) or target (symlink). A file is opened first and fstat'ed, so its exact stat and its
+ * hash are of the same inode, in one syscall less than lstat + open. Undefined when the path
+ * vanished meanwhile; throws the fs error (EACCES, ...) or ChangedWhileHashingError.
+ */
+export async function observe(path: string | Buffer, seen: Stats, deps: ObserveDeps): Promise<Observation | undefined> {
+  if (kindOfMode(seen.mode) === "file") return observeFile(path, seen, deps);
+  const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  if (st === undefined) return undefined;
+  const kind = kindOfMode(Number(st.mode));
+  if (kind === undefined || kind === "file") throw new ChangedWhileHashingError("file type");
+  const base = baseState(st, deps.owners);
+  const state: FileState =
+    kind === "symlink" ? { kind, ...base, target: decodeName(readlinkSync(path, { encoding: "buffer" })) } : { kind, ...base };
+  return { state, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev };
+}
+
+async function observeFile(path: string | Buffer, seen: Stats, deps: ObserveDeps): Promise<Observation | undefined> {
+  let hashed;
+  try {
+    hashed = await hashFile(path, deps.algorithm, seen.ino);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  const st = hashed.stat;
+  return { state: { kind: "file", ...baseState(st, deps.owners), hash: hashed.hash }, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev };
+}
+function baseState(st: BigIntStats, owners: OwnerNames) {
+  const uid = Number(st.uid);
+  const gid = Number(st.gid);
+  return {
+    mode: Number(st.mode),
+    uid,
+    gid,
+    userName: owners.user(uid),
+    groupName: owners.group(gid),
+    mtimeNs: st.mtimeNs,
+    size: Number(st.size),
+  };
+}

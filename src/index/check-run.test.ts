@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import type { Config } from "../config/types.js";
+import { runCheck, type CheckOptions } from "./check-run.js";
+import type { Change } from "./check-merge.js";
+import { openIndex, type Db } from "./database.js";
+import { EntryStore } from "./entries.js";
+import { HintStore } from "./hints.js";
+import { PendingStore } from "./pending.js";
+import { loadTestConfig, makeTree, tempDir, writeTestConfig } from "./testing.js";
+
+const dirs: string[] = [];
+after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+interface Fixture { root: string; config: Config; db: Db; check: (o?: CheckOptions) => Promise<{ changes: Map<string, string>; summary: Awaited<ReturnType<typeof runCheck>> }> }
+
+function fixture(label: string, spec: Record<string, string | null>, cfg: { exclude?: string[]; hosts?: string; extra?: string } = {}): Fixture {
+  const dir = tempDir(label);
+  dirs.push(dir);
+  const root = join(dir, "tree");
+  mkdirSync(root);
+  makeTree(root, spec);
+  const file = writeTestConfig(join(dir, "etc"), { include: [root], ...cfg });
+  const config = loadTestConfig(file, join(dir, "state"));
+  const db = openIndex(config.stateDir);
+  let clock = 1_000n;
+  const check = async (o: CheckOptions = {}) => {
+    const changes = new Map<string, string>();
+    const summary = await runCheck(db, config, { now: () => clock++, onChange: (c: Change) => changes.set(c.path.slice(root.length) || "/", c.kind), ...o });
+    return { changes, summary };
+  };
+  return { root, config, db, check };
+}
+
+const vectorOf = (f: Fixture, rel: string) => new EntryStore(f.db).get("g", join(f.root, rel))?.vector;
+
+test("runCheck() records a new tree, pending for every peer, then finds nothing", async () => {
+  const f = fixture("first", { "a.txt": "a", "d/b.txt": "b", "d/e": null }, { hosts: "a b c" });
+  const first = await f.check();
+  assert.deepEqual(Object.fromEntries(first.changes), { "/": "new", "/a.txt": "new", "/d": "new", "/d/b.txt": "new", "/d/e": "new" });
+  assert.equal(new PendingStore(f.db).count(), 10);
+  assert.deepEqual(vectorOf(f, "a.txt"), { a: 1 });
+  const second = await f.check();
+  assert.equal(second.changes.size, 0);
+  assert.equal(second.summary.examined, 0);
+});
+
+test("runCheck() classifies content, mode, mtime, type changes and deletions", async () => {
+  const f = fixture("kinds", { "c.txt": "1", "m.txt": "m", "t.txt": "t", "gone.txt": "g", "f2d": "x", "d2f/inner": "i", same: "s" });
+  await f.check();
+  writeFileSync(join(f.root, "c.txt"), "2");
+  chmodSync(join(f.root, "m.txt"), 0o600);
+  utimesSync(join(f.root, "t.txt"), new Date(2_000_000_000_000), new Date(2_000_000_000_000));
+  unlinkSync(join(f.root, "gone.txt"));
+  unlinkSync(join(f.root, "f2d"));
+  mkdirSync(join(f.root, "f2d"));
+  writeFileSync(join(f.root, "f2d/child"), "c");
+  rmSync(join(f.root, "d2f"), { recursive: true });
+  writeFileSync(join(f.root, "d2f"), "now a file");
+  chmodSync(join(f.root, "same"), 0o644); // ctime moves, nothing that syncs does
+  const { changes, summary } = await f.check();
+  assert.deepEqual(Object.fromEntries(changes), {
+    "/c.txt": "content", "/m.txt": "meta", "/t.txt": "mtime", "/gone.txt": "deleted",
+    "/f2d": "type", "/f2d/child": "new", "/d2f": "type", "/d2f/inner": "deleted",
+  });
+  assert.equal(summary.deleted, 2);
+  assert.deepEqual(vectorOf(f, "c.txt"), { a: 2 });
+  assert.deepEqual(vectorOf(f, "same"), { a: 1 });
+  assert.notEqual(new EntryStore(f.db).get("g", join(f.root, "gone.txt"))?.deletedNs, undefined);
+  // A path that comes back after its deletion is new, on top of the tombstone's vector.
+  writeFileSync(join(f.root, "gone.txt"), "back");
+  assert.deepEqual(Object.fromEntries((await f.check()).changes), { "/gone.txt": "new" });
+  assert.deepEqual(vectorOf(f, "gone.txt"), { a: 3 });
+});
+
+test("runCheck() records symlinks without following them", async () => {
+  const f = fixture("links", { "dir/f": "x" });
+  symlinkSync("dir", join(f.root, "to-dir"));
+  symlinkSync("loop", join(f.root, "loop"));
+  const { changes } = await f.check();
+  assert.equal(changes.get("/to-dir"), "new");
+  assert.equal(changes.get("/loop"), "new");
+  assert.equal(changes.has("/to-dir/f"), false);
+  assert.equal(new EntryStore(f.db).get("g", join(f.root, "to-dir"))?.target, "dir");
+});
+
+test("runCheck() -d reports and records nothing", async () => {
+  const f = fixture("dry", { "a.txt": "a" });
+  const { summary } = await f.check({ dryRun: true });
+  assert.equal(summary.new, 2);
+  assert.equal(new EntryStore(f.db).get("g", join(f.root, "a.txt")), undefined);
+  assert.equal(new PendingStore(f.db).count(), 0);
+});
+
+test("runCheck() looks only at hinted paths, then forgets the hints; --full walks all", async () => {
+  const f = fixture("hints", { "a.txt": "a", "b.txt": "b", "sub/c.txt": "c" });
+  await f.check();
+  writeFileSync(join(f.root, "a.txt"), "a2");
+  writeFileSync(join(f.root, "b.txt"), "b2");
+  mkdirSync(join(f.root, "new/deep"), { recursive: true });
+  writeFileSync(join(f.root, "new/deep/n.txt"), "n");
+  new HintStore(f.db).add([join(f.root, "a.txt"), join(f.root, "new/deep/n.txt")], false);
+  const hinted = await f.check();
+  assert.equal(hinted.summary.scope, "hints");
+  assert.deepEqual(Object.fromEntries(hinted.changes), { "/a.txt": "content", "/new": "new", "/new/deep": "new", "/new/deep/n.txt": "new" });
+  assert.deepEqual(new HintStore(f.db).list(), []);
+  const full = await f.check();
+  assert.equal(full.summary.scope, "full");
+  assert.deepEqual(Object.fromEntries(full.changes), { "/b.txt": "content" });
+});
+
+test("runCheck() on paths: without -r only the path, with -r its subtree", async () => {
+  const f = fixture("paths", { "s/a": "a", "s/b/c": "c" });
+  const one = await f.check({ paths: [join(f.root, "s")] });
+  assert.deepEqual([...one.changes.keys()].sort(), ["/", "/s"]);
+  const sub = await f.check({ paths: [join(f.root, "s")], recursive: true });
+  assert.deepEqual([...sub.changes.keys()].sort(), ["/s/a", "/s/b", "/s/b/c"]);
+});
+
+test("runCheck() does not delete what an exclude now covers", async () => {
+  const f = fixture("exclude", { "keep.txt": "k", "log.txt": "l" });
+  await f.check();
+  const file = writeTestConfig(join(f.root, "..", "etc"), { include: [f.root], exclude: ["*.log", join(f.root, "log.txt")] });
+  const config = loadTestConfig(file, f.config.stateDir);
+  unlinkSync(join(f.root, "log.txt"));
+  const changes: Change[] = [];
+  await runCheck(f.db, config, { onChange: (c) => changes.push(c) });
+  assert.deepEqual(changes, []);
+});
+
+test("runCheck() leaves an emptied root alone (unmounted disk) unless allowed", async () => {
+  const spec: Record<string, string> = {};
+  for (let i = 0; i < 120; i++) spec[`f${i}`] = "x";
+  const f = fixture("unmounted", spec);
+  await f.check();
+  for (let i = 0; i < 120; i++) unlinkSync(join(f.root, `f${i}`));
+  const stopped = await f.check();
+  assert.equal(stopped.summary.safetyStop, true);
+  assert.equal(stopped.changes.size, 0);
+  const allowed = await f.check({ allowEmptyRoots: true });
+  assert.equal(allowed.summary.deleted, 120);
+});
+
+test("runCheck() --init records without pending; a receive-only node marks nothing pending", async () => {
+  const f = fixture("init", { "a.txt": "a" });
+  await f.check({ init: true });
+  assert.equal(new PendingStore(f.db).count(), 0);
+  assert.equal((await f.check()).changes.size, 0);
+  const g = fixture("ro", { "a.txt": "a" }, { hosts: "(a) b" });
+  const { summary } = await g.check();
+  assert.equal(summary.new, 2);
+  assert.equal(new PendingStore(g.db).count(), 0);
+});
+
+test("runCheck() --checksum finds a change that kept size, mtime and ctime-less fingerprint", async () => {
+  const f = fixture("checksum", { "a.txt": "aaaa" });
+  await f.check();
+  assert.equal((await f.check({ checksum: true })).summary.examined, 2);
+  assert.equal((await f.check({ checksum: true })).changes.size, 0);
+});

@@ -1,0 +1,191 @@
+// `peersync check`: find what changed on this node's disk since the last check, record it in
+// the index with a bumped version vector and make it pending for every peer of its group.
+//
+// Scope: the given paths; else the hinted paths (`peersync hint`), unless --full or there are
+// none; else every include root of every group this node is in. Per group and target, the walk
+// (fs/scanner.ts) and the index range are merged in path order (check-merge.ts); writes commit
+// in small transactions (write-batch.ts), so the check can be killed at any point.
+
+import { lstatSync, readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Config, Group } from "../config/types.js";
+import type { ChangeKind } from "../core/dirty.js";
+import { isWithin, parentOf, type LogicalPath } from "../core/path.js";
+import type { Problem } from "../core/problem.js";
+import { fsPath } from "../fs/name-codec.js";
+import { loadOwnerNames } from "../fs/owners.js";
+import { Scanner } from "../fs/scanner.js";
+import type { Db } from "./database.js";
+import { EntryStore } from "./entries.js";
+import { EntryCursor } from "./entry-cursor.js";
+import { TargetMerge, type Change, type MergeContext } from "./check-merge.js";
+import { fullTargets, requestedTargets, type CheckRequest, type CheckTarget } from "./check-targets.js";
+import { HintStore } from "./hints.js";
+import { MetaStore } from "./meta.js";
+import { PendingStore } from "./pending.js";
+import { WriteBatch } from "./write-batch.js";
+
+export interface CheckOptions {
+  /** Local paths to check (relative ones against `cwd`); empty: hints or everything. */
+  readonly paths?: readonly string[];
+  /** With paths: their subtrees too (-r). @default false */
+  readonly recursive?: boolean;
+  /** Walk every root even when hints exist. @default false */
+  readonly full?: boolean;
+  /** Hash every file, not only those whose stat changed. @default false */
+  readonly checksum?: boolean;
+  /** Report, write nothing (-d). @default false */
+  readonly dryRun?: boolean;
+  /** csync2 -I: record states without making anything pending. @default false */
+  readonly init?: boolean;
+  /** csync2 -F: new pending rows are forced. @default false */
+  readonly markForced?: boolean;
+  /** Only these groups (-G). */
+  readonly groups?: readonly string[];
+  /** Record deletions even when a root vanished or became empty (not an unmounted disk). @default false */
+  readonly allowEmptyRoots?: boolean;
+  /** @default process.cwd() */
+  readonly cwd?: string;
+  /** Tombstone clock, ns since the epoch. @default Date.now() */
+  readonly now?: () => bigint;
+  /** Called for each change as it is found (-v output). */
+  readonly onChange?: (change: Change) => void;
+  /** Yield point for long walks (a daemon passes one that awaits setImmediate). */
+  readonly onProgress?: (scanned: number) => void | Promise<void>;
+  /** Ops per transaction. @default 1000 */
+  readonly batchSize?: number;
+}
+
+export type CheckScope = "paths" | "hints" | "full";
+
+export interface CheckSummary {
+  readonly scope: CheckScope;
+  /** Entries lstat'ed. */
+  readonly scanned: number;
+  /** Entries that got a close look (exact lstat, hash or readlink). */
+  readonly examined: number;
+  readonly counts: Readonly<Record<Exclude<ChangeKind, "none">, number>>;
+  readonly new: number;
+  /** content + type + meta + mtime. */
+  readonly modified: number;
+  readonly deleted: number;
+  readonly problems: readonly Problem[];
+  /** A root was left alone because it looks unmounted. */
+  readonly safetyStop: boolean;
+}
+
+/** Entries a vanished or emptied root may hide before the check refuses to record deletions. */
+export const EMPTY_ROOT_LIMIT = 100;
+
+export async function runCheck(db: Db, config: Config, options: CheckOptions = {}): Promise<CheckSummary> {
+  // A bigger page cache than SQLite's 2 MB default: a check touches every page of the range.
+  db.pragma("cache_size = -32768");
+  const entries = new EntryStore(db);
+  const hints = new HintStore(db);
+  const counts = { new: 0, deleted: 0, type: 0, content: 0, meta: 0, mtime: 0 };
+  const problems: Problem[] = [];
+  let examined = 0;
+  const batch = new WriteBatch(entries, new PendingStore(db), {
+    size: options.batchSize ?? 1000, dryRun: options.dryRun ?? false, forced: options.markForced ?? false,
+  });
+  const ctx: MergeContext = {
+    node: config.localName,
+    entries,
+    batch,
+    deps: { algorithm: new MetaStore(db).hashAlgorithm(), owners: loadOwnerNames() },
+    ignore: config.ignore,
+    checksum: options.checksum ?? false,
+    now: options.now ?? (() => BigInt(Date.now()) * 1_000_000n),
+    onChange: (change) => {
+      counts[change.kind]++;
+      options.onChange?.(change);
+    },
+    onProblem: (problem) => problems.push(problem),
+    onExamined: () => examined++,
+  };
+
+  const paths = options.paths ?? [];
+  const hinted = paths.length === 0 ? hints.list() : [];
+  const scope: CheckScope = paths.length > 0 ? "paths" : hinted.length > 0 && !options.full ? "hints" : "full";
+  const requests: CheckRequest[] =
+    scope === "paths" ? paths.map((p) => request(config, resolve(options.cwd ?? process.cwd(), p), options.recursive ?? false))
+    : scope === "hints" ? hinted.map((h) => request(config, h.path, h.recursive))
+    : [];
+
+  let scanned = 0;
+  let safetyStop = false;
+  for (const group of selectGroups(config, options.groups)) {
+    const peers = options.init || group.local.receiveOnly ? [] : group.peers.map((p) => p.name);
+    const targets = scope === "full" ? fullTargets(group) : requestedTargets(group, requests);
+    const match = (p: string) => group.match(p);
+    for (const target of targets) {
+      const local = config.toLocalPath(target.path);
+      if (target.isRoot && !options.allowEmptyRoots && looksUnmounted(local, entries, group.name, target.path)) {
+        safetyStop = true;
+        problems.push(unmountedProblem(target.path));
+        continue;
+      }
+      const merge = new TargetMerge(ctx, group, peers, new EntryCursor(entries, group.name, target.path, target.recursive));
+      // A target below a symlink (or a file) in its parents is not there: its records are deletions.
+      if (!hasNonDirectoryAncestor(config, target)) {
+        const walker = new Scanner(merge, { match, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+        await walker.scan({ path: target.path, fsPath: fsPath(local), recursive: target.recursive });
+        scanned += walker.scanned;
+      }
+      merge.finish();
+    }
+  }
+  batch.flush();
+  if (!options.dryRun && hinted.length > 0) hints.deleteUpTo(Math.max(...hinted.map((h) => h.seq)));
+  return {
+    scope, scanned, examined, counts, problems, safetyStop,
+    new: counts.new,
+    modified: counts.content + counts.type + counts.meta + counts.mtime,
+    deleted: counts.deleted,
+  };
+}
+
+function request(config: Config, local: string, recursive: boolean): CheckRequest {
+  return { path: config.toLogicalPath(local), recursive };
+}
+
+function selectGroups(config: Config, names: readonly string[] | undefined): readonly Group[] {
+  return names === undefined ? config.groups : config.groups.filter((g) => names.includes(g.name));
+}
+
+/** A configured root that vanished, or is empty while the index knows many entries under it. */
+function looksUnmounted(local: string, entries: EntryStore, group: string, root: string): boolean {
+  try {
+    const st = lstatSync(fsPath(local), { throwIfNoEntry: false });
+    if (st === undefined) return entries.countLiveUnder(group, root) > 0;
+    if (!st.isDirectory() || readdirSync(fsPath(local)).length > 0) return false;
+  } catch {
+    return false; // the walk reports why it cannot read the root
+  }
+  return entries.countLiveUnder(group, root) >= EMPTY_ROOT_LIMIT;
+}
+
+function unmountedProblem(root: string): Problem {
+  return {
+    path: root,
+    op: "root",
+    severity: "safety",
+    message:
+      "Cannot check root: it vanished or is empty while the index knows its files (unmounted disk?); " +
+      "nothing was recorded as deleted. If the files were removed on purpose, run `peersync check --allow-empty-roots`",
+  };
+}
+
+/**
+ * True when something between the target's root and the target is not a directory (a symlink,
+ * a file, nothing): the walk must not pass it, and what was recorded below it is gone.
+ */
+function hasNonDirectoryAncestor(config: Config, target: CheckTarget): boolean {
+  if (target.path === target.root) return false;
+  const root = target.root as LogicalPath;
+  for (let a = parentOf(target.path as LogicalPath); a !== undefined && isWithin(a, root); a = parentOf(a)) {
+    const st = lstatSync(fsPath(config.toLocalPath(a)), { throwIfNoEntry: false });
+    if (st === undefined || !st.isDirectory()) return true;
+  }
+  return false;
+}

@@ -1,0 +1,79 @@
+// Writes of a check, grouped into transactions of a few hundred entries: each entry's new state
+// and its pending rows commit together, so a check killed at any moment leaves every entry
+// either as it was (the next check finds the change again) or recorded with all its pending
+// rows. Never a version bump without its pending rows, never a pending row twice.
+
+import type { EntryStore, RecordInput } from "./entries.js";
+import type { PendingStore } from "./pending.js";
+import type { VersionVector } from "../core/vector.js";
+
+type Op =
+  | { readonly type: "record"; readonly input: RecordInput; readonly id: number | undefined; readonly peers: readonly string[] }
+  | { readonly type: "tombstone"; readonly id: number; readonly vector: VersionVector; readonly at: bigint; readonly peers: readonly string[] };
+
+export interface WriteBatchOptions {
+  /** Ops per transaction. @default 1000 */
+  readonly size?: number;
+  /** Count and discard instead of writing (check -d). @default false */
+  readonly dryRun?: boolean;
+  /** New pending rows are forced (csync2 -F). @default false */
+  readonly forced?: boolean;
+}
+
+export class WriteBatch {
+  readonly #entries: EntryStore;
+  readonly #pending: PendingStore;
+  readonly #size: number;
+  readonly #dryRun: boolean;
+  readonly #forced: boolean;
+  #ops: Op[] = [];
+  #written = 0;
+
+  constructor(entries: EntryStore, pending: PendingStore, options: WriteBatchOptions = {}) {
+    this.#entries = entries;
+    this.#pending = pending;
+    this.#size = options.size ?? 1000;
+    this.#dryRun = options.dryRun ?? false;
+    this.#forced = options.forced ?? false;
+  }
+
+  /** Ops committed so far. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Records an entry's state; `id` of its existing row, undefined for a new path. */
+  record(input: RecordInput, id: number | undefined, peers: readonly string[]): void {
+    this.#push({ type: "record", input, id, peers });
+  }
+
+  tombstone(id: number, vector: VersionVector, at: bigint, peers: readonly string[]): void {
+    this.#push({ type: "tombstone", id, vector, at, peers });
+  }
+
+  /** Commits what is queued (one transaction). */
+  flush(): void {
+    const ops = this.#ops;
+    this.#ops = [];
+    if (ops.length === 0 || this.#dryRun) return;
+    this.#entries.transaction(() => {
+      for (const op of ops) this.#apply(op);
+    });
+    this.#written += ops.length;
+  }
+
+  #push(op: Op): void {
+    this.#ops.push(op);
+    if (this.#ops.length >= this.#size) this.flush();
+  }
+
+  #apply(op: Op): void {
+    if (op.type === "record") {
+      const id = this.#entries.record(op.input, op.id);
+      this.#pending.mark(id, op.peers, this.#forced);
+    } else {
+      this.#entries.tombstone(op.id, op.vector, op.at);
+      this.#pending.mark(op.id, op.peers, this.#forced);
+    }
+  }
+}
