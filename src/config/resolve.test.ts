@@ -259,3 +259,15 @@ test("resolve() checks prefixes only for groups this node is in", () => {
   const c = compileText(`${group("")}group other { host x; key csync2.key; include %undefined%; }`);
   assert.deepEqual(c.groups.map((g) => g.name), ["g"]);
 });
+
+test("the annotated etc/peersync.cfg compiles and uses every keyword", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { fileURLToPath } = await import("node:url");
+  const text = readFileSync(fileURLToPath(new URL("../../../etc/peersync.cfg", import.meta.url)), "utf8");
+  const c = compileText(text, { node: "node1", files: { "/etc/peersync.key": `${GOOD_KEY}\n` } });
+  assert.deepEqual(c.groups.map((g) => g.name), ["all"]);
+  const keywords = ["group", "host", "key", "include", "exclude", "compare", "auto", "action", "pattern", "exec", "logfile", "do-local",
+    "do-local-only", "prefix", "on", "nossl", "ignore", "tempdir", "lock-timeout", "database", "backup-directory", "backup-generations",
+    "no-cygwin-lowercase", "config", "port", "state-dir", "max-delete", "watch", "debounce", "rescan-interval", "timeout"];
+  for (const k of keywords) assert.match(text, new RegExp(`^\\s*#?\\s*${k}\\b`, "m"), k);
+});
