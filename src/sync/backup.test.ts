@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import * as fsp from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { BackupError, backupFile, backupPathFor, defaultBackupDirectory } from "./backup.js";
+
+let base = "";
+before(async () => {
+  base = await fsp.mkdtemp(join(tmpdir(), "peersync-backup-"));
+});
+after(async () => {
+  await fsp.rm(base, { recursive: true, force: true });
+});
+
+let n = 0;
+/** A source tree and a backup directory of its own for each test. */
+async function setup(): Promise<{ src: string; dir: string }> {
+  const at = join(base, `case-${n++}`);
+  await fsp.mkdir(join(at, "data", "etc"), { recursive: true });
+  return { src: join(at, "data", "etc", "hosts"), dir: join(at, "backups") };
+}
+
+async function contents(path: string): Promise<string | undefined> {
+  return fsp.readFile(path, "utf8").catch(() => undefined);
+}
+
+test("backupPathFor() puts the full absolute path below the directory (csync2 naming)", () => {
+  assert.equal(backupPathFor("/var/backups/peersync", "/etc/hosts"), "/var/backups/peersync/etc/hosts");
+  assert.equal(backupPathFor("/b", "/etc/hosts", 2), "/b/etc/hosts.2");
+  assert.throws(() => backupPathFor("/b", "etc/hosts"), TypeError);
+  assert.throws(() => backupPathFor("/b", "/etc/../hosts"), TypeError);
+  assert.equal(defaultBackupDirectory("/var/lib/peersync"), "/var/lib/peersync/backup");
+});
+
+test("backupFile() copies content, mode, owner and mtime into 0700 directories", async () => {
+  const { src, dir } = await setup();
+  await fsp.writeFile(src, "v1");
+  await fsp.chmod(src, 0o640);
+  await fsp.utimes(src, 1_600_000_000.25, 1_600_000_000.25);
+  const made = await backupFile(src, { directory: dir, generations: 3 });
+  assert.equal(made, backupPathFor(dir, src));
+  assert.equal(await contents(made ?? ""), "v1");
+  const s = await fsp.stat(made ?? "", { bigint: true });
+  const o = await fsp.stat(src, { bigint: true });
+  assert.deepEqual([s.mode, s.uid, s.gid, s.mtimeNs], [o.mode, o.uid, o.gid, o.mtimeNs]);
+  assert.equal((await fsp.stat(join(dir, base))).mode & 0o777, 0o700);
+});
+
+const rotations: { generations: number; versions: number; want: Record<string, string | undefined> }[] = [
+  { generations: 3, versions: 4, want: { "": "v4", ".1": "v3", ".2": "v2", ".3": undefined } },
+  { generations: 3, versions: 2, want: { "": "v2", ".1": "v1", ".2": undefined } },
+  { generations: 2, versions: 3, want: { "": "v3", ".1": "v2", ".2": undefined } },
+  { generations: 1, versions: 3, want: { "": "v3", ".1": undefined } },
+  { generations: 5, versions: 5, want: { "": "v5", ".1": "v4", ".2": "v3", ".3": "v2", ".4": "v1", ".5": undefined } },
+];
+for (const c of rotations) {
+  test(`backupFile() keeps ${c.generations} generation(s) after ${c.versions} backups`, async () => {
+    const { src, dir } = await setup();
+    for (let v = 1; v <= c.versions; v++) {
+      await fsp.writeFile(src, `v${v}`);
+      await backupFile(src, { directory: dir, generations: c.generations });
+    }
+    const target = backupPathFor(dir, src);
+    for (const [suffix, want] of Object.entries(c.want)) assert.equal(await contents(target + suffix), want, suffix || "base");
+    const leftovers = (await fsp.readdir(join(dir, src, ".."))).filter((name) => name.startsWith(".peersync-tmp-"));
+    assert.deepEqual(leftovers, []);
+  });
+}
+
+test("backupFile() with 0 generations keeps nothing", async () => {
+  const { src, dir } = await setup();
+  await fsp.writeFile(src, "v1");
+  assert.equal(await backupFile(src, { directory: dir, generations: 0 }), undefined);
+  await assert.rejects(fsp.stat(dir), { code: "ENOENT" });
+});
+
+test("backupFile() refuses to read through a symlink", async () => {
+  const { src, dir } = await setup();
+  await fsp.writeFile(`${src}.real`, "secret");
+  await fsp.symlink(`${src}.real`, src);
+  await assert.rejects(backupFile(src, { directory: dir, generations: 3 }), (err: unknown) => err instanceof BackupError && err.code === "BACKUP");
+  assert.equal(await contents(backupPathFor(dir, src)), undefined);
+});
+
+test("backupFile() refuses a symlink planted inside the backup directory", async () => {
+  const { src, dir } = await setup();
+  await fsp.writeFile(src, "v1");
+  const elsewhere = join(base, `elsewhere-${n}`);
+  await fsp.mkdir(elsewhere);
+  // The first component below the backup directory is the first component of src.
+  const first = src.split("/")[1] ?? "";
+  await fsp.mkdir(dir, { recursive: true });
+  await fsp.symlink(elsewhere, join(dir, first));
+  await assert.rejects(backupFile(src, { directory: dir, generations: 3 }), /symlink/);
+  assert.deepEqual(await fsp.readdir(elsewhere), []);
+});
+
+test("backupFile() leaves older generations in place when the copy fails", async () => {
+  const { src, dir } = await setup();
+  await fsp.writeFile(src, "v1");
+  await backupFile(src, { directory: dir, generations: 3 });
+  await assert.rejects(backupFile(`${src}.missing`, { directory: dir, generations: 3 }), BackupError);
+  await fsp.writeFile(src, "v2");
+  await fsp.rm(src);
+  await assert.rejects(backupFile(src, { directory: dir, generations: 3 }), /ENOENT/);
+  assert.equal(await contents(backupPathFor(dir, src)), "v1");
+  assert.equal(await contents(backupPathFor(dir, src, 1)), undefined);
+});

@@ -1,0 +1,109 @@
+// Keeping the version a sync is about to overwrite or delete (DESIGN.md §4, csync2 §7.8).
+//
+// Naming is csync2's: the backup of `/etc/hosts` in backup directory `/var/backups/peersync`
+// is `/var/backups/peersync/etc/hosts` (the full absolute local path below the directory),
+// older generations are `hosts.1`, `hosts.2`, … up to `hosts.<N-1>`, so `backup-generations
+// N` keeps N copies. csync2 means to rotate that way but, by a bug, keeps only `hosts` and
+// `hosts.<N-1>`; peersync rotates as intended (csync2.md §9 lists this as safe to fix).
+//
+// The copy is atomic (fs/atomic-write): the new copy is complete and synced before the
+// generations rotate, so a failure leaves the previous backups as they were. Directories
+// made inside the backup directory are 0700 (backups may hold secrets; csync2 clones the
+// originals' owners instead), and none of its components is followed if it is a symlink.
+
+import { constants } from "node:fs";
+import * as fsp from "node:fs/promises";
+import { isAbsolute, join, normalize } from "node:path";
+import { toLogicalPath } from "../core/path.js";
+import { PeersyncError } from "../errors.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { resolveSafePath } from "../fs/safe-path.js";
+
+export interface BackupOptions {
+  /** Absolute backup directory (the group's backup-directory, or defaultBackupDirectory()). */
+  readonly directory: string;
+  /** How many copies to keep; 0 keeps none (csync2's default is 3). */
+  readonly generations: number;
+}
+
+/** Where backups go when the group sets no backup-directory. */
+export function defaultBackupDirectory(stateDir: string): string {
+  return join(stateDir, "backup");
+}
+
+/** The path of generation `generation` (0 = newest) of the backup of `source`. */
+export function backupPathFor(directory: string, source: string, generation = 0): string {
+  if (!isAbsolute(source) || normalize(source) !== source) {
+    throw new TypeError(`Cannot name a backup of "${source}": expected an absolute, normalised path`);
+  }
+  const base = join(directory, source);
+  return generation === 0 ? base : `${base}.${generation}`;
+}
+
+/** A backup could not be made; the caller must not overwrite the original. */
+export class BackupError extends PeersyncError {
+  readonly path: string;
+  constructor(path: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super("BACKUP", `Cannot back up "${path}": ${why}`, {
+      cause,
+      hint: "check the backup-directory exists and has space; the file was left as it was",
+    });
+    this.path = path;
+  }
+}
+
+/**
+ * Copies the regular file `source` (never through a symlink) to its backup, rotating older
+ * generations; returns the backup's path, or undefined when generations is 0. Throws
+ * BackupError: then the caller keeps the original (csync2 went ahead silently).
+ */
+export async function backupFile(source: string, options: BackupOptions): Promise<string | undefined> {
+  if (options.generations < 1) return undefined;
+  const target = backupPathFor(options.directory, source);
+  try {
+    await fsp.mkdir(options.directory, { recursive: true, mode: 0o700 });
+    const root = { logical: toLogicalPath("/"), local: options.directory };
+    await resolveSafePath(root, toLogicalPath(source), { createParentsMode: 0o700 });
+    await copyInto(source, target, options.generations);
+    return target;
+  } catch (err) {
+    throw new BackupError(source, err);
+  }
+}
+
+async function copyInto(source: string, target: string, generations: number): Promise<void> {
+  const file = await fsp.open(source, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stat = await file.stat({ bigint: true });
+    if (!stat.isFile()) throw new Error("it is not a regular file");
+    await writeFileAtomic(target, readAll(file), {
+      mode: Number(stat.mode),
+      uid: Number(stat.uid),
+      gid: Number(stat.gid),
+      mtimeNs: stat.mtimeNs,
+      beforeRename: () => rotate(target, generations),
+    });
+  } finally {
+    await file.close();
+  }
+}
+
+/** base.(N-2) → base.(N-1), …, base → base.1; the oldest generation falls off. */
+async function rotate(base: string, generations: number): Promise<void> {
+  for (let i = generations - 1; i >= 1; i--) {
+    const from = i === 1 ? base : `${base}.${i - 1}`;
+    await fsp.rename(from, `${base}.${i}`).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== "ENOENT") throw err;
+    });
+  }
+}
+
+async function* readAll(file: fsp.FileHandle): AsyncIterable<Uint8Array> {
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(256 * 1024);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+    if (bytesRead === 0) return;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
