@@ -7,9 +7,13 @@ import { basename, dirname, join } from "node:path";
 import { delta, patch, signature, type SignatureOptions, type StreamOptions } from "./rsync.js";
 
 export interface FileOptions {
-  /** Bytes read from each input file at a time. @default 1 MiB */
+  /** Bytes read from each input file at a time. @default 1 MiB for a basis or new file, 256 KiB for a signature or delta */
   readonly inputSize?: number;
 }
+
+// Signatures and deltas are mostly small; smaller reads keep a delta or patch well under the
+// 64 MB peak RSS budget, which a Node process already uses two thirds of.
+const SMALL_INPUT = 256 << 10;
 
 /** `rdiff signature BASIS OUT`; without `basisSize`, block length defaults follow the file's size. */
 export async function signatureFile(paths: { basis: string; out: string }, options: SignatureOptions & FileOptions = {}): Promise<void> {
@@ -24,7 +28,8 @@ export async function signatureFile(paths: { basis: string; out: string }, optio
 export async function deltaFile(paths: { signature: string; newFile: string; out: string }, options: StreamOptions & FileOptions = {}): Promise<void> {
   await withFile(paths.signature, (sig) =>
     withFile(paths.newFile, async (newFile) => {
-      const chunks = delta(readAhead(sig, options.inputSize), readAhead(newFile, options.inputSize), { name: paths.newFile, recycleOutput: true, ...options });
+      const sigChunks = readAhead(sig, options.inputSize ?? SMALL_INPUT);
+      const chunks = delta(sigChunks, readAhead(newFile, options.inputSize), { name: paths.newFile, recycleOutput: true, ...options });
       await writeAtomically(paths.out, chunks);
     }),
   );
@@ -34,7 +39,7 @@ export async function deltaFile(paths: { signature: string; newFile: string; out
 export async function patchFile(paths: { basis: string; delta: string; out: string }, options: StreamOptions & FileOptions = {}): Promise<void> {
   await withFile(paths.basis, (basis) =>
     withFile(paths.delta, async (deltaFile) => {
-      const chunks = patch(basis, readAhead(deltaFile, options.inputSize), { name: paths.out, recycleOutput: true, ...options });
+      const chunks = patch(basis, readAhead(deltaFile, options.inputSize ?? SMALL_INPUT), { name: paths.out, recycleOutput: true, ...options });
       await writeAtomically(paths.out, chunks);
     }),
   );
