@@ -73,6 +73,7 @@ function printGroup(ctx: CommandContext, config: Config, g: Group): void {
     const local = localRoot(config, r);
     ctx.out(`  root     ${r}${local !== r ? ` -> ${local}` : ""}`);
   }
+  if (g.include.length > 0) ctx.out(`  include  ${g.include.join(" ")}`);
   if (g.exclude.length > 0) ctx.out(`  exclude  ${g.exclude.join(" ")}`);
   if (g.compare.length > 0) ctx.out(`  compare  ${g.compare.join(" ")}`);
   ctx.out(`  auto     ${g.auto}`);
