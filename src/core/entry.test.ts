@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { IGNORE_NOTHING } from "./dirty.js";
-import { localOwnership, sameContent, sameMeta, sameVersion, sizeOf, type EntryState } from "./entry.js";
+import { ProtocolError } from "../errors.js";
+import { entryFromWire, entryToWire, localOwnership, sameContent, sameMeta, sameVersion, sizeOf, type EntryState } from "./entry.js";
 import { dir, file, gone, link } from "./testing-entries.js";
 
 const T = 1_700_000_000_000_000_000n;
@@ -65,3 +66,40 @@ test("localOwnership() maps names to local ids and keeps the sender's ids otherw
   assert.deepEqual(localOwnership({ uid: 1000, gid: 1000, userName: "www", groupName: "www" }, lookup), { uid: 33, gid: 34 });
   assert.deepEqual(localOwnership({ uid: 1000, gid: 1001, userName: "ghost", groupName: undefined }, lookup), { uid: 1000, gid: 1001 });
 });
+
+const HEX = "0123456789abcdef".repeat(4);
+const wireSamples: EntryState[] = [
+  file({ hash: HEX, vector: Object.fromEntries([["a", 2], ["__proto__", 1]]), mtimeNs: 1_700_000_000_123_456_789n, userName: undefined }),
+  dir({ by: "b", vector: { b: 1 }, groupName: undefined }),
+  link({ target: "../x y/ä" }),
+  gone({ by: "web1", vector: { web1: 3 }, at: 1_700_000_000_000 }),
+];
+for (const e of wireSamples) {
+  test(`entryFromWire() round-trips a ${e.kind} entry through JSON`, () => {
+    const back = entryFromWire(JSON.parse(JSON.stringify(entryToWire(e))));
+    assert.deepEqual(back, { ...e, ...("userName" in e ? { userName: e.userName, groupName: e.groupName } : {}) });
+  });
+}
+
+const good = (): Record<string, unknown> => JSON.parse(JSON.stringify(entryToWire(file({ hash: HEX })))) as Record<string, unknown>;
+const badEntries: { name: string; raw: unknown; why: RegExp }[] = [
+  { name: "a non-object", raw: "file", why: /"entry" must be an object/ },
+  { name: "an unknown kind", raw: { ...good(), kind: "fifo" }, why: /"kind" must be file/ },
+  { name: "a bad writer name", raw: { ...good(), modifiedBy: "a b" }, why: /"modifiedBy"/ },
+  { name: "a bad vector", raw: { ...good(), vector: { a: -1 } }, why: /version vector/ },
+  { name: "a negative change time", raw: { ...good(), changedAtMs: -1 }, why: /"changedAtMs"/ },
+  { name: "a mode of another kind", raw: { ...good(), mode: 0o40755 }, why: /type bits of another kind/ },
+  { name: "a mode out of range", raw: { ...good(), mode: 0o1000000 }, why: /"mode"/ },
+  { name: "uid -1", raw: { ...good(), uid: -1 }, why: /"uid"/ },
+  { name: "a numeric mtime", raw: { ...good(), mtimeNs: 5 }, why: /"mtimeNs" must be a decimal string/ },
+  { name: "an mtime beyond 64 bits", raw: { ...good(), mtimeNs: "99999999999999999999" }, why: /out of range/ },
+  { name: "an owner name with a colon", raw: { ...good(), userName: "a:b" }, why: /"userName"/ },
+  { name: "an upper-case hash", raw: { ...good(), hash: HEX.toUpperCase() }, why: /"hash"/ },
+  { name: "a file without a hash", raw: { ...good(), hash: undefined }, why: /"hash"/ },
+  { name: "a link target with NUL", raw: { ...JSON.parse(JSON.stringify(entryToWire(link()))), target: "a\0b" }, why: /"target"/ },
+];
+for (const c of badEntries) {
+  test(`entryFromWire() rejects ${c.name}`, () => {
+    assert.throws(() => entryFromWire(c.raw), (err: unknown) => err instanceof ProtocolError && c.why.test(err.message));
+  });
+}

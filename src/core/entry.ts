@@ -9,9 +9,11 @@
 // - `mtimeNs` is nanoseconds since the epoch as read by lstat; comparisons use microseconds,
 //   the precision libuv can set back (see MTIME_PRECISION_NS).
 
-import { permissionBits, type DirEntryState, type FileEntryState, type SymlinkEntryState } from "./file-state.js";
+import { ProtocolError } from "../errors.js";
 import { IGNORE_NOTHING, type IgnoreAttributes } from "./dirty.js";
-import type { VersionVector } from "./vector.js";
+import { kindOfMode, permissionBits, S_IFMT, type DirEntryState, type FileEntryState, type SymlinkEntryState } from "./file-state.js";
+import { MAX_PATH_BYTES } from "./path.js";
+import { nodeNameProblem, vectorFromWire, vectorToWire, type VersionVector } from "./vector.js";
 
 export type EntryKind = EntryState["kind"];
 
@@ -124,4 +126,102 @@ export function assertNever(value: never): never {
   const v: unknown = value;
   const shown = typeof v === "object" && v !== null && "kind" in v ? `kind ${String(v.kind)}` : String(v);
   throw new TypeError(`Unexpected value: ${shown}`);
+}
+
+// ---- Wire form -------------------------------------------------------------------------
+// JSON-safe: mtimeNs travels as a decimal string (a bigint has no JSON form), absent owner
+// names as absent fields. entryFromWire() is the one place peer bytes become an EntryState.
+
+export interface WireEntry {
+  readonly kind: EntryKind;
+  readonly vector: Record<string, number>;
+  readonly modifiedBy: string;
+  readonly changedAtMs: number;
+  readonly mode?: number;
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly userName?: string;
+  readonly groupName?: string;
+  readonly mtimeNs?: string;
+  readonly size?: number;
+  readonly hash?: string;
+  readonly target?: string;
+}
+
+export function entryToWire(e: EntryState): WireEntry {
+  const version = { kind: e.kind, vector: vectorToWire(e.vector), modifiedBy: e.modifiedBy, changedAtMs: e.changedAtMs };
+  if (e.kind === "deleted") return version;
+  const names = { ...(e.userName === undefined ? {} : { userName: e.userName }), ...(e.groupName === undefined ? {} : { groupName: e.groupName }) };
+  const attrs = { ...version, mode: e.mode, uid: e.uid, gid: e.gid, ...names, mtimeNs: e.mtimeNs.toString(), size: e.size };
+  if (e.kind === "file") return { ...attrs, hash: e.hash };
+  if (e.kind === "symlink") return { ...attrs, target: e.target };
+  return attrs;
+}
+
+/** Parses an untrusted entry; throws ProtocolError naming the first bad field. */
+export function entryFromWire(raw: unknown): EntryState {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) wireFail("entry", "must be an object");
+  const o = raw as Readonly<Record<string, unknown>>;
+  const kind = o.kind;
+  if (kind !== "file" && kind !== "dir" && kind !== "symlink" && kind !== "deleted") wireFail("kind", "must be file, dir, symlink or deleted");
+  const modifiedBy = o.modifiedBy;
+  const problem = nodeNameProblem(modifiedBy);
+  if (problem !== undefined) wireFail("modifiedBy", problem);
+  const version = { vector: vectorFromWire(o.vector), modifiedBy: modifiedBy as string, changedAtMs: wireUint(o, "changedAtMs") };
+  if (kind === "deleted") return { kind, ...version };
+  const mode = wireUint(o, "mode", 0o177777);
+  if ((mode & S_IFMT) !== 0 && kindOfMode(mode) !== kind) wireFail("mode", `has the type bits of another kind than ${kind}`);
+  const attrs = {
+    ...version,
+    mode,
+    uid: wireUint(o, "uid", MAX_ID),
+    gid: wireUint(o, "gid", MAX_ID),
+    userName: wireOwnerName(o, "userName"),
+    groupName: wireOwnerName(o, "groupName"),
+    mtimeNs: wireNs(o, "mtimeNs"),
+    size: wireUint(o, "size"),
+  };
+  if (kind === "dir") return { kind, ...attrs };
+  if (kind === "symlink") return { kind, ...attrs, target: wireTarget(o) };
+  const hash = o.hash;
+  if (typeof hash !== "string" || !HASH.test(hash)) wireFail("hash", "must be 16-128 lowercase hex digits");
+  return { kind, ...attrs, hash };
+}
+
+const MAX_ID = 2 ** 32 - 2; // (uid_t)-1 means "unchanged" to chown, never an owner
+const HASH = /^[0-9a-f]{16,128}$/;
+const NS = /^-?[0-9]{1,20}$/;
+const OWNER_NAME = /^[^\0-\x1f\x7f:/]{1,255}$/;
+
+function wireFail(field: string, what: string): never {
+  throw new ProtocolError(`Cannot decode entry: field "${field}" ${what}`);
+}
+
+function wireUint(o: Readonly<Record<string, unknown>>, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  const v = o[field];
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0 || v > max) wireFail(field, `must be an integer in 0..${max}`);
+  return v;
+}
+
+function wireNs(o: Readonly<Record<string, unknown>>, field: string): bigint {
+  const v = o[field];
+  if (typeof v !== "string" || !NS.test(v)) wireFail(field, "must be a decimal string of nanoseconds");
+  const ns = BigInt(v);
+  if (ns > MAX_NS || ns < -MAX_NS) wireFail(field, "is out of range");
+  return ns;
+}
+const MAX_NS = 2n ** 63n - 1n;
+
+function wireOwnerName(o: Readonly<Record<string, unknown>>, field: string): string | undefined {
+  const v = o[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || !OWNER_NAME.test(v)) wireFail(field, "must be 1-255 characters without control characters, : or /");
+  return v;
+}
+
+function wireTarget(o: Readonly<Record<string, unknown>>): string {
+  const v = o.target;
+  if (typeof v !== "string" || v.length === 0 || v.includes("\0")) wireFail("target", "must be a non-empty string without NUL");
+  if (new TextEncoder().encode(v).length > MAX_PATH_BYTES) wireFail("target", `is longer than ${MAX_PATH_BYTES} bytes`);
+  return v;
 }
