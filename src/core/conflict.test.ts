@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { CONFLICT_POLICIES, type ConflictPolicy } from "../config/types.js";
-import { decideConflict, resolveConflict, type ConflictContext, type ConflictRule, type Resolution } from "./conflict.js";
+import { CONFLICT_POLICIES, type ConflictPolicy, type Group } from "../config/types.js";
+import { conflictContextFor, decideConflict, resolveConflict, type ConflictContext, type ConflictRule, type Resolution } from "./conflict.js";
 import type { EntryState } from "./entry.js";
 import { dir, file, gone, link } from "./testing-entries.js";
 
@@ -125,4 +125,16 @@ test("resolveConflict() decides every pair of distinct versions unless the polic
       assert.notEqual(resolveConflict(policy, a, b, ctx), "conflict");
     }),
   );
+});
+
+test("conflictContextFor() rebuilds the config's host order and receive-only set", () => {
+  const at = { file: "x.cfg", line: 1, column: 1 };
+  const host = (name: string, leftOfLocal: boolean, receiveOnly = false) => ({ name, address: `${name}-eth0`, port: 30865, receiveOnly, leftOfLocal, at });
+  const group = { local: host("b", false), peers: [host("a", true), host("c", false, true), host("d", false)] } as unknown as Group;
+  assert.deepEqual(conflictContextFor(group, { remote: true }), {
+    hosts: ["a-eth0", "b-eth0", "c-eth0", "d-eth0"],
+    receiveOnly: new Set(["c-eth0"]),
+    localForced: false,
+    remoteForced: true,
+  });
 });

@@ -15,7 +15,7 @@
 //    larger content key (kind, hash or link target), then the larger attributes, then the
 //    larger writer name.
 
-import type { ConflictPolicy } from "../config/types.js";
+import type { ConflictPolicy, Group } from "../config/types.js";
 import { permissionBits } from "./file-state.js";
 import {
   assertNever,
@@ -45,6 +45,20 @@ export interface ConflictOutcome {
   readonly resolution: Resolution;
   /** The rule that decided; for "conflict", the policy that declined (always "none"). */
   readonly rule: ConflictRule;
+}
+
+/**
+ * The shared facts of a group, with hosts named by their wire identity (Host.address, the
+ * vector node name): the local host sits where the config lists it (csync2's on_left_side).
+ */
+export function conflictContextFor(group: Group, forced: { readonly local?: boolean; readonly remote?: boolean } = {}): ConflictContext {
+  const hosts = [...group.peers.filter((h) => h.leftOfLocal), group.local, ...group.peers.filter((h) => !h.leftOfLocal)];
+  return {
+    hosts: hosts.map((h) => h.address),
+    receiveOnly: new Set(hosts.filter((h) => h.receiveOnly).map((h) => h.address)),
+    localForced: forced.local ?? false,
+    remoteForced: forced.remote ?? false,
+  };
 }
 
 /** A policy's verdict before tie-breaks: a side, "tie" (the policy cannot tell), or "conflict". */
