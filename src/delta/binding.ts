@@ -1,6 +1,7 @@
 // The only module that knows where the native addon lives. It is loaded on first use, so
 // importing src/delta in a checkout without a built addon fails only when a delta is needed.
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { RsyncError } from "../errors.js";
 
 /** [rs_result, bytes consumed, bytes produced, librsync's last error message or ""] */
@@ -30,7 +31,7 @@ export interface RsyncAddon {
 }
 
 // Relative to dist/src/delta/binding.js, where tsc puts this file.
-const ADDON_PATH = new URL("../../../native/build/Release/peersync_rsync.node", import.meta.url);
+const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/peersync_rsync.node", import.meta.url));
 
 let addon: RsyncAddon | undefined;
 
@@ -41,9 +42,9 @@ export function rsyncAddon(): RsyncAddon {
 
 function load(): RsyncAddon {
   try {
-    return createRequire(import.meta.url)(ADDON_PATH.pathname) as RsyncAddon;
+    return createRequire(import.meta.url)(ADDON_PATH) as RsyncAddon;
   } catch (err) {
-    throw new RsyncError("RS_NO_ADDON", `Cannot load the librsync addon "${ADDON_PATH.pathname}"`, {
+    throw new RsyncError("RS_NO_ADDON", `Cannot load the librsync addon "${ADDON_PATH}"`, {
       cause: err,
       hint: "build it with `make build` (needs the librsync-dev package)",
     });

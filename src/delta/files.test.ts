@@ -33,20 +33,26 @@ describe("signatureFile(), deltaFile() and patchFile()", () => {
     });
   }
 
-  test("patchFile() leaves no output file and no temp file when the delta is corrupt", async () => {
-    await signatureFile({ basis: at("basis"), out: at("sig") });
-    await deltaFile({ signature: at("sig"), newFile: at("new"), out: at("delta") });
-    const damaged = await readFile(at("delta"));
-    await writeFile(at("short-delta"), damaged.subarray(0, damaged.length - 1));
-    const before = (await readdir(dir)).sort();
-    await assert.rejects(patchFile({ basis: at("basis"), delta: at("short-delta"), out: at("never") }), (err: unknown) => {
-      assert.ok(err instanceof RsyncError);
-      assert.equal(err.rsCode, "RS_INPUT_ENDED");
-      assert.equal(err.message, `Cannot patch "${at("never")}": delta is truncated (RS_INPUT_ENDED)`);
-      return true;
+  const damage = [
+    { name: "truncated", rsCode: "RS_INPUT_ENDED", state: "delta is truncated", apply: (d: Buffer) => d.subarray(0, d.length - 1) },
+    { name: "bit-flipped", rsCode: "RS_CORRUPT", state: "delta is corrupt", apply: (d: Buffer) => flip(d, 4, 0x80) },
+    { name: "wrong-magic", rsCode: "RS_BAD_MAGIC", state: "delta does not start with a librsync delta magic number", apply: (d: Buffer) => flip(d, 2, 0x03) },
+  ];
+  for (const c of damage) {
+    test(`patchFile() fails with ${c.rsCode} for a ${c.name} delta and leaves no output file`, async () => {
+      await signatureFile({ basis: at("basis"), out: at("sig") });
+      await deltaFile({ signature: at("sig"), newFile: at("new"), out: at("delta") });
+      await writeFile(at("damaged"), c.apply(await readFile(at("delta"))));
+      const before = (await readdir(dir)).sort();
+      await assert.rejects(patchFile({ basis: at("basis"), delta: at("damaged"), out: at("never") }), (err: unknown) => {
+        assert.ok(err instanceof RsyncError);
+        assert.equal(err.rsCode, c.rsCode);
+        assert.equal(err.message, `Cannot patch "${at("never")}": ${c.state} (${c.rsCode})`);
+        return true;
+      });
+      assert.deepEqual((await readdir(dir)).sort(), before);
     });
-    assert.deepEqual((await readdir(dir)).sort(), before);
-  });
+  }
 
   test("patchFile() keeps the old output when the new one cannot be made", async () => {
     await writeFile(at("kept"), "old contents");
@@ -55,3 +61,9 @@ describe("signatureFile(), deltaFile() and patchFile()", () => {
     assert.equal(await readFile(at("kept"), "utf8"), "old contents");
   });
 });
+
+function flip(data: Buffer, at: number, bits: number): Buffer {
+  const copy = Buffer.from(data);
+  copy[at] = (copy[at] ?? 0) ^ bits;
+  return copy;
+}
