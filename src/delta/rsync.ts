@@ -1,6 +1,6 @@
 // librsync's signature, delta and patch as async generators over the native job API. Each
-// generator holds one job and at most one output buffer, so memory stays constant whatever the
-// file size (a delta also holds the loaded signature, about 1/500 of the basis by default).
+// generator holds one job and one or two output buffers, so memory stays constant whatever the
+// file size (a delta also holds the loaded signature: 36 bytes per block of the basis).
 // Inputs are any (async) iterable of byte chunks, Node readable streams included; outputs plug
 // into stream.pipeline() or Readable.from().
 import type { FileHandle } from "node:fs/promises";
@@ -82,9 +82,10 @@ export async function* signature(basis: ByteSource, options: SignatureOptions = 
 
 /** A delta that turns the file `sig` describes into `newFile`, as `rdiff delta` writes it. */
 export async function* delta(sig: ByteSource, newFile: ByteSource, options: StreamOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+  const ctx = context("delta", options, 256 << 10);
   // loadsig writes nothing; its output buffer only has to exist.
   const job = await loadSignature(sig, context("loadsig", options, 64));
-  yield* drive(job, newFile, context("delta", options, 256 << 10));
+  yield* drive(job, newFile, ctx);
 }
 
 /**
