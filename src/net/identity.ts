@@ -6,7 +6,8 @@
 // certificate is built and signed by node-forge. Peers pin the certificate, so its validity
 // period and names carry no trust; the fingerprint (SHA-256 of the DER) is what operators compare.
 
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, generateKeyPair, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from "node:crypto";
+import { promisify } from "node:util";
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
 import { join } from "node:path";
 import forge from "node-forge";
@@ -79,7 +80,20 @@ function parseIdentity(file: string, pem: string): Identity {
 }
 
 function makeIdentityPem(): string {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 3072 });
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: RSA_BITS });
+  return identityPemFor(privateKey, publicKey);
+}
+
+/** The same as a first start makes, off the event loop (tests make several at once). */
+export async function makeIdentityPemAsync(): Promise<string> {
+  const { privateKey, publicKey } = await generateKeyPairAsync("rsa", { modulusLength: RSA_BITS });
+  return identityPemFor(privateKey, publicKey);
+}
+
+const RSA_BITS = 3072;
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+function identityPemFor(privateKey: KeyObject, publicKey: KeyObject): string {
   const keyPem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());

@@ -2,7 +2,7 @@
 // for TLS plus setup, then an authenticated Session dispatching to the SessionHandler. Every
 // refusal is logged here with the remote address and the reason, and sent to the peer.
 
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { ProtocolError, PeersyncError, messageOf } from "../errors.js";
@@ -38,6 +38,7 @@ export class PeerServer {
   readonly #servers: Server[] = [];
   readonly #sessions = new Set<Session>();
   readonly #setups = new Set<Wire>();
+  readonly #sockets = new Set<Socket>();
 
   constructor(options: PeerServerOptions) {
     this.#options = options;
@@ -62,7 +63,12 @@ export class PeerServer {
     server.maxConnections = limits.maxSessions;
     server.on("drop", (d) => logger.warn({ remote: d?.remoteAddress, max: limits.maxSessions }, "refused connection: too many sessions"));
     server.on("tlsClientError", (err, socket) => {
-      logger.warn({ remote: remoteOf(socket), err: err.message }, `refused connection: TLS handshake failed: ${err.message}`);
+      const why = tlsFailure(err);
+      logger.warn({ remote: remoteOf(socket), code: (err as NodeJS.ErrnoException).code, err: why }, `refused connection: TLS handshake failed: ${why}`);
+    });
+    server.on("connection", (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once("close", () => this.#sockets.delete(socket));
     });
     server.on("secureConnection", (socket) => void this.#accept(socket));
     server.on("error", (err) => logger.error({ err: err.message }, "listener error"));
@@ -84,6 +90,13 @@ export class PeerServer {
     const closing = this.#servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const wire of this.#setups) wire.close(new ProtocolError("Cannot set up session: this node is shutting down"));
     await Promise.all([...this.#sessions].map((s) => s.drain(graceMs)));
+    // What is left is mid-TLS-handshake or a peer that ignores our close: drop it, so that
+    // shutdown never waits on a stranger.
+    // Node counts a TLS connection until its raw socket is destroyed, which may never happen
+    // by itself (and then close() never calls back): give peers a moment to close, then drop.
+    const deadline = Date.now() + Math.min(graceMs, 500);
+    while (this.#sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (const socket of this.#sockets) socket.destroy();
     await Promise.all(closing);
   }
 
@@ -122,6 +135,17 @@ export class PeerServer {
 
 function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
   return `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+}
+
+// OpenSSL's messages carry file names and line numbers; the reason and what it likely means
+// are what an operator can act on.
+function tlsFailure(err: Error): string {
+  const reason = (err as Error & { reason?: string }).reason ?? err.message;
+  if (/wrong version number|http request|packet length too long|unknown protocol/i.test(reason)) {
+    return `${reason} (not a TLS client: plain TCP, or csync2 without SSL?)`;
+  }
+  if (/unsupported protocol|version too low/i.test(reason)) return `${reason} (the client does not offer TLS 1.3)`;
+  return reason;
 }
 
 function codeOf(err: Error): string {

@@ -1,8 +1,40 @@
-// Stub: "daemon" is not written yet, so it says so (exit 1) instead of pretending to work. Its
-// owner replaces this file; cli/program.ts lists the command as not implemented until then.
-import { NotImplementedError } from "../../errors.js";
+// `peersync daemon` / `-ii`: serve peers in the foreground until SIGTERM or SIGINT (exit 0),
+// reloading the config on SIGHUP. Logs go to stderr; at least at info level, since a daemon's
+// sessions and refusals are what its operator needs to see (-vv for debug).
+// PEERSYNC_LOG_FORMAT=json gives pino's JSON lines (tests and log shippers). Limits can be
+// overridden with PEERSYNC_<LIMIT> variables (see net/limits.ts), which the tests use to make
+// timeouts short.
+
+import { UsageError } from "../../errors.js";
+import { loadConfig } from "../../config/load.js";
+import { createLogger } from "../../log.js";
+import { limitsFromEnv } from "../../net/limits.js";
+import { runDaemon } from "../../sync/daemon.js";
 import type { Command } from "../context.js";
 
-export const run: Command = async () => {
-  throw new NotImplementedError("daemon");
+interface DaemonFlags {
+  readonly inetd?: boolean;
+  readonly once?: boolean;
+  readonly syslog?: boolean;
+}
+
+export const run: Command<readonly string[], DaemonFlags> = async (ctx, _args, flags) => {
+  for (const flag of ["inetd", "once", "syslog"] as const) {
+    if (flags[flag]) {
+      throw new UsageError(`Cannot use daemon --${flag}: not supported in this version`, {
+        hint: "run `peersync daemon` (csync2 -ii) as a service; etc/systemd/peersync.service does",
+      });
+    }
+  }
+  const o = ctx.options;
+  const logger = createLogger({
+    verbose: Math.max(1, o.verbose),
+    name: "daemon",
+    format: process.env["PEERSYNC_LOG_FORMAT"] === "json" ? "json" : "text",
+  });
+  return runDaemon({
+    loadConfig: () => loadConfig({ configFile: o.configFile, nodeName: o.nodeName, stateDir: o.stateDir, port: o.port }),
+    logger,
+    limits: limitsFromEnv(process.env),
+  });
 };

@@ -1,0 +1,135 @@
+// The serving loop of `peersync daemon` / `-ii`: load the identity and the index, listen on
+// the local host's address and port of every group (one listener per distinct address), serve
+// peers through a SessionHandler, reload the config on SIGHUP, and on SIGTERM/SIGINT stop
+// accepting, finish the requests in hand, close the sessions and resolve with exit code 0.
+// Sync logic stays out: the sync engine passes its handler in.
+
+import { isIP } from "node:net";
+import type { Logger } from "pino";
+import { messageOf } from "../errors.js";
+import type { Config } from "../config/types.js";
+import { openIndex, type Db } from "../index/database.js";
+import { PinStore } from "../index/pins.js";
+import { BasicHandler } from "../net/basic-handler.js";
+import { loadOrCreateIdentity, type Identity } from "../net/identity.js";
+import { resolveLimits, type Limits } from "../net/limits.js";
+import type { SessionHandler } from "../net/serve.js";
+import { PeerServer, type ListenAddress } from "../net/server.js";
+
+export interface DaemonOptions {
+  /** Reads the config; called at start and on every reload. */
+  readonly loadConfig: () => Config;
+  readonly logger: Logger;
+  readonly limits?: Partial<Limits>;
+  /** Serves authenticated requests; @default BasicHandler (ping, status, discard). */
+  readonly handler?: (deps: { db: Db; identity: Identity; config: () => Config }) => SessionHandler;
+}
+
+/** Where to listen: each group's local host entry; an IP address as is, a name → all interfaces. */
+export function listenAddresses(config: Config): ListenAddress[] {
+  const wanted = config.groups.map((g) => ({ host: isIP(g.local.address) ? g.local.address : "::", port: g.local.port }));
+  if (wanted.length === 0) wanted.push({ host: "::", port: config.port });
+  const wildcardPorts = new Set(wanted.filter((a) => a.host === "::").map((a) => a.port));
+  const out = new Map<string, ListenAddress>();
+  // The wildcard listener of a port already covers every specific address on that port.
+  for (const a of wanted) if (a.host === "::" || !wildcardPorts.has(a.port)) out.set(`${a.host}|${a.port}`, a);
+  return [...out.values()];
+}
+
+export class Daemon {
+  readonly #options: DaemonOptions;
+  readonly #limits: Limits;
+  #config: Config;
+  #db: Db | undefined;
+  #server: PeerServer | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: DaemonOptions) {
+    this.#options = options;
+    this.#limits = resolveLimits(options.limits);
+    this.#config = options.loadConfig();
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  get server(): PeerServer | undefined {
+    return this.#server;
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.#options;
+    const config = this.#config;
+    const identity = loadOrCreateIdentity(config.stateDir);
+    const db = (this.#db = openIndex(config.stateDir));
+    const startedAt = Date.now();
+    const deps = { db, identity, config: () => this.#config };
+    const handler = this.#options.handler?.(deps) ?? new BasicHandler({
+      startedAt, sessionCount: () => this.#server?.sessionCount ?? 0, draining: () => this.#stopping !== undefined,
+    });
+    const server = (this.#server = new PeerServer({
+      config: () => this.#config, identity, pins: new PinStore(db), handler, limits: this.#limits, logger,
+    }));
+    for (const address of listenAddresses(config)) await listenWithFallback(server, address, logger);
+    logger.info({ node: config.localName, fingerprint: identity.fingerprint, groups: config.groups.map((g) => g.name),
+      ports: server.addresses().map((a) => a.port) }, "daemon ready");
+  }
+
+  /** Re-reads the config for new sessions; keeps the old one when the new one is invalid. */
+  reload(): boolean {
+    const { logger } = this.#options;
+    try {
+      const next = this.#options.loadConfig();
+      const before = listenAddresses(this.#config).map((a) => `${a.host}:${a.port}`).join(",");
+      const after = listenAddresses(next).map((a) => `${a.host}:${a.port}`).join(",");
+      if (before !== after) logger.warn({ before, after }, "listen addresses changed: restart the daemon to apply them");
+      this.#config = next;
+      logger.info({ groups: next.groups.map((g) => g.name) }, "config reloaded");
+      return true;
+    } catch (err) {
+      logger.error({ err: messageOf(err) }, `config reload failed, keeping the old config: ${messageOf(err)}`);
+      return false;
+    }
+  }
+
+  /** Graceful stop; safe to call twice. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#options.logger.info("stopping: finishing requests in hand");
+      await this.#server?.close(this.#limits.shutdownGraceMs);
+      this.#db?.close();
+      this.#options.logger.info("stopped");
+    })();
+    return this.#stopping;
+  }
+}
+
+// "::" with ipv6Only false takes IPv4 too; on a host without IPv6 fall back to 0.0.0.0.
+async function listenWithFallback(server: PeerServer, address: ListenAddress, logger: Logger): Promise<void> {
+  try {
+    await server.listen(address);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (address.host !== "::" || (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL")) throw err;
+    logger.warn({ err: messageOf(err) }, "no IPv6: listening on IPv4 only");
+    await server.listen({ host: "0.0.0.0", port: address.port });
+  }
+}
+
+/** Runs a daemon until SIGTERM or SIGINT; SIGHUP reloads the config. Resolves with the exit code. */
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  const daemon = new Daemon(options);
+  await daemon.start();
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      options.logger.info({ signal }, "signal received");
+      void daemon.stop().then(() => {
+        process.off("SIGTERM", stop).off("SIGINT", stop).off("SIGHUP", reload);
+        resolve(0);
+      });
+    };
+    const reload = (): void => void daemon.reload();
+    process.on("SIGTERM", stop).on("SIGINT", stop).on("SIGHUP", reload);
+  });
+}
