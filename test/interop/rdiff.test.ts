@@ -67,6 +67,15 @@ describe("signature()", () => {
     assert.deepEqual(ours.subarray(0, 12), (await rdiffSignature("1-byte file", [])).subarray(0, 12));
   });
 
+  for (const f of FILES.filter((f) => f.data.length > 10_000)) {
+    test(`signature() without basisSize matches rdiff reading a pipe for ${f.name}`, async () => {
+      // Through a pipe rdiff cannot know the size, so both fall back to 2048-byte blocks.
+      await run("sh", ["-c", 'cat "$1" | rdiff -f signature - "$2"', "sh", paths(f.name), paths(`${f.name}.pipe.sig`)]);
+      const ours = await collect(signature(chunked(f.data, 1 << 20)));
+      assert.ok(ours.equals(await readFile(paths(`${f.name}.pipe.sig`))));
+    });
+  }
+
   for (const f of FILES) {
     for (const c of SIGNATURE_CASES) {
       const flags = c.flags.length === 0 ? "default options" : c.flags.join(" ");
