@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -62,6 +64,23 @@ describe("signature(), delta() and patch() round trip", () => {
       }
     });
   }
+});
+
+describe("Node streams", () => {
+  test("signature(), delta() and patch() compose with stream.pipeline()", async () => {
+    const at = (name: string) => join(dir, name);
+    await writeFile(at("p-basis"), BASIS);
+    await writeFile(at("p-new"), NEW);
+    await pipeline(createReadStream(at("p-basis")), (src) => signature(src, { basisSize: BASIS.length }), createWriteStream(at("p-sig")));
+    await pipeline(createReadStream(at("p-new")), (src) => delta(createReadStream(at("p-sig")), src), createWriteStream(at("p-delta")));
+    const handle = await open(at("p-basis"));
+    try {
+      await pipeline(createReadStream(at("p-delta")), (src) => patch(handle, src), createWriteStream(at("p-out")));
+    } finally {
+      await handle.close();
+    }
+    assert.ok((await readFile(at("p-out"))).equals(NEW));
+  });
 });
 
 describe("signatureParams()", () => {
