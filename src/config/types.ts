@@ -90,7 +90,13 @@ export interface Config {
   readonly nossl: readonly { readonly from: string; readonly to: string }[];
   /** Logical path → absolute local path (prefix substituted); throws ConfigError for an undefined prefix. */
   readonly toLocalPath: (logicalPath: string) => string;
-  /** Absolute local path → logical path (prefix-encoded when under a prefix directory). */
+  /**
+   * Absolute local path → logical path (prefix-encoded when under a prefix directory; the
+   * longest prefix directory wins). This is csync2's prefixencode for command-line paths. A walk
+   * does not use it: like csync2, it names children by joining onto the logical root it started
+   * from, so a file under a prefix directory reached from an absolute root keeps its absolute
+   * name (test/interop/csync2-config.test.ts checks this against csync2 -cIr).
+   */
   readonly toLogicalPath: (localPath: string) => string;
 }
 

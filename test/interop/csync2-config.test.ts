@@ -18,7 +18,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, test } from "node:test";
@@ -130,3 +130,103 @@ for (const f of all) {
     assert.equal(ours.verdict, f.peersync, `peersync said: ${ours.output}`);
   });
 }
+
+// --- Matching: which files of a real tree belong to a group ---------------------------------
+// csync2 -cIr ROOT walks ROOT and records every file its include/exclude patterns select
+// (init run: no dirty rows); csync2 -L lists them (prefix-encoded). peersync walks the same
+// tree from Group.roots with Group.match and must select exactly the same names. Pattern sets: hand-written cases plus seeded random ones.
+
+const TREE = [
+  "etc/hosts", "etc/hosts~", "etc/apache2", "etc/nginx/nginx.conf", "etc/nginx/old.bak", "etc/nginx/sites/x.conf",
+  "etc/nginx/sites/.hidden", "etc/ssl/private/k.pem", "etc/ssl/certs/c.pem", "srv/www/index.html", "srv/www/cache/c",
+  "srv/www/a/b/deep.html", "srv/www/a/.git", "home/bob/notes", "home/bob/temp/t", "home/bob/.bashrc", "home/alice/x",
+];
+
+const HAND_SETS: readonly string[][] = [
+  ["+/R/etc/hosts", "+/R/etc/nginx/*.conf", "+/R/etc/nginx/sites", "+/R/etc/ssl", "-/R/etc/ssl/private",
+    "+/R/etc/ssl/private/k.pem", "+%www%", "-%www%/cache", "+/R/home/*/notes", "+/R/home/**/t", "-*~", "-.*"],
+  ["+/R/etc", "-/R/etc/nginx", "+nginx.conf"],
+  ["+/R/*", "-/R/srv", "-*.pem", "+k.pem"],
+  ["+/R/etc/apache", "+/R/srv/**.html"],
+  ["+/R/home/[ab]*", "-/R/home/bob/temp/"],
+  ["+/R/etc/nginx/sites/", "+/R/etc/ssl/*/*.pem", "-.hidden"],
+];
+
+const SEGMENTS = ["etc", "nginx", "sites", "ssl", "srv", "www", "home", "bob", "*", "**", "?", "*.conf", "[a-m]*", "x.conf", "c*"];
+const BASENAMES = ["*~", ".*", "*.pem", "*.conf", "c", "t*", "[!.]*"];
+
+function randomSets(count: number, seed: number): string[][] {
+  let s = seed;
+  const rnd = (n: number): number => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s % n;
+  };
+  const sets: string[][] = [];
+  for (let i = 0; i < count; i++) {
+    const set: string[] = [];
+    for (let j = 0, n = 1 + rnd(5); j < n; j++) {
+      const sign = rnd(3) === 0 ? "-" : "+";
+      if (rnd(4) === 0) set.push(`${sign}${BASENAMES[rnd(BASENAMES.length)]}`);
+      else if (rnd(5) === 0) set.push(`${sign}%www%${rnd(2) === 0 ? "" : `/${SEGMENTS[rnd(SEGMENTS.length)]}`}`);
+      else set.push(`${sign}/R/${Array.from({ length: 1 + rnd(3) }, () => SEGMENTS[rnd(SEGMENTS.length)]).join("/")}`);
+    }
+    sets.push(set);
+  }
+  return sets;
+}
+
+function matchConfig(root: string, set: readonly string[]): string {
+  const lines = set.map((p) => `  ${p.startsWith("+") ? "include" : "exclude"} "${p.slice(1).replace("/R/", `${root}/`)}";`);
+  return `prefix www { on *: ${root}/srv/www; }\ngroup g {\n  host a b;\n  key keys/good.key;\n${lines.join("\n")}\n}\n`;
+}
+
+function csync2Selection(dir: string, root: string): string[] {
+  const env = { ...process.env, CSYNC2_SYSTEM_DIR: dir };
+  rmSync(join(dir, "db"), { recursive: true, force: true });
+  mkdirSync(join(dir, "db"));
+  const base = ["-C", "t", "-N", "a", "-D", join(dir, "db")];
+  const check = spawnSync(CSYNC2, [...base, "-cIr", root], { cwd: dir, env, encoding: "utf8", timeout: 10_000 });
+  assert.equal(check.status, 0, `csync2 -cIr: ${check.stderr}`);
+  const list = spawnSync(CSYNC2, [...base, "-L"], { cwd: dir, env, encoding: "utf8", timeout: 10_000 });
+  assert.ok(list.status === 0 || list.status === 2, `csync2 -L: ${list.stderr}`);
+  return list.stdout.split("\n").filter((l) => l !== "").map((l) => l.slice(l.indexOf("\t") + 1)).sort();
+}
+
+// Like the scanner: start at each of Group.roots (mapped to disk with toLocalPath), name
+// children by joining logical names (csync2 matches what it walks under the name it walked:
+// absolute below an absolute root, prefix-encoded below %prefix%), and descend unless "ignore".
+function peersyncSelection(dir: string): string[] {
+  const config = loadConfig({ configFile: join(dir, "csync2_t.cfg"), nodeName: "a", stateDir: join(dir, "state") });
+  const group = config.groups[0];
+  assert.ok(group !== undefined);
+  const selected = new Set<string>();
+  const walk = (logical: string, local: string): void => {
+    if (!existsSync(local)) return;
+    const verdict = group.match(logical);
+    if (verdict === "match") selected.add(logical);
+    if (verdict === "ignore") return;
+    let names: string[] = [];
+    try {
+      names = readdirSync(local);
+    } catch {
+      return; // a file, or a root that does not exist
+    }
+    for (const name of names) walk(`${logical}/${name}`, join(local, name));
+  };
+  for (const root of group.roots) walk(root, config.toLocalPath(root));
+  return [...selected].sort();
+}
+
+test("Group.match selects the same files of a real tree as csync2 -cIr, for hand-written and random pattern sets", () => {
+  const dir = join(work, "match");
+  const root = join(dir, "tree");
+  for (const path of TREE) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), "");
+  }
+  cpSync(join(FIXTURES, "keys"), join(dir, "keys"), { recursive: true });
+  for (const set of [...HAND_SETS, ...randomSets(Number(process.env.PEERSYNC_MATCH_SETS ?? 40), Number(process.env.PEERSYNC_MATCH_SEED ?? 2026))]) {
+    writeFileSync(join(dir, "csync2_t.cfg"), matchConfig(root, set));
+    assert.deepEqual(peersyncSelection(dir), csync2Selection(dir, root), `patterns: ${set.join(" ")}`);
+  }
+});
