@@ -91,6 +91,12 @@ class JobWorker : public Napi::AsyncWorker {
     deferred_.Resolve(settled);
   }
 
+  // Not reached today (Execute never calls SetError), but a rejected promise beats a hang.
+  void OnError(const Napi::Error& error) override {
+    job_->busy_ = false;
+    deferred_.Reject(error.Value());
+  }
+
  private:
   Napi::Promise::Deferred deferred_;
   Job* job_;
