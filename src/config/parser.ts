@@ -3,10 +3,12 @@
 // Unlike csync2, which stops at the first "syntax error", the parser recovers at the next `;`
 // or `}` and reports every error it finds, each with its position and a hint. Pure.
 
-import { ConfigError, type Location } from "../errors.js";
-import type { ActionNode, Block, ConfigAst, GroupNode, HostEntry, PrefixEntry, PrefixNode, Statement, Word } from "./ast.js";
+import type { ConfigError, Location } from "../errors.js";
+import type { ActionNode, Block, ConfigAst, GroupNode, HostEntry, Statement, Word } from "./ast.js";
 import { suggest } from "./hints.js";
-import { RESERVED, type Token } from "./lexer.js";
+import type { Token } from "./lexer.js";
+import { parsePrefix } from "./parse-prefix.js";
+import { describe, TokenCursor } from "./token-cursor.js";
 
 /** Arity of `keyword args;` statements: exact count, or "any" (zero or more). */
 type Arity = number | "any";
@@ -35,12 +37,6 @@ const ACTION_WORDS = Object.keys(ACTION_STATEMENTS);
 type Context = "top" | "group" | "action";
 const CONTEXT_NAME: Record<Context, string> = { top: "at top level", group: "in a group block", action: "in an action block" };
 
-function describe(t: Token | undefined): string {
-  if (t === undefined) return "end of file";
-  if (t.type === "word" && t.quoted) return JSON.stringify(t.text);
-  return `"${t.text}"`;
-}
-
 /** Where a keyword does belong, for "misplaced" errors. */
 function homeOf(word: string): string | undefined {
   if (word === "group" || word === "prefix" || word in TOP_STATEMENTS) return "at top level";
@@ -55,83 +51,45 @@ export function parse(tokens: readonly Token[], eofAt: Location): { ast: ConfigA
 }
 
 class Parser {
-  readonly #tokens: Token[];
-  readonly #eofAt: Location;
-  #pos = 0;
-  readonly errors: ConfigError[] = [];
+  readonly #c: TokenCursor;
 
   constructor(tokens: readonly Token[], eofAt: Location) {
-    this.#tokens = [...tokens];
-    this.#eofAt = eofAt;
+    this.#c = new TokenCursor(tokens, eofAt);
   }
 
   run(): { ast: ConfigAst; errors: ConfigError[] } {
     const blocks: Block[] = [];
-    while (this.#peek() !== undefined) {
+    while (this.#c.peek() !== undefined) {
       const block = this.#topBlock();
       if (block !== undefined) blocks.push(block);
     }
-    return { ast: { blocks }, errors: this.errors };
-  }
-
-  #peek(offset = 0): Token | undefined {
-    return this.#tokens[this.#pos + offset];
-  }
-  #next(): Token | undefined {
-    return this.#tokens[this.#pos++];
-  }
-  #at(t: Token | undefined): Location {
-    return t?.at ?? this.#eofAt;
-  }
-  #isPunct(t: Token | undefined, p: string): boolean {
-    return t !== undefined && t.type === "punct" && t.text === p;
-  }
-  #fail(message: string, at: Location, hint?: string): void {
-    this.errors.push(new ConfigError(message, at, hint === undefined ? {} : { hint }));
-  }
-
-  // Error recovery: drop tokens up to and including the next `;`, or up to (not including) a
-  // `}` that closes the enclosing block; nested `{...}` are skipped whole.
-  #skipStatement(): void {
-    let depth = 0;
-    for (let t = this.#peek(); t !== undefined; t = this.#peek()) {
-      if (this.#isPunct(t, "{")) depth++;
-      if (this.#isPunct(t, "}")) {
-        if (depth === 0) return;
-        depth--;
-        this.#pos++;
-        if (depth === 0 && this.#isPunct(this.#peek(), ";") === false) return;
-        continue;
-      }
-      this.#pos++;
-      if (depth === 0 && this.#isPunct(t, ";")) return;
-    }
+    return { ast: { blocks }, errors: this.#c.errors };
   }
 
   /** The statement keyword at the cursor in `context`, or undefined (error reported, skipped). */
   #head(context: Context, table: Record<string, Arity>, blockWords: readonly string[]): string | undefined {
-    const t = this.#peek();
+    const t = this.#c.peek();
     if (t === undefined) return undefined;
     const known = [...blockWords, ...Object.keys(table)];
     if ((t.type === "keyword" || (t.type === "word" && !t.quoted)) && known.includes(t.text)) return t.text;
     if (t.type === "punct" && t.text === ";") {
-      this.#fail(`Cannot parse ";" ${CONTEXT_NAME[context]}: empty statement`, t.at, context === "top" || t === undefined
+      this.#c.fail(`Cannot parse ";" ${CONTEXT_NAME[context]}: empty statement`, t.at, context === "top" || t === undefined
         ? "remove it; blocks like group { ... } and action { ... } end without a semicolon"
         : "remove it; an action { ... } block ends without a semicolon");
-      this.#pos++;
+      this.#c.advance();
       return undefined;
     }
     const home = t.type === "punct" ? undefined : homeOf(t.text);
     if (home !== undefined) {
-      this.#fail(`Cannot use "${t.text}" ${CONTEXT_NAME[context]}: it belongs ${home}`, t.at, this.#misplacedHint(context));
+      this.#c.fail(`Cannot use "${t.text}" ${CONTEXT_NAME[context]}: it belongs ${home}`, t.at, this.#misplacedHint(context));
     } else if (t.type === "word") {
       const what = t.quoted ? "a quoted string" : "an unknown keyword";
-      this.#fail(`Cannot parse statement ${describe(t)} ${CONTEXT_NAME[context]}: ${what}`, t.at, suggest(t.text, known));
+      this.#c.fail(`Cannot parse statement ${describe(t)} ${CONTEXT_NAME[context]}: ${what}`, t.at, suggest(t.text, known));
     } else {
-      this.#fail(`Cannot parse ${describe(t)} ${CONTEXT_NAME[context]}: expected a statement`, t.at, `expected one of ${known.join(", ")}`);
+      this.#c.fail(`Cannot parse ${describe(t)} ${CONTEXT_NAME[context]}: expected a statement`, t.at, `expected one of ${known.join(", ")}`);
     }
-    this.#skipStatement();
-    if (context === "top" && this.#isPunct(this.#peek(), "}")) this.#pos++;
+    this.#c.skipStatement();
+    if (context === "top" && this.#c.isPunct(this.#c.peek(), "}")) this.#c.advance();
     return undefined;
   }
 
@@ -144,36 +102,36 @@ class Parser {
     const word = this.#head("top", TOP_STATEMENTS, ["group", "prefix"]);
     if (word === undefined) return undefined;
     if (word === "group") return this.#group();
-    if (word === "prefix") return this.#prefix();
+    if (word === "prefix") return parsePrefix(this.#c);
     const statement = this.#statement(TOP_STATEMENTS, TOP_WORDS);
     return statement === undefined ? undefined : { kind: "statement", ...statement };
   }
 
   /** `keyword word* ;` with the table's arity; undefined (reported, skipped) when malformed. */
   #statement(table: Record<string, Arity>, heads: readonly string[]): Statement | undefined {
-    const head = this.#next() as Token;
+    const head = this.#c.next() as Token;
     const args: Word[] = [];
     let ok = true;
     for (;;) {
-      const t = this.#peek();
-      if (this.#isPunct(t, ";")) {
-        this.#pos++;
+      const t = this.#c.peek();
+      if (this.#c.isPunct(t, ";")) {
+        this.#c.advance();
         break;
       }
       if (t !== undefined && t.type === "word") {
         args.push({ text: t.text, quoted: t.quoted, at: t.at });
-        this.#pos++;
+        this.#c.advance();
         continue;
       }
       // A reserved word that cannot start a statement here is a value that needed quotes.
       if (t !== undefined && t.type === "keyword" && !heads.includes(t.text)) {
         this.#reservedValue(t);
         ok = false;
-        this.#pos++;
+        this.#c.advance();
         continue;
       }
       this.#unexpected(head, t);
-      if (t?.type !== "keyword") this.#skipStatement();
+      if (t?.type !== "keyword") this.#c.skipStatement();
       return undefined;
     }
     if (!ok) return undefined;
@@ -181,7 +139,7 @@ class Parser {
     if (arity !== "any" && args.length !== arity) {
       const want = arity === 0 ? "no value" : arity === 1 ? "1 value" : `${arity} values`;
       const at = args[arity]?.at ?? head.at;
-      this.#fail(`Cannot parse "${head.text}": expected ${want}, found ${args.length}`, at, this.#arityHint(head.text, arity, args));
+      this.#c.fail(`Cannot parse "${head.text}": expected ${want}, found ${args.length}`, at, this.#arityHint(head.text, arity, args));
       return undefined;
     }
     return { keyword: head.text, args, at: head.at };
@@ -194,67 +152,46 @@ class Parser {
   }
 
   #reservedValue(t: Token): void {
-    this.#fail(`Cannot use reserved word "${t.text}" as a value: csync2 reads it as a keyword`, t.at, `quote it: "${t.text}"`);
+    this.#c.fail(`Cannot use reserved word "${t.text}" as a value: csync2 reads it as a keyword`, t.at, `quote it: "${t.text}"`);
   }
 
   // A token that cannot continue statement `head`: a missing `;` most of the time.
   #unexpected(head: Token, t: Token | undefined): void {
-    if (t === undefined || t.type === "keyword" || this.#isPunct(t, "}") || this.#isPunct(t, "{")) {
+    if (t === undefined || t.type === "keyword" || this.#c.isPunct(t, "}") || this.#c.isPunct(t, "{")) {
       const hint = t?.type === "keyword" && t.text !== "on"
         ? `add ";" after the "${head.text}" statement, or quote "${t.text}" if it is a value`
         : `add ";" at the end of the "${head.text}" statement`;
-      this.#fail(`Cannot parse "${head.text}": expected ";" before ${describe(t)}`, this.#at(t), hint);
+      this.#c.fail(`Cannot parse "${head.text}": expected ";" before ${describe(t)}`, this.#c.at(t), hint);
       return;
     }
     const hint = t.text === ":" ? "quote a value that ends with a colon" : `quote a value that contains "${t.text}"`;
-    this.#fail(`Cannot parse "${head.text}": unexpected ${describe(t)}`, t.at, hint);
-  }
-
-  #expectPunct(p: string, what: string): boolean {
-    const t = this.#peek();
-    if (this.#isPunct(t, p)) {
-      this.#pos++;
-      return true;
-    }
-    if (p === "{" && t?.type === "word" && !t.quoted && t.text.startsWith("{")) {
-      // csync2 reads "{host" as one word; report it, then read on as if the space were there.
-      this.#fail(`Cannot parse ${what}: "${t.text}" is one word, not "{" and "${t.text.slice(1)}"`, t.at, 'put a space after "{"');
-      const rest = t.text.slice(1);
-      const at = { ...t.at, column: t.at.column + 1 };
-      this.#tokens[this.#pos] = RESERVED.has(rest) ? { type: "keyword", text: rest, at } : { type: "word", text: rest, quoted: false, at };
-      return true;
-    }
-    const hint = p === ":" && t?.type === "word" && t.text.startsWith(":") === false && /:./.test(t.text)
-      ? "put a space after the colon: on HOST: PATH;"
-      : `add "${p}"`;
-    this.#fail(`Cannot parse ${what}: expected "${p}" but found ${describe(t)}`, this.#at(t), hint);
-    return false;
+    this.#c.fail(`Cannot parse "${head.text}": unexpected ${describe(t)}`, t.at, hint);
   }
 
   #group(): GroupNode | undefined {
-    const head = this.#next() as Token;
+    const head = this.#c.next() as Token;
     let name: Word | undefined;
-    const t = this.#peek();
+    const t = this.#c.peek();
     if (t?.type === "word") {
       name = { text: t.text, quoted: t.quoted, at: t.at };
-      this.#pos++;
-      if (!t.quoted && t.text.length > 1 && t.text.endsWith("{") && !this.#isPunct(this.#peek(), "{")) {
+      this.#c.advance();
+      if (!t.quoted && t.text.length > 1 && t.text.endsWith("{") && !this.#c.isPunct(this.#c.peek(), "{")) {
         // csync2 reads "g{" as the group name "g{"; report it, then read on as if spaced.
         name = { ...name, text: t.text.slice(0, -1) };
-        this.#fail(`Cannot parse group: "${t.text}" is one word, not "${name.text}" and "{"`, t.at, 'put a space before "{"');
-        this.#tokens.splice(this.#pos, 0, { type: "punct", text: "{", at: { ...t.at, column: t.at.column + t.text.length - 1 } });
+        this.#c.fail(`Cannot parse group: "${t.text}" is one word, not "${name.text}" and "{"`, t.at, 'put a space before "{"');
+        this.#c.insert({ type: "punct", text: "{", at: { ...t.at, column: t.at.column + t.text.length - 1 } });
       }
     }
-    if (!this.#expectPunct("{", `group${name ? ` "${name.text}"` : ""}`)) {
-      this.#skipStatement();
+    if (!this.#c.expectPunct("{", `group${name ? ` "${name.text}"` : ""}`)) {
+      this.#c.skipStatement();
       return undefined;
     }
     const hosts: HostEntry[] = [];
     const statements: Statement[] = [];
     const actions: ActionNode[] = [];
-    while (!this.#isPunct(this.#peek(), "}")) {
-      if (this.#peek() === undefined) {
-        this.#fail(`Cannot parse group${name ? ` "${name.text}"` : ""}: missing "}" at end of file`, head.at, "close the group block with }");
+    while (!this.#c.isPunct(this.#c.peek(), "}")) {
+      if (this.#c.peek() === undefined) {
+        this.#c.fail(`Cannot parse group${name ? ` "${name.text}"` : ""}: missing "}" at end of file`, head.at, "close the group block with }");
         break;
       }
       const word = this.#head("group", GROUP_STATEMENTS, ["host", "action"]);
@@ -267,44 +204,44 @@ class Parser {
         if (s !== undefined) statements.push(s);
       }
     }
-    this.#pos++;
+    this.#c.advance();
     return { kind: "group", name, hosts, statements, actions, at: head.at };
   }
 
   // host_list := ( NAME | NAME "@" ADDR | "(" (NAME | NAME "@" ADDR)* ")" )* ";"
   #hosts(hosts: HostEntry[], statements: Statement[]): void {
-    const head = this.#next() as Token;
+    const head = this.#c.next() as Token;
     const found: HostEntry[] = [];
     let inParens: Token | undefined;
     for (;;) {
-      const t = this.#peek();
-      if (this.#isPunct(t, ";") && inParens === undefined) {
-        this.#pos++;
+      const t = this.#c.peek();
+      if (this.#c.isPunct(t, ";") && inParens === undefined) {
+        this.#c.advance();
         break;
       }
-      if (this.#isPunct(t, "(") && inParens === undefined) {
+      if (this.#c.isPunct(t, "(") && inParens === undefined) {
         inParens = t;
-        this.#pos++;
+        this.#c.advance();
         continue;
       }
-      if (this.#isPunct(t, ")") && inParens !== undefined) {
+      if (this.#c.isPunct(t, ")") && inParens !== undefined) {
         inParens = undefined;
-        this.#pos++;
+        this.#c.advance();
         continue;
       }
       if (t?.type === "word") {
-        this.#pos++;
+        this.#c.advance();
         const name: Word = { text: t.text, quoted: t.quoted, at: t.at };
         let address: Word | undefined;
-        if (this.#isPunct(this.#peek(), "@")) {
-          this.#pos++;
-          const a = this.#peek();
+        if (this.#c.isPunct(this.#c.peek(), "@")) {
+          this.#c.advance();
+          const a = this.#c.peek();
           if (a?.type !== "word") {
-            this.#fail(`Cannot parse host "${t.text}@": expected an address after "@" but found ${describe(a)}`, this.#at(a), "write host NAME@ADDRESS;");
-            this.#skipStatement();
+            this.#c.fail(`Cannot parse host "${t.text}@": expected an address after "@" but found ${describe(a)}`, this.#c.at(a), "write host NAME@ADDRESS;");
+            this.#c.skipStatement();
             return;
           }
-          this.#pos++;
+          this.#c.advance();
           address = { text: a.text, quoted: a.quoted, at: a.at };
         }
         found.push({ name, address, receiveOnly: inParens !== undefined, at: t.at });
@@ -312,15 +249,15 @@ class Parser {
       }
       if (t !== undefined && t.type === "keyword" && !GROUP_WORDS.includes(t.text)) {
         this.#reservedValue(t);
-        this.#skipStatement();
+        this.#c.skipStatement();
         return;
       }
-      if (inParens !== undefined && (t === undefined || this.#isPunct(t, ";") || this.#isPunct(t, "}") || this.#isPunct(t, "("))) {
-        this.#fail(`Cannot parse "host": "(" is not closed`, inParens.at, "close the list of receive-only hosts with )");
+      if (inParens !== undefined && (t === undefined || this.#c.isPunct(t, ";") || this.#c.isPunct(t, "}") || this.#c.isPunct(t, "("))) {
+        this.#c.fail(`Cannot parse "host": "(" is not closed`, inParens.at, "close the list of receive-only hosts with )");
       } else {
         this.#unexpected(head, t);
       }
-      if (t?.type !== "keyword") this.#skipStatement();
+      if (t?.type !== "keyword") this.#c.skipStatement();
       return;
     }
     hosts.push(...found);
@@ -328,15 +265,15 @@ class Parser {
   }
 
   #action(): ActionNode | undefined {
-    const head = this.#next() as Token;
-    if (!this.#expectPunct("{", "action")) {
-      this.#skipStatement();
+    const head = this.#c.next() as Token;
+    if (!this.#c.expectPunct("{", "action")) {
+      this.#c.skipStatement();
       return undefined;
     }
     const statements: Statement[] = [];
-    while (!this.#isPunct(this.#peek(), "}")) {
-      if (this.#peek() === undefined) {
-        this.#fail(`Cannot parse action: missing "}" at end of file`, head.at, "close the action block with }");
+    while (!this.#c.isPunct(this.#c.peek(), "}")) {
+      if (this.#c.peek() === undefined) {
+        this.#c.fail(`Cannot parse action: missing "}" at end of file`, head.at, "close the action block with }");
         return undefined;
       }
       const word = this.#head("action", ACTION_STATEMENTS, []);
@@ -344,81 +281,7 @@ class Parser {
       const s = this.#statement(ACTION_STATEMENTS, ACTION_WORDS);
       if (s !== undefined) statements.push(s);
     }
-    this.#pos++;
+    this.#c.advance();
     return { statements, at: head.at };
-  }
-
-  // prefix NAME { (on HOSTPATTERN : PATH ;)* }
-  #prefix(): PrefixNode | undefined {
-    const head = this.#next() as Token;
-    const n = this.#peek();
-    if (n?.type !== "word") {
-      this.#fail(`Cannot parse "prefix": expected a name but found ${describe(n)}`, this.#at(n), "write prefix NAME { on HOST: PATH; }");
-      this.#skipStatement();
-      return undefined;
-    }
-    this.#pos++;
-    const name: Word = { text: n.text, quoted: n.quoted, at: n.at };
-    if (!this.#expectPunct("{", `prefix "${n.text}"`)) {
-      this.#skipStatement();
-      return undefined;
-    }
-    const entries: PrefixEntry[] = [];
-    while (!this.#isPunct(this.#peek(), "}")) {
-      const entry = this.#prefixEntry(n.text);
-      if (entry === "eof") {
-        this.#fail(`Cannot parse prefix "${n.text}": missing "}" at end of file`, head.at, "close the prefix block with }");
-        return undefined;
-      }
-      if (entry !== undefined) entries.push(entry);
-    }
-    this.#pos++;
-    return { kind: "prefix", name, entries, at: head.at };
-  }
-
-  #prefixEntry(prefix: string): PrefixEntry | undefined | "eof" {
-    const on = this.#peek();
-    if (on === undefined) return "eof";
-    const what = `prefix "${prefix}"`;
-    if (on.type !== "keyword" || on.text !== "on") {
-      const hint = on.type === "word" ? suggest(on.text, ["on"]) : "write on HOST: PATH;";
-      this.#fail(`Cannot parse ${what}: expected "on" but found ${describe(on)}`, on.at, hint);
-      this.#skipStatement();
-      return undefined;
-    }
-    this.#pos++;
-    const pattern = this.#peek();
-    if (pattern?.type !== "word") {
-      this.#fail(`Cannot parse ${what}: expected a host pattern after "on" but found ${describe(pattern)}`, this.#at(pattern), "write on HOST: PATH; (quote * if needed)");
-      this.#skipStatement();
-      return undefined;
-    }
-    this.#pos++;
-    if (!pattern.quoted && pattern.text.includes(":") && !this.#isPunct(this.#peek(), ":")) {
-      const [host, ...path] = pattern.text.split(":");
-      this.#fail(`Cannot parse ${what}: "${pattern.text}" is one word`, pattern.at, `put a space after the colon: on ${host}: ${path.join(":")};`);
-      this.#skipStatement();
-      return undefined;
-    }
-    if (!this.#expectPunct(":", what)) {
-      this.#skipStatement();
-      return undefined;
-    }
-    const path = this.#peek();
-    if (path?.type !== "word") {
-      this.#fail(`Cannot parse ${what}: expected a path after ":" but found ${describe(path)}`, this.#at(path), "write on HOST: PATH;");
-      this.#skipStatement();
-      return undefined;
-    }
-    this.#pos++;
-    if (!this.#expectPunct(";", what)) {
-      this.#skipStatement();
-      return undefined;
-    }
-    return {
-      hostPattern: { text: pattern.text, quoted: pattern.quoted, at: pattern.at },
-      path: { text: path.text, quoted: path.quoted, at: path.at },
-      at: on.at,
-    };
   }
 }
