@@ -1,7 +1,9 @@
 // Opens the node's index (better-sqlite3) and brings its schema up to date. Every
 // `schema/NN-*.sql` file is idempotent (CREATE ... IF NOT EXISTS, STRICT tables) and runs at
 // every start in name order; `migrations/NN-*.sql` run once each, recorded in
-// schema_migrations. SQL lives in those files and in prepared statements, never interpolated.
+// schema_migrations. A hash of all those files in user_version skips the work (and the write
+// transaction) when nothing changed since the last open. SQL lives in those files and in
+// prepared statements, never interpolated.
 
 import Database from "better-sqlite3";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -57,17 +59,43 @@ function sqlFiles(dir: string): string[] {
   }
 }
 
+/**
+ * A 31-bit FNV-1a hash of every schema and migration file (names and text), kept in the
+ * database header's user_version. When it matches, the schema is current and opening costs no
+ * write transaction: `peersync hint` opens the index once per call and must stay cheap.
+ */
+function schemaStamp(schema: readonly [string, string][], migrations: readonly [string, string][]): number {
+  let h = 0x811c9dc5;
+  for (const [name, text] of [...schema, ["--migrations--", ""] as [string, string], ...migrations]) {
+    for (const part of [name, text]) {
+      for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), 0x01000193);
+      h = Math.imul(h ^ 0, 0x01000193);
+    }
+  }
+  return (h >>> 1) || 1;
+}
+
+function readSqlFiles(dir: string): [string, string][] {
+  return sqlFiles(dir).map((name) => [name, readFileSync(join(dir, name), "utf8")]);
+}
+
 function applySchema(db: Db): void {
+  const schema = readSqlFiles(SCHEMA_DIR);
+  const migrations = readSqlFiles(MIGRATIONS_DIR);
+  const stamp = schemaStamp(schema, migrations);
+  if (db.pragma("user_version", { simple: true }) === stamp) return;
   const run = db.transaction(() => {
-    for (const name of sqlFiles(SCHEMA_DIR)) db.exec(readFileSync(join(SCHEMA_DIR, name), "utf8"));
+    for (const [, text] of schema) db.exec(text);
     db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT");
     const applied = db.prepare("SELECT 1 FROM schema_migrations WHERE name = ?");
     const record = db.prepare("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)");
-    for (const name of sqlFiles(MIGRATIONS_DIR)) {
+    for (const [name, text] of migrations) {
       if (applied.get(name)) continue;
-      db.exec(readFileSync(join(MIGRATIONS_DIR, name), "utf8"));
+      db.exec(text);
       record.run(name, Date.now());
     }
+    // An integer we computed, not a value from outside: PRAGMA takes no bound parameters.
+    db.pragma(`user_version = ${stamp}`);
   });
   try {
     run.immediate();

@@ -1,0 +1,233 @@
+// `make bench-check`: peersync check against Debian's csync2 -cr and rsync -a --delete -n on
+// generated trees (100k × 512 B in 1k dirs; 1M × 64 B in 10k dirs), plus the cost of a hint.
+// Every figure is the median of --runs runs (default 3) of a real process under GNU time
+// (`/usr/bin/time -f '%e %M'`: wall seconds, peak RSS in KB).
+//
+//   node dist/bench/check.js [--sizes 100k,1m] [--runs 3] [--dir DIR] [--external-1m] [--json]
+//
+// Trees are kept in DIR (default /var/tmp/peersync-bench-check) and reused when their spec
+// matches. At 1M files only peersync runs unless --external-1m (csync2 needs minutes there);
+// the targets at 1M are peersync's own (RSS, index size).
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openIndex } from "../src/index/database.js";
+import { HintStore } from "../src/index/hints.js";
+import { TEST_KEY } from "../src/index/testing.js";
+
+const BIN = resolve(fileURLToPath(new URL("../../bin/peersync", import.meta.url)));
+
+interface Size { readonly label: string; readonly files: number; readonly dirs: number; readonly bytes: number }
+const SIZES: Record<string, Size> = {
+  "100k": { label: "100k", files: 100_000, dirs: 1_000, bytes: 512 },
+  "1m": { label: "1M", files: 1_000_000, dirs: 10_000, bytes: 64 },
+};
+
+interface Args { sizes: Size[]; runs: number; dir: string; external1m: boolean; json: boolean }
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { sizes: [SIZES["100k"]!, SIZES["1m"]!], runs: 3, dir: "/var/tmp/peersync-bench-check", external1m: false, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => argv[++i] ?? fail(`${a} needs a value`);
+    if (a === "--sizes") args.sizes = value().split(",").map((s) => SIZES[s.toLowerCase()] ?? fail(`unknown size ${s} (100k, 1m)`));
+    else if (a === "--runs") args.runs = Number(value());
+    else if (a === "--dir") args.dir = resolve(value());
+    else if (a === "--external-1m") args.external1m = true;
+    else if (a === "--json") args.json = true;
+    else fail(`unknown option ${a}`);
+  }
+  return args;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench/check: ${message}\n`);
+  process.exit(1);
+}
+
+interface Measure { readonly seconds: number; readonly rssKb: number }
+
+/** Runs argv under GNU time; returns wall seconds and peak RSS. */
+function timed(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Measure {
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", ...argv], { encoding: "utf8", env, maxBuffer: 1 << 28 });
+  const last = r.stderr.trim().split("\n").at(-1) ?? "";
+  const m = /^([\d.]+) (\d+)$/.exec(last);
+  if (m === null) fail(`cannot time ${argv.join(" ")}: exit ${r.status}\n${r.stderr.slice(-2000)}`);
+  return { seconds: Number(m[1]), rssKb: Number(m[2]) };
+}
+
+function sh(cmd: string, args: readonly string[]): void {
+  const r = spawnSync(cmd, args, { stdio: "inherit" });
+  if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed`);
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function medianOf(ms: readonly Measure[]): Measure {
+  return { seconds: median(ms.map((m) => m.seconds)), rssKb: median(ms.map((m) => m.rssKb)) };
+}
+
+/** Writes the tree once; a marker file records the spec so later runs reuse it. */
+function ensureTree(base: string, size: Size): { a: string; b: string } {
+  const dir = join(base, size.label);
+  const a = join(dir, "a");
+  const b = join(dir, "b");
+  const marker = join(dir, "spec.json");
+  const spec = JSON.stringify(size);
+  if (existsSync(marker) && readFileSync(marker, "utf8") === spec) return { a, b };
+  rmSync(dir, { recursive: true, force: true });
+  log(`generating ${size.files} files × ${size.bytes} B in ${size.dirs} directories under ${a} ...`);
+  const perDir = size.files / size.dirs;
+  const content = Buffer.alloc(size.bytes, 0x61);
+  for (let d = 0; d < size.dirs; d++) {
+    const sub = join(a, `d${String(d).padStart(5, "0")}`);
+    mkdirSync(sub, { recursive: true });
+    for (let f = 0; f < perDir; f++) writeFileSync(join(sub, `f${String(f).padStart(4, "0")}.dat`), content);
+  }
+  log(`copying to ${b} for rsync ...`);
+  sh("cp", ["-a", a, b]);
+  writeFileSync(marker, spec);
+  return { a, b };
+}
+
+function writeConfigs(dir: string, root: string): { cfg: string; csync2Dir: string } {
+  mkdirSync(dir, { recursive: true });
+  const key = join(dir, "bench.key");
+  writeFileSync(key, `${TEST_KEY}\n`, { mode: 0o600 });
+  const text = `group bench {\n  host a b;\n  key ${key};\n  include ${root};\n}\n`;
+  const cfg = join(dir, "peersync.cfg");
+  writeFileSync(cfg, text);
+  // csync2 reads $CSYNC2_SYSTEM_DIR/csync2_<name>.cfg for -C name.
+  writeFileSync(join(dir, "csync2_bench.cfg"), text);
+  return { cfg, csync2Dir: dir };
+}
+
+/** mtime of 100 files spread over the tree moves (a "touch"). */
+function touch100(root: string, size: Size, round: number): void {
+  const perDir = size.files / size.dirs;
+  const when = new Date(Date.now() - round * 1000);
+  for (let i = 0; i < 100; i++) {
+    const d = Math.floor((i * size.dirs) / 100);
+    utimesSync(join(root, `d${String(d).padStart(5, "0")}`, `f${String(i % perDir).padStart(4, "0")}.dat`), when, when);
+  }
+}
+
+function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+interface Scenario { first: Measure; nochange: Measure; touched: Measure }
+
+function benchPeersync(size: Size, root: string, work: string, cfg: string, runs: number): Scenario & { indexBytes: number } {
+  const state = join(work, "peersync-state");
+  const argv = [process.execPath, BIN, "--config", cfg, "-N", "a", "-D", state, "check"];
+  const first: Measure[] = [], nochange: Measure[] = [], touched: Measure[] = [];
+  let indexBytes = 0;
+  for (let run = 0; run < runs; run++) {
+    rmSync(state, { recursive: true, force: true });
+    first.push(timed(argv));
+    indexBytes = fileSize(join(state, "index.db")) + fileSize(join(state, "index.db-wal"));
+    nochange.push(timed(argv));
+    touch100(root, size, run + 1);
+    touched.push(timed(argv));
+    log(`  peersync ${size.label} run ${run + 1}: first ${first.at(-1)!.seconds}s, no-change ${nochange.at(-1)!.seconds}s, touched ${touched.at(-1)!.seconds}s`);
+  }
+  return { first: medianOf(first), nochange: medianOf(nochange), touched: medianOf(touched), indexBytes };
+}
+
+function benchCsync2(size: Size, root: string, work: string, csync2Dir: string, runs: number): Scenario {
+  const db = join(work, "csync2-db");
+  const env = { ...process.env, CSYNC2_SYSTEM_DIR: csync2Dir };
+  const argv = ["csync2", "-C", "bench", "-N", "a", "-D", db, "-cr", root];
+  const first: Measure[] = [], nochange: Measure[] = [], touched: Measure[] = [];
+  for (let run = 0; run < runs; run++) {
+    rmSync(db, { recursive: true, force: true });
+    mkdirSync(db, { recursive: true });
+    first.push(timed(argv, env));
+    nochange.push(timed(argv, env));
+    touch100(root, size, run + 10);
+    touched.push(timed(argv, env));
+    log(`  csync2 ${size.label} run ${run + 1}: first ${first.at(-1)!.seconds}s, no-change ${nochange.at(-1)!.seconds}s, touched ${touched.at(-1)!.seconds}s`);
+  }
+  return { first: medianOf(first), nochange: medianOf(nochange), touched: medianOf(touched) };
+}
+
+function benchRsync(a: string, b: string, runs: number): Measure {
+  const ms: Measure[] = [];
+  // Two identical copies: the dry run compares every entry and transfers nothing.
+  sh("rsync", ["-a", "--delete", `${a}/`, `${b}/`]);
+  for (let run = 0; run < runs; run++) ms.push(timed(["rsync", "-a", "--delete", "-n", `${a}/`, `${b}/`]));
+  return medianOf(ms);
+}
+
+/** Index time of `peersync hint`: open the index, record one path, close; 1,000 times. */
+function benchHint(work: string): { medianMs: number; p95Ms: number; meanMs: number } {
+  const state = join(work, "hint-state");
+  rmSync(state, { recursive: true, force: true });
+  openIndex(state).close();
+  const times: number[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const t = performance.now();
+    const db = openIndex(state);
+    new HintStore(db).add([`/srv/www/upload/file-${i}.jpg`], false);
+    db.close();
+    times.push(performance.now() - t);
+  }
+  times.sort((x, y) => x - y);
+  return { medianMs: times[500]!, p95Ms: times[950]!, meanMs: times.reduce((s, x) => s + x, 0) / times.length };
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+const fmt = (m: Measure): string => `${m.seconds.toFixed(2)} s, ${(m.rssKb / 1024).toFixed(0)} MB`;
+const ratio = (x: number, y: number): string => (y > 0 ? (x / y).toFixed(2) : "n/a");
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const results: Record<string, unknown> = {};
+  const verdicts: string[] = [];
+  const target = (name: string, value: number, limit: number, unit = "×"): void => {
+    verdicts.push(`${value <= limit ? "PASS" : "FAIL"}  ${name}: ${value.toFixed(2)}${unit} (target <= ${limit}${unit})`);
+  };
+  for (const size of args.sizes) {
+    const { a, b } = ensureTree(args.dir, size);
+    const work = join(args.dir, `${size.label}-work`);
+    const { cfg, csync2Dir } = writeConfigs(work, a);
+    const external = size.label === "100k" || args.external1m;
+    const rsync = external ? benchRsync(a, b, args.runs) : undefined;
+    const csync2 = external ? benchCsync2(size, a, work, csync2Dir, args.runs) : undefined;
+    const ours = benchPeersync(size, a, work, cfg, args.runs);
+    const perFile = ours.indexBytes / size.files;
+    const peakRss = Math.max(ours.first.rssKb, ours.nochange.rssKb, ours.touched.rssKb) / 1024;
+    results[size.label] = { peersync: ours, csync2, rsync, indexBytesPerFile: perFile, peakRssMb: peakRss };
+    console.log(`\n== ${size.label}: ${size.files} files × ${size.bytes} B in ${size.dirs} dirs (median of ${args.runs})`);
+    console.log(`peersync check   first ${fmt(ours.first)} | no-change ${fmt(ours.nochange)} | 100 touched ${fmt(ours.touched)}`);
+    if (csync2) console.log(`csync2 -cr       first ${fmt(csync2.first)} | no-change ${fmt(csync2.nochange)} | 100 touched ${fmt(csync2.touched)}`);
+    if (rsync) console.log(`rsync -a --delete -n (identical copies) ${fmt(rsync)}`);
+    console.log(`index ${(ours.indexBytes / 1e6).toFixed(1)} MB = ${perFile.toFixed(0)} bytes/file; peak RSS ${peakRss.toFixed(0)} MB`);
+    if (csync2 && rsync) {
+      console.log(`ratios: no-change/rsync ${ratio(ours.nochange.seconds, rsync.seconds)}, no-change/csync2 ${ratio(ours.nochange.seconds, csync2.nochange.seconds)}, ` +
+        `first/csync2 ${ratio(ours.first.seconds, csync2.first.seconds)}, touched/csync2 ${ratio(ours.touched.seconds, csync2.touched.seconds)}`);
+    }
+    if (size.label === "100k" && csync2 && rsync) {
+      target("100k no-change vs rsync -n", ours.nochange.seconds / rsync.seconds, 1.0);
+      target("100k no-change vs csync2 -cr", ours.nochange.seconds / csync2.nochange.seconds, 0.5);
+      target("100k first check vs csync2 -cr", ours.first.seconds / csync2.first.seconds, 0.5);
+    }
+    if (size.label === "1M") {
+      target("1M peak RSS", peakRss, 200, " MB");
+      target("1M index size", perFile, 300, " B/file");
+    }
+  }
+  const hint = benchHint(args.dir);
+  results.hint = hint;
+  console.log(`\n== hint: index time per call (open, record, close), 1000 calls: median ${hint.medianMs.toFixed(3)} ms, p95 ${hint.p95Ms.toFixed(3)} ms, mean ${hint.meanMs.toFixed(3)} ms`);
+  target("hint index time (median)", hint.medianMs, 1.0, " ms");
+  console.log(`\n${verdicts.join("\n")}`);
+  if (args.json) console.log(JSON.stringify(results));
+}
+
+main();
