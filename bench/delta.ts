@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdtemp, open, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { deltaFile, patchFile, signatureFile } from "../src/delta/files.js";
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`Cannot use --runs ${String(values.runs)}: expected a positive integer`);
 
+  const startLoad = loadavg()[0] ?? 0;
   const dir = await mkdtemp(join(String(values.dir), "peersync-bench-delta-"));
   try {
     await makeFiles(dir, size);
@@ -196,6 +197,8 @@ async function main(): Promise<void> {
     let ok = true;
     for (const op of OPS) ok = report(op, samples.get(`rdiff ${op}`) ?? [], samples.get(`ours ${op}`) ?? []) && ok;
     console.log(`target: op time ratio <= ${TARGET_RATIO} and our peak RSS < 64 MB: ${ok ? "met" : "missed"}`);
+    // Wall times mean little on a busy machine; the load says how busy it was.
+    console.log(`load average (1 min) at start ${startLoad.toFixed(2)}, at end ${(loadavg()[0] ?? 0).toFixed(2)}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
