@@ -144,7 +144,8 @@ function row(cells: readonly string[]): string {
 
 function report(op: Op, rdiff: readonly Sample[], ours: readonly Sample[]): boolean {
   const m = (s: readonly Sample[], k: keyof Sample) => median(s.map((x) => x[k]));
-  const ratio = (k: keyof Sample) => (m(ours, k) / m(rdiff, k)).toFixed(2);
+  // GNU time counts CPU in 10 ms steps, so a tiny run can show 0 for rdiff.
+  const ratio = (k: keyof Sample) => (m(rdiff, k) > 0 ? (m(ours, k) / m(rdiff, k)).toFixed(2) : "-");
   const mb = (kib: number) => `${(kib / 1024).toFixed(1)} MB`;
   const rss = Math.max(...ours.map((s) => s.rssKiB));
   const ok = Number(ratio("seconds")) <= TARGET_RATIO && rss < TARGET_RSS_KIB;
