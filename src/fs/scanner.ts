@@ -95,7 +95,7 @@ export class Scanner {
     if (names === undefined) return this.#emit({ type: "keep-below", path: dir });
     const children: Child[] = [];
     for (const name of names) this.#addChild(children, dir, dirFs, name);
-    children.sort((a, b) => compareUtf8(a.key, b.key));
+    children.sort(names.some(hasHighUnits) ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : 1));
     for (const child of children) {
       if (child.item) await this.#emit(child.item);
       if (child.dir) await this.#walk(child.dir.path, child.dir.fsPath);
@@ -164,6 +164,13 @@ export class Scanner {
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     this.#sink.problem({ path, op, severity, message, ...(code ? { code } : {}) });
   }
+}
+
+// UTF-16 and UTF-8 orders differ only where a surrogate meets U+E000..U+FFFF; a directory of
+// names without either sorts with the engine's own (faster) string comparison.
+const HIGH_UNITS = /[\uD800-\uFFFF]/;
+function hasHighUnits(name: string): boolean {
+  return HIGH_UNITS.test(name);
 }
 
 function errText(err: unknown): string {

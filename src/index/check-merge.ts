@@ -12,7 +12,7 @@ import { bumpVector, EMPTY_VECTOR, type VersionVector } from "../core/vector.js"
 import { ChangedWhileHashingError } from "../fs/hash.js";
 import { compareUtf8 } from "../fs/name-codec.js";
 import type { ScanItem, ScanSink } from "../fs/scanner.js";
-import { fingerprintOf, observe, type ObserveDeps } from "../fs/stat.js";
+import { observe, type ObserveDeps } from "../fs/stat.js";
 import { stateOfRecord, type EntryStore, type FingerprintRow } from "./entries.js";
 import type { EntryCursor } from "./entry-cursor.js";
 import type { WriteBatch } from "./write-batch.js";
@@ -89,7 +89,8 @@ export class TargetMerge implements ScanSink {
   }
 
   async #examine(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined): Promise<void> {
-    if (row && !row.deleted && !this.#ctx.checksum && sameFingerprint(row.fingerprint, fingerprintOf(item.stat))) return;
+    // Stats is itself a Fingerprint (same field names): no allocation on the hot path.
+    if (row && !row.deleted && !this.#ctx.checksum && sameFingerprint(row, item.stat)) return;
     this.#ctx.onExamined();
     let observed;
     try {

@@ -33,11 +33,10 @@ export interface EntryRecord {
 }
 
 /** What a check compares for one row, without loading hash or vector (see scanPage()). */
-export interface FingerprintRow {
+export interface FingerprintRow extends Fingerprint {
   readonly id: number;
   readonly path: string;
   readonly deleted: boolean;
-  readonly fingerprint: Fingerprint;
 }
 
 /** The exact fields a check writes for an observed entry. */
@@ -260,16 +259,14 @@ function toFingerprintRow(raw: unknown[]): FingerprintRow {
     id: n[0]!,
     path: raw[1] as string,
     deleted: n[2] === 1,
-    fingerprint: {
-      mode: n[3]!,
-      uid: n[4]!,
-      gid: n[5]!,
-      size: n[6]!,
-      ino: unsigned(n[7]!),
-      dev: unsigned(n[8]!),
-      mtimeMs: ms(n[9]!, n[10]!),
-      ctimeMs: ms(n[11]!, n[12]!),
-    },
+    mode: n[3]!,
+    uid: n[4]!,
+    gid: n[5]!,
+    size: n[6]!,
+    ino: unsigned(n[7]!),
+    dev: unsigned(n[8]!),
+    mtimeMs: ms(n[9]!, n[10]!),
+    ctimeMs: ms(n[11]!, n[12]!),
   };
 }
 

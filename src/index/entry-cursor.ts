@@ -1,8 +1,9 @@
 // Streams the recorded fingerprints of one check target in path (byte) order, a page at a time,
 // on the connection the check also writes with. Pages are read lazily, so rows the check itself
 // inserted can show up in a later page; setFloor() tells the cursor which paths the walk has
-// already handled, and rows at or before that point are skipped: every row that was there when
-// the walk reached a path has been consumed by then (the merge drains in order).
+// already handled, and rows at or before that point are dropped from later pages: every row
+// that was there when the walk reached a path has been consumed by then (the merge drains in
+// order), so such a row can only be one the check itself inserted.
 
 import { compareUtf8 } from "../fs/name-codec.js";
 import { subtreeBounds, type EntryStore, type FingerprintRow } from "./entries.js";
@@ -34,9 +35,7 @@ export class EntryCursor {
   peek(): FingerprintRow | undefined {
     for (;;) {
       if (this.#i >= this.#page.length && !this.#fetch()) return undefined;
-      const row = this.#page[this.#i]!;
-      if (this.#floor === undefined || compareUtf8(row.path, this.#floor) > 0) return row;
-      this.#i++;
+      return this.#page[this.#i]!;
     }
   }
 
@@ -51,12 +50,16 @@ export class EntryCursor {
 
   #fetch(): boolean {
     if (!this.#more) return false;
-    this.#page = this.#store.scanPage(this.#group, this.#after, this.#hi, PAGE);
-    this.#i = 0;
-    if (this.#page.length < PAGE) this.#more = false;
-    const last = this.#page[this.#page.length - 1];
+    const page = this.#store.scanPage(this.#group, this.#after, this.#hi, PAGE);
+    if (page.length < PAGE) this.#more = false;
+    const last = page[page.length - 1];
     if (last === undefined) return false;
     this.#after = last.path;
-    return true;
+    // Rows the check inserted are always at or before the floor when they are written, so
+    // filtering once per page is enough.
+    const floor = this.#floor;
+    this.#page = floor === undefined ? page : page.filter((row) => compareUtf8(row.path, floor) > 0);
+    this.#i = 0;
+    return this.#page.length > 0 || this.#fetch();
   }
 }
