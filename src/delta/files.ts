@@ -47,7 +47,11 @@ export async function patchFile(paths: { basis: string; delta: string; out: stri
   );
 }
 
-/** Writes `chunks` to a temp file beside `path`, then renames it over `path`. */
+/**
+ * Writes `chunks` to a temp file beside `path`, then renames it over `path`.
+ * NOTE: nothing is fsync'd; a caller that needs the file to survive a crash (sync/apply) checks
+ * the content hash and fsyncs itself.
+ */
 export async function writeAtomically(path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const file = await open(temp, "wx");
