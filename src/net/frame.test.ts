@@ -51,3 +51,24 @@ test("encodeFrame() refuses a kind or id out of range", () => {
   assert.throws(() => encodeFrame(256, 1, Buffer.alloc(0)), RangeError);
   assert.throws(() => encodeFrame(1, -1, Buffer.alloc(0)), RangeError);
 });
+
+for (const chunk of [1, 2, 7, 4096, 1 << 20]) {
+  test(`FrameDecoder hands piece kinds over in pieces without copying (${chunk}-byte chunks)`, () => {
+    const decoder = new FrameDecoder(1 << 20, [0x20]);
+    const got = decodeAll(decoder, wire, chunk);
+    const whole = got.filter((f) => f.kind !== 0x20);
+    assert.deepEqual(whole.map((f) => f.kind), [1, 0x21]);
+    const pieces = got.filter((f) => f.kind === 0x20);
+    assert.ok(pieces.every((p) => p.id === 7 && p.body.length <= chunk));
+    assert.deepEqual(Buffer.concat(pieces.map((p) => p.body)), frames[1]!.body);
+    assert.deepEqual(pieces.map((p) => p.partial), [...pieces.slice(1).map(() => true), false]);
+    assert.equal(decoder.atBoundary, true);
+  });
+}
+
+test("FrameDecoder delivers an empty piece-kind frame once", () => {
+  const decoder = new FrameDecoder(1024, [0x20]);
+  decoder.push(encodeFrame(0x20, 3, Buffer.alloc(0)));
+  assert.deepEqual({ ...decoder.next()! }, { kind: 0x20, id: 3, body: Buffer.alloc(0) });
+  assert.equal(decoder.next(), undefined);
+});

@@ -14,6 +14,8 @@ export interface Frame {
   readonly kind: number;
   readonly id: number;
   readonly body: Buffer;
+  /** For kinds decoded in pieces: more pieces of this frame follow. */
+  readonly partial?: boolean;
 }
 
 /** The 9-byte header for a frame; the body is written after it unchanged (no copy of bulk data). */
@@ -43,12 +45,18 @@ export function encodeFrame(kind: number, id: number, body: Uint8Array): Buffer 
  */
 export class FrameDecoder {
   readonly #maxBody: number;
+  readonly #pieceKinds: ReadonlySet<number>;
   #chunks: Buffer[] = [];
   #buffered = 0;
   #header: { length: number; kind: number; id: number } | undefined;
 
-  constructor(maxBodyBytes: number) {
+  /**
+   * `pieceKinds`: kinds whose bodies are bulk bytes that may be handed over in pieces as they
+   * arrive (data frames), so a large chunk is never copied together or held whole.
+   */
+  constructor(maxBodyBytes: number, pieceKinds: Iterable<number> = []) {
     this.#maxBody = maxBodyBytes;
+    this.#pieceKinds = new Set(pieceKinds);
   }
 
   /** Bytes received but not yet returned as frames. */
@@ -79,9 +87,21 @@ export class FrameDecoder {
       this.#header = { length, kind: raw.readUInt8(4), id: raw.readUInt32BE(5) };
     }
     const { length, kind, id } = this.#header;
+    if (this.#pieceKinds.has(kind) && length > 0) return this.#piece();
     if (this.#buffered < length) return undefined;
     this.#header = undefined;
     return { kind, id, body: this.#take(length) };
+  }
+
+  // What is buffered of the current piece-wise frame, up to the end of the first chunk (no copy).
+  #piece(): Frame | undefined {
+    const header = this.#header!;
+    if (this.#buffered === 0) return undefined;
+    const n = Math.min(header.length, this.#chunks[0]!.length);
+    header.length -= n;
+    const body = this.#take(n);
+    if (header.length === 0) this.#header = undefined;
+    return { kind: header.kind, id: header.id, body, partial: header.length > 0 };
   }
 
   // Removes `n` buffered bytes; slices without copying when they lie in the first chunk.

@@ -7,7 +7,7 @@ import type { TLSSocket } from "node:tls";
 import { PeersyncError, ProtocolError, messageOf } from "../errors.js";
 import { FrameDecoder, encodeHeader, type Frame } from "./frame.js";
 import type { Limits } from "./limits.js";
-import { encodeMessage, type Message } from "./messages.js";
+import { encodeMessage, kindOf, type Message } from "./messages.js";
 
 /** Who consumes frames: pulled only while ready() is true. */
 export interface FrameSink {
@@ -31,7 +31,7 @@ export class Wire {
   constructor(socket: TLSSocket, limits: Limits) {
     this.socket = socket;
     this.limits = limits;
-    this.#decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.#decoder = new FrameDecoder(limits.maxFrameBytes, [kindOf("data")]);
     socket.on("data", (chunk: Buffer) => {
       if (this.#closed) return;
       this.#decoder.push(chunk);
@@ -79,8 +79,9 @@ export class Wire {
       return;
     }
     if (this.#closed) return;
-    if (sink.ready()) this.socket.resume();
-    else this.socket.pause();
+    const ready = sink.ready();
+    if (ready && this.socket.isPaused()) this.socket.resume();
+    else if (!ready && !this.socket.isPaused()) this.socket.pause();
   }
 
   /** Queues one message on stream `id`; false when the write buffer is over its limit. */
@@ -92,10 +93,8 @@ export class Wire {
     if (body.length <= COALESCE_BYTES) {
       this.socket.write(Buffer.concat([header, body]));
     } else {
-      this.socket.cork();
       this.socket.write(header);
       this.socket.write(body);
-      this.socket.uncork();
     }
     return !this.congested;
   }
