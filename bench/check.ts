@@ -69,13 +69,16 @@ function medianOf(ms: readonly Measure[]): Measure {
 }
 
 /** Writes the tree once; a marker file records the spec so later runs reuse it. */
-function ensureTree(base: string, size: Size): { a: string; b: string } {
+function ensureTree(base: string, size: Size, copy: boolean): { a: string; b: string } {
   const dir = join(base, size.label);
   const a = join(dir, "a");
   const b = join(dir, "b");
   const marker = join(dir, "spec.json");
   const spec = JSON.stringify(size);
-  if (existsSync(marker) && readFileSync(marker, "utf8") === spec) return { a, b };
+  if (existsSync(marker) && readFileSync(marker, "utf8") === spec) {
+    if (copy && !existsSync(join(dir, "b.done"))) copyTree(dir, a, b);
+    return { a, b };
+  }
   rmSync(dir, { recursive: true, force: true });
   log(`generating ${size.files} files × ${size.bytes} B in ${size.dirs} directories under ${a} ...`);
   const perDir = size.files / size.dirs;
@@ -85,10 +88,17 @@ function ensureTree(base: string, size: Size): { a: string; b: string } {
     mkdirSync(sub, { recursive: true });
     for (let f = 0; f < perDir; f++) writeFileSync(join(sub, `f${String(f).padStart(4, "0")}.dat`), content);
   }
-  log(`copying to ${b} for rsync ...`);
-  sh("cp", ["-a", a, b]);
   writeFileSync(marker, spec);
+  if (copy) copyTree(dir, a, b);
   return { a, b };
+}
+
+/** The second copy rsync compares against (only when rsync runs at this size). */
+function copyTree(dir: string, a: string, b: string): void {
+  log(`copying to ${b} for rsync ...`);
+  rmSync(b, { recursive: true, force: true });
+  sh("cp", ["-a", a, b]);
+  writeFileSync(join(dir, "b.done"), "");
 }
 
 function writeConfigs(dir: string, root: string): { cfg: string; csync2Dir: string } {
@@ -193,10 +203,10 @@ function main(): void {
     verdicts.push(`${value <= limit ? "PASS" : "FAIL"}  ${name}: ${value.toFixed(2)}${unit} (target <= ${limit}${unit})`);
   };
   for (const size of args.sizes) {
-    const { a, b } = ensureTree(args.dir, size);
+    const external = size.label === "100k" || args.external1m;
+    const { a, b } = ensureTree(args.dir, size, external);
     const work = join(args.dir, `${size.label}-work`);
     const { cfg, csync2Dir } = writeConfigs(work, a);
-    const external = size.label === "100k" || args.external1m;
     const rsync = external ? benchRsync(a, b, args.runs) : undefined;
     const csync2 = external ? benchCsync2(size, a, work, csync2Dir, args.runs) : undefined;
     const ours = benchPeersync(size, a, work, cfg, args.runs);

@@ -2,26 +2,31 @@
 // apply the group's include/exclude, and hand the results to a sink in the byte order of their
 // logical paths, which is the order of the index (SQLite BINARY collation). That shared order
 // lets the check merge the walk with one streamed range of the index, in memory bounded by the
-// depth of the tree, not its size.
+// depth of the tree (and a few directories of look-ahead), not its size.
 //
 // Order within a directory: an entry `n` sorts at key "n" but its subtree at key "n/", because
 // a sibling such as "n.txt" ('.' < '/') comes between them in byte order.
 //
+// Pipeline: directories are listed (readdir + include/exclude) a few ahead of the merge, in the
+// same depth-first order, and their lstat batches run meanwhile, in the lstat worker when one is
+// given (stat-pool.ts). The walk descends by the listing's d_type, so it never follows a symlink.
+//
 // Never followed: symlinks (recorded with their target) and anything that is not a directory.
 // Special files (fifo, socket, device) are reported and skipped; a directory that cannot be
-// listed is reported and its subtree left alone (never mistaken for deleted).
+// listed, or a path that cannot be lstat'ed, is reported and what is recorded there is left
+// alone (never mistaken for deleted).
 
-import { readdirSync, type Stats } from "node:fs";
 import type { MatchResult } from "../config/types.js";
-import { kindOfMode, typeWordOfMode } from "../core/file-state.js";
+import { kindOfMode, typeWordOfMode, type Fingerprint } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { MAX_PATH_BYTES } from "../core/path.js";
-import { compareUtf8, decodeName, joinFsPath, needsEscaping } from "./name-codec.js";
-import { lstatOrUndefined } from "./stat.js";
+import { listDirectory, type Listing, type ListedChild } from "./dir-listing.js";
+import { errorAt, fingerprintAt, statBatch, STAT_FAILED, STAT_MISSING, type StatBatch } from "./stat-batch.js";
+import type { StatPool } from "./stat-pool.js";
 
 export type ScanItem =
   /** A matched file, directory or symlink. */
-  | { readonly type: "entry"; readonly path: string; readonly fsPath: string | Buffer; readonly stat: Stats }
+  | { readonly type: "entry"; readonly path: string; readonly fsPath: string | Buffer; readonly stat: Fingerprint }
   /** Whatever is recorded at exactly this path must be left alone (ignored, special, unreadable). */
   | { readonly type: "keep"; readonly path: string }
   /** Whatever is recorded below this path must be left alone (not listed: ignored or unreadable). */
@@ -44,32 +49,25 @@ export interface ScanTarget {
 
 export interface ScanOptions {
   readonly match: (logicalPath: string) => MatchResult;
+  /** lstat in this worker instead of inline. */
+  readonly pool?: StatPool | undefined;
   /** Called about every few thousand entries so a daemon can yield to its event loop. */
-  readonly onProgress?: (scanned: number) => void | Promise<void>;
-}
-
-interface Child {
-  readonly key: string;
-  readonly item: ScanItem | undefined;
-  /** Set for directories to walk when the key is reached. */
-  readonly dir?: { readonly path: string; readonly fsPath: string | Buffer };
-  /** The path could not be examined: leave whatever is recorded below it alone too. */
-  readonly keepBelow?: boolean;
+  readonly onProgress?: ((scanned: number) => void | Promise<void>) | undefined;
 }
 
 const PROGRESS_EVERY = 4096;
+/** Directories listed (and lstat'ed) ahead of the merge. */
+const LOOKAHEAD = 16;
 
 export class Scanner {
-  readonly #match: (logicalPath: string) => MatchResult;
   readonly #sink: ScanSink;
-  readonly #onProgress: ((scanned: number) => void | Promise<void>) | undefined;
+  readonly #options: ScanOptions;
   #scanned = 0;
   #lastProgress = 0;
 
   constructor(sink: ScanSink, options: ScanOptions) {
     this.#sink = sink;
-    this.#match = options.match;
-    this.#onProgress = options.onProgress;
+    this.#options = options;
   }
 
   /** Entries lstat'ed so far. */
@@ -79,101 +77,118 @@ export class Scanner {
 
   /** Walks one target. A target that does not exist yields nothing (its records are deletions). */
   async scan(target: ScanTarget): Promise<void> {
-    const match = this.#match(target.path);
+    const match = this.#options.match(target.path);
     if (match === "ignore") {
       await this.#emit({ type: "keep", path: target.path });
       return this.#emit({ type: "keep-below", path: target.path });
     }
-    const child = this.#classify(target.path, target.fsPath, target.path, match);
-    if (child.item) await this.#emit(child.item);
-    if (child.keepBelow) await this.#emit({ type: "keep-below", path: target.path });
-    if (child.dir && target.recursive) await this.#walk(child.dir.path, child.dir.fsPath);
-  }
-
-  async #walk(dir: string, dirFs: string | Buffer): Promise<void> {
-    const names = this.#list(dir, dirFs);
-    if (names === undefined) return this.#emit({ type: "keep-below", path: dir });
-    const children: Child[] = [];
-    for (const name of names) this.#addChild(children, dir, dirFs, name);
-    children.sort(names.some(hasHighUnits) ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : 1));
-    for (const child of children) {
-      if (child.item) await this.#emit(child.item);
-      if (child.dir) await this.#walk(child.dir.path, child.dir.fsPath);
+    if (Buffer.byteLength(target.path) > MAX_PATH_BYTES) return this.#tooLong(target.path);
+    const batch = statBatch([target.fsPath]);
+    const isDir = await this.#entry({ name: target.path, path: target.path, fsPath: target.fsPath, match, isDir: false, statIndex: 0 }, batch);
+    if (isDir === "failed") return this.#emit({ type: "keep-below", path: target.path });
+    if (isDir && target.recursive) {
+      const next = this.#prefetch(target.path, target.fsPath);
+      await this.#consume(next(), next);
     }
   }
 
-  /** The escaped names in a directory, or undefined (reported) when it cannot be listed. */
-  #list(dir: string, dirFs: string | Buffer): string[] | undefined {
-    try {
-      const names = readdirSync(dirFs);
-      if (!names.some(needsEscaping)) return names;
-      return readdirSync(dirFs, { encoding: "buffer" }).map(decodeName);
-    } catch (err) {
-      this.#problem(dir, "readdir", "error", `Cannot list directory: ${errText(err)}`, err);
-      return undefined;
+  /** Depth-first listings, LOOKAHEAD ahead of whoever calls the returned function. */
+  #prefetch(dir: string, dirFs: string | Buffer): () => Listing {
+    const lister = this.#listings(dir, dirFs);
+    const queue: Listing[] = [];
+    const fill = (): void => {
+      while (queue.length < LOOKAHEAD) {
+        const r = lister.next();
+        if (r.done) return;
+        queue.push(r.value);
+      }
+    };
+    return () => {
+      fill();
+      const listing = queue.shift();
+      if (listing === undefined) throw new Error("scanner: listings out of step with the walk");
+      fill();
+      return listing;
+    };
+  }
+
+  *#listings(dir: string, dirFs: string | Buffer): Generator<Listing> {
+    const listing = listDirectory(dir, dirFs, this.#options.match, (paths) => (this.#options.pool ? this.#options.pool.stat(paths) : statBatch(paths)));
+    yield listing;
+    for (const item of listing.items) {
+      if (item.type === "subtree") yield* this.#listings(item.child.path, item.child.fsPath);
     }
   }
 
-  #addChild(children: Child[], dir: string, dirFs: string | Buffer, name: string): void {
-    const path = dir === "/" ? `/${name}` : `${dir}/${name}`;
-    const match = this.#match(path);
-    if (match === "ignore") {
-      children.push({ key: name, item: { type: "keep", path } }, { key: `${name}/`, item: { type: "keep-below", path } });
-      return;
+  async #consume(listing: Listing, next: () => Listing): Promise<void> {
+    if (listing.error !== undefined) {
+      this.#problem(listing.dir, "readdir", "error", `Cannot list directory: ${listing.error[1]}`, listing.error[0]);
+      return this.#emit({ type: "keep-below", path: listing.dir });
     }
-    const child = this.#classify(path, joinFsPath(dirFs, name), name, match);
-    if (child.item) children.push({ key: name, item: child.item });
-    if (child.keepBelow) children.push({ key: `${name}/`, item: { type: "keep-below", path } });
-    if (child.dir) children.push({ key: `${name}/`, item: undefined, dir: child.dir });
+    const batch = await listing.stats;
+    const items = [...listing.items];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (item.type === "subtree") {
+        await this.#consume(next(), next);
+        continue;
+      }
+      if (item.type !== "entry") {
+        await this.#emit({ type: item.type, path: item.path });
+        continue;
+      }
+      if ((await this.#entry(item.child, batch)) === "failed" && !item.child.isDir) {
+        // Leave what is recorded below it alone too, at the key where that range starts.
+        const key = `${item.child.name}/`;
+        let at = i + 1;
+        while (at < items.length && items[at]!.key < key) at++;
+        items.splice(at, 0, { type: "keep-below", key, path: item.child.path });
+      }
+    }
   }
 
-  /** lstat one path and decide what it contributes: an entry, a subtree, both or a keep. */
-  #classify(path: string, fsPath: string | Buffer, key: string, match: MatchResult): Child {
-    if (Buffer.byteLength(path) > MAX_PATH_BYTES) {
-      this.#problem(path, "path", "error", `Cannot check path: longer than ${MAX_PATH_BYTES} bytes`);
-      return { key, item: { type: "keep", path }, keepBelow: true };
-    }
-    let stat: Stats | undefined;
-    try {
-      stat = lstatOrUndefined(fsPath);
-    } catch (err) {
-      this.#problem(path, "lstat", "error", `Cannot lstat: ${errText(err)}`, err);
-      return { key, item: { type: "keep", path }, keepBelow: true };
+  /** Emits one lstat'ed child; true when it is a directory, "failed" when lstat failed. */
+  async #entry(child: ListedChild, batch: StatBatch): Promise<boolean | "failed"> {
+    if (Buffer.byteLength(child.path) > MAX_PATH_BYTES) {
+      await this.#tooLong(child.path);
+      return "failed";
     }
     this.#scanned++;
-    if (stat === undefined) return { key, item: undefined }; // vanished since readdir: deleted
+    const status = batch.status[child.statIndex];
+    if (status === STAT_MISSING) return false; // vanished since readdir: deleted
+    if (status === STAT_FAILED) {
+      const [code, message] = errorAt(batch, child.statIndex);
+      this.#problem(child.path, "lstat", "error", `Cannot lstat: ${message}`, code);
+      await this.#emit({ type: "keep", path: child.path });
+      return "failed";
+    }
+    const stat = fingerprintAt(batch, child.statIndex);
     const kind = kindOfMode(stat.mode);
     if (kind === undefined) {
-      if (match === "match") this.#problem(path, "skip", "skipped", `Skipped: a ${typeWordOfMode(stat.mode)} is not synced`);
-      return { key, item: { type: "keep", path } };
+      if (child.match === "match") this.#problem(child.path, "skip", "skipped", `Skipped: a ${typeWordOfMode(stat.mode)} is not synced`);
+      await this.#emit({ type: "keep", path: child.path });
+      return false;
     }
-    const item: ScanItem | undefined = match === "match" ? { type: "entry", path, fsPath, stat } : undefined;
-    return { key, item, ...(kind === "dir" ? { dir: { path, fsPath } } : {}) };
+    if (child.match === "match") await this.#emit({ type: "entry", path: child.path, fsPath: child.fsPath, stat });
+    return kind === "dir";
+  }
+
+  async #tooLong(path: string): Promise<void> {
+    this.#problem(path, "path", "error", `Cannot check path: longer than ${MAX_PATH_BYTES} bytes`);
+    await this.#emit({ type: "keep", path });
   }
 
   async #emit(item: ScanItem): Promise<void> {
     const pending = this.#sink.item(item);
     if (pending) await pending;
-    if (this.#onProgress && this.#scanned - this.#lastProgress >= PROGRESS_EVERY) {
+    const onProgress = this.#options.onProgress;
+    if (onProgress && this.#scanned - this.#lastProgress >= PROGRESS_EVERY) {
       this.#lastProgress = this.#scanned;
-      await this.#onProgress(this.#scanned);
+      await onProgress(this.#scanned);
     }
   }
 
-  #problem(path: string, op: Problem["op"], severity: Problem["severity"], message: string, err?: unknown): void {
-    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  #problem(path: string, op: Problem["op"], severity: Problem["severity"], message: string, code?: string): void {
     this.#sink.problem({ path, op, severity, message, ...(code ? { code } : {}) });
   }
-}
-
-// UTF-16 and UTF-8 orders differ only where a surrogate meets U+E000..U+FFFF; a directory of
-// names without either sorts with the engine's own (faster) string comparison.
-const HIGH_UNITS = /[\uD800-\uFFFF]/;
-function hasHighUnits(name: string): boolean {
-  return HIGH_UNITS.test(name);
-}
-
-function errText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e.code ? `${e.code} (${e.syscall ?? "fs"})` : String(err);
 }

@@ -46,7 +46,7 @@ export interface ObserveDeps {
  * hash are of the same inode, in one syscall less than lstat + open. Undefined when the path
  * vanished meanwhile; throws the fs error (EACCES, ...) or ChangedWhileHashingError.
  */
-export async function observe(path: string | Buffer, seen: Stats, deps: ObserveDeps): Promise<Observation | undefined> {
+export async function observe(path: string | Buffer, seen: Pick<Fingerprint, "mode" | "ino">, deps: ObserveDeps): Promise<Observation | undefined> {
   if (kindOfMode(seen.mode) === "file") return observeFile(path, seen, deps);
   const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
   if (st === undefined) return undefined;
@@ -58,7 +58,7 @@ export async function observe(path: string | Buffer, seen: Stats, deps: ObserveD
   return { state, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev };
 }
 
-async function observeFile(path: string | Buffer, seen: Stats, deps: ObserveDeps): Promise<Observation | undefined> {
+async function observeFile(path: string | Buffer, seen: Pick<Fingerprint, "mode" | "ino">, deps: ObserveDeps): Promise<Observation | undefined> {
   let hashed;
   try {
     hashed = await hashFile(path, deps.algorithm, seen.ino);

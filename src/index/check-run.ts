@@ -15,6 +15,7 @@ import type { Problem } from "../core/problem.js";
 import { fsPath } from "../fs/name-codec.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { Scanner } from "../fs/scanner.js";
+import { StatPool } from "../fs/stat-pool.js";
 import type { Db } from "./database.js";
 import { EntryStore } from "./entries.js";
 import { EntryCursor } from "./entry-cursor.js";
@@ -52,6 +53,8 @@ export interface CheckOptions {
   readonly onChange?: (change: Change) => void;
   /** Yield point for long walks (a daemon passes one that awaits setImmediate). */
   readonly onProgress?: (scanned: number) => void | Promise<void>;
+  /** lstat whole subtrees in a worker thread (PEERSYNC_CHECK_WORKER=0 also turns it off). @default true */
+  readonly statWorker?: boolean;
   /** Ops per transaction. @default 1000 */
   readonly batchSize?: number;
 }
@@ -112,37 +115,66 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
     : scope === "hints" ? hinted.map((h) => request(config, h.path, h.recursive))
     : [];
 
-  let scanned = 0;
-  let safetyStop = false;
-  for (const group of selectGroups(config, options.groups)) {
-    const peers = options.init || group.local.receiveOnly ? [] : group.peers.map((p) => p.name);
-    const targets = scope === "full" ? fullTargets(group) : requestedTargets(group, requests);
-    const match = (p: string) => group.match(p);
-    for (const target of targets) {
-      const local = config.toLocalPath(target.path);
-      if (target.isRoot && !options.allowEmptyRoots && looksUnmounted(local, entries, group.name, target.path)) {
-        safetyStop = true;
-        problems.push(unmountedProblem(target.path));
-        continue;
-      }
-      const merge = new TargetMerge(ctx, group, peers, new EntryCursor(entries, group.name, target.path, target.recursive));
-      // A target below a symlink (or a file) in its parents is not there: its records are deletions.
-      if (!hasNonDirectoryAncestor(config, target)) {
-        const walker = new Scanner(merge, { match, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-        await walker.scan({ path: target.path, fsPath: fsPath(local), recursive: target.recursive });
-        scanned += walker.scanned;
-      }
-      merge.finish();
-    }
+  const run: GroupRun = { config, options, ctx, entries, requests, scope, problems, scanned: 0, safetyStop: false, pool: undefined };
+  try {
+    for (const group of selectGroups(config, options.groups)) await checkGroup(run, group);
+    batch.flush();
+  } finally {
+    await run.pool?.close();
   }
-  batch.flush();
   if (!options.dryRun && hinted.length > 0) hints.deleteUpTo(Math.max(...hinted.map((h) => h.seq)));
+  // A big first check leaves a WAL as big as the index; fold it back and truncate it.
+  if (batch.written > 1000) db.pragma("wal_checkpoint(TRUNCATE)");
   return {
-    scope, scanned, examined, counts, problems, safetyStop,
+    scope, scanned: run.scanned, examined, counts, problems, safetyStop: run.safetyStop,
     new: counts.new,
     modified: counts.content + counts.type + counts.meta + counts.mtime,
     deleted: counts.deleted,
   };
+}
+
+/** What the groups of one run share while they are checked one after another. */
+interface GroupRun {
+  readonly config: Config;
+  readonly options: CheckOptions;
+  readonly ctx: MergeContext;
+  readonly entries: EntryStore;
+  readonly requests: readonly CheckRequest[];
+  readonly scope: CheckScope;
+  readonly problems: Problem[];
+  scanned: number;
+  safetyStop: boolean;
+  /** lstat on a second core for whole subtrees; made on first use, closed by runCheck. */
+  pool: StatPool | undefined;
+}
+
+async function checkGroup(run: GroupRun, group: Group): Promise<void> {
+  const { config, options, entries } = run;
+  const peers = options.init || group.local.receiveOnly ? [] : group.peers.map((p) => p.name);
+  const targets = run.scope === "full" ? fullTargets(group) : requestedTargets(group, run.requests);
+  const match = (p: string) => group.match(p);
+  for (const target of targets) {
+    const local = config.toLocalPath(target.path);
+    if (target.isRoot && !options.allowEmptyRoots && looksUnmounted(local, entries, group.name, target.path)) {
+      run.safetyStop = true;
+      run.problems.push(unmountedProblem(target.path));
+      continue;
+    }
+    const merge = new TargetMerge(run.ctx, group, peers, new EntryCursor(entries, group.name, target.path, target.recursive));
+    // A target below a symlink (or a file) in its parents is not there: its records are deletions.
+    if (!hasNonDirectoryAncestor(config, target)) {
+      const walker = new Scanner(merge, { match, pool: poolFor(run, target), onProgress: options.onProgress });
+      await walker.scan({ path: target.path, fsPath: fsPath(local), recursive: target.recursive });
+      run.scanned += walker.scanned;
+    }
+    merge.finish();
+  }
+}
+
+// Not worth a thread for a few hinted paths.
+function poolFor(run: GroupRun, target: CheckTarget): StatPool | undefined {
+  if (!target.recursive || run.options.statWorker === false || process.env.PEERSYNC_CHECK_WORKER === "0") return undefined;
+  return (run.pool ??= new StatPool());
 }
 
 function request(config: Config, local: string, recursive: boolean): CheckRequest {
@@ -184,8 +216,12 @@ function hasNonDirectoryAncestor(config: Config, target: CheckTarget): boolean {
   if (target.path === target.root) return false;
   const root = target.root as LogicalPath;
   for (let a = parentOf(target.path as LogicalPath); a !== undefined && isWithin(a, root); a = parentOf(a)) {
-    const st = lstatSync(fsPath(config.toLocalPath(a)), { throwIfNoEntry: false });
-    if (st === undefined || !st.isDirectory()) return true;
+    try {
+      const st = lstatSync(fsPath(config.toLocalPath(a)), { throwIfNoEntry: false });
+      if (st === undefined || !st.isDirectory()) return true;
+    } catch {
+      return false; // cannot tell (EACCES, ...): the walk reports it and leaves records alone
+    }
   }
   return false;
 }
