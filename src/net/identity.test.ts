@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { statSync, writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { test } from "node:test";
+import { AuthError } from "../errors.js";
+import { fingerprint, identityPath, loadOrCreateIdentity, readIdentity } from "./identity.js";
+import { tempStateDir } from "./testing.js";
+
+test("loadOrCreateIdentity() makes an RSA 3072 identity, mode 0600, and loads the same one again", () => {
+  const dir = tempStateDir("identity");
+  assert.equal(readIdentity(dir), undefined);
+  const first = loadOrCreateIdentity(dir);
+  assert.equal(statSync(identityPath(dir)).mode & 0o777, 0o600);
+  const cert = new X509Certificate(first.certPem);
+  assert.equal(cert.publicKey.asymmetricKeyDetails?.modulusLength, 3072);
+  assert.equal(cert.fingerprint256, first.fingerprint);
+  assert.deepEqual(loadOrCreateIdentity(dir), first);
+  assert.equal(readIdentity(dir)?.fingerprint, first.fingerprint);
+});
+
+test("fingerprint() is the colon-separated SHA-256 of the DER", () => {
+  assert.equal(fingerprint(Buffer.from("abc")), "BA:78:16:BF:8F:01:CF:EA:41:41:40:DE:5D:AE:22:23:B0:03:61:A3:96:17:7A:9C:B4:10:FF:61:F2:00:15:AD");
+});
+
+test("readIdentity() throws AuthError with a hint for a damaged identity file", () => {
+  const dir = tempStateDir("identity-bad");
+  writeFileSync(identityPath(dir), "not a pem", { mode: 0o600 });
+  assert.throws(() => loadOrCreateIdentity(dir), (e: unknown) => e instanceof AuthError && /trust --reset/.test(e.hint ?? ""));
+});

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { after, test } from "node:test";
+import { PeerError } from "../errors.js";
+import { PeerPool, backoffDelay } from "./pool.js";
+import { resolveLimits } from "./limits.js";
+import { makeConfig, makeGroup, makeHost, makeNode, serve, type TestNode } from "./testing.js";
+
+const cleanups: (() => unknown)[] = [];
+after(async () => {
+  for (const c of cleanups) await c();
+});
+
+const delays = [
+  { failures: 0, want: 0 },
+  { failures: 1, want: 500 },
+  { failures: 2, want: 1000 },
+  { failures: 5, want: 8000 },
+  { failures: 10, want: 60_000 },
+  { failures: 1000, want: 60_000 },
+];
+for (const d of delays) {
+  test(`backoffDelay() is ${d.want} ms after ${d.failures} failures (no jitter)`, () => {
+    assert.equal(backoffDelay(d.failures, 500, 60_000, () => 0.5), d.want);
+  });
+}
+
+test("backoffDelay() jitters within ±25 %", () => {
+  assert.equal(backoffDelay(3, 500, 60_000, () => 0), 1500);
+  assert.equal(backoffDelay(3, 500, 60_000, () => 1), 2500);
+});
+
+/** A TCP server that accepts and never answers: a peer that hangs. */
+async function blackhole(): Promise<number> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(() => { for (const s of sockets) s.destroy(); server.close(); });
+  return (server.address() as { port: number }).port;
+}
+
+test("PeerPool: a hanging peer never delays another, and a down peer is retried with growing delays", async () => {
+  const b = { ...makeNode("b"), config: undefined! } as TestNode;
+  b.config = makeConfig("b", b.stateDir, [makeGroup("g", "b", [makeHost("a"), makeHost("b")])]);
+  const good = makeHost("b", await serve(b));
+  cleanups.push(() => b.server?.close(50));
+  const hanging = makeHost("hang", await blackhole());
+  const down = makeHost("down", 1);
+  const a = makeNode("a");
+  const group = makeGroup("g", "a", [makeHost("a"), good, hanging, down]);
+  let now = 1_000_000;
+  const pool = new PeerPool({ ...a, limits: resolveLimits({ connectTimeoutMs: 1500, backoffBaseMs: 1000 }), now: () => now, random: () => 0.5 });
+  cleanups.push(() => pool.close(50));
+
+  const started = Date.now();
+  const hung = pool.session(group, hanging).then(() => "connected", (e: unknown) => e);
+  const session = await pool.session(group, good);
+  assert.ok(Date.now() - started < 1000, "the good peer waited for the hanging one");
+  assert.equal((await session.request({ type: "ping" })).type, "pong");
+  assert.equal(await pool.session(group, good), session, "the session is reused");
+  assert.ok((await hung) instanceof PeerError);
+
+  await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "ECONNREFUSED");
+  await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "BACKOFF");
+  now += 1000;
+  await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "ECONNREFUSED");
+  now += 1000;
+  await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "BACKOFF");
+  const state = pool.states().find((s) => s.host === "down")!;
+  assert.equal(state.failures, 2);
+  assert.equal(state.retryAt, now - 1000 + 2000);
+});
+
+test("PeerPool reconnects after the peer closed the session", async () => {
+  const b = { ...makeNode("b"), config: undefined! } as TestNode;
+  b.config = makeConfig("b", b.stateDir, [makeGroup("g", "b", [makeHost("a"), makeHost("b")])]);
+  const host = makeHost("b", await serve(b));
+  cleanups.push(() => b.server?.close(50));
+  const pool = new PeerPool({ ...makeNode("a"), limits: resolveLimits({}) });
+  cleanups.push(() => pool.close(50));
+  const group = makeGroup("g", "a", [makeHost("a"), host]);
+  const first = await pool.session(group, host);
+  for (const s of b.server!.sessions) s.close();
+  await first.closed;
+  const second = await pool.session(group, host);
+  assert.notEqual(second, first);
+  assert.equal((await second.request({ type: "ping" })).type, "pong");
+});
