@@ -105,7 +105,9 @@ export class PeerPool {
       logger?.info({ peer: host.name, group: group.name, fingerprint: session.peer.fingerprint, pinned: session.peer.pinned }, "connected");
       void session.closed.then((reason) => {
         if (entry.session === session) entry.session = undefined;
-        if (reason) logger?.warn({ peer: host.name, group: group.name, err: reason.message }, `session closed: ${reason.message}`);
+        if (!reason) return;
+        const idle = reason instanceof PeersyncError && (reason.code === "IDLE" || (reason instanceof PeerError && reason.remoteCode === "IDLE"));
+        logger?.[idle ? "debug" : "warn"]({ peer: host.name, group: group.name, err: reason.message }, `session closed: ${reason.message}`);
       });
       if (this.#closed) void session.drain(0);
       return session;

@@ -5,7 +5,7 @@
 import type { AddressInfo, Socket } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Logger } from "pino";
-import { ProtocolError, PeersyncError, messageOf } from "../errors.js";
+import { AuthError, PeerError, ProtocolError, PeersyncError, messageOf } from "../errors.js";
 import type { Config } from "../config/types.js";
 import type { PinStore } from "../index/pins.js";
 import { serverHandshake } from "./handshake/auth.js";
@@ -85,6 +85,22 @@ export class PeerServer {
     return bound;
   }
 
+  /**
+   * Closes the sessions the config no longer allows (host removed from its group, group gone,
+   * key changed): after a reload, access ends at once, not when the peer next reconnects.
+   */
+  revoke(config: Config): number {
+    let closed = 0;
+    for (const session of this.#sessions) {
+      const { group, host } = session.peer;
+      const now = config.groups.find((g) => g.name === group.name);
+      if (now && now.key === group.key && now.peers.some((h) => h.name === host.name)) continue;
+      session.close(new AuthError(`Cannot keep session with "${host.name}": after a config reload it is no longer a host of group "${group.name}" with this key`));
+      closed++;
+    }
+    return closed;
+  }
+
   /** Stops listening, tells every session goodbye, lets requests in hand finish, closes. */
   async close(graceMs = this.#options.limits.shutdownGraceMs): Promise<void> {
     const closing = this.#servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
@@ -119,8 +135,10 @@ export class PeerServer {
       void session.closed.then((reason) => {
         this.#sessions.delete(session);
         const fields = { remote, peer: peer.host.name, group: peer.group.name };
-        if (reason) logger.warn({ ...fields, code: codeOf(reason), err: reason.message }, `session closed: ${reason.message}`);
-        else logger.info(fields, "session closed");
+        if (!reason) return logger.info(fields, "session closed");
+        // An idle session closed by either side is routine, not a warning.
+        const level = isIdle(reason) ? "info" : "warn";
+        logger[level]({ ...fields, code: codeOf(reason), err: reason.message }, `session closed: ${reason.message}`);
       });
     } catch (err) {
       const reason = err instanceof Error ? err : new ProtocolError(messageOf(err));
@@ -146,6 +164,10 @@ function tlsFailure(err: Error): string {
   }
   if (/unsupported protocol|version too low/i.test(reason)) return `${reason} (the client does not offer TLS 1.3)`;
   return reason;
+}
+
+function isIdle(err: Error): boolean {
+  return codeOf(err) === "IDLE" || (err instanceof PeerError && err.remoteCode === "IDLE");
 }
 
 function codeOf(err: Error): string {

@@ -85,7 +85,8 @@ export class Daemon {
       const after = listenAddresses(next).map((a) => `${a.host}:${a.port}`).join(",");
       if (before !== after) logger.warn({ before, after }, "listen addresses changed: restart the daemon to apply them");
       this.#config = next;
-      logger.info({ groups: next.groups.map((g) => g.name) }, "config reloaded");
+      const revoked = this.#server?.revoke(next) ?? 0;
+      logger.info({ groups: next.groups.map((g) => g.name), revoked }, "config reloaded");
       return true;
     } catch (err) {
       logger.error({ err: messageOf(err) }, `config reload failed, keeping the old config: ${messageOf(err)}`);

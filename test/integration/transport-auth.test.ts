@@ -167,7 +167,7 @@ test("trust --reset lets a reinstalled peer pin its new certificate", async () =
   await reinstalled.pool.close();
 });
 
-test("SIGHUP reloads the config: a host added to the group gets in", async () => {
+test("SIGHUP reloads the config: a host added to the group gets in, a host removed is cut off", async () => {
   const x = client("x");
   await assert.rejects(x.pool.session(x.group, x.host), AuthError);
   writeConfig(dir, "b.cfg", [{ ...groups[0]!, hosts: [...groups[0]!.hosts, "x@127.0.0.1:1"] }, groups[1]!]);
@@ -175,7 +175,14 @@ test("SIGHUP reloads the config: a host added to the group gets in", async () =>
   daemon.signal("SIGHUP");
   await daemon.waitForLog((rec) => daemon.logsSince(mark).includes(rec) && rec.msg === "config reloaded");
   x.pool.resetBackoff(x.group, x.host);
-  assert.equal((await (await x.pool.session(x.group, x.host)).request({ type: "ping" })).type, "pong");
+  const session = await x.pool.session(x.group, x.host);
+  assert.equal((await session.request({ type: "ping" })).type, "pong");
+  // Removed again: its open session ends at the reload, with the reason on both sides.
+  writeConfig(dir, "b.cfg", groups);
+  daemon.signal("SIGHUP");
+  const reason = await session.closed;
+  assert.match(reason?.message ?? "", /no longer a host of group "g"/);
+  await daemon.waitForLog((rec) => rec["peer"] === "x" && /no longer a host/.test(rec.msg ?? ""));
   await x.pool.close();
 });
 
