@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { classifyChange, IGNORE_NOTHING, type ChangeKind, type IgnoreAttributes } from "./dirty.js";
-import { msFromNs, msFromTimeSpec, sameFingerprint, splitNs, type FileState, type Fingerprint } from "./file-state.js";
+import { fingerprintHash, msFromNs, msFromTimeSpec, sameFingerprint, splitNs, type FileState, type Fingerprint } from "./file-state.js";
 
 // Named fixtures: a regular file, a directory, a symlink; variants change one attribute each.
 const base = { mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_123_456_789n, size: 5 };
@@ -67,7 +67,20 @@ const fpCases: readonly { name: string; patch: Partial<Fingerprint>; same: boole
 ];
 for (const c of fpCases) {
   test(`sameFingerprint() ${c.name} → ${c.same}`, () => assert.equal(sameFingerprint(FP, { ...FP, ...c.patch }), c.same));
+  test(`fingerprintHash() ${c.name} → ${c.same ? "equal" : "different"} hashes`, () => {
+    assert.equal(fingerprintHash(FP) === fingerprintHash({ ...FP, ...c.patch }), c.same);
+  });
 }
+
+test("fingerprintHash() is a safe integer and spreads nearby fingerprints", () => {
+  const seen = new Set<number>();
+  for (let i = 0; i < 20_000; i++) {
+    const h = fingerprintHash({ ...FP, ctimeMs: FP.ctimeMs + i * 0.001, ino: FP.ino + (i % 7) });
+    assert.ok(Number.isSafeInteger(h) && h >= 0);
+    seen.add(h);
+  }
+  assert.equal(seen.size, 20_000);
+});
 
 const nsCases: readonly { ns: bigint; sec: number; nsec: number }[] = [
   { ns: 0n, sec: 0, nsec: 0 },

@@ -12,7 +12,11 @@ export class StatPool {
   #failure: unknown;
 
   constructor() {
-    this.#worker = new Worker(new URL("./lstat-worker.js", import.meta.url));
+    // Small heap limits: the worker's garbage is short-lived, and a roomy heap would only show
+    // up as resident memory on a million-file check.
+    this.#worker = new Worker(new URL("./lstat-worker.js", import.meta.url), {
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 },
+    });
     this.#worker.unref();
     this.#worker.on("message", (msg: StatBatch & { id: number }) => {
       const waiter = this.#waiting.get(msg.id);

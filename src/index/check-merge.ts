@@ -6,7 +6,7 @@
 
 import type { Group } from "../config/types.js";
 import { classifyChange, type ChangeKind, type IgnoreAttributes } from "../core/dirty.js";
-import { sameFingerprint } from "../core/file-state.js";
+import { fingerprintHash } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { bumpVector, EMPTY_VECTOR, type VersionVector } from "../core/vector.js";
 import { ChangedWhileHashingError } from "../fs/hash.js";
@@ -89,8 +89,7 @@ export class TargetMerge implements ScanSink {
   }
 
   async #examine(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined): Promise<void> {
-    // Stats is itself a Fingerprint (same field names): no allocation on the hot path.
-    if (row && !row.deleted && !this.#ctx.checksum && sameFingerprint(row, item.stat)) return;
+    if (row && !row.deleted && !this.#ctx.checksum && row.fp === fingerprintHash(item.stat)) return;
     this.#ctx.onExamined();
     let observed;
     try {

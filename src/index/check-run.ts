@@ -81,8 +81,9 @@ export interface CheckSummary {
 export const EMPTY_ROOT_LIMIT = 100;
 
 export async function runCheck(db: Db, config: Config, options: CheckOptions = {}): Promise<CheckSummary> {
-  // A bigger page cache than SQLite's 2 MB default: a check touches every page of the range.
-  db.pragma("cache_size = -32768");
+  // A bigger page cache than SQLite's 2 MB default for the inserts of a first check; small
+  // enough that a check of a million files stays well under 200 MB of RSS.
+  db.pragma("cache_size = -8192");
   const entries = new EntryStore(db);
   const hints = new HintStore(db);
   const counts = { new: 0, deleted: 0, type: 0, content: 0, meta: 0, mtime: 0 };

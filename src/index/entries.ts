@@ -3,7 +3,7 @@
 // store; callers group writes in a transaction (db.transaction) themselves.
 
 import type { Db } from "./database.js";
-import { msFromTimeSpec, type EntryKind, type FileState, type Fingerprint } from "../core/file-state.js";
+import { fingerprintHash, msFromNs, type EntryKind, type FileState } from "../core/file-state.js";
 import { EMPTY_VECTOR, vectorFromWire, vectorToWire, type VersionVector } from "../core/vector.js";
 import { IndexError, messageOf } from "../errors.js";
 
@@ -33,10 +33,12 @@ export interface EntryRecord {
 }
 
 /** What a check compares for one row, without loading hash or vector (see scanPage()). */
-export interface FingerprintRow extends Fingerprint {
+export interface FingerprintRow {
   readonly id: number;
   readonly path: string;
   readonly deleted: boolean;
+  /** fingerprintHash() of the recorded fingerprint. */
+  readonly fp: number;
 }
 
 /** The exact fields a check writes for an observed entry. */
@@ -52,11 +54,7 @@ export interface RecordInput {
 
 const COLUMNS =
   "id, grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv, deleted_ns, ctime_ns, ino, dev";
-// Times split in SQL into (sec, nsec) so they arrive as safe numbers, no BigInt on the hot path.
-const FINGERPRINT_COLUMNS =
-  "id, path, deleted_ns IS NOT NULL, mode, uid, gid, size, ino, dev, " +
-  "mtime_ns / 1000000000, mtime_ns % 1000000000, ctime_ns / 1000000000, ctime_ns % 1000000000";
-const TWO_64 = 2 ** 64;
+const FINGERPRINT_COLUMNS = "id, path, deleted_ns IS NOT NULL, fp";
 
 export class EntryStore {
   readonly #db: Db;
@@ -80,20 +78,20 @@ export class EntryStore {
     this.#point = db.prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path = ?`).raw(true);
     this.#insert = db.prepare(
       `INSERT INTO entries (grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv,
-                            deleted_ns, ctime_ns, ino, dev)
+                            deleted_ns, ctime_ns, ino, dev, fp)
        VALUES (@grp, @path, @kind, @mode, @uid, @gid, @user_name, @group_name, @mtime_ns, @size, @hash, @target, @vv,
-               NULL, @ctime_ns, @ino, @dev)`,
+               NULL, @ctime_ns, @ino, @dev, @fp)`,
     );
     this.#update = db.prepare(
       `UPDATE entries SET kind = @kind, mode = @mode, uid = @uid, gid = @gid, user_name = @user_name,
          group_name = @group_name, mtime_ns = @mtime_ns, size = @size, hash = @hash, target = @target, vv = @vv,
-         deleted_ns = NULL, ctime_ns = @ctime_ns, ino = @ino, dev = @dev
+         deleted_ns = NULL, ctime_ns = @ctime_ns, ino = @ino, dev = @dev, fp = @fp
        WHERE id = @id AND grp = @grp AND path = @path`,
     );
     // A tombstone keeps the last state (for -T and conflict display) but no fingerprint: any
     // entry that appears at the path again is new.
     this.#tombstone = db.prepare(
-      "UPDATE entries SET vv = ?, deleted_ns = ?, ctime_ns = 0, ino = 0, dev = 0 WHERE id = ?",
+      "UPDATE entries SET vv = ?, deleted_ns = ?, ctime_ns = 0, ino = 0, dev = 0, fp = 0 WHERE id = ?",
     );
     this.#countLive = db.prepare(
       "SELECT count(*) AS n FROM entries WHERE grp = ? AND deleted_ns IS NULL AND (path = ? OR (path > ? AND path < ?))",
@@ -176,7 +174,17 @@ function recordParams(input: RecordInput) {
     ctime_ns: input.ctimeNs,
     ino: BigInt.asIntN(64, input.ino),
     dev: BigInt.asIntN(64, input.dev),
+    fp: recordedFingerprintHash(input),
   };
+}
+
+/** fingerprintHash() of what Node's number lstat will report for this observation. */
+export function recordedFingerprintHash(input: Pick<RecordInput, "state" | "ctimeNs" | "ino" | "dev">): number {
+  const s = input.state;
+  return fingerprintHash({
+    mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, ino: Number(input.ino), dev: Number(input.dev),
+    mtimeMs: msFromNs(s.mtimeNs), ctimeMs: msFromNs(input.ctimeNs),
+  });
 }
 
 // Most vectors a check writes are few distinct texts ({"a":1}, {"a":2}, ...): cache them.
@@ -254,28 +262,5 @@ function toRecord(r: RawRow): EntryRecord {
 }
 
 function toFingerprintRow(raw: unknown[]): FingerprintRow {
-  const n = raw as number[];
-  return {
-    id: n[0]!,
-    path: raw[1] as string,
-    deleted: n[2] === 1,
-    mode: n[3]!,
-    uid: n[4]!,
-    gid: n[5]!,
-    size: n[6]!,
-    ino: unsigned(n[7]!),
-    dev: unsigned(n[8]!),
-    mtimeMs: ms(n[9]!, n[10]!),
-    ctimeMs: ms(n[11]!, n[12]!),
-  };
-}
-
-// SQLite's / and % truncate toward zero; Node's timespec has 0 <= nsec < 1e9.
-function ms(sec: number, nsec: number): number {
-  return nsec < 0 ? msFromTimeSpec(sec - 1, nsec + 1e9) : msFromTimeSpec(sec, nsec);
-}
-
-// ino and dev are unsigned 64-bit; the index stores them as signed (BigInt.asIntN).
-function unsigned(n: number): number {
-  return n < 0 ? n + TWO_64 : n;
+  return { id: raw[0] as number, path: raw[1] as string, deleted: raw[2] === 1, fp: raw[3] as number };
 }

@@ -14,6 +14,8 @@
 -- target: a symlink's target (same escaping as path); NULL otherwise.
 -- ctime_ns, ino, dev: the rest of the fingerprint (with mtime_ns, size, mode, uid, gid). Any
 --   change to content, mode, owner or times moves ctime; a replaced file has a new inode.
+-- fp: a 53-bit hash of that fingerprint as Node's number lstat reports it (core/file-state.ts
+--   fingerprintHash), so a check reads one column per unchanged entry; 0 for a tombstone.
 CREATE TABLE IF NOT EXISTS entries (
   id         INTEGER PRIMARY KEY,
   grp        TEXT    NOT NULL,
@@ -33,5 +35,6 @@ CREATE TABLE IF NOT EXISTS entries (
   ctime_ns   INTEGER NOT NULL,
   ino        INTEGER NOT NULL,
   dev        INTEGER NOT NULL,
+  fp         INTEGER NOT NULL,
   UNIQUE (grp, path)
 ) STRICT;
