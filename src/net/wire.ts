@@ -93,8 +93,11 @@ export class Wire {
     if (body.length <= COALESCE_BYTES) {
       this.socket.write(Buffer.concat([header, body]));
     } else {
+      // Corked, the two go out in one writev: cheaper than two writes or a concat (measured).
+      this.socket.cork();
       this.socket.write(header);
       this.socket.write(body);
+      this.socket.uncork();
     }
     return !this.congested;
   }
