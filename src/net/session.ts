@@ -104,6 +104,9 @@ export class Session {
 
   async *#exchange(msg: Request, options: RequestOptions): AsyncGenerator<Message> {
     if (this.role !== "client") throw new TypeError("Cannot send a request from the server side of a session");
+    if (hasBody(msg.type) !== (options.body !== undefined)) {
+      throw new TypeError(`Cannot send ${msg.type}: ${hasBody(msg.type) ? "it needs" : "it takes no"} body`);
+    }
     await this.#slot();
     const id = this.#takeId();
     const replies = new AsyncQueue<Message>(messageBytes, () => this.#consumed());
