@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { AuthError, PeerError } from "../errors.js";
 import { connectSession } from "./connect.js";
-import { makeConfig, makeGroup, makeHost, makeNode, serve, type TestNode } from "./testing.js";
+import { encodeFrame } from "./frame.js";
+import { encodeMessage } from "./messages.js";
+import { TEST_KEY, makeConfig, makeGroup, makeHost, makeNode, rawSetup, rawTls, serve, type TestNode } from "./testing.js";
 
 const nodes: TestNode[] = [];
 after(async () => {
@@ -64,4 +66,22 @@ test("connectSession() refuses a changed server certificate and names the fix", 
   a.pins.reset("b");
   a.pins.pin("b", "00:11", pin.certDer, "g", 1);
   await assert.rejects(connect(), (e: unknown) => e instanceof AuthError && /peersync trust --reset b/.test(e.message) && e.message.includes(pin.fingerprint));
+});
+
+test("Session (server) stops reading and closes a peer that sends requests but never reads replies", async () => {
+  const b = { ...makeNode("b", { requestTimeoutMs: 500, idleTimeoutMs: 60_000, writeHighWaterBytes: 64 << 10 }), config: undefined! } as TestNode;
+  b.config = makeConfig("b", b.stateDir, [makeGroup("g", "b", [makeHost("a"), makeHost("b")])]);
+  nodes.push(b);
+  const port = await serve(b);
+  const socket = await rawTls(port, makeNode("a").identity);
+  const { answer } = await rawSetup(socket, { group: "g", client: "a", server: "b", key: TEST_KEY });
+  assert.equal(answer?.type, "proof");
+  socket.pause();
+  const { kind, body } = encodeMessage({ type: "status" });
+  const flood = Buffer.concat(Array.from({ length: 100_000 }, (_, i) => encodeFrame(kind, i + 1, body)));
+  socket.on("error", () => undefined).write(flood);
+  const [session] = b.server!.sessions;
+  const reason = await session!.closed;
+  assert.match(reason?.message ?? "", /read nothing for 500 ms/);
+  socket.destroy();
 });

@@ -128,7 +128,7 @@ const cases: { name: string; within: number; reason: RegExp; attack: () => Promi
 ];
 
 for (const c of cases) {
-  test(`the daemon closes the session of ${c.name} within its timeout and keeps serving`, async () => {
+  test(`the daemon closes the session of ${c.name} within its timeout and keeps serving`, async (t) => {
     const start = Date.now();
     const socket = await c.attack();
     socket.on("error", () => undefined);
@@ -136,13 +136,15 @@ for (const c of cases) {
     const took = Number(record["time"]) - start;
     assert.ok(took <= c.within + SLACK_MS, `closed after ${took} ms, limit ${c.within + SLACK_MS} ms`);
     assert.match(JSON.stringify(record), c.reason);
+    t.diagnostic(`closed after ${took} ms: ${String(record.msg)}`);
     socket.destroy();
     await servesGoodPeer();
   });
 }
 
-test("the daemon's memory stays bounded after the attacks", () => {
+test("the daemon's memory stays bounded after the attacks", (t) => {
   const rss = daemon.rssBytes();
+  t.diagnostic(`daemon RSS ${baselineRss >> 20} MiB before, ${rss >> 20} MiB after`);
   assert.ok(rss - baselineRss < 64 << 20, `RSS grew from ${baselineRss >> 20} MiB to ${rss >> 20} MiB`);
 });
 
