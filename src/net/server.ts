@@ -31,6 +31,8 @@ export interface PeerServerOptions {
   readonly logger: Logger;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Called when any accepted connection has ended (served, refused or broken). */
+  readonly onConnectionEnd?: () => void;
 }
 
 export class PeerServer {
@@ -68,7 +70,10 @@ export class PeerServer {
     });
     server.on("connection", (socket: Socket) => {
       this.#sockets.add(socket);
-      socket.once("close", () => this.#sockets.delete(socket));
+      socket.once("close", () => {
+        this.#sockets.delete(socket);
+        this.#options.onConnectionEnd?.();
+      });
     });
     server.on("secureConnection", (socket) => void this.#accept(socket));
     server.on("error", (err) => logger.error({ err: err.message }, "listener error"));

@@ -23,6 +23,8 @@ export interface DaemonOptions {
   readonly limits?: Partial<Limits>;
   /** Serves authenticated requests; @default BasicHandler (ping, status, discard). */
   readonly handler?: (deps: { db: Db; identity: Identity; config: () => Config }) => SessionHandler;
+  /** Serve one connection, then stop (csync2 -iii, for debugging). @default false */
+  readonly once?: boolean;
 }
 
 /** Where to listen: each group's local host entry; an IP address as is, a name → all interfaces. */
@@ -43,6 +45,8 @@ export class Daemon {
   #db: Db | undefined;
   #server: PeerServer | undefined;
   #stopping: Promise<void> | undefined;
+  #resolveStopped!: () => void;
+  readonly #stoppedPromise = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
 
   constructor(options: DaemonOptions) {
     this.#options = options;
@@ -70,6 +74,7 @@ export class Daemon {
     });
     const server = (this.#server = new PeerServer({
       config: () => this.#config, identity, pins: new PinStore(db), handler, limits: this.#limits, logger,
+      ...(this.#options.once ? { onConnectionEnd: () => void this.stop() } : {}),
     }));
     for (const address of listenAddresses(config)) await listenWithFallback(server, address, logger);
     logger.info({ node: config.localName, fingerprint: identity.fingerprint, groups: config.groups.map((g) => g.name),
@@ -94,6 +99,11 @@ export class Daemon {
     }
   }
 
+  /** Resolves once stop() (a signal, or the end of the one connection with `once`) finished. */
+  get stopped(): Promise<void> {
+    return this.#stoppedPromise;
+  }
+
   /** Graceful stop; safe to call twice. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
@@ -102,6 +112,7 @@ export class Daemon {
       this.#db?.close();
       this.#options.logger.info("stopped");
     })();
+    void this.#stopping.then(this.#resolveStopped);
     return this.#stopping;
   }
 }
@@ -122,15 +133,13 @@ async function listenWithFallback(server: PeerServer, address: ListenAddress, lo
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const daemon = new Daemon(options);
   await daemon.start();
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      options.logger.info({ signal }, "signal received");
-      void daemon.stop().then(() => {
-        process.off("SIGTERM", stop).off("SIGINT", stop).off("SIGHUP", reload);
-        resolve(0);
-      });
-    };
-    const reload = (): void => void daemon.reload();
-    process.on("SIGTERM", stop).on("SIGINT", stop).on("SIGHUP", reload);
-  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    options.logger.info({ signal }, "signal received");
+    void daemon.stop();
+  };
+  const reload = (): void => void daemon.reload();
+  process.on("SIGTERM", onSignal).on("SIGINT", onSignal).on("SIGHUP", reload);
+  await daemon.stopped;
+  process.off("SIGTERM", onSignal).off("SIGINT", onSignal).off("SIGHUP", reload);
+  return 0;
 }

@@ -193,3 +193,18 @@ test("SIGTERM closes open sessions and exits 0", async () => {
   assert.equal(await Promise.race([session.closed.then(() => "closed"), new Promise((r) => setTimeout(r, 2000, "open"))]), "closed");
   await daemon.waitForLog((rec) => rec.msg === "stopped", 1000);
 });
+
+test("daemon --once (csync2 -iii) serves one connection, then exits 0", async () => {
+  const port = await freePort();
+  const once = await startDaemon({
+    name: "b", stateDir: join(dir, "b-once"), args: ["--once"],
+    configFile: writeConfig(dir, "once.cfg", [{ ...groups[0]!, hosts: [groups[0]!.hosts[0]!, `b@127.0.0.1:${port}`] }]),
+  });
+  const c = client("a");
+  const host = makeHost("b", port);
+  const group = makeGroup("g", "a", [makeHost("a"), host], keyOf(keyG));
+  const session = await c.pool.session(group, host);
+  assert.equal((await session.request({ type: "ping" })).type, "pong");
+  await c.pool.close();
+  assert.deepEqual(await once.exited, { code: 0, signal: null });
+});

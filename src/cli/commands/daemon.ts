@@ -1,5 +1,5 @@
 // `peersync daemon` / `-ii`: serve peers in the foreground until SIGTERM or SIGINT (exit 0),
-// reloading the config on SIGHUP. Logs go to stderr; at least at info level, since a daemon's
+// reloading the config on SIGHUP. `--once` (-iii) serves one connection, then exits. Logs go to stderr; at least at info level, since a daemon's
 // sessions and refusals are what its operator needs to see (-vv for debug).
 // PEERSYNC_LOG_FORMAT=json gives pino's JSON lines (tests and log shippers). Limits can be
 // overridden with PEERSYNC_<LIMIT> variables (see net/limits.ts), which the tests use to make
@@ -19,7 +19,7 @@ interface DaemonFlags {
 }
 
 export const run: Command<readonly string[], DaemonFlags> = async (ctx, _args, flags) => {
-  for (const flag of ["inetd", "once", "syslog"] as const) {
+  for (const flag of ["inetd", "syslog"] as const) {
     if (flags[flag]) {
       throw new UsageError(`Cannot use daemon --${flag}: not supported in this version`, {
         hint: "run `peersync daemon` (csync2 -ii) as a service; etc/systemd/peersync.service does",
@@ -36,5 +36,6 @@ export const run: Command<readonly string[], DaemonFlags> = async (ctx, _args, f
     loadConfig: () => loadConfig({ configFile: o.configFile, nodeName: o.nodeName, stateDir: o.stateDir, port: o.port }),
     logger,
     limits: limitsFromEnv(process.env),
+    once: flags.once === true,
   });
 };
