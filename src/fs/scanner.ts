@@ -21,6 +21,7 @@ import { kindOfMode, typeWordOfMode, type Fingerprint } from "../core/file-state
 import type { Problem } from "../core/problem.js";
 import { MAX_PATH_BYTES } from "../core/path.js";
 import { listDirectory, type Listing, type ListedChild } from "./dir-listing.js";
+import { compareUtf8 } from "./name-codec.js";
 import { errorAt, fingerprintAt, statBatch, STAT_FAILED, STAT_MISSING, type StatBatch } from "./stat-batch.js";
 import type { StatPool } from "./stat-pool.js";
 
@@ -141,7 +142,7 @@ export class Scanner {
         // Leave what is recorded below it alone too, at the key where that range starts.
         const key = `${item.child.name}/`;
         let at = i + 1;
-        while (at < items.length && items[at]!.key < key) at++;
+        while (at < items.length && compareUtf8(items[at]!.key, key) < 0) at++;
         items.splice(at, 0, { type: "keep-below", key, path: item.child.path });
       }
     }
