@@ -59,33 +59,41 @@ const plausibleFrame = fc.tuple(fc.constantFrom(...KINDS, 0, 0xff), fc.nat(0xfff
 
 const cuts = fc.array(fc.nat(), { maxLength: 6 });
 
-test(`decoder: random bytes yield frames or ProtocolError (${Math.ceil(TOTAL_RUNS * 0.3)} cases, seed ${SEED})`, () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), cuts, (bytes, c) => onlyProtocolErrors(() => decodeStream(bytes, c))), {
-    seed: SEED, numRuns: Math.ceil(TOTAL_RUNS * 0.3),
-  });
+// `make fuzz` runs 10 M cases: split into batches of at most 1 M (each its own test and seed)
+// so that no single test runs into the runner's per-test timeout.
+const BATCH = 1_000_000;
+function fuzz(name: string, share: number, seed: number, property: (runs: number, seed: number) => void): void {
+  const total = Math.ceil(TOTAL_RUNS * share);
+  for (let done = 0, batch = 0; done < total; done += BATCH, batch++) {
+    const runs = Math.min(BATCH, total - done);
+    test(`decoder: ${name} (${runs} cases, seed ${seed + batch * 16})`, () => property(runs, seed + batch * 16));
+  }
+}
+
+fuzz("random bytes yield frames or ProtocolError", 0.3, SEED, (numRuns, seed) => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), cuts, (bytes, c) => onlyProtocolErrors(() => decodeStream(bytes, c))), { seed, numRuns });
 });
 
-test(`decoder: plausible frames with hostile bodies yield messages or ProtocolError (${Math.ceil(TOTAL_RUNS * 0.4)} cases)`, () => {
-  fc.assert(fc.property(fc.array(plausibleFrame, { minLength: 1, maxLength: 4 }), cuts, (frames, c) => onlyProtocolErrors(() => decodeStream(Buffer.concat(frames), c))), {
-    seed: SEED + 1, numRuns: Math.ceil(TOTAL_RUNS * 0.4),
-  });
+fuzz("plausible frames with hostile bodies yield messages or ProtocolError", 0.4, SEED + 1, (numRuns, seed) => {
+  fc.assert(fc.property(fc.array(plausibleFrame, { minLength: 1, maxLength: 4 }), cuts, (frames, c) => onlyProtocolErrors(() => decodeStream(Buffer.concat(frames), c))), { seed, numRuns });
 });
 
-test(`decoder: mutated valid messages yield messages or ProtocolError (${Math.ceil(TOTAL_RUNS * 0.3)} cases)`, () => {
-  const valid = [
-    { type: "hello", versions: [[1, 0]], node: "a", group: "g", to: "b", software: "peersync/0.1" },
-    { type: "proof", mac: Buffer.alloc(32, 9) },
-    { type: "stat", path: "/etc/hosts" },
-    { type: "status-reply", node: "b", group: "g", version: [1, 0], software: "s", uptimeS: 1, sessions: 2, draining: false },
-    { type: "error", code: "AUTH", message: "no", hint: "h" },
-    { type: "data", bytes: Buffer.from("chunk") },
-  ].map((m) => { const e = encodeMessage(m as never); return encodeFrame(e.kind, 3, e.body); });
-  const mutation = fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 });
+const valid = [
+  { type: "hello", versions: [[1, 0]], node: "a", group: "g", to: "b", software: "peersync/0.1" },
+  { type: "proof", mac: Buffer.alloc(32, 9) },
+  { type: "stat", path: "/etc/hosts" },
+  { type: "status-reply", node: "b", group: "g", version: [1, 0], software: "s", uptimeS: 1, sessions: 2, draining: false },
+  { type: "error", code: "AUTH", message: "no", hint: "h" },
+  { type: "data", bytes: Buffer.from("chunk") },
+].map((m) => { const e = encodeMessage(m as never); return encodeFrame(e.kind, 3, e.body); });
+const mutation = fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 });
+
+fuzz("mutated valid messages yield messages or ProtocolError", 0.3, SEED + 2, (numRuns, seed) => {
   fc.assert(fc.property(fc.constantFrom(...valid), mutation, cuts, (frame, flips, c) => {
     const bytes = Buffer.from(frame);
     for (const [at, value] of flips) bytes[at % bytes.length] = value;
     return onlyProtocolErrors(() => decodeStream(bytes, c));
-  }), { seed: SEED + 2, numRuns: Math.ceil(TOTAL_RUNS * 0.3) });
+  }), { seed, numRuns });
 });
 
 test("decoder: a 4 GiB length is refused from the header alone", () => {
