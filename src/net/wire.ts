@@ -26,7 +26,7 @@ export class Wire {
   #sink: FrameSink | undefined;
   #closeReason: Error | undefined;
   #closed = false;
-  readonly #onClose: ((reason: Error | undefined) => void)[] = [];
+  readonly #onClose = new Set<(reason: Error | undefined) => void>();
 
   constructor(socket: TLSSocket, limits: Limits) {
     this.socket = socket;
@@ -54,9 +54,11 @@ export class Wire {
     return this.#closeReason;
   }
 
-  onClose(listener: (reason: Error | undefined) => void): void {
+  /** Calls `listener` once when the wire closes; returns a function that unsubscribes it. */
+  onClose(listener: (reason: Error | undefined) => void): () => void {
     if (this.#closed) queueMicrotask(() => listener(this.#closeReason));
-    else this.#onClose.push(listener);
+    else this.#onClose.add(listener);
+    return () => this.#onClose.delete(listener);
   }
 
   setSink(sink: FrameSink | undefined): void {
@@ -114,9 +116,11 @@ export class Wire {
   async drained(): Promise<void> {
     while (this.congested && !this.#closed) {
       await new Promise<void>((resolve) => {
+        // Every listener is removed again: a long transfer waits here thousands of times.
         const done = (): void => {
           clearTimeout(timer);
           this.socket.off("drain", done);
+          unsubscribe();
           resolve();
         };
         const timer = setTimeout(() => {
@@ -124,7 +128,7 @@ export class Wire {
           done();
         }, this.limits.requestTimeoutMs);
         this.socket.once("drain", done);
-        this.onClose(done);
+        const unsubscribe = this.onClose(done);
       });
     }
     if (this.#closed) throw this.#closeReason ?? new ProtocolError("Cannot write to peer: the session is closed");
@@ -149,6 +153,8 @@ export class Wire {
     this.socket.end();
     // A peer that never reads would keep a half-closed socket forever.
     setTimeout(() => this.socket.destroy(), 1_000).unref();
-    for (const listener of this.#onClose.splice(0)) listener(reason);
+    const listeners = [...this.#onClose];
+    this.#onClose.clear();
+    for (const listener of listeners) listener(reason);
   }
 }

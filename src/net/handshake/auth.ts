@@ -134,13 +134,14 @@ function remoteError(msg: MessageOf<"error">): Error {
 function nextMessage(wire: Wire): Promise<Message> {
   return new Promise((resolve, reject) => {
     let taken = false;
-    wire.onClose((reason) => {
+    const unsubscribe = wire.onClose((reason) => {
       if (!taken) reject(reason ?? new ProtocolError("Cannot set up session: the peer closed the connection"));
     });
     wire.setSink({
       ready: () => !taken,
       frame: (frame) => {
         taken = true;
+        unsubscribe();
         wire.setSink(undefined);
         if (frame.id !== 0) return reject(new ProtocolError(`Cannot set up session: frame on stream ${frame.id} before authentication`));
         try {
