@@ -5,26 +5,36 @@
 import { Worker } from "node:worker_threads";
 import type { StatBatch } from "./stat-batch.js";
 
+export interface StatPoolOptions {
+  /** Worker threads; directories go to them in turn. @default 2 */
+  readonly threads?: number;
+}
+
 export class StatPool {
-  readonly #worker: Worker;
+  readonly #workers: Worker[] = [];
   readonly #waiting = new Map<number, { resolve: (b: StatBatch) => void; reject: (e: unknown) => void }>();
   #next = 0;
   #failure: unknown;
 
-  constructor() {
+  constructor(options: StatPoolOptions = {}) {
+    for (let i = 0; i < (options.threads ?? 2); i++) this.#workers.push(this.#spawn());
+  }
+
+  #spawn(): Worker {
     // Small heap limits: the worker's garbage is short-lived, and a roomy heap would only show
     // up as resident memory on a million-file check.
-    this.#worker = new Worker(new URL("./lstat-worker.js", import.meta.url), {
+    const worker = new Worker(new URL("./lstat-worker.js", import.meta.url), {
       resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 },
     });
-    this.#worker.unref();
-    this.#worker.on("message", (msg: StatBatch & { id: number }) => {
+    worker.unref();
+    worker.on("message", (msg: StatBatch & { id: number }) => {
       const waiter = this.#waiting.get(msg.id);
       this.#waiting.delete(msg.id);
       waiter?.resolve(msg);
     });
-    this.#worker.on("error", (err) => this.#fail(err));
-    this.#worker.on("exit", (code) => this.#fail(new Error(`lstat worker exited with code ${code}`)));
+    worker.on("error", (err) => this.#fail(err));
+    worker.on("exit", (code) => this.#fail(new Error(`lstat worker exited with code ${code}`)));
+    return worker;
   }
 
   /** lstat of `paths` in the worker. */
@@ -33,13 +43,13 @@ export class StatPool {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, paths });
+      this.#workers[id % this.#workers.length]!.postMessage({ id, paths });
     });
   }
 
   async close(): Promise<void> {
     this.#failure ??= new Error("lstat worker closed");
-    await this.#worker.terminate();
+    await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 
   #fail(err: unknown): void {

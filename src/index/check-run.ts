@@ -178,7 +178,8 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
 // Not worth a thread for a few hinted paths.
 function poolFor(run: GroupRun, target: CheckTarget): StatPool | undefined {
   if (!target.recursive || run.options.statWorker === false || process.env.PEERSYNC_CHECK_WORKER === "0") return undefined;
-  return (run.pool ??= new StatPool());
+  const threads = Number(process.env.PEERSYNC_CHECK_THREADS ?? 2);
+  return (run.pool ??= new StatPool({ threads: Number.isInteger(threads) && threads > 0 ? threads : 2 }));
 }
 
 function request(config: Config, local: string, recursive: boolean): CheckRequest {

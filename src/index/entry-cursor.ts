@@ -57,9 +57,12 @@ export class EntryCursor {
     this.#after = last.path;
     // Rows the check inserted are always at or before the floor when they are written, so
     // filtering once per page is enough.
+    // The page is sorted, so such rows can only be a prefix of it (usually empty).
     const floor = this.#floor;
-    this.#page = floor === undefined ? page : page.filter((row) => compareUtf8(row.path, floor) > 0);
-    this.#i = 0;
-    return this.#page.length > 0 || this.#fetch();
+    let skip = 0;
+    while (floor !== undefined && skip < page.length && compareUtf8(page[skip]!.path, floor) <= 0) skip++;
+    this.#page = page;
+    this.#i = skip;
+    return skip < page.length || this.#fetch();
   }
 }
