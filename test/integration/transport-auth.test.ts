@@ -208,3 +208,19 @@ test("daemon --once (csync2 -iii) serves one connection, then exits 0", async ()
   await c.pool.close();
   assert.deepEqual(await once.exited, { code: 0, signal: null });
 });
+
+test("a daemon listening on ::1 serves a peer over IPv6", async () => {
+  const port = await freePort();
+  const v6 = await startDaemon({
+    name: "b", stateDir: join(dir, "b-v6"),
+    configFile: writeConfig(dir, "v6.cfg", [{ ...groups[0]!, hosts: [groups[0]!.hosts[0]!, `b@[::1]:${port}`] }]),
+  });
+  await v6.waitForLog((r) => r.msg === "listening" && r["address"] === "::1");
+  const c = client("a");
+  const host = makeHost("b", port, "::1");
+  const group = makeGroup("g", "a", [makeHost("a"), host], keyOf(keyG));
+  const session = await c.pool.session(group, host);
+  assert.equal((await session.request({ type: "ping" })).type, "pong");
+  await c.pool.close();
+  assert.deepEqual(await v6.stop(), { code: 0, signal: null });
+});
