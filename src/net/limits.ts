@@ -21,6 +21,8 @@ export interface Limits {
   readonly bodyHighWaterBytes: number;
   /** Concurrent connections the server accepts (authenticated or not). @default 64 */
   readonly maxSessions: number;
+  /** Connections one remote address may hold at once (so one scanner cannot take them all). @default 16 */
+  readonly maxSessionsPerAddress: number;
   /** Graceful shutdown waits this long for requests in hand before closing sessions. @default 5_000 */
   readonly shutdownGraceMs: number;
   /** Client reconnect backoff: first delay and cap. @default 500 / 60_000 */
@@ -40,6 +42,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   writeHighWaterBytes: 1 << 20,
   bodyHighWaterBytes: 4 << 20,
   maxSessions: 64,
+  maxSessionsPerAddress: 16,
   shutdownGraceMs: 5_000,
   backoffBaseMs: 500,
   backoffMaxMs: 60_000,

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { AuthError, PeerError, ProtocolError, PeersyncError, messageOf } from "../errors.js";
 import type { Config } from "../config/types.js";
 import type { PinStore } from "../index/pins.js";
+import { Admission } from "./admission.js";
 import { serverHandshake } from "./handshake/auth.js";
 import type { Identity } from "./identity.js";
 import type { Limits } from "./limits.js";
@@ -41,9 +42,11 @@ export class PeerServer {
   readonly #sessions = new Set<Session>();
   readonly #setups = new Set<Wire>();
   readonly #sockets = new Set<Socket>();
+  readonly #admission: Admission;
 
   constructor(options: PeerServerOptions) {
     this.#options = options;
+    this.#admission = new Admission(options.limits.maxSessionsPerAddress, options.logger);
   }
 
   get sessionCount(): number {
@@ -63,15 +66,26 @@ export class PeerServer {
     const { limits, logger } = this.#options;
     const server = createServer(serverTlsOptions(this.#options.identity, limits));
     server.maxConnections = limits.maxSessions;
-    server.on("drop", (d) => logger.warn({ remote: d?.remoteAddress, max: limits.maxSessions }, "refused connection: too many sessions"));
+    server.on("drop", (d) => {
+      this.#admission.refused(d?.remoteAddress ?? "?", remoteOf(d ?? {}), "refused connection: too many sessions", { max: limits.maxSessions });
+    });
     server.on("tlsClientError", (err, socket) => {
       const why = tlsFailure(err);
-      logger.warn({ remote: remoteOf(socket), code: (err as NodeJS.ErrnoException).code, err: why }, `refused connection: TLS handshake failed: ${why}`);
+      this.#admission.refused(socket.remoteAddress ?? "?", remoteOf(socket), `refused connection: TLS handshake failed: ${why}`, {
+        code: (err as NodeJS.ErrnoException).code, err: why,
+      });
     });
     server.on("connection", (socket: Socket) => {
+      const address = socket.remoteAddress ?? "?";
+      if (!this.#admission.admit(address)) {
+        this.#admission.refused(address, remoteOf(socket), "refused connection: too many connections from this address", { max: limits.maxSessionsPerAddress });
+        socket.destroy();
+        return;
+      }
       this.#sockets.add(socket);
       socket.once("close", () => {
         this.#sockets.delete(socket);
+        this.#admission.release(address);
         this.#options.onConnectionEnd?.();
       });
     });
