@@ -162,7 +162,7 @@ export class PeerServer {
     } catch (err) {
       const reason = err instanceof Error ? err : new ProtocolError(messageOf(err));
       wire.close(reason);
-      logger.warn({ remote, code: codeOf(reason), err: reason.message }, `refused peer: ${reason.message}`);
+      this.#admission.refused(socket.remoteAddress ?? "?", remote, `refused peer: ${reason.message}`, { code: codeOf(reason), err: reason.message });
     } finally {
       clearTimeout(timer);
       this.#setups.delete(wire);
