@@ -2,7 +2,7 @@
 // group's verdict on each, and the items in merge order (scanner.ts explains the order). The
 // lstat batch of the children is started here so it can run while earlier directories merge.
 
-import { readdirSync, type Dirent } from "node:fs";
+import { lstatSync, readdirSync, type Dirent } from "node:fs";
 import type { MatchResult } from "../config/types.js";
 import { compareUtf8, decodeName, joinFsPath, needsEscaping } from "./name-codec.js";
 import { statBatch, type StatBatch } from "./stat-batch.js";
@@ -37,11 +37,20 @@ export function listDirectory(dir: string, dirFs: string | Buffer, match: (path:
   let dirents: Dirent[];
   let names: string[];
   try {
+    // readdir(2) by path follows a symlink in the last component. RACE: a directory swapped for
+    // a symlink after its parent was listed would be read through the link; the same directory
+    // before and after the read rules that out except for a swap there and back in between.
+    // Node has no openat()/O_NOFOLLOW readdir to close it completely.
+    const before = lstatSync(dirFs);
     dirents = readdirSync(dirFs, { withFileTypes: true });
     names = dirents.map((d) => d.name);
     if (names.some(needsEscaping)) {
       dirents = readdirSync(dirFs, { withFileTypes: true, encoding: "buffer" }) as unknown as Dirent[];
       names = dirents.map((d) => decodeName(d.name as unknown as Buffer));
+    }
+    const after = lstatSync(dirFs);
+    if (!before.isDirectory() || !after.isDirectory() || before.ino !== after.ino || before.dev !== after.dev) {
+      return { dir, error: ["ECHANGED", "the directory was replaced while it was listed"], items: [], stats: EMPTY };
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

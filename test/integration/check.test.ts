@@ -162,3 +162,18 @@ test("check -d changes nothing and says so", () => {
   assert.match(r.out, /2 new.*dry run/);
   assert.equal(n.run(["-M"]).code, 2);
 });
+
+test("check --full walks everything despite hints; --checksum hashes every file", () => {
+  const n = node("full", { "a.txt": "a", "b.txt": "b" });
+  n.run(["check"]);
+  writeFileSync(join(n.root, "a.txt"), "a2");
+  writeFileSync(join(n.root, "b.txt"), "b2");
+  n.run(["hint", join(n.root, "a.txt")]);
+  const full = json(n, ["check", "--full"]);
+  assert.equal(full.scope, "full");
+  assert.deepEqual(full.changes.map((c: any) => c.path.slice(n.root.length)), ["/a.txt", "/b.txt"]);
+  assert.equal(n.run(["-H"]).code, 2, "a full check consumes the hints it covered");
+  const summed = json(n, ["check", "--checksum"]);
+  assert.equal(summed.examined, 3);
+  assert.equal(summed.new + summed.modified + summed.deleted, 0);
+});
