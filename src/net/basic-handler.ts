@@ -44,8 +44,8 @@ export class BasicHandler implements SessionHandler {
         for await (const chunk of context.body ?? []) bytes += chunk.length;
         return { type: "discarded", bytes };
       }
-      case "stat":
-        throw new PeersyncError("UNSUPPORTED", `Cannot answer ${request.type}: this node has no sync engine yet`);
+      default:
+        throw new PeersyncError("UNSUPPORTED", `Cannot answer ${request.type}: this node has no sync engine`);
     }
   }
 }

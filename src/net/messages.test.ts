@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ProtocolError } from "../errors.js";
+import { entryFromWire } from "../core/entry.js";
 import { decodeMessage, encodeMessage, kindOf, type Message } from "./messages.js";
+
+const fileEntry = entryFromWire({
+  kind: "file", vector: { a: 2, b: 1 }, modifiedBy: "a", changedAtMs: 5, mode: 0o100644, uid: 0, gid: 0,
+  userName: "root", mtimeNs: "1700000000123456789", size: 3, hash: "ab".repeat(32),
+});
+const gone = entryFromWire({ kind: "deleted", vector: { a: 3 }, modifiedBy: "a", changedAtMs: 9 });
+const p = "/srv/a b" as never;
 
 const valid: Message[] = [
   { type: "hello", versions: [[1, 0], [2, 3]], node: "a", group: "g", to: "b", software: "peersync/0.1" },
@@ -18,11 +26,31 @@ const valid: Message[] = [
   { type: "stat", path: "%www%/index.html" as never },
   { type: "discard" },
   { type: "discarded", bytes: 10 },
+  { type: "offer", dryRun: false, entries: [{ path: p, entry: fileEntry, forced: false }, { path: "%www%/x" as never, entry: gone, forced: true }] },
+  {
+    type: "offer-reply", answers: [
+      { path: p, answer: { kind: "in-sync", vector: { a: 1 } } },
+      { path: p, answer: { kind: "send", mode: "delta", decision: "take-remote" } },
+      { path: p, answer: { kind: "applied", vector: { a: 1, b: 2 }, decision: "take-remote" } },
+      { path: p, answer: { kind: "theirs", entry: fileEntry, vector: { a: 2, b: 1 }, decision: "keep-local" } },
+      { path: p, answer: { kind: "conflict", entry: gone } },
+      { path: p, answer: { kind: "refused", code: "NOT_INCLUDED", message: "no" } },
+    ],
+  },
+  { type: "signature", path: p },
+  { type: "signature-reply", hash: "cd".repeat(32), size: 70000 },
+  { type: "put", path: p, entry: fileEntry, forced: false, encoding: "whole" },
+  { type: "put", path: p, entry: fileEntry, forced: true, encoding: "delta", basisHash: "cd".repeat(32) },
+  { type: "put-reply", answer: { kind: "applied", vector: { a: 2, b: 1 }, decision: "take-remote" } },
+  { type: "get", path: p },
+  { type: "get-reply", entry: fileEntry },
+  { type: "batch-end" },
+  { type: "batch-end-reply", ran: 1, failed: 0 },
   { type: "data", bytes: Buffer.from([0, 1, 255]) },
   { type: "end" },
 ];
 for (const msg of valid) {
-  test(`decodeMessage() round-trips ${msg.type} ${JSON.stringify(msg).slice(0, 60)}`, () => {
+  test(`decodeMessage() round-trips ${msg.type} ${JSON.stringify(msg, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)).slice(0, 60)}`, () => {
     const { kind, body } = encodeMessage(msg);
     assert.deepEqual(decodeMessage(kind, body), msg);
   });
@@ -47,6 +75,14 @@ const invalid = [
   { name: "a non-base64 MAC", kind: kindOf("proof"), body: json({ mac: "!".repeat(44) }) },
   { name: "a negative count", kind: kindOf("discarded"), body: json({ bytes: -1 }) },
   { name: "a fractional count", kind: kindOf("discarded"), body: json({ bytes: 1.5 }) },
+  { name: "an offer with a ../ path", kind: kindOf("offer"), body: json({ dryRun: false, entries: [{ path: "/a/../b", entry: { kind: "deleted", vector: { a: 1 }, modifiedBy: "a", changedAtMs: 1 }, forced: false }] }) },
+  { name: "an offer with a bad entry", kind: kindOf("offer"), body: json({ dryRun: false, entries: [{ path: "/a", entry: { kind: "fifo" }, forced: false }] }) },
+  { name: "too many offered entries", kind: kindOf("offer"), body: json({ dryRun: false, entries: Array(513).fill({}) }) },
+  { name: "a put with a ../ path", kind: kindOf("put"), body: json({ path: "../x", entry: {}, forced: false, encoding: "whole" }) },
+  { name: "a put with a bad encoding", kind: kindOf("put"), body: json({ path: "/x", entry: { kind: "deleted", vector: {}, modifiedBy: "a", changedAtMs: 1 }, forced: false, encoding: "gzip" }) },
+  { name: "an unknown answer kind", kind: kindOf("put-reply"), body: json({ answer: { kind: "maybe" } }) },
+  { name: "a get with a relative path", kind: kindOf("get"), body: json({ path: "etc/shadow" }) },
+  { name: "a signature-reply with a bad hash", kind: kindOf("signature-reply"), body: json({ hash: "XYZ", size: 1 }) },
   { name: "an oversized control body", kind: kindOf("ping"), body: Buffer.alloc(300 << 10, 0x20) },
 ];
 for (const c of invalid) {

@@ -8,7 +8,9 @@
 // compiler refuses a union member without a spec. Pure: no I/O.
 
 import { ProtocolError } from "../errors.js";
+import { entryFromWire, entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
+import { vectorFromWire, vectorToWire, type VersionVector } from "../core/vector.js";
 import { bool, bytes, list, name, optionalText, path, record, text, uint, type Fields } from "./fields.js";
 import { DEFAULT_LIMITS } from "./limits.js";
 
@@ -37,6 +39,32 @@ export interface Stat { readonly type: "stat"; readonly path: LogicalPath }
 /** A request whose body (data frames, then end) the server reads and throws away: bandwidth tests. */
 export interface Discard { readonly type: "discard" }
 export interface Discarded { readonly type: "discarded"; readonly bytes: number }
+// Sync (src/sync/README.md): the pusher offers entries, the peer answers per entry; content
+// travels as put bodies (pusher → peer) or get streams (peer → pusher).
+/** One offered entry; `forced`: the pusher's version was marked with `peersync force`. */
+export interface OfferItem { readonly path: LogicalPath; readonly entry: EntryState; readonly forced: boolean }
+/** The peer's answer for one path (see src/sync/README.md for each kind). */
+export type Answer =
+  | { readonly kind: "in-sync"; readonly vector: VersionVector }
+  | { readonly kind: "send"; readonly mode: "whole" | "delta"; readonly decision: string }
+  | { readonly kind: "applied"; readonly vector: VersionVector; readonly decision: string }
+  | { readonly kind: "theirs"; readonly entry: EntryState; readonly vector: VersionVector; readonly decision: string }
+  | { readonly kind: "conflict"; readonly entry: EntryState }
+  | { readonly kind: "refused"; readonly code: string; readonly message: string };
+export interface Offer { readonly type: "offer"; readonly entries: readonly OfferItem[]; readonly dryRun: boolean }
+export interface OfferReply { readonly type: "offer-reply"; readonly answers: readonly { readonly path: LogicalPath; readonly answer: Answer }[] }
+/** Asks for the librsync signature of the peer's current file: signature-reply, then data frames. */
+export interface SignatureRequest { readonly type: "signature"; readonly path: LogicalPath }
+export interface SignatureReply { readonly type: "signature-reply"; readonly hash: string; readonly size: number }
+/** A version with its content as the body: whole bytes, or a delta against `basisHash`. */
+export interface Put { readonly type: "put"; readonly path: LogicalPath; readonly entry: EntryState; readonly forced: boolean; readonly encoding: "whole" | "delta"; readonly basisHash?: string }
+export interface PutReply { readonly type: "put-reply"; readonly answer: Answer }
+/** Asks for the peer's version of a path: get-reply, then the file's bytes as data frames. */
+export interface Get { readonly type: "get"; readonly path: LogicalPath }
+export interface GetReply { readonly type: "get-reply"; readonly entry: EntryState }
+/** The pusher is done with this batch: the peer runs the actions the batch triggered. */
+export interface BatchEnd { readonly type: "batch-end" }
+export interface BatchEndReply { readonly type: "batch-end-reply"; readonly ran: number; readonly failed: number }
 // Streams: bulk bytes of a request body or reply, then end.
 export interface Data { readonly type: "data"; readonly bytes: Buffer }
 export interface End { readonly type: "end" }
@@ -44,10 +72,11 @@ export interface End { readonly type: "end" }
 export type Message =
   | Hello | HelloAck | Proof | ErrorMessage | Bye
   | Ping | Pong | StatusRequest | StatusReply | Stat | Discard | Discarded
+  | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | Get | GetReply | BatchEnd | BatchEndReply
   | Data | End;
 export type MessageType = Message["type"];
 /** What a client may ask (role "request"); the handler's onRequest receives one of these. */
-export type Request = Ping | StatusRequest | Stat | Discard;
+export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | Get | BatchEnd;
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 
 /**
@@ -63,6 +92,8 @@ interface Spec<M extends Message> {
   /** Requests only: data frames and an end follow the request on its id. */
   readonly hasBody?: boolean;
   readonly decode: (body: Buffer, maxControlBytes: number) => M;
+  /** The JSON form of the fields, when they hold entries or vectors (the rest are JSON as is). */
+  toJson?(msg: M): object;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -81,8 +112,50 @@ function parseJson(body: Buffer, maxControlBytes: number): Fields {
 }
 
 /** A spec whose body is a JSON object checked by `check`. */
-function json<M extends Message>(kind: number, role: Role, check: (o: Fields) => M, hasBody = false): Spec<M> {
-  return { kind, role, hasBody, decode: (body, max) => check(parseJson(body, max)) };
+function json<M extends Message>(kind: number, role: Role, check: (o: Fields) => M, hasBody = false, toJson?: (msg: M) => object): Spec<M> {
+  return { kind, role, hasBody, decode: (body, max) => check(parseJson(body, max)), ...(toJson ? { toJson } : {}) };
+}
+
+/** Most entries one offer (and so one offer-reply) may carry. */
+export const MAX_OFFER_ENTRIES = 512;
+const HEX_HASH = /^[0-9a-f]{16,128}$/;
+
+function hash(o: Fields, field: string): string {
+  const v = text(o, field, 128);
+  if (!HEX_HASH.test(v)) throw new ProtocolError(`Cannot decode message: field "${field}" must be 16-128 lowercase hex digits`);
+  return v;
+}
+
+function oneOf<T extends string>(o: Fields, field: string, choices: readonly T[]): T {
+  const v = text(o, field, 64);
+  if (!(choices as readonly string[]).includes(v)) throw new ProtocolError(`Cannot decode message: field "${field}" must be one of ${choices.join(", ")}`);
+  return v as T;
+}
+
+function answer(raw: unknown): Answer {
+  const o = record(raw, "answer");
+  const kind = oneOf(o, "kind", ["in-sync", "send", "applied", "theirs", "conflict", "refused"] as const);
+  const decision = (): string => text(o, "decision", 100);
+  switch (kind) {
+    case "in-sync": return { kind, vector: vectorFromWire(o["vector"]) };
+    case "send": return { kind, mode: oneOf(o, "mode", ["whole", "delta"] as const), decision: decision() };
+    case "applied": return { kind, vector: vectorFromWire(o["vector"]), decision: decision() };
+    case "theirs": return { kind, entry: entryFromWire(o["entry"]), vector: vectorFromWire(o["vector"]), decision: decision() };
+    case "conflict": return { kind, entry: entryFromWire(o["entry"]) };
+    case "refused": return { kind, code: name(o, "code"), message: text(o, "message", 4000) };
+  }
+}
+
+function answerToJson(a: Answer): object {
+  if (a.kind === "theirs") return { ...a, entry: entryToWire(a.entry), vector: vectorToWire(a.vector) };
+  if (a.kind === "conflict") return { ...a, entry: entryToWire(a.entry) };
+  if (a.kind === "in-sync" || a.kind === "applied") return { ...a, vector: vectorToWire(a.vector) };
+  return a;
+}
+
+function offerItem(raw: unknown, at: string): OfferItem {
+  const o = record(raw, at);
+  return { path: path(o, "path"), entry: entryFromWire(o["entry"]), forced: bool(o, "forced") };
 }
 
 function version(v: unknown, at: string): Version {
@@ -116,6 +189,30 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
   stat: json(0x14, "request", (o) => ({ type: "stat", path: path(o, "path") })),
   discard: json(0x15, "request", () => ({ type: "discard" }), true),
   discarded: json(0x16, "reply", (o) => ({ type: "discarded", bytes: uint(o, "bytes") })),
+  offer: json(0x30, "request", (o) => ({ type: "offer", entries: list(o, "entries", MAX_OFFER_ENTRIES, offerItem), dryRun: bool(o, "dryRun") }), false,
+    (m) => ({ dryRun: m.dryRun, entries: m.entries.map((e) => ({ path: e.path, entry: entryToWire(e.entry), forced: e.forced })) })),
+  "offer-reply": json(0x31, "reply", (o) => ({
+    type: "offer-reply",
+    answers: list(o, "answers", MAX_OFFER_ENTRIES, (v, at) => {
+      const a = record(v, at);
+      return { path: path(a, "path"), answer: answer(a["answer"]) };
+    }),
+  }), false, (m) => ({ answers: m.answers.map((a) => ({ path: a.path, answer: answerToJson(a.answer) })) })),
+  signature: json(0x32, "request", (o) => ({ type: "signature", path: path(o, "path") })),
+  "signature-reply": json(0x33, "reply", (o) => ({ type: "signature-reply", hash: hash(o, "hash"), size: uint(o, "size") })),
+  put: json(0x34, "request", (o) => {
+    const basisHash = o["basisHash"] === undefined ? undefined : hash(o, "basisHash");
+    const base = {
+      type: "put" as const, path: path(o, "path"), entry: entryFromWire(o["entry"]), forced: bool(o, "forced"),
+      encoding: oneOf(o, "encoding", ["whole", "delta"] as const),
+    };
+    return basisHash === undefined ? base : { ...base, basisHash };
+  }, true, (m) => ({ ...m, type: undefined, entry: entryToWire(m.entry) })),
+  "put-reply": json(0x35, "reply", (o) => ({ type: "put-reply", answer: answer(o["answer"]) }), false, (m) => ({ answer: answerToJson(m.answer) })),
+  get: json(0x36, "request", (o) => ({ type: "get", path: path(o, "path") })),
+  "get-reply": json(0x37, "reply", (o) => ({ type: "get-reply", entry: entryFromWire(o["entry"]) }), false, (m) => ({ entry: entryToWire(m.entry) })),
+  "batch-end": json(0x38, "request", () => ({ type: "batch-end" })),
+  "batch-end-reply": json(0x39, "reply", (o) => ({ type: "batch-end-reply", ran: uint(o, "ran"), failed: uint(o, "failed") })),
   data: { kind: 0x20, role: "stream", decode: (body) => ({ type: "data", bytes: body }) },
   end: json(0x21, "stream", () => ({ type: "end" })),
 };
@@ -156,7 +253,9 @@ function replacer(this: Record<string, unknown>, key: string, value: unknown): u
 export function encodeMessage(msg: Message, maxControlBytes = DEFAULT_LIMITS.maxControlBytes): { kind: number; body: Buffer } {
   const spec = SPECS[msg.type];
   if (msg.type === "data") return { kind: spec.kind, body: msg.bytes };
-  const { type: _type, ...fields } = msg;
+  const { type: _type, ...plain } = msg;
+  const toJson = spec.toJson as ((m: Message) => object) | undefined;
+  const fields = toJson ? toJson(msg) : plain;
   const body = Buffer.from(JSON.stringify(fields, replacer));
   if (body.length > maxControlBytes) throw new RangeError(`Cannot encode ${msg.type}: ${body.length} bytes exceeds ${maxControlBytes}`);
   return { kind: spec.kind, body };

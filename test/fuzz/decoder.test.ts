@@ -14,7 +14,8 @@ const TOTAL_RUNS = Number(process.env["PEERSYNC_FUZZ_RUNS"] ?? 100_000);
 const SEED = Number(process.env["PEERSYNC_FUZZ_SEED"] ?? 0x5eed);
 const MAX_FRAME = 4096;
 const MAX_CONTROL = 2048;
-const TYPES: MessageType[] = ["hello", "hello-ack", "proof", "error", "bye", "ping", "pong", "status", "status-reply", "stat", "discard", "discarded", "data", "end"];
+const TYPES: MessageType[] = ["hello", "hello-ack", "proof", "error", "bye", "ping", "pong", "status", "status-reply", "stat", "discard", "discarded",
+  "offer", "offer-reply", "signature", "signature-reply", "put", "put-reply", "get", "get-reply", "batch-end", "batch-end-reply", "data", "end"];
 const KINDS = TYPES.map(kindOf);
 
 /** Runs decoder and decoder over `bytes` cut at `cuts`; returns messages decoded. Throws only ProtocolError. */
