@@ -14,16 +14,16 @@ import { resolveGlobalOptions, type RawGlobalOptions, type ResolveEnv } from "./
  * (exit 1) without being loaded, and --help says so. The lead engineer flips these as work lands.
  */
 export const IMPLEMENTED: Readonly<Record<string, boolean>> = {
-  sync: false,
+  sync: true,
   check: true,
-  update: false,
+  update: true,
   test: false,
   "list-pending": true,
   "list-db": true,
   "list-hints": true,
   hint: true,
   mark: false,
-  force: false,
+  force: true,
   keygen: true,
   daemon: true,
   status: false,

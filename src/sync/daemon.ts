@@ -15,13 +15,14 @@ import { loadOrCreateIdentity, type Identity } from "../net/identity.js";
 import { resolveLimits, type Limits } from "../net/limits.js";
 import type { SessionHandler } from "../net/serve.js";
 import { PeerServer, type ListenAddress } from "../net/server.js";
+import { createSyncHandler } from "./service.js";
 
 export interface DaemonOptions {
   /** Reads the config; called at start and on every reload. */
   readonly loadConfig: () => Config;
   readonly logger: Logger;
   readonly limits?: Partial<Limits>;
-  /** Serves authenticated requests; @default BasicHandler (ping, status, discard). */
+  /** Serves authenticated requests; @default the sync engine (sync/service.ts), which hands ping, status and discard to BasicHandler. */
   readonly handler?: (deps: { db: Db; identity: Identity; config: () => Config }) => SessionHandler;
   /** Serve one connection, then stop (csync2 -iii, for debugging). @default false */
   readonly once?: boolean;
@@ -69,9 +70,10 @@ export class Daemon {
     const db = (this.#db = openIndex(config.stateDir));
     const startedAt = Date.now();
     const deps = { db, identity, config: () => this.#config };
-    const handler = this.#options.handler?.(deps) ?? new BasicHandler({
+    const basic = new BasicHandler({
       startedAt, sessionCount: () => this.#server?.sessionCount ?? 0, draining: () => this.#stopping !== undefined,
     });
+    const handler = this.#options.handler?.(deps) ?? createSyncHandler({ ...deps, basic, logger });
     const server = (this.#server = new PeerServer({
       config: () => this.#config, identity, pins: new PinStore(db), handler, limits: this.#limits, logger,
       ...(this.#options.once ? { onConnectionEnd: () => void this.stop() } : {}),

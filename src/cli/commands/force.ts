@@ -1,8 +1,36 @@
-// Stub: "force" is not written yet, so it says so (exit 1) instead of pretending to work. Its
-// owner replaces this file; cli/program.ts lists the command as not implemented until then.
-import { NotImplementedError } from "../../errors.js";
-import type { Command } from "../context.js";
+// `peersync force PATH...` (csync2 -f): this node's version of each path wins its next
+// conflict (core/conflict.ts rule 2) and is pending for every peer, so the next sync pushes it.
+// A version that another one dominates still loses: force settles conflicts, not history.
 
-export const run: Command = async () => {
-  throw new NotImplementedError("force");
+import { resolve } from "node:path";
+import { UsageError } from "../../errors.js";
+import { configFromOptions, withIndex } from "../../index/command-support.js";
+import { SyncIndex } from "../../sync/sync-index.js";
+import type { Command } from "../context.js";
+import { ExitCode } from "../exit-codes.js";
+
+export const run: Command = async (ctx, paths) => {
+  const config = configFromOptions(ctx.options);
+  const forced: string[] = [];
+  await withIndex(config.stateDir, (db) => {
+    const index = new SyncIndex(db, config.localName);
+    for (const p of paths) {
+      const logical = config.toLogicalPath(resolve(p));
+      let found = false;
+      for (const group of config.groups) {
+        const local = index.get(group.name, logical);
+        if (!local) continue;
+        found = true;
+        index.entries.transaction(() => {
+          index.versions.setForced(local.record.id, true);
+          if (!group.local.receiveOnly) index.pending.mark(local.record.id, group.peers.map((h) => h.name), true);
+        });
+      }
+      if (!found) throw new UsageError(`Cannot force "${p}": it is not in the index`, { hint: "run `peersync check` first" });
+      forced.push(logical);
+    }
+  });
+  if (ctx.options.json) ctx.out(JSON.stringify({ forced }));
+  else for (const f of forced) ctx.out(`forced: ${f}`);
+  return ExitCode.OK;
 };

@@ -1,8 +1,13 @@
-// Stub: "sync" is not written yet, so it says so (exit 1) instead of pretending to work. Its
-// owner replaces this file; cli/program.ts lists the command as not implemented until then.
-import { NotImplementedError } from "../../errors.js";
+// `peersync sync [PATH...]` (csync2 -x; -cu is `sync --hinted`): check, then push every peer
+// its pending entries. See sync/command.ts for the report and the exit codes.
+import { runSyncCommand } from "../../sync/command.js";
 import type { Command } from "../context.js";
 
-export const run: Command = async () => {
-  throw new NotImplementedError("sync");
-};
+interface SyncFlags {
+  readonly hinted?: boolean;
+  readonly init?: boolean;
+  readonly markForced?: boolean;
+}
+
+export const run: Command<readonly string[], SyncFlags> = (ctx, paths, flags) =>
+  runSyncCommand(ctx, paths, { check: true, hinted: flags.hinted === true, init: flags.init === true, markForced: flags.markForced === true });

@@ -1,8 +1,6 @@
-// Stub: "update" is not written yet, so it says so (exit 1) instead of pretending to work. Its
-// owner replaces this file; cli/program.ts lists the command as not implemented until then.
-import { NotImplementedError } from "../../errors.js";
+// `peersync update [PATH...]` (csync2 -u): push every peer its pending entries, without a
+// check first. See sync/command.ts for the report and the exit codes.
+import { runSyncCommand } from "../../sync/command.js";
 import type { Command } from "../context.js";
 
-export const run: Command = async () => {
-  throw new NotImplementedError("update");
-};
+export const run: Command = (ctx, paths) => runSyncCommand(ctx, paths, { check: false });

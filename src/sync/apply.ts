@@ -1,0 +1,132 @@
+// Puts a version on this node's disk (receiver of a put, or the pusher taking a peer's version
+// back): files through writeFileAtomic (temp beside the target, hash verified, fsync, rename,
+// directory fsync), symlinks through writeSymlinkAtomic (never followed), directories with
+// mkdir, deletions with unlink/rmdir; then mode, owner (by name, else the sender's ids) and
+// mtime. A regular file about to be replaced or removed is backed up first when asked; if the
+// backup fails nothing is touched (BackupError). Decides nothing: the caller reconciled.
+
+import type { BigIntStats } from "node:fs";
+import * as fsp from "node:fs/promises";
+import { localOwnership, type EntryState, type ExistingEntry } from "../core/entry.js";
+import { permissionBits } from "../core/file-state.js";
+import { utimeSeconds, writeFileAtomic, writeSymlinkAtomic, type AtomicData } from "../fs/atomic-write.js";
+import type { HashAlgorithm } from "../fs/hash.js";
+import { fsPath } from "../fs/name-codec.js";
+import type { OwnerNames } from "../fs/owners.js";
+import type { Observation } from "../fs/stat.js";
+import { backupFile, type BackupOptions } from "./backup.js";
+import type { OwnerIds } from "./owners.js";
+import { lstatOrUndefined, type Target } from "./target.js";
+
+export interface ApplyDeps {
+  readonly ids: OwnerIds;
+  readonly names: OwnerNames;
+  readonly algorithm: HashAlgorithm;
+  readonly backup: BackupOptions;
+  /** Only root may give files away; others keep their own ids. @default process.getuid() === 0 */
+  readonly chown?: boolean;
+}
+
+export interface ApplyOptions {
+  /** Back up a regular file before replacing or removing it. */
+  readonly backup: boolean;
+  /** The bytes of a file version (whole content, or a patcher's output). */
+  readonly content?: AtomicData;
+  /** Runs just before the final rename of a file (re-check under the caller's lock). */
+  readonly beforeRename?: () => Promise<void>;
+}
+
+export interface Applied {
+  /** What is on disk now; undefined after a deletion. */
+  readonly observed: Observation | undefined;
+  /** Where the previous version was saved. */
+  readonly backupPath: string | undefined;
+}
+
+/** Makes the disk at `target` hold `remote` (content and attributes). */
+export async function applyVersion(target: Target, remote: EntryState, deps: ApplyDeps, options: ApplyOptions): Promise<Applied> {
+  let backupPath: string | undefined;
+  const keep = async (): Promise<void> => {
+    if (options.backup && target.stat?.isFile() && typeof target.fs === "string") backupPath = await backupFile(target.fs, deps.backup);
+  };
+  switch (remote.kind) {
+    case "deleted":
+      await keep();
+      await removeExisting(target);
+      return { observed: undefined, backupPath };
+    case "dir":
+      if (!target.stat?.isDirectory()) {
+        await keep();
+        await removeExisting(target);
+        await fsp.mkdir(target.fs, { mode: 0o700 });
+      }
+      return { observed: await setMeta(target, remote, deps), backupPath };
+    case "symlink": {
+      await keep();
+      if (target.stat?.isDirectory()) await fsp.rmdir(target.fs);
+      const owner = ownerOf(remote, deps);
+      await writeSymlinkAtomic(target.local, remote.target, { ...owner, mtimeNs: remote.mtimeNs, io: { rename: renameTo(target) } });
+      return { observed: await observe(target, remote, deps), backupPath };
+    }
+    case "file": {
+      await keep();
+      if (target.stat?.isDirectory()) await fsp.rmdir(target.fs);
+      const owner = ownerOf(remote, deps);
+      await writeFileAtomic(target.local, options.content ?? "", {
+        mode: permissionBits(remote.mode), ...owner, mtimeNs: remote.mtimeNs,
+        expectedHash: { algorithm: deps.algorithm, hex: remote.hash },
+        ...(options.beforeRename ? { beforeRename: options.beforeRename } : {}),
+        io: { rename: renameTo(target) },
+      });
+      return { observed: await observe(target, remote, deps), backupPath };
+    }
+  }
+}
+
+/** Mode, owner and mtime only (content already equal). */
+export async function setMeta(target: Target, remote: ExistingEntry, deps: ApplyDeps): Promise<Observation | undefined> {
+  const owner = ownerOf(remote, deps);
+  if (owner.uid !== undefined) await fsp.lchown(target.fs, owner.uid, owner.gid ?? -1);
+  const t = utimeSeconds(remote.mtimeNs);
+  if (remote.kind === "symlink") {
+    await fsp.lutimes(target.fs, t, t);
+  } else {
+    await fsp.chmod(target.fs, permissionBits(remote.mode));
+    await fsp.utimes(target.fs, t, t);
+  }
+  return observe(target, remote, deps);
+}
+
+function ownerOf(remote: ExistingEntry, deps: ApplyDeps): { uid?: number; gid?: number } {
+  if (!(deps.chown ?? process.getuid?.() === 0)) return {};
+  return localOwnership(remote, deps.ids);
+}
+
+// writeFileAtomic names its temp file beside `target.local`; the final rename takes the raw
+// bytes of the name, so names that are not UTF-8 land exactly.
+function renameTo(target: Target): typeof fsp.rename {
+  return (from, to) => fsp.rename(from, to === target.local ? target.fs : typeof to === "string" ? fsPath(to) : to);
+}
+
+async function removeExisting(target: Target): Promise<void> {
+  const st = target.stat;
+  if (st === undefined) return;
+  if (st.isDirectory()) await fsp.rmdir(target.fs);
+  else await fsp.unlink(target.fs);
+}
+
+/** What the disk holds now, as a check would record it (the content is what was verified). */
+async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps): Promise<Observation | undefined> {
+  const st = await lstatOrUndefined(target.fs);
+  if (st === undefined) return undefined;
+  return { state: stateFromStat(st, remote, deps.names), ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev };
+}
+
+function stateFromStat(st: BigIntStats, remote: ExistingEntry, names: OwnerNames): Observation["state"] {
+  const uid = Number(st.uid);
+  const gid = Number(st.gid);
+  const base = { mode: Number(st.mode), uid, gid, userName: names.user(uid), groupName: names.group(gid), mtimeNs: st.mtimeNs, size: Number(st.size) };
+  if (remote.kind === "file") return { kind: "file", ...base, hash: remote.hash };
+  if (remote.kind === "symlink") return { kind: "symlink", ...base, target: remote.target };
+  return { kind: "dir", ...base };
+}

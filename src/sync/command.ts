@@ -1,0 +1,91 @@
+// What `peersync sync` (-x) and `peersync update` (-u) share: the run lock, the check (sync
+// only), the update, the report and the exit code (cli/exit-codes.ts). Exit priority: a safety
+// stop (5) over unreachable peers (4) over unresolved conflicts (3) over failed actions (7)
+// over per-path errors (1).
+
+import { resolve } from "node:path";
+import type { CommandContext } from "../cli/context.js";
+import { ExitCode } from "../cli/exit-codes.js";
+import type { Config } from "../config/types.js";
+import { countProblems, formatProblem, sortProblems } from "../core/problem.js";
+import { runCheck, type CheckSummary } from "../index/check-run.js";
+import { configFromOptions, withIndex } from "../index/command-support.js";
+import { createLogger } from "../log.js";
+import { acquireRunLock } from "./lock.js";
+import { runUpdate, type UpdateSummary } from "./update.js";
+
+export interface SyncCommandOptions {
+  /** Run a check first (sync); update alone does not. */
+  readonly check: boolean;
+  readonly hinted?: boolean;
+  readonly init?: boolean;
+  readonly markForced?: boolean;
+}
+
+export async function runSyncCommand(ctx: CommandContext, paths: readonly string[], options: SyncCommandOptions): Promise<number> {
+  const o = ctx.options;
+  const config = configFromOptions(o);
+  const logger = createLogger({ verbose: o.verbose, name: options.check ? "sync" : "update" });
+  const lock = await acquireRunLock(config.stateDir);
+  try {
+    return await withIndex(config.stateDir, async (db) => {
+      let check: CheckSummary | undefined;
+      if (options.check) {
+        check = await runCheck(db, config, {
+          paths, recursive: o.recursive, dryRun: o.dryRun, full: !options.hinted, init: options.init === true,
+          markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}),
+        });
+        reportDrift(ctx, config, check);
+      }
+      const update = await runUpdate(db, config, {
+        logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
+        paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
+        item: (line) => (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined,
+      });
+      report(ctx, check, update);
+      return exitCodeOf(check, update);
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** A receive-only host's local changes are drift: say so (they are overwritten by the next push). */
+function reportDrift(ctx: CommandContext, config: Config, check: CheckSummary): void {
+  const ro = config.groups.filter((g) => g.local.receiveOnly);
+  const changed = check.new + check.modified + check.deleted;
+  if (ro.length > 0 && changed > 0) {
+    ctx.err(`drift: ${changed} local change(s) on this receive-only host (groups ${ro.map((g) => g.name).join(", ")}); they will be backed up and replaced by the group's version`);
+  }
+}
+
+function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateSummary): void {
+  for (const p of sortProblems(check?.problems ?? [])) ctx.err(formatProblem(p));
+  for (const s of u.safetyStops) ctx.err(`safety stop: ${s}`);
+  for (const x of u.unreachable) ctx.err(`unreachable: ${x.group}/${x.peer}: ${x.message}`);
+  for (const r of u.results) {
+    for (const p of r.problems) ctx.err(`error: ${r.peer}: ${p.path}: ${p.message}`);
+    for (const c of r.conflicts) ctx.err(`conflict: ${r.peer}: ${c}: both versions kept (auto none); \`peersync force ${c}\` picks this node's`);
+  }
+  const sum = (f: (r: UpdateSummary["results"][number]) => number): number => u.results.reduce((n, r) => n + f(r), 0);
+  const line = {
+    peers: u.results.length, offered: sum((r) => r.offered), applied: sum((r) => r.applied), sent: sum((r) => r.sent),
+    fetched: sum((r) => r.fetched), inSync: sum((r) => r.inSync), conflicts: u.conflicts, problems: u.problems,
+    unreachable: u.unreachable.map((x) => x.peer), safetyStops: u.safetyStops.length, actionsFailed: u.actionsFailed,
+    ...(check ? { checked: { new: check.new, modified: check.modified, deleted: check.deleted } } : {}),
+  };
+  if (ctx.options.json) return ctx.out(JSON.stringify({ dryRun: ctx.options.dryRun, ...line }));
+  if (ctx.options.verbose === 0 && !ctx.options.dryRun && line.offered === 0 && u.unreachable.length === 0) return;
+  ctx.out(`${ctx.options.dryRun ? "dry run: " : ""}${line.peers} peer(s): ${line.applied} applied there (${line.sent} with content), ` +
+    `${line.fetched} taken back, ${line.inSync} already in sync, ${line.conflicts} conflict(s), ${line.problems} error(s)` +
+    (line.unreachable.length ? `; not reached: ${line.unreachable.join(", ")}` : ""));
+}
+
+function exitCodeOf(check: CheckSummary | undefined, u: UpdateSummary): number {
+  if (check?.safetyStop || u.safetyStops.length > 0) return ExitCode.SAFETY_STOP;
+  if (u.unreachable.length > 0) return ExitCode.PEERS_UNREACHABLE;
+  if (u.conflicts > 0) return ExitCode.CONFLICTS;
+  if (u.actionsFailed > 0) return ExitCode.ACTION_FAILED;
+  if (u.problems > 0 || countProblems(check?.problems ?? [], "error") > 0) return ExitCode.ERROR;
+  return ExitCode.OK;
+}

@@ -1,0 +1,219 @@
+// The daemon's sync service (src/sync/README.md): offer, put, get, signature and batch-end,
+// everything else handed to BasicHandler. Nothing from a peer is trusted: the group is the
+// session's (authenticated) group as this node's current config has it, every path goes
+// through resolveTarget(), and a receive-only peer may read but never push.
+
+import { constants } from "node:fs";
+import * as fsp from "node:fs/promises";
+import type { Logger } from "pino";
+import type { ActionDispatcher } from "../actions/dispatcher.js";
+import type { Config, Group, Host } from "../config/types.js";
+import type { LogicalPath } from "../core/path.js";
+import type { Decision } from "../core/reconcile.js";
+import { PeersyncError } from "../errors.js";
+import { patch, signature } from "../delta/rsync.js";
+import type { BasicHandler } from "../net/basic-handler.js";
+import type { Message, Offer, OfferReply, Put, Request } from "../net/messages.js";
+import type { Reply, RequestContext, SessionHandler } from "../net/serve.js";
+import type { Session } from "../net/session.js";
+import { applyVersion, type ApplyDeps } from "./apply.js";
+import { backupFile } from "./backup.js";
+import { Receiver, refused, refusedFor, type Outcome } from "./receive.js";
+import type { SyncIndex } from "./sync-index.js";
+import { lstatOrUndefined, NotIncludedError, resolveTarget } from "./target.js";
+
+export interface SyncHandlerOptions {
+  readonly config: () => Config;
+  readonly index: SyncIndex;
+  readonly deps: (group: Group) => ApplyDeps;
+  readonly basic: BasicHandler;
+  readonly dispatcher: ActionDispatcher;
+  readonly logger: Logger;
+  readonly wholeBelow?: number;
+}
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+export class SyncHandler implements SessionHandler {
+  readonly receiver: Receiver;
+  readonly #o: SyncHandlerOptions;
+  /** Paths each session's pushes changed since its last batch-end. */
+  readonly #changed = new WeakMap<Session, Set<string>>();
+
+  constructor(options: SyncHandlerOptions) {
+    this.#o = options;
+    this.receiver = new Receiver({
+      config: options.config, index: options.index, deps: options.deps, logger: options.logger,
+      ...(options.wholeBelow === undefined ? {} : { wholeBelow: options.wholeBelow }),
+    });
+  }
+
+  onRequest(session: Session, request: Request, context: RequestContext): Reply | Promise<Reply> {
+    switch (request.type) {
+      case "offer": return this.#offer(session, request);
+      case "put": return this.#put(session, request, context);
+      case "get": return this.#get(session, request.path);
+      case "signature": return this.#signature(session, request.path);
+      case "batch-end": return this.#batchEnd(session);
+      default: return this.#o.basic.onRequest(session, request, context);
+    }
+  }
+
+  #where(session: Session, push: boolean): { group: Group; pusher: Host } {
+    const group = this.#o.config().groups.find((g) => g.name === session.peer.group.name);
+    const pusher = group?.peers.find((h) => h.name === session.peer.host.name);
+    if (!group || !pusher) throw new PeersyncError("NOT_INCLUDED", `Cannot serve "${session.peer.host.name}": not a host of group "${session.peer.group.name}" here`);
+    if (push && (pusher.receiveOnly || session.peer.host.receiveOnly)) {
+      throw new PeersyncError("RECEIVE_ONLY", `Cannot accept changes from "${pusher.name}": it is receive-only in group "${group.name}"`);
+    }
+    return { group, pusher };
+  }
+
+  async #offer(session: Session, offer: Offer): Promise<OfferReply> {
+    const { group, pusher } = this.#where(session, true);
+    const release = await this.receiver.mutex.lock();
+    try {
+      const included = offer.entries.filter((e) => group.match(e.path) === "match").map((e) => e.path);
+      if (!offer.dryRun && included.length > 0) await this.receiver.recheck(group, included);
+      const answers = [];
+      for (const item of offer.entries) {
+        let outcome: Outcome;
+        try {
+          outcome = group.match(item.path) !== "match"
+            ? { answer: refusedFor(item.path, new NotIncludedError(group.name, item.path)), changed: false }
+            : await this.receiver.offer(group, item, pusher, offer.dryRun);
+        } catch (err) {
+          outcome = { answer: refusedFor(item.path, err), changed: false };
+        }
+        if (outcome.changed) this.#changedOf(session).add(item.path);
+        answers.push({ path: item.path, answer: outcome.answer });
+      }
+      return { type: "offer-reply", answers };
+    } finally {
+      release();
+    }
+  }
+
+  async #put(session: Session, put: Put, context: RequestContext): Promise<Message> {
+    const { group, pusher } = this.#where(session, true);
+    if (put.entry.kind !== "file") return { type: "put-reply", answer: refused("BAD_PUT", `Cannot put "${put.path}": only files carry content`) };
+    let release: (() => void) | undefined;
+    let basis: fsp.FileHandle | undefined;
+    const verdict: { outcome?: Outcome; decision?: Decision } = {};
+    try {
+      const target = await resolveTarget(this.#o.config(), group, put.path);
+      if (put.encoding === "delta") basis = await fsp.open(target.fs, READ_FLAGS);
+      const body = context.body ?? [];
+      const deps = this.#o.deps(group);
+      const applied = await applyVersion(target, put.entry, deps, {
+        backup: false,
+        content: basis ? patch(basis, body) : body,
+        // The content is verified and synced; decide again now, under the lock, from a fresh
+        // look at the disk: it may have changed since the offer.
+        beforeRename: async () => {
+          release = await this.receiver.mutex.lock();
+          await this.receiver.recheck(group, [put.path]);
+          const d = this.receiver.decide(group, put);
+          if (!isWrite(d)) {
+            verdict.outcome = await this.receiver.carryOut(group, put, pusher, d);
+            throw new Superseded();
+          }
+          verdict.decision = d;
+          const now = await lstatOrUndefined(target.fs);
+          if ("backup" in d && d.backup && now?.isFile() && typeof target.fs === "string") await backupFile(target.fs, deps.backup);
+        },
+      });
+      const d = verdict.decision as Extract<Decision, { apply: unknown }>;
+      this.receiver.record(group, put.path, put.entry, applied.observed, d.vector, pusher);
+      this.#changedOf(session).add(put.path);
+      this.#o.logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding }, `received ${put.path} (${put.encoding})`);
+      return { type: "put-reply", answer: { kind: "applied", vector: d.vector, decision: d.kind } };
+    } catch (err) {
+      if (err instanceof Superseded && verdict.outcome) return { type: "put-reply", answer: verdict.outcome.answer };
+      return { type: "put-reply", answer: refusedFor(put.path, err) };
+    } finally {
+      release?.();
+      await basis?.close();
+    }
+  }
+
+  /** The current local entry of a path, re-checked from disk first. */
+  async #fresh(session: Session, path: LogicalPath) {
+    const { group } = this.#where(session, false);
+    if (group.match(path) !== "match") throw new NotIncludedError(group.name, path);
+    const release = await this.receiver.mutex.lock();
+    try {
+      await this.receiver.recheck(group, [path]);
+      const local = this.#o.index.get(group.name, path);
+      if (!local) throw new PeersyncError("NOT_FOUND", `Cannot read "${path}": this node has no version of it`);
+      return { group, local, target: await resolveTarget(this.#o.config(), group, path) };
+    } finally {
+      release();
+    }
+  }
+
+  async #get(session: Session, path: LogicalPath): Promise<Reply> {
+    const { local, target } = await this.#fresh(session, path);
+    if (local.entry.kind !== "file") return streamOf([{ type: "get-reply", entry: local.entry }]);
+    const file = await fsp.open(target.fs, READ_FLAGS);
+    return (async function* () {
+      try {
+        yield { type: "get-reply", entry: local.entry } as Message;
+        for await (const bytes of readChunks(file)) yield { type: "data", bytes } as Message;
+      } finally {
+        await file.close();
+      }
+    })();
+  }
+
+  async #signature(session: Session, path: LogicalPath): Promise<Reply> {
+    const { local, target } = await this.#fresh(session, path);
+    if (local.entry.kind !== "file") throw new PeersyncError("NOT_FILE", `Cannot sign "${path}": it is not a file here`);
+    const file = await fsp.open(target.fs, READ_FLAGS);
+    const { hash, size } = local.entry;
+    return (async function* () {
+      try {
+        yield { type: "signature-reply", hash, size } as Message;
+        for await (const bytes of signature(readChunks(file), { basisSize: size })) yield { type: "data", bytes: Buffer.from(bytes) } as Message;
+      } finally {
+        await file.close();
+      }
+    })();
+  }
+
+  async #batchEnd(session: Session): Promise<Message> {
+    const { group } = this.#where(session, false);
+    const changed = [...this.#changedOf(session)];
+    this.#changed.delete(session);
+    if (changed.length === 0) return { type: "batch-end-reply", ran: 0, failed: 0 };
+    const results = await this.#o.dispatcher.afterBatch({ group: group.name, changedPaths: changed, side: "receiver" });
+    return { type: "batch-end-reply", ran: results.length, failed: results.filter((r) => !r.ok).length };
+  }
+
+  #changedOf(session: Session): Set<string> {
+    let set = this.#changed.get(session);
+    if (!set) this.#changed.set(session, (set = new Set()));
+    return set;
+  }
+}
+
+/** The decision still is "write the pushed file". */
+function isWrite(d: Decision): d is Extract<Decision, { apply: unknown }> {
+  return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write";
+}
+
+/** Thrown from beforeRename when the fresh decision is no longer a write: the temp file goes. */
+class Superseded extends Error {}
+
+async function* streamOf(messages: readonly Message[]): AsyncIterable<Message> {
+  yield* messages;
+}
+
+export async function* readChunks(file: fsp.FileHandle, size = 256 * 1024): AsyncIterable<Buffer> {
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(size);
+    const { bytesRead } = await file.read(buffer, 0, size, null);
+    if (bytesRead === 0) return;
+    yield buffer.subarray(0, bytesRead);
+  }
+}

@@ -1,0 +1,58 @@
+// One sync run per state dir (DESIGN.md §8: "a second run exits at once"). The lock is a file
+// made with O_EXCL holding the owner's pid; a lock whose pid is dead is stale (a run that was
+// killed) and is taken over. Not flock(): a lock file is visible to `ls` and to `status`.
+//
+// RACE: two runs that both find the same stale lock may both remove it; O_EXCL then lets only
+// one of them create the new one, and the other reports the lock as held.
+
+import { constants } from "node:fs";
+import * as fsp from "node:fs/promises";
+import { join } from "node:path";
+import { LockError } from "../errors.js";
+
+export const LOCK_FILE = "sync.lock";
+
+export interface HeldLock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+/** Takes the run lock of `stateDir` or throws LockError naming the holder. */
+export async function acquireRunLock(stateDir: string, pid = process.pid): Promise<HeldLock> {
+  await fsp.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const path = join(stateDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const file = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      await file.writeFile(`${pid}\n`);
+      await file.close();
+      return { path, release: () => fsp.unlink(path).catch(() => undefined) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const holder = await readHolder(path);
+    if (holder !== undefined && isAlive(holder)) {
+      throw new LockError(`Cannot start a sync run: another run (pid ${holder}) holds "${path}"`, {
+        hint: "wait for it to finish; if no peersync runs, remove the lock file",
+      });
+    }
+    // Stale: its owner died (or wrote nothing readable). Take it over.
+    await fsp.unlink(path).catch(() => undefined);
+  }
+  throw new LockError(`Cannot start a sync run: "${path}" was taken by another run meanwhile`);
+}
+
+async function readHolder(path: string): Promise<number | undefined> {
+  const text = await fsp.readFile(path, "utf8").catch(() => "");
+  const pid = Number(text.trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,214 @@
+// Pushing one peer its pending entries (DESIGN.md §3 step 3), from the pusher's side: offer
+// them in batches (deletions children-first, then writes parents-first: core/plan.ts), act
+// on each answer (record the agreed vector, send content, take the peer's version back, note a
+// conflict), then end the batch so the peer runs its actions. What the peer acknowledged stops
+// being pending; everything else stays pending for the next run.
+
+import type { Logger } from "pino";
+import type { Config, Group, Host } from "../config/types.js";
+import { entryToWire } from "../core/entry.js";
+import { orderOperations } from "../core/plan.js";
+import type { LogicalPath } from "../core/path.js";
+import { messageOf, PeerError, ProtocolError } from "../errors.js";
+import type { PendingRow } from "../index/pending.js";
+import type { Answer, OfferItem } from "../net/messages.js";
+import type { Session } from "../net/session.js";
+import { applyVersion, type ApplyDeps } from "./apply.js";
+import type { Receiver } from "./receive.js";
+import type { LocalEntry, SyncIndex } from "./sync-index.js";
+import { resolveTarget } from "./target.js";
+import { ChangedMeanwhileError, getFile, putFile } from "./transfer.js";
+
+export interface PushContext {
+  readonly config: Config;
+  readonly group: Group;
+  readonly host: Host;
+  readonly session: Session;
+  readonly index: SyncIndex;
+  readonly receiver: Receiver;
+  readonly deps: ApplyDeps;
+  readonly logger: Logger;
+  readonly dryRun: boolean;
+  /** One itemized line per path (rsync -i style, see README). */
+  readonly item: (line: string) => void;
+}
+
+export interface PeerResult {
+  readonly group: string;
+  readonly peer: string;
+  offered: number;
+  sent: number;
+  applied: number;
+  fetched: number;
+  inSync: number;
+  readonly conflicts: string[];
+  readonly problems: { path: string; message: string }[];
+  /** Paths the peer changed on its disk (the sender's do-local actions). */
+  readonly changedRemote: string[];
+  /** Paths this node took back from the peer (its receiver actions). */
+  readonly fetchedPaths: string[];
+  actionsRan: number;
+  actionsFailed: number;
+}
+
+/** Most entries per offer, and most bytes of entries (the reply must fit a control frame too). */
+const BATCH_ENTRIES = 200;
+const BATCH_BYTES = 96 * 1024;
+
+interface Work { readonly path: LogicalPath; readonly op: "delete" | "write"; readonly local: LocalEntry; readonly forced: boolean }
+
+export async function pushPending(ctx: PushContext, rows: readonly PendingRow[]): Promise<PeerResult> {
+  const result: PeerResult = {
+    group: ctx.group.name, peer: ctx.host.name, offered: 0, sent: 0, applied: 0, fetched: 0, inSync: 0,
+    conflicts: [], problems: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
+  };
+  const work: Work[] = [];
+  for (const row of rows) {
+    const record = ctx.index.entries.getById(row.entryId);
+    if (!record) continue;
+    const local = ctx.index.fromRecord(record);
+    work.push({ path: row.path as LogicalPath, op: row.deleted ? "delete" : "write", local, forced: row.forced || local.forced });
+  }
+  for (const batch of batches(orderOperations(work))) await offerBatch(ctx, batch, result);
+  if (!ctx.dryRun && result.changedRemote.length > 0) {
+    const reply = await ctx.session.request({ type: "batch-end" });
+    if (reply.type === "batch-end-reply") {
+      result.actionsRan = reply.ran;
+      result.actionsFailed = reply.failed;
+    }
+  }
+  return result;
+}
+
+function* batches(work: readonly Work[]): Iterable<Work[]> {
+  let batch: Work[] = [];
+  let bytes = 0;
+  for (const w of work) {
+    const size = Buffer.byteLength(w.path) * 2 + 600;
+    if (batch.length > 0 && (batch.length >= BATCH_ENTRIES || bytes + size > BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(w);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function offerBatch(ctx: PushContext, batch: readonly Work[], result: PeerResult): Promise<void> {
+  const entries: OfferItem[] = batch.map((w) => ({ path: w.path, entry: w.local.entry, forced: w.forced }));
+  const reply = await ctx.session.request({ type: "offer", entries, dryRun: ctx.dryRun });
+  if (reply.type !== "offer-reply" || reply.answers.length !== batch.length) {
+    throw new ProtocolError(`Cannot read offer reply from "${ctx.host.name}": expected ${batch.length} answers`);
+  }
+  result.offered += batch.length;
+  const theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[] = [];
+  for (const [i, w] of batch.entries()) {
+    const got = reply.answers[i]!;
+    if (got.path !== w.path) throw new ProtocolError(`Cannot read offer reply from "${ctx.host.name}": answer ${i} is for another path`);
+    let answer = got.answer;
+    try {
+      if (answer.kind === "send" && !ctx.dryRun) {
+        answer = await putFile(ctx.session, ctx.config, ctx.group, { path: w.path, entry: w.local.entry, forced: w.forced }, answer.mode);
+        result.sent++;
+      }
+      if (answer.kind === "theirs" && !ctx.dryRun) theirs.push({ work: w, answer });
+      else handleAnswer(ctx, w, answer, result);
+    } catch (err) {
+      if (isSessionError(ctx, err)) throw err;
+      problem(ctx, result, w.path, messageOf(err));
+    }
+  }
+  // Versions taken back: removals children-first, then the rest parents-first.
+  const ordered = orderOperations(theirs.map((t) => ({ ...t, path: t.work.path, op: t.answer.entry.kind === "deleted" ? "delete" as const : "write" as const })));
+  for (const t of ordered) {
+    try {
+      await takeBack(ctx, t.work, t.answer, result);
+    } catch (err) {
+      if (isSessionError(ctx, err)) throw err;
+      problem(ctx, result, t.work.path, messageOf(err));
+    }
+  }
+}
+
+function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerResult): void {
+  const id = w.local.record.id;
+  ctx.item(`${ctx.host.name}\t${codeOf(w, answer)}\t${w.path}${"decision" in answer ? `\t${answer.decision}` : ""}`);
+  if (ctx.dryRun) return;
+  switch (answer.kind) {
+    case "in-sync":
+    case "applied":
+      ctx.index.recordVector(w.local, answer.vector);
+      ctx.index.acknowledged(id, ctx.host.name);
+      if (answer.kind === "applied") {
+        result.applied++;
+        result.changedRemote.push(w.path);
+      } else result.inSync++;
+      return;
+    case "conflict":
+      ctx.index.versions.addConflict(id, ctx.host.name, JSON.stringify(entryToWire(answer.entry)), Date.now());
+      result.conflicts.push(w.path);
+      ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `conflict left unresolved (auto none): ${w.path}; run \`peersync force\` on the side that should win`);
+      return;
+    case "refused":
+      problem(ctx, result, w.path, `${answer.code}: ${answer.message}`);
+      return;
+    default:
+      problem(ctx, result, w.path, `unexpected answer ${answer.kind}`);
+  }
+}
+
+/** The peer's version won (or we were behind): apply it here, backing ours up if it lost a conflict. */
+async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
+  ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
+  const entry = answer.entry;
+  const lost = answer.decision.startsWith("conflict") && w.local.entry.kind === "file";
+  let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
+  try {
+    if (entry.kind === "file" && entry.size > 0) {
+      fetched = await getFile(ctx.session, w.path);
+      if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
+    }
+    const target = await resolveTarget(ctx.config, ctx.group, w.path);
+    const applied = await applyVersion(target, entry, ctx.deps, { backup: lost, ...(fetched ? { content: fetched.content } : {}) });
+    ctx.receiver.record(ctx.group, w.path, entry, applied.observed, answer.vector, ctx.host);
+    if (applied.backupPath) ctx.logger.warn({ path: w.path, backup: applied.backupPath }, `lost a conflict: ${w.path} backed up to ${applied.backupPath}`);
+    // Our other peers have the version we just replaced: they need this one.
+    const id = ctx.index.entries.get(ctx.group.name, w.path)?.id;
+    const others = ctx.group.local.receiveOnly ? [] : ctx.group.peers.filter((h) => h.name !== ctx.host.name).map((h) => h.name);
+    if (id !== undefined) ctx.index.pending.mark(id, others);
+    result.fetched++;
+    result.fetchedPaths.push(w.path);
+  } finally {
+    await fetched?.close();
+  }
+}
+
+function problem(ctx: PushContext, result: PeerResult, path: string, message: string): void {
+  result.problems.push({ path, message });
+  ctx.logger.warn({ path, peer: ctx.host.name }, `${ctx.host.name}: ${path}: ${message}`);
+}
+
+/** The session is gone or the peer spoke nonsense: stop this peer (its entries stay pending). */
+function isSessionError(ctx: PushContext, err: unknown): boolean {
+  if (err instanceof ProtocolError || !ctx.session.usable) return true;
+  return err instanceof PeerError && (err.remoteCode === undefined || err.remoteCode === "TIMEOUT" || err.remoteCode === "RECEIVE_ONLY");
+}
+
+function kindCode(kind: string): string {
+  return kind === "dir" ? "d" : kind === "symlink" ? "L" : kind === "deleted" ? "x" : "f";
+}
+
+/** rsync -i-like code: > sent, . attributes/none, * deleted, = in sync, ! conflict, ? refused. */
+function codeOf(w: Work, answer: Answer): string {
+  const k = kindCode(w.local.entry.kind);
+  switch (answer.kind) {
+    case "in-sync": return `=${k}`;
+    case "send": return `>${k}`;
+    case "applied": return w.op === "delete" ? "*deleting" : `>${k}`;
+    case "theirs": return `<${kindCode(answer.entry.kind)}`;
+    case "conflict": return `!${k}`;
+    case "refused": return `?${k}`;
+  }
+}

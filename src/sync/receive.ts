@@ -1,0 +1,196 @@
+// The receiving side of a push (DESIGN.md §3 step 3): re-check the path on this disk, let
+// core/reconcile.ts decide, carry the decision out (apply, record, back up, or answer that
+// the pusher must send content or take ours back). One Receiver per daemon; a mutex keeps
+// the decide-then-apply step of one path from interleaving with another session's.
+
+import type { Logger } from "pino";
+import type { Config, Group, Host } from "../config/types.js";
+import type { ConflictContext } from "../core/conflict.js";
+import { entryToWire, type EntryState } from "../core/entry.js";
+import type { LogicalPath } from "../core/path.js";
+import { reconcile, type Decision } from "../core/reconcile.js";
+import type { VersionVector } from "../core/vector.js";
+import { messageOf, PeersyncError } from "../errors.js";
+import type { Observation } from "../fs/stat.js";
+import { runCheck } from "../index/check-run.js";
+import type { Answer, OfferItem } from "../net/messages.js";
+import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
+import type { SyncIndex, Writer } from "./sync-index.js";
+import { resolveTarget } from "./target.js";
+
+export interface ReceiverOptions {
+  readonly config: () => Config;
+  readonly index: SyncIndex;
+  readonly deps: (group: Group) => ApplyDeps;
+  readonly logger: Logger;
+  /** Files smaller than this travel whole; larger ones as a delta against our version. @default 64 KiB */
+  readonly wholeBelow?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+/** What one offered or put path came to. */
+export interface Outcome {
+  readonly answer: Answer;
+  /** The disk changed (for the batch's actions). */
+  readonly changed: boolean;
+}
+
+/** The shared facts of a group, hosts named as vectors name them (the config's host names). */
+export function contextFor(group: Group, forced: { readonly local: boolean; readonly remote: boolean }): ConflictContext {
+  const hosts = [...group.peers.filter((h) => h.leftOfLocal), group.local, ...group.peers.filter((h) => !h.leftOfLocal)];
+  return {
+    hosts: hosts.map((h) => h.name),
+    receiveOnly: new Set(hosts.filter((h) => h.receiveOnly).map((h) => h.name)),
+    localForced: forced.local,
+    remoteForced: forced.remote,
+  };
+}
+
+export function labelOf(d: Decision): string {
+  return "rule" in d ? `${d.kind} (${d.rule})` : d.kind;
+}
+
+export function writerOf(e: EntryState): Writer {
+  return { modifiedBy: e.modifiedBy, changedAtMs: e.changedAtMs };
+}
+
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const ready = this.#tail.then(() => release);
+    this.#tail = this.#tail.then(() => next);
+    return ready;
+  }
+}
+
+export class Receiver {
+  readonly mutex = new Mutex();
+  readonly #o: ReceiverOptions;
+
+  constructor(options: ReceiverOptions) {
+    this.#o = options;
+  }
+
+  get wholeBelow(): number {
+    return this.#o.wholeBelow ?? 64 * 1024;
+  }
+
+  /** Re-reads these paths from disk into the index, so an unrecorded local edit is never overwritten silently. */
+  async recheck(group: Group, paths: readonly LogicalPath[]): Promise<void> {
+    const config = this.#o.config();
+    const local = paths.map((p) => config.toLocalPath(p));
+    const summary = await runCheck(this.#o.index.db, config, { paths: local, groups: [group.name], statWorker: false });
+    for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
+  }
+
+  decide(group: Group, item: Pick<OfferItem, "path" | "entry" | "forced">): Decision {
+    const local = this.#o.index.get(group.name, item.path);
+    const config = this.#o.config();
+    return reconcile({
+      local: local?.entry, remote: item.entry, policy: group.auto, localNode: group.local.name,
+      context: contextFor(group, { local: local?.forced ?? false, remote: item.forced }), ignore: config.ignore,
+    });
+  }
+
+  /** Answers one offered entry; applies what needs no content unless `dryRun`. Call under the mutex, after recheck(). */
+  async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean): Promise<Outcome> {
+    const d = this.decide(group, item);
+    if ((d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write" &&
+        item.entry.kind === "file" && item.entry.size > 0) {
+      const local = this.#o.index.get(group.name, item.path)?.entry;
+      const delta = local?.kind === "file" && local.size > 0 && item.entry.size >= this.wholeBelow;
+      return { answer: { kind: "send", mode: delta ? "delta" : "whole", decision: labelOf(d) }, changed: false };
+    }
+    if (dryRun) return { answer: this.#dryAnswer(group, item, d), changed: false };
+    return this.carryOut(group, item, pusher, d);
+  }
+
+  /** Carries out a decision that needs no content from the pusher. */
+  async carryOut(group: Group, item: Pick<OfferItem, "path" | "entry">, pusher: Host, d: Decision): Promise<Outcome> {
+    const { index } = this.#o;
+    const local = index.get(group.name, item.path);
+    switch (d.kind) {
+      case "in-sync":
+        if (local) index.recordVector(local, d.vector, d.versionOf === "remote" ? writerOf(item.entry) : undefined);
+        if (local) index.acknowledged(local.record.id, pusher.name);
+        return { answer: { kind: "in-sync", vector: d.vector }, changed: false };
+      case "keep-local":
+      case "conflict-local-wins": {
+        if (!local || !d.sendBack) return { answer: refused("KEPT", `Cannot take "${item.path}": this node keeps its version`), changed: false };
+        index.recordVector(local, d.vector);
+        index.acknowledged(local.record.id, pusher.name);
+        this.#o.logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `kept: ${item.path} (${labelOf(d)})`);
+        return { answer: { kind: "theirs", entry: { ...local.entry, vector: d.vector }, vector: d.vector, decision: labelOf(d) }, changed: false };
+      }
+      case "conflict-unresolved":
+        if (local) index.versions.addConflict(local.record.id, pusher.name, JSON.stringify(entryToWire(item.entry)), (this.#o.now ?? Date.now)());
+        this.#o.logger.warn({ path: item.path, peer: pusher.name }, `conflict left unresolved (auto none): ${item.path}`);
+        return { answer: { kind: "conflict", entry: local?.entry ?? item.entry }, changed: false };
+      default:
+        return this.#applyRemote(group, item, pusher, d);
+    }
+  }
+
+  async #applyRemote(group: Group, item: Pick<OfferItem, "path" | "entry">, pusher: Host, d: Extract<Decision, { apply: unknown }>): Promise<Outcome> {
+    const { index, logger } = this.#o;
+    const remote = item.entry;
+    const local = index.get(group.name, item.path);
+    if (d.apply === "none" && local) {
+      index.recordVector(local, d.vector, writerOf(remote));
+      index.acknowledged(local.record.id, pusher.name);
+      return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: false };
+    }
+    try {
+      const target = await resolveTarget(this.#o.config(), group, item.path);
+      const deps = this.#o.deps(group);
+      const applied = d.apply === "meta" && remote.kind !== "deleted"
+        ? { observed: await setMeta(target, remote, deps), backupPath: undefined }
+        : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup });
+      this.record(group, item.path, remote, applied.observed, d.vector, pusher);
+      if (d.kind === "drift") logger.warn({ path: item.path, backup: applied.backupPath }, `drift: local change to ${item.path} replaced by the group's version`);
+      if (applied.backupPath) logger.info({ path: item.path, backup: applied.backupPath }, `backed up ${item.path} to ${applied.backupPath}`);
+      logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `applied ${item.path} (${labelOf(d)})`);
+      return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: true };
+    } catch (err) {
+      return { answer: refusedFor(item.path, err), changed: false };
+    }
+  }
+
+  /** Records a version just applied from `from` (the pusher, or the peer we fetched from). */
+  record(group: Group, path: string, remote: EntryState, observed: Observation | undefined, vector: VersionVector, from: Host): void {
+    const { index } = this.#o;
+    const id = observed === undefined
+      ? index.recordDeleted(group.name, path, vector, writerOf(remote))
+      : index.recordLive(group.name, path, observed, vector, writerOf(remote));
+    if (id === undefined) return;
+    index.versions.setForced(id, false);
+    index.acknowledged(id, from.name);
+  }
+
+  #dryAnswer(group: Group, item: OfferItem, d: Decision): Answer {
+    void group;
+    switch (d.kind) {
+      case "in-sync": return { kind: "in-sync", vector: d.vector };
+      case "conflict-unresolved": return { kind: "conflict", entry: item.entry };
+      case "keep-local":
+      case "conflict-local-wins": {
+        const local = this.#o.index.get(group.name, item.path);
+        return local ? { kind: "theirs", entry: local.entry, vector: d.vector, decision: labelOf(d) } : refused("KEPT", "kept");
+      }
+      default: return { kind: "applied", vector: d.vector, decision: labelOf(d) };
+    }
+  }
+}
+
+export function refused(code: string, message: string): Answer {
+  return { kind: "refused", code, message };
+}
+
+/** A per-path failure as an answer (never thrown across the wire as a session error). */
+export function refusedFor(path: string, err: unknown): Answer {
+  const code = err instanceof PeersyncError ? err.code : ((err as NodeJS.ErrnoException).code ?? "ERROR");
+  return refused(/^[\x21-\x7e]{1,255}$/.test(code) ? code : "ERROR", `Cannot apply "${path}": ${messageOf(err)}`.slice(0, 3900));
+}

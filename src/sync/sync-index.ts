@@ -1,0 +1,102 @@
+// The index as the sync engine sees it: one EntryState per (group, path) with its version
+// info, and the writes a sync makes (a received version, a merged vector, pending rows,
+// conflicts). Wraps index/entries.ts, pending.ts and versions.ts; decides nothing.
+
+import type { EntryState } from "../core/entry.js";
+import type { VersionVector } from "../core/vector.js";
+import type { Db } from "../index/database.js";
+import { EntryStore, stateOfRecord, type EntryRecord } from "../index/entries.js";
+import { PendingStore } from "../index/pending.js";
+import { VersionStore } from "../index/versions.js";
+import type { Observation } from "../fs/stat.js";
+
+/** What this node holds for a path. */
+export interface LocalEntry {
+  readonly record: EntryRecord;
+  readonly entry: EntryState;
+  readonly forced: boolean;
+}
+
+/** Who wrote a version and when (core/entry.ts VersionInfo without the vector). */
+export interface Writer {
+  readonly modifiedBy: string;
+  readonly changedAtMs: number;
+}
+
+export class SyncIndex {
+  readonly db: Db;
+  readonly entries: EntryStore;
+  readonly pending: PendingStore;
+  readonly versions: VersionStore;
+  readonly #localNode: string;
+
+  constructor(db: Db, localNode: string) {
+    this.db = db;
+    this.entries = new EntryStore(db);
+    this.pending = new PendingStore(db);
+    this.versions = new VersionStore(db);
+    this.#localNode = localNode;
+  }
+
+  get(group: string, path: string): LocalEntry | undefined {
+    const record = this.entries.get(group, path);
+    return record && this.fromRecord(record);
+  }
+
+  fromRecord(record: EntryRecord): LocalEntry {
+    const v = this.versions.get(record.id);
+    const state = stateOfRecord(record);
+    // NULL writer: a check recorded a change made here (migrations/60-sync-versions.sql).
+    const modifiedBy = v.modifiedBy ?? this.#localNode;
+    const info = { vector: record.vector, modifiedBy };
+    const entry: EntryState = state === undefined
+      ? { kind: "deleted", ...info, changedAtMs: v.changedAtMs ?? nsToMs(record.deletedNs ?? 0n) }
+      : { ...state, ...info, changedAtMs: v.changedAtMs ?? nsToMs(record.ctimeNs) };
+    return { record, entry, forced: v.forced };
+  }
+
+  /** Records what is now on disk (after applying a version) with its vector and writer; returns the id. */
+  recordLive(group: string, path: string, observed: Observation, vector: VersionVector, writer: Writer): number {
+    return this.entries.transaction(() => {
+      const id = this.entries.record({ group, path, ...observed, vector }, this.entries.get(group, path)?.id);
+      this.versions.setVersion(id, writer.modifiedBy, writer.changedAtMs);
+      return id;
+    });
+  }
+
+  /** Records a deletion; a path never recorded stays unrecorded (nothing to remember). */
+  recordDeleted(group: string, path: string, vector: VersionVector, writer: Writer): number | undefined {
+    return this.entries.transaction(() => {
+      const row = this.entries.get(group, path);
+      if (row === undefined) return undefined;
+      this.entries.tombstone(row.id, vector, BigInt(writer.changedAtMs) * 1_000_000n);
+      this.versions.setVersion(row.id, writer.modifiedBy, writer.changedAtMs);
+      return row.id;
+    });
+  }
+
+  /** Same state, new vector (both ends agreed on a merge); the writer stays unless given. */
+  recordVector(local: LocalEntry, vector: VersionVector, writer?: Writer): void {
+    const r = local.record;
+    this.entries.transaction(() => {
+      const state = stateOfRecord(r);
+      if (state === undefined) this.entries.tombstone(r.id, vector, r.deletedNs ?? 0n);
+      else this.entries.record({ group: r.group, path: r.path, state, vector, ctimeNs: r.ctimeNs, ino: r.ino, dev: r.dev }, r.id);
+      const keep = writer ?? { modifiedBy: local.entry.modifiedBy, changedAtMs: local.entry.changedAtMs };
+      this.versions.setVersion(r.id, keep.modifiedBy, keep.changedAtMs);
+    });
+  }
+
+  /** The peer acknowledged the entry; a forced flag is spent once no peer waits for it. */
+  acknowledged(entryId: number, peer: string): void {
+    this.entries.transaction(() => {
+      this.pending.clear(entryId, peer);
+      this.versions.clearConflict(entryId, peer);
+      if (this.pending.peersOf(entryId).length === 0) this.versions.setForced(entryId, false);
+    });
+  }
+}
+
+function nsToMs(ns: bigint): number {
+  return Number(ns / 1_000_000n);
+}

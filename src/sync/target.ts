@@ -1,0 +1,70 @@
+// Where a logical path from a peer lives on this disk, checked (DESIGN.md §5): the group must
+// include it (Group.match says "match"), it must lie under one of the group's roots, and no
+// component below the root may be a symlink or a non-directory. fs/safe-path.ts does the same
+// for plain names; this version also takes names with non-UTF-8 bytes (fs/name-codec.ts), by
+// handing node:fs the raw bytes of each component.
+
+import type { BigIntStats } from "node:fs";
+import * as fsp from "node:fs/promises";
+import type { Config, Group } from "../config/types.js";
+import { isWithin, type LogicalPath } from "../core/path.js";
+import { PeersyncError } from "../errors.js";
+import { fsPath } from "../fs/name-codec.js";
+import { pickRoot, UnsafePathError } from "../fs/safe-path.js";
+
+export interface Target {
+  readonly path: LogicalPath;
+  /** The local path, name-codec escaped (a string for logs and backups). */
+  readonly local: string;
+  /** What to hand node:fs. */
+  readonly fs: string | Buffer;
+  /** lstat of what is there now, or undefined. */
+  readonly stat: BigIntStats | undefined;
+}
+
+/** The path is not one this node syncs for that group; nothing was touched. */
+export class NotIncludedError extends PeersyncError {
+  constructor(group: string, path: string) {
+    super("NOT_INCLUDED", `Cannot accept "${path}": group "${group}" on this node does not include it`);
+  }
+}
+
+/** Maps `path` for `group`; creates missing parents (0755) when `createParents`. Throws NotIncludedError, UnsafePathError. */
+export async function resolveTarget(config: Config, group: Group, path: LogicalPath, options: { readonly createParents?: boolean } = {}): Promise<Target> {
+  if (group.match(path) !== "match") throw new NotIncludedError(group.name, path);
+  const roots = group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) }));
+  const root = pickRoot(roots, path);
+  if (root === undefined || !isWithin(path, root.logical)) throw new NotIncludedError(group.name, path);
+  const rest = path.slice(root.logical.length).split("/").filter((s) => s !== "");
+  let current = root.local;
+  for (const segment of rest.slice(0, -1)) {
+    current = `${current}/${segment}`;
+    await checkParent(path, current, options.createParents ?? false);
+  }
+  const local = rest.length === 0 ? root.local : `${current}/${rest[rest.length - 1]}`;
+  const fs = fsPath(local);
+  return { path, local, fs, stat: await lstatOrUndefined(fs) };
+}
+
+async function checkParent(path: string, local: string, create: boolean): Promise<void> {
+  let stat = await lstatOrUndefined(fsPath(local));
+  if (stat === undefined && create) {
+    await fsp.mkdir(fsPath(local), { mode: 0o755 }).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== "EEXIST") throw err;
+    });
+    stat = await lstatOrUndefined(fsPath(local));
+  }
+  if (stat === undefined) throw new UnsafePathError(path, "missing-parent", local, `parent directory "${local}" does not exist`);
+  if (stat.isSymbolicLink()) throw new UnsafePathError(path, "symlink-parent", local, `parent "${local}" is a symlink`);
+  if (!stat.isDirectory()) throw new UnsafePathError(path, "not-directory", local, `parent "${local}" is not a directory`);
+}
+
+export async function lstatOrUndefined(path: string | Buffer): Promise<BigIntStats | undefined> {
+  try {
+    return await fsp.lstat(path, { bigint: true });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw err;
+  }
+}

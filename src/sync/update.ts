@@ -1,0 +1,159 @@
+// `peersync update` (csync2 -u), the second half of `sync` (-x): push every peer of every
+// group its pending entries, several peers at once (bounded), each in its own session, so a
+// peer that is down, slow or failing costs only its own entries (they stay pending, and the
+// PeerPool's backoff spaces the retries). Then the sender's do-local actions, once per group.
+// Decides nothing per path: the peer reconciles (sync/receive.ts) and push.ts follows.
+
+import type { Logger } from "pino";
+import { ActionDispatcher } from "../actions/dispatcher.js";
+import { ActionRunner } from "../actions/runner.js";
+import type { Config, Group, Host } from "../config/types.js";
+import { checkDeleteBudget } from "../core/plan.js";
+import { isWithin, type LogicalPath } from "../core/path.js";
+import { messageOf } from "../errors.js";
+import { ActionQueue } from "../index/action-queue.js";
+import type { Db } from "../index/database.js";
+import type { PendingRow } from "../index/pending.js";
+import { PinStore } from "../index/pins.js";
+import { loadOrCreateIdentity } from "../net/identity.js";
+import { limitsFromEnv, resolveLimits } from "../net/limits.js";
+import { PeerPool } from "../net/pool.js";
+import { applyDepsFor } from "./deps.js";
+import { pushPending, type PeerResult } from "./push.js";
+import { Receiver } from "./receive.js";
+import { SyncIndex } from "./sync-index.js";
+
+export interface UpdateOptions {
+  readonly logger: Logger;
+  /** Ask peers what they would do; change nothing anywhere (-d). @default false */
+  readonly dryRun?: boolean;
+  /** Only these groups (-G) / peers (-P). */
+  readonly groups?: readonly string[];
+  readonly peers?: readonly string[];
+  /** Only pending entries at (or, with recursive, below) these logical paths. */
+  readonly paths?: readonly { readonly path: string; readonly recursive: boolean }[];
+  /** Peers pushed at once. @default 4 */
+  readonly parallel?: number;
+  /** One itemized line per path and peer. */
+  readonly item?: (line: string) => void;
+}
+
+export interface UpdateSummary {
+  readonly results: readonly PeerResult[];
+  /** "group/peer: why" for each peer not reached (or lost mid-way). */
+  readonly unreachable: readonly { readonly group: string; readonly peer: string; readonly message: string }[];
+  /** Messages of groups halted by max-delete. */
+  readonly safetyStops: readonly string[];
+  readonly conflicts: number;
+  readonly problems: number;
+  readonly actionsFailed: number;
+}
+
+export async function runUpdate(db: Db, config: Config, options: UpdateOptions): Promise<UpdateSummary> {
+  const { logger } = options;
+  const index = new SyncIndex(db, config.localName);
+  const deps = applyDepsFor(db, () => config);
+  const receiver = new Receiver({ config: () => config, index, deps, logger });
+  const dispatcher = new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger });
+  if (!options.dryRun) await dispatcher.runPending();
+  const pool = new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
+  const results: PeerResult[] = [];
+  const unreachable: { group: string; peer: string; message: string }[] = [];
+  const safetyStops: string[] = [];
+  const tasks: (() => Promise<void>)[] = [];
+  for (const group of config.groups.filter((g) => !options.groups || options.groups.includes(g.name))) {
+    if (group.local.receiveOnly) {
+      logger.info({ group: group.name }, `group "${group.name}": this host is receive-only, nothing is pushed`);
+      continue;
+    }
+    const work = peerWork(index, group, options);
+    const stop = deleteStop(index, group, work);
+    if (stop !== undefined) {
+      safetyStops.push(stop);
+      logger.error({ group: group.name }, stop);
+      continue;
+    }
+    for (const { host, rows } of work) {
+      tasks.push(async () => {
+        try {
+          const session = await pool.session(group, host);
+          const ctx = { config, group, host, session, index, receiver, deps: deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}) };
+          results.push(await pushPending(ctx, rows));
+        } catch (err) {
+          unreachable.push({ group: group.name, peer: host.name, message: messageOf(err) });
+          logger.warn({ group: group.name, peer: host.name }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
+        }
+      });
+    }
+  }
+  try {
+    await runBounded(tasks, options.parallel ?? 4);
+  } finally {
+    await pool.close();
+  }
+  const actionsFailed = options.dryRun ? 0 : await runOwnActions(dispatcher, results);
+  return {
+    results, unreachable, safetyStops, actionsFailed: actionsFailed + sum(results, (r) => r.actionsFailed),
+    conflicts: sum(results, (r) => r.conflicts.length), problems: sum(results, (r) => r.problems.length),
+  };
+}
+
+function peerWork(index: SyncIndex, group: Group, options: UpdateOptions): { host: Host; rows: PendingRow[] }[] {
+  const out: { host: Host; rows: PendingRow[] }[] = [];
+  for (const host of group.peers) {
+    if (options.peers && !options.peers.includes(host.name)) continue;
+    const rows = index.pending.listForPeer(host.name).filter((r) => r.group === group.name && wanted(r.path, options.paths));
+    if (rows.length > 0) out.push({ host, rows });
+  }
+  return out;
+}
+
+function wanted(path: string, filters: UpdateOptions["paths"]): boolean {
+  if (!filters || filters.length === 0) return true;
+  return filters.some((f) => path === f.path || (f.recursive && isWithin(path as LogicalPath, f.path as LogicalPath)));
+}
+
+/** The max-delete safety stop (core/plan.ts): the message when any peer would lose too much. */
+function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host; rows: readonly PendingRow[] }[]): string | undefined {
+  const live = group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
+  for (const { host, rows } of work) {
+    const deletes = rows.filter((r) => r.deleted).length;
+    const budget = checkDeleteBudget(deletes, live + deletes, group.maxDelete);
+    if (!budget.ok) {
+      return `Cannot sync group "${group.name}": ${budget.message} on peer "${host.name}"; nothing was sent for this group`;
+    }
+  }
+  return undefined;
+}
+
+/** do-local actions for what peers applied, and this node's actions for what it took back. */
+async function runOwnActions(dispatcher: ActionDispatcher, results: readonly PeerResult[]): Promise<number> {
+  let failed = 0;
+  const byGroup = new Map<string, { sent: Set<string>; fetched: Set<string> }>();
+  for (const r of results) {
+    const g = byGroup.get(r.group) ?? { sent: new Set<string>(), fetched: new Set<string>() };
+    for (const p of r.changedRemote) g.sent.add(p);
+    for (const p of r.fetchedPaths) g.fetched.add(p);
+    byGroup.set(r.group, g);
+  }
+  for (const [group, g] of byGroup) {
+    for (const [side, paths] of [["sender", g.sent], ["receiver", g.fetched]] as const) {
+      if (paths.size === 0) continue;
+      const ran = await dispatcher.afterBatch({ group, changedPaths: [...paths], side });
+      failed += ran.filter((x) => !x.ok).length;
+    }
+  }
+  return failed;
+}
+
+async function runBounded(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+function sum<T>(items: readonly T[], f: (t: T) => number): number {
+  return items.reduce((n, t) => n + f(t), 0);
+}

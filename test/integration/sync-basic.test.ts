@@ -1,0 +1,75 @@
+// `peersync sync` between real daemons: files, directories, an empty directory, symlinks, an
+// empty file and odd names reach every node with content, mode and mtime; edits and deletions
+// follow; a second run sends nothing.
+
+import assert from "node:assert/strict";
+import { chmodSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { cleanup } from "../helpers/daemon.js";
+import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+
+let c: Cluster;
+before(async () => {
+  c = await makeCluster(["alpha", "beta", "gamma"]);
+});
+after(async () => {
+  await c?.stop();
+  if (c) cleanup(c.dir);
+});
+
+const SYNC = ["sync"];
+
+test("sync from one node brings files, dirs, an empty dir, links, an empty file and odd names to every peer", async () => {
+  const a = c.nodes.alpha!;
+  const r = a.root;
+  mkdirSync(join(r, "etc/nginx/sites"), { recursive: true });
+  mkdirSync(join(r, "empty"));
+  writeFileSync(join(r, "etc/hosts"), "127.0.0.1 localhost\n");
+  writeFileSync(join(r, "etc/nginx/nginx.conf"), "worker_processes 4;\n");
+  writeFileSync(join(r, "etc/nginx/sites/big.bin"), Buffer.alloc(300 * 1024, 7));
+  writeFileSync(join(r, "empty-file"), "");
+  writeFileSync(join(r, "with space and\nnewline"), "odd\n");
+  writeFileSync(Buffer.from(`${r}/latin1-\xe9`, "latin1"), "not utf-8\n");
+  symlinkSync("etc/hosts", join(r, "link-to-hosts"));
+  symlinkSync("/nonexistent/target", join(r, "dangling"));
+  chmodSync(join(r, "etc/hosts"), 0o640);
+  utimesSync(join(r, "etc/hosts"), 1_600_000_000.123456, 1_600_000_000.123456);
+  const run = await a.run(SYNC);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const want = snapshot(r);
+  assert.deepEqual(snapshot(c.nodes.beta!.root), want);
+  assert.deepEqual(snapshot(c.nodes.gamma!.root), want);
+  const again = await a.run([...SYNC, "--json"]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).offered, 0, "second run offers nothing");
+});
+
+test("edits, a mode change and deletions (a whole directory too) follow", async () => {
+  const a = c.nodes.alpha!;
+  const r = a.root;
+  writeFileSync(join(r, "etc/hosts"), "127.0.0.1 localhost\n10.0.0.1 db\n");
+  const big = Buffer.alloc(300 * 1024, 7);
+  big.write("changed in the middle", 150 * 1024);
+  writeFileSync(join(r, "etc/nginx/sites/big.bin"), big);
+  chmodSync(join(r, "etc/nginx/nginx.conf"), 0o600);
+  rmSync(join(r, "with space and\nnewline"));
+  rmSync(join(r, "etc/nginx/sites"), { recursive: true });
+  writeFileSync(join(r, "etc/nginx/sites2"), "now a file\n");
+  const run = await a.run(SYNC);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const want = snapshot(r);
+  assert.deepEqual(snapshot(c.nodes.beta!.root), want);
+  assert.deepEqual(snapshot(c.nodes.gamma!.root), want);
+});
+
+test("a change made on another node reaches the rest from a run there", async () => {
+  const b = c.nodes.beta!;
+  writeFileSync(join(b.root, "from-beta"), "hello from beta\n");
+  const run = await b.run(SYNC);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.deepEqual(snapshot(c.nodes.alpha!.root), snapshot(b.root));
+  assert.deepEqual(snapshot(c.nodes.gamma!.root), snapshot(b.root));
+  const back = await c.nodes.alpha!.run([...SYNC, "--json"]);
+  assert.equal(JSON.parse(back.stdout).applied, 0, back.stdout);
+});

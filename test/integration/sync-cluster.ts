@@ -1,0 +1,115 @@
+// A cluster of real peersync daemons for the sync tests: one config shared by all nodes (a
+// `prefix` maps %data% to each node's own root), each node with its own state dir and port,
+// `peersync` runs as separate processes, and a tree snapshot to compare nodes like `diff -r`
+// (content, mode, file mtime, symlink targets; names as raw bytes).
+
+import { createHash } from "node:crypto";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+
+/** Short network timeouts so a down peer costs little (net/limits.ts). */
+export const FAST_ENV: Readonly<Record<string, string>> = {
+  PEERSYNC_CONNECT_TIMEOUT_MS: "3000",
+  PEERSYNC_REQUEST_TIMEOUT_MS: "10000",
+  PEERSYNC_BACKOFF_BASE_MS: "50",
+  PEERSYNC_BACKOFF_MAX_MS: "200",
+  PEERSYNC_SHUTDOWN_GRACE_MS: "500",
+};
+
+export interface ClusterNode {
+  readonly name: string;
+  readonly root: string;
+  readonly state: string;
+  readonly port: number;
+  daemon: DaemonProcess | undefined;
+  run(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** Nodes listed in parentheses (receive-only). */
+  readonly receiveOnly?: readonly string[];
+  /** Lines inside the group block (auto, max-delete, action...). */
+  readonly extra?: readonly string[];
+  /** Start every daemon. @default true */
+  readonly start?: boolean;
+}
+
+export interface Cluster {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly nodes: Readonly<Record<string, ClusterNode>>;
+  stop(): Promise<void>;
+}
+
+export async function makeCluster(names: readonly string[], options: ClusterOptions = {}): Promise<Cluster> {
+  const dir = tempDir("sync");
+  const key = writeKey(dir, "g.key", "sync-group");
+  const ports = await Promise.all(names.map(() => freePort()));
+  const roots = names.map((n) => join(dir, n, "tree"));
+  for (const r of roots) mkdirSync(r, { recursive: true });
+  const hosts = names.map((n, i) => {
+    const word = `${n}@127.0.0.1:${ports[i]}`;
+    return options.receiveOnly?.includes(n) ? `(${word})` : word;
+  });
+  const configFile = join(dir, "peersync.cfg");
+  writeFileSync(configFile, [
+    `prefix data { ${names.map((n, i) => `on ${n}: ${roots[i]};`).join(" ")} }`,
+    "group g {",
+    `  host ${hosts.join(" ")};`,
+    `  key ${key};`,
+    "  include %data%;",
+    ...(options.extra ?? []).map((l) => `  ${l}`),
+    "}",
+    "",
+  ].join("\n"));
+  const nodes: Record<string, ClusterNode> = {};
+  names.forEach((name, i) => {
+    const state = join(dir, name, "state");
+    const node: ClusterNode = {
+      name, root: roots[i]!, state, port: ports[i]!, daemon: undefined,
+      run: (args, env = {}) => runCli(["-N", name, "--config", configFile, "--state-dir", state, ...args], { ...FAST_ENV, ...env }),
+      start: async () => {
+        node.daemon = await startDaemon({ name, configFile, stateDir: state, env: FAST_ENV });
+      },
+      stop: async () => {
+        await node.daemon?.stop();
+        node.daemon = undefined;
+      },
+    };
+    nodes[name] = node;
+  });
+  if (options.start ?? true) await Promise.all(Object.values(nodes).map((n) => n.start()));
+  return { dir, configFile, nodes, stop: async () => void (await Promise.all(Object.values(nodes).map((n) => n.stop()))) };
+}
+
+/** Every entry below `root`: relative name (raw bytes as hex when not UTF-8) → what diff -r and ls -l would compare. */
+export function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: Buffer, rel: string): void => {
+    for (const name of readdirSync(dir, { encoding: "buffer" })) {
+      const full = Buffer.concat([dir, Buffer.from("/"), name]);
+      const shown = `${rel}/${printable(name)}`;
+      const st = lstatSync(full, { bigint: true });
+      const mode = (Number(st.mode) & 0o7777).toString(8);
+      if (st.isDirectory()) {
+        out[shown] = `dir ${mode}`;
+        walk(full, shown);
+      } else if (st.isSymbolicLink()) {
+        out[shown] = `link -> ${readlinkSync(full, { encoding: "buffer" }).toString("hex")}`;
+      } else {
+        const hash = createHash("sha256").update(readFileSync(full)).digest("hex").slice(0, 16);
+        out[shown] = `file ${mode} ${st.size} ${hash} mtime ${st.mtimeNs / 1000n}`;
+      }
+    }
+  };
+  walk(Buffer.from(root), "");
+  return out;
+}
+
+function printable(name: Buffer): string {
+  const text = name.toString("utf8");
+  return Buffer.from(text, "utf8").equals(name) ? text : `<hex:${name.toString("hex")}>`;
+}
