@@ -31,51 +31,71 @@ export interface Listing {
   readonly stats: StatBatch | Promise<StatBatch>;
 }
 
-export type StatStarter = (paths: readonly (string | Buffer)[]) => StatBatch | Promise<StatBatch>;
+/** Where a listing's lstat batch runs: inline (synchronously, before the items are built) or in a pool. */
+export type StatStarter = ((paths: readonly (string | Buffer)[]) => Promise<StatBatch>) | undefined;
 
-export function listDirectory(dir: string, dirFs: string | Buffer, match: (path: string) => MatchResult, startStats: StatStarter): Listing {
-  let dirents: Dirent[];
-  let names: string[];
+interface Candidate {
+  readonly name: string;
+  readonly path: string;
+  readonly fsPath: string | Buffer;
+  readonly verdict: MatchResult;
+  readonly dirent: Dirent | undefined;
+}
+
+export function listDirectory(dir: string, dirFs: string | Buffer, match: (path: string) => MatchResult, pooled: StatStarter): Listing {
+  // Inline, the lstat batch tells directories apart; a pooled batch comes later, so d_type does.
+  const read = readNames(dirFs, pooled !== undefined);
+  if ("error" in read) return { dir, error: read.error, items: [], stats: EMPTY };
+  const items: ListingItem[] = [];
+  const candidates: Candidate[] = [];
+  for (let i = 0; i < read.names.length; i++) {
+    const name = read.names[i]!;
+    const path = dir === "/" ? `/${name}` : `${dir}/${name}`;
+    const verdict = match(path);
+    if (verdict === "ignore") items.push({ type: "keep", key: name, path }, { type: "keep-below", key: `${name}/`, path });
+    else candidates.push({ name, path, fsPath: joinFsPath(dirFs, name), verdict, dirent: read.dirents?.[i] });
+  }
+  const inline = pooled === undefined ? statBatch(candidates.map((c) => c.fsPath)) : undefined;
+  const statPaths: (string | Buffer)[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    const isDir = inline ? inline.status[i] === 0 && ((inline.fields[i * 8] ?? 0) & 0o170000) === 0o040000 : isDirectory(c.dirent!, c.fsPath);
+    // A "descend" verdict on something that is not a directory contributes nothing.
+    if (c.verdict === "descend" && !isDir) continue;
+    const statIndex = inline ? i : statPaths.push(c.fsPath) - 1;
+    const child: ListedChild = { name: c.name, path: c.path, fsPath: c.fsPath, match: c.verdict, isDir, statIndex };
+    items.push({ type: "entry", key: c.name, child });
+    if (isDir) items.push({ type: "subtree", key: `${c.name}/`, child });
+  }
+  items.sort(read.names.some(hasHighUnits) ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : 1));
+  return { dir, error: undefined, items, stats: inline ?? pooled!(statPaths) };
+}
+
+type ReadResult = { readonly names: string[]; readonly dirents: Dirent[] | undefined } | { readonly error: readonly [string, string] };
+
+function readNames(dirFs: string | Buffer, withTypes: boolean): ReadResult {
   try {
     // readdir(2) by path follows a symlink in the last component. RACE: a directory swapped for
     // a symlink after its parent was listed would be read through the link; the same directory
     // before and after the read rules that out except for a swap there and back in between.
     // Node has no openat()/O_NOFOLLOW readdir to close it completely.
     const before = lstatSync(dirFs);
-    dirents = readdirSync(dirFs, { withFileTypes: true });
-    names = dirents.map((d) => d.name);
+    let dirents = withTypes ? readdirSync(dirFs, { withFileTypes: true }) : undefined;
+    let names = dirents ? dirents.map((d) => d.name) : readdirSync(dirFs);
     if (names.some(needsEscaping)) {
-      dirents = readdirSync(dirFs, { withFileTypes: true, encoding: "buffer" }) as unknown as Dirent[];
-      names = dirents.map((d) => decodeName(d.name as unknown as Buffer));
+      dirents = withTypes ? (readdirSync(dirFs, { withFileTypes: true, encoding: "buffer" }) as unknown as Dirent[]) : undefined;
+      const raw = dirents ? dirents.map((d) => d.name as unknown as Buffer) : readdirSync(dirFs, { encoding: "buffer" });
+      names = raw.map(decodeName);
     }
     const after = lstatSync(dirFs);
     if (!before.isDirectory() || !after.isDirectory() || before.ino !== after.ino || before.dev !== after.dev) {
-      return { dir, error: ["ECHANGED", "the directory was replaced while it was listed"], items: [], stats: EMPTY };
+      return { error: ["ECHANGED", "the directory was replaced while it was listed"] };
     }
+    return { names, dirents };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { dir, error: [e.code ?? "EIO", `${e.code ?? String(err)} (${e.syscall ?? "scandir"})`], items: [], stats: EMPTY };
+    return { error: [e.code ?? "EIO", `${e.code ?? String(err)} (${e.syscall ?? "scandir"})`] };
   }
-  const items: ListingItem[] = [];
-  const statPaths: (string | Buffer)[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const path = dir === "/" ? `/${name}` : `${dir}/${name}`;
-    const verdict = match(path);
-    if (verdict === "ignore") {
-      items.push({ type: "keep", key: name, path }, { type: "keep-below", key: `${name}/`, path });
-      continue;
-    }
-    const fsPath = joinFsPath(dirFs, name);
-    const isDir = isDirectory(dirents[i]!, fsPath);
-    // A "descend" verdict on something that is not a directory contributes nothing.
-    if (verdict === "descend" && !isDir) continue;
-    const child: ListedChild = { name, path, fsPath, match: verdict, isDir, statIndex: statPaths.push(fsPath) - 1 };
-    items.push({ type: "entry", key: name, child });
-    if (isDir) items.push({ type: "subtree", key: `${name}/`, child });
-  }
-  items.sort(names.some(hasHighUnits) ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : 1));
-  return { dir, error: undefined, items, stats: startStats(statPaths) };
 }
 
 const EMPTY: StatBatch = { fields: new Float64Array(0), status: new Uint8Array(0), errors: [] };

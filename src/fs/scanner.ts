@@ -114,7 +114,8 @@ export class Scanner {
   }
 
   *#listings(dir: string, dirFs: string | Buffer): Generator<Listing> {
-    const listing = listDirectory(dir, dirFs, this.#options.match, (paths) => (this.#options.pool ? this.#options.pool.stat(paths) : statBatch(paths)));
+    const pool = this.#options.pool;
+    const listing = listDirectory(dir, dirFs, this.#options.match, pool ? (paths) => pool.stat(paths) : undefined);
     yield listing;
     for (const item of listing.items) {
       if (item.type === "subtree") yield* this.#listings(item.child.path, item.child.fsPath);
