@@ -24,6 +24,9 @@ let rawLstat: RawLstat | undefined | null = undefined; // undefined: not checked
 
 /** The raw lstat if it agrees with lstatSync on `path`; null if not; undefined if `path` is missing. */
 function probeRawLstat(path: string | Buffer): RawLstat | null | undefined {
+  // Someone asked to hear about pending deprecations (or turned this off): respect that.
+  const pending = process.execArgv.includes("--pending-deprecation") || (process.env.NODE_OPTIONS ?? "").includes("--pending-deprecation");
+  if (pending || process.env.PEERSYNC_RAW_LSTAT === "0") return null;
   try {
     const binding = (process as unknown as { binding: (name: string) => { lstat?: RawLstat } }).binding("fs");
     const raw = binding.lstat;
