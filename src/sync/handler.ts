@@ -99,7 +99,7 @@ export class SyncHandler implements SessionHandler {
     if (put.entry.kind !== "file") return { type: "put-reply", answer: refused("BAD_PUT", `Cannot put "${put.path}": only files carry content`) };
     let release: (() => void) | undefined;
     let basis: fsp.FileHandle | undefined;
-    const verdict: { outcome?: Outcome; decision?: Decision } = {};
+    const verdict: { outcome?: Outcome; decision?: Decision; backupPath?: string | undefined } = {};
     try {
       const target = await resolveTarget(this.#o.config(), group, put.path);
       if (put.encoding === "delta") basis = await fsp.open(target.fs, READ_FLAGS);
@@ -120,13 +120,16 @@ export class SyncHandler implements SessionHandler {
           }
           verdict.decision = d;
           const now = await lstatOrUndefined(target.fs);
-          if ("backup" in d && d.backup && now?.isFile() && typeof target.fs === "string") await backupFile(target.fs, deps.backup);
+          if ("backup" in d && d.backup && now?.isFile() && typeof target.fs === "string") verdict.backupPath = await backupFile(target.fs, deps.backup);
         },
       });
       const d = verdict.decision as Extract<Decision, { apply: unknown }>;
       this.receiver.record(group, put.path, put.entry, applied.observed, d.vector, pusher);
       this.#changedOf(session).add(put.path);
-      this.#o.logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding }, `received ${put.path} (${put.encoding})`);
+      const { logger } = this.#o;
+      if (d.kind === "drift") logger.warn({ path: put.path, backup: verdict.backupPath }, `drift: local change to ${put.path} replaced by the group's version`);
+      if (verdict.backupPath) logger.info({ path: put.path, backup: verdict.backupPath }, `backed up ${put.path} to ${verdict.backupPath}`);
+      logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding, decision: d.kind }, `received ${put.path} (${put.encoding}, ${d.kind})`);
       return { type: "put-reply", answer: { kind: "applied", vector: d.vector, decision: d.kind } };
     } catch (err) {
       if (err instanceof Superseded && verdict.outcome) return { type: "put-reply", answer: verdict.outcome.answer };

@@ -1,0 +1,131 @@
+// What keeps a cluster safe when things go wrong, on real daemons: a peer that is down costs
+// only its own entries (exit 4, caught up next run), a second run exits at once (exit 6), a
+// receive-only host's local edit is drift (backed up, then replaced by the group's version),
+// too many deletions halt the group (exit 5), and a daemon refuses what its config excludes.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { loadConfig } from "../../src/config/load.js";
+import { entryFromWire } from "../../src/core/entry.js";
+import { openIndex } from "../../src/index/database.js";
+import { PinStore } from "../../src/index/pins.js";
+import { loadOrCreateIdentity } from "../../src/net/identity.js";
+import { resolveLimits } from "../../src/net/limits.js";
+import { PeerPool } from "../../src/net/pool.js";
+import { silentLogger } from "../../src/net/testing.js";
+import { cleanup } from "../helpers/daemon.js";
+import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+
+const clusters: Cluster[] = [];
+after(async () => {
+  for (const c of clusters) {
+    await c.stop();
+    cleanup(c.dir);
+  }
+});
+async function cluster(...args: Parameters<typeof makeCluster>): Promise<Cluster> {
+  const c = await makeCluster(...args);
+  clusters.push(c);
+  return c;
+}
+
+test("a peer that is down: exit 4 naming it, the others synced, caught up after it returns", async () => {
+  const c = await cluster(["alpha", "beta", "gamma"]);
+  const { alpha, beta, gamma } = c.nodes;
+  await gamma!.stop();
+  writeFileSync(join(alpha!.root, "f"), "for everyone\n");
+  const started = Date.now();
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 4, run.stderr + run.stdout);
+  assert.match(run.stderr, /unreachable: g\/gamma/);
+  assert.ok(Date.now() - started < 8000, "a down peer does not hold the run");
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+  assert.deepEqual(readdirSync(gamma!.root), []);
+  await gamma!.start();
+  const again = await alpha!.run(["sync"]);
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
+});
+
+test("a second run while one holds the lock exits 6 at once; a dead holder's lock is taken over", async () => {
+  const c = await cluster(["alpha", "beta"], { start: false });
+  const alpha = c.nodes.alpha!;
+  mkdirSync(alpha.state, { recursive: true });
+  writeFileSync(join(alpha.state, "sync.lock"), `${process.pid}\n`);
+  const started = Date.now();
+  const run = await alpha.run(["sync"]);
+  assert.equal(run.code, 6, run.stderr);
+  assert.match(run.stderr, new RegExp(`another run \\(pid ${process.pid}\\) holds`));
+  assert.ok(Date.now() - started < 5000);
+  writeFileSync(join(alpha.state, "sync.lock"), "999999999\n");
+  const stale = await alpha.run(["update"]);
+  assert.equal(stale.code, 0, stale.stderr);
+  assert.equal(existsSync(join(alpha.state, "sync.lock")), false, "the lock is released");
+});
+
+test("a receive-only host: its sync pushes nothing, its local edit is drift, backed up and replaced", async () => {
+  const c = await cluster(["alpha", "beta"], { receiveOnly: ["beta"] });
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "site.conf"), "group version 1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  writeFileSync(join(beta!.root, "site.conf"), "edited on the receive-only host\n");
+  writeFileSync(join(beta!.root, "new-on-beta"), "never leaves beta\n");
+  const own = await beta!.run(["sync"]);
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(own.stderr, /drift: 2 local change/);
+  assert.equal(existsSync(join(alpha!.root, "new-on-beta")), false);
+  assert.equal(readFileSync(join(alpha!.root, "site.conf"), "utf8"), "group version 1\n");
+  writeFileSync(join(alpha!.root, "site.conf"), "group version 2\n");
+  const push = await alpha!.run(["sync"]);
+  assert.equal(push.code, 0, push.stderr + push.stdout);
+  assert.equal(readFileSync(join(beta!.root, "site.conf"), "utf8"), "group version 2\n");
+  assert.equal(readFileSync(join(beta!.state, "backup", beta!.root, "site.conf"), "utf8"), "edited on the receive-only host\n");
+  await beta!.daemon!.waitForLog(/drift: local change/);
+});
+
+test("more deletions than max-delete halt the group with exit 5 and delete nothing", async () => {
+  const c = await cluster(["alpha", "beta"], { extra: ["max-delete 2;"] });
+  const { alpha, beta } = c.nodes;
+  for (let i = 0; i < 5; i++) writeFileSync(join(alpha!.root, `f${i}`), `${i}\n`);
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  for (let i = 0; i < 4; i++) rmSync(join(alpha!.root, `f${i}`));
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 5, run.stderr + run.stdout);
+  assert.match(run.stderr, /safety stop: .*max-delete \(2\)/);
+  assert.equal(readdirSync(beta!.root).length, 5);
+  const pending = await alpha!.run(["list-pending"]);
+  assert.equal(pending.stdout.trim().split("\n").length, 4, "the deletions stay pending");
+});
+
+test("a daemon refuses paths its config excludes, and a ../ path ends the session, writing nothing", async () => {
+  const c = await cluster(["alpha", "beta"], { extra: ["exclude %data%/secret;"] });
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "ok"), "fine\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  // alpha's own config excludes the path too, so speak as alpha directly.
+  const config = loadConfig({ configFile: c.configFile, nodeName: "alpha", stateDir: alpha!.state });
+  const group = config.groups[0]!;
+  const db = openIndex(alpha!.state);
+  const pool = new PeerPool({ identity: loadOrCreateIdentity(alpha!.state), pins: new PinStore(db), limits: resolveLimits({ connectTimeoutMs: 3000 }), logger: silentLogger() });
+  try {
+    const session = await pool.session(group, group.peers[0]!);
+    const entry = entryFromWire({
+      kind: "file", vector: { alpha: 9 }, modifiedBy: "alpha", changedAtMs: 1, mode: 0o100644, uid: 0, gid: 0,
+      mtimeNs: "1700000000000000000", size: 5, hash: "9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a",
+    });
+    const body = async function* () { yield Buffer.from("1234\n"); };
+    const reply = await session.request({ type: "put", path: "%data%/secret" as never, entry, forced: false, encoding: "whole" }, { body: body() });
+    assert.equal(reply.type === "put-reply" && reply.answer.kind === "refused" && reply.answer.code, "NOT_INCLUDED");
+    const offer = await session.request({ type: "offer", dryRun: false, entries: [{ path: "%data%/secret" as never, entry, forced: false }] });
+    assert.equal(offer.type === "offer-reply" && offer.answers[0]!.answer.kind, "refused");
+    await assert.rejects(session.request({ type: "put", path: "%data%/../escape" as never, entry, forced: false, encoding: "whole" }, { body: body() }));
+  } finally {
+    await pool.close();
+    db.close();
+  }
+  assert.equal(existsSync(join(beta!.root, "secret")), false);
+  assert.equal(existsSync(join(beta!.root, "..", "escape")), false);
+  await beta!.daemon!.waitForLog(/Cannot decode message.*\.\./);
+});
