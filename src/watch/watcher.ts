@@ -1,0 +1,197 @@
+// Watches the include roots of the groups with `watch yes` (continuous mode, DESIGN §8) and
+// turns what the kernel reports into WatchEvents on logical paths. A directory root is watched
+// recursively with @parcel/watcher (inotify); a root that is a single file through its parent
+// directory, non-recursively, with fs.watch. Nothing here throws at the caller: a root that
+// cannot be watched (missing, inotify limits, a watcher error) is reported to onTrouble and
+// left to the periodic full checks, and retry() tries again after each of them.
+//
+// NOTE: @parcel/watcher 2.6's inotify backend drops IN_Q_OVERFLOW silently, and a directory
+// created later whose inotify_add_watch fails (ENOSPC) is silently not watched. Neither can be
+// seen from here; the jittered full check every rescan-interval is the safety net for both.
+
+import { watch as fsWatch, lstatSync, readFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import * as parcel from "@parcel/watcher";
+import type { Logger } from "pino";
+import type { Config, Group } from "../config/types.js";
+import type { PathEventType } from "../core/debounce-window.js";
+import { messageOf } from "../errors.js";
+import type { WatchEvent } from "./event-buffer.js";
+
+export type RawEvent = { readonly path: string; readonly type: PathEventType };
+export type RawCallback = (err: Error | null, events: readonly RawEvent[]) => unknown;
+/** @parcel/watcher's subscribe, or a fake. */
+export type SubscribeFn = (dir: string, fn: RawCallback) => Promise<{ unsubscribe(): Promise<void> }>;
+
+export type RootStateName = "watching" | "polling" | "stopped";
+
+export interface RootState {
+  readonly group: string;
+  /** The root as a logical path. */
+  readonly root: string;
+  readonly local: string;
+  readonly state: RootStateName;
+  /** Why it is polled rather than watched. */
+  readonly reason: string | undefined;
+}
+
+export type TroubleKind = "missing" | "limit" | "error" | "vanished";
+
+export interface WatchTrouble {
+  readonly group: string;
+  readonly root: string;
+  readonly kind: TroubleKind;
+  readonly message: string;
+  /** What the operator can do (the sysctl to raise for a limit). */
+  readonly hint: string | undefined;
+}
+
+export interface WatchersOptions {
+  readonly config: Config;
+  /** The groups to watch (those with `watch yes`). */
+  readonly groups: readonly Group[];
+  readonly onEvent: (event: WatchEvent) => void;
+  readonly onTrouble: (trouble: WatchTrouble) => void;
+  /** @default @parcel/watcher's subscribe */
+  readonly subscribe?: SubscribeFn;
+  /** For the sysctl hint. @default reads /proc/sys/fs/inotify/max_user_watches */
+  readonly currentWatchLimit?: () => number | undefined;
+  readonly logger?: Logger;
+}
+
+interface Root {
+  readonly group: Group;
+  readonly root: string;
+  readonly local: string;
+  state: RootStateName;
+  reason: string | undefined;
+  unsubscribe: (() => Promise<void>) | undefined;
+}
+
+export class Watchers {
+  readonly #options: WatchersOptions;
+  readonly #roots: Root[];
+  #stopped = false;
+
+  constructor(options: WatchersOptions) {
+    this.#options = options;
+    this.#roots = options.groups.flatMap((group) =>
+      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined })),
+    );
+  }
+
+  /** Subscribes every root; resolves once each is watched or known not to be. */
+  async start(): Promise<void> {
+    await this.retry();
+  }
+
+  /** Subscribes the roots that are not watched (after a full check; the operator may have raised a limit). */
+  async retry(): Promise<void> {
+    for (const r of this.#roots) if (!this.#stopped && r.state === "polling") await this.#subscribe(r);
+  }
+
+  states(): RootState[] {
+    return this.#roots.map((r) => ({ group: r.group.name, root: r.root, local: r.local, state: r.state, reason: r.reason }));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all(this.#roots.map((r) => this.#unsubscribe(r, "stopped")));
+  }
+
+  async #subscribe(r: Root): Promise<void> {
+    const st = lstatSync(r.local, { throwIfNoEntry: false });
+    if (st === undefined) return this.#trouble(r, "missing", `Cannot watch "${r.local}": it does not exist`);
+    try {
+      const subscribe = st.isDirectory() ? (this.#options.subscribe ?? parcelSubscribe) : watchOneFile;
+      const sub = await subscribe(r.local, (err, events) => this.#onRaw(r, err, events));
+      if (this.#stopped) return void (await sub.unsubscribe());
+      r.unsubscribe = () => sub.unsubscribe();
+      r.state = "watching";
+      r.reason = undefined;
+      this.#options.logger?.debug({ group: r.group.name, root: r.root }, "watching");
+    } catch (err) {
+      const limit = isLimitError(err);
+      this.#trouble(r, limit ? "limit" : "error", `Cannot watch "${r.local}": ${messageOf(err)}`);
+    }
+  }
+
+  #onRaw(r: Root, err: Error | null, events: readonly RawEvent[]): void {
+    if (this.#stopped || r.state !== "watching") return;
+    if (err) {
+      // The subscription may still deliver, but something was missed: drop it and poll until retry().
+      void this.#unsubscribe(r, "polling");
+      return this.#trouble(r, isLimitError(err) ? "limit" : "error", `Watcher of "${r.local}" failed: ${messageOf(err)}`);
+    }
+    const { config } = this.#options;
+    for (const e of events) {
+      if (e.path === r.local && e.type === "delete") {
+        void this.#unsubscribe(r, "polling");
+        return this.#trouble(r, "vanished", `Watched root "${r.local}" was deleted or moved away`);
+      }
+      let path: string;
+      try {
+        path = config.toLogicalPath(e.path);
+      } catch {
+        continue; // outside every prefix and not absolute: cannot be ours
+      }
+      // An excluded path (a temp file, a cache) costs nothing further.
+      if (r.group.match(path) === "ignore") continue;
+      this.#options.onEvent({ group: r.group.name, path, local: e.path, type: e.type });
+    }
+  }
+
+  #trouble(r: Root, kind: TroubleKind, message: string): void {
+    r.state = this.#stopped ? "stopped" : "polling";
+    r.reason = message;
+    const hint = kind === "limit" ? limitHint(this.#options.currentWatchLimit?.() ?? readWatchLimit()) : undefined;
+    this.#options.onTrouble({ group: r.group.name, root: r.root, kind, message, hint });
+  }
+
+  async #unsubscribe(r: Root, next: RootStateName): Promise<void> {
+    const unsubscribe = r.unsubscribe;
+    r.unsubscribe = undefined;
+    r.state = next;
+    if (unsubscribe === undefined) return;
+    try {
+      await unsubscribe();
+    } catch (err) {
+      this.#options.logger?.debug({ root: r.root, err: messageOf(err) }, "unsubscribe failed");
+    }
+  }
+}
+
+const parcelSubscribe: SubscribeFn = (dir, fn) => parcel.subscribe(dir, (err, events) => fn(err, events));
+
+/** A root that is one file: its parent directory, not recursively, filtered to that name. */
+const watchOneFile: SubscribeFn = async (file, fn) => {
+  const name = basename(file);
+  const w = fsWatch(dirname(file), { persistent: false }, (_type, filename) => {
+    if (filename === null || filename === name) fn(null, [{ path: file, type: "update" }]);
+  });
+  w.on("error", (err) => fn(err, []));
+  return { unsubscribe: async () => w.close() };
+};
+
+/** inotify_add_watch → ENOSPC (max_user_watches), inotify_init → EMFILE (max_user_instances). */
+export function isLimitError(err: unknown): boolean {
+  const text = messageOf(err);
+  return /No space left on device|ENOSPC|Too many open files|EMFILE|max_user_(watches|instances)/i.test(text);
+}
+
+/** The sysctl line an operator can paste: at least double the current limit, and 524288. */
+export function limitHint(current: number | undefined): string {
+  const want = Math.max(524_288, (current ?? 0) * 2);
+  const now = current === undefined ? "" : ` (now ${current})`;
+  return `raise the inotify limits${now}: sysctl fs.inotify.max_user_watches=${want} fs.inotify.max_user_instances=1024, ` +
+    "and persist them in /etc/sysctl.d/; until then this root is checked only by the periodic full check";
+}
+
+function readWatchLimit(): number | undefined {
+  try {
+    const n = Number(readFileSync("/proc/sys/fs/inotify/max_user_watches", "utf8").trim());
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
