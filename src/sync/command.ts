@@ -31,8 +31,11 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
     return await withIndex(config.stateDir, async (db) => {
       let check: CheckSummary | undefined;
       if (options.check) {
+        // NOTE: with -d the check still records what it finds in the index (bookkeeping of this
+        // node's own disk, which a later check would record the same way): without it, a dry
+        // run could not say what the peers would get. Files and peers are left alone.
         check = await runCheck(db, config, {
-          paths, recursive: o.recursive, dryRun: o.dryRun, full: !options.hinted, init: options.init === true,
+          paths, recursive: o.recursive, full: !options.hinted, init: options.init === true,
           markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}),
         });
         reportDrift(ctx, config, check);

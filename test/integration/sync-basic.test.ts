@@ -3,15 +3,20 @@
 // follow; a second run sends nothing.
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
 
 let c: Cluster;
+let actionLog: string;
 before(async () => {
-  c = await makeCluster(["alpha", "beta", "gamma"]);
+  const { tempDir } = await import("../helpers/daemon.js");
+  actionLog = join(tempDir("sync-actions"), "reload.log");
+  c = await makeCluster(["alpha", "beta", "gamma"], {
+    extra: [`action { pattern %data%/etc/nginx; exec "echo reload %%"; logfile ${actionLog}; do-local; }`],
+  });
 });
 after(async () => {
   await c?.stop();
@@ -73,3 +78,45 @@ test("a change made on another node reaches the rest from a run there", async ()
   const back = await c.nodes.alpha!.run([...SYNC, "--json"]);
   assert.equal(JSON.parse(back.stdout).applied, 0, back.stdout);
 });
+
+test("-d prints what each peer would do and changes nothing anywhere", async () => {
+  const a = c.nodes.alpha!;
+  writeFileSync(join(a.root, "dry"), "would be sent\n");
+  const before = snapshot(c.nodes.beta!.root);
+  const run = await a.run([...SYNC, "-d"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.match(run.stdout, /^beta\t>f\t%data%\/dry\ttake-remote$/m);
+  assert.match(run.stdout, /^gamma\t>f\t%data%\/dry\ttake-remote$/m);
+  assert.deepEqual(snapshot(c.nodes.beta!.root), before);
+  const real = await a.run(SYNC);
+  assert.equal(real.code, 0, real.stderr);
+  assert.deepEqual(snapshot(c.nodes.beta!.root), snapshot(a.root));
+});
+
+test("an action runs once per node for a batch: on each receiver, and on the sender with do-local", async () => {
+  const a = c.nodes.alpha!;
+  const before = readLines(actionLog);
+  writeFileSync(join(a.root, "etc/nginx/a.conf"), "a\n");
+  writeFileSync(join(a.root, "etc/nginx/b.conf"), "b\n");
+  writeFileSync(join(a.root, "etc/unrelated"), "x\n");
+  const run = await a.run(SYNC);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const lines = readLines(actionLog).slice(before.length).filter((l) => l.startsWith("reload"));
+  assert.equal(lines.length, 3, lines.join("\n"));
+  for (const node of ["alpha", "beta", "gamma"]) {
+    const root = c.nodes[node]!.root;
+    const mine = lines.filter((l) => l.includes(`${root}/`));
+    assert.equal(mine.length, 1, `${node}: ${lines.join("\n")}`);
+    assert.match(mine[0]!, /a\.conf/);
+    assert.match(mine[0]!, /b\.conf/);
+    assert.doesNotMatch(mine[0]!, /unrelated/);
+  }
+});
+
+function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
+  } catch {
+    return [];
+  }
+}
