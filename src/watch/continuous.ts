@@ -1,0 +1,290 @@
+// Continuous mode (DESIGN §8, issue 9): the part of `peersync daemon` that notices local
+// changes by itself. Watchers start first; then a full check of every group (events during it
+// are kept in the buffer, so nothing written meanwhile is lost); then, for ever: take what the
+// buffer says is due, check those paths as hints are checked, and hand the changed paths to the
+// sync engine's `push`. A full check also runs every rescan-interval (jittered), and at once
+// when the buffer overflowed or a watcher failed; a root that cannot be watched is left to
+// those full checks, which come at least every FALLBACK_INTERVAL_MS while it is not watched.
+//
+// The loop runs one check at a time: checks and pushes share the index, and a check that
+// overlapped another would only do the same work twice.
+
+import { lstatSync } from "node:fs";
+import type { Logger } from "pino";
+import type { Config, Group } from "../config/types.js";
+import { messageOf } from "../errors.js";
+import { runCheck, type CheckOptions, type CheckSummary } from "../index/check-run.js";
+import type { Db } from "../index/database.js";
+import { EntryStore } from "../index/entries.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { StatusBoard } from "../status/board.js";
+import { EventBuffer, type Batch, type DuePath } from "./event-buffer.js";
+import { FALLBACK_INTERVAL_MS, RescanSchedule } from "./rescan.js";
+import { stabilityOf } from "./stable.js";
+import { realTimers, type Timers } from "./timers.js";
+import { Watchers, type RootState, type SubscribeFn, type WatchTrouble } from "./watcher.js";
+
+/** The sync engine's side: send these changed logical paths of `group` to its peers now. */
+export type PushFn = (group: string, paths: readonly string[]) => void | Promise<void>;
+export type CheckFn = (db: Db, config: Config, options: CheckOptions) => Promise<CheckSummary>;
+
+export interface ContinuousOptions {
+  readonly config: Config;
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly push: PushFn;
+  readonly metrics?: Metrics;
+  readonly board?: StatusBoard;
+  /** @default real timers */
+  readonly timers?: Timers;
+  /** For the rescan jitter. @default Math.random */
+  readonly random?: () => number;
+  /** @default @parcel/watcher */
+  readonly subscribe?: SubscribeFn;
+  /** @default runCheck (tests slow it down) */
+  readonly check?: CheckFn;
+  /** Distinct paths buffered before collapsing to a full check. @default 10_000 */
+  readonly maxPaths?: number;
+  /** Longest a busy path waits. @default 2_000 */
+  readonly maxDelayMs?: number;
+}
+
+export interface Continuous {
+  /** Settles once the initial full check and its push are done. */
+  readonly ready: Promise<void>;
+  states(): RootState[];
+  /** Stops watching; resolves after the batch in hand is finished. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_MAX_DELAY_MS = 2_000;
+/** After a check failed (index busy, disk error), the next full check comes this much later. */
+const RETRY_AFTER_ERROR_MS = 30_000;
+
+export function startContinuous(options: ContinuousOptions): Continuous {
+  const loop = new Loop(options);
+  const running = loop.run();
+  return {
+    ready: loop.ready,
+    states: () => loop.watchers.states(),
+    stop: async () => {
+      await loop.stop();
+      await running;
+    },
+  };
+}
+
+class Loop {
+  readonly #o: ContinuousOptions;
+  readonly #timers: Timers;
+  readonly #groups: ReadonlyMap<string, Group>;
+  readonly #buffer: EventBuffer;
+  readonly #schedule: RescanSchedule;
+  readonly #entries: EntryStore;
+  readonly watchers: Watchers;
+  readonly ready: Promise<void>;
+  #resolveReady!: () => void;
+  #started = false;
+  #stopped = false;
+
+  constructor(options: ContinuousOptions) {
+    this.#o = options;
+    const timers = (this.#timers = options.timers ?? realTimers);
+    this.#groups = new Map(options.config.groups.map((g) => [g.name, g]));
+    const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+    this.#buffer = new EventBuffer({
+      timers, maxPaths: options.maxPaths,
+      timingOf: (g) => ({ debounceMs: this.#groups.get(g)?.debounceMs ?? 0, maxDelayMs }),
+    });
+    this.#schedule = new RescanSchedule({
+      timers, random: options.random, onDue: (g) => this.#buffer.requestRescan("rescan-interval", g),
+    });
+    this.#entries = new EntryStore(options.db);
+    this.watchers = new Watchers({
+      config: options.config,
+      groups: options.config.groups.filter((g) => g.watch),
+      subscribe: options.subscribe,
+      logger: options.logger,
+      onEvent: (e) => {
+        options.metrics?.watchEvents.inc({ group: e.group });
+        const overflows = this.#buffer.stats.overflows;
+        this.#buffer.add(e);
+        if (this.#buffer.stats.overflows !== overflows) this.#onOverflow();
+      },
+      onTrouble: (t) => this.#onTrouble(t),
+    });
+    this.ready = new Promise((resolve) => (this.#resolveReady = resolve));
+  }
+
+  async run(): Promise<void> {
+    try {
+      await this.watchers.start();
+      this.#publishWatch();
+      if (!this.#stopped) await this.#fullCheck([...this.#groups.keys()], ["start"]);
+      this.#started = true;
+      this.#resolveReady();
+      for (;;) {
+        const batch = await this.#buffer.next();
+        if (batch === undefined) break;
+        await this.#handle(batch);
+      }
+    } finally {
+      this.#resolveReady();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#buffer.close();
+    this.#schedule.stop();
+    await this.watchers.stop();
+    this.#publishWatch();
+    this.#o.board?.close();
+  }
+
+  async #handle(batch: Batch): Promise<void> {
+    if (batch.type === "rescan") {
+      const groups = batch.groups === "all" ? [...this.#groups.keys()] : batch.groups.filter((g) => this.#groups.has(g));
+      await this.#fullCheck(groups, batch.reasons);
+      return;
+    }
+    const byGroup = new Map<string, DuePath[]>();
+    for (const item of batch.items) byGroup.set(item.group, [...(byGroup.get(item.group) ?? []), item]);
+    for (const [group, items] of byGroup) {
+      if (this.#stopped) return;
+      await this.#checkPaths(group, items);
+    }
+  }
+
+  async #checkPaths(group: string, items: readonly DuePath[]): Promise<void> {
+    // A directory that appeared is checked with its subtree: files written into it before its
+    // watch was added raised no event of their own.
+    const trees: string[] = [];
+    const single: string[] = [];
+    for (const item of items) (item.created && isDirectory(item.local) ? trees : single).push(item.local);
+    const changed = new Set<string>();
+    for (const [paths, recursive] of [[single, false], [trees, true]] as const) {
+      if (paths.length === 0) continue;
+      const ok = await this.#runCheck("paths", { paths, recursive, groups: [group] }, changed, undefined);
+      if (!ok) return void this.#reschedule(group, false);
+    }
+    await this.#push(group, [...changed]);
+  }
+
+  async #fullCheck(groups: readonly string[], reasons: readonly string[]): Promise<void> {
+    if (groups.length === 0) return;
+    const reason = reasons.join("; ");
+    for (const r of reasons) this.#o.metrics?.rescans.inc({ reason: reasonLabel(r) });
+    this.#o.logger.info({ groups, reason }, "full check");
+    const changed = new Map<string, Set<string>>(groups.map((g) => [g, new Set<string>()]));
+    const ok = await this.#runCheck("full", { full: true, groups }, undefined, changed, reason);
+    // A root that could not be watched may be watchable now (the operator raised a limit).
+    await this.watchers.retry();
+    this.#publishWatch();
+    for (const g of groups) this.#reschedule(g, ok);
+    if (!ok) return;
+    for (const [group, paths] of changed) await this.#push(group, [...paths]);
+  }
+
+  /** One runCheck; collects changed paths; false (logged) when it failed as a whole. */
+  async #runCheck(scope: "full" | "paths", options: CheckOptions, into: Set<string> | undefined,
+    byGroup?: Map<string, Set<string>>, reason?: string): Promise<boolean> {
+    const started = this.#timers.now();
+    const end = this.#o.metrics?.checkDuration.startTimer({ scope });
+    let count = 0;
+    try {
+      const summary = await (this.#o.check ?? runCheck)(this.#o.db, this.#o.config, {
+        ...options,
+        onChange: (c) => {
+          (byGroup?.get(c.group) ?? into)?.add(c.path);
+          count++;
+        },
+        onProgress: (n) => (n % 256 === 0 ? new Promise<void>((r) => setImmediate(r)) : undefined),
+      });
+      this.#o.metrics?.checks.inc({ scope });
+      for (const p of summary.problems) if (p.severity !== "skipped") this.#o.logger.warn({ path: p.path, op: p.op }, p.message);
+      this.#o.board?.recordCheck({ atMs: started, scope, durationMs: this.#timers.now() - started, changes: count, reason });
+      return true;
+    } catch (err) {
+      this.#o.logger.error({ scope, err: messageOf(err) }, `check failed: ${messageOf(err)}; next full check in ${RETRY_AFTER_ERROR_MS / 1000} s`);
+      return false;
+    } finally {
+      end?.();
+    }
+  }
+
+  /** Hands the stable changed paths to the sync engine; the others are checked again later. */
+  async #push(group: string, paths: readonly string[]): Promise<void> {
+    if (paths.length === 0 || this.#stopped) return;
+    const ready: string[] = [];
+    for (const path of paths) {
+      const record = this.#entries.get(group, path);
+      const local = this.#o.config.toLocalPath(path);
+      if (record === undefined || stabilityOf(local, record) === "stable") {
+        ready.push(path);
+        continue;
+      }
+      this.#o.metrics?.heldBack.inc({ group });
+      this.#o.logger.debug({ group, path }, "changed while hashed: checked again later");
+      this.#buffer.add({ group, path, local, type: "update" });
+    }
+    if (ready.length === 0) return;
+    try {
+      await this.#o.push(group, ready);
+    } catch (err) {
+      // The entries stay pending; the sync engine's next run for this group sends them.
+      this.#o.logger.warn({ group, paths: ready.length, err: messageOf(err) }, `push failed: ${messageOf(err)}`);
+    }
+  }
+
+  #reschedule(group: string, ok: boolean): void {
+    const g = this.#groups.get(group);
+    if (g === undefined) return;
+    const unwatched = this.watchers.states().some((s) => s.group === group && s.state !== "watching");
+    const interval = !ok ? RETRY_AFTER_ERROR_MS : unwatched && g.watch ? Math.min(g.rescanIntervalMs, FALLBACK_INTERVAL_MS) : g.rescanIntervalMs;
+    this.#schedule.schedule(group, interval);
+    this.#o.board?.setNextFullChecks(this.#schedule.dueTimes());
+  }
+
+  #onOverflow(): void {
+    this.#o.metrics?.watchOverflows.inc();
+    this.#o.logger.warn({ maxPaths: this.#o.maxPaths }, "too many changes at once to track one by one: a full check follows");
+  }
+
+  #onTrouble(t: WatchTrouble): void {
+    const fields = { group: t.group, root: t.root, kind: t.kind };
+    if (t.kind === "limit") {
+      this.#o.logger.error({ ...fields, hint: t.hint }, `${t.message}: inotify limit reached; ${t.hint}`);
+    } else {
+      this.#o.logger.warn(fields, `${t.message}; checked by periodic full checks until it can be watched`);
+    }
+    this.#publishWatch();
+    // Before the initial full check, that check covers it; a missing root has nothing to see.
+    if (this.#started && t.kind !== "missing") this.#buffer.requestRescan(`watcher: ${t.kind}`, t.group);
+  }
+
+  #publishWatch(): void {
+    const states = this.watchers.states();
+    this.#o.board?.setWatch(states);
+    const m = this.#o.metrics;
+    if (m === undefined) return;
+    m.watchedRoots.reset();
+    for (const s of states) m.watchedRoots.inc({ group: s.group, state: s.state });
+  }
+}
+
+function isDirectory(local: string): boolean {
+  try {
+    return lstatSync(local, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** A bounded label for the rescans counter. */
+function reasonLabel(reason: string): string {
+  if (reason === "start" || reason === "rescan-interval") return reason;
+  if (reason.startsWith("watcher")) return "watcher";
+  if (reason.startsWith("more than")) return "overflow";
+  return "other";
+}

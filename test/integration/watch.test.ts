@@ -1,0 +1,82 @@
+// The watcher on a real tree with the real @parcel/watcher (inotify): what it reports, how fast,
+// and under which names.
+
+import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import type { WatchEvent } from "../../src/watch/event-buffer.js";
+import { Watchers, type WatchTrouble } from "../../src/watch/watcher.js";
+import { waitFor, watchFixture } from "../helpers/watch.js";
+
+const fx = watchFixture("watcher");
+after(() => fx.cleanup());
+
+test("Watchers report create, modify, delete and rename within a second, as logical paths", async () => {
+  const events: WatchEvent[] = [];
+  const troubles: WatchTrouble[] = [];
+  const w = new Watchers({ config: fx.config, groups: fx.config.groups, onEvent: (e) => events.push(e), onTrouble: (t) => troubles.push(t) });
+  await w.start();
+  try {
+    assert.deepEqual(w.states().map((s) => [s.root, s.state]), [["%www%", "watching"]]);
+    const seen = (path: string, type?: string) => () => events.some((e) => e.path === path && (type === undefined || e.type === type));
+    const step = async (what: string, act: () => void, path: string, type?: string) => {
+      const t0 = Date.now();
+      act();
+      assert.ok(await waitFor(seen(path, type), 1000), `${what}: no event for ${path} within 1 s`);
+      return Date.now() - t0;
+    };
+    const times = [
+      await step("create", () => writeFileSync(join(fx.root, "a.txt"), "1"), "%www%/a.txt", "create"),
+      await step("modify", () => appendFileSync(join(fx.root, "a.txt"), "2"), "%www%/a.txt", "update"),
+      await step("mkdir + file", () => {
+        mkdirSync(join(fx.root, "sub"));
+        writeFileSync(join(fx.root, "sub", "b.txt"), "b");
+      }, "%www%/sub", "create"),
+      await step("rename", () => renameSync(join(fx.root, "a.txt"), join(fx.root, "sub", "c.txt")), "%www%/sub/c.txt", "create"),
+      await step("delete", () => rmSync(join(fx.root, "sub", "b.txt")), "%www%/sub/b.txt", "delete"),
+    ];
+    assert.ok(events.some((e) => e.path === "%www%/a.txt" && e.type === "delete"), "the rename's source is reported gone");
+    assert.ok(events.every((e) => e.group === "g" && e.path.startsWith("%www%/") && e.local.startsWith(fx.root)));
+    writeFileSync(join(fx.root, "skip.tmp"), "x");
+    writeFileSync(join(fx.root, "marker"), "x");
+    assert.ok(await waitFor(seen("%www%/marker"), 1000));
+    assert.ok(!events.some((e) => e.path.endsWith(".tmp")), "excluded paths are dropped at the watcher");
+    assert.deepEqual(troubles, []);
+    console.log(`# watcher latency per step (ms): ${times.join(", ")}`);
+  } finally {
+    await w.stop();
+  }
+  assert.deepEqual(w.states().map((s) => s.state), ["stopped"]);
+});
+
+test("Watchers: a root that cannot be watched is polled, with the sysctl to raise in the hint", async () => {
+  const troubles: WatchTrouble[] = [];
+  const w = new Watchers({
+    config: fx.config, groups: fx.config.groups, onEvent: () => {}, onTrouble: (t) => troubles.push(t),
+    subscribe: async (dir) => {
+      throw new Error(`inotify_add_watch on '${dir}/deep' failed: No space left on device`);
+    },
+    currentWatchLimit: () => 8192,
+  });
+  await w.start();
+  assert.equal(w.states()[0]?.state, "polling");
+  assert.equal(troubles[0]?.kind, "limit");
+  assert.match(troubles[0]?.hint ?? "", /sysctl fs\.inotify\.max_user_watches=524288/);
+  await w.stop();
+});
+
+test("Watchers: a missing root is reported and left to the full checks", async () => {
+  const troubles: WatchTrouble[] = [];
+  rmSync(join(fx.dir, "gone"), { recursive: true, force: true });
+  const config = { ...fx.config, toLocalPath: (p: string) => p.replace("%www%", join(fx.dir, "gone")) };
+  const w = new Watchers({ config, groups: fx.config.groups, onEvent: () => {}, onTrouble: (t) => troubles.push(t) });
+  await w.start();
+  assert.equal(troubles[0]?.kind, "missing");
+  assert.equal(w.states()[0]?.state, "polling");
+  // It appears: retry() (after the next full check) watches it.
+  mkdirSync(join(fx.dir, "gone"));
+  await w.retry();
+  assert.equal(w.states()[0]?.state, "watching");
+  await w.stop();
+});
