@@ -189,7 +189,18 @@ export class SyncHandler implements SessionHandler {
     const changed = [...this.#changedOf(session)];
     this.#changed.delete(session);
     if (changed.length === 0) return { type: "batch-end-reply", ran: 0, failed: 0 };
-    const results = await this.#o.dispatcher.afterBatch({ group: group.name, changedPaths: changed, side: "receiver" });
+    const running = this.#o.dispatcher.afterBatch({ group: group.name, changedPaths: changed, side: "receiver" });
+    // Answer within the request timeout whatever the actions do: a slow action (its own timeout
+    // is longer) must not make the pusher think this node failed. It keeps running here, and
+    // its queue row stays until it finished.
+    const patience = Math.floor(session.wire.limits.requestTimeoutMs / 2);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, patience, undefined)));
+    const results = await Promise.race([running, late]).finally(() => clearTimeout(timer));
+    if (results === undefined) {
+      this.#o.logger.info({ group: group.name, paths: changed.length }, "actions still running after the batch; answering the pusher now");
+      return { type: "batch-end-reply", ran: 0, failed: 0 };
+    }
     return { type: "batch-end-reply", ran: results.length, failed: results.filter((r) => !r.ok).length };
   }
 

@@ -71,10 +71,16 @@ export async function pushPending(ctx: PushContext, rows: readonly PendingRow[])
   }
   for (const batch of batches(orderOperations(work))) await offerBatch(ctx, batch, result);
   if (!ctx.dryRun && result.changedRemote.length > 0) {
-    const reply = await ctx.session.request({ type: "batch-end" });
-    if (reply.type === "batch-end-reply") {
-      result.actionsRan = reply.ran;
-      result.actionsFailed = reply.failed;
+    try {
+      const reply = await ctx.session.request({ type: "batch-end" });
+      if (reply.type === "batch-end-reply") {
+        result.actionsRan = reply.ran;
+        result.actionsFailed = reply.failed;
+      }
+    } catch (err) {
+      // The entries are applied and acknowledged; only the peer's actions are in doubt (its
+      // queue keeps them until they ran).
+      problem(ctx, result, ctx.group.name, `Cannot end the batch (actions): ${messageOf(err)}`);
     }
   }
   return result;
