@@ -1,7 +1,9 @@
 // `make demo`: a narrated tour of what peersync does today, on real processes and real files
-// in a temp dir that is removed on exit (Ctrl-C included). It grows with every capability.
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// in a temp dir that is removed on exit (Ctrl-C included). Three daemons (alpha, beta, gamma)
+// on free loopback ports; the daemons are stopped by PID at the end, or on Ctrl-C.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +11,7 @@ import { demoDelta } from "../src/delta/demo-delta.js";
 
 const BIN = resolve(fileURLToPath(new URL("../../bin/peersync", import.meta.url)));
 const NODES = ["alpha", "beta", "gamma"] as const;
+type NodeName = (typeof NODES)[number];
 
 interface Run {
   readonly code: number;
@@ -18,7 +21,7 @@ interface Run {
 
 function peersync(args: readonly string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(BIN, [...args], { encoding: "utf8" }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: "utf8" }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       done({ code, stdout, stderr });
     });
@@ -31,28 +34,32 @@ function say(text: string): void {
 
 function show(run: Run, command: string): void {
   process.stdout.write(`$ ${command}\n`);
-  for (const line of `${run.stdout}${run.stderr}`.trimEnd().split("\n")) process.stdout.write(`  ${line}\n`);
+  for (const line of `${run.stdout}${run.stderr}`.trimEnd().split("\n")) if (line !== "") process.stdout.write(`  ${line}\n`);
   process.stdout.write(`  (exit ${run.code})\n`);
 }
 
-async function step(label: string, args: readonly string[]): Promise<Run> {
-  const run = await peersync(args);
-  show(run, `peersync ${label}`);
-  return run;
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
 }
 
-function writeConfig(dir: string, key: string, roots: Record<string, string>): string {
-  const prefix = NODES.map((n) => `  on ${n}: ${roots[n]};`).join("\n");
+function writeConfig(dir: string, key: string, roots: Record<NodeName, string>, ports: Record<NodeName, number>): string {
   const text = [
     "# The demo cluster: three nodes on loopback, one group, a prefix per node.",
-    `prefix site {\n${prefix}\n}`,
+    `prefix site {\n${NODES.map((n) => `  on ${n}: ${roots[n]};`).join("\n")}\n}`,
     "group web {",
-    `  host ${NODES.map((n, i) => `${n}@127.0.0.1:${31865 + i}`).join(" ")};`,
+    `  host ${NODES.map((n) => `${n}@127.0.0.1:${ports[n]}`).join(" ")};`,
     `  key ${key};`,
     "  include %site%;",
     "  exclude *.swp;",
     "  auto younger;",
-    '  action { pattern %site%/conf/*; exec "echo reload for %%"; logfile ' + join(dir, "action.log") + "; }",
+    `  action { pattern %site%/conf/*; exec "echo reload for %%"; logfile ${join(dir, "action.log")}; }`,
     "}",
     "",
   ].join("\n");
@@ -61,39 +68,91 @@ function writeConfig(dir: string, key: string, roots: Record<string, string>): s
   return file;
 }
 
+/** The daemons started, by PID, so the end (or Ctrl-C) stops exactly these. */
+const daemons = new Map<NodeName, ChildProcess>();
+
+async function startDaemon(node: NodeName, args: readonly string[], logFile: string): Promise<void> {
+  const log = openSync(logFile, "a");
+  const child = spawn(process.execPath, [BIN, ...args, "daemon"], { stdio: ["ignore", "ignore", log] });
+  closeSync(log);
+  daemons.set(node, child);
+  const deadline = Date.now() + 20_000;
+  while (!readFileSync(logFile, "utf8").includes("daemon ready")) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`daemon ${node} did not start:\n${readFileSync(logFile, "utf8")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  process.stdout.write(`  daemon ${node} ready (pid ${child.pid})\n`);
+}
+
+async function stopDaemons(): Promise<void> {
+  await Promise.all([...daemons].map(([node, child]) => new Promise<void>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once("exit", () => done());
+    process.kill(child.pid!, "SIGTERM");
+    setTimeout(() => child.exitCode === null && process.kill(child.pid!, "SIGKILL"), 5000).unref();
+    process.stdout.write(`  stopping daemon ${node} (pid ${child.pid})\n`);
+  })));
+  daemons.clear();
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "peersync-demo-"));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   process.on("SIGINT", () => {
+    for (const child of daemons.values()) if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGKILL");
     cleanup();
     process.exit(130);
   });
   try {
     say("A group key, in csync2's format (peersync -k)");
     const key = join(dir, "web.key");
-    await step(`keygen ${key}`, ["keygen", key]);
+    show(await peersync(["keygen", key]), `peersync keygen ${key}`);
 
-    const roots: Record<string, string> = {};
+    const roots = {} as Record<NodeName, string>;
+    const ports = {} as Record<NodeName, number>;
     for (const n of NODES) {
       roots[n] = join(dir, n, "site");
-      mkdirSync(join(roots[n]!, "conf"), { recursive: true });
+      mkdirSync(join(roots[n], "conf"), { recursive: true });
+      ports[n] = await freePort();
     }
-    const config = writeConfig(dir, key, roots);
-    say("One config for every node; each resolves its own prefix (peersync config-check)");
-    for (const n of NODES) {
-      await step(`-N ${n} config-check`, ["--config", config, "-N", n, "-D", join(dir, n, "state"), "config-check"]);
-    }
+    const config = writeConfig(dir, key, roots, ports);
+    const as = (n: NodeName) => ["--config", config, "-N", n, "-D", join(dir, n, "state")];
+    const run = async (n: NodeName, args: readonly string[]) => show(await peersync([...as(n), ...args]), `peersync -N ${n} ${args.join(" ")}`);
 
-    say("Node alpha gets new files; check records them as pending for its peers");
-    writeFileSync(join(roots["alpha"]!, "index.html"), "<h1>hello from alpha</h1>\n");
-    writeFileSync(join(roots["alpha"]!, "conf", "site.conf"), "listen 80;\n");
-    const alpha = ["--config", config, "-N", "alpha", "-D", join(dir, "alpha", "state")];
-    await step("-N alpha check", [...alpha, "check"]);
-    await step("-N alpha list-pending", [...alpha, "list-pending"]);
+    say("Three daemons, one per node, each with its own state dir and port");
+    for (const n of NODES) await startDaemon(n, as(n), join(dir, `${n}.log`));
+
+    say("alpha gets new files; one `peersync sync` (csync2 -x) there brings them to beta and gamma");
+    writeFileSync(join(roots.alpha, "index.html"), "<h1>hello from alpha</h1>\n");
+    writeFileSync(join(roots.alpha, "conf", "site.conf"), "listen 80;\n");
+    await run("alpha", ["sync", "-v"]);
+    for (const n of ["beta", "gamma"] as const) process.stdout.write(`  ${n}: conf/site.conf = ${readFileSync(join(roots[n], "conf", "site.conf"), "utf8").trim()}\n`);
+
+    say("The action ran once on each receiving node for that batch (cat action.log)");
+    process.stdout.write(readFileSync(join(dir, "action.log"), "utf8").replace(/^/gm, "  "));
+
+    say("An edit on beta, synced from beta, appears on alpha and gamma");
+    writeFileSync(join(roots.beta, "index.html"), "<h1>hello, edited on beta</h1>\n");
+    await run("beta", ["sync", "-v"]);
+    for (const n of ["alpha", "gamma"] as const) process.stdout.write(`  ${n}: index.html = ${readFileSync(join(roots[n], "index.html"), "utf8").trim()}\n`);
+
+    say("A conflict: alpha and gamma edit the same file; auto younger picks the later mtime");
+    writeFileSync(join(roots.alpha, "index.html"), "<h1>alpha's edit (older)</h1>\n");
+    utimesSync(join(roots.alpha, "index.html"), 1_700_000_000, 1_700_000_000);
+    writeFileSync(join(roots.gamma, "index.html"), "<h1>gamma's edit (younger)</h1>\n");
+    await run("alpha", ["sync", "-v"]);
+    for (const n of NODES) process.stdout.write(`  ${n}: index.html = ${readFileSync(join(roots[n], "index.html"), "utf8").trim()}\n`);
+    const backup = join(dir, "alpha", "state", "backup", roots.alpha, "index.html");
+    process.stdout.write(`  alpha's losing version, kept in its backup dir:\n  ${backup}\n  = ${existsSync(backup) ? readFileSync(backup, "utf8").trim() : "(missing!)"}\n`);
+
+    say("Nothing left to do: a second run sends nothing");
+    await run("alpha", ["sync", "-v"]);
 
     say("Large files travel as librsync deltas (the native binding)");
     await demoDelta((line) => process.stdout.write(`  ${line}\n`));
   } finally {
+    say("Stopping the daemons by PID");
+    await stopDaemons();
     cleanup();
   }
 }

@@ -72,7 +72,7 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
   }
   const sum = (f: (r: UpdateSummary["results"][number]) => number): number => u.results.reduce((n, r) => n + f(r), 0);
   const line = {
-    peers: u.results.length, offered: sum((r) => r.offered), applied: sum((r) => r.applied), sent: sum((r) => r.sent),
+    peers: new Set(u.results.map((r) => `${r.group}/${r.peer}`)).size, offered: sum((r) => r.offered), applied: sum((r) => r.applied), sent: sum((r) => r.sent),
     fetched: sum((r) => r.fetched), inSync: sum((r) => r.inSync), conflicts: u.conflicts, problems: u.problems,
     unreachable: u.unreachable.map((x) => x.peer), safetyStops: u.safetyStops.length, actionsFailed: u.actionsFailed,
     ...(check ? { checked: { new: check.new, modified: check.modified, deleted: check.deleted } } : {}),

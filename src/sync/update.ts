@@ -60,34 +60,12 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const results: PeerResult[] = [];
   const unreachable: { group: string; peer: string; message: string }[] = [];
   const safetyStops: string[] = [];
-  const tasks: (() => Promise<void>)[] = [];
-  for (const group of config.groups.filter((g) => !options.groups || options.groups.includes(g.name))) {
-    if (group.local.receiveOnly) {
-      logger.info({ group: group.name }, `group "${group.name}": this host is receive-only, nothing is pushed`);
-      continue;
-    }
-    const work = peerWork(index, group, options);
-    const stop = deleteStop(index, group, work);
-    if (stop !== undefined) {
-      safetyStops.push(stop);
-      logger.error({ group: group.name }, stop);
-      continue;
-    }
-    for (const { host, rows } of work) {
-      tasks.push(async () => {
-        try {
-          const session = await pool.session(group, host);
-          const ctx = { config, group, host, session, index, receiver, deps: deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}) };
-          results.push(await pushPending(ctx, rows));
-        } catch (err) {
-          unreachable.push({ group: group.name, peer: host.name, message: messageOf(err) });
-          logger.warn({ group: group.name, peer: host.name }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
-        }
-      });
-    }
-  }
+  const round = { config, pool, index, receiver, deps, options, results, unreachable, safetyStops };
   try {
-    await runBounded(tasks, options.parallel ?? 4);
+    const fetched = await pushRound(round, undefined);
+    // Versions taken back from one peer are pending for the others: a second round brings
+    // them along, so one run converges the whole group, not just the pair that conflicted.
+    if (fetched.size > 0 && !options.dryRun) await pushRound(round, fetched);
   } finally {
     await pool.close();
   }
@@ -96,6 +74,58 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
     results, unreachable, safetyStops, actionsFailed: actionsFailed + sum(results, (r) => r.actionsFailed),
     conflicts: sum(results, (r) => r.conflicts.length), problems: sum(results, (r) => r.problems.length),
   };
+}
+
+interface Round {
+  readonly config: Config;
+  readonly pool: PeerPool;
+  readonly index: SyncIndex;
+  readonly receiver: Receiver;
+  readonly deps: ReturnType<typeof applyDepsFor>;
+  readonly options: UpdateOptions;
+  readonly results: PeerResult[];
+  readonly unreachable: { group: string; peer: string; message: string }[];
+  readonly safetyStops: string[];
+}
+
+/** Pushes every peer its pending rows (only `only`'s "group\0path" keys when given); returns what was taken back. */
+async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promise<Set<string>> {
+  const { config, options, index } = r;
+  const { logger } = options;
+  const failed = new Set(r.unreachable.map((u) => `${u.group}\0${u.peer}`));
+  const fetched = new Set<string>();
+  const tasks: (() => Promise<void>)[] = [];
+  for (const group of config.groups.filter((g) => !options.groups || options.groups.includes(g.name))) {
+    if (group.local.receiveOnly) {
+      if (!only) logger.info({ group: group.name }, `group "${group.name}": this host is receive-only, nothing is pushed`);
+      continue;
+    }
+    const work = peerWork(index, group, options)
+      .map((w) => ({ ...w, rows: only ? w.rows.filter((row) => only.has(`${group.name}\0${row.path}`)) : w.rows }))
+      .filter((w) => w.rows.length > 0 && !failed.has(`${group.name}\0${w.host.name}`));
+    const stop = only ? undefined : deleteStop(index, group, work);
+    if (stop !== undefined) {
+      r.safetyStops.push(stop);
+      logger.error({ group: group.name }, stop);
+      continue;
+    }
+    for (const { host, rows } of work) {
+      tasks.push(async () => {
+        try {
+          const session = await r.pool.session(group, host);
+          const ctx = { config, group, host, session, index, receiver: r.receiver, deps: r.deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}) };
+          const result = await pushPending(ctx, rows);
+          r.results.push(result);
+          for (const p of result.fetchedPaths) fetched.add(`${group.name}\0${p}`);
+        } catch (err) {
+          r.unreachable.push({ group: group.name, peer: host.name, message: messageOf(err) });
+          logger.warn({ group: group.name, peer: host.name }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
+        }
+      });
+    }
+  }
+  await runBounded(tasks, options.parallel ?? 4);
+  return fetched;
 }
 
 function peerWork(index: SyncIndex, group: Group, options: UpdateOptions): { host: Host; rows: PendingRow[] }[] {
