@@ -117,6 +117,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["<myname>", "<peer>"], options: [], load: () => import("./commands/list-pair.js"),
   },
   {
+    name: "import-csync2", summary: "seed the index from csync2's database when switching from csync2", csync2: undefined,
+    args: [], options: [["--db <file>", "csync2's SQLite database (default: /var/lib/csync2/NODE.db3)"]],
+    load: () => import("./commands/import-csync2.js"),
+  },
+  {
     name: "prune", summary: "drop index entries the config no longer includes", csync2: "-R",
     args: [], options: [], load: () => import("./commands/prune.js"),
   },

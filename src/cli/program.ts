@@ -32,6 +32,7 @@ export const IMPLEMENTED: Readonly<Record<string, boolean>> = {
   compare: false,
   "list-pair": false,
   prune: false,
+  "import-csync2": true,
 };
 
 export interface ProgramIo {
