@@ -97,7 +97,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "status", summary: "peers, pending entries, conflicts, last sync, drift", csync2: undefined,
-    args: [], options: [], load: () => import("./commands/status.js"),
+    args: [], options: [["--no-probe", "do not contact peers; show only what the index and the daemon recorded"]],
+    load: () => import("./commands/status.js"),
   },
   {
     name: "config-check", summary: "read the config and report every error", csync2: undefined,

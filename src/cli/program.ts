@@ -26,7 +26,7 @@ export const IMPLEMENTED: Readonly<Record<string, boolean>> = {
   force: true,
   keygen: true,
   daemon: true,
-  status: false,
+  status: true,
   "config-check": true,
   trust: true,
   compare: false,

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ago, formatStatus, statusJson, type PeerStatus, type StatusReport } from "./report.js";
+
+const NOW = Date.UTC(2026, 10, 23, 20, 0, 0);
+
+function peer(over: Partial<PeerStatus> = {}): PeerStatus {
+  return {
+    name: "b", address: "10.0.0.2", port: 30865, receiveOnly: false, pending: 3, conflicts: 0,
+    lastSyncMs: undefined, lastErrorMs: undefined, lastError: undefined,
+    reachable: undefined, probeError: undefined, remoteUptimeS: undefined, ...over,
+  };
+}
+
+function report(over: Partial<StatusReport> = {}): StatusReport {
+  return {
+    node: "a", fingerprint: "AB:CD", stateDir: "/var/lib/peersync", indexExists: true, daemon: undefined,
+    groups: [{ name: "web", localName: "a", receiveOnly: false, watch: true, pending: 3, conflicts: 0, drift: undefined, peers: [peer()] }],
+    actions: { queued: 0, last: undefined }, ...over,
+  };
+}
+
+const cases: readonly { name: string; report: StatusReport; want: readonly (string | RegExp)[] }[] = [
+  {
+    name: "a node that never ran a daemon",
+    report: report(),
+    want: [
+      "node a  fingerprint AB:CD",
+      "state /var/lib/peersync",
+      "daemon: no record (never ran with this state dir)",
+      "group web (as a): pending 3, conflicts 0",
+      "  peer b 10.0.0.2:30865: not probed, pending 3, conflicts 0, never synced by the daemon",
+      "actions: 0 queued",
+    ],
+  },
+  {
+    name: "a running daemon with a watcher that fell back to polling",
+    report: report({
+      daemon: {
+        pid: 42, running: true, updatedAtMs: NOW, nextFullCheck: {},
+        lastFullCheck: { atMs: NOW - 90_000, scope: "full", durationMs: 12, changes: 0, reason: "start" }, lastCheck: undefined,
+        watch: [{ group: "web", root: "/srv/www", local: "/srv/www", state: "polling", reason: "inotify limit" }],
+      },
+      groups: [{
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, drift: undefined,
+        peers: [peer({ pending: 0, conflicts: 2, lastSyncMs: NOW - 5_000, lastError: "refused", lastErrorMs: NOW - 60_000 })],
+      }],
+      actions: { queued: 1, last: { group: "web", atMs: NOW - 30_000, ok: false, message: "exit 3" } },
+    }),
+    want: [
+      /^node a/, /^state/,
+      "daemon: running, pid 42, last full check 90 s ago",
+      "  watch web /srv/www: polling (inotify limit)",
+      "group web (as a): pending 0, conflicts 2",
+      // An error older than the last sync is history, not news.
+      "  peer b 10.0.0.2:30865: not probed, pending 0, conflicts 2, last sync 5 s ago",
+      "actions: 1 queued, last FAILED 30 s ago (web: exit 3)",
+    ],
+  },
+  {
+    name: "a receive-only node with drift and an unreachable peer",
+    report: report({
+      fingerprint: undefined,
+      daemon: { pid: 7, running: false, updatedAtMs: NOW - 7_200_000, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
+      groups: [{
+        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, drift: 4,
+        peers: [peer({ pending: 0, conflicts: undefined, reachable: false, probeError: "ECONNREFUSED" })],
+      }],
+    }),
+    want: [
+      "node a  fingerprint none yet (made when the daemon first starts)",
+      /^state/,
+      "daemon: not running (pid 7 last reported 2 h ago)",
+      "group web (as web1, receive-only): pending 0, conflicts unknown, drift 4",
+      "  peer b 10.0.0.2:30865: UNREACHABLE (ECONNREFUSED), pending 0, conflicts unknown, never synced by the daemon",
+      "actions: 0 queued",
+    ],
+  },
+];
+
+for (const c of cases) {
+  test(`formatStatus() shows ${c.name}`, () => {
+    const got = formatStatus(c.report, NOW);
+    assert.equal(got.length, c.want.length, got.join("\n"));
+    c.want.forEach((w, i) => (typeof w === "string" ? assert.equal(got[i], w) : assert.match(got[i]!, w)));
+  });
+}
+
+test("statusJson() writes null for unknowns, so every key is always there", () => {
+  const parsed = JSON.parse(statusJson(report({ fingerprint: undefined })));
+  assert.equal(parsed.fingerprint, null);
+  assert.equal(parsed.daemon, null);
+  assert.deepEqual(Object.keys(parsed.groups[0].peers[0]).sort(), Object.keys(peer()).sort());
+  assert.equal(parsed.groups[0].peers[0].lastSyncMs, null);
+});
+
+test("ago() picks a readable unit", () => {
+  assert.equal(ago(NOW - 5_000, NOW), "5 s ago");
+  assert.equal(ago(NOW - 600_000, NOW), "10 min ago");
+  assert.equal(ago(NOW - 3 * 3_600_000, NOW), "3 h ago");
+  assert.equal(ago(NOW - 3 * 86_400_000, NOW), "3 d ago");
+  assert.equal(ago(NOW + 5_000, NOW), "0 s ago");
+});

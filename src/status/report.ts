@@ -1,0 +1,113 @@
+// The shape of `peersync status --json` (stable: scripts and monitoring read it) and its
+// human-readable rendering. Pure: the clock comes in as `nowMs`.
+
+import type { ActionFact, CheckFact } from "./board.js";
+import type { RootState } from "../watch/watcher.js";
+
+export interface PeerStatus {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly receiveOnly: boolean;
+  readonly pending: number;
+  /** undefined: the index has no conflicts table yet. */
+  readonly conflicts: number | undefined;
+  /** From the daemon's records. */
+  readonly lastSyncMs: number | undefined;
+  readonly lastErrorMs: number | undefined;
+  readonly lastError: string | undefined;
+  /** From a status request now: true/false, or undefined when not probed. */
+  readonly reachable: boolean | undefined;
+  readonly probeError: string | undefined;
+  readonly remoteUptimeS: number | undefined;
+}
+
+export interface GroupStatus {
+  readonly name: string;
+  readonly localName: string;
+  readonly receiveOnly: boolean;
+  readonly watch: boolean;
+  readonly pending: number;
+  readonly conflicts: number | undefined;
+  /** Local edits not overwritten by the group (receive-only groups only). */
+  readonly drift: number | undefined;
+  readonly peers: readonly PeerStatus[];
+}
+
+export interface DaemonStatus {
+  readonly pid: number;
+  readonly running: boolean;
+  readonly updatedAtMs: number;
+  readonly watch: readonly RootState[];
+  readonly lastFullCheck: CheckFact | undefined;
+  readonly lastCheck: CheckFact | undefined;
+  readonly nextFullCheck: Readonly<Record<string, number>>;
+}
+
+export interface StatusReport {
+  readonly node: string;
+  readonly fingerprint: string | undefined;
+  readonly stateDir: string;
+  readonly indexExists: boolean;
+  readonly daemon: DaemonStatus | undefined;
+  readonly groups: readonly GroupStatus[];
+  readonly actions: { readonly queued: number; readonly last: ActionFact | undefined };
+}
+
+/** JSON with explicit nulls (undefined would vanish); times are ms since the epoch. */
+export function statusJson(report: StatusReport): string {
+  return JSON.stringify(report, (_key, value: unknown) => (value === undefined ? null : value), 2);
+}
+
+export function formatStatus(report: StatusReport, nowMs: number): string[] {
+  const out: string[] = [];
+  out.push(`node ${report.node}  fingerprint ${report.fingerprint ?? "none yet (made when the daemon first starts)"}`);
+  out.push(`state ${report.stateDir}${report.indexExists ? "" : " (no index yet: run `peersync check`)"}`);
+  out.push(daemonLine(report.daemon, nowMs));
+  for (const w of report.daemon?.running ? report.daemon.watch : []) {
+    out.push(`  watch ${w.group} ${w.root}: ${w.state}${w.reason ? ` (${w.reason})` : ""}`);
+  }
+  for (const g of report.groups) {
+    const role = g.receiveOnly ? ", receive-only" : "";
+    const drift = g.drift === undefined ? "" : `, drift ${g.drift}`;
+    out.push(`group ${g.name} (as ${g.localName}${role}): pending ${g.pending}, conflicts ${count(g.conflicts)}${drift}`);
+    for (const p of g.peers) out.push(`  peer ${p.name} ${p.address}:${p.port}${p.receiveOnly ? " (receive-only)" : ""}: ${peerLine(p, nowMs)}`);
+    if (g.peers.length === 0) out.push("  no peers");
+  }
+  const last = report.actions.last;
+  const lastText = last ? `, last ${last.ok ? "ok" : "FAILED"} ${ago(last.atMs, nowMs)} (${last.group}${last.message ? `: ${last.message}` : ""})` : "";
+  out.push(`actions: ${report.actions.queued} queued${lastText}`);
+  return out;
+}
+
+function daemonLine(d: DaemonStatus | undefined, nowMs: number): string {
+  if (d === undefined) return "daemon: no record (never ran with this state dir)";
+  if (!d.running) return `daemon: not running (pid ${d.pid} last reported ${ago(d.updatedAtMs, nowMs)})`;
+  const full = d.lastFullCheck ? `last full check ${ago(d.lastFullCheck.atMs, nowMs)}` : "no full check yet";
+  return `daemon: running, pid ${d.pid}, ${full}`;
+}
+
+function peerLine(p: PeerStatus, nowMs: number): string {
+  const parts: string[] = [];
+  parts.push(p.reachable === undefined ? `not probed${p.probeError ? ` (${p.probeError})` : ""}` : p.reachable ? "reachable" : `UNREACHABLE (${p.probeError ?? "no answer"})`);
+  parts.push(`pending ${p.pending}`);
+  parts.push(`conflicts ${count(p.conflicts)}`);
+  parts.push(p.lastSyncMs === undefined ? "never synced by the daemon" : `last sync ${ago(p.lastSyncMs, nowMs)}`);
+  if (p.lastError !== undefined && (p.lastSyncMs === undefined || (p.lastErrorMs ?? 0) > p.lastSyncMs)) {
+    parts.push(`last error ${ago(p.lastErrorMs ?? nowMs, nowMs)}: ${p.lastError}`);
+  }
+  return parts.join(", ");
+}
+
+function count(n: number | undefined): string {
+  return n === undefined ? "unknown" : String(n);
+}
+
+/** "12 s ago", "3 min ago", "2 h ago", "4 d ago". */
+export function ago(thenMs: number, nowMs: number): string {
+  const s = Math.max(0, Math.round((nowMs - thenMs) / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} d ago`;
+}

@@ -1,0 +1,78 @@
+// `peersync status` from a real process: the fingerprint, pending counts from a real check,
+// a live peer (a real daemon) and a dead one, and what a daemon recorded on its board.
+
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { openIndex } from "../../src/index/database.js";
+import { loadOrCreateIdentity } from "../../src/net/identity.js";
+import { StatusBoard } from "../../src/status/board.js";
+import { realTimers } from "../../src/watch/timers.js";
+import { cleanup, freePort, runCli, startDaemon, tempDir, writeConfig, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+
+const dir = tempDir("status");
+const root = join(dir, "www");
+const stateA = join(dir, "a");
+let daemonB: DaemonProcess | undefined;
+let cfg = "";
+
+before(async () => {
+  mkdirSync(root);
+  for (const name of ["one", "two", "three"]) writeFileSync(join(root, name), name);
+  const [portB, portC] = [await freePort(), await freePort()];
+  cfg = writeConfig(dir, "cluster.cfg", [{
+    name: "g", keyFile: writeKey(dir, "g.key"), include: [root],
+    hosts: ["a@127.0.0.1", `b@127.0.0.1:${portB}`, `(c@127.0.0.1:${portC})`],
+  }]);
+  daemonB = await startDaemon({ name: "b", configFile: cfg, stateDir: join(dir, "b") });
+});
+
+after(async () => {
+  await daemonB?.stop();
+  cleanup(dir);
+});
+
+const cli = (...args: string[]) => runCli(["--config", cfg, "-N", "a", "--state-dir", stateA, ...args], { PEERSYNC_CONNECT_TIMEOUT_MS: "2000" });
+
+test("status --json: fingerprint, pending per peer from a check, a live and a dead peer; exit 0", async () => {
+  assert.equal((await cli("check")).code, 0);
+  const identity = loadOrCreateIdentity(stateA);
+  const t0 = Date.now();
+  const res = await cli("status", "--json");
+  const tookMs = Date.now() - t0;
+  assert.equal(res.code, 0, res.stderr);
+  const s = JSON.parse(res.stdout);
+  assert.equal(s.node, "a");
+  assert.equal(s.fingerprint, identity.fingerprint);
+  const g = s.groups[0];
+  // The root and its three files, for each of the two peers.
+  assert.equal(g.pending, 8);
+  const [b, c] = g.peers;
+  assert.deepEqual([b.name, b.pending, b.reachable, b.conflicts], ["b", 4, true, 0]);
+  assert.equal(typeof b.remoteUptimeS, "number");
+  assert.deepEqual([c.name, c.pending, c.reachable, c.receiveOnly], ["c", 4, false, true]);
+  assert.match(c.probeError, /ECONNREFUSED|connect/);
+  assert.ok(tookMs < 5_000, `status took ${tookMs} ms`);
+});
+
+test("status (text) shows the daemon's watchers, last sync per peer and last action; --no-probe contacts nobody", async () => {
+  const db = openIndex(stateA);
+  const board = new StatusBoard({ timers: realTimers, db });
+  board.setWatch([{ group: "g", root, local: root, state: "watching", reason: undefined }]);
+  board.recordCheck({ atMs: Date.now(), scope: "full", durationMs: 5, changes: 4, reason: "start" });
+  board.recordPeer("g", "b");
+  board.recordPeer("g", "c", "Cannot connect to host \"c\": ECONNREFUSED");
+  board.recordAction("g", true);
+  board.close();
+  db.close();
+  const res = await cli("status", "--no-probe");
+  assert.equal(res.code, 0, res.stderr);
+  const lines = res.stdout.trimEnd().split("\n");
+  // This test process wrote the board, so its pid is the daemon's and it is alive.
+  assert.match(lines[2]!, /^daemon: running, pid \d+, last full check \d+ s ago$/);
+  assert.equal(lines[3], `  watch g ${root}: watching`);
+  assert.match(lines[5]!, /^ {2}peer b 127\.0\.0\.1:\d+: not probed, pending 4, conflicts 0, last sync \d+ s ago$/);
+  assert.match(lines[6]!, /^ {2}peer c .*never synced by the daemon, last error \d+ s ago: Cannot connect/);
+  assert.match(lines[7]!, /^actions: 0 queued, last ok \d+ s ago \(g\)$/);
+});
