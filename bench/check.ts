@@ -128,47 +128,40 @@ function fileSize(path: string): number {
 }
 
 interface Scenario { first: Measure; nochange: Measure; touched: Measure }
+interface Rounds { first: Measure[]; nochange: Measure[]; touched: Measure[] }
 
-function benchPeersync(size: Size, root: string, work: string, cfg: string, runs: number): Scenario & { indexBytes: number } {
-  const state = join(work, "peersync-state");
+const rounds = (): Rounds => ({ first: [], nochange: [], touched: [] });
+const medians = (r: Rounds): Scenario => ({ first: medianOf(r.first), nochange: medianOf(r.nochange), touched: medianOf(r.touched) });
+
+/** One round of peersync: a first check into an empty index, a no-change check, 100 touched. */
+function peersyncRound(size: Size, root: string, state: string, cfg: string, round: number, into: Rounds): number {
   const argv = [process.execPath, BIN, "--config", cfg, "-N", "a", "-D", state, "check"];
-  const first: Measure[] = [], nochange: Measure[] = [], touched: Measure[] = [];
-  let indexBytes = 0;
-  for (let run = 0; run < runs; run++) {
-    rmSync(state, { recursive: true, force: true });
-    first.push(timed(argv));
-    indexBytes = fileSize(join(state, "index.db")) + fileSize(join(state, "index.db-wal"));
-    nochange.push(timed(argv));
-    touch100(root, size, run + 1);
-    touched.push(timed(argv));
-    log(`  peersync ${size.label} run ${run + 1}: first ${first.at(-1)!.seconds}s, no-change ${nochange.at(-1)!.seconds}s, touched ${touched.at(-1)!.seconds}s`);
-  }
-  return { first: medianOf(first), nochange: medianOf(nochange), touched: medianOf(touched), indexBytes };
+  rmSync(state, { recursive: true, force: true });
+  into.first.push(timed(argv));
+  const indexBytes = fileSize(join(state, "index.db")) + fileSize(join(state, "index.db-wal"));
+  into.nochange.push(timed(argv));
+  touch100(root, size, round);
+  into.touched.push(timed(argv));
+  log(`  peersync ${size.label} run ${round}: first ${into.first.at(-1)!.seconds}s, no-change ${into.nochange.at(-1)!.seconds}s, touched ${into.touched.at(-1)!.seconds}s`);
+  return indexBytes;
 }
 
-function benchCsync2(size: Size, root: string, work: string, csync2Dir: string, runs: number): Scenario {
-  const db = join(work, "csync2-db");
+/** The same round with Debian's csync2 -cr, on its own config and database. */
+function csync2Round(size: Size, root: string, db: string, csync2Dir: string, round: number, into: Rounds): void {
   const env = { ...process.env, CSYNC2_SYSTEM_DIR: csync2Dir };
   const argv = ["csync2", "-C", "bench", "-N", "a", "-D", db, "-cr", root];
-  const first: Measure[] = [], nochange: Measure[] = [], touched: Measure[] = [];
-  for (let run = 0; run < runs; run++) {
-    rmSync(db, { recursive: true, force: true });
-    mkdirSync(db, { recursive: true });
-    first.push(timed(argv, env));
-    nochange.push(timed(argv, env));
-    touch100(root, size, run + 10);
-    touched.push(timed(argv, env));
-    log(`  csync2 ${size.label} run ${run + 1}: first ${first.at(-1)!.seconds}s, no-change ${nochange.at(-1)!.seconds}s, touched ${touched.at(-1)!.seconds}s`);
-  }
-  return { first: medianOf(first), nochange: medianOf(nochange), touched: medianOf(touched) };
+  rmSync(db, { recursive: true, force: true });
+  mkdirSync(db, { recursive: true });
+  into.first.push(timed(argv, env));
+  into.nochange.push(timed(argv, env));
+  touch100(root, size, round + 100);
+  into.touched.push(timed(argv, env));
+  log(`  csync2 ${size.label} run ${round}: first ${into.first.at(-1)!.seconds}s, no-change ${into.nochange.at(-1)!.seconds}s, touched ${into.touched.at(-1)!.seconds}s`);
 }
 
-function benchRsync(a: string, b: string, runs: number): Measure {
-  const ms: Measure[] = [];
-  // Two identical copies: the dry run compares every entry and transfers nothing.
-  sh("rsync", ["-a", "--delete", `${a}/`, `${b}/`]);
-  for (let run = 0; run < runs; run++) ms.push(timed(["rsync", "-a", "--delete", "-n", `${a}/`, `${b}/`]));
-  return medianOf(ms);
+/** rsync's dry run between two identical copies: it compares every entry and sends nothing. */
+function rsyncRound(a: string, b: string, into: Measure[]): void {
+  into.push(timed(["rsync", "-a", "--delete", "-n", `${a}/`, `${b}/`]));
 }
 
 interface HintFigures { readonly medianMs: number; readonly p95Ms: number; readonly meanMs: number }
@@ -215,9 +208,20 @@ function main(): void {
     const { a, b } = ensureTree(args.dir, size, external);
     const work = join(args.dir, `${size.label}-work`);
     const { cfg, csync2Dir } = writeConfigs(work, a);
-    const rsync = external ? benchRsync(a, b, args.runs) : undefined;
-    const csync2 = external ? benchCsync2(size, a, work, csync2Dir, args.runs) : undefined;
-    const ours = benchPeersync(size, a, work, cfg, args.runs);
+    if (external) sh("rsync", ["-a", "--delete", `${a}/`, `${b}/`]);
+    // Rounds interleave the tools, so a change in machine load hits all of them alike.
+    const oursR = rounds();
+    const csync2R = rounds();
+    const rsyncR: Measure[] = [];
+    let indexBytes = 0;
+    for (let round = 1; round <= args.runs; round++) {
+      if (external) rsyncRound(a, b, rsyncR);
+      if (external) csync2Round(size, a, join(work, "csync2-db"), csync2Dir, round, csync2R);
+      indexBytes = peersyncRound(size, a, join(work, "peersync-state"), cfg, round, oursR);
+    }
+    const ours = { ...medians(oursR), indexBytes };
+    const csync2 = external ? medians(csync2R) : undefined;
+    const rsync = external ? medianOf(rsyncR) : undefined;
     const perFile = ours.indexBytes / size.files;
     const peakRss = Math.max(ours.first.rssKb, ours.nochange.rssKb, ours.touched.rssKb) / 1024;
     results[size.label] = { peersync: ours, csync2, rsync, indexBytesPerFile: perFile, peakRssMb: peakRss };

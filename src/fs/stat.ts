@@ -1,8 +1,8 @@
-// lstat → the entry model. Two speeds: the number lstat the scanner calls for every entry gives
-// a Fingerprint (cheap to compare with the index); only entries whose fingerprint moved get a
-// bigint lstat (exact nanoseconds), a hash or a readlink here.
+// lstat → the entry model. The scanner's number lstat (stat-batch.ts) gives a Fingerprint,
+// cheap to compare with the index; only entries whose fingerprint moved get a bigint stat
+// (exact nanoseconds), a hash or a readlink here.
 
-import { lstatSync, readlinkSync, type BigIntStats, type Stats } from "node:fs";
+import { lstatSync, readlinkSync, type BigIntStats } from "node:fs";
 import { kindOfMode, type FileState, type Fingerprint } from "../core/file-state.js";
 import { ChangedWhileHashingError, hashFile, type HashAlgorithm } from "./hash.js";
 import { decodeName } from "./name-codec.js";
@@ -14,25 +14,6 @@ export interface Observation {
   readonly ctimeNs: bigint;
   readonly ino: bigint;
   readonly dev: bigint;
-}
-
-/** The fingerprint of a number lstat. */
-export function fingerprintOf(st: Stats): Fingerprint {
-  return {
-    mode: st.mode,
-    uid: st.uid,
-    gid: st.gid,
-    size: st.size,
-    ino: st.ino,
-    dev: st.dev,
-    mtimeMs: st.mtimeMs,
-    ctimeMs: st.ctimeMs,
-  };
-}
-
-/** lstat without throwing for a missing path (undefined); other errors throw. */
-export function lstatOrUndefined(path: string | Buffer): Stats | undefined {
-  return lstatSync(path, { throwIfNoEntry: false });
 }
 
 export interface ObserveDeps {
