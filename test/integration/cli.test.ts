@@ -168,7 +168,7 @@ describe("peersync keygen", { concurrency: true }, () => {
 describe("commands not written yet and csync2-style flags", { concurrency: true }, () => {
   const routes: readonly (readonly [string, string])[] = [
     ["-T", "test"], ["-TT host1 host2 /path", "test"], ["-m /etc/hosts", "mark"],
-    ["-o /etc", "compare"], ["-S host1 host2", "list-pair"], ["-R", "prune"], ["status", "status"],
+    ["-o /etc", "compare"], ["-S host1 host2", "list-pair"], ["-R", "prune"],
   ];
   for (const [argv, command] of routes) {
     test(`"peersync ${argv}" reaches ${command}, which says it is not implemented (exit 1)`, async () => {
