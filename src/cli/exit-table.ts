@@ -45,7 +45,9 @@ export function classify(err: unknown): ErrorReport {
     return { exitCode: EXIT_TABLE[err.code] ?? ExitCode.ERROR, code: err.code, message: err.message, hint: err.hint };
   }
   if (err instanceof CommanderError) {
-    const exitCode = EXIT_TABLE[err.code] ?? ExitCode.ERROR;
+    // `peersync help CMD` also ends in "commander.help", but with exitCode 0: help was asked for.
+    const asked = err.code === "commander.help" && err.exitCode === 0;
+    const exitCode = asked ? ExitCode.OK : (EXIT_TABLE[err.code] ?? ExitCode.ERROR);
     if (exitCode === ExitCode.OK || err.code === "commander.help") {
       return { exitCode, code: "USAGE", message: "", hint: undefined };
     }
