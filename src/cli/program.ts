@@ -22,7 +22,7 @@ export const IMPLEMENTED: Readonly<Record<string, boolean>> = {
   "list-db": true,
   "list-hints": true,
   hint: true,
-  mark: false,
+  mark: true,
   force: true,
   keygen: true,
   daemon: true,

@@ -167,7 +167,7 @@ describe("peersync keygen", { concurrency: true }, () => {
 
 describe("commands not written yet and csync2-style flags", { concurrency: true }, () => {
   const routes: readonly (readonly [string, string])[] = [
-    ["-T", "test"], ["-TT host1 host2 /path", "test"], ["-m /etc/hosts", "mark"],
+    ["-T", "test"], ["-TT host1 host2 /path", "test"],
     ["-o /etc", "compare"], ["-S host1 host2", "list-pair"], ["-R", "prune"],
   ];
   for (const [argv, command] of routes) {

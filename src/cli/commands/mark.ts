@@ -1,8 +1,46 @@
-// Stub: "mark" is not written yet, so it says so (exit 1) instead of pretending to work. Its
-// owner replaces this file; cli/program.ts lists the command as not implemented until then.
-import { NotImplementedError } from "../../errors.js";
-import type { Command } from "../context.js";
+// `peersync mark [-r] [--mark-forced] PATH...` (csync2 -m): make paths pending for every peer
+// of their groups, changed or not, so the next update offers them (a peer that lost a file
+// gets it back; the peer answers "in sync" for the rest). The paths are checked first, so what
+// is marked is what is on disk now.
 
-export const run: Command = async () => {
-  throw new NotImplementedError("mark");
+import { resolve } from "node:path";
+import { UsageError } from "../../errors.js";
+import { runCheck } from "../../index/check-run.js";
+import { configFromOptions, withIndex } from "../../index/command-support.js";
+import { EntryCursor } from "../../index/entry-cursor.js";
+import { SyncIndex } from "../../sync/sync-index.js";
+import type { Command } from "../context.js";
+import { ExitCode } from "../exit-codes.js";
+
+export const run: Command<readonly string[], { readonly markForced?: boolean }> = async (ctx, paths, flags) => {
+  const config = configFromOptions(ctx.options);
+  const recursive = ctx.options.recursive;
+  let marked = 0;
+  await withIndex(config.stateDir, async (db) => {
+    await runCheck(db, config, { paths, recursive, statWorker: false });
+    const index = new SyncIndex(db, config.localName);
+    for (const p of paths) {
+      const logical = config.toLogicalPath(resolve(p));
+      let found = 0;
+      for (const group of config.groups) {
+        if (group.local.receiveOnly) continue;
+        const peers = group.peers.map((h) => h.name);
+        const cursor = new EntryCursor(index.entries, group.name, logical, recursive);
+        const ids: number[] = [];
+        for (let row = cursor.peek(); row !== undefined; row = cursor.peek()) {
+          ids.push(row.id);
+          cursor.next();
+        }
+        index.entries.transaction(() => {
+          for (const id of ids) index.pending.mark(id, peers, flags.markForced === true);
+        });
+        found += ids.length;
+      }
+      if (found === 0) throw new UsageError(`Cannot mark "${p}": no group of this node includes it`, { hint: "check the include lines of the config" });
+      marked += found;
+    }
+  });
+  if (ctx.options.json) ctx.out(JSON.stringify({ marked }));
+  else if (ctx.options.verbose > 0) ctx.out(`marked ${marked} entries pending`);
+  return ExitCode.OK;
 };
