@@ -77,6 +77,8 @@ test("a change made on another node reaches the rest from a run there", async ()
   assert.deepEqual(snapshot(c.nodes.gamma!.root), snapshot(b.root));
   const back = await c.nodes.alpha!.run([...SYNC, "--json"]);
   assert.equal(JSON.parse(back.stdout).applied, 0, back.stdout);
+  const csync2Style = await c.nodes.gamma!.run(["-x"]);
+  assert.equal(csync2Style.code, 0, csync2Style.stderr);
 });
 
 test("-d prints what each peer would do and changes nothing anywhere", async () => {

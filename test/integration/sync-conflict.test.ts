@@ -13,7 +13,7 @@ import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
 let younger: Cluster;
 let none: Cluster;
 before(async () => {
-  [younger, none] = await Promise.all([makeCluster(["alpha", "beta"], { extra: ["auto younger;"] }), makeCluster(["alpha", "beta"], { extra: ["auto none;"] })]);
+  [younger, none] = await Promise.all([makeCluster(["alpha", "beta", "gamma"], { extra: ["auto younger;"] }), makeCluster(["alpha", "beta"], { extra: ["auto none;"] })]);
 });
 after(async () => {
   for (const c of [younger, none]) {
@@ -27,8 +27,8 @@ function write(root: string, name: string, text: string, mtimeS?: number): void 
   if (mtimeS !== undefined) utimesSync(join(root, name), mtimeS, mtimeS);
 }
 
-test("auto younger: both converge on the younger edit, the loser is in the losing node's backup dir", async () => {
-  const { alpha, beta } = younger.nodes;
+test("auto younger: one run converges all three nodes on the younger edit, the loser is in the losing node's backup dir", async () => {
+  const { alpha, beta, gamma } = younger.nodes;
   write(alpha!.root, "conf", "v1\n");
   assert.equal((await alpha!.run(["sync"])).code, 0);
   write(alpha!.root, "conf", "alpha's edit (older)\n", 1_700_000_000);
@@ -37,13 +37,14 @@ test("auto younger: both converge on the younger edit, the loser is in the losin
   assert.equal(run.code, 0, run.stderr + run.stdout);
   assert.equal(readFileSync(join(alpha!.root, "conf"), "utf8"), "beta's edit (younger)\n");
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+  assert.deepEqual(snapshot(gamma!.root), snapshot(beta!.root), "the third node gets the winner in the same run");
   const backup = join(alpha!.state, "backup", alpha!.root, "conf");
   assert.equal(readFileSync(backup, "utf8"), "alpha's edit (older)\n");
   assert.equal(existsSync(join(beta!.state, "backup", beta!.root, "conf")), false, "the winner keeps no backup");
 });
 
 test("auto younger: a delete concurrent with an edit loses to the edit", async () => {
-  const { alpha, beta } = younger.nodes;
+  const { alpha, beta, gamma } = younger.nodes;
   write(alpha!.root, "shared", "first\n");
   assert.equal((await alpha!.run(["sync"])).code, 0);
   rmSync(join(alpha!.root, "shared"));
@@ -52,6 +53,7 @@ test("auto younger: a delete concurrent with an edit loses to the edit", async (
   assert.equal(run.code, 0, run.stderr + run.stdout);
   assert.equal(readFileSync(join(alpha!.root, "shared"), "utf8"), "edited on beta\n");
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+  assert.deepEqual(snapshot(gamma!.root), snapshot(beta!.root));
 });
 
 test("auto none: both versions stay, exit 3, the entry stays pending; force on one side makes it win", async () => {

@@ -14,6 +14,7 @@ import { PinStore } from "../../src/index/pins.js";
 import { loadOrCreateIdentity } from "../../src/net/identity.js";
 import { resolveLimits } from "../../src/net/limits.js";
 import { PeerPool } from "../../src/net/pool.js";
+import type { Session } from "../../src/net/session.js";
 import { silentLogger } from "../../src/net/testing.js";
 import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
@@ -83,6 +84,9 @@ test("a receive-only host: its sync pushes nothing, its local edit is drift, bac
   assert.equal(readFileSync(join(beta!.root, "site.conf"), "utf8"), "group version 2\n");
   assert.equal(readFileSync(join(beta!.state, "backup", beta!.root, "site.conf"), "utf8"), "edited on the receive-only host\n");
   await beta!.daemon!.waitForLog(/drift: local change/);
+  await speakAs(c, "beta", async (session) => {
+    await assert.rejects(session.request({ type: "offer", dryRun: false, entries: [] }), /receive-only/);
+  });
 });
 
 test("more deletions than max-delete halt the group with exit 5 and delete nothing", async () => {
@@ -105,12 +109,7 @@ test("a daemon refuses paths its config excludes, and a ../ path ends the sessio
   writeFileSync(join(alpha!.root, "ok"), "fine\n");
   assert.equal((await alpha!.run(["sync"])).code, 0);
   // alpha's own config excludes the path too, so speak as alpha directly.
-  const config = loadConfig({ configFile: c.configFile, nodeName: "alpha", stateDir: alpha!.state });
-  const group = config.groups[0]!;
-  const db = openIndex(alpha!.state);
-  const pool = new PeerPool({ identity: loadOrCreateIdentity(alpha!.state), pins: new PinStore(db), limits: resolveLimits({ connectTimeoutMs: 3000 }), logger: silentLogger() });
-  try {
-    const session = await pool.session(group, group.peers[0]!);
+  await speakAs(c, "alpha", async (session) => {
     const entry = entryFromWire({
       kind: "file", vector: { alpha: 9 }, modifiedBy: "alpha", changedAtMs: 1, mode: 0o100644, uid: 0, gid: 0,
       mtimeNs: "1700000000000000000", size: 5, hash: "9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a",
@@ -121,11 +120,23 @@ test("a daemon refuses paths its config excludes, and a ../ path ends the sessio
     const offer = await session.request({ type: "offer", dryRun: false, entries: [{ path: "%data%/secret" as never, entry, forced: false }] });
     assert.equal(offer.type === "offer-reply" && offer.answers[0]!.answer.kind, "refused");
     await assert.rejects(session.request({ type: "put", path: "%data%/../escape" as never, entry, forced: false, encoding: "whole" }, { body: body() }));
-  } finally {
-    await pool.close();
-    db.close();
-  }
+  });
   assert.equal(existsSync(join(beta!.root, "secret")), false);
   assert.equal(existsSync(join(beta!.root, "..", "escape")), false);
   await beta!.daemon!.waitForLog(/Cannot decode message.*\.\./);
 });
+
+/** A session to the other node of a two-node cluster, as node `as` (its identity and pins). */
+async function speakAs(c: Cluster, as: string, use: (session: Session) => Promise<void>): Promise<void> {
+  const node = c.nodes[as]!;
+  const config = loadConfig({ configFile: c.configFile, nodeName: as, stateDir: node.state });
+  const group = config.groups[0]!;
+  const db = openIndex(node.state);
+  const pool = new PeerPool({ identity: loadOrCreateIdentity(node.state), pins: new PinStore(db), limits: resolveLimits({ connectTimeoutMs: 3000 }), logger: silentLogger() });
+  try {
+    await use(await pool.session(group, group.peers[0]!));
+  } finally {
+    await pool.close();
+    db.close();
+  }
+}
