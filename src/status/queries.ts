@@ -47,3 +47,10 @@ export function driftCount(db: Db, group: string, node: string): number {
 export function queuedActions(db: Db): number {
   return db.prepare<[], { n: number }>("SELECT count(*) AS n FROM action_queue").get()?.n ?? 0;
 }
+
+/** Pending (entry, peer) pairs of one group. */
+export function pendingInGroup(db: Db, group: string): number {
+  return db.prepare<[string], { n: number }>(
+    "SELECT count(*) AS n FROM pending p JOIN entries e ON e.id = p.entry_id WHERE e.grp = ?",
+  ).get(group)?.n ?? 0;
+}

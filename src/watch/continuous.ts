@@ -15,17 +15,15 @@ import type { Config, Group } from "../config/types.js";
 import { messageOf } from "../errors.js";
 import { runCheck, type CheckOptions, type CheckSummary } from "../index/check-run.js";
 import type { Db } from "../index/database.js";
-import { EntryStore } from "../index/entries.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { StatusBoard } from "../status/board.js";
 import { EventBuffer, type Batch, type DuePath } from "./event-buffer.js";
 import { FALLBACK_INTERVAL_MS, RescanSchedule } from "./rescan.js";
-import { stabilityOf } from "./stable.js";
+import { Pusher, type PushFn } from "./pusher.js";
 import { realTimers, type Timers } from "./timers.js";
 import { Watchers, type RootState, type SubscribeFn, type WatchTrouble } from "./watcher.js";
 
-/** The sync engine's side: send these changed logical paths of `group` to its peers now. */
-export type PushFn = (group: string, paths: readonly string[]) => void | Promise<void>;
+export type { PushFn } from "./pusher.js";
 export type CheckFn = (db: Db, config: Config, options: CheckOptions) => Promise<CheckSummary>;
 
 export interface ContinuousOptions {
@@ -80,7 +78,7 @@ class Loop {
   readonly #groups: ReadonlyMap<string, Group>;
   readonly #buffer: EventBuffer;
   readonly #schedule: RescanSchedule;
-  readonly #entries: EntryStore;
+  readonly #pusher: Pusher;
   readonly watchers: Watchers;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
@@ -99,7 +97,10 @@ class Loop {
     this.#schedule = new RescanSchedule({
       timers, random: options.random, onDue: (g) => this.#buffer.requestRescan("rescan-interval", g),
     });
-    this.#entries = new EntryStore(options.db);
+    this.#pusher = new Pusher({
+      config: options.config, db: options.db, logger: options.logger, push: options.push, buffer: this.#buffer, timers,
+      random: options.random, metrics: options.metrics,
+    });
     this.watchers = new Watchers({
       config: options.config,
       groups: options.config.groups.filter((g) => g.watch),
@@ -137,6 +138,7 @@ class Loop {
     this.#stopped = true;
     this.#buffer.close();
     this.#schedule.stop();
+    this.#pusher.stop();
     await this.watchers.stop();
     this.#publishWatch();
     this.#o.board?.close();
@@ -146,6 +148,10 @@ class Loop {
     if (batch.type === "rescan") {
       const groups = batch.groups === "all" ? [...this.#groups.keys()] : batch.groups.filter((g) => this.#groups.has(g));
       await this.#fullCheck(groups, batch.reasons);
+      return;
+    }
+    if (batch.type === "push") {
+      for (const group of batch.groups) await this.#pusher.push(group, [], true);
       return;
     }
     const byGroup = new Map<string, DuePath[]>();
@@ -168,7 +174,7 @@ class Loop {
       const ok = await this.#runCheck("paths", { paths, recursive, groups: [group] }, changed, undefined);
       if (!ok) return void this.#reschedule(group, false);
     }
-    await this.#push(group, [...changed]);
+    await this.#pusher.push(group, [...changed]);
   }
 
   async #fullCheck(groups: readonly string[], reasons: readonly string[]): Promise<void> {
@@ -183,7 +189,7 @@ class Loop {
     this.#publishWatch();
     for (const g of groups) this.#reschedule(g, ok);
     if (!ok) return;
-    for (const [group, paths] of changed) await this.#push(group, [...paths]);
+    for (const [group, paths] of changed) await this.#pusher.push(group, [...paths]);
   }
 
   /** One runCheck; collects changed paths; false (logged) when it failed as a whole. */
@@ -210,30 +216,6 @@ class Loop {
       return false;
     } finally {
       end?.();
-    }
-  }
-
-  /** Hands the stable changed paths to the sync engine; the others are checked again later. */
-  async #push(group: string, paths: readonly string[]): Promise<void> {
-    if (paths.length === 0 || this.#stopped) return;
-    const ready: string[] = [];
-    for (const path of paths) {
-      const record = this.#entries.get(group, path);
-      const local = this.#o.config.toLocalPath(path);
-      if (record === undefined || stabilityOf(local, record) === "stable") {
-        ready.push(path);
-        continue;
-      }
-      this.#o.metrics?.heldBack.inc({ group });
-      this.#o.logger.debug({ group, path }, "changed while hashed: checked again later");
-      this.#buffer.add({ group, path, local, type: "update" });
-    }
-    if (ready.length === 0) return;
-    try {
-      await this.#o.push(group, ready);
-    } catch (err) {
-      // The entries stay pending; the sync engine's next run for this group sends them.
-      this.#o.logger.warn({ group, paths: ready.length, err: messageOf(err) }, `push failed: ${messageOf(err)}`);
     }
   }
 

@@ -124,3 +124,14 @@ test("EventBuffer.close() wakes a waiting consumer with undefined", async () => 
   buffer.add(ev("/late"));
   assert.equal(buffer.size, 0);
 });
+
+test("EventBuffer.requestPush() wakes the consumer at once with a push batch", async () => {
+  const { buffer, got, pull, timers } = setup();
+  pull();
+  buffer.requestPush("b");
+  buffer.requestPush("a");
+  buffer.requestPush("b");
+  timers.advance(0);
+  await tick();
+  assert.deepEqual(got, [{ type: "push", groups: ["a", "b"] }]);
+});

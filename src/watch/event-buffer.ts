@@ -32,7 +32,9 @@ export interface DuePath extends PathEventState {
 export type Batch =
   | { readonly type: "paths"; readonly items: readonly DuePath[] }
   /** Full checks wanted: of these groups, or "all". */
-  | { readonly type: "rescan"; readonly groups: readonly string[] | "all"; readonly reasons: readonly string[] };
+  | { readonly type: "rescan"; readonly groups: readonly string[] | "all"; readonly reasons: readonly string[] }
+  /** Retry pushing what is still pending for these groups (a peer was down). */
+  | { readonly type: "push"; readonly groups: readonly string[] };
 
 export interface EventBufferOptions {
   readonly timers: Timers;
@@ -61,6 +63,7 @@ export class EventBuffer {
   readonly #maxPaths: number;
   readonly #entries = new Map<string, Entry>();
   #rescan: RescanWanted | undefined;
+  readonly #pushes = new Set<string>();
   #waiter: ((batch: Batch | undefined) => void) | undefined;
   #timer: unknown;
   #timerAt = Infinity;
@@ -114,6 +117,13 @@ export class EventBuffer {
     this.#arm(dueAt(r.window, RESCAN_TIMING));
   }
 
+  /** Asks for a push of what is pending in `group`, without a check (due at once). */
+  requestPush(group: string): void {
+    if (this.#closed) return;
+    this.#pushes.add(group);
+    this.#arm(this.#options.timers.now());
+  }
+
   /** The next due batch; waits until one is. Undefined once closed. One caller at a time. */
   next(): Promise<Batch | undefined> {
     if (this.#closed) return Promise.resolve(undefined);
@@ -130,6 +140,7 @@ export class EventBuffer {
     this.#closed = true;
     this.#entries.clear();
     this.#rescan = undefined;
+    this.#pushes.clear();
     this.#clearTimer();
     const waiter = this.#waiter;
     this.#waiter = undefined;
@@ -141,7 +152,7 @@ export class EventBuffer {
     return g !== undefined && (g === "all" || g.has(group));
   }
 
-  /** A full check first (it covers the paths of its groups), else every path that is due. */
+  /** A full check first (it covers the paths of its groups), then push retries, else every path that is due. */
   #takeDue(): Batch | undefined {
     const now = this.#options.timers.now();
     const r = this.#rescan;
@@ -150,6 +161,12 @@ export class EventBuffer {
       for (const [key, e] of this.#entries) if (r.groups === "all" || r.groups.has(e.group)) this.#entries.delete(key);
       this.stats.batches++;
       return { type: "rescan", groups: r.groups === "all" ? "all" : [...r.groups].sort(), reasons: r.reasons };
+    }
+    if (this.#pushes.size > 0) {
+      const groups = [...this.#pushes].sort();
+      this.#pushes.clear();
+      this.stats.batches++;
+      return { type: "push", groups };
     }
     const items: DuePath[] = [];
     for (const [key, e] of this.#entries) {
@@ -183,7 +200,7 @@ export class EventBuffer {
 
   /** Arms the timer for the earliest due burst (one pass over at most maxPaths entries). */
   #rearm(): void {
-    let at = this.#rescan ? dueAt(this.#rescan.window, RESCAN_TIMING) : Infinity;
+    let at = this.#pushes.size > 0 ? this.#options.timers.now() : this.#rescan ? dueAt(this.#rescan.window, RESCAN_TIMING) : Infinity;
     for (const e of this.#entries.values()) at = Math.min(at, dueAt(e.window, this.#options.timingOf(e.group)));
     if (at !== Infinity) this.#arm(at);
   }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { runCheck } from "../../src/index/check-run.js";
 import { EntryStore } from "../../src/index/entries.js";
+import { PendingStore } from "../../src/index/pending.js";
 import { Metrics } from "../../src/metrics/metrics.js";
 import { readDaemonFacts, StatusBoard } from "../../src/status/board.js";
 import { startContinuous, type CheckFn } from "../../src/watch/continuous.js";
@@ -130,6 +131,32 @@ test("continuous: an inotify limit falls back to full checks, with the sysctl in
     assert.match(String(line?.msg), /inotify limit reached.*sysctl fs\.inotify\.max_user_watches=\d+/);
     writeFileSync(join(fx.root, "polled.txt"), "p");
     assert.ok(await waitFor(() => pushed().has("%www%/polled.txt"), 2500), "the periodic full check finds it");
+  } finally {
+    await c.stop();
+    fx.cleanup();
+  }
+});
+
+test("continuous: entries a push left pending (a peer was down) are pushed again with backoff until they clear", async () => {
+  const fx = watchFixture("cont-retry");
+  writeFileSync(join(fx.root, "f.txt"), "f");
+  const pending = new PendingStore(fx.db);
+  let peerUp = false;
+  const { push, calls } = recordingPush(() => {
+    // The peer acknowledges only once it is back.
+    if (peerUp) for (const r of pending.list()) pending.clear(r.entryId, r.peer);
+  });
+  const c = startContinuous({ config: fx.config, db: fx.db, logger: capturedLogger().logger, push, random: () => 0.5 });
+  try {
+    await c.ready;
+    assert.equal(calls.length, 1);
+    assert.ok(pending.count() > 0, "the peer was down: still pending");
+    peerUp = true;
+    assert.ok(await waitFor(() => calls.length === 2, 3000), "a retry push about 2 s later");
+    assert.deepEqual(calls[1]!.paths, [], "a retry names no paths: push whatever is pending");
+    assert.equal(pending.count(), 0);
+    await sleep(2500);
+    assert.equal(calls.length, 2, "nothing pending: no more retries");
   } finally {
     await c.stop();
     fx.cleanup();

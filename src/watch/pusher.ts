@@ -1,0 +1,98 @@
+// Hands changed paths from the continuous loop to the sync engine's push, with the two guards
+// the loop owes it: a file that changed again while it was hashed is not pushed but checked
+// again (stable.ts), and entries still pending after a push (a peer was down) are pushed again
+// with backoff, so a peer that comes back catches up without waiting for the next change.
+
+import type { Logger } from "pino";
+import type { Config } from "../config/types.js";
+import { messageOf } from "../errors.js";
+import type { Db } from "../index/database.js";
+import { EntryStore } from "../index/entries.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { backoffDelay } from "../net/pool.js";
+import { pendingInGroup } from "../status/queries.js";
+import type { EventBuffer } from "./event-buffer.js";
+import { stabilityOf } from "./stable.js";
+import type { Timers } from "./timers.js";
+
+/**
+ * The sync engine's side: send `group`'s peers these changed logical paths now (and whatever
+ * else is pending for them). Empty `paths`: a retry, because entries were still pending after
+ * the last push (a peer was down); push whatever is pending.
+ */
+export type PushFn = (group: string, paths: readonly string[]) => void | Promise<void>;
+
+/** Entries still pending after a push are pushed again after 2 s, doubling up to 5 min (±25 %). */
+export const PUSH_RETRY_BASE_MS = 2_000;
+export const PUSH_RETRY_MAX_MS = 300_000;
+
+export interface PusherOptions {
+  readonly config: Config;
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly push: PushFn;
+  /** Where held-back paths go to be checked again, and retries to wake the loop. */
+  readonly buffer: EventBuffer;
+  readonly timers: Timers;
+  readonly random?: (() => number) | undefined;
+  readonly metrics?: Metrics | undefined;
+}
+
+export class Pusher {
+  readonly #o: PusherOptions;
+  readonly #entries: EntryStore;
+  /** Per group: pushes in a row that left entries pending, and the retry timer. */
+  readonly #retries = new Map<string, { failures: number; timer: unknown }>();
+  #stopped = false;
+
+  constructor(options: PusherOptions) {
+    this.#o = options;
+    this.#entries = new EntryStore(options.db);
+  }
+
+  /** Pushes the stable paths among `paths` (with `retry`, even none); the others are checked again later. */
+  async push(group: string, paths: readonly string[], retry = false): Promise<void> {
+    if ((paths.length === 0 && !retry) || this.#stopped) return;
+    const ready: string[] = [];
+    for (const path of paths) {
+      const record = this.#entries.get(group, path);
+      const local = this.#o.config.toLocalPath(path);
+      if (record === undefined || stabilityOf(local, record) === "stable") {
+        ready.push(path);
+        continue;
+      }
+      this.#o.metrics?.heldBack.inc({ group });
+      this.#o.logger.debug({ group, path }, "changed while hashed: checked again later");
+      this.#o.buffer.add({ group, path, local, type: "update" });
+    }
+    if (ready.length === 0 && !retry) return;
+    try {
+      await this.#o.push(group, ready);
+    } catch (err) {
+      this.#o.logger.warn({ group, paths: ready.length, err: messageOf(err) }, `push failed: ${messageOf(err)}`);
+    }
+    this.#retryIfPending(group);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const r of this.#retries.values()) if (r.timer !== undefined) this.#o.timers.clearTimeout(r.timer);
+  }
+
+  #retryIfPending(group: string): void {
+    const r = this.#retries.get(group) ?? { failures: 0, timer: undefined };
+    this.#retries.set(group, r);
+    if (this.#stopped || pendingInGroup(this.#o.db, group) === 0) {
+      r.failures = 0;
+      return;
+    }
+    if (r.timer !== undefined) return;
+    r.failures++;
+    const delay = backoffDelay(r.failures, PUSH_RETRY_BASE_MS, PUSH_RETRY_MAX_MS, this.#o.random ?? Math.random);
+    this.#o.logger.debug({ group, retryInMs: delay }, "entries still pending: pushing again later");
+    r.timer = this.#o.timers.setTimeout(() => {
+      r.timer = undefined;
+      this.#o.buffer.requestPush(group);
+    }, delay);
+  }
+}
