@@ -5,6 +5,14 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+/** Counts read from the index at each scrape (so they are never stale). */
+export interface MetricsSources {
+  readonly pending: () => readonly { readonly group: string; readonly peer: string; readonly n: number }[];
+  /** undefined: the index has no conflicts table yet. */
+  readonly conflicts: () => readonly { readonly group: string; readonly n: number }[] | undefined;
+  readonly queuedActions: () => number;
+}
+
 export interface MetricsOptions {
   /** Process metrics (memory, CPU, event loop lag) too. @default true */
   readonly processMetrics?: boolean;
@@ -53,13 +61,38 @@ export class Metrics {
   readonly rescans = this.#counter("peersync_rescans_total", "Full checks by reason (start, interval, overflow, watcher)", ["reason"]);
   readonly heldBack = this.#counter("peersync_held_back_total", "Changed files not pushed because they changed again while hashed", ["group"]);
 
+  readonly actionsQueued = this.#gauge("peersync_actions_queued", "Actions owed for applied batches, not run yet", []);
+
+  #sources: MetricsSources | undefined;
+
   constructor(options: MetricsOptions = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "peersync_" });
   }
 
+  /** Reads pending, conflicts and queued actions from `sources` at every scrape. */
+  setSources(sources: MetricsSources): void {
+    this.#sources = sources;
+  }
+
   /** The exposition text (Prometheus text format 0.0.4). */
   text(): Promise<string> {
+    this.#refresh();
     return this.registry.metrics();
+  }
+
+  #refresh(): void {
+    const s = this.#sources;
+    if (s === undefined) return;
+    try {
+      this.pending.reset();
+      for (const c of s.pending()) this.pending.set({ group: c.group, peer: c.peer }, c.n);
+      const conflicts = s.conflicts();
+      this.conflicts.reset();
+      for (const c of conflicts ?? []) this.conflicts.inc({ group: c.group }, c.n);
+      this.actionsQueued.set(s.queuedActions());
+    } catch {
+      // The index is busy or closing: this scrape shows the last values.
+    }
   }
 
   get contentType(): string {

@@ -1,0 +1,74 @@
+// Continuous mode end to end, the upload-farm path: node a runs the daemon services in this
+// process (watch → check → push through the sync engine's runUpdate), node b is a real
+// `peersync daemon` receiving. A file written on a must be on b within about a second, and the
+// metrics and the status board must say so.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { loadConfig } from "../../src/config/load.js";
+import { openIndex, type Db } from "../../src/index/database.js";
+import { readDaemonFacts } from "../../src/status/board.js";
+import { startDaemonServices, type DaemonServices } from "../../src/watch/daemon-services.js";
+import { cleanup, freePort, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+import { capturedLogger, waitFor } from "../helpers/watch.js";
+
+const dir = tempDir("watch-sync");
+const rootA = join(dir, "www-a");
+const rootB = join(dir, "www-b");
+let b: DaemonProcess | undefined;
+let services: DaemonServices | undefined;
+let db: Db | undefined;
+
+before(async () => {
+  mkdirSync(rootA);
+  mkdirSync(rootB);
+  writeFileSync(join(rootA, "existing.txt"), "already here");
+  const [portA, portB] = [await freePort(), await freePort()];
+  const cfg = join(dir, "cluster.cfg");
+  writeFileSync(cfg, [
+    `prefix www {\n  on a: ${rootA};\n  on b: ${rootB};\n}`,
+    "group farm {",
+    `  host a@127.0.0.1:${portA} (b@127.0.0.1:${portB});`,
+    `  key ${writeKey(dir, "farm.key")};`,
+    "  include %www%;",
+    "  debounce 100ms;",
+    "}",
+  ].join("\n") + "\n");
+  b = await startDaemon({ name: "b", configFile: cfg, stateDir: join(dir, "b") });
+  const config = loadConfig({ configFile: cfg, nodeName: "a", stateDir: join(dir, "a") });
+  db = openIndex(config.stateDir);
+  services = await startDaemonServices({ config, db, logger: capturedLogger().logger, metricsAddress: { host: "127.0.0.1", port: 0 } });
+  await services.continuous!.ready;
+});
+
+after(async () => {
+  await services?.stop();
+  db?.close();
+  await b?.stop();
+  cleanup(dir);
+});
+
+test("daemon services: the initial check brings b what a has; a new file reaches b within about a second", async () => {
+  assert.ok(await waitFor(() => existsSync(join(rootB, "existing.txt")), 5000), "initial push");
+  const t0 = Date.now();
+  writeFileSync(join(rootA, "upload.jpg"), "fresh upload");
+  assert.ok(await waitFor(() => existsSync(join(rootB, "upload.jpg")) && readFileSync(join(rootB, "upload.jpg"), "utf8") === "fresh upload", 5000));
+  const latency = Date.now() - t0;
+  console.log(`# write on a → file on b: ${latency} ms (debounce 100 ms)`);
+  assert.ok(latency < 2000, `${latency} ms`);
+});
+
+test("daemon services: /metrics and the status board record the peer", async () => {
+  const port = services!.metricsServer!.address.port;
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(text, /^peersync_peer_up\{group="farm",peer="b"\} 1$/m);
+  assert.match(text, /^peersync_sent_files_total\{group="farm",peer="b"\} [1-9]/m);
+  assert.match(text, /^peersync_pending_entries\{group="farm",peer="b"\} 0$/m, "drained, and still reported");
+  services!.board.flush();
+  const facts = readDaemonFacts(db!);
+  assert.equal(facts?.peers.find((p) => p.peer === "b")?.lastError, undefined);
+  assert.equal(typeof facts?.peers.find((p) => p.peer === "b")?.lastSyncMs, "number");
+  assert.equal(facts?.watch[0]?.state, "watching");
+});
