@@ -164,10 +164,12 @@ class Loop {
 
   async #checkPaths(group: string, items: readonly DuePath[]): Promise<void> {
     // A directory that appeared is checked with its subtree: files written into it before its
-    // watch was added raised no event of their own.
+    // watch was added raised no event of their own. A path that is gone is checked with its
+    // subtree too (only index records then, cheap): a removed tree does not always report
+    // each of its files.
     const trees: string[] = [];
     const single: string[] = [];
-    for (const item of items) (item.created && isDirectory(item.local) ? trees : single).push(item.local);
+    for (const item of items) (needsSubtree(item) ? trees : single).push(item.local);
     const changed = new Set<string>();
     for (const [paths, recursive] of [[single, false], [trees, true]] as const) {
       if (paths.length === 0) continue;
@@ -255,9 +257,10 @@ class Loop {
   }
 }
 
-function isDirectory(local: string): boolean {
+function needsSubtree(item: DuePath): boolean {
   try {
-    return lstatSync(local, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    const st = lstatSync(item.local, { throwIfNoEntry: false });
+    return st === undefined || (item.created && st.isDirectory());
   } catch {
     return false;
   }

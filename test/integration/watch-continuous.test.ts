@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCheck } from "../../src/index/check-run.js";
@@ -34,6 +34,13 @@ test("continuous: the initial full check pushes what exists, then each change is
     mkdirSync(join(fx.root, "d/e"), { recursive: true });
     writeFileSync(join(fx.root, "d/e/deep.txt"), "deep");
     assert.ok(await waitFor(() => pushed().has("%www%/d/e/deep.txt"), 1500), "a file in a new subtree is pushed");
+    // Deletions travel too, a whole subtree at once included.
+    const mark = calls.length;
+    unlinkSync(join(fx.root, "new.txt"));
+    rmSync(join(fx.root, "d"), { recursive: true });
+    const since = () => new Set(calls.slice(mark).flatMap((x) => x.paths));
+    assert.ok(await waitFor(() => ["%www%/new.txt", "%www%/d", "%www%/d/e", "%www%/d/e/deep.txt"].every((p) => since().has(p)), 1500),
+      `deletions pushed: ${[...since()].join(" ")}`);
     writeFileSync(join(fx.root, "junk.tmp"), "x");
     await sleep(400);
     assert.ok(!pushed().has("%www%/junk.tmp"), "excluded files are never pushed");
