@@ -51,8 +51,11 @@ export interface Continuous {
   /** Settles once the initial full check and its push are done. */
   readonly ready: Promise<void>;
   states(): RootState[];
-  /** Stops watching; resolves after the batch in hand is finished. */
-  stop(): Promise<void>;
+  /**
+   * Stops watching; resolves after the batch in hand is finished, or after `graceMs` (a check
+   * cannot be interrupted; the caller may then close the index under it, which ends it).
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export const DEFAULT_MAX_DELAY_MS = 2_000;
@@ -61,13 +64,18 @@ const RETRY_AFTER_ERROR_MS = 30_000;
 
 export function startContinuous(options: ContinuousOptions): Continuous {
   const loop = new Loop(options);
-  const running = loop.run();
+  const running = loop.run().catch((err: unknown) => {
+    options.logger.error({ err: messageOf(err) }, `continuous mode stopped: ${messageOf(err)}`);
+  });
   return {
     ready: loop.ready,
     states: () => loop.watchers.states(),
-    stop: async () => {
+    stop: async (graceMs = Infinity) => {
       await loop.stop();
-      await running;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = graceMs === Infinity ? new Promise<void>(() => {}) : new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
+      await Promise.race([running, grace]);
+      clearTimeout(timer);
     },
   };
 }
@@ -127,7 +135,15 @@ class Loop {
       for (;;) {
         const batch = await this.#buffer.next();
         if (batch === undefined) break;
-        await this.#handle(batch);
+        try {
+          await this.#handle(batch);
+        } catch (err) {
+          // One bad batch (the index busy beyond its timeout, a push that threw) must not end
+          // continuous mode; its groups get a full check later.
+          if (this.#stopped) break;
+          this.#o.logger.error({ batch: batch.type, err: messageOf(err) }, `continuous mode: ${messageOf(err)}`);
+          for (const g of this.#groups.keys()) this.#reschedule(g, false);
+        }
       }
     } finally {
       this.#resolveReady();
@@ -214,7 +230,9 @@ class Loop {
       this.#o.board?.recordCheck({ atMs: started, scope, durationMs: this.#timers.now() - started, changes: count, reason });
       return true;
     } catch (err) {
-      this.#o.logger.error({ scope, err: messageOf(err) }, `check failed: ${messageOf(err)}; next full check in ${RETRY_AFTER_ERROR_MS / 1000} s`);
+      // Stopping closes the index under a check that outlived the grace time: not news.
+      const level = this.#stopped ? "debug" : "error";
+      this.#o.logger[level]({ scope, err: messageOf(err) }, `check failed: ${messageOf(err)}; next full check in ${RETRY_AFTER_ERROR_MS / 1000} s`);
       return false;
     } finally {
       end?.();

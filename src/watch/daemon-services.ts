@@ -37,7 +37,8 @@ export interface DaemonServices {
   readonly board: StatusBoard;
   readonly continuous: Continuous | undefined;
   readonly metricsServer: MetricsServer | undefined;
-  stop(): Promise<void>;
+  /** Stops everything; waits at most `graceMs` for a check in hand (see Continuous.stop). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export async function startDaemonServices(options: DaemonServicesOptions): Promise<DaemonServices> {
@@ -55,8 +56,8 @@ export async function startDaemonServices(options: DaemonServicesOptions): Promi
   const continuous = options.continuous ?? true ? startContinuous({ config, db, logger, push, metrics, board }) : undefined;
   return {
     metrics, board, continuous, metricsServer,
-    stop: async () => {
-      await continuous?.stop();
+    stop: async (graceMs) => {
+      await continuous?.stop(graceMs);
       board.close();
       await metricsServer?.close();
     },
