@@ -16,13 +16,12 @@
 // An entry already in the index is never overwritten: the import is for a fresh index.
 
 import Database from "better-sqlite3";
-import { lstatSync } from "node:fs";
 import type { Config, Group } from "../config/types.js";
 import {
   CSYNC2_BASELINE_NODE, checktxtDifference, csync2UrlDecode, kindOfCsync2Type, parseChecktxt, type DiskState,
 } from "../core/csync2-db.js";
 import type { FileState } from "../core/file-state.js";
-import { logicalPathProblem } from "../core/path.js";
+import { logicalPathProblem, type LogicalPath } from "../core/path.js";
 import type { Problem } from "../core/problem.js";
 import { bumpVector, vectorFromWire, type VersionVector } from "../core/vector.js";
 import { IndexError, messageOf } from "../errors.js";
@@ -31,9 +30,11 @@ import type { Db } from "../index/database.js";
 import { MetaStore } from "../index/meta.js";
 import { PendingStore } from "../index/pending.js";
 import { WriteBatch } from "../index/write-batch.js";
-import { decodeName, encodeName, fsPath } from "../fs/name-codec.js";
+import { decodeName, encodeName } from "../fs/name-codec.js";
+import { UnsafePathError } from "../fs/safe-path.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { observe, type ObserveDeps } from "../fs/stat.js";
+import { resolveTarget } from "../sync/target.js";
 
 export interface ImportOptions {
   /** Count what would be recorded; write nothing. @default false */
@@ -107,17 +108,20 @@ export async function importCsync2(db: Db, csync2: Database.Database, config: Co
       problem(`Cannot import a ${recorded.value.type}: peersync syncs files, directories and symlinks`, "skipped");
       continue;
     }
-    let local: string;
+    // Mapped as the sync engine maps a peer's path: under a root of the group, no symlink or
+    // non-directory among the parents (a check never walks through one either, so an entry
+    // recorded behind one would read as a deletion at the next check).
+    let target;
     try {
-      local = config.toLocalPath(path);
+      target = await resolveTarget(config, matching[0]!, path as LogicalPath);
     } catch (err) {
-      problem(`Cannot import: ${messageOf(err)}`);
+      if (err instanceof UnsafePathError && err.reason === "missing-parent") { counts.missing++; continue; }
+      problem(`Cannot import: ${messageOf(err)}`, err instanceof UnsafePathError ? "skipped" : "error");
       continue;
     }
     let observed;
     try {
-      const st = lstatSync(fsPath(local), { throwIfNoEntry: false });
-      observed = st && (await observe(fsPath(local), st, deps));
+      observed = target.stat && (await observe(target.fs, { mode: Number(target.stat.mode), ino: Number(target.stat.ino) }, deps));
     } catch (err) {
       problem(`Cannot read: ${messageOf(err)}`);
       continue;
