@@ -1,10 +1,11 @@
 // Continuous mode (DESIGN §8, issue 9): the part of `peersync daemon` that notices local
-// changes by itself. Watchers start first; then a full check of every group (events during it
-// are kept in the buffer, so nothing written meanwhile is lost); then, for ever: take what the
-// buffer says is due, check those paths as hints are checked, and hand the changed paths to the
-// sync engine's `push`. A full check also runs every rescan-interval (jittered), and at once
-// when the buffer overflowed or a watcher failed; a root that cannot be watched is left to
-// those full checks, which come at least every FALLBACK_INTERVAL_MS while it is not watched.
+// changes by itself, for the groups with `watch yes` (the default). Watchers start first; then
+// a full check of those groups (events during it are kept in the buffer, so nothing written
+// meanwhile is lost); then, for ever: take what the buffer says is due, check those paths as
+// hints are checked, and hand the changed paths to the sync engine's `push`. A full check also
+// runs every rescan-interval (jittered), and at once when the buffer overflowed or a watcher
+// failed; a root that cannot be watched is left to those full checks, which come at least
+// every FALLBACK_INTERVAL_MS while it is not watched.
 //
 // The loop runs one check at a time: checks and pushes share the index, and a check that
 // overlapped another would only do the same work twice.
@@ -96,7 +97,9 @@ class Loop {
   constructor(options: ContinuousOptions) {
     this.#o = options;
     const timers = (this.#timers = options.timers ?? realTimers);
-    this.#groups = new Map(options.config.groups.map((g) => [g.name, g]));
+    // A group with `watch no` is left to cron runs (`peersync sync`), as with csync2 -ii: no
+    // watcher, no full checks, no pushes from the daemon.
+    this.#groups = new Map(options.config.groups.filter((g) => g.watch).map((g) => [g.name, g]));
     const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
     this.#buffer = new EventBuffer({
       timers, maxPaths: options.maxPaths,
@@ -111,7 +114,7 @@ class Loop {
     });
     this.watchers = new Watchers({
       config: options.config,
-      groups: options.config.groups.filter((g) => g.watch),
+      groups: [...this.#groups.values()],
       subscribe: options.subscribe,
       logger: options.logger,
       onEvent: (e) => {

@@ -169,3 +169,21 @@ test("continuous: entries a push left pending (a peer was down) are pushed again
     fx.cleanup();
   }
 });
+
+test("continuous: a group with `watch no` is left to cron runs: no watcher, no check, no push", async () => {
+  const fx = watchFixture("cont-nowatch", "watch no;");
+  writeFileSync(join(fx.root, "f.txt"), "f");
+  const { push, calls } = recordingPush();
+  const c = startContinuous({ config: fx.config, db: fx.db, logger: capturedLogger().logger, push });
+  try {
+    await c.ready;
+    writeFileSync(join(fx.root, "g.txt"), "g");
+    await sleep(300);
+    assert.deepEqual(c.states(), []);
+    assert.deepEqual(calls, []);
+    assert.equal(new EntryStore(fx.db).get("g", "%www%/f.txt"), undefined, "nothing was checked");
+  } finally {
+    await c.stop();
+    fx.cleanup();
+  }
+});
