@@ -85,7 +85,7 @@ test("drift: app nodes receive only; an excluded subtree is out of the group", (
 
 test("app-journal: hints drive it (no watcher), conflicts wait for an operator", () => {
   const g = load("app-journal", "j1").groups[0]!;
-  assert.deepEqual([g.watch, g.auto, g.rescanIntervalMs], [false, "none", 86_400_000]);
+  assert.deepEqual([g.watch, g.auto], [false, "none"]);
   assert.equal(g.match("/var/lib/app/journal/2026/11/23/0001.json"), "match");
   assert.equal(g.match("/var/lib/app/journal/2026/11/23/0002.json.tmp"), "ignore");
 });
