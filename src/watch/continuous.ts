@@ -19,7 +19,7 @@ import type { Db } from "../index/database.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { StatusBoard } from "../status/board.js";
 import { EventBuffer, type Batch, type DuePath } from "./event-buffer.js";
-import { FALLBACK_INTERVAL_MS, RescanSchedule } from "./rescan.js";
+import { nextFullCheckIn, RescanSchedule, RETRY_AFTER_ERROR_MS } from "./rescan.js";
 import { Pusher, type PushFn } from "./pusher.js";
 import { realTimers, type Timers } from "./timers.js";
 import { Watchers, type RootState, type SubscribeFn, type WatchTrouble } from "./watcher.js";
@@ -60,8 +60,6 @@ export interface Continuous {
 }
 
 export const DEFAULT_MAX_DELAY_MS = 2_000;
-/** After a check failed (index busy, disk error), the next full check comes this much later. */
-const RETRY_AFTER_ERROR_MS = 30_000;
 
 export function startContinuous(options: ContinuousOptions): Continuous {
   const loop = new Loop(options);
@@ -245,9 +243,12 @@ class Loop {
   #reschedule(group: string, ok: boolean): void {
     const g = this.#groups.get(group);
     if (g === undefined) return;
-    const unwatched = this.watchers.states().some((s) => s.group === group && s.state !== "watching");
-    const interval = !ok ? RETRY_AFTER_ERROR_MS : unwatched && g.watch ? Math.min(g.rescanIntervalMs, FALLBACK_INTERVAL_MS) : g.rescanIntervalMs;
-    this.#schedule.schedule(group, interval);
+    const interval = nextFullCheckIn({
+      ok, rescanIntervalMs: g.rescanIntervalMs,
+      unwatched: this.watchers.states().some((s) => s.group === group && s.state !== "watching"),
+    });
+    if (interval === undefined) this.#schedule.cancel(group);
+    else this.#schedule.schedule(group, interval);
     this.#o.board?.setNextFullChecks(this.#schedule.dueTimes());
   }
 

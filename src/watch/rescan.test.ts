@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { jittered, RescanSchedule } from "./rescan.js";
+import { FALLBACK_INTERVAL_MS, jittered, nextFullCheckIn, RescanSchedule, RETRY_AFTER_ERROR_MS } from "./rescan.js";
 import { FakeTimers } from "./timers.js";
 
 test("jittered() stays within ±25 % of the interval", () => {
@@ -30,3 +30,14 @@ test("RescanSchedule fires each group once at its jittered time; schedule() repl
   s.stop();
   assert.equal(timers.pendingTimers, 0);
 });
+
+const HOUR = 3_600_000;
+const next = [
+  { name: "every rescan-interval when all is watched", facts: { ok: true, unwatched: false, rescanIntervalMs: HOUR }, want: HOUR },
+  { name: "never with rescan-interval 0s when all is watched", facts: { ok: true, unwatched: false, rescanIntervalMs: 0 }, want: undefined },
+  { name: "at least every 5 min while a root is not watched", facts: { ok: true, unwatched: true, rescanIntervalMs: HOUR }, want: FALLBACK_INTERVAL_MS },
+  { name: "the shorter interval when it is shorter", facts: { ok: true, unwatched: true, rescanIntervalMs: 1000 }, want: 1000 },
+  { name: "every 5 min for an unwatched root even with 0s", facts: { ok: true, unwatched: true, rescanIntervalMs: 0 }, want: FALLBACK_INTERVAL_MS },
+  { name: "soon after a failed check", facts: { ok: false, unwatched: false, rescanIntervalMs: 0 }, want: RETRY_AFTER_ERROR_MS },
+] as const;
+for (const c of next) test(`nextFullCheckIn() is ${c.name}`, () => assert.equal(nextFullCheckIn(c.facts), c.want));

@@ -8,6 +8,20 @@ export const JITTER = 0.25;
 /** While a root is polled instead of watched, full checks come at least this often. */
 export const FALLBACK_INTERVAL_MS = 5 * 60_000;
 
+/** After a check failed (index busy, disk error), the next full check comes this much later. */
+export const RETRY_AFTER_ERROR_MS = 30_000;
+
+/**
+ * The delay before a group's next full check: its rescan-interval; sooner while a root is not
+ * watched (the full checks are all that sees it) or after a failed check; undefined when
+ * `rescan-interval 0s` turned them off and every root is watched.
+ */
+export function nextFullCheckIn(facts: { readonly ok: boolean; readonly unwatched: boolean; readonly rescanIntervalMs: number }): number | undefined {
+  if (!facts.ok) return RETRY_AFTER_ERROR_MS;
+  if (facts.unwatched) return facts.rescanIntervalMs > 0 ? Math.min(facts.rescanIntervalMs, FALLBACK_INTERVAL_MS) : FALLBACK_INTERVAL_MS;
+  return facts.rescanIntervalMs > 0 ? facts.rescanIntervalMs : undefined;
+}
+
 /** `baseMs` ±25 %; `random` is in [0, 1). */
 export function jittered(baseMs: number, random: number): number {
   return Math.round(baseMs * (1 - JITTER + 2 * JITTER * random));
@@ -44,6 +58,14 @@ export class RescanSchedule {
       this.#options.onDue(group);
     }, delay));
     return delay;
+  }
+
+  /** No periodic full check of `group` for now. */
+  cancel(group: string): void {
+    const old = this.#timers.get(group);
+    if (old !== undefined) this.#options.timers.clearTimeout(old);
+    this.#timers.delete(group);
+    this.#dueAt.delete(group);
   }
 
   /** ms since the epoch of each group's next full check. */
