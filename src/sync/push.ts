@@ -6,7 +6,8 @@
 
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
-import { entryToWire } from "../core/entry.js";
+import { entryToWire, sameVersion } from "../core/entry.js";
+import { mergeVectors } from "../core/vector.js";
 import { orderOperations } from "../core/plan.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, PeerError, ProtocolError } from "../errors.js";
@@ -145,7 +146,15 @@ function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerRes
   switch (answer.kind) {
     case "in-sync":
     case "applied":
-      ctx.index.recordVector(w.local, answer.vector);
+      // RACE: another peer's version may have replaced ours while this one answered (the same
+      // run takes versions back from several peers at once): then the answer is about a
+      // version we no longer hold, and the entry stays pending for this peer.
+      {
+        const current = unchanged(ctx, w);
+        if (!current) return;
+        // Another peer's answer may have merged its vector meanwhile: keep both.
+        ctx.index.recordVector(current, mergeVectors(current.entry.vector, answer.vector));
+      }
       ctx.index.acknowledged(id, ctx.host.name);
       if (answer.kind === "applied") {
         result.applied++;
@@ -169,6 +178,9 @@ function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerRes
 async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
   ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
   const entry = answer.entry;
+  const current = unchanged(ctx, w);
+  if (!current) return;
+  const vector = mergeVectors(current.entry.vector, answer.vector);
   const lost = answer.decision.startsWith("conflict") && w.local.entry.kind === "file";
   let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
   try {
@@ -178,7 +190,7 @@ async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kin
     }
     const target = await resolveTarget(ctx.config, ctx.group, w.path);
     const applied = await applyVersion(target, entry, ctx.deps, { backup: lost, ...(fetched ? { content: fetched.content } : {}) });
-    ctx.receiver.record(ctx.group, w.path, entry, applied.observed, answer.vector, ctx.host);
+    ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
     if (applied.backupPath) ctx.logger.warn({ path: w.path, backup: applied.backupPath }, `lost a conflict: ${w.path} backed up to ${applied.backupPath}`);
     // Our other peers have the version we just replaced: they need this one.
     const id = ctx.index.entries.get(ctx.group.name, w.path)?.id;
@@ -189,6 +201,17 @@ async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kin
   } finally {
     await fetched?.close();
   }
+}
+
+/**
+ * Our entry as it is now, when it still holds the state we offered (its vector may have grown
+ * by another peer's merge); undefined when another version replaced it meanwhile.
+ */
+function unchanged(ctx: PushContext, w: Work): LocalEntry | undefined {
+  const now = ctx.index.entries.getById(w.local.record.id);
+  if (now === undefined) return undefined;
+  const current = ctx.index.fromRecord(now);
+  return sameVersion(current.entry, w.local.entry) ? current : undefined;
 }
 
 function problem(ctx: PushContext, result: PeerResult, path: string, message: string): void {
