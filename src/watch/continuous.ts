@@ -168,7 +168,7 @@ class Loop {
       return;
     }
     if (batch.type === "push") {
-      for (const group of batch.groups) await this.#pusher.push(group, [], true);
+      for (const group of batch.groups) await this.#pusher.push(group, [], { retry: true });
       return;
     }
     const byGroup = new Map<string, DuePath[]>();
@@ -193,7 +193,7 @@ class Loop {
       const ok = await this.#runCheck("paths", { paths, recursive, groups: [group] }, changed, undefined);
       if (!ok) return void this.#reschedule(group, false);
     }
-    await this.#pusher.push(group, [...changed]);
+    await this.#pusher.push(group, [...changed], { sinceMs: items.reduce((m, i) => Math.min(m, i.firstMs), Infinity) });
   }
 
   async #fullCheck(groups: readonly string[], reasons: readonly string[]): Promise<void> {

@@ -91,8 +91,8 @@ export interface UpdatePushDeps {
 /** A PushFn over the engine's runUpdate: everything pending for the group goes to its peers. */
 export function updatePush(deps: UpdatePushDeps): PushFn {
   const { config, db, logger, board, metrics } = deps;
-  return async (group) => {
-    const started = performance.now();
+  return async (group, _paths, context) => {
+    const started = Date.now();
     let summary;
     try {
       summary = await runUpdate(db, config, { logger, groups: [group] });
@@ -100,7 +100,8 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
       logger.warn({ group, err: messageOf(err) }, `push of group "${group}" failed: ${messageOf(err)}`);
       return;
     }
-    const seconds = (performance.now() - started) / 1000;
+    // From the first event of the oldest change (or the push's start for a full check or a retry).
+    const seconds = (Date.now() - (context.sinceMs ?? started)) / 1000;
     for (const r of summary.results) {
       const labels = { group, peer: r.peer };
       board?.recordPeer(group, r.peer);
@@ -110,7 +111,6 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
       metrics?.conflictsDetected.inc({ group }, r.conflicts.length);
       metrics?.actionRuns.inc({ group }, r.actionsRan);
       metrics?.actionFailures.inc({ group }, r.actionsFailed);
-      // NOTE: from the push's start, not from the change; the loop's debounce comes on top.
       if (r.applied > 0) metrics?.syncLatency.observe(labels, seconds);
       if (r.actionsRan > 0) board?.recordAction(group, r.actionsFailed === 0, r.actionsFailed > 0 ? `${r.actionsFailed} failed on ${r.peer}` : undefined);
     }

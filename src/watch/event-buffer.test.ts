@@ -39,7 +39,7 @@ test("EventBuffer coalesces many events on one path into one due item", async ()
   assert.equal(got.length, 0, "still within the debounce of the last event");
   timers.advance(1);
   await tick();
-  assert.deepEqual(got, [{ type: "paths", items: [{ group: "g", path: "/a", local: "/srv/a", type: "update", created: true }] }]);
+  assert.deepEqual(got, [{ type: "paths", items: [{ group: "g", path: "/a", local: "/srv/a", type: "update", created: true, firstMs: 1_000_000 }] }]);
 });
 
 test("EventBuffer hands out a constantly written path once per max delay", async () => {

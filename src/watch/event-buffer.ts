@@ -27,6 +27,8 @@ export interface DuePath extends PathEventState {
   readonly group: string;
   readonly path: string;
   readonly local: string;
+  /** When the burst's first event arrived (the timers' clock): the start of the sync latency. */
+  readonly firstMs: number;
 }
 
 export type Batch =
@@ -44,7 +46,7 @@ export interface EventBufferOptions {
   readonly maxPaths?: number;
 }
 
-interface Entry extends DuePath {
+interface Entry extends Omit<DuePath, "firstMs"> {
   readonly window: EventWindow;
 }
 
@@ -172,7 +174,7 @@ export class EventBuffer {
     for (const [key, e] of this.#entries) {
       if (dueAt(e.window, this.#options.timingOf(e.group)) > now) continue;
       this.#entries.delete(key);
-      items.push({ group: e.group, path: e.path, local: e.local, type: e.type, created: e.created });
+      items.push({ group: e.group, path: e.path, local: e.local, type: e.type, created: e.created, firstMs: e.window.firstMs });
     }
     if (items.length === 0) return undefined;
     this.stats.batches++;

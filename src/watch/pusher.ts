@@ -20,7 +20,12 @@ import type { Timers } from "./timers.js";
  * else is pending for them). Empty `paths`: a retry, because entries were still pending after
  * the last push (a peer was down); push whatever is pending.
  */
-export type PushFn = (group: string, paths: readonly string[]) => void | Promise<void>;
+export type PushFn = (group: string, paths: readonly string[], context: PushContext) => void | Promise<void>;
+
+export interface PushContext {
+  /** When the oldest of these changes was first seen (Date.now clock): for the sync latency. */
+  readonly sinceMs: number | undefined;
+}
 
 /** Entries still pending after a push are pushed again after 2 s, doubling up to 5 min (±25 %). */
 export const PUSH_RETRY_BASE_MS = 2_000;
@@ -51,7 +56,8 @@ export class Pusher {
   }
 
   /** Pushes the stable paths among `paths` (with `retry`, even none); the others are checked again later. */
-  async push(group: string, paths: readonly string[], retry = false): Promise<void> {
+  async push(group: string, paths: readonly string[], options: { readonly retry?: boolean; readonly sinceMs?: number | undefined } = {}): Promise<void> {
+    const retry = options.retry ?? false;
     if ((paths.length === 0 && !retry) || this.#stopped) return;
     const ready: string[] = [];
     for (const path of paths) {
@@ -67,7 +73,7 @@ export class Pusher {
     }
     if (ready.length === 0 && !retry) return;
     try {
-      await this.#o.push(group, ready);
+      await this.#o.push(group, ready, { sinceMs: options.sinceMs });
     } catch (err) {
       this.#o.logger.warn({ group, paths: ready.length, err: messageOf(err) }, `push failed: ${messageOf(err)}`);
     }
