@@ -176,11 +176,14 @@ function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerRes
 
 /** The peer's version won (or we were behind): apply it here, backing ours up if it lost a conflict. */
 async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
-  ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
   const entry = answer.entry;
+  // Our disk may have changed since this run's check: look again, so an edit made meanwhile
+  // becomes a version of its own (offered next run) instead of being overwritten silently.
+  await ctx.receiver.recheck(ctx.group, [w.path]);
   const current = unchanged(ctx, w);
   if (!current) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);
+  ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
   const lost = answer.decision.startsWith("conflict") && w.local.entry.kind === "file";
   let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
   try {
