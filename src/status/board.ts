@@ -64,6 +64,8 @@ export class StatusBoard {
   #action: ActionFact | undefined;
   #next: Record<string, number> = {};
   #timer: unknown;
+  /** Something changed since the last write (a board nobody reported to never writes). */
+  #dirty = false;
   #closed = false;
 
   constructor(options: StatusBoardOptions) {
@@ -117,10 +119,12 @@ export class StatusBoard {
     };
   }
 
-  /** Writes the facts now (on stop: the last word says the watchers stopped). */
+  /** Writes the facts now, if anything changed (on stop: the last word says the watchers stopped). */
   flush(): void {
     if (this.#timer !== undefined) this.#options.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (!this.#dirty) return;
+    this.#dirty = false;
     try {
       this.#meta?.set(BOARD_KEY, JSON.stringify(this.facts()));
     } catch {
@@ -134,7 +138,9 @@ export class StatusBoard {
   }
 
   #changed(): void {
-    if (this.#closed || this.#meta === undefined || this.#timer !== undefined) return;
+    if (this.#closed) return;
+    this.#dirty = true;
+    if (this.#meta === undefined || this.#timer !== undefined) return;
     this.#timer = this.#options.timers.setTimeout(() => this.flush(), 1_000);
   }
 }

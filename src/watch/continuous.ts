@@ -270,6 +270,8 @@ class Loop {
   }
 
   #publishWatch(): void {
+    // A daemon with nothing to watch leaves the index alone (a passive server writes nothing).
+    if (this.#groups.size === 0) return;
     const states = this.watchers.states();
     this.#o.board?.setWatch(states);
     const m = this.#o.metrics;
