@@ -48,6 +48,11 @@ export class SyncHandler implements SessionHandler {
     });
   }
 
+  /** The daemon's one action dispatcher (pass it to runUpdate from inside the daemon). */
+  get dispatcher(): ActionDispatcher {
+    return this.#o.dispatcher;
+  }
+
   onRequest(session: Session, request: Request, context: RequestContext): Reply | Promise<Reply> {
     switch (request.type) {
       case "offer": return this.#offer(session, request);

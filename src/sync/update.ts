@@ -36,6 +36,12 @@ export interface UpdateOptions {
   readonly parallel?: number;
   /** One itemized line per path and peer. */
   readonly item?: (line: string) => void;
+  /**
+   * The action dispatcher to use. A daemon passes the one its SyncHandler uses (handler.dispatcher),
+   * so that one queue row is never run by two dispatchers at once. @default a new one, which
+   * first runs the rows a crash left queued
+   */
+  readonly dispatcher?: ActionDispatcher;
 }
 
 export interface UpdateSummary {
@@ -54,8 +60,8 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const index = new SyncIndex(db, config.localName);
   const deps = applyDepsFor(db, () => config);
   const receiver = new Receiver({ config: () => config, index, deps, logger });
-  const dispatcher = new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger });
-  if (!options.dryRun) await dispatcher.runPending();
+  const dispatcher = options.dispatcher ?? new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger });
+  if (!options.dryRun && !options.dispatcher) await dispatcher.runPending();
   const pool = new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
   const results: PeerResult[] = [];
   const unreachable: { group: string; peer: string; message: string }[] = [];
