@@ -140,3 +140,13 @@ async function speakAs(c: Cluster, as: string, use: (session: Session) => Promis
     db.close();
   }
 }
+
+test("a failing action on a receiver: the file is synced, the run exits 7", async () => {
+  const c = await cluster(["alpha", "beta"], { extra: ['action { pattern %data%/conf; exec "exit 3"; }'] });
+  const { alpha, beta } = c.nodes;
+  mkdirSync(join(alpha!.root, "conf"));
+  writeFileSync(join(alpha!.root, "conf", "x"), "x\n");
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 7, run.stderr + run.stdout);
+  assert.equal(readFileSync(join(beta!.root, "conf", "x"), "utf8"), "x\n");
+});
