@@ -65,6 +65,14 @@ export interface GetReply { readonly type: "get-reply"; readonly entry: EntrySta
 /** The pusher is done with this batch: the peer runs the actions the batch triggered. */
 export interface BatchEnd { readonly type: "batch-end" }
 export interface BatchEndReply { readonly type: "batch-end-reply"; readonly ran: number; readonly failed: number }
+/**
+ * Read-only: the peer's indexed entries of the session's group (tombstones included), at or below
+ * `path` when given, after the peer re-checked that part of its own disk. Answered with
+ * list-reply messages of up to MAX_LIST_ENTRIES entries each, then end (peersync test, csync2 -T).
+ */
+export interface ListRequest { readonly type: "list"; readonly path?: LogicalPath }
+export interface ListItem { readonly path: LogicalPath; readonly entry: EntryState }
+export interface ListReply { readonly type: "list-reply"; readonly entries: readonly ListItem[] }
 // Streams: bulk bytes of a request body or reply, then end.
 export interface Data { readonly type: "data"; readonly bytes: Buffer }
 export interface End { readonly type: "end" }
@@ -73,10 +81,11 @@ export type Message =
   | Hello | HelloAck | Proof | ErrorMessage | Bye
   | Ping | Pong | StatusRequest | StatusReply | Stat | Discard | Discarded
   | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | Get | GetReply | BatchEnd | BatchEndReply
+  | ListRequest | ListReply
   | Data | End;
 export type MessageType = Message["type"];
 /** What a client may ask (role "request"); the handler's onRequest receives one of these. */
-export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | Get | BatchEnd;
+export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | Get | BatchEnd | ListRequest;
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 
 /**
@@ -118,6 +127,8 @@ function json<M extends Message>(kind: number, role: Role, check: (o: Fields) =>
 
 /** Most entries one offer (and so one offer-reply) may carry. */
 export const MAX_OFFER_ENTRIES = 512;
+/** Most entries one list-reply carries (a longer list is several replies). */
+export const MAX_LIST_ENTRIES = 200;
 const HEX_HASH = /^[0-9a-f]{16,128}$/;
 
 function hash(o: Fields, field: string): string {
@@ -213,6 +224,17 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
   "get-reply": json(0x37, "reply", (o) => ({ type: "get-reply", entry: entryFromWire(o["entry"]) }), false, (m) => ({ entry: entryToWire(m.entry) })),
   "batch-end": json(0x38, "request", () => ({ type: "batch-end" })),
   "batch-end-reply": json(0x39, "reply", (o) => ({ type: "batch-end-reply", ran: uint(o, "ran"), failed: uint(o, "failed") })),
+  list: json(0x3a, "request", (o) => {
+    const at = o["path"] === undefined ? undefined : path(o, "path");
+    return at === undefined ? { type: "list" } : { type: "list", path: at };
+  }),
+  "list-reply": json(0x3b, "reply", (o) => ({
+    type: "list-reply",
+    entries: list(o, "entries", MAX_LIST_ENTRIES, (v, at) => {
+      const e = record(v, at);
+      return { path: path(e, "path"), entry: entryFromWire(e["entry"]) };
+    }),
+  }), false, (m) => ({ entries: m.entries.map((e) => ({ path: e.path, entry: entryToWire(e.entry) })) })),
   data: { kind: 0x20, role: "stream", decode: (body) => ({ type: "data", bytes: body }) },
   end: json(0x21, "stream", () => ({ type: "end" })),
 };

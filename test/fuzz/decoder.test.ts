@@ -105,6 +105,7 @@ const valid = [
     ["offer", { dryRun: false, entries: [{ path: "/srv/a", forced: false, entry: FILE_ENTRY }, { path: "%www%/x", forced: true, entry: { kind: "deleted", vector: { a: 3 }, modifiedBy: "a", changedAtMs: 9 } }] }],
     ["offer-reply", { answers: [{ path: "/srv/a", answer: { kind: "theirs", entry: FILE_ENTRY, vector: { a: 2, b: 1 }, decision: "keep-local" } }] }],
     ["put", { path: "/srv/a", entry: FILE_ENTRY, forced: false, encoding: "delta", basisHash: "cd".repeat(32) }],
+    ["list-reply", { entries: [{ path: "/srv/a", entry: FILE_ENTRY }, { path: "/srv/b", entry: { kind: "deleted", vector: { a: 3 }, modifiedBy: "a", changedAtMs: 9 } }] }],
   ].map(([type, body]) => encodeFrame(kindOf(type as never), 3, Buffer.from(JSON.stringify(body)))),
 );
 const mutation = fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 });
