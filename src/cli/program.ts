@@ -17,7 +17,7 @@ export const IMPLEMENTED: Readonly<Record<string, boolean>> = {
   sync: true,
   check: true,
   update: true,
-  test: false,
+  test: true,
   "list-pending": true,
   "list-db": true,
   "list-hints": true,

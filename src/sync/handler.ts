@@ -13,7 +13,9 @@ import type { Decision } from "../core/reconcile.js";
 import { PeersyncError } from "../errors.js";
 import { patch, signature } from "../delta/rsync.js";
 import type { BasicHandler } from "../net/basic-handler.js";
-import type { Message, Offer, OfferReply, Put, Request } from "../net/messages.js";
+import type { ListRequest, Message, Offer, OfferReply, Put, Request } from "../net/messages.js";
+import { runCheck } from "../index/check-run.js";
+import { listGroup, listReplies } from "./listing.js";
 import type { Reply, RequestContext, SessionHandler } from "../net/serve.js";
 import type { Session } from "../net/session.js";
 import { applyVersion, type ApplyDeps } from "./apply.js";
@@ -60,6 +62,7 @@ export class SyncHandler implements SessionHandler {
       case "get": return this.#get(session, request.path);
       case "signature": return this.#signature(session, request.path);
       case "batch-end": return this.#batchEnd(session);
+      case "list": return this.#list(session, request);
       default: return this.#o.basic.onRequest(session, request, context);
     }
   }
@@ -187,6 +190,33 @@ export class SyncHandler implements SessionHandler {
         await file.close();
       }
     })();
+  }
+
+  /**
+   * `peersync test` (csync2 -T, LIST): this node's entries of the session's group. Read-only
+   * towards files and peers; but first a check of our own disk (the part asked about), so the
+   * answer says what is on disk rather than what an old check saw. That check records local
+   * state exactly as the daemon's own rescans would (a local edit becomes pending for this
+   * node's peers); nothing else is written, and nothing is marked for the asking peer. Any
+   * host of the group may ask, receive-only ones too.
+   */
+  async #list(session: Session, request: ListRequest): Promise<Reply> {
+    const { group } = this.#where(session, false);
+    const config = this.#o.config();
+    const release = await this.receiver.mutex.lock();
+    let items;
+    try {
+      const summary = await runCheck(this.#o.index.db, config, {
+        groups: [group.name], statWorker: false,
+        ...(request.path === undefined ? { full: true } : { paths: [config.toLocalPath(request.path)], recursive: true }),
+      });
+      for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `check before list: ${p.message}`);
+      items = listGroup(this.#o.index, group, request.path);
+    } finally {
+      release();
+    }
+    this.#o.logger.info({ peer: session.peer.host.name, group: group.name, entries: items.length }, `listed ${items.length} entries for ${session.peer.host.name}`);
+    return streamOf([...listReplies(items)]);
   }
 
   async #batchEnd(session: Session): Promise<Message> {

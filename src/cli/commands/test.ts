@@ -1,8 +1,5 @@
-// Stub: "test" is not written yet, so it says so (exit 1) instead of pretending to work. Its
-// owner replaces this file; cli/program.ts lists the command as not implemented until then.
-import { NotImplementedError } from "../../errors.js";
+// `peersync test [PEER] [PATH]` (csync2 -T; --diff = -TT): see sync/test-command.ts.
+import { runTestCommand, type TestFlags } from "../../sync/test-command.js";
 import type { Command } from "../context.js";
 
-export const run: Command = async () => {
-  throw new NotImplementedError("test");
-};
+export const run: Command<readonly string[], TestFlags> = (ctx, args, flags) => runTestCommand(ctx, args, flags);
