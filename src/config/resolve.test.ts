@@ -142,6 +142,14 @@ test("resolve() gives roots in logical form and maps them through this node's pr
   assert.equal(g.match("%homedir%/bob/notes"), "match");
 });
 
+test("toLocalPath() maps names with a newline, spaces and shell characters like any other", () => {
+  const c = compileText(UPSTREAM, { node: "host1", files: UPSTREAM_FILES });
+  assert.equal(c.toLocalPath("%homedir%/bob/new\nline"), "/export/users/bob/new\nline");
+  assert.equal(c.toLocalPath("%homedir%/bob/\n"), "/export/users/bob/\n");
+  assert.equal(c.toLocalPath("%homedir%/a b;$(x)`y`'\""), "/export/users/a b;$(x)`y`'\"");
+  assert.equal(c.toLogicalPath("/export/users/bob/new\nline"), "%homedir%/bob/new\nline");
+});
+
 test("toLocalPath() throws a ConfigError for a prefix not defined here", () => {
   const c = compileText(UPSTREAM, { node: "host1", files: UPSTREAM_FILES });
   assert.throws(() => c.toLocalPath("%nope%/x"), ConfigError);

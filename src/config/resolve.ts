@@ -153,7 +153,8 @@ function resolvePrefixes(nodes: readonly PrefixNode[], localName: string, errors
 }
 
 function toLocalPath(logical: string, prefixes: ReadonlyMap<string, string>, localName: string): string {
-  const m = /^%([^%/]+)%(\/.*)?$/.exec(logical);
+  // `s`: a file name may hold a newline, and must still map (an action gets the local path).
+  const m = /^%([^%/]+)%(\/.*)?$/s.exec(logical);
   if (m === null) return logical;
   const base = prefixes.get(m[1] as string);
   if (base === undefined) {
