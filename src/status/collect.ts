@@ -11,6 +11,7 @@ import { PinStore } from "../index/pins.js";
 import { readIdentity, type Identity } from "../net/identity.js";
 import { resolveLimits, type Limits } from "../net/limits.js";
 import { PeerPool } from "../net/pool.js";
+import { EMPTY_ACTION_RECORD, readActionRecord } from "./action-record.js";
 import { readDaemonFacts, type DaemonFacts, type PeerFact } from "./board.js";
 import { conflictCounts, driftCount, pendingCounts, queuedActions, type PeerCount } from "./queries.js";
 import type { GroupStatus, PeerStatus, StatusReport } from "./report.js";
@@ -61,11 +62,22 @@ export async function collectStatus(config: Config, options: CollectOptions = {}
         lastCheck: facts.lastCheck, nextFullCheck: facts.nextFullCheck,
       },
       groups: groups.map((g) => groupStatus(g, { db, config, facts, probes, pending, conflicts, peers: options.peers })),
-      actions: { queued: db ? queuedActions(db) : 0, last: facts?.lastAction },
+      actions: actionStatus(db, facts),
     };
   } finally {
     db?.close();
   }
+}
+
+/** Queue length and the run record; the last run is the newer of the record's and the board's. */
+function actionStatus(db: Db | undefined, facts: DaemonFacts | undefined): StatusReport["actions"] {
+  const record = db ? readActionRecord(db) : EMPTY_ACTION_RECORD;
+  const board = facts?.lastAction;
+  const last = board && (!record.last || board.atMs > record.last.atMs) ? board : record.last;
+  return {
+    queued: db ? queuedActions(db) : 0, last, runs: record.runs, failed: record.failed, timedOut: record.timedOut,
+    lastFailure: record.lastFailure, byGroup: record.byGroup,
+  };
 }
 
 interface GroupInputs {

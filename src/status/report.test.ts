@@ -12,11 +12,15 @@ function peer(over: Partial<PeerStatus> = {}): PeerStatus {
   };
 }
 
+function actions(over: Partial<StatusReport["actions"]> = {}): StatusReport["actions"] {
+  return { queued: 0, last: undefined, runs: 0, failed: 0, timedOut: 0, lastFailure: undefined, byGroup: {}, ...over };
+}
+
 function report(over: Partial<StatusReport> = {}): StatusReport {
   return {
     node: "a", fingerprint: "AB:CD", stateDir: "/var/lib/peersync", indexExists: true, daemon: undefined,
     groups: [{ name: "web", localName: "a", receiveOnly: false, watch: true, pending: 3, conflicts: 0, drift: undefined, peers: [peer()] }],
-    actions: { queued: 0, last: undefined }, ...over,
+    actions: actions(), ...over,
   };
 }
 
@@ -45,7 +49,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
         name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, drift: undefined,
         peers: [peer({ pending: 0, conflicts: 2, lastSyncMs: NOW - 5_000, lastError: "refused", lastErrorMs: NOW - 60_000 })],
       }],
-      actions: { queued: 1, last: { group: "web", atMs: NOW - 30_000, ok: false, message: "exit 3" } },
+      actions: actions({ queued: 1, last: { group: "web", atMs: NOW - 30_000, ok: false, message: "exit 3" } }),
     }),
     want: [
       /^node a/, /^state/,
@@ -74,6 +78,21 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       "group web (as web1, receive-only): pending 0, conflicts unknown, drift 4",
       "  peer b 10.0.0.2:30865: UNREACHABLE (ECONNREFUSED), pending 0, conflicts unknown, never synced by the daemon",
       "actions: 0 queued",
+    ],
+  },
+  {
+    name: "action runs with failures, the last failure older than the last run",
+    report: report({
+      actions: actions({
+        queued: 0, runs: 5, failed: 2, timedOut: 1,
+        last: { group: "web", atMs: NOW - 10_000, ok: true, message: undefined },
+        lastFailure: { group: "web", atMs: NOW - 60_000, ok: false, message: "sleep 9: timed out after 1000 ms" },
+      }),
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: no record/, /^group web/, /^  peer b/,
+      "actions: 0 queued, 5 run(s), 2 FAILED (1 timed out), last ok 10 s ago (web)",
+      "  last failure 60 s ago (web: sleep 9: timed out after 1000 ms)",
     ],
   },
 ];

@@ -1,6 +1,7 @@
 // The shape of `peersync status --json` (stable: scripts and monitoring read it) and its
 // human-readable rendering. Pure: the clock comes in as `nowMs`.
 
+import type { ActionCounts } from "./action-record.js";
 import type { ActionFact, CheckFact } from "./board.js";
 import type { RootState } from "../watch/watcher.js";
 
@@ -51,7 +52,16 @@ export interface StatusReport {
   readonly indexExists: boolean;
   readonly daemon: DaemonStatus | undefined;
   readonly groups: readonly GroupStatus[];
-  readonly actions: { readonly queued: number; readonly last: ActionFact | undefined };
+  readonly actions: {
+    readonly queued: number;
+    readonly last: ActionFact | undefined;
+    /** Runs this node made (daemon and one-shot), failed (timed out included) and timed out; since the index was made. */
+    readonly runs: number;
+    readonly failed: number;
+    readonly timedOut: number;
+    readonly lastFailure: ActionFact | undefined;
+    readonly byGroup: Readonly<Record<string, ActionCounts>>;
+  };
 }
 
 /** JSON with explicit nulls (undefined would vanish); times are ms since the epoch. */
@@ -76,7 +86,12 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
   }
   const last = report.actions.last;
   const lastText = last ? `, last ${last.ok ? "ok" : "FAILED"} ${ago(last.atMs, nowMs)} (${last.group}${last.message ? `: ${last.message}` : ""})` : "";
-  out.push(`actions: ${report.actions.queued} queued${lastText}`);
+  const a = report.actions;
+  const runsText = a.runs > 0 ? `, ${a.runs} run(s)${a.failed > 0 ? `, ${a.failed} FAILED (${a.timedOut} timed out)` : ""}` : "";
+  out.push(`actions: ${a.queued} queued${runsText}${lastText}`);
+  if (a.lastFailure && a.lastFailure !== last && a.lastFailure.atMs !== last?.atMs) {
+    out.push(`  last failure ${ago(a.lastFailure.atMs, nowMs)} (${a.lastFailure.group}${a.lastFailure.message ? `: ${a.lastFailure.message}` : ""})`);
+  }
   return out;
 }
 
