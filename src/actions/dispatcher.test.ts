@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { Action } from "../config/types.js";
 import type { QueuedAction } from "../index/action-queue.js";
 import type { Timers } from "./debouncer.js";
-import { ActionDispatcher, type ActionConfig, type ActionQueueStore } from "./dispatcher.js";
+import { ActionDispatcher, testDelayFromEnv, type ActionConfig, type ActionQueueStore } from "./dispatcher.js";
 import type { ActionLogger, ActionResult } from "./runner.js";
 
 function act(exec: string, patterns: readonly string[], more: Partial<Action> = {}): Action {
@@ -179,4 +179,39 @@ test("drain() fires debounced groups and waits for their runs", async () => {
   void dispatcher.afterBatch({ group: "web", changedPaths: ["/a"], side: "receiver" });
   await dispatcher.drain();
   assert.equal(runner.runs.length, 1);
+});
+
+test("onResult hears every finished run, after its rows left the queue; a throwing onResult changes nothing", async () => {
+  const queue = new MemoryQueue();
+  const runner = new FakeRunner();
+  const heard: { paths: readonly string[]; queued: number }[] = [];
+  const d = new ActionDispatcher({
+    config: config([act("reload", ["%www%"])]), queue, runner, logger, startDelayMs: 0,
+    onResult: (r) => {
+      heard.push({ paths: r.paths, queued: queue.rows.length });
+      throw new Error("status store is gone");
+    },
+  });
+  const results = await d.afterBatch({ group: "web", changedPaths: ["%www%/a"], side: "receiver" });
+  assert.equal(results.length, 1);
+  assert.deepEqual(heard, [{ paths: ["/srv/www/a"], queued: 0 }]);
+});
+
+test("startDelayMs (the PEERSYNC_TEST_DELAY_ACTIONS_MS hook) holds a run's start while its row stays queued", async () => {
+  const queue = new MemoryQueue();
+  const runner = new FakeRunner();
+  const d = new ActionDispatcher({ config: config([act("reload", ["%www%"])]), queue, runner, logger, startDelayMs: 80 });
+  const done = d.afterBatch({ group: "web", changedPaths: ["%www%/a"], side: "receiver" });
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(runner.runs.length, 0, "not started yet");
+  assert.equal(queue.rows.length, 1, "still owed: a crash now runs it at the next start");
+  await done;
+  assert.equal(runner.runs.length, 1);
+  assert.equal(queue.rows.length, 0);
+});
+
+test("testDelayFromEnv() reads PEERSYNC_TEST_DELAY_ACTIONS_MS; anything but a positive integer is 0", () => {
+  assert.equal(testDelayFromEnv({}), 0);
+  assert.equal(testDelayFromEnv({ PEERSYNC_TEST_DELAY_ACTIONS_MS: "1500" }), 1500);
+  for (const bad of ["", "x", "-5", "1.5"]) assert.equal(testDelayFromEnv({ PEERSYNC_TEST_DELAY_ACTIONS_MS: bad }), 0, bad);
 });

@@ -51,6 +51,20 @@ export interface ActionDispatcherOptions {
   readonly debounce?: boolean;
   readonly timers?: Timers;
   readonly now?: () => number;
+  /** Told every finished run (the status record, metrics); a throw here is logged, never fatal. */
+  readonly onResult?: (result: ActionResult) => void;
+  /**
+   * TEST HOOK: wait this long before each run starts (after it left the queue's waiting
+   * state, its rows still queued), so a test can kill -9 the daemon between "batch applied"
+   * and "action ran". @default PEERSYNC_TEST_DELAY_ACTIONS_MS from the environment, else 0
+   */
+  readonly startDelayMs?: number;
+}
+
+/** The test hook's value from the environment (0 when unset or not a number). */
+export function testDelayFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const ms = Number(env["PEERSYNC_TEST_DELAY_ACTIONS_MS"] ?? 0);
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : 0;
 }
 
 /** The paths and queue rows one run covers; merged when triggers coalesce. */
@@ -69,6 +83,8 @@ export class ActionDispatcher {
   readonly #runner: RunAction;
   readonly #logger: ActionLogger;
   readonly #debounce: boolean;
+  readonly #onResult: ((result: ActionResult) => void) | undefined;
+  readonly #startDelayMs: number;
   readonly #coalescer = new Coalescer<RunInput, ActionResult | undefined>(mergeInputs);
   readonly #debouncer: Debouncer<string>;
   /** Queue rows taken by a run that has not finished; never taken twice. */
@@ -81,6 +97,8 @@ export class ActionDispatcher {
     this.#runner = options.runner;
     this.#logger = options.logger;
     this.#debounce = options.debounce ?? false;
+    this.#onResult = options.onResult;
+    this.#startDelayMs = options.startDelayMs ?? testDelayFromEnv();
     const debouncerOptions = { ...(options.timers && { timers: options.timers }), ...(options.now && { now: options.now }) };
     this.#debouncer = new Debouncer((group) => this.#fireDebounced(group), debouncerOptions);
   }
@@ -186,8 +204,13 @@ export class ActionDispatcher {
 
   async #execute(group: string, action: Action, input: RunInput): Promise<ActionResult | undefined> {
     try {
+      if (this.#startDelayMs > 0) {
+        this.#logger.warn({ group, exec: action.exec, delayMs: this.#startDelayMs }, "Test hook PEERSYNC_TEST_DELAY_ACTIONS_MS: delaying the action's start");
+        await new Promise((resolve) => setTimeout(resolve, this.#startDelayMs));
+      }
       const result = await this.#runner.run(group, action, this.#localPaths(input.paths));
       this.#markDone(input.ids);
+      this.#report(result);
       return result;
     } catch (err) {
       // The runner resolves failures as results; reaching here is a bug. The rows stay queued.
@@ -217,6 +240,14 @@ export class ActionDispatcher {
       }
     }
     return local;
+  }
+
+  #report(result: ActionResult): void {
+    try {
+      this.#onResult?.(result);
+    } catch (err) {
+      this.#logger.warn({ group: result.group, err: messageOf(err) }, "Cannot record an action result");
+    }
   }
 
   #markDone(ids: readonly number[]): void {

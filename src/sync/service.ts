@@ -7,6 +7,7 @@ import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config } from "../config/types.js";
 import { ActionQueue } from "../index/action-queue.js";
+import { actionRecorder } from "../status/action-record.js";
 import type { Db } from "../index/database.js";
 import type { BasicHandler } from "../net/basic-handler.js";
 import { applyDepsFor } from "./deps.js";
@@ -25,6 +26,9 @@ export function createSyncHandler(deps: SyncServiceDeps): SyncHandler {
   const dispatcher = new ActionDispatcher({
     config: { get groups() { return config().groups; }, get prefixes() { return config().prefixes; }, toLocalPath: (p) => config().toLocalPath(p) },
     queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger,
+    // A burst of batches (several pushers, or one pushing twice) runs each action once per
+    // group's `debounce` (DESIGN §8), not once per batch.
+    debounce: true, onResult: actionRecorder(db),
   });
   void dispatcher.runPending();
   const wholeBelow = Number(process.env["PEERSYNC_WHOLE_FILE_BELOW"] ?? 64 * 1024);

@@ -15,6 +15,7 @@ import { ActionQueue } from "../index/action-queue.js";
 import type { Db } from "../index/database.js";
 import type { PendingRow } from "../index/pending.js";
 import { PinStore } from "../index/pins.js";
+import { actionRecorder } from "../status/action-record.js";
 import { loadOrCreateIdentity } from "../net/identity.js";
 import { limitsFromEnv, resolveLimits } from "../net/limits.js";
 import { PeerPool } from "../net/pool.js";
@@ -60,7 +61,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const index = new SyncIndex(db, config.localName);
   const deps = applyDepsFor(db, () => config);
   const receiver = new Receiver({ config: () => config, index, deps, logger });
-  const dispatcher = options.dispatcher ?? new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger });
+  const dispatcher = options.dispatcher ?? new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger, onResult: actionRecorder(db) });
   if (!options.dryRun && !options.dispatcher) await dispatcher.runPending();
   const pool = new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
   const results: PeerResult[] = [];
