@@ -215,3 +215,17 @@ test("testDelayFromEnv() reads PEERSYNC_TEST_DELAY_ACTIONS_MS; anything but a po
   assert.equal(testDelayFromEnv({ PEERSYNC_TEST_DELAY_ACTIONS_MS: "1500" }), 1500);
   for (const bad of ["", "x", "-5", "1.5"]) assert.equal(testDelayFromEnv({ PEERSYNC_TEST_DELAY_ACTIONS_MS: bad }), 0, bad);
 });
+
+test("runQueued() runs what enqueueBatch() queued earlier, debounced, once for several batches; [] at once when nothing waits", async () => {
+  const real: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+  const { queue, runner, dispatcher } = setup([act("reload", ["%www%"])], { debounceMs: 20, timers: real });
+  assert.deepEqual(await dispatcher.runQueued("web"), []);
+  dispatcher.enqueueBatch({ group: "web", changedPaths: ["%www%/a"], side: "receiver" });
+  dispatcher.enqueueBatch({ group: "web", changedPaths: ["%www%/b"], side: "receiver" });
+  const [one, two] = await Promise.all([dispatcher.runQueued("web"), dispatcher.runQueued("web")]);
+  assert.equal(runner.runs.length, 1);
+  assert.deepEqual(runner.runs[0]?.paths, ["/srv/www/a", "/srv/www/b"]);
+  assert.equal(one?.length, 1);
+  assert.equal(two?.length, 1);
+  assert.equal(queue.rows.length, 0);
+});

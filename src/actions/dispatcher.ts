@@ -129,10 +129,26 @@ export class ActionDispatcher {
       return this.#runUnqueued(this.#plan(batch));
     }
     if (planned.length === 0) return Promise.resolve([]);
-    if (!this.#debounce) return this.runPending(batch.group);
+    return this.runQueued(batch.group);
+  }
+
+  /**
+   * Runs the group's queued rows (enqueued earlier with enqueueBatch()): at once (one-shot), or
+   * when the group has been quiet for its debounce (daemon). Resolves with those runs' results,
+   * [] at once when nothing of the group waits. Never rejects.
+   */
+  runQueued(group: string): Promise<ActionResult[]> {
+    if (!this.#debounce) return this.runPending(group);
+    let waiting: boolean;
+    try {
+      waiting = this.#queue.pending(group).some((row) => !this.#inFlight.has(row.id));
+    } catch {
+      waiting = true; // runPending() logs the index's error
+    }
+    if (!waiting) return Promise.resolve([]);
     return new Promise((resolve) => {
-      this.#waiters.set(batch.group, [...(this.#waiters.get(batch.group) ?? []), resolve]);
-      this.#debouncer.poke(batch.group, this.#groupOf(batch.group)?.debounceMs ?? 0);
+      this.#waiters.set(group, [...(this.#waiters.get(group) ?? []), resolve]);
+      this.#debouncer.poke(group, this.#groupOf(group)?.debounceMs ?? 0);
     });
   }
 

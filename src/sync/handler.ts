@@ -7,10 +7,11 @@ import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { Logger } from "pino";
 import type { ActionDispatcher } from "../actions/dispatcher.js";
+import type { ActionResult } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import type { LogicalPath } from "../core/path.js";
 import type { Decision } from "../core/reconcile.js";
-import { PeersyncError } from "../errors.js";
+import { messageOf, PeersyncError } from "../errors.js";
 import { patch, signature } from "../delta/rsync.js";
 import type { BasicHandler } from "../net/basic-handler.js";
 import type { ListRequest, Message, Offer, OfferReply, Put, Request } from "../net/messages.js";
@@ -41,6 +42,8 @@ export class SyncHandler implements SessionHandler {
   readonly #o: SyncHandlerOptions;
   /** Paths each session's pushes changed since its last batch-end. */
   readonly #changed = new WeakMap<Session, Set<string>>();
+  /** Of those, the paths whose actions could not be queued durably (the index failed). */
+  readonly #unqueued = new WeakMap<Session, string[]>();
 
   constructor(options: SyncHandlerOptions) {
     this.#o = options;
@@ -84,6 +87,7 @@ export class SyncHandler implements SessionHandler {
       const included = offer.entries.filter((e) => group.match(e.path) === "match").map((e) => e.path);
       if (!offer.dryRun && included.length > 0) await this.receiver.recheck(group, included);
       const answers = [];
+      const changedHere: string[] = [];
       for (const item of offer.entries) {
         let outcome: Outcome;
         try {
@@ -93,9 +97,10 @@ export class SyncHandler implements SessionHandler {
         } catch (err) {
           outcome = { answer: refusedFor(item.path, err), changed: false };
         }
-        if (outcome.changed) this.#changedOf(session).add(item.path);
+        if (outcome.changed) changedHere.push(item.path);
         answers.push({ path: item.path, answer: outcome.answer });
       }
+      this.#owe(session, group.name, changedHere);
       return { type: "offer-reply", answers };
     } finally {
       release();
@@ -133,7 +138,7 @@ export class SyncHandler implements SessionHandler {
       });
       const d = verdict.decision as Extract<Decision, { apply: unknown }>;
       this.receiver.record(group, put.path, put.entry, applied.observed, d.vector, pusher);
-      this.#changedOf(session).add(put.path);
+      this.#owe(session, group.name, [put.path]);
       const { logger } = this.#o;
       if (d.kind === "drift") logger.warn({ path: put.path, backup: verdict.backupPath }, `drift: local change to ${put.path} replaced by the group's version`);
       if (verdict.backupPath) logger.info({ path: put.path, backup: verdict.backupPath }, `backed up ${put.path} to ${verdict.backupPath}`);
@@ -222,9 +227,11 @@ export class SyncHandler implements SessionHandler {
   async #batchEnd(session: Session): Promise<Message> {
     const { group } = this.#where(session, false);
     const changed = [...this.#changedOf(session)];
+    const unqueued = this.#unqueued.get(session) ?? [];
     this.#changed.delete(session);
+    this.#unqueued.delete(session);
     if (changed.length === 0) return { type: "batch-end-reply", ran: 0, failed: 0 };
-    const running = this.#o.dispatcher.afterBatch({ group: group.name, changedPaths: changed, side: "receiver" });
+    const running = this.#runOwed(group.name, unqueued);
     // Answer within the request timeout whatever the actions do: a slow action (its own timeout
     // is longer) must not make the pusher think this node failed. It keeps running here, and
     // its queue row stays until it finished.
@@ -237,6 +244,44 @@ export class SyncHandler implements SessionHandler {
       return { type: "batch-end-reply", ran: 0, failed: 0 };
     }
     return { type: "batch-end-reply", ran: results.length, failed: results.filter((r) => !r.ok).length };
+  }
+
+  /**
+   * A session that changed files ended without batch-end (the pusher was killed, the network
+   * dropped): the actions those changes owe still run (they are queued already).
+   */
+  onClose(session: Session): void {
+    const changed = this.#changed.get(session);
+    if (changed === undefined || changed.size === 0) return;
+    const unqueued = this.#unqueued.get(session) ?? [];
+    this.#changed.delete(session);
+    this.#unqueued.delete(session);
+    const group = session.peer.group.name;
+    this.#o.logger.warn({ group, peer: session.peer.host.name, paths: changed.size }, "session ended before batch-end; running the actions its changes owe");
+    void this.#runOwed(group, unqueued);
+  }
+
+  /**
+   * Queues the actions `paths` trigger right after they were applied and recorded (csync2
+   * schedules per file too), so a crash or a lost session before batch-end cannot lose them.
+   */
+  #owe(session: Session, group: string, paths: readonly string[]): void {
+    if (paths.length === 0) return;
+    const changed = this.#changedOf(session);
+    for (const p of paths) changed.add(p);
+    try {
+      this.#o.dispatcher.enqueueBatch({ group, changedPaths: paths, side: "receiver" });
+    } catch (err) {
+      this.#o.logger.error({ group, paths: paths.length, err: messageOf(err) }, "Cannot queue actions durably; they run at batch-end");
+      this.#unqueued.set(session, [...(this.#unqueued.get(session) ?? []), ...paths]);
+    }
+  }
+
+  /** The group's queued runs (debounced in a daemon), plus those the index could not queue. */
+  async #runOwed(group: string, unqueued: readonly string[]): Promise<ActionResult[]> {
+    const direct = unqueued.length > 0 ? this.#o.dispatcher.afterBatch({ group, changedPaths: unqueued, side: "receiver" }) : Promise.resolve([]);
+    const [a, b] = await Promise.all([direct, this.#o.dispatcher.runQueued(group)]);
+    return [...a, ...b];
   }
 
   #changedOf(session: Session): Set<string> {

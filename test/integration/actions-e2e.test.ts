@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { cleanup, startDaemon, tempDir } from "../helpers/daemon.js";
+import { spawn } from "node:child_process";
+import { cleanup, PEERSYNC_BIN, startDaemon, tempDir } from "../helpers/daemon.js";
 import { FAST_ENV, makeCluster, type Cluster, type ClusterNode } from "./sync-cluster.js";
 
 const NAMES = ["alpha", "beta", "gamma"] as const;
@@ -226,4 +227,30 @@ test("kill -9 between apply and action: the action runs once after the restart, 
   assert.deepEqual(after.map((r) => r.args), [[join(b.root, "conf/crash")]], "exactly once, local path");
   const status = await b.run(["status", "--json", "--no-probe"]);
   assert.equal(JSON.parse(status.stdout).actions.queued, 0, status.stdout);
+});
+
+test("the pusher killed between the puts and batch-end: the receiver still runs the action once for what it applied", async () => {
+  const a = c.nodes.alpha!;
+  const b = c.nodes.beta!;
+  const mark = b.daemon!.mark();
+  const before = runs("beta", "conf").length;
+  for (let i = 0; i < 150; i++) write(a, `conf/cut${i}`);
+  const child = spawn(process.execPath, [PEERSYNC_BIN, "-N", "alpha", "--config", c.configFile, "--state-dir", a.state, "--peers", "beta", "sync"], {
+    env: { ...process.env, ...envOf("alpha") }, stdio: "ignore",
+  });
+  const exited = new Promise((r) => child.once("close", r));
+  await b.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith("received %data%/conf/cut"), 20_000);
+  child.kill("SIGKILL");
+  await exited;
+  await b.daemon!.waitForLog(/session ended before batch-end/, 20_000);
+  await until("the owed action", () => runs("beta", "conf").length > before);
+  await new Promise((r) => setTimeout(r, 500));
+  const received = b.daemon!.logsSince(mark)
+    .map((r) => /^received (%data%\/conf\/cut\d+) /.exec(String(r.msg))?.[1])
+    .filter((p): p is string => p !== undefined)
+    .map((p) => join(b.root, p.slice("%data%/".length)));
+  assert.ok(received.length > 0 && received.length < 150, `cut mid-batch: ${received.length} received`);
+  const after = runs("beta", "conf").slice(before);
+  assert.equal(after.length, 1, "one run");
+  assert.deepEqual([...after[0]!.args].sort(), [...received].sort());
 });
