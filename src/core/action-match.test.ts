@@ -47,6 +47,14 @@ const matchCases: readonly [name: string, patterns: readonly string[], path: str
   ["unknown prefix matches only its own logical form", ["%nope%/x"], "%nope%/x", true],
   ["unknown prefix in a path does not expand", ["/srv/www/x"], "%nope%/x", false],
   ["prefix name must be a whole segment", ["%www%"], "%www%x", false],
+  ["dir/* does not match the directory itself", ["%www%/conf/*"], "%www%/conf", false],
+  ["bare dir matches the directory itself", ["%www%/conf"], "%www%/conf", true],
+  ["a name with a newline matches under its directory", ["%www%/conf/*"], "%www%/conf/new\nline", true],
+  ["a newline name matches through the expanded prefix", ["/srv/www/conf/*"], "%www%/conf/new\nline", true],
+  ["star matches a newline inside a name", ["/etc/a*b"], "/etc/a\nb", true],
+  ["shell characters in a name are plain characters", ["%www%/*"], "%www%/$(touch x);`y` 'q\"", true],
+  ["shell characters in a pattern are plain characters", ["/etc/a;b"], "/etc/a;b", true],
+  ["a space in the pattern matches only a space", ["/etc/with space"], "/etc/with_space", false],
 ];
 
 for (const [name, patterns, path, want] of matchCases) {
