@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Action } from "../config/types.js";
+import { actionIdOf } from "../core/action-match.js";
 import type { QueuedAction } from "../index/action-queue.js";
 import type { Timers } from "./debouncer.js";
 import { ActionDispatcher, testDelayFromEnv, type ActionConfig, type ActionQueueStore } from "./dispatcher.js";
@@ -228,4 +229,12 @@ test("runQueued() runs what enqueueBatch() queued earlier, debounced, once for s
   assert.equal(one?.length, 1);
   assert.equal(two?.length, 1);
   assert.equal(queue.rows.length, 0);
+});
+
+test("one-shot afterBatch() runs only its own rows: another dispatcher's queued rows (a daemon's) are left to it", async () => {
+  const { queue, runner, dispatcher } = setup([act("reload", ["%www%"])]);
+  queue.enqueue("web", actionIdOf(act("reload", ["%www%"])), ["%www%/daemons"]);
+  await dispatcher.afterBatch({ group: "web", changedPaths: ["%www%/mine"], side: "receiver" });
+  assert.deepEqual(runner.runs.map((r) => r.paths), [["/srv/www/mine"]]);
+  assert.deepEqual(queue.rows.map((r) => r.paths), [["%www%/daemons"]]);
 });

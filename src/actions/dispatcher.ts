@@ -109,9 +109,13 @@ export class ActionDispatcher {
    * the index does (and then that transaction rolls back as a whole).
    */
   enqueueBatch(batch: Batch): PlannedRun[] {
+    return this.#enqueue(batch).planned;
+  }
+
+  #enqueue(batch: Batch): { planned: PlannedRun[]; ids: number[] } {
     const planned = this.#plan(batch);
-    for (const run of planned) this.#queue.enqueue(run.group, run.actionId, run.paths);
-    return planned;
+    const ids = planned.map((run) => this.#queue.enqueue(run.group, run.actionId, run.paths));
+    return { planned, ids };
   }
 
   /**
@@ -121,15 +125,20 @@ export class ActionDispatcher {
    */
   afterBatch(batch: Batch): Promise<ActionResult[]> {
     let planned: PlannedRun[];
+    let ids: number[];
     try {
-      planned = this.enqueueBatch(batch);
+      ({ planned, ids } = this.#enqueue(batch));
     } catch (err) {
       // The index failed; the actions still run now, only without the crash guarantee.
       this.#logger.error({ group: batch.group, err: messageOf(err) }, "Cannot queue actions durably; running them directly");
       return this.#runUnqueued(this.#plan(batch));
     }
     if (planned.length === 0) return Promise.resolve([]);
-    return this.runQueued(batch.group);
+    if (this.#debounce) return this.runQueued(batch.group);
+    // One-shot: only this batch's rows. Others of the group may belong to a daemon on this
+    // node that is waiting out its debounce or running them: taking them would run them twice.
+    const own = new Set(ids);
+    return this.#runRows(batch.group, (row) => own.has(row.id));
   }
 
   /**
@@ -154,9 +163,13 @@ export class ActionDispatcher {
 
   /** Runs every queued action not already running (all groups, or one); never rejects. */
   runPending(group?: string): Promise<ActionResult[]> {
+    return this.#runRows(group, () => true);
+  }
+
+  #runRows(group: string | undefined, wanted: (row: QueuedAction) => boolean): Promise<ActionResult[]> {
     let rows: readonly QueuedAction[];
     try {
-      rows = this.#queue.pending(group).filter((row) => !this.#inFlight.has(row.id));
+      rows = this.#queue.pending(group).filter((row) => wanted(row) && !this.#inFlight.has(row.id));
     } catch (err) {
       this.#logger.error({ group, err: messageOf(err) }, "Cannot read the action queue");
       return Promise.resolve([]);

@@ -16,3 +16,25 @@ const cases = [
 for (const c of cases) {
   test(`listenAddresses() ${c.name}`, () => assert.deepEqual(listenAddresses(c.config), c.want));
 }
+
+test("daemonOwnsQueue(): a live daemon pid other than ours owns the action queue; none, ours or a dead one does not", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { openIndex } = await import("../index/database.js");
+  const { MetaStore } = await import("../index/meta.js");
+  const { daemonOwnsQueue } = await import("./service.js");
+  const dir = mkdtempSync(join(tmpdir(), "peersync-owner-"));
+  const db = openIndex(dir);
+  try {
+    assert.equal(daemonOwnsQueue(db, () => true), false, "no daemon ever ran");
+    new MetaStore(db).set("actions.daemon_pid", String(process.pid));
+    assert.equal(daemonOwnsQueue(db, () => true), false, "we are the daemon");
+    new MetaStore(db).set("actions.daemon_pid", "424242");
+    assert.equal(daemonOwnsQueue(db, () => true), true);
+    assert.equal(daemonOwnsQueue(db, () => false), false, "a dead daemon leaves its rows to us");
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,6 +7,7 @@ import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config } from "../config/types.js";
 import { ActionQueue } from "../index/action-queue.js";
+import { MetaStore } from "../index/meta.js";
 import { actionRecorder } from "../status/action-record.js";
 import type { Db } from "../index/database.js";
 import type { BasicHandler } from "../net/basic-handler.js";
@@ -30,10 +31,32 @@ export function createSyncHandler(deps: SyncServiceDeps): SyncHandler {
     // group's `debounce` (DESIGN §8), not once per batch.
     debounce: true, onResult: actionRecorder(db),
   });
+  new MetaStore(db).set(DAEMON_PID_KEY, String(process.pid));
   void dispatcher.runPending();
   const wholeBelow = Number(process.env["PEERSYNC_WHOLE_FILE_BELOW"] ?? 64 * 1024);
   return new SyncHandler({
     config, index: new SyncIndex(db, config().localName), deps: applyDepsFor(db, config), basic: deps.basic, dispatcher, logger,
     ...(Number.isSafeInteger(wholeBelow) && wholeBelow >= 0 ? { wholeBelow } : {}),
   });
+}
+
+/** The pid of the daemon that owns this index's action queue (it runs leftover rows itself). */
+const DAEMON_PID_KEY = "actions.daemon_pid";
+
+/**
+ * True when a daemon other than this process serves this index: a one-shot run must then leave
+ * the queued rows to it (they may be waiting out its debounce, or running), or they run twice.
+ */
+export function daemonOwnsQueue(db: Db, isAlive: (pid: number) => boolean = pidAlive): boolean {
+  const pid = Number(new MetaStore(db).get(DAEMON_PID_KEY));
+  return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -22,6 +22,7 @@ import { PeerPool } from "../net/pool.js";
 import { applyDepsFor } from "./deps.js";
 import { pushPending, type PeerResult } from "./push.js";
 import { Receiver } from "./receive.js";
+import { daemonOwnsQueue } from "./service.js";
 import { SyncIndex } from "./sync-index.js";
 
 export interface UpdateOptions {
@@ -62,7 +63,8 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const deps = applyDepsFor(db, () => config);
   const receiver = new Receiver({ config: () => config, index, deps, logger });
   const dispatcher = options.dispatcher ?? new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger, onResult: actionRecorder(db) });
-  if (!options.dryRun && !options.dispatcher) await dispatcher.runPending();
+  // Rows a crash left queued; a running daemon on this node runs them itself (never both).
+  if (!options.dryRun && !options.dispatcher && !daemonOwnsQueue(db)) await dispatcher.runPending();
   const pool = new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
   const results: PeerResult[] = [];
   const unreachable: { group: string; peer: string; message: string }[] = [];
