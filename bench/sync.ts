@@ -1,0 +1,429 @@
+// `make bench-sync`: peersync sync against Debian's csync2 2.0 and rsync's daemon protocol, side
+// by side in one run, two nodes on loopback (issue 7 item 9).
+//
+// Scenarios (one source tree shared by the three tools, each tool with its own destination):
+//   (a) initial sync of 10,000 × 1 KiB files in 100 dirs   targets: ≤ 0.1× csync2, ≤ 1.0× rsync
+//   (b) no-change sync                                      ≤ 1.0× csync2
+//   (c) 100 files changed                                   ≤ 0.5× csync2
+//   (d) a 256 MiB file (sent once, not timed), then 100 scattered 100-byte edits:
+//       time ≤ 0.5× csync2, wire bytes ≤ 1.2× rsync
+//   (e) peersync only: 1 sender → 4 peers, scenario (a): ≤ 2× the time of one peer
+// Figures: wall time and peak RSS of the client process (GNU /usr/bin/time -f '%e %M'), the
+// receiving daemon's peak RSS (VmHWM), and bytes on the wire both ways, counted by a small TCP
+// proxy in this process that every tool's client connects through (the same meter for all).
+// Medians of --runs N (default 3); --quick shrinks the sizes (1,000 files, 16 MiB);
+// --only peersync,rsync,csync2 picks tools; --no-fanout skips (e).
+//
+// Setup notes: csync2 runs with `nossl * *;` (plain TCP: its TLS needs certificates and hits
+// GnuTLS client-certificate trouble, csync2.md §8.1 #1); the two csync2 nodes are 127.0.0.2 and
+// 127.0.0.3 (csync2 -N binds the daemon to the node's address and the client's source address;
+// the proxy connects from the client's address, since csync2 checks the HELLO name against the
+// peer address). rsync: `rsync --daemon --no-detach` with one module per destination, client
+// `rsync -a --delete --stats` (delta transfer is rsync's default over the daemon protocol).
+// peersync: the sender's config names the receiver at the proxy's port.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { freePort, PEERSYNC_BIN, startDaemon, tempDir, writeKey, type DaemonProcess } from "../test/helpers/daemon.js";
+import { FAST_ENV } from "../test/integration/sync-cluster.js";
+
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const RUNS = Number(args[args.indexOf("--runs") + 1] ?? 3) || 3;
+const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1]!.split(",") : ["peersync", "rsync", "csync2"];
+const FANOUT = !args.includes("--no-fanout");
+const FILES = QUICK ? 1_000 : 10_000;
+const DIRS = 100;
+const BIG = QUICK ? 16 << 20 : 256 << 20;
+const ENV = { ...FAST_ENV, PEERSYNC_REQUEST_TIMEOUT_MS: "120000", PEERSYNC_CONNECT_TIMEOUT_MS: "20000" };
+
+// ---- the counting proxy -------------------------------------------------------------------
+
+class Meter {
+  up = 0;
+  down = 0;
+  get total(): number {
+    return this.up + this.down;
+  }
+  reset(): void {
+    this.up = this.down = 0;
+  }
+}
+
+/** Listens on host:0, forwards each connection to target (from `from`, if given), counts bytes both ways. */
+async function proxy(host: string, target: { host: string; port: number; from?: string }, meter: Meter): Promise<{ port: number; server: Server }> {
+  const server = createServer((client: Socket) => {
+    const upstream = connect({ host: target.host, port: target.port, noDelay: true, ...(target.from ? { localAddress: target.from } : {}) });
+    // No Nagle on either leg: the proxy must not add the 40 ms delayed-ACK stalls the tools avoid.
+    client.setNoDelay(true);
+    client.on("data", (d: Buffer) => (meter.up += d.length));
+    upstream.on("data", (d: Buffer) => (meter.down += d.length));
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end);
+    upstream.on("error", end);
+    client.on("close", end);
+    upstream.on("close", end);
+  });
+  await new Promise<void>((res) => server.listen(0, host, res));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+// ---- running a client under /usr/bin/time ------------------------------------------------------
+
+interface Timed {
+  readonly seconds: number;
+  readonly rssKiB: number;
+  readonly stdout: string;
+}
+
+function timed(cmd: string, argv: readonly string[], env: Record<string, string> = {}, cwd?: string): Promise<Timed> {
+  return new Promise((res, reject) => {
+    const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", cmd, ...argv], { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t));
+    child.stderr.setEncoding("utf8").on("data", (t: string) => (err += t));
+    child.on("close", (code) => {
+      const m = /TIME ([\d.]+) (\d+)\s*$/.exec(err);
+      if (!m) return reject(new Error(`${cmd} ${argv.join(" ")}: no timing (exit ${code}):\n${err}`));
+      if (code !== 0 && !/Command exited with non-zero status/.test(err)) return reject(new Error(`${cmd}: exit ${code}\n${err}`));
+      const exit = /Command exited with non-zero status (\d+)/.exec(err);
+      if (exit && !(cmd === "csync2" && exit[1] === "0")) {
+        // csync2 -x exits 1 when it had nothing to do in some versions; peersync 0; rsync 0.
+        if (cmd !== "csync2") return reject(new Error(`${cmd} ${argv.join(" ")}: exit ${exit[1]}\n${err.slice(-3000)}`));
+      }
+      res({ seconds: Number(m[1]), rssKiB: Number(m[2]), stdout: out + err });
+    });
+  });
+}
+
+function hwmKiB(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+// ---- the tools ------------------------------------------------------------------------------
+
+interface Step {
+  readonly seconds: number;
+  readonly wire: number;
+  readonly rssKiB: number;
+  readonly serverRssKiB: number;
+}
+
+interface Tool {
+  readonly name: string;
+  /** The receiving trees, checked against the source after every step (not timed). */
+  readonly dests: readonly string[];
+  sync(): Promise<Step>;
+  stop(): Promise<void>;
+}
+
+async function peersyncTool(dir: string, source: string, peers: number): Promise<Tool> {
+  const key = writeKey(dir, "g.key", "bench-group");
+  const names = ["sender", ...Array.from({ length: peers }, (_, i) => `peer${i + 1}`)];
+  const ports = await Promise.all(names.map(() => freePort()));
+  const roots = names.map((n, i) => (i === 0 ? source : join(dir, n, "tree")));
+  for (const r of roots.slice(1)) mkdirSync(r, { recursive: true });
+  const meter = new Meter();
+  const proxies = await Promise.all(ports.slice(1).map((p) => proxy("127.0.0.1", { host: "127.0.0.1", port: p }, meter)));
+  const cfg = (viaProxy: boolean): string => [
+    `prefix data { ${names.map((n, i) => `on ${n}: ${roots[i]};`).join(" ")} }`,
+    "group g {",
+    `  host ${names.map((n, i) => `${n}@127.0.0.1:${i > 0 && viaProxy ? proxies[i - 1]!.port : ports[i]}`).join(" ")};`,
+    `  key ${key};`,
+    "  include %data%;",
+    "  max-delete 1000000;",
+    "}",
+    "",
+  ].join("\n");
+  writeFileSync(join(dir, "sender.cfg"), cfg(true));
+  writeFileSync(join(dir, "peers.cfg"), cfg(false));
+  const daemons: DaemonProcess[] = [];
+  for (const [i, n] of names.entries()) {
+    if (i === 0) continue;
+    daemons.push(await startDaemon({ name: n, configFile: join(dir, "peers.cfg"), stateDir: join(dir, n, "state"), env: ENV, readyTimeoutMs: 60_000 }));
+  }
+  return {
+    name: peers === 1 ? "peersync" : `peersync→${peers}`,
+    dests: roots.slice(1),
+    async sync() {
+      meter.reset();
+      const t = await timed(process.execPath, [PEERSYNC_BIN, "-N", "sender", "--config", join(dir, "sender.cfg"), "--state-dir", join(dir, "sender", "state"), "sync"], ENV);
+      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: Math.max(...daemons.map((d) => hwmKiB(d.pid))) };
+    },
+    async stop() {
+      await Promise.all(daemons.map((d) => d.stop()));
+      for (const p of proxies) p.server.close();
+    },
+  };
+}
+
+async function rsyncTool(dir: string, source: string): Promise<Tool> {
+  const dest = join(dir, "dest");
+  mkdirSync(dest, { recursive: true });
+  const port = await freePort();
+  writeFileSync(join(dir, "rsyncd.conf"), [
+    "use chroot = no", "uid = root", "gid = root", `pid file = ${join(dir, "rsyncd.pid")}`, `log file = ${join(dir, "rsyncd.log")}`,
+    "[dest]", `  path = ${dest}`, "  read only = no", "",
+  ].join("\n"));
+  const daemon = spawn("rsync", ["--daemon", "--no-detach", `--config=${join(dir, "rsyncd.conf")}`, `--port=${port}`, "--address=127.0.0.1"], { stdio: "ignore" });
+  await waitPort("127.0.0.1", port);
+  const meter = new Meter();
+  const p = await proxy("127.0.0.1", { host: "127.0.0.1", port }, meter);
+  let serverHwm = 0;
+  return {
+    name: "rsync",
+    dests: [dest],
+    async sync() {
+      meter.reset();
+      // rsync's daemon forks per connection: sample the children's peak while the client runs.
+      const sampler = setInterval(() => (serverHwm = Math.max(serverHwm, ...childPids(daemon.pid!).map(hwmKiB))), 100);
+      const t = await timed("rsync", ["-a", "--delete", "--stats", `${source}/`, `rsync://127.0.0.1:${p.port}/dest/`]);
+      clearInterval(sampler);
+      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: serverHwm };
+    },
+    async stop() {
+      daemon.kill("SIGTERM");
+      p.server.close();
+    },
+  };
+}
+
+async function csync2Tool(dir: string, source: string): Promise<Tool> {
+  const dest = join(dir, "dest");
+  mkdirSync(dest, { recursive: true });
+  const [a, b] = ["127.0.0.2", "127.0.0.3"];
+  writeKey(dir, "csync2.key", "bench-csync2-key");
+  writeFileSync(join(dir, "csync2_bench.cfg"), [
+    "nossl * *;",
+    `prefix data { on ${a}: ${source}; on ${b}: ${dest}; }`,
+    "group g {", `  host ${a} ${b};`, "  key csync2.key;", "  include %data%;", "}", "",
+  ].join("\n"));
+  for (const n of ["dba", "dbb"]) mkdirSync(join(dir, n));
+  const port = await freePort();
+  const env = { ...process.env, CSYNC2_SYSTEM_DIR: dir };
+  const daemon: ChildProcess = spawn("csync2", ["-ii", "-N", b, "-C", "bench", "-D", join(dir, "dbb"), "-p", String(port)], { env, cwd: dir, stdio: "ignore" });
+  await waitPort(b, port);
+  const meter = new Meter();
+  // csync2's client connects to <peer address>:<-p port>: the proxy listens on the peer's address.
+  const p = await proxy(b, { host: b, port, from: a }, meter);
+  let serverHwm = 0;
+  return {
+    name: "csync2",
+    dests: [dest],
+    async sync() {
+      meter.reset();
+      const sampler = setInterval(() => (serverHwm = Math.max(serverHwm, ...childPids(daemon.pid!).map(hwmKiB))), 100);
+      const t = await timed("csync2", ["-x", "-r", "-N", a, "-C", "bench", "-D", join(dir, "dba"), "-p", String(p.port)], { CSYNC2_SYSTEM_DIR: dir }, dir);
+      clearInterval(sampler);
+      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: serverHwm };
+    },
+    async stop() {
+      daemon.kill("SIGTERM");
+      p.server.close();
+    },
+  };
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function waitPort(host: string, port: number, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = connect({ host, port }, () => (s.destroy(), res(true)));
+      s.on("error", () => res(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on ${host}:${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// ---- the trees ------------------------------------------------------------------------------
+
+function makeSmallFiles(root: string, seed: number): void {
+  for (let d = 0; d < DIRS; d++) mkdirSync(join(root, `dir${d}`), { recursive: true });
+  const block = Buffer.alloc(1024);
+  for (let i = 0; i < FILES; i++) {
+    for (let j = 0; j < 1024; j += 4) block.writeUInt32LE((i * 2654435761 + j * 40503 + seed) >>> 0, j);
+    writeFileSync(join(root, `dir${i % DIRS}`, `f${i}`), block);
+  }
+}
+
+function changeFiles(root: string, n: number, round: number): void {
+  for (let k = 0; k < n; k++) {
+    const i = Math.floor((k * FILES) / n) + (round % 7);
+    appendFileSync(join(root, `dir${i % DIRS}`, `f${i}`), `changed ${round}\n`);
+  }
+}
+
+function makeBig(file: string): void {
+  const fd = openSync(file, "w");
+  const chunk = Buffer.alloc(1 << 20);
+  let x = 12345;
+  for (let off = 0; off < BIG; off += chunk.length) {
+    for (let j = 0; j < chunk.length; j += 4) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      chunk.writeUInt32LE(x, j);
+    }
+    writeSync(fd, chunk);
+  }
+  closeSync(fd);
+}
+
+function editBig(file: string, round: number): void {
+  const fd = openSync(file, "r+");
+  for (let k = 0; k < 100; k++) {
+    const at = Math.floor(((k + 0.37) * BIG) / 100) + round * 4096;
+    writeSync(fd, Buffer.alloc(100, 0x41 + ((k + round) % 26)), 0, 100, at);
+  }
+  closeSync(fd);
+}
+
+// ---- the run --------------------------------------------------------------------------------
+
+type Scenario = "a" | "b" | "c" | "d" | "e";
+const results = new Map<string, Step[]>(); // `${tool}/${scenario}` → runs
+
+/** Warns (loudly, in the figures) when a tool left a destination different from the source. */
+function verify(t: Tool, source: string): void {
+  for (const d of t.dests) {
+    const r = spawnSync("diff", ["-rq", "--no-dereference", source, d], { encoding: "utf8" });
+    if (r.status !== 0) {
+      const lines = r.stdout.split("\n").filter(Boolean);
+      console.error(`  WARNING ${t.name}: ${d} differs from the source (${lines.length} lines): ${lines.slice(0, 3).join("; ")}`);
+      mismatches.push(`${t.name}: ${lines.length} differences`);
+    }
+  }
+}
+const mismatches: string[] = [];
+
+function record(tool: string, sc: Scenario, s: Step): void {
+  const k = `${tool}/${sc}`;
+  results.set(k, [...(results.get(k) ?? []), s]);
+  console.error(`  ${k}: ${s.seconds.toFixed(2)} s, ${fmtBytes(s.wire)} on the wire, client ${(s.rssKiB / 1024).toFixed(0)} MiB, server ${(s.serverRssKiB / 1024).toFixed(0)} MiB`);
+}
+
+async function oneRun(run: number): Promise<void> {
+  const base = tempDir(`bench-sync-${run}`);
+  try {
+    const source = join(base, "source");
+    makeSmallFiles(source, run);
+    const tools: Tool[] = [];
+    for (const name of ONLY) {
+      const dir = join(base, name);
+      mkdirSync(dir);
+      tools.push(name === "peersync" ? await peersyncTool(dir, source, 1) : name === "rsync" ? await rsyncTool(dir, source) : await csync2Tool(dir, source));
+    }
+    try {
+      for (const t of tools) record(t.name, "a", await t.sync()), verify(t, source);
+      for (const t of tools) record(t.name, "b", await t.sync()), verify(t, source);
+      changeFiles(source, 100, run);
+      for (const t of tools) record(t.name, "c", await t.sync()), verify(t, source);
+      makeBig(join(source, "big.bin"));
+      for (const t of tools) await t.sync();
+      editBig(join(source, "big.bin"), run);
+      for (const t of tools) record(t.name, "d", await t.sync()), verify(t, source);
+    } finally {
+      for (const t of tools) await t.stop();
+    }
+    if (ONLY.includes("peersync") && FANOUT) {
+      rmSync(join(source, "big.bin"));
+      const dir = join(base, "fanout");
+      mkdirSync(dir);
+      const fan = await peersyncTool(dir, join(base, "source"), 4);
+      try {
+        // A fresh sender state: the source tree is new to it, so this is scenario (a) again.
+        record("peersync→4", "e", await fan.sync());
+        verify(fan, join(base, "source"));
+      } finally {
+        await fan.stop();
+      }
+      const one = join(base, "fanout1");
+      mkdirSync(one);
+      const single = await peersyncTool(one, join(base, "source"), 1);
+      try {
+        record("peersync→1", "e", await single.sync());
+        verify(single, join(base, "source"));
+      } finally {
+        await single.stop();
+      }
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+}
+
+function med(tool: string, sc: Scenario): Step | undefined {
+  const runs = results.get(`${tool}/${sc}`);
+  if (!runs) return undefined;
+  return { seconds: median(runs.map((r) => r.seconds)), wire: median(runs.map((r) => r.wire)), rssKiB: median(runs.map((r) => r.rssKiB)), serverRssKiB: median(runs.map((r) => r.serverRssKiB)) };
+}
+
+function ratio(what: string, num: number | undefined, den: number | undefined, target: number): string {
+  if (num === undefined || den === undefined || den === 0) return `  ${what}: n/a`;
+  const r = num / den;
+  return `  ${what}: ${r.toFixed(3)}× (target ≤ ${target}×) ${r <= target ? "MET" : "MISSED"}`;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench-sync: ${FILES} × 1 KiB files in ${DIRS} dirs, ${BIG >> 20} MiB big file, ${RUNS} run(s), medians; tools: ${ONLY.join(", ")}`);
+  for (let run = 0; run < RUNS; run++) {
+    console.error(`run ${run + 1}/${RUNS}`);
+    await oneRun(run);
+  }
+  const names: Record<Scenario, string> = { a: "(a) initial", b: "(b) no change", c: "(c) 100 changed", d: "(d) 100 edits in big file", e: "(e) fan-out" };
+  console.log("\nscenario                    tool          time s   wire          client RSS  server RSS");
+  for (const sc of ["a", "b", "c", "d", "e"] as Scenario[]) {
+    for (const tool of [...ONLY, "peersync→4", "peersync→1"]) {
+      const m = med(tool, sc);
+      if (!m) continue;
+      console.log(`${names[sc].padEnd(28)}${tool.padEnd(14)}${m.seconds.toFixed(2).padStart(7)}   ${fmtBytes(m.wire).padEnd(14)}${`${(m.rssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${(m.serverRssKiB / 1024).toFixed(0)} MiB`.padStart(9)}`);
+    }
+  }
+  const t = (tool: string, sc: Scenario): number | undefined => med(tool, sc)?.seconds;
+  const w = (tool: string, sc: Scenario): number | undefined => med(tool, sc)?.wire;
+  console.log("\nratios (peersync / other, medians):");
+  console.log(ratio("(a) time vs csync2", t("peersync", "a"), t("csync2", "a"), 0.1));
+  console.log(ratio("(a) time vs rsync daemon", t("peersync", "a"), t("rsync", "a"), 1.0));
+  console.log(ratio("(b) time vs csync2", t("peersync", "b"), t("csync2", "b"), 1.0));
+  console.log(ratio("(c) time vs csync2", t("peersync", "c"), t("csync2", "c"), 0.5));
+  console.log(ratio("(d) time vs csync2", t("peersync", "d"), t("csync2", "d"), 0.5));
+  console.log(ratio("(d) wire bytes vs rsync", w("peersync", "d"), w("rsync", "d"), 1.2));
+  console.log(ratio("(e) 1→4 peers time vs 1→1", t("peersync→4", "e"), t("peersync→1", "e"), 2.0));
+  console.log(ratio("(a) wire bytes vs rsync (info)", w("peersync", "a"), w("rsync", "a"), Infinity));
+  console.log(ratio("(a) wire bytes vs csync2 (info)", w("peersync", "a"), w("csync2", "a"), Infinity));
+  console.log(mismatches.length ? `\nDESTINATIONS DIFFERED FROM THE SOURCE: ${mismatches.join("; ")}` : "\nevery destination matched the source after every step (diff -rq --no-dereference)");
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
