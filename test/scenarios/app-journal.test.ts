@@ -9,7 +9,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, renameSy
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster, type ClusterNode } from "../integration/sync-cluster.js";
+import { snapshot, type Cluster, type ClusterNode } from "../integration/sync-cluster.js";
+import { makeScenarioCluster } from "./cluster.js";
 
 let c: Cluster;
 let j1: ClusterNode;
@@ -17,7 +18,7 @@ let j2: ClusterNode;
 let j3: ClusterNode;
 before(async () => {
   // watch no: hints drive the group; the daemons only serve it (they neither watch nor push).
-  c = await makeCluster(["j1", "j2", "j3"], { extra: ["exclude *.tmp;", "auto none;", "watch no;"] });
+  c = await makeScenarioCluster(["j1", "j2", "j3"], { extra: ["exclude *.tmp;", "auto none;", "watch no;"] });
   [j1, j2, j3] = [c.nodes.j1!, c.nodes.j2!, c.nodes.j3!];
 });
 after(async () => {

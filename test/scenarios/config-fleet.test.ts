@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
-import { cleanup, freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+import { cleanup, freePort, runCli, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
 import { FAST_ENV, snapshot } from "../integration/sync-cluster.js";
+import { startAll } from "./cluster.js";
 
 const NAMES = ["node1", "node2", "node3", "node4", "node5", "node6", "node7"] as const;
 const LB = ["node1", "node2", "node3"];
@@ -53,7 +54,7 @@ before(async () => {
     "}",
     "",
   ].join("\n"));
-  daemons.push(...await Promise.all(NAMES.map((n) => startDaemon({ name: n, configFile, stateDir: join(dir, n, "state"), env: FAST_ENV, readyTimeoutMs: 60_000 }))));
+  daemons.push(...await startAll(NAMES.map((n) => ({ name: n, configFile, stateDir: join(dir, n, "state"), env: FAST_ENV }))));
 });
 after(async () => {
   await Promise.all(daemons.map((d) => d.stop()));

@@ -8,14 +8,15 @@ import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster } from "../integration/sync-cluster.js";
+import { snapshot, type Cluster } from "../integration/sync-cluster.js";
+import { makeScenarioCluster } from "./cluster.js";
 
 let c: Cluster;
 let backups: string;
 before(async () => {
   const { tempDir } = await import("../helpers/daemon.js");
   backups = tempDir("drift-backups");
-  c = await makeCluster(["main", "ro"], { receiveOnly: ["ro"], extra: [`backup-directory ${backups};`, "backup-generations 2;"] });
+  c = await makeScenarioCluster(["main", "ro"], { receiveOnly: ["ro"], extra: [`backup-directory ${backups};`, "backup-generations 2;"] });
 });
 after(async () => {
   await c?.stop();

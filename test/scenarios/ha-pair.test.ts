@@ -7,13 +7,14 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster, type ClusterNode } from "../integration/sync-cluster.js";
+import { snapshot, type Cluster, type ClusterNode } from "../integration/sync-cluster.js";
+import { makeScenarioCluster } from "./cluster.js";
 
 let c: Cluster;
 let a: ClusterNode;
 let b: ClusterNode;
 before(async () => {
-  c = await makeCluster(["ha1", "ha2"]);
+  c = await makeScenarioCluster(["ha1", "ha2"]);
   a = c.nodes.ha1!;
   b = c.nodes.ha2!;
 });
