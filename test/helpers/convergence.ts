@@ -168,11 +168,11 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       if (r < 0.05) return tag + "x".repeat(70_000 + Math.floor(rand() * 30_000)); // above the delta threshold
       return tag + "y".repeat(Math.floor(rand() * 200));
     };
-    const maybeOldMtime = (full: string): void => {
-      if (rand() < 0.3) {
-        const t = 1_600_000_000 + Math.floor(rand() * 100_000_000) + Math.floor(rand() * 1e6) / 1e6;
-        utimesSync(full, t, t);
-      }
+    // Every write gets an mtime from the seed (a logical clock, 30% of the time a random older
+    // one), never the wall clock: `auto younger` then decides the same way on every replay.
+    const maybeOldMtime = (full: string, i: number): void => {
+      const t = rand() < 0.3 ? 1_600_000_000 + Math.floor(rand() * 100_000_000) + Math.floor(rand() * 1e6) / 1e6 : 1_700_000_000 + i + 0.25;
+      utimesSync(full, t, t);
     };
 
     const operate = (i: number, node: ClusterNode): void => {
@@ -193,7 +193,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
           if (!parentsOk(root, rel)) return note(`${step}: skipped (parent)`);
           supersede(full);
           writeFileSync(full, content(i, node.name), { mode: pick(FILE_MODES) });
-          maybeOldMtime(full);
+          maybeOldMtime(full, i);
           written(full, step);
           return note(step);
         }
@@ -201,6 +201,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
           if (k !== "file") return note(`${step}: skipped`);
           supersede(full);
           appendFileSync(full, `append op ${i} on ${node.name}\n`);
+          maybeOldMtime(full, i);
           written(full, step);
           return note(step);
         }
@@ -208,6 +209,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
           if (k !== "file") return note(`${step}: skipped`);
           supersede(full);
           truncateSync(full, Math.floor(lstatSync(full).size * rand()));
+          maybeOldMtime(full, i);
           written(full, step);
           return note(step);
         }
