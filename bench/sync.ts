@@ -12,7 +12,7 @@
 // receiving daemon's peak RSS (VmHWM), and bytes on the wire both ways, counted by a small TCP
 // proxy in this process that every tool's client connects through (the same meter for all).
 // Medians of --runs N (default 3); --quick shrinks the sizes (1,000 files, 16 MiB);
-// --only peersync,rsync,csync2 picks tools; --no-fanout skips (e).
+// --only peersync,rsync,csync2 picks tools; --no-fanout skips (e); --fanout-only runs only (e).
 //
 // Setup notes: csync2 runs with `nossl * *;` (plain TCP: its TLS needs certificates and hits
 // GnuTLS client-certificate trouble, csync2.md §8.1 #1); the two csync2 nodes are 127.0.0.2 and
@@ -34,6 +34,7 @@ const QUICK = args.includes("--quick");
 const RUNS = Number(args[args.indexOf("--runs") + 1] ?? 3) || 3;
 const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1]!.split(",") : ["peersync", "rsync", "csync2"];
 const FANOUT = !args.includes("--no-fanout");
+const FANOUT_ONLY = args.includes("--fanout-only");
 const FILES = QUICK ? 1_000 : 10_000;
 const DIRS = 100;
 const BIG = QUICK ? 16 << 20 : 256 << 20;
@@ -328,7 +329,7 @@ async function oneRun(run: number): Promise<void> {
     const source = join(base, "source");
     makeSmallFiles(source, run);
     const tools: Tool[] = [];
-    for (const name of ONLY) {
+    for (const name of FANOUT_ONLY ? [] : ONLY) {
       const dir = join(base, name);
       mkdirSync(dir);
       tools.push(name === "peersync" ? await peersyncTool(dir, source, 1) : name === "rsync" ? await rsyncTool(dir, source) : await csync2Tool(dir, source));
@@ -338,15 +339,15 @@ async function oneRun(run: number): Promise<void> {
       for (const t of tools) record(t.name, "b", await t.sync()), verify(t, source);
       changeFiles(source, 100, run);
       for (const t of tools) record(t.name, "c", await t.sync()), verify(t, source);
-      makeBig(join(source, "big.bin"));
+      if (!FANOUT_ONLY) makeBig(join(source, "big.bin"));
       for (const t of tools) await t.sync();
-      editBig(join(source, "big.bin"), run);
+      if (!FANOUT_ONLY) editBig(join(source, "big.bin"), run);
       for (const t of tools) record(t.name, "d", await t.sync()), verify(t, source);
     } finally {
       for (const t of tools) await t.stop();
     }
     if (ONLY.includes("peersync") && FANOUT) {
-      rmSync(join(source, "big.bin"));
+      rmSync(join(source, "big.bin"), { force: true });
       const dir = join(base, "fanout");
       mkdirSync(dir);
       const fan = await peersyncTool(dir, join(base, "source"), 4);
