@@ -60,6 +60,9 @@ for (const [downName, upName] of [["ha2", "ha1"], ["ha1", "ha2"]] as const) {
     assert.equal(pending.code, 0);
     assert.match(pending.stdout, new RegExp(`\\t${downName}\\t%data%/www/index.html`));
     assert.match(pending.stdout, new RegExp(`\\t${downName}\\t%data%/while-${downName}-down.txt`));
+    const t = await up.run(["test"]);
+    assert.equal(t.code, 1, `test cannot ask ${downName}: exit 1\n${t.stdout}${t.stderr}`);
+    assert.match(t.stderr, new RegExp(`ERROR: g/${downName}: `));
     await down.start();
     await sync(up);
     await assertConverged();
