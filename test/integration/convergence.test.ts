@@ -7,12 +7,12 @@ import { runConvergence, seedsFromEnv } from "../helpers/convergence.js";
 
 const OPS = Number(process.env.PEERSYNC_CONVERGENCE_OPS ?? 200);
 
-// Two seeds at a time: a run mostly waits on `peersync sync` processes. A sync every ~25 steps
+// Two seeds at a time: a run mostly waits on `peersync sync` processes. A sync every ~33 steps
 // on average keeps the whole file near a minute on 2 cores.
 describe("convergence (auto younger)", { concurrency: 2 }, () => {
   for (const seed of seedsFromEnv([101, 202, 303, 404, 505])) {
     test(`seed ${seed}, ${OPS} operations: identical trees, no lost version`, { timeout: 180_000 }, async () => {
-      await runConvergence({ seed, ops: OPS, policy: "younger", syncEvery: 0.04, log: (l) => console.log(l) });
+      await runConvergence({ seed, ops: OPS, policy: "younger", syncEvery: 0.03, log: (l) => console.log(l) });
     });
   }
 });
