@@ -3,8 +3,9 @@
 // without PEERSYNC_SOAK. Replay a failure: PEERSYNC_SOAK=1 PEERSYNC_SEED=<seed>.
 //
 // Known failures, kept as todo tests (they run and report, but do not fail `make soak`). Both
-// were found before mtimes came from the seed, so these seeds may need another seed to hit the
-// same case now; the scenarios themselves are deterministic and still fail:
+// were found before mtimes came from the seed, so these seeds may no longer hit the same case
+// (not re-checked); the first scenario does not depend on mtimes, the second needs the symlink
+// to be the younger side:
 //  - seed 505 with directory deletes: a directory removed on one node while another creates a
 //    file in it never converges: the remover's deletion is refused on the others (ENOTEMPTY)
 //    and the new file is refused on the remover ("parent directory does not exist"), forever.
