@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatProgress, ProgressLine, progressWanted, type ProgressState } from "./progress.js";
-import { parseItem } from "./progress-runs.js";
+import { parseItem, runningTotal } from "./progress-runs.js";
 
 const base = { label: "sync", verb: "done" } as const;
 const lines: readonly { readonly name: string; readonly state: ProgressState; readonly want: string }[] = [
@@ -80,3 +80,8 @@ const items: readonly [string, ReturnType<typeof parseItem>][] = [
   ["2 peer(s): 1 applied there", undefined],
 ];
 for (const [line, want] of items) test(`parseItem(${JSON.stringify(line)})`, () => assert.deepEqual(parseItem(line), want));
+
+test("runningTotal() adds up the per-target counts runCheck reports", () => {
+  const total = runningTotal();
+  assert.deepEqual([4096, 8192, 4096, 4096, 12288].map(total), [4096, 8192, 12288, 12288, 20480]);
+});

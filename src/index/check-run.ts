@@ -51,7 +51,7 @@ export interface CheckOptions {
   readonly now?: () => bigint;
   /** Called for each change as it is found (-v output). */
   readonly onChange?: (change: Change) => void;
-  /** Yield point for long walks (a daemon passes one that awaits setImmediate); told the entries scanned so far in this run. */
+  /** Yield point for long walks (a daemon passes one that awaits setImmediate). */
   readonly onProgress?: (scanned: number) => void | Promise<void>;
   /** lstat whole subtrees in a worker thread (PEERSYNC_CHECK_WORKER=0 also turns it off). @default true */
   readonly statWorker?: boolean;
@@ -167,9 +167,7 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
     const merge = new TargetMerge(run.ctx, group, peers, new EntryCursor(entries, group.name, target.path, target.recursive));
     // A target below a symlink (or a file) in its parents is not there: its records are deletions.
     if (!hasNonDirectoryAncestor(config, target)) {
-      // onProgress is told the run's total so far, not this target's (cli/progress-runs.ts).
-      const onProgress = options.onProgress && ((n: number) => options.onProgress!(run.scanned + n));
-      const walker = new Scanner(merge, { match, pool: poolFor(run, target), onProgress });
+      const walker = new Scanner(merge, { match, pool: poolFor(run, target), onProgress: options.onProgress });
       await walker.scan({ path: target.path, fsPath: fsPath(local), recursive: target.recursive });
       run.scanned += walker.scanned;
     }
