@@ -169,7 +169,8 @@ async function main(): Promise<void> {
     if (toBeta > 1) {
       note(`beta got index.html ${toBeta} times in this one run: alpha pushes to its peers in parallel, so beta first`);
       note("received alpha's (losing) version, before the conflict with gamma was found; the run's second round");
-      note("then forwarded gamma's winning version. Between the two, beta briefly held the losing version.");
+      note("then forwarded gamma's winning version. Between the two, beta briefly held the losing version,");
+      note("and an action matching index.html would run on beta twice: for the loser, then for the winner.");
     }
     for (const n of NODES) process.stdout.write(`  ${n}: index.html = ${readFileSync(join(roots[n], "index.html"), "utf8").trim()}\n`);
     const backup = join(dir, "alpha", "state", "backup", roots.alpha, "index.html");
