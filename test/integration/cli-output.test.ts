@@ -171,6 +171,42 @@ describe("shell completion", () => {
     for (const word of ["'prune:", "'completion:", "--checksum", "--no-probe", "'(-q --quiet)'", "_files -/"]) assert.ok(script.includes(word), word);
   });
 
+  // zsh's own completion system on a pseudo-terminal (zsh/zpty): compadd is wrapped to print
+  // each candidate it is given, TAB is pressed after the words, then the line is cleared.
+  const CAPTURE = `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PROMPT= RPROMPT=; unset zle_bracketed_paste; fpath=($1 \\$fpath); autoload -U compinit; compinit -u -d $1/dump"
+zpty -w z 'compadd () { if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\\ * ]]; then builtin compadd "$@"; return $?; fi; typeset -a __hits; builtin compadd -A __hits "$@"; local h; for h in $__hits; do print -r -- "<hit>$h</hit>"; done; builtin compadd "$@"; }'
+zpty -w z "bindkey '^I' complete-word; zstyle ':completion:*' list-prompt ''"
+zpty -w z "print '<rea''dy>'"
+zpty -r z junk '*<ready>*'
+zpty -n -w z "$2"$'\\t'
+zpty -n -w z $'\\C-e\\C-u'"print '<do''ne>'"$'\\n'
+zpty -r z out '*<done>*'
+print -r -- "$out"
+zpty -d z
+`;
+
+  function zshComplete(dir: string, line: string): string[] {
+    // The pty harness, not the script, is occasionally slow to echo: up to three tries.
+    for (let attempt = 0; ; attempt++) {
+      const r = spawnSync("timeout", ["20", "zsh", "-f", join(dir, "capture.zsh"), dir, line], { encoding: "utf8" });
+      const hits = [...new Set([...r.stdout.matchAll(/<hit>([^<]*)<\/hit>/g)].map((m) => m[1]!))].sort();
+      if (hits.length > 0 || attempt === 2) return hits;
+    }
+  }
+
+  test("zsh: completing with compinit offers the program's commands, options and choices", { skip: !has("zsh") && "zsh is not installed" }, async () => {
+    const dir = join(tmp, "zcomp");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "_peersync"), (await run(BIN, ["completion", "zsh"])).stdout);
+    writeFileSync(join(dir, "capture.zsh"), CAPTURE);
+    assert.deepEqual(zshComplete(dir, "peersync list-"), ["list-db", "list-hints", "list-pair", "list-pending"]);
+    assert.deepEqual(zshComplete(dir, "peersync check --ch"), ["--checksum"]);
+    assert.deepEqual(zshComplete(dir, "peersync -N a sync --m"), ["--mark-forced"]);
+    assert.deepEqual(zshComplete(dir, "peersync completion "), ["bash", "zsh"]);
+  });
+
   test("an unknown shell is a usage error", async () => {
     const r = await run(BIN, ["completion", "fish"]);
     assert.equal(r.code, 1);
