@@ -1,6 +1,8 @@
 // `make demo`: a narrated tour of what peersync does today, on real processes and real files
 // in a temp dir that is removed on exit (Ctrl-C included). Three daemons (alpha, beta, gamma)
-// on free loopback ports; the daemons are stopped by PID at the end, or on Ctrl-C.
+// on free loopback ports; the daemons are stopped by PID at the end, or on Ctrl-C. Every claim
+// the narration makes ("ran once", "sends nothing", "in sync") is read from what the step
+// printed, not assumed; test/integration/demo.test.ts checks those lines.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,6 +14,13 @@ import { demoDelta } from "../src/delta/demo-delta.js";
 const BIN = resolve(fileURLToPath(new URL("../../bin/peersync", import.meta.url)));
 const NODES = ["alpha", "beta", "gamma"] as const;
 type NodeName = (typeof NODES)[number];
+
+/** The part of `sync --json` the demo reads. */
+interface SyncJson {
+  readonly offered: number;
+  readonly sent: number;
+  readonly inSync: number;
+}
 
 interface Run {
   readonly code: number;
@@ -36,6 +45,10 @@ function show(run: Run, command: string): void {
   process.stdout.write(`$ ${command}\n`);
   for (const line of `${run.stdout}${run.stderr}`.trimEnd().split("\n")) if (line !== "") process.stdout.write(`  ${line}\n`);
   process.stdout.write(`  (exit ${run.code})\n`);
+}
+
+function note(text: string): void {
+  process.stdout.write(`  -> ${text}\n`);
 }
 
 function freePort(): Promise<number> {
@@ -118,7 +131,14 @@ async function main(): Promise<void> {
     }
     const config = writeConfig(dir, key, roots, ports);
     const as = (n: NodeName) => ["--config", config, "-N", n, "-D", join(dir, n, "state")];
-    const run = async (n: NodeName, args: readonly string[]) => show(await peersync([...as(n), ...args]), `peersync -N ${n} ${args.join(" ")}`);
+    const run = async (n: NodeName, args: readonly string[]): Promise<Run> => {
+      const r = await peersync([...as(n), ...args]);
+      show(r, `peersync -N ${n} ${args.join(" ")}`);
+      return r;
+    };
+
+    say("The config, as node alpha reads it (peersync config-check)");
+    await run("alpha", ["config-check"]);
 
     say("Three daemons, one per node, each with its own state dir and port");
     for (const n of NODES) await startDaemon(n, as(n), join(dir, `${n}.log`));
@@ -130,7 +150,10 @@ async function main(): Promise<void> {
     for (const n of ["beta", "gamma"] as const) process.stdout.write(`  ${n}: conf/site.conf = ${readFileSync(join(roots[n], "conf", "site.conf"), "utf8").trim()}\n`);
 
     say("The action ran once on each receiving node for that batch (cat action.log)");
-    process.stdout.write(readFileSync(join(dir, "action.log"), "utf8").replace(/^/gm, "  "));
+    process.stdout.write(`${readFileSync(join(dir, "action.log"), "utf8").trimEnd().replace(/^/gm, "  ")}\n`);
+    // The action's own output names the node's root: count them, so "once" is checked, not assumed.
+    const actionLog = readFileSync(join(dir, "action.log"), "utf8").split("\n");
+    for (const n of NODES) note(`${n}: the action ran ${actionLog.filter((l) => l.startsWith(`reload for ${roots[n]}/`)).length} time(s)`);
 
     say("An edit on beta, synced from beta, appears on alpha and gamma");
     writeFileSync(join(roots.beta, "index.html"), "<h1>hello, edited on beta</h1>\n");
@@ -141,13 +164,50 @@ async function main(): Promise<void> {
     writeFileSync(join(roots.alpha, "index.html"), "<h1>alpha's edit (older)</h1>\n");
     utimesSync(join(roots.alpha, "index.html"), 1_700_000_000, 1_700_000_000);
     writeFileSync(join(roots.gamma, "index.html"), "<h1>gamma's edit (younger)</h1>\n");
-    await run("alpha", ["sync", "-v"]);
+    const conflict = await run("alpha", ["sync", "-v"]);
+    // What the itemized lines above say, in words, from the lines themselves (not assumed).
+    const toBeta = conflict.stdout.split("\n").filter((l) => /^beta\t>f\t%site%\/index\.html/.test(l)).length;
+    if (toBeta > 1) {
+      note(`beta got index.html ${toBeta} times in this one run: alpha pushes to its peers in parallel, so beta first`);
+      note("received alpha's (losing) version, before the conflict with gamma was found; the run's second round");
+      note("then forwarded gamma's winning version. Between the two, beta briefly held the losing version,");
+      note("and an action matching index.html would run on beta twice: for the loser, then for the winner.");
+    }
     for (const n of NODES) process.stdout.write(`  ${n}: index.html = ${readFileSync(join(roots[n], "index.html"), "utf8").trim()}\n`);
     const backup = join(dir, "alpha", "state", "backup", roots.alpha, "index.html");
     process.stdout.write(`  alpha's losing version, kept in its backup dir:\n  ${backup}\n  = ${existsSync(backup) ? readFileSync(backup, "utf8").trim() : "(missing!)"}\n`);
 
-    say("Nothing left to do: a second run sends nothing");
-    await run("alpha", ["sync", "-v"]);
+    say("Nothing left to do: a second sync on alpha sends nothing (checked with --json, not assumed)");
+    const again = await peersync([...as("alpha"), "sync", "--json"]);
+    show(again, "peersync -N alpha sync --json");
+    const second = JSON.parse(again.stdout) as SyncJson;
+    note(second.offered === 0 && second.sent === 0 ? "nothing offered, nothing sent" : `NOT quiet: ${second.offered} offered, ${second.sent} sent`);
+    for (const n of NODES) {
+      const pending = await peersync([...as(n), "list-pending"]);
+      if (pending.code === 2) {
+        note(`${n}: nothing pending (list-pending exit 2)`);
+        continue;
+      }
+      note(`${n} still has pending rows (list-pending):`);
+      process.stdout.write(pending.stdout.trimEnd().replace(/^/gm, "       ") + "\n");
+      note(`${n} has not synced since it changed them; its peers may already have those versions through`);
+      note(`another node. ${n}'s own next sync offers them; what it sends is measured here:`);
+      const flush = await peersync([...as(n), "sync", "--json"]);
+      show(flush, `peersync -N ${n} sync --json`);
+      const f = JSON.parse(flush.stdout) as SyncJson;
+      note(`${f.offered} offered, ${f.inSync} already in sync there, ${f.sent} sent with content`);
+    }
+
+    say("Every node agrees: peersync test (csync2 -T) compares alpha with each peer; exit 2 means in sync");
+    const test = await run("alpha", ["test"]);
+    note(test.code === 2 ? "exit 2: alpha, beta and gamma hold the same files" : `exit ${test.code}: NOT in sync (lines above: L only alpha, R only the peer, X different)`);
+
+    say("status: peers, pending entries, conflicts, the last action (what monitoring reads with --json)");
+    const status = await run("beta", ["status"]);
+    if (status.stdout.includes("daemon: no record")) {
+      note("beta's daemon IS running: this version's daemon does not record its state for `status` yet,");
+      note("so status shows what the index holds and what the peers answer now");
+    }
 
     say("Large files travel as librsync deltas (the native binding)");
     await demoDelta((line) => process.stdout.write(`  ${line}\n`));

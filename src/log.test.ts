@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createLogger, formatText, levelFor } from "./log.js";
 
-const levels: readonly (readonly [number, string])[] = [[0, "warn"], [1, "info"], [2, "debug"], [3, "trace"], [7, "trace"], [-1, "warn"]];
+const levels: readonly (readonly [number, string])[] = [[0, "warn"], [1, "info"], [2, "debug"], [3, "trace"], [7, "trace"], [-1, "error"], [-3, "error"]];
 for (const [verbose, want] of levels) {
   test(`levelFor() maps -v count ${verbose} to ${want}`, () => assert.equal(levelFor(verbose), want));
 }

@@ -1,6 +1,6 @@
 // The structured logger every module uses: pino, writing to stderr (stdout is for command
 // output, and for `daemon --inetd` it is the peer's connection). The level follows csync2's -v
-// count: 0 warn, 1 info, 2 debug, 3 and more trace. Lines are JSON for machines (the journal,
+// count: 0 warn, 1 info, 2 debug, 3 and more trace; -q (a count of -1) logs errors only. Lines are JSON for machines (the journal,
 // log shippers) or one readable line each for people; either way they are written
 // synchronously, so nothing is lost when the process exits right after logging.
 
@@ -8,7 +8,7 @@ import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
-export type LogLevel = "warn" | "info" | "debug" | "trace";
+export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
 export type LogFormat = "json" | "text";
 
 export interface CreateLoggerOptions {
@@ -26,6 +26,7 @@ const LEVELS: readonly LogLevel[] = ["warn", "info", "debug", "trace"];
 
 /** The pino level for a -v count. */
 export function levelFor(verbose: number): LogLevel {
+  if (verbose < 0) return "error";
   const index = Math.min(Math.max(Math.trunc(verbose), 0), LEVELS.length - 1);
   return LEVELS[index] as LogLevel;
 }

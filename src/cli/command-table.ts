@@ -17,6 +17,10 @@ export interface CommandSpec {
   readonly args: readonly string[];
   /** [flags, description] pairs, commander syntax. */
   readonly options: readonly (readonly [string, string])[];
+  /** The values the first argument may take (commander checks them; completion offers them). */
+  readonly choices?: readonly string[];
+  /** Its stdout is a report on what it did (summary lines), which -q mutes; else it is a listing. */
+  readonly report?: boolean;
   readonly load: () => Promise<{ readonly run: AnyCommand }>;
 }
 
@@ -26,12 +30,12 @@ const PATHS = ["[paths...]"];
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
-    name: "sync", summary: "check, then send changes to every peer (the cron job)", csync2: "-x, -cu",
+    name: "sync", report: true, summary: "check, then send changes to every peer (the cron job)", csync2: "-x, -cu",
     args: PATHS, options: [["--hinted", "without PATHs, check only the hinted paths (csync2 -cu)"], INIT, FORCED],
     load: () => import("./commands/sync.js"),
   },
   {
-    name: "check", summary: "find local changes and mark them pending for peers", csync2: "-c",
+    name: "check", report: true, summary: "find local changes and mark them pending for peers", csync2: "-c",
     args: PATHS,
     options: [
       ["--full", "walk every include root even when hints exist"],
@@ -43,7 +47,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import("./commands/check.js"),
   },
   {
-    name: "update", summary: "send pending changes to peers", csync2: "-u",
+    name: "update", report: true, summary: "send pending changes to peers", csync2: "-u",
     args: PATHS, options: [], load: () => import("./commands/update.js"),
   },
   {
@@ -70,19 +74,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [], options: [], load: () => import("./commands/list-hints.js"),
   },
   {
-    name: "hint", summary: "record paths for the next check", csync2: "-h",
+    name: "hint", report: true, summary: "record paths for the next check", csync2: "-h",
     args: ["<paths...>"], options: [], load: () => import("./commands/hint.js"),
   },
   {
-    name: "mark", summary: "mark paths pending for every peer", csync2: "-m",
+    name: "mark", report: true, summary: "mark paths pending for every peer", csync2: "-m",
     args: ["<paths...>"], options: [FORCED], load: () => import("./commands/mark.js"),
   },
   {
-    name: "force", summary: "make pending paths win their next conflict", csync2: "-f",
+    name: "force", report: true, summary: "make pending paths win their next conflict", csync2: "-f",
     args: ["<paths...>"], options: [], load: () => import("./commands/force.js"),
   },
   {
-    name: "keygen", summary: "write a new group key file (never overwrites)", csync2: "-k",
+    name: "keygen", report: true, summary: "write a new group key file (never overwrites)", csync2: "-k",
     args: ["<file>"], options: [], load: () => import("./commands/keygen.js"),
   },
   {
@@ -119,12 +123,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["<myname>", "<peer>"], options: [], load: () => import("./commands/list-pair.js"),
   },
   {
-    name: "import-csync2", summary: "seed the index from csync2's database when switching from csync2", csync2: undefined,
+    name: "import-csync2", report: true, summary: "seed the index from csync2's database when switching from csync2", csync2: undefined,
     args: [], options: [["--db <file>", "csync2's SQLite database (default: /var/lib/csync2/NODE.db3)"]],
     load: () => import("./commands/import-csync2.js"),
   },
   {
-    name: "prune", summary: "drop index entries the config no longer includes", csync2: "-R",
+    name: "completion", summary: "print a bash or zsh completion script for peersync", csync2: undefined,
+    args: ["<shell>"], choices: ["bash", "zsh"], options: [], load: () => import("./commands/completion.js"),
+  },
+  {
+    name: "prune", report: true, summary: "drop index entries the config no longer includes", csync2: "-R",
     args: [], options: [], load: () => import("./commands/prune.js"),
   },
 ];

@@ -2,6 +2,8 @@
 // where to print. A command returns an exit code from cli/exit-codes.ts or throws a
 // PeersyncError; only cli/main.ts turns either into the process's exit status.
 
+import type { Progress } from "./progress.js";
+
 export interface GlobalOptions {
   /** The config file (--config FILE, or -C NAME → csync2_NAME.cfg lookup). */
   readonly configFile: string | undefined;
@@ -11,8 +13,10 @@ export interface GlobalOptions {
   readonly nodeName: string | undefined;
   /** -p PORT. */
   readonly port: number | undefined;
-  /** -v, repeatable. */
+  /** -v, repeatable; -1 for -q (errors only), so `verbose > 0` tests stay right. */
   readonly verbose: number;
+  /** -q: print errors only (no progress, no summary lines, warnings not logged). */
+  readonly quiet?: boolean;
   /** -d: dry run. */
   readonly dryRun: boolean;
   /** -r: recursive (subtrees of the path arguments). */
@@ -31,6 +35,11 @@ export interface CommandContext {
   readonly out: (line: string) => void;
   /** One line to stderr. */
   readonly err: (line: string) => void;
+  /**
+   * A progress line on stderr for a long run (cli/progress.ts), or a silent one when stderr is
+   * not a terminal, with -q, or PEERSYNC_PROGRESS=never. Optional: tests and the daemon omit it.
+   */
+  readonly progress?: (label: string, verb: string) => Progress;
 }
 
 /** A subcommand: positional arguments plus its own options after the globals. */

@@ -13,7 +13,7 @@ import { UsageError } from "../errors.js";
 /** Every subcommand name: a first positional that is one of these means native syntax. */
 export const SUBCOMMANDS = [
   "sync", "check", "update", "test", "list-pending", "list-db", "list-hints", "hint", "mark", "force",
-  "keygen", "daemon", "status", "config-check", "trust", "compare", "list-pair", "prune", "import-csync2", "help",
+  "keygen", "daemon", "status", "config-check", "trust", "compare", "list-pair", "prune", "import-csync2", "completion", "help",
 ] as const;
 
 /** Short flags that take a value, and the global long option each becomes. */
@@ -59,7 +59,7 @@ const MODE_LETTERS: ReadonlySet<string> = new Set(Object.keys(MODES).filter((mod
 
 /** Our own long options, accepted in csync2-style argv too (`peersync -x --json`). */
 const LONG_WITH_VALUE = new Set(["--config", "--state-dir", "--node-name", "--config-name", "--port", "--groups", "--peers"]);
-const LONG_BOOLEAN = new Set(["--json", "--verbose", "--recursive", "--dry-run", "--help", "--version"]);
+const LONG_BOOLEAN = new Set(["--json", "--quiet", "--verbose", "--recursive", "--dry-run", "--help", "--version"]);
 
 const HELP_HINT = "run `peersync --help` for the commands and the csync2 flags they replace";
 

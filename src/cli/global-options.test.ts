@@ -13,7 +13,7 @@ const env: ResolveEnv = {
 
 test("resolveGlobalOptions() gives defaults for no options", () => {
   assert.deepEqual(resolveGlobalOptions({}, env), {
-    configFile: undefined, stateDir: undefined, nodeName: undefined, port: undefined, verbose: 0,
+    configFile: undefined, stateDir: undefined, nodeName: undefined, port: undefined, verbose: 0, quiet: false,
     dryRun: false, recursive: false, json: false, groups: undefined, peers: undefined,
   });
 });
@@ -34,6 +34,7 @@ const accepted: readonly {
   { name: "-G list", raw: { groups: "g1, g2," }, want: { groups: ["g1", "g2"] } },
   { name: "-P list lowercased", raw: { peers: "H2,h3" }, want: { peers: ["h2", "h3"] } },
   { name: "-vvv", raw: { verbose: 3 }, want: { verbose: 3 } },
+  { name: "-q as verbose -1", raw: { quiet: true }, want: { verbose: -1, quiet: true } },
   { name: "-r -d --json", raw: { recursive: true, dryRun: true, json: true }, want: { recursive: true, dryRun: true, json: true } },
 ];
 
@@ -53,6 +54,7 @@ const refused: readonly { readonly raw: RawGlobalOptions; readonly message: stri
   { raw: { port: "0" }, message: 'Cannot use port "0": expected a number from 1 to 65535' },
   { raw: { port: "65536" }, message: 'Cannot use port "65536": expected a number from 1 to 65535' },
   { raw: { groups: "," }, message: 'Cannot use -G/--groups ",": the list is empty' },
+  { raw: { quiet: true, verbose: 1 }, message: "Cannot use -q and -v together: one asks for less output, the other for more" },
   { raw: { nodeName: "" }, message: 'Cannot use node name "": it must be one word' },
 ];
 

@@ -9,6 +9,7 @@ import type { GlobalOptions } from "./context.js";
 /** What commander collects for the global options (all optional, all strings). */
 export interface RawGlobalOptions {
   readonly verbose?: number;
+  readonly quiet?: boolean;
   readonly recursive?: boolean;
   readonly dryRun?: boolean;
   readonly json?: boolean;
@@ -36,7 +37,8 @@ export function resolveGlobalOptions(raw: RawGlobalOptions, env: ResolveEnv): Gl
     stateDir: stateDir(raw.stateDir, env.cwd),
     nodeName: nodeName(raw.nodeName),
     port: raw.port === undefined ? undefined : port(raw.port),
-    verbose: raw.verbose ?? 0,
+    verbose: verbosity(raw),
+    quiet: raw.quiet ?? false,
     dryRun: raw.dryRun ?? false,
     recursive: raw.recursive ?? false,
     json: raw.json ?? false,
@@ -60,6 +62,18 @@ function configFile(raw: RawGlobalOptions, env: ResolveEnv): string | undefined 
   if (raw.config === "") throw new UsageError('Cannot use --config "": the path is empty');
   if (raw.config !== undefined) return resolve(env.cwd, raw.config);
   return raw.configName === undefined ? undefined : env.configFileForName(raw.configName);
+}
+
+/** -v count, or -1 for -q; both at once is a contradiction, not a choice to make silently. */
+function verbosity(raw: RawGlobalOptions): number {
+  const verbose = raw.verbose ?? 0;
+  if (raw.quiet !== true) return verbose;
+  if (verbose > 0) {
+    throw new UsageError("Cannot use -q and -v together: one asks for less output, the other for more", {
+      hint: "keep -q (errors only) or -v/-vv (more detail)",
+    });
+  }
+  return -1;
 }
 
 function stateDir(value: string | undefined, cwd: string): string | undefined {

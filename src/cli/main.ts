@@ -60,4 +60,6 @@ process.exitCode = await main(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env: { cwd: process.cwd(), configFileForName: (name) => configFileForName(name) },
   version: packageVersion(),
+  stderrIsTty: process.stderr.isTTY === true,
+  progressMode: process.env["PEERSYNC_PROGRESS"],
 });

@@ -118,3 +118,39 @@ test("every command module exists and exports run", async () => {
     assert.equal(typeof module.run, "function", spec.name);
   }
 });
+
+/** Runs argv against fakes that print one line to stdout and one to stderr. */
+async function printed(argv: readonly string[]): Promise<{ stdout: string[]; stderr: string[] }> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const commands = COMMANDS.map((spec) => ({
+    ...spec,
+    load: async () => ({
+      run: (async (ctx: { out: (l: string) => void; err: (l: string) => void }) => {
+        ctx.out(`${spec.name} result`);
+        ctx.err(`${spec.name} error`);
+        return 0;
+      }) as unknown as AnyCommand,
+    }),
+  }));
+  const io: ProgramIo = { stdout: (t) => void stdout.push(t), stderr: (t) => void stderr.push(t), env: { cwd: "/w", configFileForName: (n) => n }, version: "1" };
+  await runProgram(argv, io, { commands });
+  return { stdout, stderr };
+}
+
+const quiet: readonly [string, readonly string[]][] = [
+  ["-q check", []],
+  ["-q sync", []],
+  ["-q prune", []],
+  ["-q list-db", ["list-db result\n"]],
+  ["-q test", ["test result\n"]],
+  ["-q --json check", ["check result\n"]],
+  ["check", ["check result\n"]],
+];
+for (const [argv, want] of quiet) {
+  test(`"${argv}": -q mutes a report, never a listing, --json or errors`, async () => {
+    const got = await printed(argv.split(" "));
+    assert.deepEqual(got.stdout, want);
+    assert.equal(got.stderr.length, 1);
+  });
+}

@@ -3,11 +3,12 @@
 // --version surface as thrown CommanderErrors (exitOverride), so cli/main.ts alone decides what
 // is printed and how the process exits.
 
-import { Command as CommanderCommand, Option } from "commander";
+import { Argument, Command as CommanderCommand, Option } from "commander";
 import { NotImplementedError } from "../errors.js";
 import { COMMANDS, type CommandSpec } from "./command-table.js";
 import type { Command, CommandContext, GlobalOptions } from "./context.js";
 import { resolveGlobalOptions, type RawGlobalOptions, type ResolveEnv } from "./global-options.js";
+import { NO_PROGRESS, ProgressLine, progressWanted } from "./progress.js";
 
 /**
  * Which commands work in this version. A command marked false answers "not implemented yet"
@@ -29,9 +30,10 @@ export const IMPLEMENTED: Readonly<Record<string, boolean>> = {
   status: true,
   "config-check": true,
   trust: true,
-  compare: false,
-  "list-pair": false,
-  prune: false,
+  compare: true,
+  "list-pair": true,
+  prune: true,
+  completion: true,
   "import-csync2": true,
 };
 
@@ -41,6 +43,10 @@ export interface ProgramIo {
   readonly stderr: (text: string) => void;
   readonly env: ResolveEnv;
   readonly version: string;
+  /** Whether stderr is a terminal: progress lines are drawn only there. @default false */
+  readonly stderrIsTty?: boolean;
+  /** PEERSYNC_PROGRESS: "always" or "never" overrides the terminal test. */
+  readonly progressMode?: string | undefined;
 }
 
 /** What a program is built from; tests pass their own commands. */
@@ -95,6 +101,15 @@ interface Table {
   readonly onGlobals: (options: GlobalOptions) => void;
 }
 
+/**
+ * The commander program with every command and option, for `peersync completion` to walk; its
+ * actions are never run.
+ */
+export function programForCompletion(commands: readonly CommandSpec[] = COMMANDS): CommanderCommand {
+  const io: ProgramIo = { stdout: () => {}, stderr: () => {}, env: { cwd: "/", configFileForName: (n) => n }, version: "" };
+  return createProgram(io, { commands, implemented: IMPLEMENTED, onGlobals: () => {} }, () => {});
+}
+
 function createProgram(io: ProgramIo, table: Table, done: (code: number) => void): CommanderCommand {
   const program = new CommanderCommand("peersync")
     .description("Multi-master file sync for server clusters; a drop-in replacement for csync2")
@@ -108,7 +123,11 @@ function createProgram(io: ProgramIo, table: Table, done: (code: number) => void
   for (const spec of table.commands) {
     const implemented = table.implemented[spec.name] === true;
     const cmd = program.command(spec.name).description(describe(spec, implemented));
-    for (const arg of spec.args) cmd.argument(arg);
+    for (const [i, arg] of spec.args.entries()) {
+      const argument = new Argument(arg);
+      if (i === 0 && spec.choices) argument.choices(spec.choices);
+      cmd.addArgument(argument);
+    }
     for (const [flags, description] of spec.options) cmd.option(flags, description);
     cmd.action(async (...params: unknown[]) => {
       const self = params.at(-1) as CommanderCommand;
@@ -132,6 +151,7 @@ function addGlobalOptions(program: CommanderCommand): void {
     .option("-P, --peers <list>", "only these peers (comma-separated)")
     .option("-r, --recursive", "include everything below the PATHs")
     .option("-d, --dry-run", "report what would be sent; send nothing")
+    .option("-q, --quiet", "print errors only: no progress, no summary lines, no warnings")
     .addOption(
       new Option("-v, --verbose", "log more; repeat: -v info, -vv debug, -vvv trace")
         .argParser((_value: string, previous: number) => previous + 1)
@@ -147,10 +167,23 @@ function describe(spec: CommandSpec, implemented: boolean): string {
 
 async function dispatch(spec: CommandSpec, cmd: CommanderCommand, options: GlobalOptions, io: ProgramIo): Promise<number> {
   const { run } = await spec.load();
+  // One progress line at a time; other output first erases it, and the next update redraws it.
+  let active: ProgressLine | undefined;
+  const clear = (): void => active?.clear();
+  // -q mutes a command's report (its summary lines), never a listing nor --json.
+  const muted = options.quiet === true && spec.report === true && !options.json;
   const ctx: CommandContext = {
     options,
-    out: (line) => io.stdout(`${line}\n`),
-    err: (line) => io.stderr(`${line}\n`),
+    out: muted ? () => {} : (line) => (clear(), io.stdout(`${line}\n`)),
+    err: (line) => (clear(), io.stderr(`${line}\n`)),
+    progress: (label, verb) => {
+      if (!progressWanted({ PEERSYNC_PROGRESS: io.progressMode }, io.stderrIsTty === true, options.quiet === true)) {
+        return NO_PROGRESS;
+      }
+      const line = new ProgressLine(label, verb, { write: io.stderr });
+      active = line;
+      return line;
+    },
   };
   // Variadic arguments arrive as arrays, optional ones as undefined: commands get a flat list.
   const args = cmd.processedArgs.flat().filter((a): a is string => typeof a === "string");

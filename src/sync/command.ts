@@ -10,6 +10,7 @@ import type { Config } from "../config/types.js";
 import { countProblems, formatProblem, sortProblems } from "../core/problem.js";
 import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { configFromOptions, withIndex } from "../index/command-support.js";
+import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { createLogger } from "../log.js";
 import { acquireRunLock } from "./lock.js";
 import { runUpdate, type UpdateSummary } from "./update.js";
@@ -34,17 +35,19 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
         // NOTE: with -d the check still records what it finds in the index (bookkeeping of this
         // node's own disk, which a later check would record the same way): without it, a dry
         // run could not say what the peers would get. Files and peers are left alone.
+        const checking = checkProgress(ctx, db);
         check = await runCheck(db, config, {
           paths, recursive: o.recursive, full: !options.hinted, init: options.init === true,
-          markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}),
-        });
+          markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
+        }).finally(checking.done);
         reportDrift(ctx, config, check);
       }
+      const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
       const update = await runUpdate(db, config, {
         logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
         paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
-        item: (line) => (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined,
-      });
+        item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
+      }).finally(progress.done);
       report(ctx, check, update);
       return exitCodeOf(check, update);
     });

@@ -47,8 +47,11 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
     throw new UsageError("Cannot run test --init: marking differences pending (csync2 -TI) is not implemented yet", { hint: "use `peersync mark PATH` and `peersync sync`" });
   }
   const o = ctx.options;
+  if (o.json && flags.diff) throw new UsageError("Cannot use test --diff with --json: a diff is text", { hint: "drop one of them" });
   const config = configFromOptions(o);
   const { peer, path } = parseArgs(config, args);
+  // --json: one object at the end instead of the lines (documented in man/peersync.1, JSON OUTPUT).
+  const json = { differences: [] as { mark: string; myname: string; peer: string; path: string }[], errors: [] as { group: string; peer: string; message: string }[] };
   const under = path === undefined ? undefined : config.toLogicalPath(resolve(path)) as LogicalPath;
   const logger = createLogger({ verbose: o.verbose, name: "test" });
   const groups = config.groups.filter((g) =>
@@ -77,12 +80,14 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
             const diffs = compareListings(local, remote, config.ignore);
             differences += diffs.length;
             for (const d of diffs) {
-              ctx.out(formatDifference(d, group.local.name, host.name));
+              if (o.json) json.differences.push({ mark: d.mark, myname: group.local.name, peer: host.name, path: d.path });
+              else ctx.out(formatDifference(d, group.local.name, host.name));
               if (o.verbose > 0) ctx.err(`  ${d.path}: ${describeDifference(d)}`);
               if (flags.diff) await printDiff(ctx, config, session, group, host, d);
             }
           } catch (err) {
             errors++;
+            if (o.json) json.errors.push({ group: group.name, peer: host.name, message: messageOf(err) });
             ctx.err(`ERROR: ${group.name}/${host.name}: ${messageOf(err)}`);
           }
         }
@@ -91,6 +96,7 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
       await pool.close();
     }
   });
+  if (o.json) ctx.out(JSON.stringify({ inSync: errors === 0 && differences === 0, ...json }));
   if (errors > 0) {
     ctx.err(`Finished with ${errors} errors.`);
     return ExitCode.ERROR;

@@ -8,6 +8,7 @@ import { runCheck, type CheckSummary } from "../../index/check-run.js";
 import type { Change } from "../../index/check-merge.js";
 import { configFromOptions, withIndex } from "../../index/command-support.js";
 import type { Command, CommandContext } from "../context.js";
+import { checkProgress } from "../progress-runs.js";
 import { ExitCode } from "../exit-codes.js";
 
 export interface CheckCommandOptions {
@@ -25,26 +26,32 @@ export const run: Command<readonly string[], CheckCommandOptions> = async (ctx, 
   const config = configFromOptions(ctx.options);
   const changes: Change[] = [];
   const started = performance.now();
-  const summary = await withIndex(config.stateDir, (db) =>
-    runCheck(db, config, {
-      paths,
-      recursive: ctx.options.recursive,
-      dryRun: ctx.options.dryRun,
-      full: options.full === true,
-      checksum: options.checksum === true,
-      init: options.init === true,
-      markForced: options.markForced === true,
-      allowEmptyRoots: options.allowEmptyRoots === true,
-      ...(ctx.options.groups ? { groups: ctx.options.groups } : {}),
-      onChange: (change) => {
-        if (ctx.options.json) {
-          if (changes.length < JSON_CHANGES_LIMIT) changes.push(change);
-        } else if (ctx.options.verbose > 0) {
-          ctx.out(`${ctx.options.dryRun ? "would mark" : "marked"} ${change.kind}: ${change.path}`);
-        }
-      },
-    }),
-  );
+  const summary = await withIndex(config.stateDir, async (db) => {
+    const progress = checkProgress(ctx, db);
+    try {
+      return await runCheck(db, config, {
+        paths,
+        recursive: ctx.options.recursive,
+        dryRun: ctx.options.dryRun,
+        full: options.full === true,
+        checksum: options.checksum === true,
+        init: options.init === true,
+        markForced: options.markForced === true,
+        allowEmptyRoots: options.allowEmptyRoots === true,
+        ...(ctx.options.groups ? { groups: ctx.options.groups } : {}),
+        onChange: (change) => {
+          if (ctx.options.json) {
+            if (changes.length < JSON_CHANGES_LIMIT) changes.push(change);
+          } else if (ctx.options.verbose > 0) {
+            ctx.out(`${ctx.options.dryRun ? "would mark" : "marked"} ${change.kind}: ${change.path}`);
+          }
+        },
+        onProgress: progress.onProgress,
+      });
+    } finally {
+      progress.done();
+    }
+  });
   const seconds = (performance.now() - started) / 1000;
   if (ctx.options.json) printJson(ctx, summary, changes, seconds);
   else printHuman(ctx, summary, seconds);

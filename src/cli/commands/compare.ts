@@ -1,8 +1,70 @@
-// Stub: "compare" is not written yet, so it says so (exit 1) instead of pretending to work. Its
-// owner replaces this file; cli/program.ts lists the command as not implemented until then.
-import { NotImplementedError } from "../../errors.js";
-import type { Command } from "../context.js";
+// `peersync compare [-r] PATH...` (csync2 -o): print the logical name of every file under the
+// PATHs that a group of this node selects with its `compare` patterns active (csync2's compare
+// mode: the patterns `test --diff` and csync2 -TT use), one per line, in path order. Reads the
+// disk only: the index and the peers are left alone. Without -r a directory PATH is printed
+// (when selected) but not entered, as csync2 does. Symlinks are never followed. Exit 0.
 
-export const run: Command = async () => {
-  throw new NotImplementedError("compare");
+import { lstatSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Config, Group } from "../../config/types.js";
+import { messageOf, UsageError } from "../../errors.js";
+import { configFromOptions } from "../../index/command-support.js";
+import type { Command, CommandContext } from "../context.js";
+import { ExitCode } from "../exit-codes.js";
+
+interface Selected {
+  readonly path: string;
+  readonly groups: string[];
+}
+
+export const run: Command = async (ctx, paths) => {
+  const o = ctx.options;
+  const config = configFromOptions(o);
+  const groups = config.groups.filter((g) => !o.groups || o.groups.includes(g.name));
+  const found = new Map<string, Selected>();
+  let problems = 0;
+  for (const p of paths) {
+    const local = resolve(p);
+    let logical: string;
+    try {
+      logical = config.toLogicalPath(local);
+    } catch (err) {
+      throw new UsageError(`Cannot compare "${p}": ${messageOf(err)}`, { hint: "give a path below an include root of the config" });
+    }
+    problems += walk(ctx, groups, { local, logical }, o.recursive, found);
+  }
+  const selected = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (o.json) ctx.out(JSON.stringify(selected));
+  else for (const s of selected) ctx.out(s.path);
+  return problems > 0 ? ExitCode.ERROR : ExitCode.OK;
 };
+
+/** Depth-first walk; returns how many paths could not be read (each reported on stderr). */
+function walk(ctx: CommandContext, groups: readonly Group[], at: { local: string; logical: string }, recursive: boolean, found: Map<string, Selected>): number {
+  const results = groups.map((g) => ({ g, m: g.match(at.logical, { compareMode: true }) }));
+  if (results.every((r) => r.m === "ignore")) return 0;
+  let isDir: boolean;
+  try {
+    const st = lstatSync(at.local, { throwIfNoEntry: false });
+    if (st === undefined) return 0;
+    isDir = st.isDirectory();
+  } catch (err) {
+    ctx.err(`peersync: Cannot read "${at.local}": ${messageOf(err)}`);
+    return 1;
+  }
+  const matched = results.filter((r) => r.m === "match").map((r) => r.g.name);
+  if (matched.length > 0) found.set(at.logical, { path: at.logical, groups: matched });
+  if (!isDir || !recursive) return 0;
+  let names: string[];
+  try {
+    names = readdirSync(at.local);
+  } catch (err) {
+    ctx.err(`peersync: Cannot read "${at.local}": ${messageOf(err)}`);
+    return 1;
+  }
+  let problems = 0;
+  for (const name of names) {
+    problems += walk(ctx, groups, { local: join(at.local, name), logical: at.logical === "/" ? `/${name}` : `${at.logical}/${name}` }, recursive, found);
+  }
+  return problems;
+}

@@ -98,7 +98,8 @@ function toJson(config: Config): unknown {
     stateDir: config.stateDir,
     prefixes: Object.fromEntries(config.prefixes),
     ignore: config.ignore,
-    tempdir: config.tempdir,
+    // Unset values are null, not left out: --json documents have fixed keys (man/peersync.1).
+    tempdir: config.tempdir ?? null,
     lockTimeoutS: config.lockTimeoutS,
     groups: config.groups.map((g) => ({
       name: g.name,
@@ -110,9 +111,9 @@ function toJson(config: Config): unknown {
       exclude: g.exclude,
       compare: g.compare,
       auto: g.auto,
-      backupDirectory: g.backupDirectory,
+      backupDirectory: g.backupDirectory ?? null,
       backupGenerations: g.backupGenerations,
-      maxDelete: g.maxDelete,
+      maxDelete: g.maxDelete ?? null,
       watch: g.watch,
       debounceMs: g.debounceMs,
       rescanIntervalMs: g.rescanIntervalMs,
