@@ -213,7 +213,11 @@ class Loop {
     this.#o.logger.info({ groups, reason }, "full check");
     // A root that could not be watched may be watchable now (the operator raised a limit).
     // Subscribed before the walk, as at start: what changes after the walk passed is an event.
+    const watchingBefore = this.#watchingCount();
+    const subscribeStarted = this.#timers.now();
     await this.watchers.retry();
+    const watching = this.#watchingCount();
+    if (watching > watchingBefore) this.#o.logger.info({ roots: watching, ms: this.#timers.now() - subscribeStarted }, "watching");
     this.#publishWatch();
     const changed = new Map<string, Set<string>>(groups.map((g) => [g, new Set<string>()]));
     const ok = await this.#runCheck("full", { full: true, groups }, undefined, changed, reason);
@@ -251,6 +255,10 @@ class Loop {
     } finally {
       end?.();
     }
+  }
+
+  #watchingCount(): number {
+    return this.watchers.states().filter((s) => s.state === "watching").length;
   }
 
   #reschedule(group: string, ok: boolean): void {
