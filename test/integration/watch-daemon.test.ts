@@ -2,17 +2,20 @@
 // `web` receives; both daemons watch (`watch yes`, default debounce). What the acceptance asks
 // for: watch → push, a file growing while it is synced, a change seen just before SIGTERM, the
 // start-up race (files written during the initial check all arrive, lsyncd #226), and the
-// fallback when inotify's limit is reached (a user namespace with max_inotify_watches 8).
+// fallback when inotify's limit is reached (a user namespace with max_inotify_watches 8), and
+// a receiver stopped right after a batch still runs its (debounced) action before it exits.
 
 import assert from "node:assert/strict";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { cleanup, runCli, startDaemon, type DaemonProcess, type StartOptions } from "../helpers/daemon.js";
+import { cleanup, runCli, startDaemon, tempDir, type DaemonProcess, type StartOptions } from "../helpers/daemon.js";
 import { sleep, waitFor } from "../helpers/watch.js";
 import { FAST_ENV, makeCluster, type Cluster } from "./sync-cluster.js";
 
 let c: Cluster;
+const actionDir = tempDir("watch-daemon-actions");
+const actionLog = join(actionDir, "actions.log");
 let up: DaemonProcess | undefined;
 let web: DaemonProcess | undefined;
 const upRoot = () => c.nodes["up"]!.root;
@@ -28,7 +31,10 @@ const sameOnWeb = (rel: string, text: string) => () => {
 };
 
 before(async () => {
-  c = await makeCluster(["up", "web"], { receiveOnly: ["web"], watch: true, start: false });
+  c = await makeCluster(["up", "web"], {
+    receiveOnly: ["web"], watch: true, start: false,
+    extra: [`action { pattern %data%/act/*; exec "echo ran >> ${actionLog}"; }`],
+  });
   writeFileSync(join(upRoot(), "existing.txt"), "already here");
   web = await startDaemon({ name: "web", configFile: c.configFile, stateDir: c.nodes["web"]!.state, env: FAST_ENV, readyTimeoutMs: 60_000 });
   up = await startDaemon(upOptions({ args: ["--metrics", "127.0.0.1:0"] }));
@@ -36,7 +42,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all([up?.stop(), web?.stop()]);
-  cleanup(c.dir);
+  cleanup(c.dir, actionDir);
 });
 
 test("daemon: the initial full check pushes the tree, a new file is on the peer within about a second, /metrics says so", async () => {
@@ -129,4 +135,18 @@ test("daemon: past inotify's limit the log names the sysctl and periodic full ch
   assert.ok(await waitFor(sameOnWeb("dir11/polled.txt", "found by a full check"), 15_000), "pushed by the fallback full check");
   assert.ok(up.logs.some((r) => r.msg === "full check" && r.reason === "rescan-interval"), `a periodic full check ran: ${up.logText().split("\n").filter((l) => /full check|watch|inotify/.test(l)).join("\n")}`);
   assert.equal(up.child.exitCode, null, "the daemon did not fail");
+});
+
+test("daemon: SIGTERM right after a batch was applied runs its debounced action before exiting", async () => {
+  const receiver = web!;
+  const mark = receiver.mark();
+  mkdirSync(join(upRoot(), "act"), { recursive: true });
+  writeFileSync(join(upRoot(), "act", "reload-me.conf"), "new config");
+  await receiver.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith("received %data%/act/reload-me.conf"), 30_000);
+  // The receiver's action waits out the group's debounce (200 ms): stop inside it.
+  const exit = await receiver.stop(15_000);
+  web = undefined;
+  assert.equal(exit.code, 0);
+  assert.ok(existsSync(actionLog) && readFileSync(actionLog, "utf8").includes("ran"), `the action ran before the daemon exited:\n${receiver.logsSince(mark).map((r) => JSON.stringify(r)).join("\n")}`);
+  assert.ok(!receiver.logsSince(mark).some((r) => typeof r.msg === "string" && r.msg.includes("stay queued")), "nothing left queued");
 });
