@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 NODE_TEST := node --test --test-concurrency=2 --test-timeout=300000
 
-.PHONY: build setup-test test test-unit demo bench-delta bench-check bench-sync fuzz soak clean
+.PHONY: build setup-test test test-unit demo bench-delta bench-check bench-sync bench-latency fuzz soak clean
 
 build:
 	@scripts/setup.sh build
@@ -28,6 +28,10 @@ bench-check: setup-test
 
 bench-sync: setup-test
 	node dist/bench/sync.js
+
+# Continuous mode against lsyncd (rsync mode); BENCH_ARGS=--quick for a smaller run.
+bench-latency: setup-test
+	node dist/bench/latency.js $(BENCH_ARGS)
 
 fuzz: setup-test
 	PEERSYNC_FUZZ_RUNS=10000000 $(NODE_TEST) dist/test/fuzz

@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-build}
 BUILD_PACKAGES=(librsync-dev g++ make python3)
-# rdiff: librsync's reference CLI (oracle); csync2 and rsync: the tools we are measured against
+# rdiff: librsync's reference CLI (oracle); csync2, rsync and lsyncd: the tools we are measured against
 # and differentially tested with; iproute2: network namespaces; man-db: `man -l` checks;
 # time: GNU time for peak RSS in benchmarks.
-TEST_PACKAGES=(rdiff csync2 rsync iproute2 man-db sqlite3 faketime time zsh)
+TEST_PACKAGES=(rdiff csync2 rsync lsyncd iproute2 man-db sqlite3 faketime time zsh)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 

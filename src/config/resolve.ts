@@ -28,7 +28,7 @@ export interface ResolveOptions {
 
 export const DEFAULT_STATE_DIR = "/var/lib/peersync";
 export const DEFAULT_LOCK_TIMEOUT_S = 12;
-export const DEFAULT_DEBOUNCE_MS = 300;
+export const DEFAULT_DEBOUNCE_MS = 200;
 export const DEFAULT_RESCAN_INTERVAL_MS = 3_600_000;
 
 const TOP_SINGLE = new Set(["database", "tempdir", "lock-timeout", "port", "state-dir", "max-delete", "watch", "debounce", "rescan-interval"]);

@@ -135,8 +135,7 @@ class Loop {
 
   async run(): Promise<void> {
     try {
-      await this.watchers.start();
-      this.#publishWatch();
+      // #fullCheck subscribes the watchers first (Watchers.retry), then walks.
       if (!this.#stopped) await this.#fullCheck([...this.#groups.keys()], ["start"]);
       this.#started = true;
       this.#resolveReady();
@@ -212,11 +211,16 @@ class Loop {
     const reason = reasons.join("; ");
     for (const r of reasons) this.#o.metrics?.rescans.inc({ reason: reasonLabel(r) });
     this.#o.logger.info({ groups, reason }, "full check");
+    // A root that could not be watched may be watchable now (the operator raised a limit).
+    // Subscribed before the walk, as at start: what changes after the walk passed is an event.
+    const watchingBefore = this.#watchingCount();
+    const subscribeStarted = this.#timers.now();
+    await this.watchers.retry();
+    const watching = this.#watchingCount();
+    if (watching > watchingBefore) this.#o.logger.info({ roots: watching, ms: this.#timers.now() - subscribeStarted }, "watching");
+    this.#publishWatch();
     const changed = new Map<string, Set<string>>(groups.map((g) => [g, new Set<string>()]));
     const ok = await this.#runCheck("full", { full: true, groups }, undefined, changed, reason);
-    // A root that could not be watched may be watchable now (the operator raised a limit).
-    await this.watchers.retry();
-    this.#publishWatch();
     for (const g of groups) this.#reschedule(g, ok);
     if (!ok) return;
     // `retry`: push even when nothing changed, for what is still pending from before (a peer
@@ -253,6 +257,10 @@ class Loop {
     }
   }
 
+  #watchingCount(): number {
+    return this.watchers.states().filter((s) => s.state === "watching").length;
+  }
+
   #reschedule(group: string, ok: boolean): void {
     const g = this.#groups.get(group);
     if (g === undefined) return;
@@ -278,8 +286,10 @@ class Loop {
       this.#o.logger.warn(fields, `${t.message}; checked by periodic full checks until it can be watched`);
     }
     this.#publishWatch();
-    // Before the initial full check, that check covers it; a missing root has nothing to see.
-    if (this.#started && t.kind !== "missing") this.#buffer.requestRescan(`watcher: ${t.kind}`, t.group);
+    // A watch lost on the way may have missed events: a full check soon. A failed attempt to
+    // watch (at start, or retried before each full check) is followed by that full check anyway,
+    // and asking for another would loop while the limit stays.
+    if (this.#started && t.lost) this.#buffer.requestRescan(`watcher: ${t.kind}`, t.group);
   }
 
   #publishWatch(): void {

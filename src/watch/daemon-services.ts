@@ -61,7 +61,8 @@ export interface DaemonServices {
 export async function startDaemonServices(options: DaemonServicesOptions): Promise<DaemonServices> {
   const { db, logger } = options;
   let config = options.config;
-  const metrics = new Metrics();
+  // Node's process metrics sample the event loop every 10 ms: only when someone can scrape them.
+  const metrics = new Metrics({ processMetrics: options.metricsAddress !== undefined });
   metrics.setSources({
     pending: () => withZeros(config, pendingCounts(db)),
     conflicts: () => groupConflicts(db),

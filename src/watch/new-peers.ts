@@ -1,4 +1,4 @@
-// A peer added to a group (DESIGN §1, upload-farm: a new web node) has none of the group's
+// A peer added to a watched group (DESIGN §1, upload-farm: a new web node) has none of the group's
 // files, but nothing is pending for it: pending rows are made when a file changes, and it was
 // not a peer then. The daemon remembers each group's peers in the index (meta
 // "daemon.peers.<group>"); at start and at every reload, a peer it has not seen before gets
@@ -44,8 +44,9 @@ export function markNewPeers(db: Db, config: Config): MarkedPeer[] {
   const out: MarkedPeer[] = [];
   db.transaction(() => {
     for (const group of config.groups) {
-      // A receive-only node never pushes: nothing to mark, nothing to remember.
-      if (group.local.receiveOnly) continue;
+      // A receive-only node never pushes, and a `watch no` group is left to cron runs (the
+      // daemon only serves it): nothing to mark, nothing to remember.
+      if (group.local.receiveOnly || !group.watch) continue;
       const key = PEERS_KEY_PREFIX + group.name;
       const current = group.peers.map((p) => p.name);
       const change = peerChanges(parseNames(meta.get(key)), current);

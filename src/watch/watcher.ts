@@ -45,6 +45,8 @@ export interface WatchTrouble {
   readonly message: string;
   /** What the operator can do (the sysctl to raise for a limit). */
   readonly hint: string | undefined;
+  /** A root that was watched stopped being watched (events may have been missed); false for a failed attempt to watch. */
+  readonly lost: boolean;
 }
 
 export interface WatchersOptions {
@@ -102,7 +104,7 @@ export class Watchers {
 
   async #subscribe(r: Root): Promise<void> {
     const st = lstatSync(r.local, { throwIfNoEntry: false });
-    if (st === undefined) return this.#trouble(r, "missing", `Cannot watch "${r.local}": it does not exist`);
+    if (st === undefined) return this.#trouble(r, "missing", `Cannot watch "${r.local}": it does not exist`, false);
     try {
       const subscribe = st.isDirectory() ? (this.#options.subscribe ?? parcelSubscribe) : watchOneFile;
       const sub = await subscribe(r.local, (err, events) => this.#onRaw(r, err, events));
@@ -113,7 +115,7 @@ export class Watchers {
       this.#options.logger?.debug({ group: r.group.name, root: r.root }, "watching");
     } catch (err) {
       const limit = isLimitError(err);
-      this.#trouble(r, limit ? "limit" : "error", `Cannot watch "${r.local}": ${messageOf(err)}`);
+      this.#trouble(r, limit ? "limit" : "error", `Cannot watch "${r.local}": ${messageOf(err)}`, false);
     }
   }
 
@@ -122,13 +124,13 @@ export class Watchers {
     if (err) {
       // The subscription may still deliver, but something was missed: drop it and poll until retry().
       void this.#unsubscribe(r, "polling");
-      return this.#trouble(r, isLimitError(err) ? "limit" : "error", `Watcher of "${r.local}" failed: ${messageOf(err)}`);
+      return this.#trouble(r, isLimitError(err) ? "limit" : "error", `Watcher of "${r.local}" failed: ${messageOf(err)}`, true);
     }
     const { config } = this.#options;
     for (const e of events) {
       if (e.path === r.local && e.type === "delete") {
         void this.#unsubscribe(r, "polling");
-        return this.#trouble(r, "vanished", `Watched root "${r.local}" was deleted or moved away`);
+        return this.#trouble(r, "vanished", `Watched root "${r.local}" was deleted or moved away`, true);
       }
       // A version being received (its temp file beside the target) is not a local change.
       if (isTempName(basename(e.path))) continue;
@@ -144,11 +146,11 @@ export class Watchers {
     }
   }
 
-  #trouble(r: Root, kind: TroubleKind, message: string): void {
+  #trouble(r: Root, kind: TroubleKind, message: string, lost: boolean): void {
     r.state = this.#stopped ? "stopped" : "polling";
     r.reason = message;
     const hint = kind === "limit" ? limitHint(this.#options.currentWatchLimit?.() ?? readWatchLimit()) : undefined;
-    this.#options.onTrouble({ group: r.group.name, root: r.root, kind, message, hint });
+    this.#options.onTrouble({ group: r.group.name, root: r.root, kind, message, hint, lost });
   }
 
   async #unsubscribe(r: Root, next: RootStateName): Promise<void> {
@@ -191,10 +193,15 @@ export function limitHint(current: number | undefined): string {
 }
 
 function readWatchLimit(): number | undefined {
-  try {
-    const n = Number(readFileSync("/proc/sys/fs/inotify/max_user_watches", "utf8").trim());
-    return Number.isFinite(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
+  // The namespace's own limit (a container's) may be lower than the global sysctl's.
+  const limits = ["/proc/sys/fs/inotify/max_user_watches", "/proc/sys/user/max_inotify_watches"].map((file) => {
+    try {
+      const n = Number(readFileSync(file, "utf8").trim());
+      return Number.isFinite(n) && n > 0 ? n : Infinity;
+    } catch {
+      return Infinity;
+    }
+  });
+  const n = Math.min(...limits);
+  return n === Infinity ? undefined : n;
 }

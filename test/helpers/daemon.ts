@@ -94,6 +94,11 @@ export interface StartOptions {
   readonly args?: readonly string[];
   /** @default 20_000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * A command the daemon runs under (e.g. `unshare ... sh -c '...; exec "$@"' sh`): its argv
+   * comes first, then node and peersync's. It must exec, so the PID is the daemon's.
+   */
+  readonly wrapper?: readonly string[];
 }
 
 export class DaemonProcess {
@@ -111,7 +116,8 @@ export class DaemonProcess {
     this.stateDir = options.stateDir;
     this.configFile = options.configFile;
     const argv = [PEERSYNC_BIN, "-N", options.name, "--config", options.configFile, "--state-dir", options.stateDir, "daemon", ...(options.args ?? [])];
-    this.child = spawn(process.execPath, argv, {
+    const [command, ...args] = [...(options.wrapper ?? []), process.execPath, ...argv] as [string, ...string[]];
+    this.child = spawn(command, args, {
       env: { ...process.env, PEERSYNC_LOG_FORMAT: "json", ...options.env },
       stdio: ["ignore", "ignore", "pipe"],
     });

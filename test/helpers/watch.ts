@@ -66,12 +66,14 @@ export function recordingPush(onPush?: (call: PushCall) => void) {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `cond` every 20 ms until true or `timeoutMs` passed; returns whether it became true. */
-export async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+/** Polls `cond` every 20 ms (after `refresh`, when given) until true or `timeoutMs` passed; returns whether it became true. */
+export async function waitFor(cond: () => boolean, timeoutMs: number, refresh?: () => Promise<void>): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
+    await refresh?.();
     if (cond()) return true;
     await sleep(20);
   }
+  await refresh?.();
   return cond();
 }

@@ -62,7 +62,10 @@ test("daemon services: the initial check brings b what a has; a new file reaches
 
 test("daemon services: /metrics and the status board record the peer", async () => {
   const port = services!.metricsServer!.address.port;
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  // b writes the file before it answers; a clears the pending row and counts the push after.
+  let text = "";
+  await waitFor(() => /^peersync_pending_entries\{group="farm",peer="b"\} 0$/m.test(text) && /^peersync_sent_files_total\{group="farm",peer="b"\} [1-9]/m.test(text), 5_000,
+    async () => void (text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()));
   assert.match(text, /^peersync_peer_up\{group="farm",peer="b"\} 1$/m);
   assert.match(text, /^peersync_sent_files_total\{group="farm",peer="b"\} [1-9]/m);
   assert.match(text, /^peersync_pending_entries\{group="farm",peer="b"\} 0$/m, "drained, and still reported");
