@@ -176,6 +176,21 @@ function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerRes
 
 /** The peer's version won (or we were behind): apply it here, backing ours up if it lost a conflict. */
 async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
+  // Peers are pushed in parallel, and two of them may both answer "theirs" for one path. One
+  // take-back at a time, each re-reading our disk and index under the lock: the second then
+  // finds our version replaced and leaves the path to the next round. Unserialised, both wrote
+  // the file and recorded it in either order, so the index could name one peer's version
+  // (and vector) while the disk held the other's, and the next edit here claimed to supersede
+  // a version it never held: that peer then replaced it without a backup.
+  const release = await ctx.receiver.mutex.lock();
+  try {
+    await takeBackLocked(ctx, w, answer, result);
+  } finally {
+    release();
+  }
+}
+
+async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
   const entry = answer.entry;
   // Our disk may have changed since this run's check: look again, so an edit made meanwhile
   // becomes a version of its own (offered next run) instead of being overwritten silently.
