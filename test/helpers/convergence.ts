@@ -25,6 +25,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { cleanup, startDaemon } from "./daemon.js";
+import { indexMismatches } from "./index-truth.js";
 import { FAST_ENV, makeCluster, snapshot, type Cluster, type ClusterNode } from "../integration/sync-cluster.js";
 
 /** Generous request timeouts: other tests load the machine, and a timeout is not what this tests. */
@@ -124,6 +125,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
   let syncs = 0;
   let rounds = 0;
   try {
+    const nodeList = NODES.map((n) => c.nodes[n]!);
     const fail = (message: string): never => {
       throw new Error(`${message}\n\nconvergence seed ${seed} (policy ${policy}, ${ops} ops); replay: PEERSYNC_SEED=${seed}\nlast steps:\n${history.slice(-400).join("\n")}`);
     };
@@ -261,9 +263,40 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       }
     };
 
+    // Where each file content is, per node, to say which sync removed a content that ends up
+    // lost, on which node, and whether that node kept a backup.
+    const contentsOf = (dir: string): Map<string, string> => {
+      const out = new Map<string, string>();
+      const walk = (d: string, rel: string): void => {
+        if (!existsSync(d)) return;
+        for (const name of readdirSync(d)) {
+          const full = join(d, name);
+          const st = lstatSync(full);
+          if (st.isDirectory()) walk(full, `${rel}/${name}`);
+          else if (st.isFile()) out.set(sha(readFileSync(full)), `${rel}/${name}`);
+        }
+      };
+      walk(dir, "");
+      return out;
+    };
+    const trail = new Map<string, string[]>(); // content hash → what syncs did to it
     const sync = async (node: ClusterNode, why: string): Promise<{ offered: number; fetched: number }> => {
+      const before = nodeList.map((n) => contentsOf(n.root));
       const r = await node.run(["sync", "--json"], ENV);
       syncs++;
+      nodeList.forEach((n, j) => {
+        const after = contentsOf(n.root);
+        let backups: Map<string, string> | undefined;
+        for (const [h, path] of before[j]!) {
+          if (!live.has(h) || after.has(h)) continue;
+          backups ??= contentsOf(join(n.state, "backup"));
+          const line = `${why}: sync on ${node.name} removed it from ${n.name}:${path} (${backups.has(h) ? "backed up there" : "NO backup there"})`;
+          trail.set(h, [...(trail.get(h) ?? []), line]);
+        }
+      });
+      // Right after its own run, a node's index records exactly what its disk holds.
+      const wrong = indexMismatches(node.state, (p) => join(node.root, p.slice("%data%".length)));
+      if (wrong.length > 0) fail(`${why}: after a sync on ${node.name}, its index disagrees with its disk:\n${wrong.join("\n")}`);
       let report: { offered?: number; fetched?: number; applied?: number; problems?: number } = {};
       try {
         report = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as typeof report;
@@ -278,7 +311,6 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       return { offered: r.code === 4 ? 1 : report.offered ?? 0, fetched: report.fetched ?? 0 };
     };
 
-    const nodeList = NODES.map((n) => c.nodes[n]!);
     for (let i = 0; i < ops; i++) {
       if (rand() < syncEvery) await sync(pick(nodeList), `#${i}`);
       else operate(i, pick(nodeList));
@@ -325,7 +357,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     collect(nodeList[0]!.root);
     const inTree = found.size;
     for (const n of nodeList) collect(join(n.state, "backup"));
-    const lost = [...live].filter(([h]) => !found.has(h)).map(([, l]) => l.what);
+    const lost = [...live].filter(([h]) => !found.has(h)).map(([h, l]) => [l.what, ...(trail.get(h) ?? ["  (no sync removed it from a tree: an operation did)"]).map((t) => `  ${t}`)].join("\n"));
     if (lost.length > 0) fail(`${lost.length} written content(s) in no tree and no backup:\n${lost.join("\n")}`);
     log(`seed ${seed}: ${ops} ops, ${syncs} syncs, ${rounds} final round(s), ${Object.keys(want).length} entries, ${live.size} live contents, ${found.size - inTree} only in backups, non-zero exits ${nonZeroExits.length}${nonZeroExits.map((x) => `\n  ${x.split("\n")[0]}`).join("")}`);
     return { seed, ops, syncs, rounds, files: Object.keys(want).length, live: live.size, backups: found.size - inTree, nonZeroExits };
