@@ -20,7 +20,7 @@ import type { ConflictPolicy } from "../config/types.js";
 import { decideConflict, tieBreak, type ConflictContext, type ConflictRule, type Winner } from "./conflict.js";
 import { IGNORE_NOTHING, type IgnoreAttributes } from "./dirty.js";
 import { sameContent, sameMeta, type EntryState } from "./entry.js";
-import { compareVectors, EMPTY_VECTOR, mergeVectors, type VectorRelation, type VersionVector } from "./vector.js";
+import { bumpVector, compareVectors, EMPTY_VECTOR, mergeVectors, type VectorRelation, type VersionVector } from "./vector.js";
 
 /**
  * What the receiver does to its disk:
@@ -50,7 +50,13 @@ export type Decision =
   /** `auto none`: both versions stay, the conflict is listed until `peersync -f`. */
   | { readonly kind: "conflict-unresolved" }
   /** This receive-only node changed the entry: report it, back it up when `backup`, take the group's version. */
-  | { readonly kind: "drift"; readonly apply: Apply; readonly vector: VersionVector; readonly backup: boolean };
+  | { readonly kind: "drift"; readonly apply: Apply; readonly vector: VersionVector; readonly backup: boolean }
+  /**
+   * The remote deletes a directory that still holds entries here the remote never saw (its
+   * deletions of the children it knew came first and are applied): the directory stays, as a
+   * new version written by this node (`vector` already counts it), and travels back.
+   */
+  | { readonly kind: "keep-dir"; readonly vector: VersionVector };
 
 export type DecisionKind = Decision["kind"];
 
@@ -66,6 +72,8 @@ export interface ReconcileInput {
   readonly context: ConflictContext;
   /** csync2's `ignore uid gid mod`. @default IGNORE_NOTHING */
   readonly ignore?: IgnoreAttributes;
+  /** The local entry is a directory that holds live entries. @default false */
+  readonly localChildren?: boolean;
 }
 
 /** Decides one entry. Pure and total: every input gets exactly one Decision. */
@@ -87,6 +95,9 @@ export function reconcile(input: ReconcileInput): Decision {
   if (localRo && !remoteRo) return drift(local, remote, vector, input.ignore);
   if (remoteRo && !localRo) return { kind: "keep-local", vector, sendBack };
 
+  if (relation !== "dominates" && sendBack && keepsDirectory(local, remote, input.localChildren ?? false)) {
+    return { kind: "keep-dir", vector: bumpVector(vector, input.localNode) };
+  }
   if (relation === "dominated") return { kind: "take-remote", apply: applyFor(local, remote, input.ignore), vector };
   if (relation === "dominates") return { kind: "keep-local", vector, sendBack };
   // Concurrent (or equal vectors over different states): both changed since they agreed.
@@ -109,6 +120,17 @@ function concurrent(input: ReconcileInput, local: EntryState, vector: VersionVec
   if (winner === "local") return { kind: "conflict-local-wins", vector, sendBack, rule };
   const apply = applyFor(local, remote, input.ignore);
   return { kind: "conflict-remote-wins", apply, vector, backup: losesContent(local, apply), rule };
+}
+
+/**
+ * A deletion never removes a directory that still holds entries (Syncthing's and Unison's
+ * rule): those entries are either new here or won their own conflict against the deletion,
+ * so the deleter never saw them. The directory is kept and the deleted children stay deleted;
+ * a deletion carries no data, so nothing is lost, and the answer depends only on whether
+ * entries remain, which every node reaches the same way.
+ */
+export function keepsDirectory(local: EntryState, remote: EntryState, localChildren: boolean): boolean {
+  return local.kind === "dir" && remote.kind === "deleted" && localChildren;
 }
 
 /** The version whose history is later, or the tie-break's pick when neither is. */

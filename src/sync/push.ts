@@ -197,6 +197,8 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   await ctx.receiver.recheck(ctx.group, [w.path]);
   const current = unchanged(ctx, w);
   if (!current) return;
+  // A directory here that still holds entries survives the peer's deletion of it.
+  if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);
   ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
   const lost = answer.decision.startsWith("conflict") && w.local.entry.kind === "file";
@@ -206,6 +208,7 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
       fetched = await getFile(ctx.session, w.path);
       if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
     }
+    if (entry.kind !== "deleted") await ctx.receiver.reviveParents(ctx.group, w.path);
     const target = await resolveTarget(ctx.config, ctx.group, w.path);
     const applied = await applyVersion(target, entry, ctx.deps, { backup: lost, ...(fetched ? { content: fetched.content } : {}) });
     ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
