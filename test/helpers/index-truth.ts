@@ -38,3 +38,13 @@ function onDisk(full: string): string {
   if (st.isFile()) return `file ${createHash("sha256").update(readFileSync(full)).digest("hex")}`;
   return "something else";
 }
+
+/** How many (entry, peer) rows this node still has to push. */
+export function pendingCount(stateDir: string): number {
+  const db = openIndex(stateDir, { readonly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM pending").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
