@@ -77,6 +77,8 @@ const rows: Row[] = [
   { name: "keeps a directory with children against a concurrent deletion under first", local: dir({ vector: B_NEWER, by: "b", at: 9 }), remote: gone({ vector: A_NEWER, at: 1 }), policy: "first", localChildren: true, want: { kind: "keep-dir", vector: vectorFromWire({ a: 2, b: 2 }) } },
   { name: "deletes an empty directory when the deletion dominates", local: dir({ vector: OLD }), remote: gone({ vector: A_NEWER }), localChildren: false, want: { kind: "take-remote", apply: "delete" } },
   { name: "keeps local against a stale deletion of a directory with children", local: dir({ vector: B_NEWER, by: "b" }), remote: gone({ vector: OLD }), localChildren: true, want: { kind: "keep-local", sendBack: true } },
+  { name: "keeps a directory with children against a dominating symlink in its place", local: dir({ vector: OLD }), remote: link({ vector: A_NEWER }), localChildren: true, want: { kind: "keep-dir" } },
+  { name: "backs up a file replaced by a newer directory", local: file({ vector: OLD }), remote: dir({ vector: A_NEWER }), want: { kind: "take-remote", apply: "write", backup: true } },
   { name: "lets a receive-only node's directory go (drift rules first)", localNode: "r", local: dir({ vector: OLD }), remote: gone({ vector: A_NEWER }), localChildren: true, want: { kind: "take-remote", apply: "delete" } },
   { name: "takes a new file on a receive-only node without drift", localNode: "r", local: undefined, remote: file({ vector: OLD }), want: { kind: "take-remote", apply: "write" } },
 ];
@@ -156,7 +158,8 @@ function sameAs(e: Exclude<EntryState, { kind: "deleted" }>): string {
 
 function checkInvariants(d: Decision, local: EntryState | undefined, remote: EntryState, localNode: string, policy: ConflictPolicy): void {
   if ("apply" in d) assert.notEqual(d.apply, "none", "a decision that applies must change the disk");
-  if ("backup" in d) assert.equal(d.backup, local?.kind === "file" && (d.apply === "write" || d.apply === "delete"));
+  if (d.kind === "take-remote") assert.equal(d.backup ?? false, local?.kind === "file" && (remote.kind === "dir" || remote.kind === "symlink"));
+  else if ("backup" in d) assert.equal(d.backup, local?.kind === "file" && (d.apply === "write" || d.apply === "delete"));
   if ("sendBack" in d && localNode === "r") assert.equal(d.sendBack, false, "receive-only nodes never send");
   if (d.kind === "drift") assert.equal(local?.modifiedBy, "r");
   if (d.kind === "conflict-unresolved") assert.equal(policy, "none");

@@ -117,7 +117,15 @@ async function offerBatch(ctx: PushContext, batch: readonly Work[], result: Peer
     let answer = got.answer;
     try {
       if (answer.kind === "send" && !ctx.dryRun) {
-        answer = await putFile(ctx.session, ctx.config, ctx.group, { path: w.path, entry: w.local.entry, forced: w.forced }, answer.mode);
+        const release = await ctx.receiver.lockPath(w.path);
+        try {
+          // Another peer's version may have replaced ours meanwhile (a take-back): that one
+          // travels in the next round; the row stays pending.
+          if (!unchanged(ctx, w)) continue;
+          answer = await putFile(ctx.session, ctx.config, ctx.group, { path: w.path, entry: w.local.entry, forced: w.forced }, answer.mode);
+        } finally {
+          release();
+        }
         result.sent++;
       }
       if (answer.kind === "theirs" && !ctx.dryRun) theirs.push({ work: w, answer });
@@ -182,11 +190,13 @@ async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kin
   // the file and recorded it in either order, so the index could name one peer's version
   // (and vector) while the disk held the other's, and the next edit here claimed to supersede
   // a version it never held: that peer then replaced it without a backup.
+  const releasePath = await ctx.receiver.lockPath(w.path);
   const release = await ctx.receiver.mutex.lock();
   try {
     await takeBackLocked(ctx, w, answer, result);
   } finally {
     release();
+    releasePath();
   }
 }
 
@@ -201,7 +211,8 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);
   ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
-  const lost = answer.decision.startsWith("conflict") && w.local.entry.kind === "file";
+  // Ours lost a conflict, or is a file a directory or symlink replaces: keep a copy.
+  const lost = w.local.entry.kind === "file" && (answer.decision.startsWith("conflict") || entry.kind === "dir" || entry.kind === "symlink");
   let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
   try {
     if (entry.kind === "file" && entry.size > 0) {

@@ -20,6 +20,7 @@ import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
+import { backupFile } from "./backup.js";
 import type { LocalEntry, SyncIndex, Writer } from "./sync-index.js";
 import { lstatOrUndefined, resolveTarget } from "./target.js";
 
@@ -62,21 +63,45 @@ export function writerOf(e: EntryState): Writer {
 
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
+  #waiting = 0;
   lock(): Promise<() => void> {
     let release!: () => void;
-    const next = new Promise<void>((r) => (release = r));
+    const next = new Promise<void>((r) => (release = () => {
+      this.#waiting--;
+      r();
+    }));
+    this.#waiting++;
     const ready = this.#tail.then(() => release);
     this.#tail = this.#tail.then(() => next);
     return ready;
+  }
+  /** Nobody holds or waits for the lock. */
+  get idle(): boolean {
+    return this.#waiting === 0;
   }
 }
 
 export class Receiver {
   readonly mutex = new Mutex();
+  readonly #paths = new Map<string, Mutex>();
   readonly #o: ReceiverOptions;
 
   constructor(options: ReceiverOptions) {
     this.#o = options;
+  }
+
+  /**
+   * One lock per path, for the pusher: a put reading our file and a take-back replacing it
+   * (from another peer's answer) never overlap. Other paths are not held up.
+   */
+  async lockPath(path: string): Promise<() => void> {
+    const lock = this.#paths.get(path) ?? new Mutex();
+    this.#paths.set(path, lock);
+    const release = await lock.lock();
+    return () => {
+      release();
+      if (lock.idle) this.#paths.delete(path);
+    };
   }
 
   get wholeBelow(): number {
@@ -149,7 +174,10 @@ export class Receiver {
       const local = config.toLocalPath(p);
       const st = await lstatOrUndefined(fsPath(local));
       if (st?.isDirectory()) continue;
-      if (st !== undefined) return;
+      // A file or symlink where a peer has a directory with entries: the directory wins
+      // (keepsDirectory), the file is backed up first.
+      if (st?.isFile() && typeof fsPath(local) === "string") await backupFile(local, this.#o.deps(group).backup);
+      if (st !== undefined) await fsp.unlink(fsPath(local));
       const old = this.#o.index.get(group.name, p)?.record;
       const mode = old?.kind === "dir" ? permissionBits(old.mode) : 0o755;
       await fsp.mkdir(fsPath(local), { mode });
@@ -223,7 +251,7 @@ export class Receiver {
       const deps = this.#o.deps(group);
       const applied = d.apply === "meta" && remote.kind !== "deleted"
         ? { observed: await setMeta(target, remote, deps), backupPath: undefined }
-        : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup });
+        : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true });
       this.record(group, item.path, remote, applied.observed, d.vector, pusher);
       if (d.kind === "drift") logger.warn({ path: item.path, backup: applied.backupPath }, `drift: local change to ${item.path} replaced by the group's version`);
       if (applied.backupPath) logger.info({ path: item.path, backup: applied.backupPath }, `backed up ${item.path} to ${applied.backupPath}`);

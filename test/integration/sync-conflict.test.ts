@@ -4,7 +4,7 @@
 // concurrent with an edit is decided by the policy (younger: the edit survives).
 
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
@@ -160,4 +160,37 @@ test("a directory deleted on one node while another adds a file to it comes back
   }
   assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
   assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
+});
+
+// A symlink or file put where a directory was, while another node adds an entry to that
+// directory (a type conflict): the directory that still holds entries wins on every node, the
+// entries its replacer knew stay deleted, and a file that lost is kept in a backup.
+test("a symlink or file replacing a directory that gained an entry elsewhere: the directory stays, the file is backed up", async () => {
+  const { alpha, beta, gamma } = younger.nodes;
+  for (const d of ["tcLink", "tcFile"]) {
+    mkdirSync(join(alpha!.root, d));
+    write(alpha!.root, `${d}/old`, "known to all\n");
+  }
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  for (const d of ["tcLink", "tcFile"]) {
+    rmSync(join(alpha!.root, d), { recursive: true });
+    write(beta!.root, `${d}/new`, `made on beta in ${d}\n`);
+  }
+  symlinkSync("elsewhere", join(alpha!.root, "tcLink"));
+  write(alpha!.root, "tcFile", "alpha's file in place of the directory\n");
+  for (const node of [alpha!, beta!, gamma!, alpha!]) {
+    const r = await node.run(["sync"]);
+    assert.equal(r.code, 0, `${node.name}: ${r.stderr}${r.stdout}`);
+  }
+  for (const node of [alpha!, beta!, gamma!]) {
+    for (const d of ["tcLink", "tcFile"]) {
+      assert.equal(readFileSync(join(node.root, d, "new"), "utf8"), `made on beta in ${d}\n`, `${node.name}: ${d}/new`);
+      assert.equal(existsSync(join(node.root, d, "old")), false, `${node.name}: ${d}/old stays deleted`);
+    }
+  }
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+  assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
+  const kept = new Set<string>();
+  for (const node of [alpha!, beta!, gamma!]) contents(join(node.state, "backup"), kept);
+  assert.ok(kept.has("alpha's file in place of the directory\n"), "the file that lost is in a backup");
 });
