@@ -45,8 +45,7 @@ export interface ConvergenceOptions {
   readonly log?: (line: string) => void;
   /**
    * Let non-directories and directories use the same names (a symlink or file where another
-   * node made a directory with children). Off by default: the engine does not converge then
-   * (see test/soak/convergence.test.ts), so only the soak runs it, as a todo.
+   * node made a directory with children). @default false
    */
   readonly typeConflicts?: boolean;
   /**
@@ -292,9 +291,6 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
           trail.set(h, [...(trail.get(h) ?? []), line]);
         }
       });
-      // Right after its own run, a node's index records exactly what its disk holds.
-      const wrong = indexMismatches(node.state, (p) => join(node.root, p.slice("%data%".length)));
-      if (wrong.length > 0) fail(`${why}: after a sync on ${node.name}, its index disagrees with its disk:\n${wrong.join("\n")}`);
       let report: { offered?: number; fetched?: number; applied?: number; problems?: number } = {};
       try {
         report = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as typeof report;
@@ -302,6 +298,9 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
         // not JSON: reported below
       }
       note(`${why}: sync on ${node.name} -> exit ${r.code} ${r.stdout.trim()}${r.stderr.trim() ? ` stderr: ${r.stderr.trim().slice(0, 2000)}` : ""}`);
+      // Right after its own run, a node's index records exactly what its disk holds.
+      const wrong = indexMismatches(node.state, (p) => join(node.root, p.slice("%data%".length)));
+      if (wrong.length > 0) fail(`${why}: after a sync on ${node.name}, its index disagrees with its disk:\n${wrong.join("\n")}`);
       if (r.code !== 0) nonZeroExits.push(`${why} ${node.name}: exit ${r.code}: ${r.stderr.trim().slice(0, 500)}`);
       // 4 (a peer not reached, e.g. a timeout on a loaded machine) leaves entries pending: the
       // final rounds must still converge. Anything else (5 safety stop, 6 lock, crash) fails.
