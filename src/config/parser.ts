@@ -15,7 +15,7 @@ type Arity = number | "any";
 
 // Our extensions, valid at top level (global defaults) and inside groups.
 const EXTENSIONS_SHARED: Record<string, Arity> = {
-  port: 1, "max-delete": 1, watch: 1, debounce: 1, "rescan-interval": 1,
+  port: 1, "max-delete": 1, watch: 1, debounce: 1, "rescan-interval": 1, "tombstone-retention": 1,
 };
 
 export const TOP_STATEMENTS: Record<string, Arity> = {

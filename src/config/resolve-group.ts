@@ -18,6 +18,8 @@ export interface GroupDefaults {
   readonly watch: boolean;
   readonly debounceMs: number;
   readonly rescanIntervalMs: number;
+  /** The global `tombstone-retention`; undefined: the default (30 days). */
+  readonly tombstoneRetentionMs?: number | undefined;
   /** Prefixes defined for the local node. */
   readonly prefixes: ReadonlyMap<string, string>;
   /** Every prefix name the config declares (defined here or not). */
@@ -33,7 +35,7 @@ export interface GroupDefaults {
 export const DEFAULT_ACTION_TIMEOUT_MS = 60_000;
 export const DEFAULT_BACKUP_GENERATIONS = 3;
 
-const SINGLE = new Set(["key", "auto", "backup-directory", "backup-generations", "port", "max-delete", "watch", "debounce", "rescan-interval"]);
+const SINGLE = new Set(["key", "auto", "backup-directory", "backup-generations", "port", "max-delete", "watch", "debounce", "rescan-interval", "tombstone-retention"]);
 
 /** Runs `fn`, turning a thrown ConfigError into an entry of `errors`. */
 export function collect<T>(errors: ConfigError[], fn: () => T): T | undefined {
@@ -88,6 +90,7 @@ export function resolveGroup(node: GroupNode, name: string, d: GroupDefaults, er
   const watch = arg("watch") === undefined ? d.watch : collect(errors, () => v.yesNo(arg("watch") as Word, "watch"));
   const debounceMs = arg("debounce") === undefined ? d.debounceMs : collect(errors, () => v.duration(arg("debounce") as Word, "debounce"));
   const rescanIntervalMs = arg("rescan-interval") === undefined ? d.rescanIntervalMs : collect(errors, () => v.duration(arg("rescan-interval") as Word, "rescan-interval"));
+  const retention = arg("tombstone-retention") === undefined ? d.tombstoneRetentionMs : collect(errors, () => v.duration(arg("tombstone-retention") as Word, "tombstone-retention"));
   if (local === undefined || key === undefined) return undefined;
   const path = (spec: PatternSpec): string => spec.pattern;
   return {
@@ -109,6 +112,7 @@ export function resolveGroup(node: GroupNode, name: string, d: GroupDefaults, er
     watch: watch ?? d.watch,
     debounceMs: debounceMs ?? d.debounceMs,
     rescanIntervalMs: rescanIntervalMs ?? d.rescanIntervalMs,
+    ...(retention === undefined ? {} : { tombstoneRetentionMs: retention }),
     at: node.at,
   };
 }

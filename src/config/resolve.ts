@@ -31,7 +31,7 @@ export const DEFAULT_LOCK_TIMEOUT_S = 12;
 export const DEFAULT_DEBOUNCE_MS = 200;
 export const DEFAULT_RESCAN_INTERVAL_MS = 3_600_000;
 
-const TOP_SINGLE = new Set(["database", "tempdir", "lock-timeout", "port", "state-dir", "max-delete", "watch", "debounce", "rescan-interval"]);
+const TOP_SINGLE = new Set(["database", "tempdir", "lock-timeout", "port", "state-dir", "max-delete", "watch", "debounce", "rescan-interval", "tombstone-retention"]);
 const IGNORABLE = ["uid", "gid", "mod"] as const;
 
 /** Resolves `ast` for `options.localName`; throws ConfigErrors listing every problem. */
@@ -57,6 +57,7 @@ export function resolve(ast: ConfigAst, options: ResolveOptions): Config {
     rescanIntervalMs:
       (arg("rescan-interval") === undefined ? DEFAULT_RESCAN_INTERVAL_MS : collect(errors, () => v.duration(arg("rescan-interval")!, "rescan-interval"))) ??
       DEFAULT_RESCAN_INTERVAL_MS,
+    ...(arg("tombstone-retention") === undefined ? {} : { tombstoneRetentionMs: collect(errors, () => v.duration(arg("tombstone-retention")!, "tombstone-retention")) }),
     prefixes,
     declaredPrefixes: declared,
     readFile: options.readFile,

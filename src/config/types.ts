@@ -67,6 +67,8 @@ export interface Group {
   readonly watch: boolean;
   readonly debounceMs: number;
   readonly rescanIntervalMs: number;
+  /** `tombstone-retention`: a deletion is remembered at least this long after every peer acknowledged it; undefined: 30 days. */
+  readonly tombstoneRetentionMs?: number;
   readonly at: Location;
 }
 

@@ -78,6 +78,52 @@ for (const c of cases) {
   });
 }
 
+// Every (local kind × remote kind) under every policy, pinned. Local was written by "b" (listed
+// after "a") at 2 with the later mtime; remote by "a" at 1 with the earlier mtime. Sizes: file 10
+// vs 20, dir 0 vs 0, link target "tt" (2) vs "u" (1). Columns: remote file, dir, symlink,
+// deleted; L local wins, R remote wins, C conflict left (none). Equal keys fall to the
+// tie-break (an existing entry beats a deletion, then content, then attributes: the later
+// dir mtime, then the writer name "b" > "a"), so no cell depends on who asks.
+const KINDS = ["file", "dir", "symlink", "deleted"] as const;
+const LOCAL_OF = {
+  file: file({ by: "b", at: 2, size: 10, hash: "aa", mtimeNs: T + 2n }),
+  dir: dir({ by: "b", at: 2, mtimeNs: T + 2n }),
+  symlink: link({ by: "b", at: 2, target: "tt", mtimeNs: T + 2n }),
+  deleted: gone({ by: "b", at: 2 }),
+};
+const REMOTE_OF = {
+  file: file({ by: "a", at: 1, size: 20, hash: "bb", mtimeNs: T + 1n }),
+  dir: dir({ by: "a", at: 1, mtimeNs: T + 1n }),
+  symlink: link({ by: "a", at: 1, target: "u", mtimeNs: T + 1n }),
+  deleted: gone({ by: "a", at: 1 }),
+};
+const GRID: Record<ConflictPolicy, Record<(typeof KINDS)[number], string>> = {
+  none: { file: "CCCC", dir: "CCCC", symlink: "CCCC", deleted: "CCCC" },
+  first: { file: "RRRR", dir: "RRRR", symlink: "RRRR", deleted: "RRRR" },
+  younger: { file: "LLLL", dir: "LLLL", symlink: "LLLL", deleted: "RRRL" },
+  older: { file: "RRRL", dir: "RRRL", symlink: "RRRL", deleted: "RRRL" },
+  bigger: { file: "RLLL", dir: "RLRL", symlink: "RLLL", deleted: "RRRL" },
+  smaller: { file: "LRRL", dir: "LLLL", symlink: "LRRL", deleted: "RRRL" },
+  left: { file: "RRRR", dir: "RRRR", symlink: "RRRR", deleted: "RRRR" },
+  right: { file: "LLLL", dir: "LLLL", symlink: "LLLL", deleted: "LLLL" },
+};
+const CELL: Record<string, Resolution> = { L: "local", R: "remote", C: "conflict" };
+
+for (const policy of CONFLICT_POLICIES) {
+  test(`resolveConflict() under ${policy}: every pair of kinds, the same winner from both ends`, () => {
+    for (const lk of KINDS) {
+      KINDS.forEach((rk, i) => {
+        const want = CELL[GRID[policy][lk][i]!]!;
+        const local = LOCAL_OF[lk];
+        const remote = REMOTE_OF[rk];
+        assert.equal(resolveConflict(policy, local, remote, ctx), want, `${policy}: local ${lk} × remote ${rk}`);
+        const mirrored = resolveConflict(policy, remote, local, ctx);
+        assert.equal(mirrored, want === "conflict" ? "conflict" : want === "local" ? "remote" : "local", `${policy}: mirrored ${rk} × ${lk}`);
+      });
+    }
+  });
+}
+
 // The property that lets syncs run in any order: both ends pick the same version.
 const arbEntry: fc.Arbitrary<EntryState> = fc
   .record({

@@ -5,7 +5,7 @@ import type { ConflictContext } from "./conflict.js";
 import type { EntryState } from "./entry.js";
 import { reconcile, type Decision, type ReconcileInput } from "./reconcile.js";
 import { dir, file, gone, link, makers } from "./testing-entries.js";
-import { mergeVectors, vectorToWire } from "./vector.js";
+import { mergeVectors, vectorFromWire, vectorToWire } from "./vector.js";
 
 // Hosts a and b are writable, r is receive-only. Unless a row says otherwise this node is b
 // and the pusher is a.
@@ -23,6 +23,7 @@ interface Row {
   readonly localNode?: string;
   readonly ctx?: Partial<ConflictContext>;
   readonly ignore?: ReconcileInput["ignore"];
+  readonly localChildren?: boolean;
   readonly want: Partial<Decision> & { kind: Decision["kind"] };
 }
 
@@ -71,10 +72,18 @@ const rows: Row[] = [
   { name: "reports drift and restores a local chmod", localNode: "r", local: file({ vector: { a: 1, r: 1 }, by: "r", mode: 0o777 }), remote: file({ vector: OLD }), want: { kind: "drift", apply: "meta", backup: false } },
   { name: "reports drift even when the drift was forced", localNode: "r", local: file({ vector: { a: 1, r: 1 }, by: "r", hash: "bb" }), remote: file({ vector: A_NEWER }), ctx: { localForced: true }, want: { kind: "drift", backup: true } },
   { name: "reports drift under every policy, none included", localNode: "r", policy: "none", local: file({ vector: { a: 1, r: 1 }, by: "r", hash: "bb" }), remote: file({ vector: A_NEWER }), want: { kind: "drift" } },
+  // A directory that still holds entries survives a deletion of it (a new version of this node).
+  { name: "keeps a directory with children against a dominating deletion", local: dir({ vector: OLD }), remote: gone({ vector: A_NEWER }), localChildren: true, want: { kind: "keep-dir", vector: vectorFromWire({ a: 2, b: 1 }) } },
+  { name: "keeps a directory with children against a concurrent deletion under first", local: dir({ vector: B_NEWER, by: "b", at: 9 }), remote: gone({ vector: A_NEWER, at: 1 }), policy: "first", localChildren: true, want: { kind: "keep-dir", vector: vectorFromWire({ a: 2, b: 2 }) } },
+  { name: "deletes an empty directory when the deletion dominates", local: dir({ vector: OLD }), remote: gone({ vector: A_NEWER }), localChildren: false, want: { kind: "take-remote", apply: "delete" } },
+  { name: "keeps local against a stale deletion of a directory with children", local: dir({ vector: B_NEWER, by: "b" }), remote: gone({ vector: OLD }), localChildren: true, want: { kind: "keep-local", sendBack: true } },
+  { name: "keeps a directory with children against a dominating symlink in its place", local: dir({ vector: OLD }), remote: link({ vector: A_NEWER }), localChildren: true, want: { kind: "keep-dir" } },
+  { name: "backs up a file replaced by a newer directory", local: file({ vector: OLD }), remote: dir({ vector: A_NEWER }), want: { kind: "take-remote", apply: "write", backup: true } },
+  { name: "lets a receive-only node's directory go (drift rules first)", localNode: "r", local: dir({ vector: OLD }), remote: gone({ vector: A_NEWER }), localChildren: true, want: { kind: "take-remote", apply: "delete" } },
   { name: "takes a new file on a receive-only node without drift", localNode: "r", local: undefined, remote: file({ vector: OLD }), want: { kind: "take-remote", apply: "write" } },
 ];
 
-function run(row: Pick<Row, "local" | "remote" | "policy" | "localNode" | "ctx" | "ignore">): Decision {
+function run(row: Pick<Row, "local" | "remote" | "policy" | "localNode" | "ctx" | "ignore" | "localChildren">): Decision {
   return reconcile({
     local: row.local,
     remote: row.remote,
@@ -82,6 +91,7 @@ function run(row: Pick<Row, "local" | "remote" | "policy" | "localNode" | "ctx" 
     localNode: row.localNode ?? "b",
     context: { ...context, ...row.ctx },
     ...(row.ignore ? { ignore: row.ignore } : {}),
+    ...(row.localChildren === undefined ? {} : { localChildren: row.localChildren }),
   });
 }
 
@@ -89,7 +99,7 @@ for (const row of rows) {
   test(`reconcile() ${row.name}`, () => {
     const got = run(row);
     for (const [key, value] of Object.entries(row.want)) assert.deepEqual(got[key as keyof Decision], value, `${key} of ${JSON.stringify(got)}`);
-    if (got.kind !== "conflict-unresolved") {
+    if (got.kind !== "conflict-unresolved" && got.kind !== "keep-dir") {
       assert.deepEqual(vectorToWire(got.vector), vectorToWire(mergeVectors(row.local?.vector ?? {}, row.remote.vector)));
     }
   });
@@ -136,6 +146,7 @@ function result(d: Decision, local: EntryState | undefined, remote: EntryState):
     case "keep-local": case "conflict-local-wins": return held(local ?? remote, local ?? remote);
     case "take-remote": case "conflict-remote-wins": case "drift": return held(remote, remote);
     case "conflict-unresolved": return "unresolved";
+    case "keep-dir": return `kept dir ${local?.kind ?? "absent"}`;
   }
 }
 
@@ -147,7 +158,8 @@ function sameAs(e: Exclude<EntryState, { kind: "deleted" }>): string {
 
 function checkInvariants(d: Decision, local: EntryState | undefined, remote: EntryState, localNode: string, policy: ConflictPolicy): void {
   if ("apply" in d) assert.notEqual(d.apply, "none", "a decision that applies must change the disk");
-  if ("backup" in d) assert.equal(d.backup, local?.kind === "file" && (d.apply === "write" || d.apply === "delete"));
+  if (d.kind === "take-remote") assert.equal(d.backup ?? false, local?.kind === "file" && (remote.kind === "dir" || remote.kind === "symlink"));
+  else if ("backup" in d) assert.equal(d.backup, local?.kind === "file" && (d.apply === "write" || d.apply === "delete"));
   if ("sendBack" in d && localNode === "r") assert.equal(d.sendBack, false, "receive-only nodes never send");
   if (d.kind === "drift") assert.equal(local?.modifiedBy, "r");
   if (d.kind === "conflict-unresolved") assert.equal(policy, "none");

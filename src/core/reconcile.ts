@@ -20,7 +20,7 @@ import type { ConflictPolicy } from "../config/types.js";
 import { decideConflict, tieBreak, type ConflictContext, type ConflictRule, type Winner } from "./conflict.js";
 import { IGNORE_NOTHING, type IgnoreAttributes } from "./dirty.js";
 import { sameContent, sameMeta, type EntryState } from "./entry.js";
-import { compareVectors, EMPTY_VECTOR, mergeVectors, type VectorRelation, type VersionVector } from "./vector.js";
+import { bumpVector, compareVectors, EMPTY_VECTOR, mergeVectors, type VectorRelation, type VersionVector } from "./vector.js";
 
 /**
  * What the receiver does to its disk:
@@ -40,7 +40,7 @@ export type Decision =
    */
   | { readonly kind: "in-sync"; readonly vector: VersionVector; readonly versionOf: Winner }
   /** The remote is newer: apply it (`apply` is never "none": the states differ). */
-  | { readonly kind: "take-remote"; readonly apply: Apply; readonly vector: VersionVector }
+  | { readonly kind: "take-remote"; readonly apply: Apply; readonly vector: VersionVector; readonly backup?: boolean }
   /** The pusher is behind: ours wins; it travels back when `sendBack` (never from a receive-only node). */
   | { readonly kind: "keep-local"; readonly vector: VersionVector; readonly sendBack: boolean }
   /** Concurrent edits, the remote won: back up ours when `backup`, then apply. */
@@ -50,7 +50,14 @@ export type Decision =
   /** `auto none`: both versions stay, the conflict is listed until `peersync -f`. */
   | { readonly kind: "conflict-unresolved" }
   /** This receive-only node changed the entry: report it, back it up when `backup`, take the group's version. */
-  | { readonly kind: "drift"; readonly apply: Apply; readonly vector: VersionVector; readonly backup: boolean };
+  | { readonly kind: "drift"; readonly apply: Apply; readonly vector: VersionVector; readonly backup: boolean }
+  /**
+   * The remote deletes (or puts a file or symlink in place of) a directory that still holds
+   * entries here the remote never saw (its deletions of the children it knew came first and
+   * are applied): the directory stays, as a new version written by this node (`vector`
+   * already counts it), and travels back.
+   */
+  | { readonly kind: "keep-dir"; readonly vector: VersionVector };
 
 export type DecisionKind = Decision["kind"];
 
@@ -66,6 +73,8 @@ export interface ReconcileInput {
   readonly context: ConflictContext;
   /** csync2's `ignore uid gid mod`. @default IGNORE_NOTHING */
   readonly ignore?: IgnoreAttributes;
+  /** The local entry is a directory that holds live entries. @default false */
+  readonly localChildren?: boolean;
 }
 
 /** Decides one entry. Pure and total: every input gets exactly one Decision. */
@@ -87,7 +96,16 @@ export function reconcile(input: ReconcileInput): Decision {
   if (localRo && !remoteRo) return drift(local, remote, vector, input.ignore);
   if (remoteRo && !localRo) return { kind: "keep-local", vector, sendBack };
 
-  if (relation === "dominated") return { kind: "take-remote", apply: applyFor(local, remote, input.ignore), vector };
+  if (relation !== "dominates" && sendBack && keepsDirectory(local, remote, input.localChildren ?? false)) {
+    return { kind: "keep-dir", vector: bumpVector(vector, input.localNode) };
+  }
+  if (relation === "dominated") {
+    // A file replaced by a directory or a symlink is backed up even when the replacement is
+    // newer: a kind change is where a directory that kept its entries (keep-dir) overrides a
+    // file, and a spare copy costs little.
+    const backup = local.kind === "file" && (remote.kind === "dir" || remote.kind === "symlink");
+    return { kind: "take-remote", apply: applyFor(local, remote, input.ignore), vector, ...(backup ? { backup } : {}) };
+  }
   if (relation === "dominates") return { kind: "keep-local", vector, sendBack };
   // Concurrent (or equal vectors over different states): both changed since they agreed.
   return concurrent(input, local, vector, sendBack);
@@ -109,6 +127,18 @@ function concurrent(input: ReconcileInput, local: EntryState, vector: VersionVec
   if (winner === "local") return { kind: "conflict-local-wins", vector, sendBack, rule };
   const apply = applyFor(local, remote, input.ignore);
   return { kind: "conflict-remote-wins", apply, vector, backup: losesContent(local, apply), rule };
+}
+
+/**
+ * A deletion, or a file or symlink put in its place, never removes a directory that still
+ * holds entries (Syncthing's and Unison's rule for deletions): those entries are either new
+ * here or won their own conflict against the deletion, so the other side never saw them. The
+ * directory is kept and the deleted children stay deleted; a deletion carries no data, and a
+ * file that loses this way is backed up where it is replaced. The answer depends only on
+ * whether entries remain, which every node reaches the same way, not on the policy.
+ */
+export function keepsDirectory(local: EntryState, remote: EntryState, localChildren: boolean): boolean {
+  return local.kind === "dir" && remote.kind !== "dir" && localChildren;
 }
 
 /** The version whose history is later, or the tie-break's pick when neither is. */

@@ -117,7 +117,15 @@ async function offerBatch(ctx: PushContext, batch: readonly Work[], result: Peer
     let answer = got.answer;
     try {
       if (answer.kind === "send" && !ctx.dryRun) {
-        answer = await putFile(ctx.session, ctx.config, ctx.group, { path: w.path, entry: w.local.entry, forced: w.forced }, answer.mode);
+        const release = await ctx.receiver.lockPath(w.path);
+        try {
+          // Another peer's version may have replaced ours meanwhile (a take-back): that one
+          // travels in the next round; the row stays pending.
+          if (!unchanged(ctx, w)) continue;
+          answer = await putFile(ctx.session, ctx.config, ctx.group, { path: w.path, entry: w.local.entry, forced: w.forced }, answer.mode);
+        } finally {
+          release();
+        }
         result.sent++;
       }
       if (answer.kind === "theirs" && !ctx.dryRun) theirs.push({ work: w, answer });
@@ -176,21 +184,42 @@ function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerRes
 
 /** The peer's version won (or we were behind): apply it here, backing ours up if it lost a conflict. */
 async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
+  // Peers are pushed in parallel, and two of them may both answer "theirs" for one path. One
+  // take-back at a time, each re-reading our disk and index under the lock: the second then
+  // finds our version replaced and leaves the path to the next round. Unserialised, both wrote
+  // the file and recorded it in either order, so the index could name one peer's version
+  // (and vector) while the disk held the other's, and the next edit here claimed to supersede
+  // a version it never held: that peer then replaced it without a backup.
+  const releasePath = await ctx.receiver.lockPath(w.path);
+  const release = await ctx.receiver.mutex.lock();
+  try {
+    await takeBackLocked(ctx, w, answer, result);
+  } finally {
+    release();
+    releasePath();
+  }
+}
+
+async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
   const entry = answer.entry;
   // Our disk may have changed since this run's check: look again, so an edit made meanwhile
   // becomes a version of its own (offered next run) instead of being overwritten silently.
   await ctx.receiver.recheck(ctx.group, [w.path]);
   const current = unchanged(ctx, w);
   if (!current) return;
+  // A directory here that still holds entries survives the peer's deletion of it.
+  if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);
   ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
-  const lost = answer.decision.startsWith("conflict") && w.local.entry.kind === "file";
+  // Ours lost a conflict, or is a file a directory or symlink replaces: keep a copy.
+  const lost = w.local.entry.kind === "file" && (answer.decision.startsWith("conflict") || entry.kind === "dir" || entry.kind === "symlink");
   let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
   try {
     if (entry.kind === "file" && entry.size > 0) {
       fetched = await getFile(ctx.session, w.path);
       if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
     }
+    if (entry.kind !== "deleted") await ctx.receiver.reviveParents(ctx.group, w.path);
     const target = await resolveTarget(ctx.config, ctx.group, w.path);
     const applied = await applyVersion(target, entry, ctx.deps, { backup: lost, ...(fetched ? { content: fetched.content } : {}) });
     ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);

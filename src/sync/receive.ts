@@ -8,15 +8,21 @@ import type { Config, Group, Host } from "../config/types.js";
 import type { ConflictContext } from "../core/conflict.js";
 import { entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
-import { reconcile, type Decision } from "../core/reconcile.js";
-import type { VersionVector } from "../core/vector.js";
+import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
+import { bumpVector, mergeVectors, type VersionVector } from "../core/vector.js";
+import { permissionBits } from "../core/file-state.js";
+import { isWithin, parentOf } from "../core/path.js";
+import { fsPath } from "../fs/name-codec.js";
+import { pickRoot } from "../fs/safe-path.js";
+import * as fsp from "node:fs/promises";
 import { messageOf, PeersyncError } from "../errors.js";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
-import type { SyncIndex, Writer } from "./sync-index.js";
-import { resolveTarget } from "./target.js";
+import { backupFile } from "./backup.js";
+import type { LocalEntry, SyncIndex, Writer } from "./sync-index.js";
+import { lstatOrUndefined, resolveTarget } from "./target.js";
 
 export interface ReceiverOptions {
   readonly config: () => Config;
@@ -57,47 +63,138 @@ export function writerOf(e: EntryState): Writer {
 
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
+  #waiting = 0;
   lock(): Promise<() => void> {
     let release!: () => void;
-    const next = new Promise<void>((r) => (release = r));
+    const next = new Promise<void>((r) => (release = () => {
+      this.#waiting--;
+      r();
+    }));
+    this.#waiting++;
     const ready = this.#tail.then(() => release);
     this.#tail = this.#tail.then(() => next);
     return ready;
+  }
+  /** Nobody holds or waits for the lock. */
+  get idle(): boolean {
+    return this.#waiting === 0;
   }
 }
 
 export class Receiver {
   readonly mutex = new Mutex();
+  readonly #paths = new Map<string, Mutex>();
   readonly #o: ReceiverOptions;
 
   constructor(options: ReceiverOptions) {
     this.#o = options;
   }
 
+  /**
+   * One lock per path, for the pusher: a put reading our file and a take-back replacing it
+   * (from another peer's answer) never overlap. Other paths are not held up.
+   */
+  async lockPath(path: string): Promise<() => void> {
+    const lock = this.#paths.get(path) ?? new Mutex();
+    this.#paths.set(path, lock);
+    const release = await lock.lock();
+    return () => {
+      release();
+      if (lock.idle) this.#paths.delete(path);
+    };
+  }
+
   get wholeBelow(): number {
     return this.#o.wholeBelow ?? 64 * 1024;
   }
 
-  /** Re-reads these paths from disk into the index, so an unrecorded local edit is never overwritten silently. */
-  async recheck(group: Group, paths: readonly LogicalPath[]): Promise<void> {
+  /** Re-reads these paths (with `recursive`, their subtrees) from disk into the index, so an unrecorded local edit is never overwritten silently. */
+  async recheck(group: Group, paths: readonly LogicalPath[], options: { readonly recursive?: boolean } = {}): Promise<void> {
     const config = this.#o.config();
     const local = paths.map((p) => config.toLocalPath(p));
-    const summary = await runCheck(this.#o.index.db, config, { paths: local, groups: [group.name], statWorker: false });
+    const summary = await runCheck(this.#o.index.db, config, { paths: local, groups: [group.name], statWorker: false, recursive: options.recursive ?? false });
     for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
   }
 
   decide(group: Group, item: Pick<OfferItem, "path" | "entry" | "forced">): Decision {
-    const local = this.#o.index.get(group.name, item.path);
+    const { index } = this.#o;
+    const local = index.get(group.name, item.path);
     const config = this.#o.config();
     return reconcile({
       local: local?.entry, remote: item.entry, policy: group.auto, localNode: group.local.name,
       context: contextFor(group, { local: local?.forced ?? false, remote: item.forced }), ignore: config.ignore,
+      localChildren: local?.entry.kind === "dir" && index.entries.countLiveUnder(group.name, item.path) > 1,
     });
+  }
+
+  /**
+   * Before deciding on a version that would remove our directory: look at its whole subtree,
+   * so entries made here and never checked count as the children they are.
+   */
+  async #recheckTree(group: Group, path: LogicalPath, remote: EntryState): Promise<void> {
+    if (remote.kind !== "dir" && this.#o.index.get(group.name, path)?.entry.kind === "dir") await this.recheck(group, [path], { recursive: true });
+  }
+
+  /**
+   * Our directory at `path` survives `remote` (a deletion of it) when it still holds entries
+   * (core/reconcile.ts keepsDirectory); then it is recorded as a new version of this node,
+   * pending for every peer. For the pusher taking a peer's version back; true when kept.
+   */
+  async keepsDir(group: Group, path: LogicalPath, remote: EntryState): Promise<boolean> {
+    await this.#recheckTree(group, path, remote);
+    const { index } = this.#o;
+    const local = index.get(group.name, path);
+    if (!local || !keepsDirectory(local.entry, remote, index.entries.countLiveUnder(group.name, path) > 1)) return false;
+    this.#keepDir(group, local, bumpVector(mergeVectors(local.entry.vector, remote.vector), group.local.name), group.peers.map((h) => h.name));
+    return true;
+  }
+
+  #keepDir(group: Group, local: LocalEntry, vector: VersionVector, pendingFor: readonly string[]): EntryState {
+    const writer = { modifiedBy: group.local.name, changedAtMs: (this.#o.now ?? Date.now)() };
+    this.#o.index.recordVector(local, vector, writer);
+    this.#o.index.pending.mark(local.record.id, pendingFor);
+    this.#o.logger.info({ path: local.record.path }, `kept directory ${local.record.path}: it holds entries its deleter never saw`);
+    return { ...local.entry, vector, ...writer };
+  }
+
+  /**
+   * Re-creates the missing parent directories of `path`, which this node deleted while a peer
+   * made entries in them (the other half of keepsDirectory: a new child brings its directory
+   * back). Each gets the mode it had here, and a check records it as this node's new version,
+   * which beats the deletion everywhere. A file or symlink in the way is left alone.
+   */
+  async reviveParents(group: Group, path: LogicalPath): Promise<void> {
+    const config = this.#o.config();
+    const root = pickRoot(group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) })), path);
+    if (root === undefined) return;
+    const ancestors: LogicalPath[] = [];
+    for (let p = parentOf(path); p !== undefined && p !== root.logical && isWithin(p, root.logical); p = parentOf(p)) ancestors.unshift(p);
+    const made: string[] = [];
+    for (const p of ancestors) {
+      const local = config.toLocalPath(p);
+      const st = await lstatOrUndefined(fsPath(local));
+      if (st?.isDirectory()) continue;
+      // A file or symlink where a peer has a directory with entries: the directory wins
+      // (keepsDirectory), the file is backed up first.
+      if (st?.isFile() && typeof fsPath(local) === "string") await backupFile(local, this.#o.deps(group).backup);
+      if (st !== undefined) await fsp.unlink(fsPath(local));
+      const old = this.#o.index.get(group.name, p)?.record;
+      const mode = old?.kind === "dir" ? permissionBits(old.mode) : 0o755;
+      await fsp.mkdir(fsPath(local), { mode });
+      await fsp.chmod(fsPath(local), mode);
+      made.push(local);
+    }
+    if (made.length === 0) return;
+    this.#o.logger.info({ path, dirs: made }, `re-created ${made.length} deleted parent director${made.length === 1 ? "y" : "ies"} of ${path}`);
+    const summary = await runCheck(this.#o.index.db, config, { paths: made, groups: [group.name], statWorker: false });
+    for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
   }
 
   /** Answers one offered entry; applies what needs no content unless `dryRun`. Call under the mutex, after recheck(). */
   async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean): Promise<Outcome> {
+    if (!dryRun) await this.#recheckTree(group, item.path, item.entry);
     const d = this.decide(group, item);
+    if (!dryRun && "apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") await this.reviveParents(group, item.path);
     if ((d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write" &&
         item.entry.kind === "file" && item.entry.size > 0) {
       const local = this.#o.index.get(group.name, item.path)?.entry;
@@ -125,6 +222,12 @@ export class Receiver {
         this.#o.logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `kept: ${item.path} (${labelOf(d)})`);
         return { answer: { kind: "theirs", entry: { ...local.entry, vector: d.vector }, vector: d.vector, decision: labelOf(d) }, changed: false };
       }
+      case "keep-dir": {
+        if (!local) return { answer: refused("KEPT", `Cannot keep "${item.path}": this node has no version of it`), changed: false };
+        const entry = this.#keepDir(group, local, d.vector, group.peers.filter((h) => h.name !== pusher.name).map((h) => h.name));
+        index.acknowledged(local.record.id, pusher.name);
+        return { answer: { kind: "theirs", entry, vector: d.vector, decision: labelOf(d) }, changed: false };
+      }
       case "conflict-unresolved":
         if (local) index.versions.addConflict(local.record.id, pusher.name, JSON.stringify(entryToWire(item.entry)), (this.#o.now ?? Date.now)());
         this.#o.logger.warn({ path: item.path, peer: pusher.name }, `conflict left unresolved (auto none): ${item.path}`);
@@ -148,7 +251,7 @@ export class Receiver {
       const deps = this.#o.deps(group);
       const applied = d.apply === "meta" && remote.kind !== "deleted"
         ? { observed: await setMeta(target, remote, deps), backupPath: undefined }
-        : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup });
+        : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true });
       this.record(group, item.path, remote, applied.observed, d.vector, pusher);
       if (d.kind === "drift") logger.warn({ path: item.path, backup: applied.backupPath }, `drift: local change to ${item.path} replaced by the group's version`);
       if (applied.backupPath) logger.info({ path: item.path, backup: applied.backupPath }, `backed up ${item.path} to ${applied.backupPath}`);
@@ -176,6 +279,7 @@ export class Receiver {
       case "in-sync": return { kind: "in-sync", vector: d.vector };
       case "conflict-unresolved": return { kind: "conflict", entry: item.entry };
       case "keep-local":
+      case "keep-dir":
       case "conflict-local-wins": {
         const local = this.#o.index.get(group.name, item.path);
         return local ? { kind: "theirs", entry: local.entry, vector: d.vector, decision: labelOf(d) } : refused("KEPT", "kept");

@@ -3,6 +3,7 @@
 // conflicts). Wraps index/entries.ts, pending.ts and versions.ts; decides nothing.
 
 import type { EntryState } from "../core/entry.js";
+import { canPurgeTombstone, DEFAULT_TOMBSTONE_RETENTION_MS, type PurgeOptions } from "../core/tombstone.js";
 import type { VersionVector } from "../core/vector.js";
 import type { Db } from "../index/database.js";
 import { EntryStore, stateOfRecord, type EntryRecord } from "../index/entries.js";
@@ -95,6 +96,35 @@ export class SyncIndex {
       if (this.pending.peersOf(entryId).length === 0) this.versions.setForced(entryId, false);
     });
   }
+}
+
+/**
+ * Forgets the tombstones of `group` that may go (core/tombstone.ts): every one of `peers`
+ * acknowledged the deletion (no pending row is left for it) and the retention has passed
+ * since it. A tombstone a peer still waits for is kept however old, so a node that was away
+ * longer than the retention still learns of the deletion instead of resurrecting the file.
+ * Returns the paths forgotten.
+ */
+export function purgeTombstones(index: SyncIndex, group: string, peers: readonly string[], options: PurgeOptions): string[] {
+  const retention = options.retentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS;
+  const cutoffNs = BigInt(Math.max(0, Math.floor(options.nowMs - retention))) * 1_000_000n;
+  const candidates = index.db
+    .prepare("SELECT id, path, deleted_ns FROM entries WHERE grp = ? AND deleted_ns IS NOT NULL AND deleted_ns <= ?")
+    .safeIntegers(true)
+    .all(group, cutoffNs) as { id: bigint; path: string; deleted_ns: bigint }[];
+  const drop = index.db.prepare("DELETE FROM entries WHERE id = ? AND deleted_ns IS NOT NULL");
+  const purged: string[] = [];
+  index.entries.transaction(() => {
+    for (const row of candidates) {
+      const id = Number(row.id);
+      const waiting = new Set(index.pending.peersOf(id));
+      const tombstone = { deletedAtMs: nsToMs(row.deleted_ns), peers, acknowledgedBy: new Set(peers.filter((p) => !waiting.has(p))) };
+      if (waiting.size > 0 || !canPurgeTombstone(tombstone, options)) continue;
+      drop.run(id);
+      purged.push(row.path);
+    }
+  });
+  return purged;
 }
 
 function nsToMs(ns: bigint): number {

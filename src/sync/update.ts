@@ -23,7 +23,7 @@ import { applyDepsFor } from "./deps.js";
 import { pushPending, type PeerResult } from "./push.js";
 import { Receiver } from "./receive.js";
 import { daemonOwnsQueue } from "./service.js";
-import { SyncIndex } from "./sync-index.js";
+import { purgeTombstones, SyncIndex } from "./sync-index.js";
 
 export interface UpdateOptions {
   readonly logger: Logger;
@@ -46,6 +46,8 @@ export interface UpdateOptions {
   readonly dispatcher?: ActionDispatcher;
   /** Sessions to use and keep open (a daemon's continuous mode reuses one across pushes). @default a new pool, closed at the end */
   readonly pool?: PeerPool;
+  /** The clock tombstone retention is measured with, ms since the epoch. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface UpdateSummary {
@@ -80,6 +82,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   } finally {
     if (!options.pool) await pool.close();
   }
+  if (!options.dryRun) forgetTombstones(index, config, options);
   const actionsFailed = options.dryRun ? 0 : await runOwnActions(dispatcher, results);
   return {
     results, unreachable, safetyStops, actionsFailed: actionsFailed + sum(results, (r) => r.actionsFailed),
@@ -165,6 +168,16 @@ function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host;
     }
   }
   return undefined;
+}
+
+/** Drops the tombstones every peer acknowledged longer than the group's retention ago. */
+function forgetTombstones(index: SyncIndex, config: Config, options: UpdateOptions): void {
+  const nowMs = (options.now ?? Date.now)();
+  for (const group of config.groups.filter((g) => !options.groups || options.groups.includes(g.name))) {
+    const retention = group.tombstoneRetentionMs === undefined ? {} : { retentionMs: group.tombstoneRetentionMs };
+    const purged = purgeTombstones(index, group.name, group.peers.map((h) => h.name), { nowMs, ...retention });
+    if (purged.length > 0) options.logger.info({ group: group.name, tombstones: purged.length }, `group "${group.name}": forgot ${purged.length} deletion(s) every peer acknowledged before the retention`);
+  }
 }
 
 /** do-local actions for what peers applied, and this node's actions for what it took back. */

@@ -25,6 +25,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { cleanup, startDaemon } from "./daemon.js";
+import { indexMismatches, pendingCount } from "./index-truth.js";
 import { FAST_ENV, makeCluster, snapshot, type Cluster, type ClusterNode } from "../integration/sync-cluster.js";
 
 /** Generous request timeouts: other tests load the machine, and a timeout is not what this tests. */
@@ -44,15 +45,12 @@ export interface ConvergenceOptions {
   readonly log?: (line: string) => void;
   /**
    * Let non-directories and directories use the same names (a symlink or file where another
-   * node made a directory with children). Off by default: the engine does not converge then
-   * (see test/soak/convergence.test.ts), so only the soak runs it, as a todo.
+   * node made a directory with children). @default false
    */
   readonly typeConflicts?: boolean;
   /**
-   * Remove directories (rmdir, rm -r) and rename them. Off by default: a directory deleted on
-   * one node while another node creates a file in it never converges (the deletion is refused
-   * with ENOTEMPTY, the file with "parent directory does not exist"), so only the soak runs it,
-   * as a todo.
+   * Remove directories (rmdir, rm -r) and rename them, so a directory deleted on one node while
+   * another creates a file in it happens (it must come back with that file). @default false
    */
   readonly dirDeletes?: boolean;
 }
@@ -124,6 +122,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
   let syncs = 0;
   let rounds = 0;
   try {
+    const nodeList = NODES.map((n) => c.nodes[n]!);
     const fail = (message: string): never => {
       throw new Error(`${message}\n\nconvergence seed ${seed} (policy ${policy}, ${ops} ops); replay: PEERSYNC_SEED=${seed}\nlast steps:\n${history.slice(-400).join("\n")}`);
     };
@@ -261,9 +260,37 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       }
     };
 
+    // Where each file content is, per node, to say which sync removed a content that ends up
+    // lost, on which node, and whether that node kept a backup.
+    const contentsOf = (dir: string): Map<string, string> => {
+      const out = new Map<string, string>();
+      const walk = (d: string, rel: string): void => {
+        if (!existsSync(d)) return;
+        for (const name of readdirSync(d)) {
+          const full = join(d, name);
+          const st = lstatSync(full);
+          if (st.isDirectory()) walk(full, `${rel}/${name}`);
+          else if (st.isFile()) out.set(sha(readFileSync(full)), `${rel}/${name}`);
+        }
+      };
+      walk(dir, "");
+      return out;
+    };
+    const trail = new Map<string, string[]>(); // content hash → what syncs did to it
     const sync = async (node: ClusterNode, why: string): Promise<{ offered: number; fetched: number }> => {
+      const before = nodeList.map((n) => contentsOf(n.root));
       const r = await node.run(["sync", "--json"], ENV);
       syncs++;
+      nodeList.forEach((n, j) => {
+        const after = contentsOf(n.root);
+        let backups: Map<string, string> | undefined;
+        for (const [h, path] of before[j]!) {
+          if (!live.has(h) || after.has(h)) continue;
+          backups ??= contentsOf(join(n.state, "backup"));
+          const line = `${why}: sync on ${node.name} removed it from ${n.name}:${path} (${backups.has(h) ? "backed up there" : "NO backup there"})`;
+          trail.set(h, [...(trail.get(h) ?? []), line]);
+        }
+      });
       let report: { offered?: number; fetched?: number; applied?: number; problems?: number } = {};
       try {
         report = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as typeof report;
@@ -271,6 +298,9 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
         // not JSON: reported below
       }
       note(`${why}: sync on ${node.name} -> exit ${r.code} ${r.stdout.trim()}${r.stderr.trim() ? ` stderr: ${r.stderr.trim().slice(0, 2000)}` : ""}`);
+      // Right after its own run, a node's index records exactly what its disk holds.
+      const wrong = indexMismatches(node.state, (p) => join(node.root, p.slice("%data%".length)));
+      if (wrong.length > 0) fail(`${why}: after a sync on ${node.name}, its index disagrees with its disk:\n${wrong.join("\n")}`);
       if (r.code !== 0) nonZeroExits.push(`${why} ${node.name}: exit ${r.code}: ${r.stderr.trim().slice(0, 500)}`);
       // 4 (a peer not reached, e.g. a timeout on a loaded machine) leaves entries pending: the
       // final rounds must still converge. Anything else (5 safety stop, 6 lock, crash) fails.
@@ -278,23 +308,26 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       return { offered: r.code === 4 ? 1 : report.offered ?? 0, fetched: report.fetched ?? 0 };
     };
 
-    const nodeList = NODES.map((n) => c.nodes[n]!);
     for (let i = 0; i < ops; i++) {
       if (rand() < syncEvery) await sync(pick(nodeList), `#${i}`);
       else operate(i, pick(nodeList));
     }
+    // Quiet: after a round of sync on every node, nothing is pending anywhere and the trees
+    // agree. Every node's index matching its disk (checked below) means no change is waiting
+    // for a check either, so another round would offer nothing; it is not run (syncs are what
+    // this test spends its time on).
     let quiet = false;
     while (!quiet && rounds < maxRounds) {
       rounds++;
-      const before = nodeList.map((n) => JSON.stringify(snapshot(n.root)));
-      quiet = true;
-      for (const n of nodeList) {
-        const r = await sync(n, `round ${rounds}`);
-        if (r.offered > 0 || r.fetched > 0) quiet = false;
-      }
-      if (nodeList.some((n, j) => JSON.stringify(snapshot(n.root)) !== before[j])) quiet = false;
+      for (const n of nodeList) await sync(n, `round ${rounds}`);
+      const first = JSON.stringify(snapshot(nodeList[0]!.root));
+      quiet = nodeList.every((n) => pendingCount(n.state) === 0 && JSON.stringify(snapshot(n.root)) === first);
     }
-    if (!quiet) fail(`not quiet after ${maxRounds} rounds of sync on every node`);
+    if (!quiet) fail(`not quiet after ${maxRounds} rounds of sync on every node: pending ${nodeList.map((n) => `${n.name} ${pendingCount(n.state)}`).join(", ")}`);
+    for (const n of nodeList) {
+      const wrong = indexMismatches(n.state, (p) => join(n.root, p.slice("%data%".length)));
+      if (wrong.length > 0) fail(`at the end, ${n.name}'s index disagrees with its disk:\n${wrong.join("\n")}`);
+    }
 
     // 1. identical trees.
     const want = snapshot(nodeList[0]!.root);
@@ -325,7 +358,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     collect(nodeList[0]!.root);
     const inTree = found.size;
     for (const n of nodeList) collect(join(n.state, "backup"));
-    const lost = [...live].filter(([h]) => !found.has(h)).map(([, l]) => l.what);
+    const lost = [...live].filter(([h]) => !found.has(h)).map(([h, l]) => [l.what, ...(trail.get(h) ?? ["  (no sync removed it from a tree: an operation did)"]).map((t) => `  ${t}`)].join("\n"));
     if (lost.length > 0) fail(`${lost.length} written content(s) in no tree and no backup:\n${lost.join("\n")}`);
     log(`seed ${seed}: ${ops} ops, ${syncs} syncs, ${rounds} final round(s), ${Object.keys(want).length} entries, ${live.size} live contents, ${found.size - inTree} only in backups, non-zero exits ${nonZeroExits.length}${nonZeroExits.map((x) => `\n  ${x.split("\n")[0]}`).join("")}`);
     return { seed, ops, syncs, rounds, files: Object.keys(want).length, live: live.size, backups: found.size - inTree, nonZeroExits };

@@ -1,18 +1,27 @@
 // The convergence property (test/helpers/convergence.ts) at CI size: 5 seeds × 200 random
-// operations on 3 real daemons, `auto younger`. The soak (test/soak/convergence.test.ts,
-// `make soak`) runs the same with 10,000 operations. Replay a failure: PEERSYNC_SEED=<seed>.
+// operations on 3 real daemons, `auto younger`; two of the seeds also remove and rename
+// directories (a directory deleted on one node while another adds a file to it), one of them
+// also mixes files, symlinks and directories on the same names (type conflicts). The soak
+// (test/soak/convergence.test.ts, `make soak`) runs the same with 10,000 operations. Replay a
+// failure: PEERSYNC_SEED=<seed>.
 
 import { describe, test } from "node:test";
 import { runConvergence, seedsFromEnv } from "../helpers/convergence.js";
 
 const OPS = Number(process.env.PEERSYNC_CONVERGENCE_OPS ?? 200);
+const DIR_DELETES = new Set([404, 505]);
+const TYPE_CONFLICTS = new Set([505]);
 
 // Two seeds at a time: a run mostly waits on `peersync sync` processes. A sync every ~33 steps
-// on average keeps the whole file near a minute on 2 cores.
+// on average, and one final round when it is already quiet, keep the file near a minute on 2
+// cores.
 describe("convergence (auto younger)", { concurrency: 2 }, () => {
   for (const seed of seedsFromEnv([101, 202, 303, 404, 505])) {
-    test(`seed ${seed}, ${OPS} operations: identical trees, no lost version`, { timeout: 180_000 }, async () => {
-      await runConvergence({ seed, ops: OPS, policy: "younger", syncEvery: 0.03, log: (l) => console.log(l) });
+    const dirDeletes = DIR_DELETES.has(seed);
+    const typeConflicts = TYPE_CONFLICTS.has(seed);
+    const extra = `${dirDeletes ? " with directory deletes" : ""}${typeConflicts ? " and type conflicts" : ""}`;
+    test(`seed ${seed}, ${OPS} operations${extra}: identical trees, no lost version`, { timeout: 180_000 }, async () => {
+      await runConvergence({ seed, ops: OPS, policy: "younger", syncEvery: 0.03, dirDeletes, typeConflicts, log: (l) => console.log(l) });
     });
   }
 });

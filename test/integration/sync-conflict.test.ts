@@ -4,11 +4,12 @@
 // concurrent with an edit is decided by the policy (younger: the edit survives).
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+import { indexMismatches } from "../helpers/index-truth.js";
+import { makeCluster, snapshot, type Cluster, type ClusterNode } from "./sync-cluster.js";
 
 let younger: Cluster;
 let none: Cluster;
@@ -78,4 +79,118 @@ test("auto none: both versions stay, exit 3, the entry stays pending; force on o
   assert.equal(readFileSync(join(beta!.root, "conf"), "utf8"), "alpha's\n");
   assert.equal(readFileSync(join(beta!.state, "backup", beta!.root, "conf"), "utf8"), "beta's\n");
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+});
+
+/** Every regular file's content under `dir` (a tree or a backup directory). */
+function contents(dir: string, into = new Set<string>()): Set<string> {
+  if (!existsSync(dir)) return into;
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    const st = lstatSync(full);
+    if (st.isDirectory()) contents(full, into);
+    else if (st.isFile()) into.add(readFileSync(full, "utf8"));
+  }
+  return into;
+}
+
+// Both peers answer "theirs" for the same paths in one run, so the pusher takes two versions
+// back at once. They used to be written concurrently: the disk ended with one peer's version
+// while the index recorded the other's (with that version's vector), so the pusher's next
+// edit claimed to have seen a version it never held and replaced it on its peer without a
+// backup. Many paths make the interleaving that lost data near certain on the old code.
+test("auto younger: both peers beat the pusher at once: its index matches its disk, and no version is lost after its next edit", async () => {
+  const { alpha, beta, gamma } = younger.nodes;
+  const names = Array.from({ length: 40 }, (_, i) => `f${String(i).padStart(2, "0")}`);
+  for (const n of names) write(alpha!.root, n, "v1\n", 1_690_000_000);
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  for (const n of names) {
+    write(alpha!.root, n, `alpha's ${n}\n`, 1_700_000_000);
+    write(beta!.root, n, `beta's ${n}\n`, 1_700_000_100);
+    write(gamma!.root, n, `gamma's ${n}\n`, 1_700_000_200);
+  }
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const toLocal = (p: string): string => join(alpha!.root, p.slice("%data%".length));
+  assert.deepEqual(indexMismatches(alpha!.state, toLocal), [], "alpha's index records what its disk holds");
+
+  // The user edits every file on alpha: whatever alpha's disk held is superseded, nothing else.
+  const superseded = new Set(names.map((n) => readFileSync(join(alpha!.root, n), "utf8")));
+  for (const n of names) write(alpha!.root, n, `alpha's second ${n}\n`, 1_700_000_300);
+  for (const node of [alpha!, beta!, gamma!, alpha!]) {
+    const r = await node.run(["sync"]);
+    assert.equal(r.code, 0, `${node.name}: ${r.stderr}${r.stdout}`);
+  }
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+  assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
+  const kept = contents(alpha!.root);
+  for (const node of [alpha!, beta!, gamma!]) contents(join(node.state, "backup"), kept);
+  const lost = names.flatMap((n) => [`alpha's ${n}\n`, `beta's ${n}\n`, `gamma's ${n}\n`]).filter((v) => !superseded.has(v) && !kept.has(v));
+  assert.deepEqual(lost, [], "every version that lost a conflict is in a tree or a backup");
+});
+
+// A directory removed on one node while another made a file in it: the directory survives with
+// the new file (it holds an entry its deleter never saw), the files the deleter knew stay
+// deleted, on every node, whichever side pushes first.
+test("a directory deleted on one node while another adds a file to it comes back with that file only, whoever syncs first", async () => {
+  const { alpha, beta, gamma } = younger.nodes;
+  for (const d of ["dirA", "dirB"]) {
+    mkdirSync(join(alpha!.root, d));
+    write(alpha!.root, `${d}/old`, "known to all\n");
+  }
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  // dirA: the deleter pushes first; dirB: the new file arrives where the deletion is recorded.
+  const syncs = async (...nodes: ClusterNode[]): Promise<void> => {
+    for (const node of nodes) {
+      const r = await node.run(["sync"]);
+      assert.equal(r.code, 0, `${node.name}: ${r.stderr}${r.stdout}`);
+    }
+  };
+  rmSync(join(alpha!.root, "dirA"), { recursive: true });
+  write(beta!.root, "dirA/new", "made on beta in dirA\n");
+  await syncs(alpha!, beta!, gamma!);
+  rmSync(join(alpha!.root, "dirB"), { recursive: true });
+  write(beta!.root, "dirB/new", "made on beta in dirB\n");
+  assert.equal((await alpha!.run(["check"])).code, 0);
+  await syncs(beta!, alpha!, gamma!);
+  for (const node of [alpha!, beta!, gamma!]) {
+    for (const d of ["dirA", "dirB"]) {
+      assert.equal(readFileSync(join(node.root, d, "new"), "utf8"), `made on beta in ${d}\n`, `${node.name}: ${d}/new`);
+      assert.equal(existsSync(join(node.root, d, "old")), false, `${node.name}: ${d}/old stays deleted`);
+    }
+  }
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+  assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
+});
+
+// A symlink or file put where a directory was, while another node adds an entry to that
+// directory (a type conflict): the directory that still holds entries wins on every node, the
+// entries its replacer knew stay deleted, and a file that lost is kept in a backup.
+test("a symlink or file replacing a directory that gained an entry elsewhere: the directory stays, the file is backed up", async () => {
+  const { alpha, beta, gamma } = younger.nodes;
+  for (const d of ["tcLink", "tcFile"]) {
+    mkdirSync(join(alpha!.root, d));
+    write(alpha!.root, `${d}/old`, "known to all\n");
+  }
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  for (const d of ["tcLink", "tcFile"]) {
+    rmSync(join(alpha!.root, d), { recursive: true });
+    write(beta!.root, `${d}/new`, `made on beta in ${d}\n`);
+  }
+  symlinkSync("elsewhere", join(alpha!.root, "tcLink"));
+  write(alpha!.root, "tcFile", "alpha's file in place of the directory\n");
+  for (const node of [alpha!, beta!, gamma!, alpha!]) {
+    const r = await node.run(["sync"]);
+    assert.equal(r.code, 0, `${node.name}: ${r.stderr}${r.stdout}`);
+  }
+  for (const node of [alpha!, beta!, gamma!]) {
+    for (const d of ["tcLink", "tcFile"]) {
+      assert.equal(readFileSync(join(node.root, d, "new"), "utf8"), `made on beta in ${d}\n`, `${node.name}: ${d}/new`);
+      assert.equal(existsSync(join(node.root, d, "old")), false, `${node.name}: ${d}/old stays deleted`);
+    }
+  }
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+  assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
+  const kept = new Set<string>();
+  for (const node of [alpha!, beta!, gamma!]) contents(join(node.state, "backup"), kept);
+  assert.ok(kept.has("alpha's file in place of the directory\n"), "the file that lost is in a backup");
 });

@@ -2,16 +2,11 @@
 // (`make soak`, PEERSYNC_SOAK=1), under `auto younger` and a second policy (`bigger`). Skipped
 // without PEERSYNC_SOAK. Replay a failure: PEERSYNC_SOAK=1 PEERSYNC_SEED=<seed>.
 //
-// Known failures, kept as todo tests (they run and report, but do not fail `make soak`). Both
-// were found before mtimes came from the seed, so these seeds may no longer hit the same case
-// (not re-checked); the first scenario does not depend on mtimes, the second needs the symlink
-// to be the younger side:
-//  - seed 505 with directory deletes: a directory removed on one node while another creates a
-//    file in it never converges: the remover's deletion is refused on the others (ENOTEMPTY)
-//    and the new file is refused on the remover ("parent directory does not exist"), forever.
-//  - seed 101 with type conflicts: a symlink made on one node where another made a directory
-//    with files: the symlink wins on its node, the files are refused there ("parent is a
-//    symlink") and the directory's deletion is refused on the others (ENOTEMPTY), forever.
+// Directory deletes (a directory removed on one node while another adds a file to it) and type
+// conflicts (a symlink or file made where another node has a directory with entries) converge
+// since reconcile's keep-dir rule: a directory that still holds entries survives a deletion or
+// a non-directory put in its place, a file that loses so is backed up. The CI test runs them on
+// two seeds, the soak below on two more.
 
 import { test } from "node:test";
 import { runConvergence, seedsFromEnv } from "../helpers/convergence.js";
@@ -29,10 +24,10 @@ for (const [policy, seeds] of [["younger", [7001, 7002]], ["bigger", [7003]]] as
   }
 }
 
-test("soak: convergence with directory deletes (seed 505, 200 operations)", { skip, todo: "directory delete vs new child never converges", timeout: 600_000 }, async () => {
-  await runConvergence({ seed: 505, ops: 200, dirDeletes: true, log: (l) => console.log(l) });
+test("soak: convergence with directory deletes (seed 606, 1,000 operations)", { skip, timeout: 1_800_000 }, async () => {
+  await runConvergence({ seed: 606, ops: 1000, dirDeletes: true, syncEvery: 0.03, maxRounds: 12, log: (l) => console.log(l) });
 });
 
-test("soak: convergence with type conflicts (seed 101, 100 operations)", { skip, todo: "symlink vs directory with children never converges", timeout: 600_000 }, async () => {
-  await runConvergence({ seed: 101, ops: 100, dirDeletes: true, typeConflicts: true, log: (l) => console.log(l) });
+test("soak: convergence with type conflicts (seed 101, 1,000 operations)", { skip, timeout: 1_800_000 }, async () => {
+  await runConvergence({ seed: 101, ops: 1000, dirDeletes: true, typeConflicts: true, syncEvery: 0.03, maxRounds: 12, log: (l) => console.log(l) });
 });
