@@ -47,6 +47,11 @@ export interface AtomicWriteOptions {
    */
   readonly beforeRename?: (tempPath: string) => Promise<void> | void;
   readonly signal?: AbortSignal;
+  /**
+   * Skip the directory fsync after the rename: the caller fsyncs it (syncDirectory) once for a
+   * batch of files, and must not rely on (or record) the rename before it did. @default false
+   */
+  readonly deferDirSync?: boolean;
   /** @default node:fs/promises */
   readonly io?: Partial<AtomicWriteIo>;
 }
@@ -103,7 +108,7 @@ export async function writeFileAtomic(target: string, data: AtomicData, options:
     options.signal?.throwIfAborted();
     await options.beforeRename?.(temp);
     await io.rename(temp, target);
-    await syncDirectory(dir);
+    if (!options.deferDirSync) await syncDirectory(dir);
     return written;
   } catch (err) {
     await fsp.unlink(temp).catch(() => {});
