@@ -12,7 +12,7 @@ import { orderOperations } from "../core/plan.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, PeerError, ProtocolError } from "../errors.js";
 import type { PendingRow } from "../index/pending.js";
-import type { Answer, OfferItem } from "../net/messages.js";
+import { MAX_PUT_BATCH_ITEMS, type Answer, type OfferItem } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import { applyVersion, type ApplyDeps } from "./apply.js";
 import type { Receiver } from "./receive.js";
@@ -62,9 +62,15 @@ const BATCH_BYTES = 96 * 1024;
  * fsync per directory and one index transaction), PUT_WINDOW batches in flight at once.
  */
 const SMALL_FILE = 256 * 1024;
-const PUT_BATCH_FILES = 64;
+const PUT_BATCH_FILES = putBatchFiles(process.env["PEERSYNC_PUT_BATCH_FILES"]);
 const PUT_BATCH_BYTES = 1 << 20;
 const PUT_WINDOW = 3;
+
+/** PEERSYNC_PUT_BATCH_FILES (1..256; tests use 1 to cut a run between files). @default 64 */
+function putBatchFiles(raw: string | undefined): number {
+  const n = Number(raw ?? 64);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_PUT_BATCH_ITEMS ? n : 64;
+}
 
 interface Work { readonly path: LogicalPath; readonly op: "delete" | "write"; readonly local: LocalEntry; readonly forced: boolean }
 
