@@ -25,6 +25,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { freePort, PEERSYNC_BIN, startDaemon, tempDir, writeKey, type DaemonProcess } from "../test/helpers/daemon.js";
 import { FAST_ENV } from "../test/integration/sync-cluster.js";
@@ -374,6 +375,11 @@ async function oneRun(run: number): Promise<void> {
   }
 }
 
+/** The 1/5/15-minute load averages: figures from a shared machine mean little without them. */
+function load(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(", ");
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -398,8 +404,9 @@ function ratio(what: string, num: number | undefined, den: number | undefined, t
 async function main(): Promise<void> {
   console.log(`bench-sync: ${FILES} × 1 KiB files in ${DIRS} dirs, ${BIG >> 20} MiB big file, ${RUNS} run(s), medians; tools: ${ONLY.join(", ")}`);
   for (let run = 0; run < RUNS; run++) {
-    console.error(`run ${run + 1}/${RUNS}`);
+    console.error(`run ${run + 1}/${RUNS} (load average ${load()})`);
     await oneRun(run);
+    console.error(`  end of run ${run + 1} (load average ${load()})`);
   }
   const names: Record<Scenario, string> = { a: "(a) initial", b: "(b) no change", c: "(c) 100 changed", d: "(d) 100 edits in big file", e: "(e) fan-out" };
   console.log("\nscenario                    tool          time s   wire          client RSS  server RSS");
@@ -422,6 +429,7 @@ async function main(): Promise<void> {
   console.log(ratio("(e) 1→4 peers time vs 1→1", t("peersync→4", "e"), t("peersync→1", "e"), 2.0));
   console.log(ratio("(a) wire bytes vs rsync (info)", w("peersync", "a"), w("rsync", "a"), Infinity));
   console.log(ratio("(a) wire bytes vs csync2 (info)", w("peersync", "a"), w("csync2", "a"), Infinity));
+  console.log(`load average at the end: ${load()}`);
   console.log(mismatches.length ? `\nDESTINATIONS DIFFERED FROM THE SOURCE: ${mismatches.join("; ")}` : "\nevery destination matched the source after every step (diff -rq --no-dereference)");
 }
 

@@ -10,7 +10,8 @@ import { createHash, createPrivateKey, generateKeyPair, generateKeyPairSync, ran
 import { promisify } from "node:util";
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
 import { join } from "node:path";
-import forge from "node-forge";
+import { createRequire } from "node:module";
+import type forgeModule from "node-forge";
 import { AuthError, messageOf } from "../errors.js";
 
 export const IDENTITY_FILE = "identity.pem";
@@ -93,7 +94,16 @@ export async function makeIdentityPemAsync(): Promise<string> {
 const RSA_BITS = 3072;
 const generateKeyPairAsync = promisify(generateKeyPair);
 
+// node-forge takes 0.1-0.8 s to load and is needed only to make a certificate (first start):
+// loaded on that first use, not by every command that merely reads the identity.
+const requireCjs = createRequire(import.meta.url);
+let forgeLoaded: typeof forgeModule | undefined;
+function loadForge(): typeof forgeModule {
+  return (forgeLoaded ??= requireCjs("node-forge") as typeof forgeModule);
+}
+
 function identityPemFor(privateKey: KeyObject, publicKey: KeyObject): string {
+  const forge = loadForge();
   const keyPem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());

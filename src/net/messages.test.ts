@@ -8,6 +8,10 @@ const fileEntry = entryFromWire({
   kind: "file", vector: { a: 2, b: 1 }, modifiedBy: "a", changedAtMs: 5, mode: 0o100644, uid: 0, gid: 0,
   userName: "root", mtimeNs: "1700000000123456789", size: 3, hash: "ab".repeat(32),
 });
+const fileWire = {
+  kind: "file", vector: { a: 2, b: 1 }, modifiedBy: "a", changedAtMs: 5, mode: 0o100644, uid: 0, gid: 0,
+  userName: "root", mtimeNs: "1700000000123456789", size: 3, hash: "ab".repeat(32),
+};
 const gone = entryFromWire({ kind: "deleted", vector: { a: 3 }, modifiedBy: "a", changedAtMs: 9 });
 const p = "/srv/a b" as never;
 
@@ -42,6 +46,8 @@ const valid: Message[] = [
   { type: "put", path: p, entry: fileEntry, forced: false, encoding: "whole" },
   { type: "put", path: p, entry: fileEntry, forced: true, encoding: "delta", basisHash: "cd".repeat(32) },
   { type: "put-reply", answer: { kind: "applied", vector: { a: 2, b: 1 }, decision: "take-remote" } },
+  { type: "put-batch", items: [{ path: p, entry: fileEntry, forced: false }, { path: "%www%/y" as never, entry: fileEntry, forced: true }] },
+  { type: "put-batch-reply", answers: [{ path: p, answer: { kind: "applied", vector: { a: 2 }, decision: "take-remote" } }, { path: p, answer: { kind: "refused", code: "HASH_MISMATCH", message: "no" } }] },
   { type: "get", path: p },
   { type: "get-reply", entry: fileEntry },
   { type: "batch-end" },
@@ -84,6 +90,12 @@ const invalid = [
   { name: "too many offered entries", kind: kindOf("offer"), body: json({ dryRun: false, entries: Array(513).fill({}) }) },
   { name: "a put with a ../ path", kind: kindOf("put"), body: json({ path: "../x", entry: {}, forced: false, encoding: "whole" }) },
   { name: "a put with a bad encoding", kind: kindOf("put"), body: json({ path: "/x", entry: { kind: "deleted", vector: {}, modifiedBy: "a", changedAtMs: 1 }, forced: false, encoding: "gzip" }) },
+  { name: "a put-batch with a ../ path", kind: kindOf("put-batch"), body: json({ items: [{ path: "/a/../b", entry: fileWire, forced: false }] }) },
+  { name: "a put-batch of a deletion", kind: kindOf("put-batch"), body: json({ items: [{ path: "/a", entry: { kind: "deleted", vector: { a: 1 }, modifiedBy: "a", changedAtMs: 1 }, forced: false }] }) },
+  { name: "a put-batch naming a path twice", kind: kindOf("put-batch"), body: json({ items: [{ path: "/a", entry: fileWire, forced: false }, { path: "/a", entry: fileWire, forced: false }] }) },
+  { name: "a put-batch of more than 4 MiB", kind: kindOf("put-batch"), body: json({ items: [{ path: "/a", entry: { ...fileWire, size: 3 << 20 }, forced: false }, { path: "/b", entry: { ...fileWire, size: (1 << 20) + 1 }, forced: false }] }) },
+  { name: "a put-batch of 257 files", kind: kindOf("put-batch"), body: json({ items: Array.from({ length: 257 }, (_, i) => ({ path: `/f${i}`, entry: fileWire, forced: false })) }) },
+  { name: "a put-batch-reply with 257 answers", kind: kindOf("put-batch-reply"), body: json({ answers: Array(257).fill({ path: "/a", answer: { kind: "in-sync", vector: {} } }) }) },
   { name: "an unknown answer kind", kind: kindOf("put-reply"), body: json({ answer: { kind: "maybe" } }) },
   { name: "a list with a ../ path", kind: kindOf("list"), body: json({ path: "/a/../etc" }) },
   { name: "too many listed entries", kind: kindOf("list-reply"), body: json({ entries: Array(201).fill({}) }) },

@@ -16,7 +16,8 @@ import { DEFAULT_LIMITS } from "./limits.js";
 
 /** This node's protocol; peers with another major are refused, minors interoperate. */
 export const PROTOCOL_MAJOR = 1;
-export const PROTOCOL_MINOR = 0;
+// Minor 1: put-batch (several small files per request); a 1.0 peer gets single puts.
+export const PROTOCOL_MINOR = 1;
 export const PROOF_BYTES = 32;
 
 export type Version = readonly [major: number, minor: number];
@@ -59,6 +60,13 @@ export interface SignatureReply { readonly type: "signature-reply"; readonly has
 /** A version with its content as the body: whole bytes, or a delta against `basisHash`. */
 export interface Put { readonly type: "put"; readonly path: LogicalPath; readonly entry: EntryState; readonly forced: boolean; readonly encoding: "whole" | "delta"; readonly basisHash?: string }
 export interface PutReply { readonly type: "put-reply"; readonly answer: Answer }
+/**
+ * Several small whole files in one request: the body is their bytes concatenated in item order,
+ * each exactly `entry.size` bytes (every entry is a file; paths are distinct). Answered with one
+ * answer per item, in the same order, after the peer committed the batch.
+ */
+export interface PutBatch { readonly type: "put-batch"; readonly items: readonly OfferItem[] }
+export interface PutBatchReply { readonly type: "put-batch-reply"; readonly answers: readonly { readonly path: LogicalPath; readonly answer: Answer }[] }
 /** Asks for the peer's version of a path: get-reply, then the file's bytes as data frames. */
 export interface Get { readonly type: "get"; readonly path: LogicalPath }
 export interface GetReply { readonly type: "get-reply"; readonly entry: EntryState }
@@ -80,12 +88,12 @@ export interface End { readonly type: "end" }
 export type Message =
   | Hello | HelloAck | Proof | ErrorMessage | Bye
   | Ping | Pong | StatusRequest | StatusReply | Stat | Discard | Discarded
-  | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | Get | GetReply | BatchEnd | BatchEndReply
+  | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | PutBatch | PutBatchReply | Get | GetReply | BatchEnd | BatchEndReply
   | ListRequest | ListReply
   | Data | End;
 export type MessageType = Message["type"];
 /** What a client may ask (role "request"); the handler's onRequest receives one of these. */
-export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | Get | BatchEnd | ListRequest;
+export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | PutBatch | Get | BatchEnd | ListRequest;
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 
 /**
@@ -127,6 +135,9 @@ function json<M extends Message>(kind: number, role: Role, check: (o: Fields) =>
 
 /** Most entries one offer (and so one offer-reply) may carry. */
 export const MAX_OFFER_ENTRIES = 512;
+/** Most files one put-batch carries, and most bytes of content (the sum of their sizes). */
+export const MAX_PUT_BATCH_ITEMS = 256;
+export const MAX_PUT_BATCH_BYTES = 4 << 20;
 /** Most entries one list-reply carries (a longer list is several replies). */
 export const MAX_LIST_ENTRIES = 200;
 const HEX_HASH = /^[0-9a-f]{16,128}$/;
@@ -169,6 +180,28 @@ function offerItem(raw: unknown, at: string): OfferItem {
   return { path: path(o, "path"), entry: entryFromWire(o["entry"]), forced: bool(o, "forced") };
 }
 
+/** put-batch items: files only, distinct paths, content sizes summing to at most MAX_PUT_BATCH_BYTES. */
+function putBatchItems(o: Fields): OfferItem[] {
+  const items = list(o, "items", MAX_PUT_BATCH_ITEMS, offerItem);
+  const seen = new Set<string>();
+  let bytes = 0;
+  for (const item of items) {
+    if (item.entry.kind !== "file") throw new ProtocolError(`Cannot decode message: put-batch item "${item.path}" is not a file`);
+    if (seen.has(item.path)) throw new ProtocolError(`Cannot decode message: put-batch names "${item.path}" twice`);
+    seen.add(item.path);
+    bytes += item.entry.size;
+    if (bytes > MAX_PUT_BATCH_BYTES) throw new ProtocolError(`Cannot decode message: put-batch content exceeds ${MAX_PUT_BATCH_BYTES} bytes`);
+  }
+  return items;
+}
+
+function answerList(o: Fields, field: string, max: number): { path: LogicalPath; answer: Answer }[] {
+  return list(o, field, max, (v, at) => {
+    const a = record(v, at);
+    return { path: path(a, "path"), answer: answer(a["answer"]) };
+  });
+}
+
 function version(v: unknown, at: string): Version {
   if (!Array.isArray(v) || v.length !== 2) throw new ProtocolError(`Cannot decode message: field "${at}" must be [major, minor]`);
   const o = { major: v[0], minor: v[1] };
@@ -202,13 +235,7 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
   discarded: json(0x16, "reply", (o) => ({ type: "discarded", bytes: uint(o, "bytes") })),
   offer: json(0x30, "request", (o) => ({ type: "offer", entries: list(o, "entries", MAX_OFFER_ENTRIES, offerItem), dryRun: bool(o, "dryRun") }), false,
     (m) => ({ dryRun: m.dryRun, entries: m.entries.map((e) => ({ path: e.path, entry: entryToWire(e.entry), forced: e.forced })) })),
-  "offer-reply": json(0x31, "reply", (o) => ({
-    type: "offer-reply",
-    answers: list(o, "answers", MAX_OFFER_ENTRIES, (v, at) => {
-      const a = record(v, at);
-      return { path: path(a, "path"), answer: answer(a["answer"]) };
-    }),
-  }), false, (m) => ({ answers: m.answers.map((a) => ({ path: a.path, answer: answerToJson(a.answer) })) })),
+  "offer-reply": json(0x31, "reply", (o) => ({ type: "offer-reply", answers: answerList(o, "answers", MAX_OFFER_ENTRIES) }), false, (m) => ({ answers: m.answers.map((a) => ({ path: a.path, answer: answerToJson(a.answer) })) })),
   signature: json(0x32, "request", (o) => ({ type: "signature", path: path(o, "path") })),
   "signature-reply": json(0x33, "reply", (o) => ({ type: "signature-reply", hash: hash(o, "hash"), size: uint(o, "size") })),
   put: json(0x34, "request", (o) => {
@@ -220,6 +247,10 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
     return basisHash === undefined ? base : { ...base, basisHash };
   }, true, (m) => ({ ...m, type: undefined, entry: entryToWire(m.entry) })),
   "put-reply": json(0x35, "reply", (o) => ({ type: "put-reply", answer: answer(o["answer"]) }), false, (m) => ({ answer: answerToJson(m.answer) })),
+  "put-batch": json(0x3c, "request", (o) => ({ type: "put-batch", items: putBatchItems(o) }), true,
+    (m) => ({ items: m.items.map((e) => ({ path: e.path, entry: entryToWire(e.entry), forced: e.forced })) })),
+  "put-batch-reply": json(0x3d, "reply", (o) => ({ type: "put-batch-reply", answers: answerList(o, "answers", MAX_PUT_BATCH_ITEMS) }), false,
+    (m) => ({ answers: m.answers.map((a) => ({ path: a.path, answer: answerToJson(a.answer) })) })),
   get: json(0x36, "request", (o) => ({ type: "get", path: path(o, "path") })),
   "get-reply": json(0x37, "reply", (o) => ({ type: "get-reply", entry: entryFromWire(o["entry"]) }), false, (m) => ({ entry: entryToWire(m.entry) })),
   "batch-end": json(0x38, "request", () => ({ type: "batch-end" })),

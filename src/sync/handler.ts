@@ -14,13 +14,15 @@ import type { Decision } from "../core/reconcile.js";
 import { messageOf, PeersyncError } from "../errors.js";
 import { patch, signature } from "../delta/rsync.js";
 import type { BasicHandler } from "../net/basic-handler.js";
-import type { ListRequest, Message, Offer, OfferReply, Put, Request } from "../net/messages.js";
+import type { ListRequest, Message, Offer, OfferReply, Put, PutBatch, PutBatchReply, Request } from "../net/messages.js";
 import { runCheck } from "../index/check-run.js";
 import { listGroup, listReplies } from "./listing.js";
 import type { Reply, RequestContext, SessionHandler } from "../net/serve.js";
 import type { Session } from "../net/session.js";
 import { applyVersion, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
+import { receivePutBatch } from "./put-batch.js";
+import { stalePaths } from "./recheck.js";
 import { Receiver, refused, refusedFor, type Outcome } from "./receive.js";
 import type { SyncIndex } from "./sync-index.js";
 import { lstatOrUndefined, NotIncludedError, resolveTarget } from "./target.js";
@@ -62,6 +64,7 @@ export class SyncHandler implements SessionHandler {
     switch (request.type) {
       case "offer": return this.#offer(session, request);
       case "put": return this.#put(session, request, context);
+      case "put-batch": return this.#putBatch(session, request, context);
       case "get": return this.#get(session, request.path);
       case "signature": return this.#signature(session, request.path);
       case "batch-end": return this.#batchEnd(session);
@@ -85,7 +88,9 @@ export class SyncHandler implements SessionHandler {
     const release = await this.receiver.mutex.lock();
     try {
       const included = offer.entries.filter((e) => group.match(e.path) === "match").map((e) => e.path);
-      if (!offer.dryRun && included.length > 0) await this.receiver.recheck(group, included);
+      // Only paths whose disk state moved since they were recorded need the full re-check.
+      const stale = offer.dryRun ? [] : stalePaths(this.#o.config(), this.#o.index.entries, group, included);
+      if (stale.length > 0) await this.receiver.recheck(group, stale);
       const answers = [];
       const changedHere: string[] = [];
       for (const item of offer.entries) {
@@ -151,6 +156,22 @@ export class SyncHandler implements SessionHandler {
       release?.();
       await basis?.close();
     }
+  }
+
+  /** Small whole files, committed together (put-batch.ts): one lock, one re-check, one fsync per directory. */
+  async #putBatch(session: Session, request: PutBatch, context: RequestContext): Promise<PutBatchReply> {
+    const { group, pusher } = this.#where(session, true);
+    const { logger } = this.#o;
+    const result = await receivePutBatch({
+      config: this.#o.config(), group, pusher, receiver: this.receiver, index: this.#o.index, deps: this.#o.deps(group), signal: context.signal,
+    }, request.items, context.body ?? []);
+    this.#owe(session, group.name, result.changed);
+    for (const n of result.notes) {
+      if (n.decision.kind === "drift") logger.warn({ path: n.path, backup: n.backupPath }, `drift: local change to ${n.path} replaced by the group's version`);
+      if (n.backupPath) logger.info({ path: n.path, backup: n.backupPath }, `backed up ${n.path} to ${n.backupPath}`);
+      logger.info({ path: n.path, peer: pusher.name, encoding: "whole", batch: true, decision: n.decision.kind }, `received ${n.path} (whole, ${n.decision.kind})`);
+    }
+    return { type: "put-batch-reply", answers: result.answers };
   }
 
   /** The current local entry of a path, re-checked from disk first. */

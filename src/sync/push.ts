@@ -12,13 +12,13 @@ import { orderOperations } from "../core/plan.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, PeerError, ProtocolError } from "../errors.js";
 import type { PendingRow } from "../index/pending.js";
-import type { Answer, OfferItem } from "../net/messages.js";
+import { MAX_PUT_BATCH_ITEMS, type Answer, type OfferItem } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import { applyVersion, type ApplyDeps } from "./apply.js";
 import type { Receiver } from "./receive.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
 import { resolveTarget } from "./target.js";
-import { ChangedMeanwhileError, getFile, putFile } from "./transfer.js";
+import { ChangedMeanwhileError, getFile, putBatch, putFile, type BatchOutcome } from "./transfer.js";
 
 export interface PushContext {
   readonly config: Config;
@@ -56,6 +56,22 @@ export interface PeerResult {
 const BATCH_ENTRIES = 200;
 const BATCH_BYTES = 96 * 1024;
 
+/**
+ * Files the peer wants whole and that are at most this big travel in put-batches of at most
+ * PUT_BATCH_FILES files / PUT_BATCH_BYTES of content (the peer commits each batch with one
+ * fsync per directory and one index transaction), PUT_WINDOW batches in flight at once.
+ */
+const SMALL_FILE = 256 * 1024;
+const PUT_BATCH_FILES = putBatchFiles(process.env["PEERSYNC_PUT_BATCH_FILES"]);
+const PUT_BATCH_BYTES = 1 << 20;
+const PUT_WINDOW = 3;
+
+/** PEERSYNC_PUT_BATCH_FILES (1..256; tests use 1 to cut a run between files). @default 64 */
+function putBatchFiles(raw: string | undefined): number {
+  const n = Number(raw ?? 64);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_PUT_BATCH_ITEMS ? n : 64;
+}
+
 interface Work { readonly path: LogicalPath; readonly op: "delete" | "write"; readonly local: LocalEntry; readonly forced: boolean }
 
 export async function pushPending(ctx: PushContext, rows: readonly PendingRow[]): Promise<PeerResult> {
@@ -70,7 +86,13 @@ export async function pushPending(ctx: PushContext, rows: readonly PendingRow[])
     const local = ctx.index.fromRecord(record);
     work.push({ path: row.path as LogicalPath, op: row.deleted ? "delete" : "write", local, forced: row.forced || local.forced });
   }
-  for (const batch of batches(orderOperations(work))) await offerBatch(ctx, batch, result);
+  const window = new PutWindow(PUT_WINDOW);
+  try {
+    for (const batch of batches(orderOperations(work))) await offerBatch(ctx, batch, result, window);
+    await window.drain();
+  } finally {
+    await window.settle();
+  }
   if (!ctx.dryRun && result.changedRemote.length > 0) {
     try {
       const reply = await ctx.session.request({ type: "batch-end" });
@@ -103,7 +125,7 @@ function* batches(work: readonly Work[]): Iterable<Work[]> {
   if (batch.length > 0) yield batch;
 }
 
-async function offerBatch(ctx: PushContext, batch: readonly Work[], result: PeerResult): Promise<void> {
+async function offerBatch(ctx: PushContext, batch: readonly Work[], result: PeerResult, window: PutWindow): Promise<void> {
   const entries: OfferItem[] = batch.map((w) => ({ path: w.path, entry: w.local.entry, forced: w.forced }));
   const reply = await ctx.session.request({ type: "offer", entries, dryRun: ctx.dryRun });
   if (reply.type !== "offer-reply" || reply.answers.length !== batch.length) {
@@ -111,11 +133,17 @@ async function offerBatch(ctx: PushContext, batch: readonly Work[], result: Peer
   }
   result.offered += batch.length;
   const theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[] = [];
+  const small: Work[] = [];
+  const batched = ctx.session.peer.version[0] > 1 || ctx.session.peer.version[1] >= 1; // put-batch: protocol 1.1
   for (const [i, w] of batch.entries()) {
     const got = reply.answers[i]!;
     if (got.path !== w.path) throw new ProtocolError(`Cannot read offer reply from "${ctx.host.name}": answer ${i} is for another path`);
     let answer = got.answer;
     try {
+      if (answer.kind === "send" && !ctx.dryRun && batched && answer.mode === "whole" && w.local.entry.kind === "file" && w.local.entry.size <= SMALL_FILE) {
+        small.push(w);
+        continue;
+      }
       if (answer.kind === "send" && !ctx.dryRun) {
         const release = await ctx.receiver.lockPath(w.path);
         try {
@@ -135,6 +163,8 @@ async function offerBatch(ctx: PushContext, batch: readonly Work[], result: Peer
       problem(ctx, result, w.path, messageOf(err));
     }
   }
+  // Small files go in put-batches, a few in flight while the next offer is answered.
+  for (const group of putBatches(small)) await window.add(() => sendPutBatch(ctx, group, result));
   // Versions taken back: removals children-first, then the rest parents-first.
   const ordered = orderOperations(theirs.map((t) => ({ ...t, path: t.work.path, op: t.answer.entry.kind === "deleted" ? "delete" as const : "write" as const })));
   for (const t of ordered) {
@@ -144,6 +174,101 @@ async function offerBatch(ctx: PushContext, batch: readonly Work[], result: Peer
       if (isSessionError(ctx, err)) throw err;
       problem(ctx, result, t.work.path, messageOf(err));
     }
+  }
+}
+
+function* putBatches(work: readonly Work[]): Iterable<Work[]> {
+  let batch: Work[] = [];
+  let bytes = 0;
+  let meta = 0;
+  for (const w of work) {
+    const size = w.local.entry.kind === "file" ? w.local.entry.size : 0;
+    const entryBytes = Buffer.byteLength(w.path) * 2 + 600;
+    if (batch.length > 0 && (batch.length >= PUT_BATCH_FILES || bytes + size > PUT_BATCH_BYTES || meta + entryBytes > BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+      meta = 0;
+    }
+    batch.push(w);
+    bytes += size;
+    meta += entryBytes;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** One put-batch: each file's answer is acted on as a single put's would be. */
+async function sendPutBatch(ctx: PushContext, batch: readonly Work[], result: PeerResult): Promise<void> {
+  let outcomes;
+  try {
+    outcomes = await putBatch(ctx.session, ctx.config, ctx.group, batch.map((w) => ({ path: w.path, entry: w.local.entry, forced: w.forced })));
+  } catch (err) {
+    if (isSessionError(ctx, err)) throw err;
+    for (const w of batch) problem(ctx, result, w.path, messageOf(err));
+    return;
+  }
+  const theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[] = [];
+  // One index transaction for the batch's acknowledgements rather than two per file; if the
+  // index fails, none is recorded and every file stays pending (sent again next run).
+  try {
+    ctx.index.entries.transaction(() => recordAnswers(ctx, batch, outcomes, result, theirs));
+  } catch (err) {
+    for (const w of batch) problem(ctx, result, w.path, `Cannot record the answer: ${messageOf(err)}`);
+    return;
+  }
+  for (const t of theirs) {
+    try {
+      await takeBack(ctx, t.work, t.answer, result);
+    } catch (err) {
+      if (isSessionError(ctx, err)) throw err;
+      problem(ctx, result, t.work.path, messageOf(err));
+    }
+  }
+}
+
+/** Acts on a put-batch's answers (in one transaction); versions to take back are collected. */
+function recordAnswers(ctx: PushContext, batch: readonly Work[], outcomes: readonly BatchOutcome[], result: PeerResult, theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[]): void {
+  for (const [i, w] of batch.entries()) {
+    const outcome = outcomes[i]!;
+    if (outcome.answer === undefined) {
+      problem(ctx, result, w.path, messageOf(outcome.error));
+      continue;
+    }
+    result.sent++;
+    if (outcome.answer.kind === "theirs") theirs.push({ work: w, answer: outcome.answer });
+    else handleAnswer(ctx, w, outcome.answer, result);
+  }
+}
+
+/** At most `size` put-batches in flight; the first session failure stops the peer. */
+class PutWindow {
+  readonly #inflight = new Set<Promise<void>>();
+  #failure: { err: unknown } | undefined;
+  constructor(readonly size: number) {}
+
+  async add(task: () => Promise<void>): Promise<void> {
+    this.#rethrow();
+    while (this.#inflight.size >= this.size) await Promise.race(this.#inflight);
+    this.#rethrow();
+    const p: Promise<void> = task()
+      .catch((err: unknown) => void (this.#failure ??= { err }))
+      .finally(() => this.#inflight.delete(p));
+    this.#inflight.add(p);
+  }
+
+  /** Waits for every batch; throws the first session failure. */
+  async drain(): Promise<void> {
+    await this.settle();
+    this.#rethrow();
+  }
+
+  /** Waits for every batch, whatever happened (nothing may act on results after the push returned). */
+  async settle(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  #rethrow(): void {
+    if (this.#failure) throw this.#failure.err;
   }
 }
 

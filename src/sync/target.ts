@@ -30,7 +30,7 @@ export class NotIncludedError extends PeersyncError {
 }
 
 /** Maps `path` for `group`; creates missing parents (0755) when `createParents`. Throws NotIncludedError, UnsafePathError. */
-export async function resolveTarget(config: Config, group: Group, path: LogicalPath, options: { readonly createParents?: boolean } = {}): Promise<Target> {
+export async function resolveTarget(config: Config, group: Group, path: LogicalPath, options: { readonly createParents?: boolean; readonly checked?: Map<string, Promise<void>> } = {}): Promise<Target> {
   if (group.match(path) !== "match") throw new NotIncludedError(group.name, path);
   const roots = group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) }));
   const root = pickRoot(roots, path);
@@ -39,7 +39,14 @@ export async function resolveTarget(config: Config, group: Group, path: LogicalP
   let current = root.local;
   for (const segment of rest.slice(0, -1)) {
     current = `${current}/${segment}`;
-    await checkParent(path, current, options.createParents ?? false);
+    // A batch of files checks each shared parent once (`checked`, local path → its check).
+    const seen = options.checked?.get(current);
+    if (seen) await seen;
+    else {
+      const check = checkParent(path, current, options.createParents ?? false);
+      options.checked?.set(current, check);
+      await check;
+    }
   }
   const local = rest.length === 0 ? root.local : `${current}/${rest[rest.length - 1]}`;
   const fs = fsPath(local);

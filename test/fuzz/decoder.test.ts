@@ -60,7 +60,7 @@ const plausibleFrame = fc.tuple(fc.constantFrom(...KINDS, 0, 0xff), fc.nat(0xfff
   fc.uint8Array({ maxLength: 300 }),
   fc.json({ maxDepth: 4 }).map((j) => new TextEncoder().encode(j)),
   fc.dictionary(fc.constantFrom("path", "node", "group", "to", "versions", "version", "mac", "code", "message", "bytes", "software", "hint", "uptimeS", "sessions", "draining",
-    "entries", "answers", "answer", "entry", "vector", "kind", "mode", "decision", "dryRun", "forced", "encoding", "basisHash", "hash", "size", "ran", "failed"),
+    "entries", "items", "answers", "answer", "entry", "vector", "kind", "mode", "decision", "dryRun", "forced", "encoding", "basisHash", "hash", "size", "ran", "failed"),
     fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.array(fc.integer({ min: -2, max: 70000 }), { maxLength: 3 }), { maxLength: 3 }),
       fc.constantFrom("/etc/passwd", "../../etc/passwd", "/a/\u0000b", "%www%/x", "a b", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")))
     .map((o) => new TextEncoder().encode(JSON.stringify(o))),
@@ -105,6 +105,8 @@ const valid = [
     ["offer", { dryRun: false, entries: [{ path: "/srv/a", forced: false, entry: FILE_ENTRY }, { path: "%www%/x", forced: true, entry: { kind: "deleted", vector: { a: 3 }, modifiedBy: "a", changedAtMs: 9 } }] }],
     ["offer-reply", { answers: [{ path: "/srv/a", answer: { kind: "theirs", entry: FILE_ENTRY, vector: { a: 2, b: 1 }, decision: "keep-local" } }] }],
     ["put", { path: "/srv/a", entry: FILE_ENTRY, forced: false, encoding: "delta", basisHash: "cd".repeat(32) }],
+    ["put-batch", { items: [{ path: "/srv/a", forced: false, entry: FILE_ENTRY }, { path: "/srv/b", forced: true, entry: FILE_ENTRY }] }],
+    ["put-batch-reply", { answers: [{ path: "/srv/a", answer: { kind: "applied", vector: { a: 2 }, decision: "take-remote" } }] }],
     ["list-reply", { entries: [{ path: "/srv/a", entry: FILE_ENTRY }, { path: "/srv/b", entry: { kind: "deleted", vector: { a: 3 }, modifiedBy: "a", changedAtMs: 9 } }] }],
   ].map(([type, body]) => encodeFrame(kindOf(type as never), 3, Buffer.from(JSON.stringify(body)))),
 );

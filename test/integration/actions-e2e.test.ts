@@ -235,8 +235,9 @@ test("the pusher killed between the puts and batch-end: the receiver still runs 
   const mark = b.daemon!.mark();
   const before = runs("beta", "conf").length;
   for (let i = 0; i < 150; i++) write(a, `conf/cut${i}`);
+  // One file per put-batch, so the kill lands between files rather than after one batch of all.
   const child = spawn(process.execPath, [PEERSYNC_BIN, "-N", "alpha", "--config", c.configFile, "--state-dir", a.state, "--peers", "beta", "sync"], {
-    env: { ...process.env, ...envOf("alpha") }, stdio: "ignore",
+    env: { ...process.env, ...envOf("alpha"), PEERSYNC_PUT_BATCH_FILES: "1" }, stdio: "ignore",
   });
   const exited = new Promise((r) => child.once("close", r));
   await b.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith("received %data%/conf/cut"), 20_000);

@@ -1,0 +1,239 @@
+// The receiving side of a put-batch (src/sync/README.md, protocol step 3b): many small whole
+// files in one request, committed as one group. Each file's bytes go to a temp file beside its
+// target (hash verified, attributes set, fsynced) as soon as they arrived, outside the lock;
+// then, under the receiver's lock, one re-check of all the paths, a fresh decision per path,
+// the renames, ONE fsync per touched directory, and one index transaction for the batch,
+// before the pusher hears anything. A path whose decision is no longer "write" loses its temp
+// file and is answered as the new decision says, exactly as a single put would.
+
+import { dirname } from "node:path";
+import type { Config, Group, Host } from "../config/types.js";
+import type { Decision } from "../core/reconcile.js";
+import { PeersyncError } from "../errors.js";
+import { syncDirectory } from "../fs/atomic-write.js";
+import type { Answer, OfferItem } from "../net/messages.js";
+import { applyVersion, type Applied, type ApplyDeps } from "./apply.js";
+import { backupFile } from "./backup.js";
+import { refusedFor, type Receiver } from "./receive.js";
+import { stalePaths } from "./recheck.js";
+import type { SyncIndex } from "./sync-index.js";
+import { lstatOrUndefined, resolveTarget, type Target } from "./target.js";
+
+export interface PutBatchContext {
+  readonly config: Config;
+  readonly group: Group;
+  readonly pusher: Host;
+  readonly receiver: Receiver;
+  readonly index: SyncIndex;
+  readonly deps: ApplyDeps;
+  /** Aborted when the request times out or the session ends: every temp file goes. */
+  readonly signal: AbortSignal;
+  /** Temp files written at once (each holds a descriptor until it is synced). @default 16 */
+  readonly concurrency?: number;
+}
+
+export interface PutBatchResult {
+  readonly answers: { readonly path: OfferItem["path"]; readonly answer: Answer }[];
+  /** Paths written to disk (they owe actions). */
+  readonly changed: string[];
+  /** Log lines worth writing: drifts and backups. */
+  readonly notes: { readonly path: string; readonly decision: Decision; readonly backupPath: string | undefined }[];
+}
+
+/** The body did not hold exactly the announced bytes: nothing of the batch was written. */
+export class BadBodyError extends PeersyncError {
+  constructor(message: string) {
+    super("BAD_BODY", `Cannot take the put-batch: ${message}`, { hint: "the pusher's files changed while it read them; the next sync retries" });
+  }
+}
+
+type BatchRun = PutBatchContext & { readonly checked: Map<string, Promise<void>> };
+
+/** One file of the batch on its way through temp write → gate → rename. */
+class Slot {
+  target: Target | undefined;
+  /** Set once the temp file is complete and synced (the file waits at the gate). */
+  atGate = false;
+  decision: Extract<Decision, { apply: unknown }> | undefined;
+  backupPath: string | undefined;
+  /** The answer when the file was not renamed (new decision, or a failure). */
+  answer: Answer | undefined;
+  result: Promise<Applied> | undefined;
+  readonly reached: Promise<void>;
+  readonly gate: Promise<boolean>;
+  #reached!: () => void;
+  #open!: (go: boolean) => void;
+  constructor(readonly item: OfferItem) {
+    this.reached = new Promise((r) => (this.#reached = r));
+    this.gate = new Promise((r) => (this.#open = r));
+  }
+  arrive(): void {
+    this.#reached();
+  }
+  open(go: boolean): void {
+    this.#open(go);
+  }
+}
+
+/** Thrown at the gate when the fresh decision is no longer "write": the temp file goes. */
+class Superseded extends Error {}
+
+export async function receivePutBatch(options: PutBatchContext, items: readonly OfferItem[], body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<PutBatchResult> {
+  // Parent directories checked once per batch (most files of a batch share a few).
+  const ctx = { ...options, checked: new Map<string, Promise<void>>() };
+  const slots = items.map((item) => new Slot(item));
+  const onAbort = (): void => slots.forEach((s) => s.open(false));
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    try {
+      await writeTemps(ctx, slots, body);
+    } catch (err) {
+      onAbort();
+      await settle(slots);
+      throw err;
+    }
+    await Promise.all(slots.map((s) => s.reached));
+    return await commit(ctx, slots);
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Cuts the body into the items' contents and starts each file's temp write (bounded). */
+async function writeTemps(ctx: BatchRun, slots: readonly Slot[], body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
+  const limit = ctx.concurrency ?? 16;
+  let writing = 0;
+  let wake: (() => void) | undefined;
+  const start = (slot: Slot, content: Buffer): void => {
+    writing++;
+    slot.result = writeOne(ctx, slot, content);
+    void slot.result.catch(() => undefined).finally(() => slot.arrive());
+    void slot.reached.then(() => {
+      writing--;
+      wake?.();
+    });
+  };
+  let index = 0;
+  let parts: Buffer[] = [];
+  let have = 0;
+  const sizeOf = (i: number): number => (slots[i]!.item.entry.kind === "file" ? (slots[i]!.item.entry as { size: number }).size : 0);
+  const next = async (): Promise<void> => {
+    // Zero-byte files need no bytes: start them as soon as they are next.
+    while (index < slots.length && have >= sizeOf(index)) {
+      const size = sizeOf(index);
+      const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, have);
+      start(slots[index]!, Buffer.from(all.subarray(0, size)));
+      parts = have > size ? [all.subarray(size)] : [];
+      have -= size;
+      index++;
+      while (writing >= limit) await new Promise<void>((r) => (wake = r));
+    }
+  };
+  await next();
+  for await (const chunk of body) {
+    ctx.signal.throwIfAborted();
+    if (index >= slots.length) throw new BadBodyError(`more than the ${total(slots)} bytes announced`);
+    parts.push(chunk);
+    have += chunk.length;
+    await next();
+  }
+  if (index < slots.length || have > 0) throw new BadBodyError(`${index < slots.length ? "fewer" : "more"} than the ${total(slots)} bytes announced`);
+}
+
+function total(slots: readonly Slot[]): number {
+  return slots.reduce((n, s) => n + (s.item.entry.kind === "file" ? s.item.entry.size : 0), 0);
+}
+
+/** Temp file written and synced, then waits at the gate; renames only when the gate says go. */
+async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<Applied> {
+  const target = await resolveTarget(ctx.config, ctx.group, slot.item.path, { checked: ctx.checked });
+  slot.target = target;
+  return applyVersion(target, slot.item.entry, ctx.deps, {
+    backup: false,
+    content,
+    deferDirSync: true,
+    beforeRename: async () => {
+      slot.atGate = true;
+      slot.arrive();
+      if (!(await slot.gate)) throw new Superseded();
+    },
+  });
+}
+
+/** Waits for every started file to finish (or give up), so no temp file outlives the request. */
+async function settle(slots: readonly Slot[]): Promise<void> {
+  await Promise.allSettled(slots.map((s) => s.result ?? Promise.resolve()));
+}
+
+/** Under the lock: re-check, decide, rename, fsync the directories, record; then answer. */
+async function commit(ctx: PutBatchContext, slots: readonly Slot[]): Promise<PutBatchResult> {
+  const { receiver, group, pusher } = ctx;
+  const release = await receiver.mutex.lock();
+  try {
+    const ready = slots.filter((s) => s.atGate);
+    const stale = stalePaths(ctx.config, ctx.index.entries, group, ready.map((s) => s.item.path));
+    if (stale.length > 0) await receiver.recheck(group, stale);
+    for (const slot of ready) {
+      try {
+        const d = receiver.decide(group, slot.item);
+        if (!isWrite(d)) {
+          slot.answer = (await receiver.carryOut(group, slot.item, pusher, d)).answer;
+          slot.open(false);
+          continue;
+        }
+        slot.decision = d;
+        if ("backup" in d && d.backup && typeof slot.target!.fs === "string" && (await lstatOrUndefined(slot.target!.fs))?.isFile()) {
+          slot.backupPath = await backupFile(slot.target!.fs, ctx.deps.backup);
+        }
+        slot.open(true);
+      } catch (err) {
+        slot.answer = refusedFor(slot.item.path, err);
+        slot.open(false);
+      }
+    }
+    const renamed: { slot: Slot; applied: Applied }[] = [];
+    for (const slot of slots) {
+      try {
+        const applied = await slot.result!;
+        renamed.push({ slot, applied });
+      } catch (err) {
+        slot.answer ??= refusedFor(slot.item.path, err);
+      }
+    }
+    // One fsync per directory makes every rename in it durable; only then is anything recorded.
+    const dirs = new Map<string, Promise<void>>();
+    for (const { slot } of renamed) {
+      const dir = dirname(slot.target!.local);
+      if (!dirs.has(dir)) dirs.set(dir, syncDirectory(dir));
+    }
+    const synced = new Map<string, unknown>();
+    for (const [dir, p] of dirs) await p.then(() => synced.set(dir, undefined), (err: unknown) => synced.set(dir, err ?? new Error("fsync failed")));
+    const durable = renamed.filter(({ slot, applied }) => {
+      const err = synced.get(dirname(slot.target!.local));
+      if (err !== undefined) slot.answer = refusedFor(slot.item.path, err);
+      return err === undefined && applied !== undefined;
+    });
+    ctx.index.entries.transaction(() => {
+      for (const { slot, applied } of durable) receiver.record(group, slot.item.path, slot.item.entry, applied.observed, slot.decision!.vector, pusher);
+    });
+    const result: PutBatchResult = { answers: [], changed: [], notes: [] };
+    for (const slot of slots) {
+      const d = slot.decision;
+      if (slot.answer === undefined && d !== undefined) {
+        result.answers.push({ path: slot.item.path, answer: { kind: "applied", vector: d.vector, decision: d.kind } });
+        result.changed.push(slot.item.path);
+        result.notes.push({ path: slot.item.path, decision: d, backupPath: slot.backupPath });
+      } else {
+        result.answers.push({ path: slot.item.path, answer: slot.answer ?? refusedFor(slot.item.path, new Error("not written")) });
+      }
+    }
+    return result;
+  } finally {
+    release();
+  }
+}
+
+/** The decision still is "write the pushed file". */
+function isWrite(d: Decision): d is Extract<Decision, { apply: unknown }> {
+  return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write";
+}

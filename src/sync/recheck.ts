@@ -1,0 +1,23 @@
+// Which offered or put paths need a re-check before deciding: a targeted lstat of each, compared
+// with its index record the way a check's fast path compares (fingerprint hash), so the full
+// check (runCheck) runs only for paths whose disk state moved since it was recorded. On a first
+// sync every offered path is both absent and unrecorded, and nothing needs a re-check.
+
+import type { Config, Group } from "../config/types.js";
+import { fingerprintHash } from "../core/file-state.js";
+import type { LogicalPath } from "../core/path.js";
+import { fsPath } from "../fs/name-codec.js";
+import { fingerprintAt, statBatch, STAT_MISSING, STAT_OK } from "../fs/stat-batch.js";
+import type { EntryStore } from "../index/entries.js";
+
+/** The paths whose disk state differs from what the index recorded (or that lstat could not read). */
+export function stalePaths(config: Config, entries: EntryStore, group: Group, paths: readonly LogicalPath[]): LogicalPath[] {
+  const stats = statBatch(paths.map((p) => fsPath(config.toLocalPath(p))));
+  return paths.filter((path, i) => {
+    const row = entries.fingerprintOf(group.name, path);
+    const status = stats.status[i];
+    if (status === STAT_MISSING) return row !== undefined && !row.deleted;
+    if (status !== STAT_OK) return true;
+    return row === undefined || row.deleted || row.fp !== fingerprintHash(fingerprintAt(stats, i));
+  });
+}

@@ -1,0 +1,119 @@
+// put-batch on a real daemon (src/sync/README.md, protocol step 3b): many small files committed
+// together, each answered as a single put would be; a body that does not hold exactly the
+// announced bytes writes nothing and leaves no temp file; a bad item costs only itself.
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { loadConfig } from "../../src/config/load.js";
+import { entryFromWire, type EntryState } from "../../src/core/entry.js";
+import { openIndex } from "../../src/index/database.js";
+import { PinStore } from "../../src/index/pins.js";
+import { loadOrCreateIdentity } from "../../src/net/identity.js";
+import { resolveLimits } from "../../src/net/limits.js";
+import type { OfferItem } from "../../src/net/messages.js";
+import { PeerPool } from "../../src/net/pool.js";
+import type { Session } from "../../src/net/session.js";
+import { silentLogger } from "../../src/net/testing.js";
+import { cleanup } from "../helpers/daemon.js";
+import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+
+let c: Cluster;
+before(async () => {
+  c = await makeCluster(["alpha", "beta"], { extra: ["exclude %data%/secret;"] });
+});
+after(async () => {
+  await c.stop();
+  cleanup(c.dir);
+});
+
+let clock = 0;
+function fileEntry(content: Buffer, hash = createHash("sha256").update(content).digest("hex")): EntryState {
+  return entryFromWire({
+    kind: "file", vector: { alpha: 1000 + ++clock }, modifiedBy: "alpha", changedAtMs: 1, mode: 0o100644, uid: 0, gid: 0,
+    mtimeNs: "1700000000000000000", size: content.length, hash,
+  });
+}
+
+function item(path: string, content: Buffer, hash?: string): OfferItem {
+  return { path: `%data%/${path}` as never, entry: fileEntry(content, hash), forced: false };
+}
+
+async function* body(...chunks: Buffer[]): AsyncIterable<Buffer> {
+  yield* chunks;
+}
+
+function temps(root: string): string[] {
+  return readdirSync(root).filter((n) => n.startsWith(".peersync-tmp-"));
+}
+
+test("a put-batch writes every good file, refuses only the bad ones, and answers in order", async () => {
+  const beta = c.nodes.beta!;
+  const files = [Buffer.from("one\n"), Buffer.from("two two\n"), Buffer.from("three\n")];
+  const items = [item("b1", files[0]!), item("secret", files[1]!), item("b3", files[2]!, "00".repeat(32))];
+  await speakAs("alpha", async (session) => {
+    const reply = await session.request({ type: "put-batch", items }, { body: body(Buffer.concat(files)) });
+    assert.equal(reply.type, "put-batch-reply");
+    if (reply.type !== "put-batch-reply") return;
+    assert.deepEqual(reply.answers.map((a) => a.path), items.map((i) => i.path));
+    assert.deepEqual(reply.answers.map((a) => (a.answer.kind === "refused" ? a.answer.code : a.answer.kind)), ["applied", "NOT_INCLUDED", "HASH_MISMATCH"]);
+  });
+  assert.equal(readFileSync(join(beta.root, "b1"), "utf8"), "one\n");
+  assert.equal(existsSync(join(beta.root, "secret")), false);
+  assert.equal(existsSync(join(beta.root, "b3")), false);
+  assert.deepEqual(temps(beta.root), []);
+  // beta recorded what it wrote: the next offer of the same version is in sync.
+  await speakAs("alpha", async (session) => {
+    const offer = await session.request({ type: "offer", dryRun: false, entries: [items[0]!] });
+    assert.equal(offer.type === "offer-reply" && offer.answers[0]!.answer.kind, "in-sync");
+  });
+});
+
+for (const [name, chunks] of [
+  ["fewer bytes than announced", [Buffer.from("abc")]],
+  ["more bytes than announced", [Buffer.from("abcdef"), Buffer.from("ghijkl")]],
+] as const) {
+  test(`a put-batch body with ${name} writes nothing, leaves no temp file, and the session carries on`, async () => {
+    const beta = c.nodes.beta!;
+    const items = [item("short1", Buffer.from("abcd")), item("short2", Buffer.from("efgh"))];
+    await speakAs("alpha", async (session) => {
+      await assert.rejects(session.request({ type: "put-batch", items }, { body: body(...chunks) }), /BAD_BODY|announced/);
+      assert.equal((await session.request({ type: "ping" })).type, "pong");
+    });
+    assert.equal(existsSync(join(beta.root, "short1")), false);
+    assert.equal(existsSync(join(beta.root, "short2")), false);
+    assert.deepEqual(temps(beta.root), []);
+  });
+}
+
+test("a sync of many small files goes in put-batches and converges", async () => {
+  const { alpha, beta } = c.nodes;
+  for (let i = 0; i < 150; i++) writeFileSync(join(alpha!.root, `many${i}`), `file ${i}\n`.repeat(i % 7));
+  const mark = beta!.daemon!.mark();
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const mine = (m: unknown): boolean => typeof m === "string" && m.startsWith("received %data%/many");
+  const batched = beta!.daemon!.logsSince(mark).filter((r) => mine(r.msg) && r.batch === true).length;
+  // Empty files need no content (applied in the offer); the others all travel batched.
+  assert.equal(batched, 150 - Math.ceil(150 / 7));
+  const pick = (s: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith("many")));
+  assert.deepEqual(pick(snapshot(beta!.root)), pick(snapshot(alpha!.root)));
+  assert.deepEqual(temps(beta!.root), []);
+});
+
+/** A session to beta as node `as` (its identity and pins). */
+async function speakAs(as: string, use: (session: Session) => Promise<void>): Promise<void> {
+  const node = c.nodes[as]!;
+  const config = loadConfig({ configFile: c.configFile, nodeName: as, stateDir: node.state });
+  const group = config.groups[0]!;
+  const db = openIndex(node.state);
+  const pool = new PeerPool({ identity: loadOrCreateIdentity(node.state), pins: new PinStore(db), limits: resolveLimits({ connectTimeoutMs: 3000 }), logger: silentLogger() });
+  try {
+    await use(await pool.session(group, group.peers[0]!));
+  } finally {
+    await pool.close();
+    db.close();
+  }
+}
