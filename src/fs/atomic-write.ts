@@ -9,7 +9,8 @@
 // carries what fstat reads back, which is what the index should record.
 //
 // Temp names are `.peersync-tmp-<hex>`: hidden, recognisable by the scanner (isTempName) and
-// swept by removeTemps() after a crash.
+// swept after a crash (sync/sweep.ts, removeTemps()). The first 8 hex digits are the writer's
+// pid, so a sweep can tell a crashed writer's leftover from a write in progress.
 
 import { createHash, randomBytes } from "node:crypto";
 import { constants, type BigIntStats } from "node:fs";
@@ -90,11 +91,20 @@ export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
+/** The pid of the process that made temp file `name` (names made before pids were encoded decode to an arbitrary number). */
+export function tempWriterPid(name: string): number {
+  return Number.parseInt(name.slice(TEMP_PREFIX.length, TEMP_PREFIX.length + 8), 16);
+}
+
+function tempName(): string {
+  return TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomBytes(4).toString("hex");
+}
+
 /** Atomically replaces (or creates) the file `target` with `data`. */
 export async function writeFileAtomic(target: string, data: AtomicData, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const io = { ...NODE_IO, ...options.io };
   const dir = dirname(target);
-  const temp = join(dir, TEMP_PREFIX + randomBytes(8).toString("hex"));
+  const temp = join(dir, tempName());
   try {
     const written = await writeTemp(io, temp, data, options);
     if (options.expectedHash && written.hash !== options.expectedHash.hex) {
@@ -178,7 +188,7 @@ export type SymlinkWriteOptions = Pick<AtomicWriteOptions, "uid" | "gid" | "mtim
 export async function writeSymlinkAtomic(target: string, linkText: string, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
   const io = { ...NODE_IO, ...options.io };
   const dir = dirname(target);
-  const temp = join(dir, TEMP_PREFIX + randomBytes(8).toString("hex"));
+  const temp = join(dir, tempName());
   try {
     await fsp.symlink(linkText, temp);
     if (options.uid !== undefined || options.gid !== undefined) await fsp.lchown(temp, options.uid ?? -1, options.gid ?? -1);

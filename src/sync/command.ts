@@ -12,6 +12,7 @@ import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { configFromOptions, withIndex } from "../index/command-support.js";
 import { createLogger } from "../log.js";
 import { acquireRunLock } from "./lock.js";
+import { sweepTemps } from "./sweep.js";
 import { runUpdate, type UpdateSummary } from "./update.js";
 
 export interface SyncCommandOptions {
@@ -28,6 +29,8 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
   const logger = createLogger({ verbose: o.verbose, name: options.check ? "sync" : "update" });
   const lock = await acquireRunLock(config.stateDir);
   try {
+    // A run killed before (kill -9, power loss) may have left temp files of versions it took back.
+    if (!o.dryRun) await sweepTemps(config);
     return await withIndex(config.stateDir, async (db) => {
       let check: CheckSummary | undefined;
       if (options.check) {

@@ -16,6 +16,7 @@ import { resolveLimits, type Limits } from "../net/limits.js";
 import type { SessionHandler } from "../net/serve.js";
 import { PeerServer, type ListenAddress } from "../net/server.js";
 import { createSyncHandler } from "./service.js";
+import { sweepTemps } from "./sweep.js";
 
 export interface DaemonOptions {
   /** Reads the config; called at start and on every reload. */
@@ -68,6 +69,8 @@ export class Daemon {
     const config = this.#config;
     const identity = loadOrCreateIdentity(config.stateDir);
     const db = (this.#db = openIndex(config.stateDir));
+    const swept = await sweepTemps(config);
+    if (swept.length > 0) logger.warn({ files: swept.length }, `removed ${swept.length} temp file(s) a crashed writer left`);
     const startedAt = Date.now();
     const deps = { db, identity, config: () => this.#config };
     const basic = new BasicHandler({
