@@ -146,6 +146,8 @@ export class SyncHandler implements SessionHandler {
       return { type: "put-reply", answer: { kind: "applied", vector: d.vector, decision: d.kind } };
     } catch (err) {
       if (err instanceof Superseded && verdict.outcome) return { type: "put-reply", answer: verdict.outcome.answer };
+      // The operator of this node must see it too (a full disk here names the path and the free space).
+      this.#o.logger.warn({ path: put.path, peer: pusher.name, err: messageOf(err) }, `refused ${put.path} from ${pusher.name}: ${messageOf(err)}`);
       return { type: "put-reply", answer: refusedFor(put.path, err) };
     } finally {
       release?.();
