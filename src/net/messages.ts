@@ -22,8 +22,9 @@ export const PROOF_BYTES = 32;
 export type Version = readonly [major: number, minor: number];
 
 // Session setup (stream id 0): client hello → server hello-ack → client proof → server proof.
-export interface Hello { readonly type: "hello"; readonly versions: readonly Version[]; readonly node: string; readonly group: string; readonly to: string; readonly software: string }
-export interface HelloAck { readonly type: "hello-ack"; readonly version: Version; readonly node: string; readonly software: string }
+/** `clockMs`: the sender's wall clock (ms since the epoch) when it sent the message; optional, so older peers still talk (handshake/clock.ts). */
+export interface Hello { readonly type: "hello"; readonly versions: readonly Version[]; readonly node: string; readonly group: string; readonly to: string; readonly software: string; readonly clockMs?: number }
+export interface HelloAck { readonly type: "hello-ack"; readonly version: Version; readonly node: string; readonly software: string; readonly clockMs?: number }
 export interface Proof { readonly type: "proof"; readonly mac: Buffer }
 /** A refusal or failure: on stream 0 it ends the session, on a request id it answers that request. */
 export interface ErrorMessage { readonly type: "error"; readonly code: string; readonly message: string; readonly hint?: string }
@@ -169,6 +170,11 @@ function offerItem(raw: unknown, at: string): OfferItem {
   return { path: path(o, "path"), entry: entryFromWire(o["entry"]), forced: bool(o, "forced") };
 }
 
+/** The optional wall clock of a hello or hello-ack. */
+function clockOf(o: Fields): { clockMs?: number } {
+  return o["clockMs"] === undefined ? {} : { clockMs: uint(o, "clockMs") };
+}
+
 function version(v: unknown, at: string): Version {
   if (!Array.isArray(v) || v.length !== 2) throw new ProtocolError(`Cannot decode message: field "${at}" must be [major, minor]`);
   const o = { major: v[0], minor: v[1] };
@@ -178,10 +184,10 @@ function version(v: unknown, at: string): Version {
 const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
   hello: json(0x01, "setup", (o) => ({
     type: "hello", versions: list(o, "versions", 16, version), node: name(o, "node"), group: name(o, "group"),
-    to: name(o, "to"), software: text(o, "software", 100),
+    to: name(o, "to"), software: text(o, "software", 100), ...clockOf(o),
   })),
   "hello-ack": json(0x02, "setup", (o) => ({
-    type: "hello-ack", version: version(o["version"], "version"), node: name(o, "node"), software: text(o, "software", 100),
+    type: "hello-ack", version: version(o["version"], "version"), node: name(o, "node"), software: text(o, "software", 100), ...clockOf(o),
   })),
   proof: json(0x03, "setup", (o) => ({ type: "proof", mac: bytes(o, "mac", PROOF_BYTES) })),
   error: json(0x04, "session", (o) => {
