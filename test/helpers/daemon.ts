@@ -87,6 +87,8 @@ export interface StartOptions {
   readonly args?: readonly string[];
   /** @default 20_000 */
   readonly readyTimeoutMs?: number;
+  /** A command that execs node in another context, e.g. `ip netns exec NS` (test/helpers/netns.ts); the pid stays the daemon's. */
+  readonly wrap?: readonly string[];
 }
 
 export class DaemonProcess {
@@ -104,7 +106,8 @@ export class DaemonProcess {
     this.stateDir = options.stateDir;
     this.configFile = options.configFile;
     const argv = [PEERSYNC_BIN, "-N", options.name, "--config", options.configFile, "--state-dir", options.stateDir, "daemon", ...(options.args ?? [])];
-    this.child = spawn(process.execPath, argv, {
+    const [wrapper, ...wrapArgs] = options.wrap ?? [];
+    this.child = spawn(wrapper ?? process.execPath, wrapper === undefined ? argv : [...wrapArgs, process.execPath, ...argv], {
       env: { ...process.env, PEERSYNC_LOG_FORMAT: "json", ...options.env },
       stdio: ["ignore", "ignore", "pipe"],
     });
