@@ -48,6 +48,12 @@ export interface AtomicWriteOptions {
    */
   readonly beforeRename?: (tempPath: string) => Promise<void> | void;
   readonly signal?: AbortSignal;
+  /**
+   * Write through a named partial file instead of a fresh temp file (sync/partial.ts): its first
+   * `offset` bytes are kept (and hashed), the data is what follows them, and a failure other
+   * than a hash mismatch or a full disk leaves it in place for the next attempt to continue.
+   */
+  readonly resume?: { readonly path: string; readonly offset: number };
   /** @default node:fs/promises */
   readonly io?: Partial<AtomicWriteIo>;
 }
@@ -104,7 +110,7 @@ function tempName(): string {
 export async function writeFileAtomic(target: string, data: AtomicData, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const io = { ...NODE_IO, ...options.io };
   const dir = dirname(target);
-  const temp = join(dir, tempName());
+  const temp = options.resume?.path ?? join(dir, tempName());
   try {
     const written = await writeTemp(io, temp, data, options);
     if (options.expectedHash && written.hash !== options.expectedHash.hex) {
@@ -116,17 +122,20 @@ export async function writeFileAtomic(target: string, data: AtomicData, options:
     await syncDirectory(dir);
     return written;
   } catch (err) {
-    await fsp.unlink(temp).catch(() => {});
+    const keep = options.resume !== undefined && !(err instanceof HashMismatchError) && !hasCode(err, "ENOSPC") && !hasCode(err, "EDQUOT");
+    if (!keep) await fsp.unlink(temp).catch(() => {});
     throw await asDiskFull(io, target, dir, err);
   }
 }
 
 /** Creates the temp file, fills it, applies attributes, fsyncs; returns fstat and digest. */
 async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const resume = options.resume;
+  const flags = resume ? constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW : constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   const file = await io.open(temp, flags, 0o600);
   try {
     const hasher = options.expectedHash ? createHash(options.expectedHash.algorithm) : undefined;
+    if (resume) await keepPrefix(file, resume.offset, hasher);
     for await (const chunk of coalesce(chunks(data))) {
       options.signal?.throwIfAborted();
       hasher?.update(chunk);
@@ -142,6 +151,20 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
     return { stat: await file.stat({ bigint: true }), hash: hasher?.digest("hex") };
   } finally {
     await file.close();
+  }
+}
+
+/** Keeps the first `offset` bytes of a partial file (hashing them) and leaves the position after them. */
+async function keepPrefix(file: fsp.FileHandle, offset: number, hasher: ReturnType<typeof createHash> | undefined): Promise<void> {
+  const { size } = await file.stat();
+  if (size < offset) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume at byte ${offset}: the partial file holds ${size} bytes`, { hint: "the next sync sends the file from the start" });
+  await file.truncate(offset);
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  for (let done = 0; done < offset;) {
+    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, offset - done), null);
+    if (bytesRead === 0) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume at byte ${offset}: the partial file ended at ${done}`);
+    hasher?.update(buffer.subarray(0, bytesRead));
+    done += bytesRead;
   }
 }
 

@@ -58,7 +58,11 @@ export interface OfferReply { readonly type: "offer-reply"; readonly answers: re
 export interface SignatureRequest { readonly type: "signature"; readonly path: LogicalPath }
 export interface SignatureReply { readonly type: "signature-reply"; readonly hash: string; readonly size: number }
 /** A version with its content as the body: whole bytes, or a delta against `basisHash`. */
-export interface Put { readonly type: "put"; readonly path: LogicalPath; readonly entry: EntryState; readonly forced: boolean; readonly encoding: "whole" | "delta"; readonly basisHash?: string }
+/** `offset` (whole only): the body starts at that byte; the receiver has the bytes before it in its partial file (sync/partial.ts). */
+export interface Put { readonly type: "put"; readonly path: LogicalPath; readonly entry: EntryState; readonly forced: boolean; readonly encoding: "whole" | "delta"; readonly basisHash?: string; readonly offset?: number }
+/** How many bytes of content `hash` the peer kept from an interrupted put of `path` (sync/partial.ts). */
+export interface PartialRequest { readonly type: "partial"; readonly path: LogicalPath; readonly hash: string }
+export interface PartialReply { readonly type: "partial-reply"; readonly offset: number }
 export interface PutReply { readonly type: "put-reply"; readonly answer: Answer }
 /** Asks for the peer's version of a path: get-reply, then the file's bytes as data frames. */
 export interface Get { readonly type: "get"; readonly path: LogicalPath }
@@ -81,12 +85,12 @@ export interface End { readonly type: "end" }
 export type Message =
   | Hello | HelloAck | Proof | ErrorMessage | Bye
   | Ping | Pong | StatusRequest | StatusReply | Stat | Discard | Discarded
-  | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | Get | GetReply | BatchEnd | BatchEndReply
+  | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | Get | GetReply | BatchEnd | BatchEndReply | PartialRequest | PartialReply
   | ListRequest | ListReply
   | Data | End;
 export type MessageType = Message["type"];
 /** What a client may ask (role "request"); the handler's onRequest receives one of these. */
-export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | Get | BatchEnd | ListRequest;
+export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | Get | BatchEnd | ListRequest | PartialRequest;
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 
 /**
@@ -219,11 +223,12 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
   "signature-reply": json(0x33, "reply", (o) => ({ type: "signature-reply", hash: hash(o, "hash"), size: uint(o, "size") })),
   put: json(0x34, "request", (o) => {
     const basisHash = o["basisHash"] === undefined ? undefined : hash(o, "basisHash");
+    const offset = o["offset"] === undefined ? undefined : uint(o, "offset");
     const base = {
       type: "put" as const, path: path(o, "path"), entry: entryFromWire(o["entry"]), forced: bool(o, "forced"),
       encoding: oneOf(o, "encoding", ["whole", "delta"] as const),
     };
-    return basisHash === undefined ? base : { ...base, basisHash };
+    return { ...base, ...(basisHash === undefined ? {} : { basisHash }), ...(offset === undefined ? {} : { offset }) };
   }, true, (m) => ({ ...m, type: undefined, entry: entryToWire(m.entry) })),
   "put-reply": json(0x35, "reply", (o) => ({ type: "put-reply", answer: answer(o["answer"]) }), false, (m) => ({ answer: answerToJson(m.answer) })),
   get: json(0x36, "request", (o) => ({ type: "get", path: path(o, "path") })),
@@ -241,6 +246,8 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
       return { path: path(e, "path"), entry: entryFromWire(e["entry"]) };
     }),
   }), false, (m) => ({ entries: m.entries.map((e) => ({ path: e.path, entry: entryToWire(e.entry) })) })),
+  partial: json(0x3c, "request", (o) => ({ type: "partial", path: path(o, "path"), hash: hash(o, "hash") })),
+  "partial-reply": json(0x3d, "reply", (o) => ({ type: "partial-reply", offset: uint(o, "offset") })),
   data: { kind: 0x20, role: "stream", decode: (body) => ({ type: "data", bytes: body }) },
   end: json(0x21, "stream", () => ({ type: "end" })),
 };

@@ -34,6 +34,8 @@ export interface ApplyOptions {
   readonly content?: AtomicData;
   /** Runs just before the final rename of a file (re-check under the caller's lock). */
   readonly beforeRename?: () => Promise<void>;
+  /** Write through this partial file, keeping its first `offset` bytes (sync/partial.ts). */
+  readonly resume?: { readonly path: string; readonly offset: number };
 }
 
 export interface Applied {
@@ -76,6 +78,7 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
         mode: permissionBits(remote.mode), ...owner, mtimeNs: remote.mtimeNs,
         expectedHash: { algorithm: deps.algorithm, hex: remote.hash },
         ...(options.beforeRename ? { beforeRename: options.beforeRename } : {}),
+        ...(options.resume ? { resume: options.resume } : {}),
         io: { rename: renameTo(target) },
       });
       return { observed: await observe(target, remote, deps), backupPath };

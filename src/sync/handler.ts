@@ -14,13 +14,14 @@ import type { Decision } from "../core/reconcile.js";
 import { messageOf, PeersyncError } from "../errors.js";
 import { patch, signature } from "../delta/rsync.js";
 import type { BasicHandler } from "../net/basic-handler.js";
-import type { ListRequest, Message, Offer, OfferReply, Put, Request } from "../net/messages.js";
+import type { ListRequest, Message, Offer, OfferReply, PartialRequest, Put, Request } from "../net/messages.js";
 import { runCheck } from "../index/check-run.js";
 import { listGroup, listReplies } from "./listing.js";
 import type { Reply, RequestContext, SessionHandler } from "../net/serve.js";
 import type { Session } from "../net/session.js";
 import { applyVersion, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
+import { claim, offsetFor, partialPath, resumeMinBytes } from "./partial.js";
 import { Receiver, refused, refusedFor, type Outcome } from "./receive.js";
 import type { SyncIndex } from "./sync-index.js";
 import { lstatOrUndefined, NotIncludedError, resolveTarget } from "./target.js";
@@ -66,6 +67,7 @@ export class SyncHandler implements SessionHandler {
       case "signature": return this.#signature(session, request.path);
       case "batch-end": return this.#batchEnd(session);
       case "list": return this.#list(session, request);
+      case "partial": return this.#partial(session, request);
       default: return this.#o.basic.onRequest(session, request, context);
     }
   }
@@ -112,15 +114,21 @@ export class SyncHandler implements SessionHandler {
     if (put.entry.kind !== "file") return { type: "put-reply", answer: refused("BAD_PUT", `Cannot put "${put.path}": only files carry content`) };
     let release: (() => void) | undefined;
     let basis: fsp.FileHandle | undefined;
+    let slot: ReturnType<typeof claim>;
     const verdict: { outcome?: Outcome; decision?: Decision; backupPath?: string | undefined } = {};
     try {
       const target = await resolveTarget(this.#o.config(), group, put.path);
       if (put.encoding === "delta") basis = await fsp.open(target.fs, READ_FLAGS);
       const body = context.body ?? [];
       const deps = this.#o.deps(group);
+      // A large whole file goes through its partial file, kept if the transfer breaks (partial.ts).
+      const offset = put.offset ?? 0;
+      if (put.encoding === "whole" && (offset > 0 || put.entry.size >= resumeMinBytes()) && typeof target.fs === "string") slot = claim(partialPath(target.fs, put.entry.hash));
+      if (offset > 0 && slot === undefined) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume "${put.path}" at byte ${offset}: no partial file to continue here`);
       const applied = await applyVersion(target, put.entry, deps, {
         backup: false,
         content: basis ? patch(basis, body) : body,
+        ...(slot ? { resume: { path: slot.path, offset } } : {}),
         // The content is verified and synced; decide again now, under the lock, from a fresh
         // look at the disk: it may have changed since the offer.
         beforeRename: async () => {
@@ -151,8 +159,18 @@ export class SyncHandler implements SessionHandler {
       return { type: "put-reply", answer: refusedFor(put.path, err) };
     } finally {
       release?.();
+      slot?.release();
       await basis?.close();
     }
+  }
+
+  /** How much of an interrupted put of this content is kept here (partial.ts). */
+  async #partial(session: Session, request: PartialRequest): Promise<Message> {
+    const { group } = this.#where(session, true);
+    if (group.match(request.path) !== "match") throw new NotIncludedError(group.name, request.path);
+    const target = await resolveTarget(this.#o.config(), group, request.path);
+    const offset = typeof target.fs === "string" ? await offsetFor(partialPath(target.fs, request.hash)) : 0;
+    return { type: "partial-reply", offset };
   }
 
   /** The current local entry of a path, re-checked from disk first. */

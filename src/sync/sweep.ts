@@ -2,12 +2,14 @@
 // it took a version back): swept from every include root when the daemon starts and when a
 // sync run starts. A temp file's name carries its writer's pid (fs/atomic-write.ts), so a
 // sweep removes only those whose writer is gone: a daemon receiving while `-x` starts on the
-// same node keeps its temp file.
+// same node keeps its temp file. Partial files of interrupted transfers (partial.ts) stay
+// until they expire.
 
 import type { Dirent } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { Config } from "../config/types.js";
 import { isTempName, tempWriterPid } from "../fs/atomic-write.js";
+import { expireIfStale, isPartialName } from "./partial.js";
 
 /** Removes orphaned temp files below every include root of `config`; returns their paths. */
 export async function sweepTemps(config: Config, isAlive: (pid: number) => boolean = pidAlive): Promise<string[]> {
@@ -29,7 +31,9 @@ async function sweepDir(dir: Buffer, isAlive: (pid: number) => boolean, removed:
     const full = Buffer.concat([dir, Buffer.from("/"), raw]);
     // Dirent types come from lstat semantics: a symlinked directory is never entered.
     if (d.isDirectory()) await sweepDir(full, isAlive, removed);
-    else if (isTempName(raw.toString("latin1")) && isOrphan(raw.toString("latin1"), isAlive)) {
+    else if (isPartialName(raw.toString("latin1"))) {
+      if (await expireIfStale(full.toString())) removed.push(full.toString());
+    } else if (isTempName(raw.toString("latin1")) && isOrphan(raw.toString("latin1"), isAlive)) {
       try {
         await fsp.unlink(full);
         removed.push(full.toString());

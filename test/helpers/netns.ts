@@ -112,3 +112,29 @@ export function runIn(node: LabNode, args: readonly string[], env: Readonly<Reco
 export function leftoverNamespaces(prefix = "psf-"): string[] {
   return ip("netns", "list").split("\n").map((l) => l.split(" ")[0]!).filter((n) => n.startsWith(prefix));
 }
+
+/** True when this kernel has tc netem (a throwaway namespace is tried); false here: no sch_netem. */
+export function netemAvailable(): boolean {
+  const ns = `psf-netem-${process.pid}`;
+  try {
+    ip("netns", "add", ns);
+    ip("-n", ns, "link", "set", "lo", "up");
+    execFileSync("tc", ["-n", ns, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "100ms", "loss", "1%"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      ip("netns", "del", ns);
+    } catch {
+      // never made
+    }
+  }
+}
+
+/** 100 ms delay and 1 % loss on every bridge port of the lab (only where netemAvailable()). */
+export function applyNetem(lab: NetLab): void {
+  for (const node of Object.values(lab.nodes)) {
+    execFileSync("tc", ["-n", lab.bridgeNs, "qdisc", "add", "dev", node.port, "root", "netem", "delay", "100ms", "loss", "1%"], { stdio: "ignore" });
+  }
+}
