@@ -145,6 +145,7 @@ async function peersyncTool(dir: string, source: string, peers: number): Promise
     `  key ${key};`,
     "  include %data%;",
     "  max-delete 1000000;",
+    "  watch no;", // measured: one sync run, not continuous mode (bench/latency.ts)
     "}",
     "",
   ].join("\n");

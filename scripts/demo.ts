@@ -59,6 +59,7 @@ function writeConfig(dir: string, key: string, roots: Record<NodeName, string>, 
     "  include %site%;",
     "  exclude *.swp;",
     "  auto younger;",
+    "  watch no;", // the demo runs each sync by hand, to show what it does
     `  action { pattern %site%/conf/*; exec "echo reload for %%"; logfile ${join(dir, "action.log")}; }`,
     "}",
     "",

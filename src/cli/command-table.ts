@@ -92,6 +92,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ["--inetd", "(not implemented yet) serve one session on stdin/stdout: inetd, systemd Accept=yes (csync2 -i)"],
       ["--once", "(not implemented yet) serve one connection, then exit (csync2 -iii)"],
       ["--syslog", "(not implemented yet) log to syslog, not to stderr, which inetd may connect to the peer (csync2 -l)"],
+      ["--metrics <[host:]port>", "serve Prometheus metrics at http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; or PEERSYNC_METRICS_PORT)"],
     ],
     load: () => import("./commands/daemon.js"),
   },

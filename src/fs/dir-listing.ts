@@ -5,6 +5,7 @@
 import { lstatSync, readdirSync, type Dirent } from "node:fs";
 import type { MatchResult } from "../config/types.js";
 import { compareUtf8, decodeName, joinFsPath, needsEscaping } from "./name-codec.js";
+import { isTempName } from "./atomic-write.js";
 import { statBatch, type StatBatch } from "./stat-batch.js";
 
 export interface ListedChild {
@@ -51,7 +52,8 @@ export function listDirectory(dir: string, dirFs: string | Buffer, match: (path:
   for (let i = 0; i < read.names.length; i++) {
     const name = read.names[i]!;
     const path = dir === "/" ? `/${name}` : `${dir}/${name}`;
-    const verdict = match(path);
+    // A version being received (atomic-write.ts's temp file) is not part of the tree.
+    const verdict = isTempName(name) ? "ignore" : match(path);
     if (verdict === "ignore") items.push({ type: "keep", key: name, path }, { type: "keep-below", key: `${name}/`, path });
     else candidates.push({ name, path, fsPath: joinFsPath(dirFs, name), verdict, dirent: read.dirents?.[i] });
   }

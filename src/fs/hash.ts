@@ -2,6 +2,14 @@
 // The file is opened with O_NOFOLLOW and O_NONBLOCK (a path swapped for a symlink or a fifo
 // between lstat and open must neither be followed nor block the run) and fstat'ed, so the hash
 // is of the same inode that lstat saw; anything else is reported as a race, not hashed.
+// After the last read the descriptor is fstat'ed again: a file written while it was hashed
+// (a growing log) has a hash of bytes that never matched the recorded stat, maybe of a state
+// that never existed on disk, so it is reported as changed (ChangedWhileHashingError, a
+// "skipped" problem) and never recorded; the next check, or the watcher's next event, looks
+// again.
+//
+// RACE: a same-size rewrite within one timestamp tick of the first fstat changes neither size,
+// mtime nor ctime and is not seen; the watcher's event for it, or the next check, catches it.
 
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from "node:fs";
@@ -27,8 +35,10 @@ export interface HashedFile {
 /** The file at `path` is no longer the inode lstat saw (or not a regular file). */
 export class ChangedWhileHashingError extends Error {
   readonly code = "ECHANGED";
-  constructor(what: string) {
-    super(`Cannot hash: the ${what} changed between lstat and open; the next check looks again`);
+  constructor(what: "file type" | "inode" | "content") {
+    super(what === "content"
+      ? "Cannot hash: the file was written while it was read; the next check looks again"
+      : `Cannot hash: the ${what} changed between lstat and open; the next check looks again`);
     this.name = "ChangedWhileHashingError";
   }
 }
@@ -52,7 +62,7 @@ export async function hashFile(path: string | Buffer, algorithm: HashAlgorithm, 
     closeSync(fd);
     throw err;
   }
-  if (stat.size <= SYNC_LIMIT) return { hash: hashSync(fd, algorithm), stat }; // closes fd
+  if (stat.size <= SYNC_LIMIT) return { hash: hashSync(fd, algorithm, stat), stat }; // closes fd
   closeSync(fd);
   return { hash: await hashStreaming(path, algorithm, stat), stat };
 }
@@ -64,7 +74,12 @@ function checkIdentity(fd: number, expectIno: number): BigIntStats {
   return st;
 }
 
-function hashSync(fd: number, algorithm: HashAlgorithm): string {
+/** The content moved while it was read: size, mtime or ctime differ from the stat taken before. */
+function unchanged(before: BigIntStats, after: BigIntStats): boolean {
+  return after.size === before.size && after.mtimeNs === before.mtimeNs && after.ctimeNs === before.ctimeNs;
+}
+
+function hashSync(fd: number, algorithm: HashAlgorithm, before: BigIntStats): string {
   scratch ??= Buffer.allocUnsafe(CHUNK);
   const hash = createHash(algorithm);
   try {
@@ -73,6 +88,7 @@ function hashSync(fd: number, algorithm: HashAlgorithm): string {
       if (n === 0) break;
       hash.update(scratch.subarray(0, n));
     }
+    if (!unchanged(before, fstatSync(fd, { bigint: true }))) throw new ChangedWhileHashingError("content");
   } finally {
     closeSync(fd);
   }
@@ -93,6 +109,7 @@ async function hashStreaming(path: string | Buffer, algorithm: HashAlgorithm, ex
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
     }
+    if (!unchanged(expect, await handle.stat({ bigint: true }))) throw new ChangedWhileHashingError("content");
     return hash.digest("hex");
   } finally {
     await handle.close();

@@ -1,8 +1,11 @@
 // The serving loop of `peersync daemon` / `-ii`: load the identity and the index, listen on
 // the local host's address and port of every group (one listener per distinct address), serve
-// peers through a SessionHandler, reload the config on SIGHUP, and on SIGTERM/SIGINT stop
-// accepting, finish the requests in hand, close the sessions and resolve with exit code 0.
-// Sync logic stays out: the sync engine passes its handler in.
+// peers through a SessionHandler, and run continuous mode (src/watch: watchers, checks, pushes,
+// metrics, status board) for the groups with `watch yes`. SIGHUP reloads the config (and
+// restarts continuous mode on it); SIGTERM/SIGINT stops watching, checks and pushes what the
+// watchers had seen, stops accepting, finishes the requests in hand, lets running actions end,
+// closes the sessions and resolves with exit code 0. Sync logic stays out: the sync engine
+// passes its handler in.
 
 import { isIP } from "node:net";
 import type { Logger } from "pino";
@@ -15,6 +18,10 @@ import { loadOrCreateIdentity, type Identity } from "../net/identity.js";
 import { resolveLimits, type Limits } from "../net/limits.js";
 import type { SessionHandler } from "../net/serve.js";
 import { PeerServer, type ListenAddress } from "../net/server.js";
+import type { MetricsAddress } from "../metrics/server.js";
+import { startDaemonServices, type DaemonServices } from "../watch/daemon-services.js";
+import type { ActionDispatcher } from "../actions/dispatcher.js";
+import { SyncHandler } from "./handler.js";
 import { createSyncHandler } from "./service.js";
 import { sweepTemps } from "./sweep.js";
 
@@ -25,8 +32,12 @@ export interface DaemonOptions {
   readonly limits?: Partial<Limits>;
   /** Serves authenticated requests; @default the sync engine (sync/service.ts), which hands ping, status and discard to BasicHandler. */
   readonly handler?: (deps: { db: Db; identity: Identity; config: () => Config }) => SessionHandler;
-  /** Serve one connection, then stop (csync2 -iii, for debugging). @default false */
+  /** Serve one connection, then stop (csync2 -iii, for debugging); no continuous mode. @default false */
   readonly once?: boolean;
+  /** Serve Prometheus metrics here (daemon --metrics). @default none */
+  readonly metricsAddress?: MetricsAddress | undefined;
+  /** Test hook: the initial full check of continuous mode ends this much later. @default 0 */
+  readonly initialCheckDelayMs?: number;
 }
 
 /** Where to listen: each group's local host entry; an IP address as is, a name → all interfaces. */
@@ -46,6 +57,9 @@ export class Daemon {
   #config: Config;
   #db: Db | undefined;
   #server: PeerServer | undefined;
+  #services: DaemonServices | undefined;
+  #dispatcher: ActionDispatcher | undefined;
+  #reloading: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | undefined;
   #resolveStopped!: () => void;
   readonly #stoppedPromise = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
@@ -82,6 +96,14 @@ export class Daemon {
       ...(this.#options.once ? { onConnectionEnd: () => void this.stop() } : {}),
     }));
     for (const address of listenAddresses(config)) await listenWithFallback(server, address, logger);
+    // Continuous mode shares the handler's action dispatcher and receive lock (sync/handler.ts).
+    const sync = handler instanceof SyncHandler ? handler : undefined;
+    this.#dispatcher = sync?.dispatcher;
+    this.#services = await startDaemonServices({
+      config, db, logger, metricsAddress: this.#options.metricsAddress, continuous: !this.#options.once,
+      dispatcher: sync?.dispatcher, lock: sync ? () => sync.receiver.mutex.lock() : undefined,
+      initialCheckDelayMs: this.#options.initialCheckDelayMs ?? 0,
+    });
     logger.info({ node: config.localName, fingerprint: identity.fingerprint, groups: config.groups.map((g) => g.name),
       ports: server.addresses().map((a) => a.port) }, "daemon ready");
   }
@@ -97,6 +119,13 @@ export class Daemon {
       this.#config = next;
       const revoked = this.#server?.revoke(next) ?? 0;
       logger.info({ groups: next.groups.map((g) => g.name), revoked }, "config reloaded");
+      // Continuous mode restarts on the new config (new roots, new peers), one reload at a time.
+      const services = this.#services;
+      if (services && this.#stopping === undefined) {
+        this.#reloading = this.#reloading.then(() => services.reload(next, this.#limits.shutdownGraceMs)).catch((err: unknown) => {
+          logger.error({ err: messageOf(err) }, `continuous mode did not restart after the reload: ${messageOf(err)}`);
+        });
+      }
       return true;
     } catch (err) {
       logger.error({ err: messageOf(err) }, `config reload failed, keeping the old config: ${messageOf(err)}`);
@@ -112,13 +141,36 @@ export class Daemon {
   /** Graceful stop; safe to call twice. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      this.#options.logger.info("stopping: finishing requests in hand");
-      await this.#server?.close(this.#limits.shutdownGraceMs);
+      const { logger } = this.#options;
+      const grace = this.#limits.shutdownGraceMs;
+      logger.info("stopping: pushing what the watchers saw, finishing requests in hand");
+      await this.#reloading;
+      // Watchers first: what they had seen is checked and pushed while peers are still served.
+      await this.#services?.stop(grace);
+      await this.#server?.close(grace);
+      // Actions of applied batches: let them run (debounce cut short); what outlasts the grace
+      // stays queued in the index and runs at the next start.
+      if (this.#dispatcher) {
+        const drained = await withTimeout(this.#dispatcher.drain(), grace);
+        if (!drained) logger.warn({ graceMs: grace }, "actions still running at shutdown: they stay queued and run at the next start");
+        this.#dispatcher.close();
+      }
       this.#db?.close();
-      this.#options.logger.info("stopped");
+      logger.info("stopped");
     })();
     void this.#stopping.then(this.#resolveStopped);
     return this.#stopping;
+  }
+}
+
+/** True when `p` settled within `ms`. */
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -44,6 +44,8 @@ export interface UpdateOptions {
    * first runs the rows a crash left queued
    */
   readonly dispatcher?: ActionDispatcher;
+  /** Sessions to use and keep open (a daemon's continuous mode reuses one across pushes). @default a new pool, closed at the end */
+  readonly pool?: PeerPool;
 }
 
 export interface UpdateSummary {
@@ -65,7 +67,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const dispatcher = options.dispatcher ?? new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger, onResult: actionRecorder(db) });
   // Rows a crash left queued; a running daemon on this node runs them itself (never both).
   if (!options.dryRun && !options.dispatcher && !daemonOwnsQueue(db)) await dispatcher.runPending();
-  const pool = new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
+  const pool = options.pool ?? new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
   const results: PeerResult[] = [];
   const unreachable: { group: string; peer: string; message: string }[] = [];
   const safetyStops: string[] = [];
@@ -76,7 +78,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
     // them along, so one run converges the whole group, not just the pair that conflicted.
     if (fetched.size > 0 && !options.dryRun) await pushRound(round, fetched);
   } finally {
-    await pool.close();
+    if (!options.pool) await pool.close();
   }
   const actionsFailed = options.dryRun ? 0 : await runOwnActions(dispatcher, results);
   return {

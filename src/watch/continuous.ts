@@ -46,6 +46,12 @@ export interface ContinuousOptions {
   readonly maxPaths?: number;
   /** Longest a busy path waits. @default 2_000 */
   readonly maxDelayMs?: number;
+  /**
+   * Held around each check of changed paths, so that it does not interleave with a peer's
+   * push being applied to the same paths (the daemon passes its Receiver's mutex). Full checks
+   * run without it: they may take minutes, and a receive must not wait that long.
+   */
+  readonly lock?: (() => Promise<() => void>) | undefined;
 }
 
 export interface Continuous {
@@ -53,7 +59,8 @@ export interface Continuous {
   readonly ready: Promise<void>;
   states(): RootState[];
   /**
-   * Stops watching; resolves after the batch in hand is finished, or after `graceMs` (a check
+   * Stops watching, then checks and pushes what the buffer still holds (a change made just
+   * before SIGTERM is not left behind); resolves once that is done, or after `graceMs` (a check
    * cannot be interrupted; the caller may then close the index under it, which ends it).
    */
   stop(graceMs?: number): Promise<void>;
@@ -153,12 +160,13 @@ class Loop {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#buffer.close();
     this.#schedule.stop();
-    this.#pusher.stop();
+    this.#pusher.stopRetries();
     await this.watchers.stop();
     this.#publishWatch();
-    this.#o.board?.close();
+    // The paths already seen are checked and pushed now; no full check or retry is started.
+    this.#buffer.finish();
+    this.#o.board?.flush();
   }
 
   async #handle(batch: Batch): Promise<void> {
@@ -173,10 +181,7 @@ class Loop {
     }
     const byGroup = new Map<string, DuePath[]>();
     for (const item of batch.items) byGroup.set(item.group, [...(byGroup.get(item.group) ?? []), item]);
-    for (const [group, items] of byGroup) {
-      if (this.#stopped) return;
-      await this.#checkPaths(group, items);
-    }
+    for (const [group, items] of byGroup) await this.#checkPaths(group, items);
   }
 
   async #checkPaths(group: string, items: readonly DuePath[]): Promise<void> {
@@ -190,7 +195,13 @@ class Loop {
     const changed = new Set<string>();
     for (const [paths, recursive] of [[single, false], [trees, true]] as const) {
       if (paths.length === 0) continue;
-      const ok = await this.#runCheck("paths", { paths, recursive, groups: [group] }, changed, undefined);
+      const release = await this.#o.lock?.();
+      let ok;
+      try {
+        ok = await this.#runCheck("paths", { paths, recursive, groups: [group] }, changed, undefined);
+      } finally {
+        release?.();
+      }
       if (!ok) return void this.#reschedule(group, false);
     }
     await this.#pusher.push(group, [...changed], { sinceMs: items.reduce((m, i) => Math.min(m, i.firstMs), Infinity) });
@@ -208,7 +219,9 @@ class Loop {
     this.#publishWatch();
     for (const g of groups) this.#reschedule(g, ok);
     if (!ok) return;
-    for (const [group, paths] of changed) await this.#pusher.push(group, [...paths]);
+    // `retry`: push even when nothing changed, for what is still pending from before (a peer
+    // that was down when the daemon stopped, a peer new to the group: new-peers.ts).
+    for (const [group, paths] of changed) await this.#pusher.push(group, [...paths], { retry: true });
   }
 
   /** One runCheck; collects changed paths; false (logged) when it failed as a whole. */

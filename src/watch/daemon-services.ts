@@ -1,24 +1,32 @@
-// What continuous mode adds to `peersync daemon`, started and stopped as one: the Metrics
-// object (served over HTTP when an address is given), the status board persisted for
-// `peersync status`, and the continuous loop. The daemon (sync/daemon.ts) calls
-// startDaemonServices() once the index is open and stop() before it closes it.
+// What continuous mode adds to `peersync daemon` (sync/daemon.ts), started once the index is
+// open and stopped before it is closed: the Metrics object (served over HTTP when an address
+// is given), the status board persisted for `peersync status`, and the continuous loop with
+// the push it drives. A config reload restarts the loop (and its peer pool) on the new config;
+// the metrics, their server and the board live as long as the daemon.
 //
-// Until the sync engine offers a push made for the daemon, `updatePush` runs the engine's
-// `runUpdate` for the group (what `peersync update -G group` does) and records each peer's
-// outcome on the board and in the metrics.
+// The push is the engine's `runUpdate` for the group, on one PeerPool kept between pushes (a
+// TLS handshake per change would cost more than the debounce) and with the daemon's own action
+// dispatcher, so a queued action row is never run by two dispatchers.
 
 import type { Logger } from "pino";
+import type { ActionDispatcher } from "../actions/dispatcher.js";
 import type { Config } from "../config/types.js";
 import { messageOf } from "../errors.js";
 import type { Db } from "../index/database.js";
+import { PinStore } from "../index/pins.js";
 import { Metrics } from "../metrics/metrics.js";
 import { serveMetrics, type MetricsAddress, type MetricsServer } from "../metrics/server.js";
+import { loadOrCreateIdentity } from "../net/identity.js";
+import { limitsFromEnv, resolveLimits } from "../net/limits.js";
+import { PeerPool } from "../net/pool.js";
 import { StatusBoard } from "../status/board.js";
 import { conflictCounts, pendingCounts, queuedActions } from "../status/queries.js";
 import { runUpdate } from "../sync/update.js";
-import { startContinuous, type Continuous } from "./continuous.js";
+import { startContinuous, type CheckFn, type Continuous } from "./continuous.js";
+import { markNewPeers } from "./new-peers.js";
 import type { PushFn } from "./pusher.js";
 import { realTimers } from "./timers.js";
+import { runCheck } from "../index/check-run.js";
 
 export interface DaemonServicesOptions {
   readonly config: Config;
@@ -26,23 +34,33 @@ export interface DaemonServicesOptions {
   readonly logger: Logger;
   /** Serve /metrics here (daemon --metrics, PEERSYNC_METRICS_PORT); undefined: no server. */
   readonly metricsAddress?: MetricsAddress | undefined;
-  /** @default updatePush() */
+  /** @default updatePush() over a pool kept by the services */
   readonly push?: PushFn;
   /** Watch and check (false: metrics and board only, e.g. daemon --once). @default true */
   readonly continuous?: boolean;
+  /** The daemon's action dispatcher (SyncHandler.dispatcher); @default runUpdate makes its own per push. */
+  readonly dispatcher?: ActionDispatcher | undefined;
+  /** Held around each path check, so it does not interleave with a receive (Receiver.mutex.lock). */
+  readonly lock?: (() => Promise<() => void>) | undefined;
+  /** Test hook (PEERSYNC_TEST_INITIAL_CHECK_DELAY_MS): the initial full check ends this much later. @default 0 */
+  readonly initialCheckDelayMs?: number;
 }
 
 export interface DaemonServices {
   readonly metrics: Metrics;
   readonly board: StatusBoard;
+  /** The running loop (a new one after each reload). */
   readonly continuous: Continuous | undefined;
   readonly metricsServer: MetricsServer | undefined;
-  /** Stops everything; waits at most `graceMs` for a check in hand (see Continuous.stop). */
+  /** Restarts the loop on a new config (the caller's reload); waits at most `graceMs` for the old one. */
+  reload(config: Config, graceMs?: number): Promise<void>;
+  /** Stops everything; waits at most `graceMs` for a check or push in hand (see Continuous.stop). */
   stop(graceMs?: number): Promise<void>;
 }
 
 export async function startDaemonServices(options: DaemonServicesOptions): Promise<DaemonServices> {
-  const { config, db, logger } = options;
+  const { db, logger } = options;
+  let config = options.config;
   const metrics = new Metrics();
   metrics.setSources({
     pending: () => withZeros(config, pendingCounts(db)),
@@ -52,15 +70,63 @@ export async function startDaemonServices(options: DaemonServicesOptions): Promi
   const board = new StatusBoard({ timers: realTimers, db });
   const metricsServer = options.metricsAddress ? await serveMetrics(metrics, options.metricsAddress) : undefined;
   if (metricsServer) logger.info({ address: `${metricsServer.address.host}:${metricsServer.address.port}` }, "metrics served at /metrics");
-  const push = options.push ?? updatePush({ config, db, logger, board, metrics });
-  const continuous = options.continuous ?? true ? startContinuous({ config, db, logger, push, metrics, board }) : undefined;
+
+  let loop: { continuous: Continuous; pool: PeerPool | undefined } | undefined;
+  const startLoop = (cfg: Config, initial: boolean): void => {
+    if (!(options.continuous ?? true)) return;
+    // A peer new to a group gets the whole tree on first contact (DESIGN §1, upload-farm).
+    const marked = markNewPeers(db, cfg);
+    for (const m of marked) logger.info(m, `new peer "${m.peer}" in group "${m.group}": ${m.entries} entries marked for it`);
+    const pool = options.push ? undefined : newPool(cfg, db, logger);
+    const push = options.push ?? updatePush({ config: cfg, db, logger, board, metrics, pool, dispatcher: options.dispatcher });
+    const delay = initial ? options.initialCheckDelayMs ?? 0 : 0;
+    const continuous = startContinuous({ config: cfg, db, logger, push, metrics, board, lock: options.lock, ...(delay > 0 ? { check: delayedFirstCheck(delay, logger) } : {}) });
+    const watched = cfg.groups.filter((g) => g.watch).length;
+    void continuous.ready.then(() => {
+      if (watched > 0) logger.info({ groups: watched }, "continuous mode ready: initial full check done");
+    });
+    loop = { continuous, pool };
+  };
+  const stopLoop = async (graceMs: number | undefined): Promise<void> => {
+    const old = loop;
+    loop = undefined;
+    await old?.continuous.stop(graceMs);
+    await old?.pool?.close(Math.min(graceMs ?? 1_000, 1_000));
+  };
+  startLoop(config, true);
   return {
-    metrics, board, continuous, metricsServer,
+    metrics, board, metricsServer,
+    get continuous() {
+      return loop?.continuous;
+    },
+    reload: async (next, graceMs) => {
+      await stopLoop(graceMs);
+      config = next;
+      startLoop(next, false);
+    },
     stop: async (graceMs) => {
-      await continuous?.stop(graceMs);
+      await stopLoop(graceMs);
       board.close();
       await metricsServer?.close();
     },
+  };
+}
+
+function newPool(config: Config, db: Db, logger: Logger): PeerPool {
+  return new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
+}
+
+/** The first check returns `ms` after its walk: writes meanwhile reach only the watcher (tests of lsyncd #226). */
+function delayedFirstCheck(ms: number, logger: Logger): CheckFn {
+  let first = true;
+  return async (db, config, options) => {
+    const summary = await runCheck(db, config, options);
+    if (first) {
+      first = false;
+      logger.warn({ delayMs: ms }, "Test hook PEERSYNC_TEST_INITIAL_CHECK_DELAY_MS: delaying the end of the initial full check");
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+    return summary;
   };
 }
 
@@ -86,6 +152,10 @@ export interface UpdatePushDeps {
   readonly logger: Logger;
   readonly board?: StatusBoard;
   readonly metrics?: Metrics;
+  /** Sessions kept between pushes; @default a new pool per push */
+  readonly pool?: PeerPool | undefined;
+  /** @default runUpdate's own */
+  readonly dispatcher?: ActionDispatcher | undefined;
 }
 
 /** A PushFn over the engine's runUpdate: everything pending for the group goes to its peers. */
@@ -95,7 +165,9 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
     const started = Date.now();
     let summary;
     try {
-      summary = await runUpdate(db, config, { logger, groups: [group] });
+      summary = await runUpdate(db, config, {
+        logger, groups: [group], ...(deps.pool ? { pool: deps.pool } : {}), ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+      });
     } catch (err) {
       logger.warn({ group, err: messageOf(err) }, `push of group "${group}" failed: ${messageOf(err)}`);
       return;

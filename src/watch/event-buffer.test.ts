@@ -135,3 +135,32 @@ test("EventBuffer.requestPush() wakes the consumer at once with a push batch", a
   await tick();
   assert.deepEqual(got, [{ type: "push", groups: ["a", "b"] }]);
 });
+
+test("EventBuffer.finish() hands out the waiting paths at once, drops asked-for rescans, then ends", async () => {
+  const { timers, buffer } = setup();
+  buffer.add(ev("/a"));
+  buffer.add(ev("/b", "create"));
+  buffer.requestPush("g");
+  timers.advance(10); // far from due
+  buffer.finish();
+  buffer.add(ev("/late"));
+  const last = await buffer.next();
+  assert.equal(last?.type, "paths");
+  assert.deepEqual(last?.type === "paths" ? last.items.map((i) => i.path) : [], ["/a", "/b"]);
+  assert.equal(await buffer.next(), undefined, "nothing after the last batch, the late event included");
+});
+
+test("EventBuffer.finish() wakes a waiting consumer with the last batch, or with the end", async () => {
+  const s = setup();
+  s.pull();
+  s.buffer.add(ev("/a"));
+  s.buffer.finish();
+  await tick();
+  assert.equal(s.got.length, 1);
+  const empty = setup();
+  let ended = false;
+  void empty.buffer.next().then((b) => (ended = b === undefined));
+  empty.buffer.finish();
+  await tick();
+  assert.ok(ended);
+});

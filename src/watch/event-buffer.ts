@@ -70,6 +70,8 @@ export class EventBuffer {
   #timer: unknown;
   #timerAt = Infinity;
   #closed = false;
+  /** finish() was called: every waiting path is due now, nothing new is taken. */
+  #finishing = false;
   /** Counters for metrics and status. */
   readonly stats = { events: 0, overflows: 0, batches: 0 };
 
@@ -84,7 +86,7 @@ export class EventBuffer {
   }
 
   add(event: WatchEvent): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#finishing) return;
     this.stats.events++;
     const now = this.#options.timers.now();
     if (this.#covered(event.group)) {
@@ -109,7 +111,7 @@ export class EventBuffer {
 
   /** Asks for a full check of `group` (or of every group): overflow, watcher error, the rescan timer. */
   requestRescan(reason: string, group?: string): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#finishing) return;
     const now = this.#options.timers.now();
     const r = (this.#rescan ??= { groups: new Set(), reasons: [], window: touchWindow(undefined, now) });
     if (group === undefined) r.groups = "all";
@@ -121,7 +123,7 @@ export class EventBuffer {
 
   /** Asks for a push of what is pending in `group`, without a check (due at once). */
   requestPush(group: string): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#finishing) return;
     this.#pushes.add(group);
     this.#arm(this.#options.timers.now());
   }
@@ -132,10 +134,33 @@ export class EventBuffer {
     if (this.#waiter) throw new TypeError("EventBuffer.next() is already waiting");
     const batch = this.#takeDue();
     if (batch) return Promise.resolve(batch);
+    if (this.#finishing) {
+      this.close();
+      return Promise.resolve(undefined);
+    }
     return new Promise((resolve) => {
       this.#waiter = resolve;
       this.#rearm();
     });
+  }
+
+  /**
+   * For a graceful stop: the paths waiting are handed out at once, whatever their debounce, in
+   * one last batch; then next() resolves undefined. Asked-for full checks and push retries are
+   * dropped (the next start's full check does them).
+   */
+  finish(): void {
+    if (this.#closed) return;
+    this.#finishing = true;
+    this.#rescan = undefined;
+    this.#pushes.clear();
+    if (this.#waiter === undefined) return;
+    this.#clearTimer();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    const batch = this.#takeDue();
+    if (batch === undefined) this.close();
+    waiter(batch);
   }
 
   close(): void {
@@ -172,7 +197,7 @@ export class EventBuffer {
     }
     const items: DuePath[] = [];
     for (const [key, e] of this.#entries) {
-      if (dueAt(e.window, this.#options.timingOf(e.group)) > now) continue;
+      if (!this.#finishing && dueAt(e.window, this.#options.timingOf(e.group)) > now) continue;
       this.#entries.delete(key);
       items.push({ group: e.group, path: e.path, local: e.local, type: e.type, created: e.created, firstMs: e.window.firstMs });
     }

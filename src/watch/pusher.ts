@@ -58,7 +58,7 @@ export class Pusher {
   /** Pushes the stable paths among `paths` (with `retry`, even none); the others are checked again later. */
   async push(group: string, paths: readonly string[], options: { readonly retry?: boolean; readonly sinceMs?: number | undefined } = {}): Promise<void> {
     const retry = options.retry ?? false;
-    if ((paths.length === 0 && !retry) || this.#stopped) return;
+    if (paths.length === 0 && !retry) return;
     const ready: string[] = [];
     for (const path of paths) {
       const record = this.#entries.get(group, path);
@@ -80,7 +80,8 @@ export class Pusher {
     this.#retryIfPending(group);
   }
 
-  stop(): void {
+  /** No more retries (stopping): pushes already asked for still go. */
+  stopRetries(): void {
     this.#stopped = true;
     for (const r of this.#retries.values()) if (r.timer !== undefined) this.#o.timers.clearTimeout(r.timer);
   }

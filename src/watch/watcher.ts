@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
 import type { PathEventType } from "../core/debounce-window.js";
 import { messageOf } from "../errors.js";
+import { isTempName } from "../fs/atomic-write.js";
 import type { WatchEvent } from "./event-buffer.js";
 
 export type RawEvent = { readonly path: string; readonly type: PathEventType };
@@ -129,6 +130,8 @@ export class Watchers {
         void this.#unsubscribe(r, "polling");
         return this.#trouble(r, "vanished", `Watched root "${r.local}" was deleted or moved away`);
       }
+      // A version being received (its temp file beside the target) is not a local change.
+      if (isTempName(basename(e.path))) continue;
       let path: string;
       try {
         path = config.toLogicalPath(e.path);

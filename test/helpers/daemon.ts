@@ -51,6 +51,12 @@ export interface GroupSpec {
   readonly include?: readonly string[];
   /** Extra lines inside the group block. */
   readonly extra?: readonly string[];
+  /**
+   * Continuous mode (`watch yes`, the daemon's default). Off unless asked: these daemons serve
+   * tests that drive syncs by hand, and a watcher pushing on its own would change what they see.
+   * @default false
+   */
+  readonly watch?: boolean;
 }
 
 /** A csync2-style config text for `groups`. */
@@ -62,6 +68,7 @@ export function configText(groups: readonly GroupSpec[]): string {
       `  key ${g.keyFile};`,
       ...(g.include ?? ["/nonexistent-peersync-test-root"]).map((p) => `  include ${p};`),
       ...(g.extra ?? []).map((l) => `  ${l}`),
+      ...(g.watch || (g.extra ?? []).some((l) => /^\s*watch\s/.test(l)) ? [] : ["  watch no;"]),
       "}",
     ].join("\n"))
     .join("\n") + "\n";

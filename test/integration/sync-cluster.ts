@@ -35,6 +35,11 @@ export interface ClusterOptions {
   readonly extra?: readonly string[];
   /** Start every daemon. @default true */
   readonly start?: boolean;
+  /**
+   * Continuous mode (`watch yes`, the daemon's default). Off unless asked (or set in `extra`):
+   * these tests drive every sync by hand. @default false
+   */
+  readonly watch?: boolean;
 }
 
 export interface Cluster {
@@ -62,6 +67,7 @@ export async function makeCluster(names: readonly string[], options: ClusterOpti
     `  key ${key};`,
     "  include %data%;",
     ...(options.extra ?? []).map((l) => `  ${l}`),
+    ...(options.watch || (options.extra ?? []).some((l) => /^\s*watch\s/.test(l)) ? [] : ["  watch no;"]),
     "}",
     "",
   ].join("\n"));
