@@ -53,6 +53,7 @@ async function setup(): Promise<Setup> {
     `  host a@127.0.0.1:${portA} b@127.0.0.1:${bPort};`,
     `  key ${key};`,
     "  include %data%;",
+    "  watch no;",
     "}",
     "",
   ].join("\n");
@@ -134,7 +135,7 @@ test("with tc netem where the kernel has it: a sync across a netns bridge with 1
     for (const n of ["a", "b"]) mkdirSync(join(nd, n, "tree"), { recursive: true });
     const cfg = join(nd, "peersync.cfg");
     writeFileSync(cfg, [`prefix data { on a: ${join(nd, "a", "tree")}; on b: ${join(nd, "b", "tree")}; }`, "group g {",
-      `  host a@${lab.nodes["a"]!.ip}:30865 b@${lab.nodes["b"]!.ip}:30865;`, `  key ${key};`, "  include %data%;", "}", ""].join("\n"));
+      `  host a@${lab.nodes["a"]!.ip}:30865 b@${lab.nodes["b"]!.ip}:30865;`, `  key ${key};`, "  include %data%;", "  watch no;", "}", ""].join("\n"));
     daemons.push(await startDaemon({ name: "b", configFile: cfg, stateDir: join(nd, "b", "state"), env: ENV, wrap: lab.nodes["b"]!.wrap }));
     writeFileSync(join(nd, "a", "tree", "big.bin"), randomBytes(4 << 20));
     const r = await runIn(lab.nodes["a"]!, ["-N", "a", "--config", cfg, "--state-dir", join(nd, "a", "state"), "sync"], ENV);
