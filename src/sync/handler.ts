@@ -87,7 +87,7 @@ export class SyncHandler implements SessionHandler {
     const release = await this.receiver.mutex.lock();
     try {
       const included = offer.entries.filter((e) => group.match(e.path) === "match").map((e) => e.path);
-      if (!offer.dryRun && included.length > 0) await this.receiver.recheck(group, included);
+      const unsure = !offer.dryRun && included.length > 0 ? await this.receiver.recheck(group, included) : new Set<string>();
       const answers = [];
       const changedHere: string[] = [];
       for (const item of offer.entries) {
@@ -95,6 +95,7 @@ export class SyncHandler implements SessionHandler {
         try {
           outcome = group.match(item.path) !== "match"
             ? { answer: refusedFor(item.path, new NotIncludedError(group.name, item.path)), changed: false }
+            : unsure.has(item.path) ? { answer: refusedFor(item.path, new UnsureError(item.path)), changed: false }
             : await this.receiver.offer(group, item, pusher, offer.dryRun);
         } catch (err) {
           outcome = { answer: refusedFor(item.path, err), changed: false };
@@ -133,7 +134,7 @@ export class SyncHandler implements SessionHandler {
         // look at the disk: it may have changed since the offer.
         beforeRename: async () => {
           release = await this.receiver.mutex.lock();
-          await this.receiver.recheck(group, [put.path]);
+          if ((await this.receiver.recheck(group, [put.path])).has(put.path)) throw new UnsureError(put.path);
           const d = this.receiver.decide(group, put);
           if (!isWrite(d)) {
             verdict.outcome = await this.receiver.carryOut(group, put, pusher, d);
@@ -314,6 +315,13 @@ export class SyncHandler implements SessionHandler {
 /** The decision still is "write the pushed file". */
 function isWrite(d: Decision): d is Extract<Decision, { apply: unknown }> {
   return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write";
+}
+
+/** This node's file at the path is being written (or unreadable): no decision on a stale index; the pusher retries. */
+class UnsureError extends PeersyncError {
+  constructor(path: string) {
+    super("CHANGED", `Cannot take "${path}" now: the file here changed while it was checked; the next sync retries`);
+  }
 }
 
 /** Thrown from beforeRename when the fresh decision is no longer a write: the temp file goes. */

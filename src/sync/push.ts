@@ -179,7 +179,9 @@ async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kin
   const entry = answer.entry;
   // Our disk may have changed since this run's check: look again, so an edit made meanwhile
   // becomes a version of its own (offered next run) instead of being overwritten silently.
-  await ctx.receiver.recheck(ctx.group, [w.path]);
+  if ((await ctx.receiver.recheck(ctx.group, [w.path])).has(w.path)) {
+    return problem(ctx, result, w.path, "the file here changed while it was checked: not replaced now; the next run retries");
+  }
   const current = unchanged(ctx, w);
   if (!current) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);

@@ -79,11 +79,18 @@ export class Receiver {
   }
 
   /** Re-reads these paths from disk into the index, so an unrecorded local edit is never overwritten silently. */
-  async recheck(group: Group, paths: readonly LogicalPath[]): Promise<void> {
+  /**
+   * Records what the disk holds at `paths` now. Returns the paths it could not record (read
+   * failed, or written while hashed): the index does not describe their disk state, so the
+   * caller must not decide on it (a local write would be overwritten with no conflict and no
+   * backup; found by test/faults/churn).
+   */
+  async recheck(group: Group, paths: readonly LogicalPath[]): Promise<Set<string>> {
     const config = this.#o.config();
     const local = paths.map((p) => config.toLocalPath(p));
     const summary = await runCheck(this.#o.index.db, config, { paths: local, groups: [group.name], statWorker: false });
     for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
+    return new Set(summary.problems.map((p) => p.path));
   }
 
   decide(group: Group, item: Pick<OfferItem, "path" | "entry" | "forced">): Decision {
