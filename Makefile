@@ -37,7 +37,7 @@ fuzz: setup-test
 	PEERSYNC_FUZZ_RUNS=10000000 $(NODE_TEST) dist/test/fuzz
 
 soak: setup-test
-	PEERSYNC_SOAK=1 $(NODE_TEST) dist/test/soak
+	PEERSYNC_SOAK=1 $(NODE_TEST) dist/test/soak dist/test/faults
 
 clean:
 	rm -rf dist native/build

@@ -9,7 +9,8 @@
 // carries what fstat reads back, which is what the index should record.
 //
 // Temp names are `.peersync-tmp-<hex>`: hidden, recognisable by the scanner (isTempName) and
-// swept by removeTemps() after a crash.
+// swept after a crash (sync/sweep.ts, removeTemps()). The first 8 hex digits are the writer's
+// pid, so a sweep can tell a crashed writer's leftover from a write in progress.
 
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, futimesSync, openSync, writeSync, type BigIntStats } from "node:fs";
@@ -53,6 +54,12 @@ export interface AtomicWriteOptions {
    * batch of files, and must not rely on (or record) the rename before it did. @default false
    */
   readonly deferDirSync?: boolean;
+  /**
+   * Write through a named partial file instead of a fresh temp file (sync/partial.ts): its first
+   * `offset` bytes are kept (and hashed), the data is what follows them, and a failure other
+   * than a hash mismatch or a full disk leaves it in place for the next attempt to continue.
+   */
+  readonly resume?: { readonly path: string; readonly offset: number };
   /** @default node:fs/promises */
   readonly io?: Partial<AtomicWriteIo>;
 }
@@ -96,11 +103,20 @@ export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
+/** The pid of the process that made temp file `name` (names made before pids were encoded decode to an arbitrary number). */
+export function tempWriterPid(name: string): number {
+  return Number.parseInt(name.slice(TEMP_PREFIX.length, TEMP_PREFIX.length + 8), 16);
+}
+
+function tempName(): string {
+  return TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomBytes(4).toString("hex");
+}
+
 /** Atomically replaces (or creates) the file `target` with `data`. */
 export async function writeFileAtomic(target: string, data: AtomicData, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const io = { ...NODE_IO, ...options.io };
   const dir = dirname(target);
-  const temp = join(dir, TEMP_PREFIX + randomBytes(8).toString("hex"));
+  const temp = options.resume?.path ?? join(dir, tempName());
   try {
     const written = await writeTemp(io, temp, data, options);
     if (options.expectedHash && written.hash !== options.expectedHash.hex) {
@@ -112,7 +128,8 @@ export async function writeFileAtomic(target: string, data: AtomicData, options:
     if (!options.deferDirSync) await syncDirectory(dir);
     return written;
   } catch (err) {
-    await fsp.unlink(temp).catch(() => {});
+    const keep = options.resume !== undefined && !(err instanceof HashMismatchError) && !hasCode(err, "ENOSPC") && !hasCode(err, "EDQUOT");
+    if (!keep) await fsp.unlink(temp).catch(() => {});
     throw await asDiskFull(io, target, dir, err);
   }
 }
@@ -124,11 +141,14 @@ const fsyncFd = promisify(fsync);
 
 /** Creates the temp file, fills it, applies attributes, fsyncs; returns fstat and digest. */
 async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
+  const resume = options.resume;
   const small = typeof data === "string" ? Buffer.from(data) : data instanceof Uint8Array ? data : undefined;
-  if (small !== undefined && small.length <= SMALL_BYTES && io.open === NODE_IO.open) return writeSmallTemp(temp, small, options);
-  const file = await io.open(temp, TEMP_FLAGS, 0o600);
+  if (!resume && small !== undefined && small.length <= SMALL_BYTES && io.open === NODE_IO.open) return writeSmallTemp(temp, small, options);
+  const flags = resume ? constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW : TEMP_FLAGS;
+  const file = await io.open(temp, flags, 0o600);
   try {
     const hasher = options.expectedHash ? createHash(options.expectedHash.algorithm) : undefined;
+    if (resume) await keepPrefix(file, resume.offset, hasher);
     for await (const chunk of coalesce(chunks(data))) {
       options.signal?.throwIfAborted();
       hasher?.update(chunk);
@@ -171,6 +191,20 @@ async function writeSmallTemp(temp: string, data: Uint8Array, options: AtomicWri
     return { stat: fstatSync(fd, { bigint: true }), hash };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Keeps the first `offset` bytes of a partial file (hashing them) and leaves the position after them. */
+async function keepPrefix(file: fsp.FileHandle, offset: number, hasher: ReturnType<typeof createHash> | undefined): Promise<void> {
+  const { size } = await file.stat();
+  if (size < offset) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume at byte ${offset}: the partial file holds ${size} bytes`, { hint: "the next sync sends the file from the start" });
+  await file.truncate(offset);
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  for (let done = 0; done < offset;) {
+    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, offset - done), null);
+    if (bytesRead === 0) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume at byte ${offset}: the partial file ended at ${done}`);
+    hasher?.update(buffer.subarray(0, bytesRead));
+    done += bytesRead;
   }
 }
 
@@ -217,7 +251,7 @@ export type SymlinkWriteOptions = Pick<AtomicWriteOptions, "uid" | "gid" | "mtim
 export async function writeSymlinkAtomic(target: string, linkText: string, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
   const io = { ...NODE_IO, ...options.io };
   const dir = dirname(target);
-  const temp = join(dir, TEMP_PREFIX + randomBytes(8).toString("hex"));
+  const temp = join(dir, tempName());
   try {
     await fsp.symlink(linkText, temp);
     if (options.uid !== undefined || options.gid !== undefined) await fsp.lchown(temp, options.uid ?? -1, options.gid ?? -1);

@@ -12,6 +12,8 @@ import type { Config, Group } from "../config/types.js";
 import type { ChangeKind } from "../core/dirty.js";
 import { isWithin, parentOf, type LogicalPath } from "../core/path.js";
 import type { Problem } from "../core/problem.js";
+import { isTempName } from "../fs/atomic-write.js";
+import { isPartialName } from "../sync/partial.js";
 import { fsPath } from "../fs/name-codec.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { Scanner } from "../fs/scanner.js";
@@ -156,7 +158,8 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
   const { config, options, entries } = run;
   const peers = options.init || group.local.receiveOnly ? [] : group.peers.map((p) => p.name);
   const targets = run.scope === "full" ? fullTargets(group) : requestedTargets(group, run.requests);
-  const match = (p: string) => group.match(p);
+  // A writer's temp or partial file (fs/atomic-write.ts, sync/partial.ts) is never a version: recorded, it would travel to peers.
+  const match = (p: string) => (isTransferName(p.slice(p.lastIndexOf("/") + 1)) ? "ignore" : group.match(p));
   for (const target of targets) {
     const local = config.toLocalPath(target.path);
     if (target.isRoot && !options.allowEmptyRoots && looksUnmounted(local, entries, group.name, target.path)) {
@@ -229,4 +232,8 @@ function hasNonDirectoryAncestor(config: Config, target: CheckTarget): boolean {
     }
   }
   return false;
+}
+
+function isTransferName(name: string): boolean {
+  return isTempName(name) || isPartialName(name);
 }

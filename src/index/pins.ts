@@ -40,7 +40,11 @@ export class PinStore {
   readonly #delete;
   readonly #list;
 
+  /** The index it stores in (the handshake also records the peer's clock there: net/handshake/clock.ts). */
+  readonly db: Db;
+
   constructor(db: Db) {
+    this.db = db;
     this.#get = db.prepare<[string], PinRow>("SELECT * FROM peer_pins WHERE host = ?");
     // OR IGNORE: when two sessions of a new peer race, the first pin stands and the second is
     // compared against it by the caller re-reading.

@@ -23,8 +23,9 @@ export const PROOF_BYTES = 32;
 export type Version = readonly [major: number, minor: number];
 
 // Session setup (stream id 0): client hello → server hello-ack → client proof → server proof.
-export interface Hello { readonly type: "hello"; readonly versions: readonly Version[]; readonly node: string; readonly group: string; readonly to: string; readonly software: string }
-export interface HelloAck { readonly type: "hello-ack"; readonly version: Version; readonly node: string; readonly software: string }
+/** `clockMs`: the sender's wall clock (ms since the epoch) when it sent the message; optional, so older peers still talk (handshake/clock.ts). */
+export interface Hello { readonly type: "hello"; readonly versions: readonly Version[]; readonly node: string; readonly group: string; readonly to: string; readonly software: string; readonly clockMs?: number }
+export interface HelloAck { readonly type: "hello-ack"; readonly version: Version; readonly node: string; readonly software: string; readonly clockMs?: number }
 export interface Proof { readonly type: "proof"; readonly mac: Buffer }
 /** A refusal or failure: on stream 0 it ends the session, on a request id it answers that request. */
 export interface ErrorMessage { readonly type: "error"; readonly code: string; readonly message: string; readonly hint?: string }
@@ -58,7 +59,11 @@ export interface OfferReply { readonly type: "offer-reply"; readonly answers: re
 export interface SignatureRequest { readonly type: "signature"; readonly path: LogicalPath }
 export interface SignatureReply { readonly type: "signature-reply"; readonly hash: string; readonly size: number }
 /** A version with its content as the body: whole bytes, or a delta against `basisHash`. */
-export interface Put { readonly type: "put"; readonly path: LogicalPath; readonly entry: EntryState; readonly forced: boolean; readonly encoding: "whole" | "delta"; readonly basisHash?: string }
+/** `offset` (whole only): the body starts at that byte; the receiver has the bytes before it in its partial file (sync/partial.ts). */
+export interface Put { readonly type: "put"; readonly path: LogicalPath; readonly entry: EntryState; readonly forced: boolean; readonly encoding: "whole" | "delta"; readonly basisHash?: string; readonly offset?: number }
+/** How many bytes of content `hash` the peer kept from an interrupted put of `path` (sync/partial.ts). */
+export interface PartialRequest { readonly type: "partial"; readonly path: LogicalPath; readonly hash: string }
+export interface PartialReply { readonly type: "partial-reply"; readonly offset: number }
 export interface PutReply { readonly type: "put-reply"; readonly answer: Answer }
 /**
  * Several small whole files in one request: the body is their bytes concatenated in item order,
@@ -88,12 +93,12 @@ export interface End { readonly type: "end" }
 export type Message =
   | Hello | HelloAck | Proof | ErrorMessage | Bye
   | Ping | Pong | StatusRequest | StatusReply | Stat | Discard | Discarded
-  | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | PutBatch | PutBatchReply | Get | GetReply | BatchEnd | BatchEndReply
+  | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | PutBatch | PutBatchReply | Get | GetReply | BatchEnd | BatchEndReply | PartialRequest | PartialReply
   | ListRequest | ListReply
   | Data | End;
 export type MessageType = Message["type"];
 /** What a client may ask (role "request"); the handler's onRequest receives one of these. */
-export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | PutBatch | Get | BatchEnd | ListRequest;
+export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | PutBatch | Get | BatchEnd | ListRequest | PartialRequest;
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 
 /**
@@ -202,6 +207,11 @@ function answerList(o: Fields, field: string, max: number): { path: LogicalPath;
   });
 }
 
+/** The optional wall clock of a hello or hello-ack. */
+function clockOf(o: Fields): { clockMs?: number } {
+  return o["clockMs"] === undefined ? {} : { clockMs: uint(o, "clockMs") };
+}
+
 function version(v: unknown, at: string): Version {
   if (!Array.isArray(v) || v.length !== 2) throw new ProtocolError(`Cannot decode message: field "${at}" must be [major, minor]`);
   const o = { major: v[0], minor: v[1] };
@@ -211,10 +221,10 @@ function version(v: unknown, at: string): Version {
 const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
   hello: json(0x01, "setup", (o) => ({
     type: "hello", versions: list(o, "versions", 16, version), node: name(o, "node"), group: name(o, "group"),
-    to: name(o, "to"), software: text(o, "software", 100),
+    to: name(o, "to"), software: text(o, "software", 100), ...clockOf(o),
   })),
   "hello-ack": json(0x02, "setup", (o) => ({
-    type: "hello-ack", version: version(o["version"], "version"), node: name(o, "node"), software: text(o, "software", 100),
+    type: "hello-ack", version: version(o["version"], "version"), node: name(o, "node"), software: text(o, "software", 100), ...clockOf(o),
   })),
   proof: json(0x03, "setup", (o) => ({ type: "proof", mac: bytes(o, "mac", PROOF_BYTES) })),
   error: json(0x04, "session", (o) => {
@@ -240,11 +250,12 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
   "signature-reply": json(0x33, "reply", (o) => ({ type: "signature-reply", hash: hash(o, "hash"), size: uint(o, "size") })),
   put: json(0x34, "request", (o) => {
     const basisHash = o["basisHash"] === undefined ? undefined : hash(o, "basisHash");
+    const offset = o["offset"] === undefined ? undefined : uint(o, "offset");
     const base = {
       type: "put" as const, path: path(o, "path"), entry: entryFromWire(o["entry"]), forced: bool(o, "forced"),
       encoding: oneOf(o, "encoding", ["whole", "delta"] as const),
     };
-    return basisHash === undefined ? base : { ...base, basisHash };
+    return { ...base, ...(basisHash === undefined ? {} : { basisHash }), ...(offset === undefined ? {} : { offset }) };
   }, true, (m) => ({ ...m, type: undefined, entry: entryToWire(m.entry) })),
   "put-reply": json(0x35, "reply", (o) => ({ type: "put-reply", answer: answer(o["answer"]) }), false, (m) => ({ answer: answerToJson(m.answer) })),
   "put-batch": json(0x3c, "request", (o) => ({ type: "put-batch", items: putBatchItems(o) }), true,
@@ -266,6 +277,8 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
       return { path: path(e, "path"), entry: entryFromWire(e["entry"]) };
     }),
   }), false, (m) => ({ entries: m.entries.map((e) => ({ path: e.path, entry: entryToWire(e.entry) })) })),
+  partial: json(0x3c, "request", (o) => ({ type: "partial", path: path(o, "path"), hash: hash(o, "hash") })),
+  "partial-reply": json(0x3d, "reply", (o) => ({ type: "partial-reply", offset: uint(o, "offset") })),
   data: { kind: 0x20, role: "stream", decode: (body) => ({ type: "data", bytes: body }) },
   end: json(0x21, "stream", () => ({ type: "end" })),
 };

@@ -2,6 +2,7 @@
 // for TLS plus setup, then an authenticated Session dispatching to the SessionHandler. Every
 // refusal is logged here with the remote address and the reason, and sent to the peer.
 
+import { skewWarnMs, skewWarning } from "./handshake/clock.js";
 import type { AddressInfo, Socket } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Logger } from "pino";
@@ -149,7 +150,9 @@ export class PeerServer {
       if (wire.closed) return;
       const session = new Session(wire, peer, "server", this.#options.handler);
       this.#sessions.add(session);
-      logger.info({ remote, peer: peer.host.name, group: peer.group.name, fingerprint: peer.fingerprint, pinned: peer.pinned }, peer.pinned ? "session open (certificate pinned on first contact)" : "session open");
+      logger.info({ remote, peer: peer.host.name, group: peer.group.name, fingerprint: peer.fingerprint, pinned: peer.pinned, clockSkewMs: peer.clockSkewMs }, peer.pinned ? "session open (certificate pinned on first contact)" : "session open");
+      const skewed = skewWarning(peer.host.name, peer.clockSkewMs, skewWarnMs());
+      if (skewed) logger.warn({ peer: peer.host.name, group: peer.group.name, clockSkewMs: peer.clockSkewMs }, skewed);
       this.#options.handler.onOpen?.(session);
       void session.closed.then((reason) => {
         this.#sessions.delete(session);

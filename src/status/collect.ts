@@ -11,6 +11,7 @@ import { PinStore } from "../index/pins.js";
 import { readIdentity, type Identity } from "../net/identity.js";
 import { resolveLimits, type Limits } from "../net/limits.js";
 import { PeerPool } from "../net/pool.js";
+import { ClockStore, skewWarnMs, skewWarning, type PeerClock } from "../net/handshake/clock.js";
 import { EMPTY_ACTION_RECORD, readActionRecord } from "./action-record.js";
 import { readDaemonFacts, type DaemonFacts, type PeerFact } from "./board.js";
 import { conflictCounts, driftCount, pendingCounts, queuedActions, type PeerCount } from "./queries.js";
@@ -50,6 +51,7 @@ export async function collectStatus(config: Config, options: CollectOptions = {}
     const probes = !probe ? new Map<string, Probe>()
       : identity && db ? await probeAll(groups, options, identity, db, running ? facts : undefined)
       : unprobed(groups, "no node identity yet: start `peersync daemon` once");
+    const clocks = db ? new ClockStore(db).all() : [];
     const pending = db ? pendingCounts(db) : [];
     const conflicts = db ? conflictCounts(db) : [];
     return {
@@ -61,7 +63,7 @@ export async function collectStatus(config: Config, options: CollectOptions = {}
         pid: facts.pid, running, updatedAtMs: facts.updatedAtMs, watch: facts.watch, lastFullCheck: facts.lastFullCheck,
         lastCheck: facts.lastCheck, nextFullCheck: facts.nextFullCheck,
       },
-      groups: groups.map((g) => groupStatus(g, { db, config, facts, probes, pending, conflicts, peers: options.peers })),
+      groups: groups.map((g) => groupStatus(g, { db, config, facts, probes, pending, conflicts, clocks, peers: options.peers })),
       actions: actionStatus(db, facts),
     };
   } finally {
@@ -88,18 +90,21 @@ interface GroupInputs {
   readonly pending: readonly PeerCount[];
   readonly conflicts: readonly PeerCount[] | undefined;
   readonly peers: readonly string[] | undefined;
+  readonly clocks: readonly PeerClock[];
 }
 
 function groupStatus(g: Group, i: GroupInputs): GroupStatus {
   const peers = g.peers.filter((p) => i.peers === undefined || i.peers.includes(p.name)).map((host): PeerStatus => {
     const fact = i.facts?.peers.find((f) => f.group === g.name && f.peer === host.name);
     const probe = i.probes.get(key(g, host));
+    const skew = i.clocks.find((c) => c.group === g.name && c.peer === host.name)?.skewMs;
     return {
       name: host.name, address: host.address, port: host.port, receiveOnly: host.receiveOnly,
       pending: countOf(i.pending, g.name, host.name) ?? 0,
       conflicts: i.conflicts && (countOf(i.conflicts, g.name, host.name) ?? 0),
       lastSyncMs: fact?.lastSyncMs, lastErrorMs: fact?.lastErrorMs, lastError: fact?.lastError,
       reachable: probe?.reachable, probeError: probe?.error, remoteUptimeS: probe?.uptimeS,
+      clockSkewMs: skew, clockWarning: skewWarning(host.name, skew, skewWarnMs()),
     };
   });
   return {

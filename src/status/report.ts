@@ -21,6 +21,9 @@ export interface PeerStatus {
   readonly reachable: boolean | undefined;
   readonly probeError: string | undefined;
   readonly remoteUptimeS: number | undefined;
+  /** The peer's clock minus ours at the last handshake (net/handshake/clock.ts), and the warning when past the threshold. */
+  readonly clockSkewMs?: number | undefined;
+  readonly clockWarning?: string | undefined;
 }
 
 export interface GroupStatus {
@@ -107,6 +110,7 @@ function peerLine(p: PeerStatus, nowMs: number): string {
   parts.push(p.reachable === undefined ? `not probed${p.probeError ? ` (${p.probeError})` : ""}` : p.reachable ? "reachable" : `UNREACHABLE (${p.probeError ?? "no answer"})`);
   parts.push(`pending ${p.pending}`);
   parts.push(`conflicts ${count(p.conflicts)}`);
+  if (p.clockWarning !== undefined) parts.push(`WARNING: ${p.clockWarning}`);
   parts.push(p.lastSyncMs === undefined ? "never synced by the daemon" : `last sync ${ago(p.lastSyncMs, nowMs)}`);
   if (p.lastError !== undefined && (p.lastSyncMs === undefined || (p.lastErrorMs ?? 0) > p.lastSyncMs)) {
     parts.push(`last error ${ago(p.lastErrorMs ?? nowMs, nowMs)}: ${p.lastError}`);

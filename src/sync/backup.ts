@@ -91,7 +91,12 @@ async function copyInto(source: string, target: string, generations: number): Pr
 
 /** base.(N-2) → base.(N-1), …, base → base.1; the oldest generation falls off. */
 async function rotate(base: string, generations: number): Promise<void> {
-  for (let i = generations - 1; i >= 1; i--) {
+  // Only the generations that exist move (up to the first gap): one rename per configured
+  // generation made a backup under `backup-generations 1000000` take minutes, under the
+  // receiver's lock, and stalled every session of the daemon (found by test/faults/churn).
+  let top = 1;
+  while (top < generations - 1 && (await exists(`${base}.${top}`))) top++;
+  for (let i = Math.min(top, generations - 1); i >= 1; i--) {
     const from = i === 1 ? base : `${base}.${i - 1}`;
     await fsp.rename(from, `${base}.${i}`).catch((err: unknown) => {
       if ((err as { code?: unknown }).code !== "ENOENT") throw err;
@@ -105,5 +110,14 @@ async function* readAll(file: fsp.FileHandle): AsyncIterable<Uint8Array> {
     const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
     if (bytesRead === 0) return;
     yield buffer.subarray(0, bytesRead);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.lstat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -13,6 +13,7 @@ import { configFromOptions, withIndex } from "../index/command-support.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { createLogger } from "../log.js";
 import { acquireRunLock } from "./lock.js";
+import { sweepTemps } from "./sweep.js";
 import { runUpdate, type UpdateSummary } from "./update.js";
 
 export interface SyncCommandOptions {
@@ -29,6 +30,8 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
   const logger = createLogger({ verbose: o.verbose, name: options.check ? "sync" : "update" });
   const lock = await acquireRunLock(config.stateDir);
   try {
+    // A run killed before (kill -9, power loss) may have left temp files of versions it took back.
+    if (!o.dryRun) await sweepTemps(config);
     return await withIndex(config.stateDir, async (db) => {
       let check: CheckSummary | undefined;
       if (options.check) {

@@ -23,6 +23,7 @@ import { startDaemonServices, type DaemonServices } from "../watch/daemon-servic
 import type { ActionDispatcher } from "../actions/dispatcher.js";
 import { SyncHandler } from "./handler.js";
 import { createSyncHandler } from "./service.js";
+import { sweepTemps } from "./sweep.js";
 
 export interface DaemonOptions {
   /** Reads the config; called at start and on every reload. */
@@ -82,6 +83,8 @@ export class Daemon {
     const config = this.#config;
     const identity = loadOrCreateIdentity(config.stateDir);
     const db = (this.#db = openIndex(config.stateDir));
+    const swept = await sweepTemps(config);
+    if (swept.length > 0) logger.warn({ files: swept.length }, `removed ${swept.length} temp file(s) a crashed writer left`);
     const startedAt = Date.now();
     const deps = { db, identity, config: () => this.#config };
     const basic = new BasicHandler({

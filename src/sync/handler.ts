@@ -14,7 +14,7 @@ import type { Decision } from "../core/reconcile.js";
 import { messageOf, PeersyncError } from "../errors.js";
 import { patch, signature } from "../delta/rsync.js";
 import type { BasicHandler } from "../net/basic-handler.js";
-import type { ListRequest, Message, Offer, OfferReply, Put, PutBatch, PutBatchReply, Request } from "../net/messages.js";
+import type { ListRequest, Message, Offer, OfferReply, PartialRequest, Put, PutBatch, PutBatchReply, Request } from "../net/messages.js";
 import { runCheck } from "../index/check-run.js";
 import { listGroup, listReplies } from "./listing.js";
 import type { Reply, RequestContext, SessionHandler } from "../net/serve.js";
@@ -23,7 +23,8 @@ import { applyVersion, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
 import { receivePutBatch } from "./put-batch.js";
 import { stalePaths } from "./recheck.js";
-import { Receiver, refused, refusedFor, type Outcome } from "./receive.js";
+import { claim, offsetFor, partialPath, resumeMinBytes } from "./partial.js";
+import { Receiver, UnsureError, refused, refusedFor, type Outcome } from "./receive.js";
 import type { SyncIndex } from "./sync-index.js";
 import { lstatOrUndefined, NotIncludedError, resolveTarget } from "./target.js";
 
@@ -69,6 +70,7 @@ export class SyncHandler implements SessionHandler {
       case "signature": return this.#signature(session, request.path);
       case "batch-end": return this.#batchEnd(session);
       case "list": return this.#list(session, request);
+      case "partial": return this.#partial(session, request);
       default: return this.#o.basic.onRequest(session, request, context);
     }
   }
@@ -90,7 +92,7 @@ export class SyncHandler implements SessionHandler {
       const included = offer.entries.filter((e) => group.match(e.path) === "match").map((e) => e.path);
       // Only paths whose disk state moved since they were recorded need the full re-check.
       const stale = offer.dryRun ? [] : stalePaths(this.#o.config(), this.#o.index.entries, group, included);
-      if (stale.length > 0) await this.receiver.recheck(group, stale);
+      const unsure = stale.length > 0 ? await this.receiver.recheck(group, stale) : new Set<string>();
       const answers = [];
       const changedHere: string[] = [];
       for (const item of offer.entries) {
@@ -98,6 +100,7 @@ export class SyncHandler implements SessionHandler {
         try {
           outcome = group.match(item.path) !== "match"
             ? { answer: refusedFor(item.path, new NotIncludedError(group.name, item.path)), changed: false }
+            : unsure.has(item.path) ? { answer: refusedFor(item.path, new UnsureError(item.path)), changed: false }
             : await this.receiver.offer(group, item, pusher, offer.dryRun);
         } catch (err) {
           outcome = { answer: refusedFor(item.path, err), changed: false };
@@ -117,20 +120,26 @@ export class SyncHandler implements SessionHandler {
     if (put.entry.kind !== "file") return { type: "put-reply", answer: refused("BAD_PUT", `Cannot put "${put.path}": only files carry content`) };
     let release: (() => void) | undefined;
     let basis: fsp.FileHandle | undefined;
+    let slot: ReturnType<typeof claim>;
     const verdict: { outcome?: Outcome; decision?: Decision; backupPath?: string | undefined } = {};
     try {
       const target = await resolveTarget(this.#o.config(), group, put.path);
       if (put.encoding === "delta") basis = await fsp.open(target.fs, READ_FLAGS);
       const body = context.body ?? [];
       const deps = this.#o.deps(group);
+      // A large whole file goes through its partial file, kept if the transfer breaks (partial.ts).
+      const offset = put.offset ?? 0;
+      if (put.encoding === "whole" && (offset > 0 || put.entry.size >= resumeMinBytes()) && typeof target.fs === "string") slot = claim(partialPath(target.fs, put.entry.hash));
+      if (offset > 0 && slot === undefined) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume "${put.path}" at byte ${offset}: no partial file to continue here`);
       const applied = await applyVersion(target, put.entry, deps, {
         backup: false,
         content: basis ? patch(basis, body) : body,
+        ...(slot ? { resume: { path: slot.path, offset } } : {}),
         // The content is verified and synced; decide again now, under the lock, from a fresh
         // look at the disk: it may have changed since the offer.
         beforeRename: async () => {
           release = await this.receiver.mutex.lock();
-          await this.receiver.recheck(group, [put.path]);
+          if ((await this.receiver.recheck(group, [put.path])).has(put.path)) throw new UnsureError(put.path);
           const d = this.receiver.decide(group, put);
           if (!isWrite(d)) {
             verdict.outcome = await this.receiver.carryOut(group, put, pusher, d);
@@ -151,9 +160,12 @@ export class SyncHandler implements SessionHandler {
       return { type: "put-reply", answer: { kind: "applied", vector: d.vector, decision: d.kind } };
     } catch (err) {
       if (err instanceof Superseded && verdict.outcome) return { type: "put-reply", answer: verdict.outcome.answer };
+      // The operator of this node must see it too (a full disk here names the path and the free space).
+      this.#o.logger.warn({ path: put.path, peer: pusher.name, err: messageOf(err) }, `refused ${put.path} from ${pusher.name}: ${messageOf(err)}`);
       return { type: "put-reply", answer: refusedFor(put.path, err) };
     } finally {
       release?.();
+      slot?.release();
       await basis?.close();
     }
   }
@@ -172,6 +184,15 @@ export class SyncHandler implements SessionHandler {
       logger.info({ path: n.path, peer: pusher.name, encoding: "whole", batch: true, decision: n.decision.kind }, `received ${n.path} (whole, ${n.decision.kind})`);
     }
     return { type: "put-batch-reply", answers: result.answers };
+  }
+
+  /** How much of an interrupted put of this content is kept here (partial.ts). */
+  async #partial(session: Session, request: PartialRequest): Promise<Message> {
+    const { group } = this.#where(session, true);
+    if (group.match(request.path) !== "match") throw new NotIncludedError(group.name, request.path);
+    const target = await resolveTarget(this.#o.config(), group, request.path);
+    const offset = typeof target.fs === "string" ? await offsetFor(partialPath(target.fs, request.hash)) : 0;
+    return { type: "partial-reply", offset };
   }
 
   /** The current local entry of a path, re-checked from disk first. */
@@ -316,6 +337,7 @@ export class SyncHandler implements SessionHandler {
 function isWrite(d: Decision): d is Extract<Decision, { apply: unknown }> {
   return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write";
 }
+
 
 /** Thrown from beforeRename when the fresh decision is no longer a write: the temp file goes. */
 class Superseded extends Error {}

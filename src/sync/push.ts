@@ -329,7 +329,9 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   const entry = answer.entry;
   // Our disk may have changed since this run's check: look again, so an edit made meanwhile
   // becomes a version of its own (offered next run) instead of being overwritten silently.
-  await ctx.receiver.recheck(ctx.group, [w.path]);
+  if ((await ctx.receiver.recheck(ctx.group, [w.path])).has(w.path)) {
+    return problem(ctx, result, w.path, "the file here changed while it was checked: not replaced now; the next run retries");
+  }
   const current = unchanged(ctx, w);
   if (!current) return;
   // A directory here that still holds entries survives the peer's deletion of it.

@@ -14,7 +14,7 @@ import { syncDirectory } from "../fs/atomic-write.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, type Applied, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
-import { refusedFor, type Receiver } from "./receive.js";
+import { UnsureError, refusedFor, type Receiver } from "./receive.js";
 import { stalePaths } from "./recheck.js";
 import type { SyncIndex } from "./sync-index.js";
 import { lstatOrUndefined, resolveTarget, type Target } from "./target.js";
@@ -172,9 +172,10 @@ async function commit(ctx: PutBatchContext, slots: readonly Slot[]): Promise<Put
   try {
     const ready = slots.filter((s) => s.atGate);
     const stale = stalePaths(ctx.config, ctx.index.entries, group, ready.map((s) => s.item.path));
-    if (stale.length > 0) await receiver.recheck(group, stale);
+    const unsure = stale.length > 0 ? await receiver.recheck(group, stale) : new Set<string>();
     for (const slot of ready) {
       try {
+        if (unsure.has(slot.item.path)) throw new UnsureError(slot.item.path);
         const d = receiver.decide(group, slot.item);
         if (!isWrite(d)) {
           slot.answer = (await receiver.carryOut(group, slot.item, pusher, d)).answer;

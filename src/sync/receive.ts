@@ -108,12 +108,19 @@ export class Receiver {
     return this.#o.wholeBelow ?? 64 * 1024;
   }
 
-  /** Re-reads these paths (with `recursive`, their subtrees) from disk into the index, so an unrecorded local edit is never overwritten silently. */
-  async recheck(group: Group, paths: readonly LogicalPath[], options: { readonly recursive?: boolean } = {}): Promise<void> {
+  /**
+   * Records what the disk holds at `paths` (with `recursive`, their subtrees) now, so an
+   * unrecorded local edit is never overwritten silently. Returns the paths it could not record
+   * (read failed, or written while hashed): the index does not describe their disk state, so the
+   * caller must not decide on it (a local write would be overwritten with no conflict and no
+   * backup; found by test/faults/churn).
+   */
+  async recheck(group: Group, paths: readonly LogicalPath[], options: { readonly recursive?: boolean } = {}): Promise<Set<string>> {
     const config = this.#o.config();
     const local = paths.map((p) => config.toLocalPath(p));
     const summary = await runCheck(this.#o.index.db, config, { paths: local, groups: [group.name], statWorker: false, recursive: options.recursive ?? false });
     for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
+    return new Set(summary.problems.map((p) => p.path));
   }
 
   decide(group: Group, item: Pick<OfferItem, "path" | "entry" | "forced">): Decision {
@@ -297,4 +304,11 @@ export function refused(code: string, message: string): Answer {
 export function refusedFor(path: string, err: unknown): Answer {
   const code = err instanceof PeersyncError ? err.code : ((err as NodeJS.ErrnoException).code ?? "ERROR");
   return refused(/^[\x21-\x7e]{1,255}$/.test(code) ? code : "ERROR", `Cannot apply "${path}": ${messageOf(err)}`.slice(0, 3900));
+}
+
+/** This node's file at the path is being written (or unreadable): no decision on a stale index; the pusher retries. */
+export class UnsureError extends PeersyncError {
+  constructor(path: string) {
+    super("CHANGED", `Cannot take "${path}" now: the file here changed while it was checked; the next sync retries`);
+  }
 }

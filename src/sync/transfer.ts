@@ -14,6 +14,7 @@ import type { Config } from "../config/types.js";
 import type { Answer, Message } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import { readChunks } from "./handler.js";
+import { askOffset, readFrom, resumeMinBytes } from "./partial.js";
 import { resolveTarget } from "./target.js";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -26,7 +27,10 @@ export async function putFile(session: Session, config: Config, group: Group, it
   const file = await fsp.open(target.fs, READ_FLAGS);
   try {
     if (mode === "whole") {
-      const reply = await session.request({ type: "put", ...item, encoding: "whole" }, { body: readChunks(file) });
+      // A large file the peer began to receive before (connection dropped) continues where it stopped (partial.ts).
+      const { entry } = item;
+      const offset = entry.kind === "file" && entry.size >= resumeMinBytes() ? await askOffset(session, item.path, entry.hash, entry.size) : 0;
+      const reply = await session.request({ type: "put", ...item, encoding: "whole", ...(offset > 0 ? { offset } : {}) }, { body: offset > 0 ? readFrom(file, offset) : readChunks(file) });
       return answerOf(reply);
     }
     const sig = await fetchSignature(session, item.path);

@@ -99,6 +99,8 @@ export interface StartOptions {
    * comes first, then node and peersync's. It must exec, so the PID is the daemon's.
    */
   readonly wrapper?: readonly string[];
+  /** A command that execs node in another context, e.g. `ip netns exec NS` (test/helpers/netns.ts); the pid stays the daemon's. */
+  readonly wrap?: readonly string[];
 }
 
 export class DaemonProcess {
@@ -116,7 +118,7 @@ export class DaemonProcess {
     this.stateDir = options.stateDir;
     this.configFile = options.configFile;
     const argv = [PEERSYNC_BIN, "-N", options.name, "--config", options.configFile, "--state-dir", options.stateDir, "daemon", ...(options.args ?? [])];
-    const [command, ...args] = [...(options.wrapper ?? []), process.execPath, ...argv] as [string, ...string[]];
+    const [command, ...args] = [...(options.wrapper ?? options.wrap ?? []), process.execPath, ...argv] as [string, ...string[]];
     this.child = spawn(command, args, {
       env: { ...process.env, PEERSYNC_LOG_FORMAT: "json", ...options.env },
       stdio: ["ignore", "ignore", "pipe"],

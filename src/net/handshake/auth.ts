@@ -13,6 +13,7 @@ import type { PinStore } from "../../index/pins.js";
 import { decodeMessage, PROTOCOL_MAJOR, PROTOCOL_MINOR, type Message, type MessageOf, type Version } from "../messages.js";
 import { connectionSecret, peerCertificateDer } from "../tls.js";
 import type { Wire } from "../wire.js";
+import { measureSkew, recordSkew } from "./clock.js";
 import { checkPin } from "./pin.js";
 import { computeProof, proofMatches, type ProofInput } from "./proof.js";
 
@@ -29,6 +30,8 @@ export interface PeerIdentity {
   readonly fingerprint: string;
   /** True when this contact pinned the peer's certificate. */
   readonly pinned: boolean;
+  /** The peer's wall clock minus ours, from the hello (clock.ts); undefined for a peer that sends none. */
+  readonly clockSkewMs?: number;
 }
 
 export interface ServerAuthOptions {
@@ -39,6 +42,7 @@ export interface ServerAuthOptions {
 
 export async function serverHandshake(wire: Wire, options: ServerAuthOptions): Promise<PeerIdentity> {
   const hello = await expect(wire, "hello");
+  const skew = measureSkew(hello.clockMs, options.now());
   const version = negotiate(hello.versions, hello.node);
   const group = options.config.groups.find((g) => g.name === hello.group);
   if (group === undefined) throw new AuthError(`Cannot accept node "${hello.node}": this node is not a member of group "${hello.group}"`);
@@ -51,7 +55,7 @@ export async function serverHandshake(wire: Wire, options: ServerAuthOptions): P
   if (hello.to !== group.local.name) {
     throw new AuthError(`Cannot accept node "${hello.node}": it asked for node "${hello.to}", this is "${group.local.name}"`);
   }
-  wire.send(0, { type: "hello-ack", version, node: group.local.name, software: SOFTWARE });
+  wire.send(0, { type: "hello-ack", version, node: group.local.name, software: SOFTWARE, clockMs: options.now() });
   const input = proofInput(wire, group, hello.node, group.local.name, version);
   const proof = await expect(wire, "proof");
   if (!proofMatches(computeProof(group.key, { ...input, role: "client" }), proof.mac)) {
@@ -61,7 +65,7 @@ export async function serverHandshake(wire: Wire, options: ServerAuthOptions): P
   }
   const pin = checkPeerPin(wire, options, host, group);
   wire.send(0, { type: "proof", mac: computeProof(group.key, { ...input, role: "server" }) });
-  return { group, host, localName: group.local.name, version, fingerprint: pin.fingerprint, pinned: pin.pinned };
+  return withClock(options, { group, host, localName: group.local.name, version, fingerprint: pin.fingerprint, pinned: pin.pinned }, skew);
 }
 
 export interface ClientAuthOptions {
@@ -73,8 +77,10 @@ export interface ClientAuthOptions {
 
 export async function clientHandshake(wire: Wire, options: ClientAuthOptions): Promise<PeerIdentity> {
   const { group, host } = options;
-  wire.send(0, { type: "hello", versions: SUPPORTED_VERSIONS, node: group.local.name, group: group.name, to: host.name, software: SOFTWARE });
+  const sent = options.now();
+  wire.send(0, { type: "hello", versions: SUPPORTED_VERSIONS, node: group.local.name, group: group.name, to: host.name, software: SOFTWARE, clockMs: sent });
   const ack = await expect(wire, "hello-ack");
+  const skew = measureSkew(ack.clockMs, options.now(), sent);
   const version = negotiate([ack.version], ack.node);
   if (ack.node !== host.name) {
     throw new AuthError(`Cannot use ${host.address}:${host.port} as host "${host.name}": it says it is node "${ack.node}"`);
@@ -88,7 +94,14 @@ export async function clientHandshake(wire: Wire, options: ClientAuthOptions): P
     });
   }
   const pin = checkPeerPin(wire, options, host, group);
-  return { group, host, localName: group.local.name, version, fingerprint: pin.fingerprint, pinned: pin.pinned };
+  return withClock(options, { group, host, localName: group.local.name, version, fingerprint: pin.fingerprint, pinned: pin.pinned }, skew);
+}
+
+/** An authenticated peer's clock skew, recorded in the index for `peersync status`. */
+function withClock(options: { pins: PinStore; now: () => number }, peer: PeerIdentity, skewMs: number | undefined): PeerIdentity {
+  if (skewMs === undefined) return peer;
+  recordSkew(options.pins.db, { group: peer.group.name, peer: peer.host.name, skewMs, atMs: options.now() });
+  return { ...peer, clockSkewMs: skewMs };
 }
 
 /** The version both speak: the highest common major, the lower minor; else a clear refusal. */

@@ -1,0 +1,204 @@
+// Churn soak (issue #10, item 6; lsyncd's churn tests are the model): three daemons in watch
+// mode, random create / modify / delete / rename storms on all nodes at once for a while, then
+// quiesce. The trees must end identical; no write may be lost (every content that was the
+// newest on some node at some point and not overwritten there by its own user is in a final
+// tree or in a backup); and the daemons' RSS and open file descriptors, sampled throughout
+// from /proc, must show no growth trend.
+// CI: ~30 s of churn (a smoke run); `make soak`: 30 minutes. PEERSYNC_CHURN_SECONDS overrides,
+// PEERSYNC_FAULT_SEED replays.
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { cleanup } from "../helpers/daemon.js";
+import { seeded, sized, sleep } from "../helpers/faults.js";
+import { makeCluster, snapshot, type Cluster } from "../integration/sync-cluster.js";
+
+const SECONDS = sized("PEERSYNC_CHURN_SECONDS", 30, 1800);
+const SEED = sized("PEERSYNC_FAULT_SEED", 6060, 6060);
+const OP_EVERY_MS = 60;
+const random = seeded(SEED);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+
+let cluster: Cluster | undefined;
+after(async () => {
+  await cluster?.stop();
+  if (cluster) cleanup(cluster.dir);
+});
+
+type Node = Cluster["nodes"][string];
+const DIRS = ["etc", "www", "www/img", "data"];
+const NAMES = Array.from({ length: 12 }, (_, i) => `f${i}.txt`);
+
+interface Sample {
+  readonly atS: number;
+  readonly rss: Record<string, number>;
+  readonly fds: Record<string, number>;
+}
+
+function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** Every file below a node's state dir whose path says backup, by content hash. */
+function backupHashes(node: Node, into: Set<string>): void {
+  const walk = (d: string): void => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile() && full.includes("backup")) into.add(sha(readFileSync(full)));
+    }
+  };
+  walk(node.state);
+}
+
+function treeHashes(root: string, into: Set<string>): void {
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile()) into.add(sha(readFileSync(full)));
+    }
+  };
+  walk(root);
+}
+
+test(`churn: 3 daemons in watch mode, ${SECONDS} s of storms on every node, then quiet: identical trees, no lost write, stable RSS and fds`, { timeout: (SECONDS + 600) * 1000 }, async () => {
+  cluster = await makeCluster(["a", "b", "c"], {
+    watch: true,
+    extra: ["auto younger;", "debounce 200ms;", "backup-generations 1000000;", "max-delete 1000000;"],
+  });
+  const nodes = Object.values(cluster.nodes);
+  for (const n of nodes) for (const d of DIRS) mkdirSync(join(n.root, d), { recursive: true });
+
+  /** Content hash → the step that wrote it, while it may still be the newest version somewhere. */
+  const live = new Map<string, string>();
+  const supersede = (full: string): void => {
+    try {
+      if (lstatSync(full).isFile()) live.delete(sha(readFileSync(full)));
+    } catch {
+      // RACE: gone meanwhile (a sync removed or replaced it)
+    }
+  };
+  const counts = { create: 0, modify: 0, delete: 0, rename: 0, skipped: 0 };
+  let clock = 1_700_000_000;
+  const operate = (i: number): void => {
+    const node = pick(nodes);
+    const rel = `${pick(DIRS)}/${pick(NAMES)}`;
+    const full = join(node.root, rel);
+    const exists = existsSync(full);
+    const op = exists ? pick(["modify", "modify", "delete", "rename"] as const) : "create";
+    try {
+      switch (op) {
+        case "create":
+        case "modify": {
+          supersede(full);
+          const text = `op ${i} on ${node.name}: ${op} ${rel}\n${"z".repeat(Math.floor(random() * (random() < 0.05 ? 90_000 : 400)))}`;
+          writeFileSync(full, text);
+          // Strictly increasing mtimes: `younger` then has one answer whatever the timing.
+          clock += 1;
+          utimesSync(full, clock, clock);
+          live.set(sha(Buffer.from(text)), `#${i} ${node.name} ${op} ${rel}`);
+          break;
+        }
+        case "delete":
+          supersede(full);
+          rmSync(full);
+          break;
+        case "rename": {
+          const to = join(node.root, `${pick(DIRS)}/${pick(NAMES)}`);
+          if (to === full) return void counts.skipped++;
+          supersede(to);
+          renameSync(full, to);
+          break;
+        }
+      }
+      counts[op]++;
+    } catch {
+      counts.skipped++; // RACE: the daemon replaced or removed it between our look and our op
+    }
+  };
+
+  const samples: Sample[] = [];
+  const started = Date.now();
+  const sample = (): void => {
+    const rss: Record<string, number> = {};
+    const fds: Record<string, number> = {};
+    for (const n of nodes) {
+      rss[n.name] = n.daemon!.rssBytes();
+      fds[n.name] = fdCount(n.daemon!.pid);
+    }
+    samples.push({ atS: Math.round((Date.now() - started) / 1000), rss, fds });
+  };
+  sample();
+  const sampler = setInterval(sample, SECONDS > 120 ? 30_000 : 3_000);
+  let ops = 0;
+  try {
+    while (Date.now() - started < SECONDS * 1000) {
+      operate(ops++);
+      await sleep(OP_EVERY_MS * (0.5 + random()));
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+
+  // Quiesce: the daemons alone first (watchers, pushes, retries); then a sync everywhere as the
+  // operator's safety net, reported when it was needed.
+  const identical = (): boolean => {
+    const snaps = nodes.map((n) => JSON.stringify(snapshot(n.root)));
+    return snaps.every((s) => s === snaps[0]);
+  };
+  let byDaemons = false;
+  for (let waited = 0; waited < sized("PEERSYNC_CHURN_QUIET_S", 60, 120) && !byDaemons; waited++) {
+    await sleep(1000);
+    byDaemons = identical();
+  }
+  let rounds = 0;
+  let lastErrors = "";
+  while (!identical() && rounds < sized("PEERSYNC_CHURN_SYNC_ROUNDS", 4, 4)) {
+    rounds++;
+    lastErrors = "";
+    for (const n of nodes) {
+      const r = await n.run(["sync"]);
+      if (r.code !== 0) lastErrors += `sync on ${n.name} exited ${r.code}: ${r.stderr}\n`;
+    }
+  }
+  sample();
+  const first = samples[Math.min(1, samples.length - 1)]!;
+  const last = samples[samples.length - 1]!;
+  const mb = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  console.log(`# churn seed ${SEED}: ${ops} operations in ${SECONDS} s (${JSON.stringify(counts)}); converged ${byDaemons ? "by the daemons alone" : `after ${rounds} sync round(s) on every node`}`);
+  for (const n of nodes) {
+    console.log(`# ${n.name}: RSS ${mb(first.rss[n.name]!)} at ${first.atS} s → ${mb(last.rss[n.name]!)} at the end (max ${mb(Math.max(...samples.map((s) => s.rss[n.name]!)))}); fds ${first.fds[n.name]} → ${last.fds[n.name]}`);
+  }
+
+  if (!identical()) {
+    const snaps = nodes.map((n) => snapshot(n.root));
+    const keys = new Set(snaps.flatMap((x) => Object.keys(x)));
+    const diff = [...keys].filter((k) => new Set(snaps.map((x) => x[k])).size > 1).map((k) => `${k}: ${snaps.map((x, i) => `${nodes[i]!.name}=${x[k] ?? "-"}`).join(" | ")}`);
+    const tails = nodes.map((n) => `--- ${n.name} (pid ${n.daemon!.pid}) log tail:\n${n.daemon!.logs.slice(-25).map((r) => JSON.stringify(r).slice(0, 400)).join("\n")}`).join("\n");
+    assert.fail(`the trees differ after quiescing (${diff.length} paths):\n${diff.slice(0, 20).join("\n")}\n${lastErrors}\n${tails}`);
+  }
+  for (const n of nodes) assert.deepEqual(snapshot(n.root), snapshot(nodes[0]!.root), `${n.name} equals ${nodes[0]!.name}`);
+  const kept = new Set<string>();
+  for (const n of nodes) {
+    backupHashes(n, kept);
+    treeHashes(n.root, kept);
+  }
+  const lost = [...live].filter(([h]) => !kept.has(h)).map(([, step]) => step);
+  assert.deepEqual(lost, [], `writes lost (neither in a tree nor in a backup): ${lost.length}`);
+  for (const n of nodes) {
+    // Growth trend: the last third of the samples against the first third (after the first).
+    const series = samples.slice(1).map((s) => s.rss[n.name]!);
+    const third = Math.max(1, Math.floor(series.length / 3));
+    const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const early = avg(series.slice(0, third));
+    const late = avg(series.slice(-third));
+    assert.ok(late <= early * (SECONDS > 120 ? 1.3 : 2) + 16 * 2 ** 20, `${n.name}: RSS grew from ${mb(early)} to ${mb(late)}`);
+    assert.ok(last.fds[n.name]! <= first.fds[n.name]! + 8, `${n.name}: file descriptors ${first.fds[n.name]} → ${last.fds[n.name]} (a leak?)`);
+  }
+});

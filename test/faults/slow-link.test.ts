@@ -1,0 +1,149 @@
+// Slow and flaky links (issue #10, item 5). The issue asks for tc netem (100 ms delay, 1 % loss)
+// in the namespaces; this kernel has no sch_netem, so the link is impaired by the user-space
+// proxy of test/helpers/link-proxy.ts (100 ms latency, random 200–600 ms stalls, a thin pipe,
+// and a connection torn down mid-transfer). Where `tc qdisc add ... netem` works, the last test
+// also runs a sync across a netns bridge with real netem on its ports.
+//  1. A mixed tree syncs through the slow, stalling link.
+//  2. A large new file whose transfer is cut off mid-way resumes: b kept a partial file named by
+//     the content hash, the next sync sends only the rest (bytes on the wire say so), the file
+//     arrives whole and verified, and no partial is left.
+//  3. A stale partial (older than PEERSYNC_PARTIAL_TTL_MS) is removed when the daemon starts.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { cleanup, freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+import { sha256, sized } from "../helpers/faults.js";
+import { LinkProxy } from "../helpers/link-proxy.js";
+import { applyNetem, createLab, netemAvailable, runIn } from "../helpers/netns.js";
+import { FAST_ENV, snapshot } from "../integration/sync-cluster.js";
+
+const BIG_MB = sized("PEERSYNC_RESUME_BIG_MB", 24, 200);
+const dir = tempDir("link");
+let proxy: LinkProxy | undefined;
+let daemon: DaemonProcess | undefined;
+after(async () => {
+  await daemon?.stop();
+  await proxy?.close();
+  cleanup(dir);
+});
+
+const root = (n: string): string => join(dir, n, "tree");
+const state = (n: string): string => join(dir, n, "state");
+const partials = (): string[] => readdirSync(root("b")).filter((f) => f.startsWith(".peersync-part-"));
+// Long enough for a 200 MiB put through the thin pipe in soak.
+const ENV = { ...FAST_ENV, PEERSYNC_REQUEST_TIMEOUT_MS: "600000" };
+
+interface Setup {
+  readonly cfgA: string;
+  readonly cfgB: string;
+}
+
+/** a pushes to b through the proxy: a's config has b at the proxy's port, b's its real port. */
+async function setup(): Promise<Setup> {
+  const key = writeKey(dir, "g.key", "slow-link");
+  const [portA, portB] = [await freePort(), await freePort()];
+  proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 100, stallChance: 0.05, bytesPerSecond: 8 << 20 });
+  for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
+  const cfg = (bPort: number): string => [
+    `prefix data { on a: ${root("a")}; on b: ${root("b")}; }`,
+    "group g {",
+    `  host a@127.0.0.1:${portA} b@127.0.0.1:${bPort};`,
+    `  key ${key};`,
+    "  include %data%;",
+    "  watch no;",
+    "}",
+    "",
+  ].join("\n");
+  writeFileSync(join(dir, "a.cfg"), cfg(proxy.port));
+  writeFileSync(join(dir, "b.cfg"), cfg(portB));
+  daemon = await startDaemon({ name: "b", configFile: join(dir, "b.cfg"), stateDir: state("b"), env: ENV });
+  return { cfgA: join(dir, "a.cfg"), cfgB: join(dir, "b.cfg") };
+}
+
+const syncA = (s: Setup) => runCli(["-N", "a", "--config", s.cfgA, "--state-dir", state("a"), "sync"], ENV);
+
+let s: Setup;
+
+test("a mixed tree syncs through a 100 ms, stalling, thin link", { timeout: 300_000 }, async () => {
+  s = await setup();
+  for (let d = 0; d < 3; d++) {
+    mkdirSync(join(root("a"), `dir${d}`));
+    for (let f = 0; f < 5; f++) writeFileSync(join(root("a"), `dir${d}`, `f${f}.txt`), randomBytes(2000 + f * 500));
+  }
+  writeFileSync(join(root("a"), "medium.bin"), randomBytes(300 * 1024));
+  const r = await syncA(s);
+  assert.equal(r.code, 0, `${r.stderr}\nb's log:\n${daemon!.logText()}`);
+  assert.deepEqual(snapshot(root("b")), snapshot(root("a")));
+  assert.ok(proxy!.bytesUp > 300 * 1024, "the bytes went through the proxy");
+});
+
+test(`a ${BIG_MB} MiB transfer cut off mid-way resumes from the partial file instead of starting over`, { timeout: 1_200_000 }, async () => {
+  const size = BIG_MB << 20;
+  const content = randomBytes(size);
+  writeFileSync(join(root("a"), "big.bin"), content);
+  proxy!.reset();
+  proxy!.dropAfter(Math.floor(size / 2));
+  const cut = await syncA(s);
+  assert.notEqual(cut.code, 0, "the cut-off run reports the peer's failure");
+  assert.equal(proxy!.drops, 1, "the link was torn down once");
+  assert.ok(!existsSync(join(root("b"), "big.bin")), "nothing at the target path");
+  const kept = partials();
+  assert.equal(kept.length, 1, `one partial file on b: ${kept.join(", ")}`);
+  assert.ok(kept[0]!.startsWith(`.peersync-part-${sha256(content).slice(0, 16)}`), "named by the content hash");
+  const keptBytes = statSync(join(root("b"), kept[0]!)).size;
+  assert.ok(keptBytes >= size / 4, `b kept ${keptBytes} of ${size} bytes`);
+
+  proxy!.reset();
+  const resumed = await syncA(s);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.ok(readFileSync(join(root("b"), "big.bin")).equals(content), "the file arrived whole");
+  const slack = 2 << 20; // protocol, the small check traffic
+  console.log(`# resume: b kept ${keptBytes} bytes; the second run sent ${proxy!.bytesUp} bytes for a ${size}-byte file`);
+  assert.ok(proxy!.bytesUp <= size - keptBytes + slack, `the second run sent ${proxy!.bytesUp} bytes: more than the ${size - keptBytes} missing (restarted from zero?)`);
+  assert.deepEqual(partials(), [], "no partial left");
+  assert.deepEqual(snapshot(root("b")), snapshot(root("a")));
+});
+
+test("a stale partial file is removed when the daemon starts; a fresh one is kept", { timeout: 120_000 }, async () => {
+  const stale = join(root("b"), `.peersync-part-${sha256(Buffer.from("stale")).slice(0, 64)}`);
+  const fresh = join(root("b"), `.peersync-part-${sha256(Buffer.from("fresh")).slice(0, 64)}`);
+  writeFileSync(stale, "half of something");
+  writeFileSync(fresh, "half of something else");
+  const old = Date.now() / 1000 - 2 * 24 * 3600;
+  utimesSync(stale, old, old);
+  await daemon!.stop();
+  daemon = await startDaemon({ name: "b", configFile: s.cfgB, stateDir: state("b"), env: ENV });
+  assert.ok(!existsSync(stale), "expired (default TTL 24 h)");
+  assert.ok(existsSync(fresh), "kept for a transfer that may still resume");
+});
+
+test("with tc netem where the kernel has it: a sync across a netns bridge with 100 ms delay and 1 % loss", { timeout: 300_000 }, async (t) => {
+  if (!netemAvailable()) {
+    // Not a skip: the user-space proxy above covered the same impairments on this machine.
+    t.diagnostic("tc netem unavailable here (no sch_netem); the link proxy emulated delay, stalls and drops");
+    return;
+  }
+  const lab = createLab(["a", "b"]);
+  const daemons: DaemonProcess[] = [];
+  try {
+    applyNetem(lab);
+    const nd = tempDir("netem");
+    const key = writeKey(nd, "g.key", "netem");
+    for (const n of ["a", "b"]) mkdirSync(join(nd, n, "tree"), { recursive: true });
+    const cfg = join(nd, "peersync.cfg");
+    writeFileSync(cfg, [`prefix data { on a: ${join(nd, "a", "tree")}; on b: ${join(nd, "b", "tree")}; }`, "group g {",
+      `  host a@${lab.nodes["a"]!.ip}:30865 b@${lab.nodes["b"]!.ip}:30865;`, `  key ${key};`, "  include %data%;", "  watch no;", "}", ""].join("\n"));
+    daemons.push(await startDaemon({ name: "b", configFile: cfg, stateDir: join(nd, "b", "state"), env: ENV, wrap: lab.nodes["b"]!.wrap }));
+    writeFileSync(join(nd, "a", "tree", "big.bin"), randomBytes(4 << 20));
+    const r = await runIn(lab.nodes["a"]!, ["-N", "a", "--config", cfg, "--state-dir", join(nd, "a", "state"), "sync"], ENV);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(snapshot(join(nd, "b", "tree")), snapshot(join(nd, "a", "tree")));
+    cleanup(nd);
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop()));
+    lab.destroy();
+  }
+});

@@ -1,0 +1,45 @@
+// Regressions for what the kill test (kill.test.ts) found: a writer's temp file left by a
+// kill -9 was never removed (the daemon and `sync` now sweep orphans at start) and a check
+// recorded it as a new file (it would then travel to peers as a file of the group).
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { TEMP_PREFIX } from "../../src/fs/atomic-write.js";
+import { loadTestConfig, tempDir, writeTestConfig } from "../../src/index/testing.js";
+import { sweepTemps } from "../../src/sync/sweep.js";
+import { PEERSYNC_BIN, cleanup } from "../helpers/daemon.js";
+import { indexEntry } from "../helpers/faults.js";
+
+const dir = tempDir("temps");
+after(() => cleanup(dir));
+const root = join(dir, "tree");
+mkdirSync(join(root, "sub"), { recursive: true });
+const cfg = writeTestConfig(join(dir, "etc"), { include: [root], hosts: "a b" });
+const state = join(dir, "state");
+
+/** A temp name as atomic-write makes it, with `pid` as its writer. */
+const tempOf = (pid: number): string => `${TEMP_PREFIX}${pid.toString(16).padStart(8, "0")}0badf00d`;
+
+test("sweepTemps removes temp files whose writer is dead, at any depth, and keeps a live writer's", async () => {
+  const dead = join(root, "sub", tempOf(4_000_000)); // above pid_max: no such process
+  const live = join(root, tempOf(process.ppid)); // the test runner: alive, not us
+  const ours = join(root, "sub", tempOf(process.pid)); // a reused pid: ours has no write in flight
+  const notTemp = join(root, ".peersync-tmp-notours");
+  for (const f of [dead, live, ours, notTemp]) writeFileSync(f, "x");
+  const removed = await sweepTemps(loadTestConfig(cfg, state));
+  assert.deepEqual(removed.sort(), [dead, ours].sort());
+  assert.ok(existsSync(live) && existsSync(notTemp));
+  for (const f of [live, notTemp]) spawnSync("rm", ["-f", f]);
+});
+
+test("a check never records a writer's temp file", () => {
+  writeFileSync(join(root, "real.txt"), "hello");
+  writeFileSync(join(root, "sub", tempOf(process.ppid)), "half a file");
+  const r = spawnSync(process.execPath, [PEERSYNC_BIN, "--config", cfg, "-N", "a", "-D", state, "check"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(indexEntry(state, join(root, "real.txt")), "the real file is recorded");
+  assert.equal(indexEntry(state, join(root, "sub", tempOf(process.ppid))), undefined, "the temp file is not");
+});

@@ -1,0 +1,99 @@
+// Shared by the fault tests (test/faults/): sizes that grow under `make soak`, a seeded random
+// source, content hashes of a tree, leftover temp files, and the index's own integrity check.
+// Nothing here knows about one scenario.
+
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { isTempName } from "../../src/fs/atomic-write.js";
+
+/** `make soak` sets PEERSYNC_SOAK=1: the fault tests then run at their long sizes. */
+export const SOAK = process.env.PEERSYNC_SOAK === "1";
+
+/** The CI value, or the soak value under PEERSYNC_SOAK; an explicit env var wins over both. */
+export function sized(envName: string, ci: number, soak: number): number {
+  const explicit = process.env[envName];
+  if (explicit !== undefined && explicit !== "" && Number.isFinite(Number(explicit))) return Number(explicit);
+  return SOAK ? soak : ci;
+}
+
+/** A deterministic pseudo-random source in [0, 1) (replay a failure with the same seed). */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    // xorshift32: enough spread for picking moments and files.
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Every regular file below `root`: relative path → content hash (temp files included). */
+export function fileHashes(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string, rel: string): void => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      const path = rel === "" ? name : `${rel}/${name}`;
+      const st = lstatSync(full);
+      if (st.isDirectory()) walk(full, path);
+      else if (st.isFile()) out.set(path, sha256(readFileSync(full)));
+    }
+  };
+  walk(root, "");
+  return out;
+}
+
+/** Relative paths of writer temp files (fs/atomic-write.ts names) below `root`. */
+export function tempFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string): void => {
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      const path = rel === "" ? d.name : `${rel}/${d.name}`;
+      if (d.isDirectory()) walk(join(dir, d.name), path);
+      else if (isTempName(d.name)) out.push(path);
+    }
+  };
+  walk(root, "");
+  return out;
+}
+
+/** SQLite's own `PRAGMA integrity_check` of a node's index (read-only; fine beside a running daemon in WAL mode). */
+export function indexIntegrity(stateDir: string): string {
+  const db = new Database(join(stateDir, "index.db"), { readonly: true, fileMustExist: true });
+  try {
+    return String(db.pragma("integrity_check", { simple: true }));
+  } finally {
+    db.close();
+  }
+}
+
+/** The entry a node's index holds for a logical path (kind, hash, size), or undefined. */
+export function indexEntry(stateDir: string, path: string): Record<string, unknown> | undefined {
+  const db = new Database(join(stateDir, "index.db"), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("SELECT * FROM entries WHERE path = ?").get(path) as Record<string, unknown> | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` every 100 ms until it holds or `timeoutMs` passed; returns whether it held. */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return true;
+    if (Date.now() > end) return false;
+    await sleep(100);
+  }
+}
