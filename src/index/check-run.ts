@@ -112,7 +112,8 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   };
 
   const paths = options.paths ?? [];
-  const hinted = paths.length === 0 ? hints.list() : [];
+  // A dry run looks at the spooled hints too but takes nothing; otherwise they move into the table.
+  const hinted = paths.length === 0 ? (options.dryRun ? hints.listWithSpool() : (hints.ingestSpool(), hints.list())) : [];
   const scope: CheckScope = paths.length > 0 ? "paths" : hinted.length > 0 && !options.full ? "hints" : "full";
   const requests: CheckRequest[] =
     scope === "paths" ? paths.map((p) => request(config, resolve(options.cwd ?? process.cwd(), p), options.recursive ?? false))
@@ -126,7 +127,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   } finally {
     await run.pool?.close();
   }
-  if (!options.dryRun && hinted.length > 0) hints.deleteUpTo(Math.max(...hinted.map((h) => h.seq)));
+  if (!options.dryRun && hinted.length > 0) hints.deleteUpTo(hinted.reduce((max, h) => Math.max(max, h.seq), 0));
   // A big first check leaves a WAL as big as the index; fold it back and truncate it.
   if (batch.written > 1000) db.pragma("wal_checkpoint(TRUNCATE)");
   return {
