@@ -6,7 +6,7 @@
 // (fs/scanner.ts) and the index range are merged in path order (check-merge.ts); writes commit
 // in small transactions (write-batch.ts), so the check can be killed at any point.
 
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync, readdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Config, Group } from "../config/types.js";
 import type { ChangeKind } from "../core/dirty.js";
@@ -79,7 +79,11 @@ export interface CheckSummary {
   readonly safetyStop: boolean;
 }
 
-const MMAP_BYTES = 64 * 1024 * 1024;
+const MMAP_BYTES = 32 * 1024 * 1024;
+
+function indexBytes(db: Db): number {
+  return statSync(db.name, { throwIfNoEntry: false })?.size ?? 0;
+}
 
 /** Entries a vanished or emptied root may hide before the check refuses to record deletions. */
 export const EMPTY_ROOT_LIMIT = 100;
@@ -92,10 +96,10 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   // first check of a million files writes a quarter of a gigabyte.
   db.pragma("wal_autocheckpoint = 16384");
   // Reads through a memory map instead of read(2) into the page cache: a no-change check reads
-  // the whole fingerprint range once, and copying every page costs about a third of that. Up
-  // to 64 MB (an index of about 200k files): mapped pages count as resident memory, and a
-  // million-file check must stay well under 200 MB.
-  db.pragma(`mmap_size = ${MMAP_BYTES}`);
+  // the whole fingerprint range once, and copying every page costs about a third of that. Only
+  // for an index of up to 32 MB (about 110k files): mapped pages count as resident memory, and
+  // a million-file check must stay well under 200 MB.
+  if (indexBytes(db) <= MMAP_BYTES) db.pragma(`mmap_size = ${MMAP_BYTES}`);
   const entries = new EntryStore(db);
   const hints = new HintStore(db);
   const counts = { new: 0, deleted: 0, type: 0, content: 0, meta: 0, mtime: 0 };
