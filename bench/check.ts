@@ -6,7 +6,7 @@
 // printed too (on a shared machine the load moves between rounds).
 //
 //   node dist/bench/check.js [--sizes 100k,1m] [--runs 3] [--dir DIR] [--external-1m]
-//                            [--hint-calls 1000] [--no-hint] [--json]
+//                            [--hint-calls 1000] [--hint-process-calls 200] [--no-hint] [--json]
 //
 // Trees are kept in DIR (default /var/tmp/peersync-bench-check) and reused when their spec
 // matches. At 1M files only peersync runs unless --external-1m (csync2 needs minutes there);
@@ -27,20 +27,22 @@ const SIZES: Record<string, Size> = {
   "1m": { label: "1M", files: 1_000_000, dirs: 10_000, bytes: 64 },
 };
 
-interface Args { sizes: Size[]; runs: number; dir: string; external1m: boolean; json: boolean; hintCalls: number }
+interface Args { sizes: Size[]; runs: number; dir: string; external1m: boolean; json: boolean; hintCalls: number; hintProcessCalls: number }
 
 const USAGE = `usage: node dist/bench/check.js [options]
   --sizes LIST      tree sizes to run: 100k, 1m, or none (default 100k,1m)
   --runs N          rounds per size; figures are medians (default 3)
   --dir DIR         where trees and state live (default /var/tmp/peersync-bench-check)
   --external-1m     also run csync2 and rsync at 1M files (minutes)
-  --hint-calls N    peersync hint processes per hint figure (default 1000; 0 skips)
+  --hint-calls N    processes timing the hint's index work, alone and with a daemon (default 1000; 0 skips)
+  --hint-process-calls N
+                    whole \`peersync hint\` processes timed, alone and with a daemon (default 200)
   --no-hint         skip the hint figures
   --json            also print every figure as one JSON line
 `;
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { sizes: [SIZES["100k"]!, SIZES["1m"]!], runs: 3, dir: "/var/tmp/peersync-bench-check", external1m: false, json: false, hintCalls: 1000 };
+  const args: Args = { sizes: [SIZES["100k"]!, SIZES["1m"]!], runs: 3, dir: "/var/tmp/peersync-bench-check", external1m: false, json: false, hintCalls: 1000, hintProcessCalls: 200 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => argv[++i] ?? fail(`${a} needs a value`);
@@ -53,6 +55,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--external-1m") args.external1m = true;
     else if (a === "--json") args.json = true;
     else if (a === "--hint-calls") args.hintCalls = Number(value());
+    else if (a === "--hint-process-calls") args.hintProcessCalls = Number(value());
     else if (a === "--no-hint") args.hintCalls = 0;
     else if (a === "--help" || a === "-h") {
       process.stdout.write(USAGE);
@@ -206,7 +209,7 @@ const DATABASE_JS = fileURLToPath(new URL("../src/index/database.js", import.met
  * (node start-up, config, append, exit) of real `peersync hint` processes. `daemon`: another
  * process holds the index open meanwhile, as a running daemon does.
  */
-function benchHint(work: string, cfg: string, calls: number, daemon: boolean): { index: HintFigures; process: HintFigures } {
+function benchHint(work: string, cfg: string, calls: { index: number; process: number }, daemon: boolean): { index: HintFigures; process: HintFigures } {
   const state = join(work, daemon ? "hint-state-daemon" : "hint-state");
   rmSync(state, { recursive: true, force: true });
   openIndex(state).close();
@@ -218,14 +221,14 @@ function benchHint(work: string, cfg: string, calls: number, daemon: boolean): {
     const probe = `const { appendHints } = await import(process.argv[1]); const t = performance.now(); ` +
       `appendHints(process.argv[2], [process.argv[3]], false); process.stdout.write(String(performance.now() - t));`;
     const index: number[] = [];
-    for (let i = 0; i < calls; i++) {
+    for (let i = 0; i < calls.index; i++) {
       const r = spawnSync(process.execPath, ["--input-type=module", "-e", probe, HINT_SPOOL_JS, state, `/srv/www/upload/p-${i}.jpg`], { encoding: "utf8" });
       if (r.status !== 0) fail(`hint probe failed: ${r.stderr}`);
       index.push(Number(r.stdout));
     }
     const whole: number[] = [];
     const argv = [BIN, "--config", cfg, "-N", "a", "-D", state, "hint"];
-    for (let i = 0; i < calls; i++) {
+    for (let i = 0; i < calls.process; i++) {
       const t = performance.now();
       const r = spawnSync(process.execPath, [...argv, `/srv/www/upload/file-${i}.jpg`], { encoding: "utf8" });
       whole.push(performance.now() - t);
@@ -314,17 +317,18 @@ function main(): void {
   if (args.hintCalls > 0) {
     const work = join(args.dir, "hint-work");
     const { cfg } = writeConfigs(work, join(work, "tree"));
-    const alone = benchHint(work, cfg, args.hintCalls, false);
-    const withDaemon = benchHint(work, cfg, args.hintCalls, true);
-    const nodeStart = benchNodeStart(Math.min(args.hintCalls, 200));
+    const calls = { index: args.hintCalls, process: Math.max(1, args.hintProcessCalls) };
+    const alone = benchHint(work, cfg, calls, false);
+    const withDaemon = benchHint(work, cfg, calls, true);
+    const nodeStart = benchNodeStart(calls.process);
     results.hint = { alone, withDaemon, nodeStart };
     const show = (h: HintFigures): string => `median ${h.medianMs.toFixed(3)} ms, p95 ${h.p95Ms.toFixed(3)} ms, mean ${h.meanMs.toFixed(3)} ms`;
-    console.log(`\n== hint: ${args.hintCalls} calls, each a separate process`);
-    console.log(`index time (spool append), nobody else has the index open: ${show(alone.index)}`);
-    console.log(`index time (spool append), a daemon holds the index open:  ${show(withDaemon.index)}`);
-    console.log(`whole \`peersync hint\` process, alone:                    ${show(alone.process)}`);
-    console.log(`whole \`peersync hint\` process, daemon running:           ${show(withDaemon.process)}`);
-    console.log(`\`node -e 0\` (start-up alone, ${nodeStart.calls} calls):                 ${show(nodeStart)}`);
+    console.log(`\n== hint: each call a separate process`);
+    console.log(`index time (spool append, cold), ${calls.index} calls, index used by nobody else: ${show(alone.index)}`);
+    console.log(`index time (spool append, cold), ${calls.index} calls, a daemon holds the index:  ${show(withDaemon.index)}`);
+    console.log(`whole \`peersync hint\` process, ${calls.process} calls, alone:                         ${show(alone.process)}`);
+    console.log(`whole \`peersync hint\` process, ${calls.process} calls, daemon running:                ${show(withDaemon.process)}`);
+    console.log(`\`node -e 0\` (node start-up alone), ${calls.process} calls:                            ${show(nodeStart)}`);
     target("hint index time, daemon running (median)", withDaemon.index.medianMs, 1.0, " ms");
     target("hint index time, alone (median)", alone.index.medianMs, 1.0, " ms");
   }
