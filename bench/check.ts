@@ -1,9 +1,12 @@
 // `make bench-check`: peersync check against Debian's csync2 -cr and rsync -a --delete -n on
 // generated trees (100k × 512 B in 1k dirs; 1M × 64 B in 10k dirs), plus the cost of a hint.
 // Every figure is the median of --runs runs (default 3) of a real process under GNU time
-// (`/usr/bin/time -f '%e %M'`: wall seconds, peak RSS in KB).
+// (`/usr/bin/time -f '%e %M'`: wall seconds, peak RSS in KB). rsync runs right after
+// peersync's no-change check in each round, and the median of those back-to-back ratios is
+// printed too (on a shared machine the load moves between rounds).
 //
-//   node dist/bench/check.js [--sizes 100k,1m] [--runs 3] [--dir DIR] [--external-1m] [--json]
+//   node dist/bench/check.js [--sizes 100k,1m] [--runs 3] [--dir DIR] [--external-1m]
+//                            [--hint-calls 1000] [--hint-process-calls 200] [--no-hint] [--json]
 //
 // Trees are kept in DIR (default /var/tmp/peersync-bench-check) and reused when their spec
 // matches. At 1M files only peersync runs unless --external-1m (csync2 needs minutes there);
@@ -14,7 +17,6 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writ
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openIndex } from "../src/index/database.js";
-import { HintStore } from "../src/index/hints.js";
 import { TEST_KEY } from "../src/index/testing.js";
 
 const BIN = resolve(fileURLToPath(new URL("../../bin/peersync", import.meta.url)));
@@ -25,18 +27,40 @@ const SIZES: Record<string, Size> = {
   "1m": { label: "1M", files: 1_000_000, dirs: 10_000, bytes: 64 },
 };
 
-interface Args { sizes: Size[]; runs: number; dir: string; external1m: boolean; json: boolean }
+interface Args { sizes: Size[]; runs: number; dir: string; external1m: boolean; json: boolean; hintCalls: number; hintProcessCalls: number }
+
+const USAGE = `usage: node dist/bench/check.js [options]
+  --sizes LIST      tree sizes to run: 100k, 1m, or none (default 100k,1m)
+  --runs N          rounds per size; figures are medians (default 3)
+  --dir DIR         where trees and state live (default /var/tmp/peersync-bench-check)
+  --external-1m     also run csync2 and rsync at 1M files (minutes)
+  --hint-calls N    processes timing the hint's index work, alone and with a daemon (default 1000; 0 skips)
+  --hint-process-calls N
+                    whole \`peersync hint\` processes timed, alone and with a daemon (default 200)
+  --no-hint         skip the hint figures
+  --json            also print every figure as one JSON line
+`;
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { sizes: [SIZES["100k"]!, SIZES["1m"]!], runs: 3, dir: "/var/tmp/peersync-bench-check", external1m: false, json: false };
+  const args: Args = { sizes: [SIZES["100k"]!, SIZES["1m"]!], runs: 3, dir: "/var/tmp/peersync-bench-check", external1m: false, json: false, hintCalls: 1000, hintProcessCalls: 200 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => argv[++i] ?? fail(`${a} needs a value`);
-    if (a === "--sizes") args.sizes = value().split(",").map((s) => SIZES[s.toLowerCase()] ?? fail(`unknown size ${s} (100k, 1m)`));
+    if (a === "--sizes") {
+      const list = value();
+      args.sizes = list === "none" ? [] : list.split(",").map((s) => SIZES[s.toLowerCase()] ?? fail(`unknown size ${s} (100k, 1m, none)`));
+    }
     else if (a === "--runs") args.runs = Number(value());
     else if (a === "--dir") args.dir = resolve(value());
     else if (a === "--external-1m") args.external1m = true;
     else if (a === "--json") args.json = true;
+    else if (a === "--hint-calls") args.hintCalls = Number(value());
+    else if (a === "--hint-process-calls") args.hintProcessCalls = Number(value());
+    else if (a === "--no-hint") args.hintCalls = 0;
+    else if (a === "--help" || a === "-h") {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
     else fail(`unknown option ${a}`);
   }
   return args;
@@ -133,13 +157,17 @@ interface Rounds { first: Measure[]; nochange: Measure[]; touched: Measure[] }
 const rounds = (): Rounds => ({ first: [], nochange: [], touched: [] });
 const medians = (r: Rounds): Scenario => ({ first: medianOf(r.first), nochange: medianOf(r.nochange), touched: medianOf(r.touched) });
 
-/** One round of peersync: a first check into an empty index, a no-change check, 100 touched. */
-function peersyncRound(size: Size, root: string, state: string, cfg: string, round: number, into: Rounds): number {
+/**
+ * One round of peersync: a first check into an empty index, a no-change check, 100 touched.
+ * `afterNoChange` runs right after the no-change check (rsync's dry run, back to back).
+ */
+function peersyncRound(size: Size, root: string, state: string, cfg: string, round: number, into: Rounds, afterNoChange: () => void): number {
   const argv = [process.execPath, BIN, "--config", cfg, "-N", "a", "-D", state, "check"];
   rmSync(state, { recursive: true, force: true });
   into.first.push(timed(argv));
   const indexBytes = fileSize(join(state, "index.db")) + fileSize(join(state, "index.db-wal"));
   into.nochange.push(timed(argv));
+  afterNoChange();
   touch100(root, size, round);
   into.touched.push(timed(argv));
   log(`  peersync ${size.label} run ${round}: first ${into.first.at(-1)!.seconds}s, no-change ${into.nochange.at(-1)!.seconds}s, touched ${into.touched.at(-1)!.seconds}s`);
@@ -164,29 +192,63 @@ function rsyncRound(a: string, b: string, into: Measure[]): void {
   into.push(timed(["rsync", "-a", "--delete", "-n", `${a}/`, `${b}/`]));
 }
 
-interface HintFigures { readonly medianMs: number; readonly p95Ms: number; readonly meanMs: number }
+interface HintFigures { readonly medianMs: number; readonly p95Ms: number; readonly meanMs: number; readonly calls: number }
+
+function figures(times: number[]): HintFigures {
+  times.sort((x, y) => x - y);
+  const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(times.length * q))]!;
+  return { medianMs: at(0.5), p95Ms: at(0.95), meanMs: times.reduce((s, x) => s + x, 0) / times.length, calls: times.length };
+}
+
+const HINT_SPOOL_JS = fileURLToPath(new URL("../src/index/hint-spool.js", import.meta.url));
+const DATABASE_JS = fileURLToPath(new URL("../src/index/database.js", import.meta.url));
 
 /**
- * Index time of `peersync hint`: open the index, record one path, close; 1,000 times. Alone,
- * each close is the last connection, so SQLite folds its WAL back (four fsyncs); with a daemon
- * holding the index open, as on a node that runs one, the WAL stays and a hint is one append.
+ * `peersync hint`, each call a separate process, as an application makes them: the index time
+ * (the spool append the command makes, timed inside a fresh process, cold) and the whole call
+ * (node start-up, config, append, exit) of real `peersync hint` processes. `daemon`: another
+ * process holds the index open meanwhile, as a running daemon does.
  */
-function benchHint(work: string, daemonOpen: boolean): HintFigures {
-  const state = join(work, daemonOpen ? "hint-state-daemon" : "hint-state");
+function benchHint(work: string, cfg: string, calls: { index: number; process: number }, daemon: boolean): { index: HintFigures; process: HintFigures } {
+  const state = join(work, daemon ? "hint-state-daemon" : "hint-state");
   rmSync(state, { recursive: true, force: true });
   openIndex(state).close();
-  const daemon = daemonOpen ? openIndex(state) : undefined;
+  const holder = daemon
+    ? spawnSync("sh", ["-c", `${JSON.stringify(process.execPath)} --input-type=module -e "const { openIndex } = await import(process.argv[1]); globalThis.db = openIndex(process.argv[2]); setInterval(() => {}, 1000);" ${JSON.stringify(DATABASE_JS)} ${JSON.stringify(state)} >/dev/null 2>&1 & echo $!`], { encoding: "utf8" })
+    : undefined;
+  const holderPid = holder ? Number(holder.stdout.trim()) : undefined;
+  try {
+    const probe = `const { appendHints } = await import(process.argv[1]); const t = performance.now(); ` +
+      `appendHints(process.argv[2], [process.argv[3]], false); process.stdout.write(String(performance.now() - t));`;
+    const index: number[] = [];
+    for (let i = 0; i < calls.index; i++) {
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", probe, HINT_SPOOL_JS, state, `/srv/www/upload/p-${i}.jpg`], { encoding: "utf8" });
+      if (r.status !== 0) fail(`hint probe failed: ${r.stderr}`);
+      index.push(Number(r.stdout));
+    }
+    const whole: number[] = [];
+    const argv = [BIN, "--config", cfg, "-N", "a", "-D", state, "hint"];
+    for (let i = 0; i < calls.process; i++) {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, [...argv, `/srv/www/upload/file-${i}.jpg`], { encoding: "utf8" });
+      whole.push(performance.now() - t);
+      if (r.status !== 0) fail(`peersync hint failed: ${r.stderr}`);
+    }
+    return { index: figures(index), process: figures(whole) };
+  } finally {
+    if (holderPid !== undefined && holderPid > 0) process.kill(holderPid, "SIGTERM");
+  }
+}
+
+/** Node's own start-up, for scale: `node -e 0`. */
+function benchNodeStart(calls: number): HintFigures {
   const times: number[] = [];
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < calls; i++) {
     const t = performance.now();
-    const db = openIndex(state);
-    new HintStore(db).add([`/srv/www/upload/file-${i}.jpg`], false);
-    db.close();
+    spawnSync(process.execPath, ["-e", "0"]);
     times.push(performance.now() - t);
   }
-  daemon?.close();
-  times.sort((x, y) => x - y);
-  return { medianMs: times[500]!, p95Ms: times[950]!, meanMs: times.reduce((s, x) => s + x, 0) / times.length };
+  return figures(times);
 }
 
 function log(line: string): void {
@@ -213,11 +275,16 @@ function main(): void {
     const oursR = rounds();
     const csync2R = rounds();
     const rsyncR: Measure[] = [];
+    const backToBack: number[] = [];
     let indexBytes = 0;
     for (let round = 1; round <= args.runs; round++) {
-      if (external) rsyncRound(a, b, rsyncR);
       if (external) csync2Round(size, a, join(work, "csync2-db"), csync2Dir, round, csync2R);
-      indexBytes = peersyncRound(size, a, join(work, "peersync-state"), cfg, round, oursR);
+      indexBytes = peersyncRound(size, a, join(work, "peersync-state"), cfg, round, oursR, () => {
+        if (!external) return;
+        rsyncRound(a, b, rsyncR);
+        backToBack.push(oursR.nochange.at(-1)!.seconds / rsyncR.at(-1)!.seconds);
+        log(`  rsync ${size.label} run ${round}: ${rsyncR.at(-1)!.seconds}s (right after peersync's no-change check: ratio ${backToBack.at(-1)!.toFixed(2)})`);
+      });
     }
     const ours = { ...medians(oursR), indexBytes };
     const csync2 = external ? medians(csync2R) : undefined;
@@ -230,6 +297,9 @@ function main(): void {
     if (csync2) console.log(`csync2 -cr       first ${fmt(csync2.first)} | no-change ${fmt(csync2.nochange)} | 100 touched ${fmt(csync2.touched)}`);
     if (rsync) console.log(`rsync -a --delete -n (identical copies) ${fmt(rsync)}`);
     console.log(`index ${(ours.indexBytes / 1e6).toFixed(1)} MB = ${perFile.toFixed(0)} bytes/file; peak RSS ${peakRss.toFixed(0)} MB`);
+    if (backToBack.length > 0) {
+      console.log(`no-change/rsync back to back, per round: ${backToBack.map((r) => r.toFixed(2)).join(" ")} (median ${median(backToBack).toFixed(2)})`);
+    }
     if (csync2 && rsync) {
       console.log(`ratios: no-change/rsync ${ratio(ours.nochange.seconds, rsync.seconds)}, no-change/csync2 ${ratio(ours.nochange.seconds, csync2.nochange.seconds)}, ` +
         `first/csync2 ${ratio(ours.first.seconds, csync2.first.seconds)}, touched/csync2 ${ratio(ours.touched.seconds, csync2.touched.seconds)}`);
@@ -244,15 +314,24 @@ function main(): void {
       target("1M index size", perFile, 300, " B/file");
     }
   }
-  const alone = benchHint(args.dir, false);
-  const withDaemon = benchHint(args.dir, true);
-  results.hint = { alone, withDaemon };
-  const show = (h: HintFigures): string => `median ${h.medianMs.toFixed(3)} ms, p95 ${h.p95Ms.toFixed(3)} ms, mean ${h.meanMs.toFixed(3)} ms`;
-  console.log("\n== hint: index time per call (open, record, close), 1000 calls");
-  console.log(`index used by nobody else:     ${show(alone)}`);
-  console.log(`index held open by a daemon:   ${show(withDaemon)}`);
-  target("hint index time, daemon running (median)", withDaemon.medianMs, 1.0, " ms");
-  target("hint index time, alone (median)", alone.medianMs, 1.0, " ms");
+  if (args.hintCalls > 0) {
+    const work = join(args.dir, "hint-work");
+    const { cfg } = writeConfigs(work, join(work, "tree"));
+    const calls = { index: args.hintCalls, process: Math.max(1, args.hintProcessCalls) };
+    const alone = benchHint(work, cfg, calls, false);
+    const withDaemon = benchHint(work, cfg, calls, true);
+    const nodeStart = benchNodeStart(calls.process);
+    results.hint = { alone, withDaemon, nodeStart };
+    const show = (h: HintFigures): string => `median ${h.medianMs.toFixed(3)} ms, p95 ${h.p95Ms.toFixed(3)} ms, mean ${h.meanMs.toFixed(3)} ms`;
+    console.log(`\n== hint: each call a separate process`);
+    console.log(`index time (spool append, cold), ${calls.index} calls, index used by nobody else: ${show(alone.index)}`);
+    console.log(`index time (spool append, cold), ${calls.index} calls, a daemon holds the index:  ${show(withDaemon.index)}`);
+    console.log(`whole \`peersync hint\` process, ${calls.process} calls, alone:                         ${show(alone.process)}`);
+    console.log(`whole \`peersync hint\` process, ${calls.process} calls, daemon running:                ${show(withDaemon.process)}`);
+    console.log(`\`node -e 0\` (node start-up alone), ${calls.process} calls:                            ${show(nodeStart)}`);
+    target("hint index time, daemon running (median)", withDaemon.index.medianMs, 1.0, " ms");
+    target("hint index time, alone (median)", alone.index.medianMs, 1.0, " ms");
+  }
   console.log(`\n${verdicts.join("\n")}`);
   if (args.json) console.log(JSON.stringify(results));
 }

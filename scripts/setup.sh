@@ -66,9 +66,10 @@ if [ ! -f "$stamp_dir/npm-ci" ] || [ package-lock.json -nt "$stamp_dir/npm-ci" ]
 fi
 
 addon=native/build/Release/peersync_rsync.node
+fs_addon=native/build/Release/peersync_fs.node
 if [ -f native/binding.gyp ]; then
-  if [ ! -f "$addon" ] || [ -n "$(find native/binding.gyp native/src -newer "$addon" 2>/dev/null | head -n 1)" ]; then
-    say "building the librsync addon (native/)"
+  if [ ! -f "$addon" ] || [ ! -f "$fs_addon" ] || [ -n "$(find native/binding.gyp native/src -newer "$addon" 2>/dev/null | head -n 1)" ]; then
+    say "building the native addons (native/)"
     npx --no-install node-gyp rebuild --directory native --loglevel=error >&2
   fi
 fi

@@ -75,7 +75,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "hint", report: true, summary: "record paths for the next check", csync2: "-h",
-    args: ["<paths...>"], options: [], load: () => import("./commands/hint.js"),
+    args: ["<paths...>"], options: [["--fsync", "also survive a power cut: flush the hint to disk before returning"]],
+    load: () => import("./commands/hint.js"),
   },
   {
     name: "mark", report: true, summary: "mark paths pending for every peer", csync2: "-m",

@@ -4,9 +4,10 @@
 
 import { lstatSync, readdirSync, type Dirent } from "node:fs";
 import type { MatchResult } from "../config/types.js";
-import { compareUtf8, decodeName, joinFsPath, needsEscaping } from "./name-codec.js";
+import { compareUtf8, decodeName, fsPath, joinFsPath, needsEscaping } from "./name-codec.js";
 import { isTempName } from "./atomic-write.js";
 import { statBatch, type StatBatch } from "./stat-batch.js";
+import type { DirStatRequest } from "./stat-native.js";
 
 export interface ListedChild {
   readonly name: string;
@@ -32,8 +33,17 @@ export interface Listing {
   readonly stats: StatBatch | Promise<StatBatch>;
 }
 
-/** Where a listing's lstat batch runs: inline (synchronously, before the items are built) or in a pool. */
-export type StatStarter = ((paths: readonly (string | Buffer)[]) => Promise<StatBatch>) | undefined;
+/** The children of one listing to lstat: by name in the directory the listing read, or by path. */
+export interface ListingStatRequest extends DirStatRequest {
+  readonly paths: readonly (string | Buffer)[];
+}
+
+/**
+ * Where a listing's lstat batch runs: inline (synchronously, before the items are built), or
+ * elsewhere (the native addon on the thread pool, or the lstat worker) while earlier
+ * directories merge.
+ */
+export type StatStarter = ((request: ListingStatRequest) => Promise<StatBatch>) | undefined;
 
 interface Candidate {
   readonly name: string;
@@ -59,21 +69,26 @@ export function listDirectory(dir: string, dirFs: string | Buffer, match: (path:
   }
   const inline = pooled === undefined ? statBatch(candidates.map((c) => c.fsPath)) : undefined;
   const statPaths: (string | Buffer)[] = [];
+  const statNames: (string | Buffer)[] = [];
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
     const isDir = inline ? inline.status[i] === 0 && ((inline.fields[i * 8] ?? 0) & 0o170000) === 0o040000 : isDirectory(c.dirent!, c.fsPath);
     // A "descend" verdict on something that is not a directory contributes nothing.
     if (c.verdict === "descend" && !isDir) continue;
+    if (!inline) statNames.push(fsPath(c.name));
     const statIndex = inline ? i : statPaths.push(c.fsPath) - 1;
     const child: ListedChild = { name: c.name, path: c.path, fsPath: c.fsPath, match: c.verdict, isDir, statIndex };
     items.push({ type: "entry", key: c.name, child });
     if (isDir) items.push({ type: "subtree", key: `${c.name}/`, child });
   }
   items.sort(read.names.some(hasHighUnits) ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : 1));
-  return { dir, error: undefined, items, stats: inline ?? pooled!(statPaths) };
+  const request = { dirFs, names: statNames, paths: statPaths, dirIno: read.ino, dirDev: read.dev };
+  return { dir, error: undefined, items, stats: inline ?? pooled!(request) };
 }
 
-type ReadResult = { readonly names: string[]; readonly dirents: Dirent[] | undefined } | { readonly error: readonly [string, string] };
+type ReadResult =
+  | { readonly names: string[]; readonly dirents: Dirent[] | undefined; readonly ino: number; readonly dev: number }
+  | { readonly error: readonly [string, string] };
 
 function readNames(dirFs: string | Buffer, withTypes: boolean): ReadResult {
   try {
@@ -93,7 +108,7 @@ function readNames(dirFs: string | Buffer, withTypes: boolean): ReadResult {
     if (!before.isDirectory() || !after.isDirectory() || before.ino !== after.ino || before.dev !== after.dev) {
       return { error: ["ECHANGED", "the directory was replaced while it was listed"] };
     }
-    return { names, dirents };
+    return { names, dirents, ino: after.ino, dev: after.dev };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { error: [e.code ?? "EIO", `${e.code ?? String(err)} (${e.syscall ?? "scandir"})`] };

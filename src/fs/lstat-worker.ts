@@ -1,10 +1,12 @@
-// The lstat worker thread (stat-pool.ts): answers {id, paths} with the statBatch() of the
-// paths, its typed arrays transferred, not copied.
+// The lstat worker thread (stat-pool.ts): answers a message of {id, paths} requests with one
+// message of their statBatch() results, the typed arrays transferred, not copied.
 
 import { parentPort } from "node:worker_threads";
+import type { StatRequest } from "./stat-pool.js";
 import { statBatch } from "./stat-batch.js";
 
-parentPort?.on("message", (msg: { id: number; paths: (string | Uint8Array)[] }) => {
-  const batch = statBatch(msg.paths);
-  parentPort?.postMessage({ id: msg.id, ...batch }, [batch.fields.buffer as ArrayBuffer, batch.status.buffer as ArrayBuffer]);
+parentPort?.on("message", (requests: StatRequest[]) => {
+  const results = requests.map((r) => ({ id: r.id, ...statBatch(r.paths) }));
+  const transfer = results.flatMap((b) => [b.fields.buffer as ArrayBuffer, b.status.buffer as ArrayBuffer]);
+  parentPort?.postMessage(results, transfer);
 });

@@ -8,8 +8,9 @@
 // a sibling such as "n.txt" ('.' < '/') comes between them in byte order.
 //
 // Pipeline: directories are listed (readdir + include/exclude) a few ahead of the merge, in the
-// same depth-first order, and their lstat batches run meanwhile, in the lstat worker when one is
-// given (stat-pool.ts). The walk descends by the listing's d_type, so it never follows a symlink.
+// same depth-first order, and their lstat batches run meanwhile, off the main thread when a
+// statStarter is given (stat-native.ts, stat-pool.ts). The walk descends by the listing's
+// d_type, so it never follows a symlink.
 //
 // Never followed: symlinks (recorded with their target) and anything that is not a directory.
 // Special files (fifo, socket, device) are reported and skipped; a directory that cannot be
@@ -20,10 +21,9 @@ import type { MatchResult } from "../config/types.js";
 import { kindOfMode, typeWordOfMode, type Fingerprint } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { MAX_PATH_BYTES } from "../core/path.js";
-import { listDirectory, type Listing, type ListedChild } from "./dir-listing.js";
+import { listDirectory, type Listing, type ListedChild, type StatStarter } from "./dir-listing.js";
 import { compareUtf8 } from "./name-codec.js";
 import { errorAt, fingerprintAt, statBatch, STAT_FAILED, STAT_MISSING, type StatBatch } from "./stat-batch.js";
-import type { StatPool } from "./stat-pool.js";
 
 export type ScanItem =
   /** A matched file, directory or symlink. */
@@ -50,15 +50,28 @@ export interface ScanTarget {
 
 export interface ScanOptions {
   readonly match: (logicalPath: string) => MatchResult;
-  /** lstat in this worker instead of inline. */
-  readonly pool?: StatPool | undefined;
+  /** Where directories' lstat batches run (native addon or worker); inline when undefined. */
+  readonly statStarter?: StatStarter;
   /** Called about every few thousand entries so a daemon can yield to its event loop. */
   readonly onProgress?: ((scanned: number) => void | Promise<void>) | undefined;
 }
 
 const PROGRESS_EVERY = 4096;
-/** Directories listed (and lstat'ed) ahead of the merge. */
-const LOOKAHEAD = 16;
+
+type EntryResult = boolean | "failed";
+
+/** `value` now, or once `pending` settles. */
+function after<T>(pending: void | Promise<void>, value: T): T | Promise<T> {
+  return pending ? pending.then(() => value) : value;
+}
+
+/**
+ * Directories listed (and lstat'ed) ahead of the merge: refilled to LOOKAHEAD whenever fewer
+ * than REFILL_BELOW remain, so the lstat requests of about a dozen directories leave in one
+ * message to the worker (stat-pool.ts coalesces those made in one go), not one per directory.
+ */
+const LOOKAHEAD = 24;
+const REFILL_BELOW = 10;
 
 export class Scanner {
   readonly #sink: ScanSink;
@@ -98,6 +111,7 @@ export class Scanner {
     const lister = this.#listings(dir, dirFs);
     const queue: Listing[] = [];
     const fill = (): void => {
+      if (queue.length >= REFILL_BELOW) return;
       while (queue.length < LOOKAHEAD) {
         const r = lister.next();
         if (r.done) return;
@@ -114,8 +128,7 @@ export class Scanner {
   }
 
   *#listings(dir: string, dirFs: string | Buffer): Generator<Listing> {
-    const pool = this.#options.pool;
-    const listing = listDirectory(dir, dirFs, this.#options.match, pool ? (paths) => pool.stat(paths) : undefined);
+    const listing = listDirectory(dir, dirFs, this.#options.match, this.#options.statStarter);
     yield listing;
     for (const item of listing.items) {
       if (item.type === "subtree") yield* this.#listings(item.child.path, item.child.fsPath);
@@ -128,7 +141,7 @@ export class Scanner {
       return this.#emit({ type: "keep-below", path: listing.dir });
     }
     const batch = await listing.stats;
-    const items = [...listing.items];
+    let items = listing.items;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (item.type === "subtree") {
@@ -139,21 +152,24 @@ export class Scanner {
         await this.#emit({ type: item.type, path: item.path });
         continue;
       }
-      if ((await this.#entry(item.child, batch)) === "failed" && !item.child.isDir) {
+      // Unchanged entries come back synchronously: no promise per entry on a no-change check.
+      let result = this.#entry(item.child, batch);
+      if (result instanceof Promise) result = await result;
+      if (result === "failed" && !item.child.isDir) {
         // Leave what is recorded below it alone too, at the key where that range starts.
         const key = `${item.child.name}/`;
         let at = i + 1;
         while (at < items.length && compareUtf8(items[at]!.key, key) < 0) at++;
-        items.splice(at, 0, { type: "keep-below", key, path: item.child.path });
+        items = [...items.slice(0, at), { type: "keep-below", key, path: item.child.path }, ...items.slice(at)];
       }
     }
   }
 
   /** Emits one lstat'ed child; true when it is a directory, "failed" when lstat failed. */
-  async #entry(child: ListedChild, batch: StatBatch): Promise<boolean | "failed"> {
-    if (Buffer.byteLength(child.path) > MAX_PATH_BYTES) {
-      await this.#tooLong(child.path);
-      return "failed";
+  #entry(child: ListedChild, batch: StatBatch): EntryResult | Promise<EntryResult> {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most paths need no byte count.
+    if (child.path.length * 3 > MAX_PATH_BYTES && Buffer.byteLength(child.path) > MAX_PATH_BYTES) {
+      return this.#tooLong(child.path).then(() => "failed" as const);
     }
     this.#scanned++;
     const status = batch.status[child.statIndex];
@@ -161,18 +177,16 @@ export class Scanner {
     if (status === STAT_FAILED) {
       const [code, message] = errorAt(batch, child.statIndex);
       this.#problem(child.path, "lstat", "error", `Cannot lstat: ${message}`, code);
-      await this.#emit({ type: "keep", path: child.path });
-      return "failed";
+      return after(this.#emit({ type: "keep", path: child.path }), "failed");
     }
     const stat = fingerprintAt(batch, child.statIndex);
     const kind = kindOfMode(stat.mode);
     if (kind === undefined) {
       if (child.match === "match") this.#problem(child.path, "skip", "skipped", `Skipped: a ${typeWordOfMode(stat.mode)} is not synced`);
-      await this.#emit({ type: "keep", path: child.path });
-      return false;
+      return after(this.#emit({ type: "keep", path: child.path }), false);
     }
-    if (child.match === "match") await this.#emit({ type: "entry", path: child.path, fsPath: child.fsPath, stat });
-    return kind === "dir";
+    if (child.match !== "match") return kind === "dir";
+    return after(this.#emit({ type: "entry", path: child.path, fsPath: child.fsPath, stat }), kind === "dir");
   }
 
   async #tooLong(path: string): Promise<void> {
@@ -180,14 +194,14 @@ export class Scanner {
     await this.#emit({ type: "keep", path });
   }
 
-  async #emit(item: ScanItem): Promise<void> {
+  /** Hands one item to the sink; a promise only when the sink or the progress callback returns one. */
+  #emit(item: ScanItem): void | Promise<void> {
     const pending = this.#sink.item(item);
-    if (pending) await pending;
     const onProgress = this.#options.onProgress;
-    if (onProgress && this.#scanned - this.#lastProgress >= PROGRESS_EVERY) {
-      this.#lastProgress = this.#scanned;
-      await onProgress(this.#scanned);
-    }
+    const due = onProgress !== undefined && this.#scanned - this.#lastProgress >= PROGRESS_EVERY;
+    if (due) this.#lastProgress = this.#scanned;
+    if (pending) return due ? pending.then(() => onProgress(this.#scanned)) : pending;
+    if (due) return onProgress(this.#scanned);
   }
 
   #problem(path: string, op: Problem["op"], severity: Problem["severity"], message: string, code?: string): void {

@@ -1,23 +1,36 @@
-// A worker thread that lstats directories ahead of the walk. On a tree of small files the
-// check's time is mostly lstat and index reads; with the lstat calls on a second core, the main
-// thread only reads the index and merges (2 cores: about half the wall time of one).
+// Worker threads that lstat directories ahead of the walk. On a tree of small files the check's
+// time is mostly lstat and index reads; with the lstat calls on another core, the main thread
+// only reads the index and merges.
+//
+// Requests made in one go (the scanner lists about a dozen directories at a time) leave in one
+// message and come back in one: a message takes the port's lock on both sides, and on a busy
+// machine a thread preempted while holding it stalls the other for a whole time slice, so a
+// message per directory cost more than the lstat calls it carried.
 
 import { Worker } from "node:worker_threads";
 import type { StatBatch } from "./stat-batch.js";
 
 export interface StatPoolOptions {
-  /** Worker threads; directories go to them in turn. @default 2 */
+  /** Worker threads; batches of requests go to them in turn. @default 1 */
   readonly threads?: number;
+}
+
+/** One lstat request inside a message: {id, paths} out, {id, ...StatBatch} back. */
+export interface StatRequest {
+  readonly id: number;
+  readonly paths: readonly (string | Buffer)[];
 }
 
 export class StatPool {
   readonly #workers: Worker[] = [];
   readonly #waiting = new Map<number, { resolve: (b: StatBatch) => void; reject: (e: unknown) => void }>();
-  #next = 0;
+  #queued: StatRequest[] = [];
+  #nextId = 0;
+  #nextWorker = 0;
   #failure: unknown;
 
   constructor(options: StatPoolOptions = {}) {
-    for (let i = 0; i < (options.threads ?? 2); i++) this.#workers.push(this.#spawn());
+    for (let i = 0; i < (options.threads ?? 1); i++) this.#workers.push(this.#spawn());
   }
 
   #spawn(): Worker {
@@ -27,24 +40,32 @@ export class StatPool {
       resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 48 },
     });
     worker.unref();
-    worker.on("message", (msg: StatBatch & { id: number }) => {
-      const waiter = this.#waiting.get(msg.id);
-      this.#waiting.delete(msg.id);
-      waiter?.resolve(msg);
+    worker.on("message", (results: (StatBatch & { id: number })[]) => {
+      for (const result of results) {
+        const waiter = this.#waiting.get(result.id);
+        this.#waiting.delete(result.id);
+        waiter?.resolve(result);
+      }
     });
     worker.on("error", (err) => this.#fail(err));
     worker.on("exit", (code) => this.#fail(new Error(`lstat worker exited with code ${code}`)));
     return worker;
   }
 
-  /** lstat of `paths` in the worker. */
+  /** lstat of `paths` in a worker; requests made before the next microtask share a message. */
   stat(paths: readonly (string | Buffer)[]): Promise<StatBatch> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#workers[id % this.#workers.length]!.postMessage({ id, paths });
-    });
+    const id = this.#nextId++;
+    if (this.#queued.length === 0) queueMicrotask(() => this.#send());
+    this.#queued.push({ id, paths });
+    return new Promise((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+  }
+
+  #send(): void {
+    const requests = this.#queued;
+    this.#queued = [];
+    if (this.#failure !== undefined) return;
+    this.#workers[this.#nextWorker++ % this.#workers.length]!.postMessage(requests);
   }
 
   async close(): Promise<void> {

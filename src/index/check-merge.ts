@@ -60,7 +60,10 @@ export class TargetMerge implements ScanSink {
     const recorded = row !== undefined && row.path === item.path ? row : undefined;
     if (recorded) this.#cursor.next();
     this.#cursor.setFloor(item.path);
-    if (item.type === "entry") return this.#examine(item, recorded);
+    if (item.type !== "entry") return;
+    // The common case of a no-change check, kept synchronous: no promise per unchanged entry.
+    if (recorded && !recorded.deleted && !this.#ctx.checksum && recorded.fp === fingerprintHash(item.stat)) return;
+    return this.#examine(item, recorded);
   };
 
   readonly problem = (problem: Problem): void => this.#ctx.onProblem(problem);
@@ -89,7 +92,6 @@ export class TargetMerge implements ScanSink {
   }
 
   async #examine(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined): Promise<void> {
-    if (row && !row.deleted && !this.#ctx.checksum && row.fp === fingerprintHash(item.stat)) return;
     this.#ctx.onExamined();
     let observed;
     try {

@@ -1,11 +1,12 @@
 // What the index commands (check, hint, list-*) share: the config from the global options and
-// the index of its state dir.
+// the index of its state dir. The index module (and SQLite's native addon) loads only when a
+// command opens the index: `peersync hint` never does, and it runs once per application write.
 
 import { existsSync } from "node:fs";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions } from "../cli/context.js";
-import { indexPath, openIndex, type Db } from "./database.js";
+import type { Db } from "./database.js";
 
 export function configFromOptions(options: GlobalOptions): Config {
   return loadConfig({
@@ -18,6 +19,7 @@ export function configFromOptions(options: GlobalOptions): Config {
 
 /** Runs `fn` with the index open for writing (created when missing); always closes it. */
 export async function withIndex<T>(stateDir: string, fn: (db: Db) => T | Promise<T>): Promise<T> {
+  const { openIndex } = await import("./database.js");
   const db = openIndex(stateDir);
   try {
     return await fn(db);
@@ -28,6 +30,7 @@ export async function withIndex<T>(stateDir: string, fn: (db: Db) => T | Promise
 
 /** Like withIndex, read-only; `empty` when no index exists yet (listings then print nothing). */
 export async function withIndexReadonly<T>(stateDir: string, empty: T, fn: (db: Db) => T | Promise<T>): Promise<T> {
+  const { indexPath, openIndex } = await import("./database.js");
   if (!existsSync(indexPath(stateDir))) return empty;
   const db = openIndex(stateDir, { readonly: true });
   try {

@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IndexError, messageOf } from "../errors.js";
+import { recordedFingerprintHash } from "./entries.js";
 
 export type Db = Database.Database;
 
@@ -86,6 +87,7 @@ function applySchema(db: Db): void {
   if (db.pragma("user_version", { simple: true }) === stamp) return;
   const run = db.transaction(() => {
     for (const [, text] of schema) db.exec(text);
+    addFingerprintColumn(db);
     db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT");
     const applied = db.prepare("SELECT 1 FROM schema_migrations WHERE name = ?");
     const record = db.prepare("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)");
@@ -105,4 +107,26 @@ function applySchema(db: Db): void {
       hint: "restore the index from a backup, or move it aside and run `peersync check` to rebuild it",
     });
   }
+}
+
+/**
+ * entries.fp came after the first indexes were made, inside CREATE TABLE (schema/20-entries.sql),
+ * which does not touch a table that exists; and ALTER TABLE has no IF NOT EXISTS, so no .sql
+ * migration can add it to old and new indexes alike. Here: add it when missing and fill it from
+ * the recorded fingerprint columns, so the first check after the upgrade hashes nothing.
+ */
+function addFingerprintColumn(db: Db): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('entries')").pluck().all();
+  if (columns.includes("fp")) return;
+  db.exec("ALTER TABLE entries ADD COLUMN fp INTEGER NOT NULL DEFAULT 0");
+  const fingerprint = (mode: bigint, uid: bigint, gid: bigint, size: bigint, mtimeNs: bigint, ctimeNs: bigint, ino: bigint, dev: bigint) =>
+    recordedFingerprintHash({
+      state: { kind: "dir", mode: Number(mode), uid: Number(uid), gid: Number(gid), userName: undefined, groupName: undefined, mtimeNs, size: Number(size) },
+      ctimeNs,
+      ino: BigInt.asUintN(64, ino),
+      dev: BigInt.asUintN(64, dev),
+    });
+  db.function("peersync_fingerprint", { deterministic: true, safeIntegers: true }, fingerprint as (...args: unknown[]) => number);
+  // Tombstones keep fp 0 (see EntryStore's tombstone statement).
+  db.exec("UPDATE entries SET fp = peersync_fingerprint(mode, uid, gid, size, mtime_ns, ctime_ns, ino, dev) WHERE deleted_ns IS NULL");
 }

@@ -1,0 +1,107 @@
+// lstat of a directory's children through the peersync_fs addon (native/src/stat-at.cc): the
+// directory is opened once with O_NOFOLLOW and each name fstatat()'ed relative to it on the
+// libuv thread pool, while the main thread merges. That is about half the CPU of lstat from JS
+// (no walk of the absolute path per call, no JS per call), with no worker thread to start.
+// When the addon is not built (or PEERSYNC_NATIVE_STAT=0), nativeStatAt() is undefined and the
+// check uses the lstat worker (stat-pool.ts).
+
+import { createRequire } from "node:module";
+import { constants } from "node:os";
+import { fileURLToPath } from "node:url";
+import { msFromTimeSpec } from "../core/file-state.js";
+import { STAT_FAILED, STAT_MISSING, type StatBatch } from "./stat-batch.js";
+
+/** One directory's children to lstat, and the identity the listing saw for the directory. */
+export interface DirStatRequest {
+  readonly dirFs: string | Buffer;
+  /** Raw child names (fs form: string, or Buffer when not UTF-8). */
+  readonly names: readonly (string | Buffer)[];
+  readonly dirIno: number;
+  readonly dirDev: number;
+}
+
+export type NativeStatAt = (request: DirStatRequest) => Promise<StatBatch>;
+
+interface FsAddon {
+  statAt(dir: string | Buffer, names: readonly (string | Buffer)[]): Promise<[Float64Array, Int32Array, number, number]>;
+  readonly FIELDS: number;
+}
+
+// Relative to dist/src/fs/stat-native.js, where tsc puts this file.
+const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/peersync_fs.node", import.meta.url));
+const WIDTH = 8;
+
+let loaded: NativeStatAt | null | undefined;
+
+/** The native batch lstat, or undefined when the addon is missing or turned off. */
+export function nativeStatAt(): NativeStatAt | undefined {
+  if (loaded === undefined) loaded = load();
+  return loaded ?? undefined;
+}
+
+function load(): NativeStatAt | null {
+  if (process.env.PEERSYNC_NATIVE_STAT === "0") return null;
+  let addon: FsAddon;
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as FsAddon;
+  } catch {
+    return null;
+  }
+  if (typeof addon.statAt !== "function" || addon.FIELDS !== 10) return null;
+  return (request) => statDir(addon, request);
+}
+
+async function statDir(addon: FsAddon, request: DirStatRequest): Promise<StatBatch> {
+  const n = request.names.length;
+  let raw: [Float64Array, Int32Array, number, number];
+  try {
+    raw = await addon.statAt(request.dirFs, request.names);
+  } catch (err) {
+    return allFailed(n, codeOf((err as { errno?: number }).errno));
+  }
+  const [f, errnos, ino, dev] = raw;
+  // The directory was replaced (by a symlink, say) between its listing and this open: the
+  // names are not the ones the listing read. Report them, never stat through the new one.
+  if (ino !== request.dirIno || dev !== request.dirDev) return allFailed(n, "ECHANGED");
+  const fields = new Float64Array(n * WIDTH);
+  const status = new Uint8Array(n);
+  const errors: [number, string, string][] = [];
+  for (let i = 0; i < n; i++) {
+    const e = errnos[i]!;
+    if (e !== 0) {
+      if (e === constants.errno.ENOENT) status[i] = STAT_MISSING;
+      else {
+        status[i] = STAT_FAILED;
+        const code = codeOf(e);
+        errors.push([i, code, `${code} (lstat)`]);
+      }
+      continue;
+    }
+    const r = i * 10;
+    const o = i * WIDTH;
+    fields[o] = f[r + 1]!;
+    fields[o + 1] = f[r + 2]!;
+    fields[o + 2] = f[r + 3]!;
+    fields[o + 3] = f[r + 5]!;
+    fields[o + 4] = f[r + 4]!;
+    fields[o + 5] = f[r]!;
+    fields[o + 6] = msFromTimeSpec(f[r + 6]!, f[r + 7]!);
+    fields[o + 7] = msFromTimeSpec(f[r + 8]!, f[r + 9]!);
+  }
+  return { fields, status, errors };
+}
+
+function allFailed(n: number, code: string): StatBatch {
+  const message = code === "ECHANGED" ? "the directory was replaced while it was read" : `${code} (open)`;
+  return {
+    fields: new Float64Array(n * WIDTH),
+    status: new Uint8Array(n).fill(STAT_FAILED),
+    errors: Array.from({ length: n }, (_, i) => [i, code, message] as const),
+  };
+}
+
+const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
+
+function codeOf(errno: number | undefined): string {
+  return (errno !== undefined && ERRNO_NAMES.get(errno)) || "EIO";
+}
