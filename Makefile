@@ -15,7 +15,7 @@ setup-test:
 # test/soak holds the long runs of `make soak`; leaving it out keeps the default run free of
 # skipped tests.
 test: setup-test
-	$(NODE_TEST) dist/src $$(find dist/test -mindepth 1 -maxdepth 1 ! -name soak | sort)
+	$(NODE_TEST) dist/src $$(find dist/test -mindepth 1 -maxdepth 1 \( -type d ! -name soak -o -name '*.test.js' \) | sort)
 
 demo: build
 	@node dist/scripts/demo.js

@@ -277,8 +277,8 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
       return { path: path(e, "path"), entry: entryFromWire(e["entry"]) };
     }),
   }), false, (m) => ({ entries: m.entries.map((e) => ({ path: e.path, entry: entryToWire(e.entry) })) })),
-  partial: json(0x3c, "request", (o) => ({ type: "partial", path: path(o, "path"), hash: hash(o, "hash") })),
-  "partial-reply": json(0x3d, "reply", (o) => ({ type: "partial-reply", offset: uint(o, "offset") })),
+  partial: json(0x3e, "request", (o) => ({ type: "partial", path: path(o, "path"), hash: hash(o, "hash") })),
+  "partial-reply": json(0x3f, "reply", (o) => ({ type: "partial-reply", offset: uint(o, "offset") })),
   data: { kind: 0x20, role: "stream", decode: (body) => ({ type: "data", bytes: body }) },
   end: json(0x21, "stream", () => ({ type: "end" })),
 };
