@@ -6,6 +6,14 @@
 import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadConfig } from "../../src/config/load.js";
+import { openIndex } from "../../src/index/database.js";
+import { PinStore } from "../../src/index/pins.js";
+import { loadOrCreateIdentity } from "../../src/net/identity.js";
+import { resolveLimits } from "../../src/net/limits.js";
+import { PeerPool } from "../../src/net/pool.js";
+import type { Session } from "../../src/net/session.js";
+import { silentLogger } from "../../src/net/testing.js";
 import { freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
 
 /** Short network timeouts so a down peer costs little (net/limits.ts). */
@@ -118,4 +126,19 @@ export function snapshot(root: string): Record<string, string> {
 function printable(name: Buffer): string {
   const text = name.toString("utf8");
   return Buffer.from(text, "utf8").equals(name) ? text : `<hex:${name.toString("hex")}>`;
+}
+
+/** A session to the other node of a two-node cluster, as node `as` (its identity and pins). */
+export async function speakAs(c: Cluster, as: string, use: (session: Session) => Promise<void>): Promise<void> {
+  const node = c.nodes[as]!;
+  const config = loadConfig({ configFile: c.configFile, nodeName: as, stateDir: node.state });
+  const group = config.groups[0]!;
+  const db = openIndex(node.state);
+  const pool = new PeerPool({ identity: loadOrCreateIdentity(node.state), pins: new PinStore(db), limits: resolveLimits({ connectTimeoutMs: 3000 }), logger: silentLogger() });
+  try {
+    await use(await pool.session(group, group.peers[0]!));
+  } finally {
+    await pool.close();
+    db.close();
+  }
 }

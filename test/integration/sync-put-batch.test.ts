@@ -7,18 +7,10 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { loadConfig } from "../../src/config/load.js";
 import { entryFromWire, type EntryState } from "../../src/core/entry.js";
-import { openIndex } from "../../src/index/database.js";
-import { PinStore } from "../../src/index/pins.js";
-import { loadOrCreateIdentity } from "../../src/net/identity.js";
-import { resolveLimits } from "../../src/net/limits.js";
 import type { OfferItem } from "../../src/net/messages.js";
-import { PeerPool } from "../../src/net/pool.js";
-import type { Session } from "../../src/net/session.js";
-import { silentLogger } from "../../src/net/testing.js";
 import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+import { makeCluster, snapshot, speakAs, type Cluster } from "./sync-cluster.js";
 
 let c: Cluster;
 before(async () => {
@@ -53,7 +45,7 @@ test("a put-batch writes every good file, refuses only the bad ones, and answers
   const beta = c.nodes.beta!;
   const files = [Buffer.from("one\n"), Buffer.from("two two\n"), Buffer.from("three\n")];
   const items = [item("b1", files[0]!), item("secret", files[1]!), item("b3", files[2]!, "00".repeat(32))];
-  await speakAs("alpha", async (session) => {
+  await speakAs(c, "alpha", async (session) => {
     const reply = await session.request({ type: "put-batch", items }, { body: body(Buffer.concat(files)) });
     assert.equal(reply.type, "put-batch-reply");
     if (reply.type !== "put-batch-reply") return;
@@ -65,7 +57,7 @@ test("a put-batch writes every good file, refuses only the bad ones, and answers
   assert.equal(existsSync(join(beta.root, "b3")), false);
   assert.deepEqual(temps(beta.root), []);
   // beta recorded what it wrote: the next offer of the same version is in sync.
-  await speakAs("alpha", async (session) => {
+  await speakAs(c, "alpha", async (session) => {
     const offer = await session.request({ type: "offer", dryRun: false, entries: [items[0]!] });
     assert.equal(offer.type === "offer-reply" && offer.answers[0]!.answer.kind, "in-sync");
   });
@@ -78,7 +70,7 @@ for (const [name, chunks] of [
   test(`a put-batch body with ${name} writes nothing, leaves no temp file, and the session carries on`, async () => {
     const beta = c.nodes.beta!;
     const items = [item("short1", Buffer.from("abcd")), item("short2", Buffer.from("efgh"))];
-    await speakAs("alpha", async (session) => {
+    await speakAs(c, "alpha", async (session) => {
       await assert.rejects(session.request({ type: "put-batch", items }, { body: body(...chunks) }), /BAD_BODY|announced/);
       assert.equal((await session.request({ type: "ping" })).type, "pong");
     });
@@ -103,17 +95,3 @@ test("a sync of many small files goes in put-batches and converges", async () =>
   assert.deepEqual(temps(beta!.root), []);
 });
 
-/** A session to beta as node `as` (its identity and pins). */
-async function speakAs(as: string, use: (session: Session) => Promise<void>): Promise<void> {
-  const node = c.nodes[as]!;
-  const config = loadConfig({ configFile: c.configFile, nodeName: as, stateDir: node.state });
-  const group = config.groups[0]!;
-  const db = openIndex(node.state);
-  const pool = new PeerPool({ identity: loadOrCreateIdentity(node.state), pins: new PinStore(db), limits: resolveLimits({ connectTimeoutMs: 3000 }), logger: silentLogger() });
-  try {
-    await use(await pool.session(group, group.peers[0]!));
-  } finally {
-    await pool.close();
-    db.close();
-  }
-}

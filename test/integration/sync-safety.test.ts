@@ -7,17 +7,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { loadConfig } from "../../src/config/load.js";
 import { entryFromWire } from "../../src/core/entry.js";
-import { openIndex } from "../../src/index/database.js";
-import { PinStore } from "../../src/index/pins.js";
-import { loadOrCreateIdentity } from "../../src/net/identity.js";
-import { resolveLimits } from "../../src/net/limits.js";
-import { PeerPool } from "../../src/net/pool.js";
-import type { Session } from "../../src/net/session.js";
-import { silentLogger } from "../../src/net/testing.js";
 import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+import { makeCluster, snapshot, speakAs, type Cluster } from "./sync-cluster.js";
 
 const clusters: Cluster[] = [];
 after(async () => {
@@ -126,20 +118,6 @@ test("a daemon refuses paths its config excludes, and a ../ path ends the sessio
   await beta!.daemon!.waitForLog(/Cannot decode message.*\.\./);
 });
 
-/** A session to the other node of a two-node cluster, as node `as` (its identity and pins). */
-async function speakAs(c: Cluster, as: string, use: (session: Session) => Promise<void>): Promise<void> {
-  const node = c.nodes[as]!;
-  const config = loadConfig({ configFile: c.configFile, nodeName: as, stateDir: node.state });
-  const group = config.groups[0]!;
-  const db = openIndex(node.state);
-  const pool = new PeerPool({ identity: loadOrCreateIdentity(node.state), pins: new PinStore(db), limits: resolveLimits({ connectTimeoutMs: 3000 }), logger: silentLogger() });
-  try {
-    await use(await pool.session(group, group.peers[0]!));
-  } finally {
-    await pool.close();
-    db.close();
-  }
-}
 
 test("a failing action on a receiver: the file is synced, the run exits 7", async () => {
   const c = await cluster(["alpha", "beta"], { extra: ['action { pattern %data%/conf; exec "exit 3"; }'] });
