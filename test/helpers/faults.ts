@@ -43,9 +43,14 @@ export function fileHashes(root: string): Map<string, string> {
     for (const name of readdirSync(dir)) {
       const full = join(dir, name);
       const path = rel === "" ? name : `${rel}/${name}`;
-      const st = lstatSync(full);
-      if (st.isDirectory()) walk(full, path);
-      else if (st.isFile()) out.set(path, sha256(readFileSync(full)));
+      try {
+        const st = lstatSync(full);
+        if (st.isDirectory()) walk(full, path);
+        else if (st.isFile()) out.set(path, sha256(readFileSync(full)));
+      } catch (e) {
+        // A live daemon may finish or sweep a temp file, or apply a delete, while we walk.
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
     }
   };
   walk(root, "");
