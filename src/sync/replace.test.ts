@@ -1,5 +1,5 @@
 // A version is put in place only while the target still holds what the decision was made on
-// (replace.ts; issue 10: test/soak/churn found local writes replaced without a backup when they
+// (replace.ts; issue 10: test/faults/churn found local writes replaced without a backup when they
 // landed while a peer's version was on its way). Real files in a temp dir.
 
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 // Replacing or removing what is at a target only while it still holds the state a decision was
-// made on (issue 10, found by test/soak/churn). Every receiving path decides on the index's record
+// made on (issue 10, found by test/faults/churn). Every receiving path decides on the index's record
 // after a re-check, then writes: a temp file streams in (a take-back fetches it over the network),
 // a backup is copied, other files of a batch go first. A local write that lands in between was
 // silently replaced: it was neither recorded as a version of its own nor the loser of a decided
