@@ -8,7 +8,9 @@
 // overrides, PEERSYNC_FAULT_SEED replays, PEERSYNC_CHURN_DUMP=DIR writes the operations and the
 // daemons' logs there. It found writes replaced without a backup when they landed while a peer's
 // version of the file arrived (src/sync/replace.ts; test/faults/late-write.test.ts and
-// src/sync/replace.test.ts reproduce it deterministically). When the daemons alone have not
+// src/sync/replace.test.ts reproduce it deterministically). The 30 s run has been green since
+// (10 seeds); the 30-minute soak still reported 4 lost writes in 28,404 operations (seed 6060,
+// 2026-12-05), cause not yet established: issue 10 stays open for them. When the daemons alone have not
 // converged after the quiet period, a `sync` on every node is the operator's safety net; the
 // report says which it took.
 
