@@ -12,8 +12,9 @@ build:
 setup-test:
 	@scripts/setup.sh test
 
-# test/soak holds the long runs of `make soak`; leaving it out keeps the default run free of
-# skipped tests.
+# test/soak holds runs that only make sense at `make soak` size (skipped otherwise); leaving it
+# out keeps the default run free of skipped tests. test/faults (the churn run among them) is in
+# both: small here, at soak size under `make soak` (PEERSYNC_SOAK=1).
 test: setup-test
 	$(NODE_TEST) dist/src $$(find dist/test -mindepth 1 -maxdepth 1 \( -type d ! -name soak -o -name '*.test.js' \) | sort)
 

@@ -3,9 +3,11 @@
 // directory fsync), symlinks through writeSymlinkAtomic (never followed), directories with
 // mkdir, deletions with unlink/rmdir; then mode, owner (by name, else the sender's ids) and
 // mtime. A regular file about to be replaced or removed is backed up first when asked; if the
-// backup fails nothing is touched (BackupError). Decides nothing: the caller reconciled.
+// backup fails nothing is touched (BackupError). Decides nothing: the caller reconciled, and
+// says on what (`expect`): a target that no longer holds it is left alone (replace.ts,
+// ChangedHereError).
 
-import type { BigIntStats } from "node:fs";
+import type { BigIntStats, PathLike } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { localOwnership, type EntryState, type ExistingEntry } from "../core/entry.js";
 import { permissionBits } from "../core/file-state.js";
@@ -16,6 +18,7 @@ import type { OwnerNames } from "../fs/owners.js";
 import type { Observation } from "../fs/stat.js";
 import { backupFile, type BackupOptions } from "./backup.js";
 import type { OwnerIds } from "./owners.js";
+import { assertHolds, placedStill, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
 
 export interface ApplyDeps {
@@ -30,6 +33,11 @@ export interface ApplyDeps {
 export interface ApplyOptions {
   /** Back up a regular file before replacing or removing it. */
   readonly backup: boolean;
+  /**
+   * The state of the target the decision was made on (the index's record after the re-check),
+   * read at the moment of the replacement: anything else there is not replaced (replace.ts).
+   */
+  readonly expect: () => Expected;
   /** The bytes of a file version (whole content, or a patcher's output). */
   readonly content?: AtomicData;
   /** Runs just before the final rename of a file (re-check under the caller's lock). */
@@ -53,28 +61,42 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
   const keep = async (): Promise<void> => {
     if (options.backup && target.stat?.isFile() && typeof target.fs === "string") backupPath = await backupFile(target.fs, deps.backup);
   };
+  // A directory this version replaces is removed first (rmdir: only when empty); the swap then
+  // expects nothing in its place.
+  let expect = options.expect;
+  const clearDir = async (): Promise<void> => {
+    if (!target.stat?.isDirectory()) return;
+    await fsp.rmdir(target.fs);
+    expect = () => "absent";
+  };
+  let placed: BigIntStats | undefined;
+  // writeFileAtomic names its temp file beside `target.local`; the swap puts it at the raw
+  // bytes of the name (target.fs), so names that are not UTF-8 land exactly.
+  const swap = async (from: PathLike): Promise<void> => {
+    placed = swapIn(from as string | Buffer, target, expect());
+  };
   switch (remote.kind) {
     case "deleted":
       await keep();
-      await removeExisting(target);
+      removeIfHolds(target, expect());
       return { observed: undefined, backupPath };
     case "dir":
       if (!target.stat?.isDirectory()) {
         await keep();
-        await removeExisting(target);
+        removeIfHolds(target, expect());
         await fsp.mkdir(target.fs, { mode: 0o700 });
       }
       return { observed: await setMeta(target, remote, deps), backupPath };
     case "symlink": {
       await keep();
-      if (target.stat?.isDirectory()) await fsp.rmdir(target.fs);
+      await clearDir();
       const owner = ownerOf(remote, deps);
-      await writeSymlinkAtomic(target.local, remote.target, { ...owner, mtimeNs: remote.mtimeNs, io: { rename: renameTo(target) } });
-      return { observed: await observe(target, remote, deps), backupPath };
+      await writeSymlinkAtomic(target.local, remote.target, { ...owner, mtimeNs: remote.mtimeNs, io: { rename: swap } });
+      return { observed: await observe(target, remote, deps, placed), backupPath };
     }
     case "file": {
       await keep();
-      if (target.stat?.isDirectory()) await fsp.rmdir(target.fs);
+      await clearDir();
       const owner = ownerOf(remote, deps);
       await writeFileAtomic(target.local, options.content ?? "", {
         mode: permissionBits(remote.mode), ...owner, mtimeNs: remote.mtimeNs,
@@ -82,15 +104,19 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
         ...(options.beforeRename ? { beforeRename: options.beforeRename } : {}),
         ...(options.deferDirSync ? { deferDirSync: true } : {}),
         ...(options.resume ? { resume: options.resume } : {}),
-        io: { rename: renameTo(target) },
+        io: { rename: swap },
       });
-      return { observed: await observe(target, remote, deps), backupPath };
+      return { observed: await observe(target, remote, deps, placed), backupPath };
     }
   }
 }
 
-/** Mode, owner and mtime only (content already equal). */
-export async function setMeta(target: Target, remote: ExistingEntry, deps: ApplyDeps): Promise<Observation | undefined> {
+/**
+ * Mode, owner and mtime only (content already equal). With `expected`, only while the target
+ * still holds the state the decision was made on (replace.ts).
+ */
+export async function setMeta(target: Target, remote: ExistingEntry, deps: ApplyDeps, expected?: Expected): Promise<Observation | undefined> {
+  if (expected !== undefined) assertHolds(target, expected);
   const owner = ownerOf(remote, deps);
   if (owner.uid !== undefined) await fsp.lchown(target.fs, owner.uid, owner.gid ?? -1);
   const t = utimeSeconds(remote.mtimeNs);
@@ -108,24 +134,17 @@ function ownerOf(remote: ExistingEntry, deps: ApplyDeps): { uid?: number; gid?: 
   return localOwnership(remote, deps.ids);
 }
 
-// writeFileAtomic names its temp file beside `target.local`; the final rename takes the raw
-// bytes of the name, so names that are not UTF-8 land exactly.
-function renameTo(target: Target): typeof fsp.rename {
-  return (from, to) => fsp.rename(from, to === target.local ? target.fs : typeof to === "string" ? fsPath(to) : to);
-}
-
-async function removeExisting(target: Target): Promise<void> {
-  const st = target.stat;
-  if (st === undefined) return;
-  if (st.isDirectory()) await fsp.rmdir(target.fs);
-  else await fsp.unlink(target.fs);
-}
-
-/** What the disk holds now, as a check would record it (the content is what was verified). */
-async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps): Promise<Observation | undefined> {
+/**
+ * What the disk holds now, as a check would record it (the content is what was verified). When
+ * something wrote the target since `placed` went in, the content is not what was verified: the
+ * record then gets a change time no lstat reports, so the next check hashes the file again and
+ * finds that write as a version of its own (instead of taking it for the one received).
+ */
+async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, placed?: BigIntStats): Promise<Observation | undefined> {
   const st = await lstatOrUndefined(target.fs);
   if (st === undefined) return undefined;
-  return { state: stateFromStat(st, remote, deps.names), ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev };
+  const moved = placed !== undefined && !placedStill(st, placed);
+  return { state: stateFromStat(st, remote, deps.names), ctimeNs: moved ? 0n : st.ctimeNs, ino: st.ino, dev: st.dev };
 }
 
 function stateFromStat(st: BigIntStats, remote: ExistingEntry, names: OwnerNames): Observation["state"] {

@@ -133,6 +133,7 @@ export class SyncHandler implements SessionHandler {
       if (offset > 0 && slot === undefined) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume "${put.path}" at byte ${offset}: no partial file to continue here`);
       const applied = await applyVersion(target, put.entry, deps, {
         backup: false,
+        expect: () => this.#o.index.expected(group.name, put.path),
         content: basis ? patch(basis, body) : body,
         ...(slot ? { resume: { path: slot.path, offset } } : {}),
         // The content is verified and synced; decide again now, under the lock, from a fresh

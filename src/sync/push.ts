@@ -348,7 +348,11 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
     }
     if (entry.kind !== "deleted") await ctx.receiver.reviveParents(ctx.group, w.path);
     const target = await resolveTarget(ctx.config, ctx.group, w.path);
-    const applied = await applyVersion(target, entry, ctx.deps, { backup: lost, ...(fetched ? { content: fetched.content } : {}) });
+    // Decided on the index as the re-check above left it; a local write during the fetch makes
+    // the swap refuse (replace.ts), and the next run decides between that write and the peer's.
+    const applied = await applyVersion(target, entry, ctx.deps, {
+      backup: lost, expect: () => ctx.index.expected(ctx.group.name, w.path), ...(fetched ? { content: fetched.content } : {}),
+    });
     ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
     if (applied.backupPath) ctx.logger.warn({ path: w.path, backup: applied.backupPath }, `lost a conflict: ${w.path} backed up to ${applied.backupPath}`);
     // Our other peers have the version we just replaced: they need this one.

@@ -150,6 +150,7 @@ async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<App
   slot.target = target;
   return applyVersion(target, slot.item.entry, ctx.deps, {
     backup: false,
+    expect: () => ctx.index.expected(ctx.group.name, slot.item.path),
     content,
     deferDirSync: true,
     beforeRename: async () => {

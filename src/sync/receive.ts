@@ -257,8 +257,8 @@ export class Receiver {
       const target = await resolveTarget(this.#o.config(), group, item.path);
       const deps = this.#o.deps(group);
       const applied = d.apply === "meta" && remote.kind !== "deleted"
-        ? { observed: await setMeta(target, remote, deps), backupPath: undefined }
-        : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true });
+        ? { observed: await setMeta(target, remote, deps, index.expected(group.name, item.path)), backupPath: undefined }
+        : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true, expect: () => index.expected(group.name, item.path) });
       this.record(group, item.path, remote, applied.observed, d.vector, pusher);
       if (d.kind === "drift") logger.warn({ path: item.path, backup: applied.backupPath }, `drift: local change to ${item.path} replaced by the group's version`);
       if (applied.backupPath) logger.info({ path: item.path, backup: applied.backupPath }, `backed up ${item.path} to ${applied.backupPath}`);

@@ -10,6 +10,7 @@ import { EntryStore, stateOfRecord, type EntryRecord } from "../index/entries.js
 import { PendingStore } from "../index/pending.js";
 import { VersionStore } from "../index/versions.js";
 import type { Observation } from "../fs/stat.js";
+import type { Expected } from "./replace.js";
 
 /** What this node holds for a path. */
 export interface LocalEntry {
@@ -42,6 +43,12 @@ export class SyncIndex {
   get(group: string, path: string): LocalEntry | undefined {
     const record = this.entries.get(group, path);
     return record && this.fromRecord(record);
+  }
+
+  /** What the index says the disk holds at a path, for a replacement decided on it (replace.ts). */
+  expected(group: string, path: string): Expected {
+    const row = this.entries.fingerprintOf(group, path);
+    return row === undefined || row.deleted ? "absent" : { fp: row.fp };
   }
 
   fromRecord(record: EntryRecord): LocalEntry {

@@ -8,8 +8,16 @@
 // NOTE: @parcel/watcher 2.6's inotify backend drops IN_Q_OVERFLOW silently, and a directory
 // created later whose inotify_add_watch fails (ENOSPC) is silently not watched. Neither can be
 // seen from here; the jittered full check every rescan-interval is the safety net for both.
+//
+// NOTE: parcel also misses a directory made inside a directory it has not started watching yet
+// (`mkdir -p www/img`: it watches www once it hears of it, but not www/img, made a moment
+// before; half the time here, found by test/faults/churn, whose daemons then never pushed a
+// change made in www/img). A directory that appears already holding directories is therefore
+// a sign: the root's subscription is dropped and reported lost (kind "rewatch"), so the loop runs
+// a full check, which subscribes it again first (a fresh crawl) and then walks. Directories
+// appearing within REWATCH_DELAY_MS of each other share one.
 
-import { watch as fsWatch, lstatSync, readFileSync } from "node:fs";
+import { watch as fsWatch, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import * as parcel from "@parcel/watcher";
 import type { Logger } from "pino";
@@ -36,7 +44,8 @@ export interface RootState {
   readonly reason: string | undefined;
 }
 
-export type TroubleKind = "missing" | "limit" | "error" | "vanished";
+/** "rewatch": not a fault, see the NOTE above; the root is watched again after a full check. */
+export type TroubleKind = "missing" | "limit" | "error" | "vanished" | "rewatch";
 
 export interface WatchTrouble {
   readonly group: string;
@@ -69,7 +78,13 @@ interface Root {
   state: RootStateName;
   reason: string | undefined;
   unsubscribe: (() => Promise<void>) | undefined;
+  /** New directories (local paths) that already held directories: the root is watched again. */
+  readonly rewatch: Set<string>;
+  rewatchTimer: NodeJS.Timeout | undefined;
 }
+
+/** How long a re-watch waits for more directories of the same `mkdir -p` or move. */
+export const REWATCH_DELAY_MS = 200;
 
 export class Watchers {
   readonly #options: WatchersOptions;
@@ -79,7 +94,7 @@ export class Watchers {
   constructor(options: WatchersOptions) {
     this.#options = options;
     this.#roots = options.groups.flatMap((group) =>
-      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined })),
+      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined, rewatch: new Set<string>(), rewatchTimer: undefined })),
     );
   }
 
@@ -99,6 +114,7 @@ export class Watchers {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const r of this.#roots) clearTimeout(r.rewatchTimer);
     await Promise.all(this.#roots.map((r) => this.#unsubscribe(r, "stopped")));
   }
 
@@ -143,7 +159,27 @@ export class Watchers {
       // An excluded path (a temp file, a cache) costs nothing further.
       if (r.group.match(path) === "ignore") continue;
       this.#options.onEvent({ group: r.group.name, path, local: e.path, type: e.type });
+      if (e.type === "create" && holdsDirectories(e.path)) this.#rewatchSoon(r, e.path);
     }
+  }
+
+  #rewatchSoon(r: Root, dir: string): void {
+    r.rewatch.add(dir);
+    r.rewatchTimer ??= setTimeout(() => void this.#rewatch(r), REWATCH_DELAY_MS).unref();
+  }
+
+  /**
+   * Drops the root's subscription and reports it lost: the loop's full check follows, which
+   * subscribes again first (parcel shares one watcher per directory, so only a subscription made
+   * after the last one went crawls the tree anew) and then walks, covering the moment between.
+   */
+  async #rewatch(r: Root): Promise<void> {
+    const dirs = r.rewatch.size;
+    r.rewatch.clear();
+    r.rewatchTimer = undefined;
+    if (this.#stopped || r.state !== "watching") return;
+    await this.#unsubscribe(r, "polling");
+    this.#trouble(r, "rewatch", `${dirs} new director${dirs === 1 ? "y" : "ies"} under "${r.local}" already held directories (mkdir -p, a tree moved in), which the watcher may have missed: watching it again, after a full check`, true);
   }
 
   #trouble(r: Root, kind: TroubleKind, message: string, lost: boolean): void {
@@ -163,6 +199,15 @@ export class Watchers {
     } catch (err) {
       this.#options.logger?.debug({ root: r.root, err: messageOf(err) }, "unsubscribe failed");
     }
+  }
+}
+
+/** A directory at `path` that holds at least one directory (false for anything else, or gone). */
+function holdsDirectories(path: string): boolean {
+  try {
+    return readdirSync(path, { withFileTypes: true }).some((d) => d.isDirectory() && !isTempName(d.name)) && lstatSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -4,10 +4,15 @@
 // newest on some node at some point and not overwritten there by its own user is in a final
 // tree or in a backup); and the daemons' RSS and open file descriptors, sampled throughout
 // from /proc, must show no growth trend.
-// Runs under `make soak` only (test/soak is outside `make test`): it still finds, now and then, a
-// write lost without a backup when a file is written while a peer's version of it lands (issue 10,
-// open); `PEERSYNC_SOAK` unset gives a ~30 s smoke run for reproducing it; `make soak`: 30 minutes. PEERSYNC_CHURN_SECONDS overrides,
-// PEERSYNC_FAULT_SEED replays.
+// In `make test` as a ~30 s run; `make soak` (PEERSYNC_SOAK=1): 30 minutes. PEERSYNC_CHURN_SECONDS
+// overrides, PEERSYNC_FAULT_SEED replays, PEERSYNC_CHURN_DUMP=DIR writes the operations and the
+// daemons' logs there. It found writes replaced without a backup when they landed while a peer's
+// version of the file arrived (src/sync/replace.ts; test/faults/late-write.test.ts and
+// src/sync/replace.test.ts reproduce it deterministically). The 30 s run has been green since
+// (10 seeds); the 30-minute soak still reported 4 lost writes in 28,404 operations (seed 6060,
+// 2026-12-05), cause not yet established: issue 10 stays open for them. When the daemons alone have not
+// converged after the quiet period, a `sync` on every node is the operator's safety net; the
+// report says which it took.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -86,6 +91,8 @@ test(`churn: 3 daemons in watch mode, ${SECONDS} s of storms on every node, then
       // RACE: gone meanwhile (a sync removed or replaced it)
     }
   };
+  /** Every operation, for the report of a lost write. */
+  const opLog: { i: number; t: number; node: string; op: string; rel: string; to?: string; h?: string }[] = [];
   const counts = { create: 0, modify: 0, delete: 0, rename: 0, skipped: 0 };
   let clock = 1_700_000_000;
   const operate = (i: number): void => {
@@ -105,17 +112,20 @@ test(`churn: 3 daemons in watch mode, ${SECONDS} s of storms on every node, then
           clock += 1;
           utimesSync(full, clock, clock);
           live.set(sha(Buffer.from(text)), `#${i} ${node.name} ${op} ${rel}`);
+          opLog.push({ i, t: Date.now(), node: node.name, op, rel, h: sha(Buffer.from(text)) });
           break;
         }
         case "delete":
           supersede(full);
           rmSync(full);
+          opLog.push({ i, t: Date.now(), node: node.name, op, rel });
           break;
         case "rename": {
           const to = join(node.root, `${pick(DIRS)}/${pick(NAMES)}`);
           if (to === full) return void counts.skipped++;
           supersede(to);
           renameSync(full, to);
+          opLog.push({ i, t: Date.now(), node: node.name, op, rel, to: to.slice(node.root.length + 1) });
           break;
         }
       }
@@ -191,8 +201,15 @@ test(`churn: 3 daemons in watch mode, ${SECONDS} s of storms on every node, then
     backupHashes(n, kept);
     treeHashes(n.root, kept);
   }
-  const lost = [...live].filter(([h]) => !kept.has(h)).map(([, step]) => step);
-  assert.deepEqual(lost, [], `writes lost (neither in a tree nor in a backup): ${lost.length}`);
+  const dump = process.env["PEERSYNC_CHURN_DUMP"];
+  if (dump) {
+    mkdirSync(dump, { recursive: true });
+    writeFileSync(join(dump, "ops.jsonl"), opLog.map((o) => JSON.stringify(o)).join("\n") + "\n");
+    for (const n of nodes) writeFileSync(join(dump, `${n.name}.jsonl`), `${n.daemon!.logText()}\n`);
+  }
+  const lostHashes = [...live.keys()].filter((h) => !kept.has(h));
+  const lost = lostHashes.map((h) => live.get(h)!);
+  assert.deepEqual(lost, [], `writes lost (neither in a tree nor in a backup): ${lost.length}\n${lostHashes.map((h) => story(h, opLog, nodes)).join("\n")}`);
   for (const n of nodes) {
     // Growth trend: the last third of the samples against the first third (after the first).
     const series = samples.slice(1).map((s) => s.rss[n.name]!);
@@ -204,3 +221,18 @@ test(`churn: 3 daemons in watch mode, ${SECONDS} s of storms on every node, then
     assert.ok(last.fds[n.name]! <= first.fds[n.name]! + 8, `${n.name}: file descriptors ${first.fds[n.name]} → ${last.fds[n.name]} (a leak?)`);
   }
 });
+
+/** What happened around a lost write: the operations on its path, and the daemons' log lines about it, from 3 s before. */
+function story(hash: string, ops: readonly { i: number; t: number; node: string; op: string; rel: string; to?: string; h?: string }[], nodes: readonly Node[]): string {
+  const write = ops.find((o) => o.h === hash);
+  if (!write) return `(no operation wrote ${hash.slice(0, 16)})`;
+  const from = write.t - 3000;
+  const lines = ops.filter((o) => o.t >= from && (o.rel === write.rel || o.to === write.rel)).map((o) => ({ t: o.t, text: `test ${JSON.stringify(o)}` }));
+  for (const n of nodes) {
+    for (const r of n.daemon!.logs) {
+      const t = typeof r["time"] === "number" ? r["time"] : 0;
+      if (t >= from && JSON.stringify(r).includes(`/${write.rel}`)) lines.push({ t, text: `${n.name} ${r.msg ?? JSON.stringify(r)}` });
+    }
+  }
+  return [`--- #${write.i} (${hash.slice(0, 16)}):`, ...lines.sort((a, b) => a.t - b.t).slice(0, 40).map((l) => `${l.t - write.t} ms ${l.text}`.slice(0, 300))].join("\n");
+}

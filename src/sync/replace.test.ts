@@ -1,0 +1,109 @@
+// A version is put in place only while the target still holds what the decision was made on
+// (replace.ts; issue 10: test/faults/churn found local writes replaced without a backup when they
+// landed while a peer's version was on its way). Real files in a temp dir.
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fingerprintHash } from "../core/file-state.js";
+import type { LogicalPath } from "../core/path.js";
+import { file, gone } from "../core/testing-entries.js";
+import { loadOwnerNames } from "../fs/owners.js";
+import { applyVersion, type ApplyDeps } from "./apply.js";
+import { loadOwnerIds } from "./owners.js";
+import { ChangedHereError, removeIfHolds, swapIn, type Expected } from "./replace.js";
+import { lstatOrUndefined, type Target } from "./target.js";
+
+const base = mkdtempSync(join(tmpdir(), "peersync-replace-"));
+after(() => rmSync(base, { recursive: true, force: true }));
+
+let n = 0;
+function fresh(): string {
+  const dir = join(base, `case-${n++}`);
+  mkdirSync(dir);
+  return dir;
+}
+
+/** What resolveTarget() gives for a plain name (no config needed here). */
+async function targetAt(dir: string, name: string): Promise<Target> {
+  const local = join(dir, name);
+  return { path: `/${name}` as LogicalPath, local, fs: local, stat: await lstatOrUndefined(local) };
+}
+
+const deps: ApplyDeps = { ids: loadOwnerIds(), names: loadOwnerNames(), algorithm: "sha256", backup: { directory: join(base, "backups"), generations: 3 }, chown: false };
+const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
+const recorded = (path: string): Expected => ({ fp: fingerprintHash(lstatSync(path)) });
+const leftovers = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith(".peersync-"));
+
+test("a local write landing while the peer's version streams in is not replaced: refused, the write stays", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "what the index recorded\n");
+  const target = await targetAt(dir, "f");
+  const expected = recorded(target.local);
+  const remote = file({ hash: sha("the peer's version\n"), size: 19, by: "b" });
+  await assert.rejects(applyVersion(target, remote, deps, {
+    backup: false,
+    content: [Buffer.from("the peer's version\n")],
+    expect: () => expected,
+    // The temp file is complete; the user's editor writes the target in place now.
+    beforeRename: async () => writeFileSync(target.local, "the user's late write\n"),
+  }), ChangedHereError);
+  assert.equal(readFileSync(target.local, "utf8"), "the user's late write\n");
+  assert.deepEqual(leftovers(dir), [], "no temp or hold file is left");
+});
+
+test("where nothing was recorded, a file created meanwhile is not replaced (link never replaces)", async () => {
+  const dir = fresh();
+  const target = await targetAt(dir, "new");
+  const remote = file({ hash: sha("peer\n"), size: 5, by: "b" });
+  await assert.rejects(applyVersion(target, remote, deps, {
+    backup: false, content: [Buffer.from("peer\n")], expect: () => "absent",
+    beforeRename: async () => writeFileSync(target.local, "created here meanwhile\n"),
+  }), ChangedHereError);
+  assert.equal(readFileSync(target.local, "utf8"), "created here meanwhile\n");
+  assert.deepEqual(leftovers(dir), []);
+});
+
+test("an unchanged target is replaced (and an absent one created), leaving no hold or temp file", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "old\n");
+  const target = await targetAt(dir, "f");
+  const expected = recorded(target.local);
+  const remote = file({ hash: sha("new\n"), size: 4, mode: 0o100644, by: "b" });
+  const applied = await applyVersion(target, remote, deps, { backup: false, content: [Buffer.from("new\n")], expect: () => expected });
+  assert.equal(readFileSync(target.local, "utf8"), "new\n");
+  assert.equal(applied.observed?.ctimeNs, lstatSync(target.local, { bigint: true }).ctimeNs, "recorded as the disk reports it");
+  const other = await targetAt(dir, "g");
+  await applyVersion(other, remote, deps, { backup: false, content: [Buffer.from("new\n")], expect: () => "absent" });
+  assert.equal(readFileSync(other.local, "utf8"), "new\n");
+  assert.deepEqual(leftovers(dir), []);
+});
+
+test("a deletion removes only the recorded state; a file rewritten since stays", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "recorded\n");
+  const target = await targetAt(dir, "f");
+  const expected = recorded(target.local);
+  writeFileSync(target.local, "rewritten after the decision, longer\n");
+  await assert.rejects(applyVersion(target, gone({ by: "b" }), deps, { backup: false, expect: () => expected }), ChangedHereError);
+  assert.equal(readFileSync(target.local, "utf8"), "rewritten after the decision, longer\n");
+  removeIfHolds(target, recorded(target.local));
+  assert.equal(existsSync(target.local), false);
+});
+
+test("swapIn(): the fingerprint decides, not the content; a stale expectation refuses", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "one\n");
+  const target = await targetAt(dir, "f");
+  const expected = recorded(target.local);
+  writeFileSync(join(dir, "t1"), "two\n");
+  swapIn(join(dir, "t1"), target, expected);
+  assert.equal(readFileSync(target.local, "utf8"), "two\n");
+  writeFileSync(join(dir, "t2"), "three\n");
+  assert.throws(() => swapIn(join(dir, "t2"), target, expected), ChangedHereError, "the target is no longer the recorded file");
+  assert.throws(() => swapIn(join(dir, "t2"), target, "absent"), ChangedHereError, "something is there");
+  assert.equal(readFileSync(target.local, "utf8"), "two\n");
+});

@@ -1,0 +1,106 @@
+// A local write that lands while a peer's version is on its way is never replaced silently
+// (issue 10; test/faults/churn found such writes lost, neither in a tree nor in a backup).
+// Real processes: b's daemon behind the user-space link proxy (a thin pipe, so the transfer takes
+// a couple of seconds), a's `peersync sync`. a and b hold concurrent versions of one file and
+// `auto younger` picks b's (8 MiB): a takes it back, and while the bytes stream into a's temp
+// file, a's user rewrites the file in place. Before the fix, the take-back renamed b's version
+// over that write: gone (only a's older version was in the conflict backup). Now the replacement
+// is refused because the target no longer holds what was decided on, the write stays, and the
+// next sync decides between it and b's version like any conflict.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { cleanup, freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+import { sha256, sleep } from "../helpers/faults.js";
+import { LinkProxy } from "../helpers/link-proxy.js";
+import { FAST_ENV } from "../integration/sync-cluster.js";
+
+const dir = tempDir("late");
+let proxy: LinkProxy | undefined;
+let daemon: DaemonProcess | undefined;
+after(async () => {
+  await daemon?.stop();
+  await proxy?.close();
+  cleanup(dir);
+});
+
+const root = (n: string): string => join(dir, n, "tree");
+const state = (n: string): string => join(dir, n, "state");
+
+/** Content hashes of every file below `d` (a backup directory), recursively. */
+function hashesBelow(d: string, into = new Set<string>()): Set<string> {
+  if (!existsSync(d)) return into;
+  for (const e of readdirSync(d, { withFileTypes: true })) {
+    const full = join(d, e.name);
+    if (e.isDirectory()) hashesBelow(full, into);
+    else if (e.isFile()) into.add(sha256(readFileSync(full)));
+  }
+  return into;
+}
+
+test("a file written here while the peer's winning version streams in is neither replaced nor lost", { timeout: 120_000 }, async () => {
+  const key = writeKey(dir, "g.key", "late-write");
+  const [portA, portB] = [await freePort(), await freePort()];
+  const SIZE = 8 << 20;
+  proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 20, bytesPerSecond: 4 << 20 });
+  for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
+  const cfg = (bPort: number): string => [
+    `prefix data { on a: ${root("a")}; on b: ${root("b")}; }`,
+    "group g {",
+    `  host a@127.0.0.1:${portA} b@127.0.0.1:${bPort};`,
+    `  key ${key};`,
+    "  include %data%;",
+    "  auto younger;",
+    "  watch no;",
+    "}",
+    "",
+  ].join("\n");
+  writeFileSync(join(dir, "a.cfg"), cfg(proxy.port));
+  writeFileSync(join(dir, "b.cfg"), cfg(portB));
+  const syncA = () => runCli(["-N", "a", "--config", join(dir, "a.cfg"), "--state-dir", state("a"), "sync"], FAST_ENV);
+
+  const f = (n: string): string => join(root(n), "f.bin");
+  const older = Buffer.from("a's version, older\n");
+  const theirs = randomBytes(SIZE);
+  writeFileSync(f("a"), older);
+  utimesSync(f("a"), 1_700_000_000, 1_700_000_000);
+  writeFileSync(f("b"), theirs);
+  utimesSync(f("b"), 1_750_000_000, 1_750_000_000);
+  daemon = await startDaemon({ name: "b", configFile: join(dir, "b.cfg"), stateDir: state("b"), env: FAST_ENV });
+
+  const run = syncA();
+  // Wait until b's bytes stream into a's temp file, then write the file here in place.
+  const late = Buffer.from(`a's user, while the peer's version was arriving ${Date.now()}\n`);
+  let streamed = -1;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    const temp = readdirSync(root("a")).find((name) => name.startsWith(".peersync-tmp-"));
+    const size = temp === undefined ? 0 : statSync(join(root("a"), temp), { throwIfNoEntry: false })?.size ?? 0;
+    if (size > 0) {
+      writeFileSync(f("a"), late);
+      streamed = size;
+      break;
+    }
+    await sleep(2);
+  }
+  const first = await run;
+  assert.ok(streamed > 0 && streamed < SIZE, `the write landed mid-transfer (${streamed} of ${SIZE} bytes in a's temp file); sync said: ${first.stderr}`);
+
+  const kept = hashesBelow(join(state("a"), "backup"));
+  const here = readFileSync(f("a"));
+  assert.ok(here.equals(late) || kept.has(sha256(late)), `a's late write is lost: a holds ${here.equals(theirs) ? "b's version" : "something else"}, and no backup has it`);
+  assert.ok(here.equals(late), "the late write was not replaced (the take-back was refused)");
+  assert.notEqual(first.code, 0, "the refused take-back is reported");
+  assert.match(first.stderr + first.stdout, /changed here/);
+  assert.ok(kept.has(sha256(older)), "a's older version, which lost the decided conflict, is backed up");
+  assert.deepEqual(readdirSync(root("a")).filter((n) => n.startsWith(".peersync-")), [], "no temp or hold file left");
+
+  // The next sync decides between the late write (now a version of its own, younger) and b's.
+  const second = await syncA();
+  assert.equal(second.code, 0, `${second.stderr}\nb's log:\n${daemon.logText()}`);
+  assert.ok(readFileSync(f("a")).equals(late));
+  assert.ok(readFileSync(f("b")).equals(late), "b takes the younger late write");
+  assert.ok(hashesBelow(join(state("b"), "backup")).has(sha256(theirs)), "b's version, the loser, is backed up on b");
+});
