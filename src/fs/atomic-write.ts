@@ -55,6 +55,12 @@ export interface AtomicWriteOptions {
    */
   readonly deferDirSync?: boolean;
   /**
+   * Skip the temp file's fsync: the caller makes its data durable (fs/sync-fs.ts syncData,
+   * one syncfs for a batch of files) before `beforeRename` lets the rename happen. Only with a
+   * `beforeRename` that waits for that. @default false
+   */
+  readonly deferFileSync?: boolean;
+  /**
    * Write through a named partial file instead of a fresh temp file (sync/partial.ts): its first
    * `offset` bytes are kept (and hashed), the data is what follows them, and a failure other
    * than a hash mismatch or a full disk leaves it in place for the next attempt to continue.
@@ -162,7 +168,7 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
       const t = utimeSeconds(options.mtimeNs);
       futimesSync(file.fd, t, t);
     }
-    await file.sync();
+    if (!options.deferFileSync) await file.sync();
     return { stat: fstatSync(file.fd, { bigint: true }), hash: hasher?.digest("hex") };
   } finally {
     await file.close();
@@ -187,7 +193,7 @@ async function writeSmallTemp(temp: string, data: Uint8Array, options: AtomicWri
       const t = utimeSeconds(options.mtimeNs);
       futimesSync(fd, t, t);
     }
-    await fsyncFd(fd);
+    if (!options.deferFileSync) await fsyncFd(fd);
     return { stat: fstatSync(fd, { bigint: true }), hash };
   } finally {
     closeSync(fd);

@@ -83,7 +83,7 @@ export async function putBatch(session: Session, config: Config, group: Group, i
  * syscalls cost far less than three trips through the thread pool.
  */
 async function readExactly(config: Config, group: Group, path: LogicalPath, size: number, checked: Map<string, Promise<void>>): Promise<Buffer> {
-  const target = await resolveTarget(config, group, path, { checked });
+  const target = await resolveTarget(config, group, path, { checked, stat: false });
   const fd = openSync(target.fs, READ_FLAGS);
   try {
     const buffer = Buffer.allocUnsafe(size + 1);
