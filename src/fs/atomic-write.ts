@@ -114,8 +114,19 @@ export function tempWriterPid(name: string): number {
   return Number.parseInt(name.slice(TEMP_PREFIX.length, TEMP_PREFIX.length + 8), 16);
 }
 
+// Random bytes drawn 4 KiB at a time: one randomBytes call per name cost ~10 µs each (thousands
+// of files per batch), and the names must stay unpredictable (a local user who could guess the
+// next one could create it first and make that write fail).
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
 function tempName(): string {
-  return TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomBytes(4).toString("hex");
+  if (randomAt + 4 > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomAt = 0;
+  }
+  randomAt += 4;
+  return TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomPool.toString("hex", randomAt - 4, randomAt);
 }
 
 /** Atomically replaces (or creates) the file `target` with `data`. */

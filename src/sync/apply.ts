@@ -106,8 +106,10 @@ export async function setMeta(target: Target, remote: ExistingEntry, deps: Apply
   return observe(target, remote, deps);
 }
 
+const IS_ROOT = process.getuid?.() === 0;
+
 function ownerOf(remote: ExistingEntry, deps: ApplyDeps): { uid?: number; gid?: number } {
-  if (!(deps.chown ?? process.getuid?.() === 0)) return {};
+  if (!(deps.chown ?? IS_ROOT)) return {};
   return localOwnership(remote, deps.ids);
 }
 

@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
 import { entryToWire, sameVersion } from "../core/entry.js";
-import { mergeVectors } from "../core/vector.js";
+import { compareVectors, mergeVectors } from "../core/vector.js";
 import { orderOperations } from "../core/plan.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, PeerError, ProtocolError } from "../errors.js";
@@ -15,6 +15,7 @@ import type { PendingRow } from "../index/pending.js";
 import { MAX_PUT_BATCH_ITEMS, type Answer, type OfferItem } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import { applyVersion, type ApplyDeps } from "./apply.js";
+import type { ContentCache } from "./content-cache.js";
 import type { Receiver } from "./receive.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
 import { resolveTarget } from "./target.js";
@@ -32,6 +33,8 @@ export interface PushContext {
   readonly dryRun: boolean;
   /** One itemized line per path (rsync -i style, see README). */
   readonly item: (line: string) => void;
+  /** Small files read once for all the run's peers (content-cache.ts). */
+  readonly contents?: ContentCache;
 }
 
 export interface PeerResult {
@@ -206,7 +209,7 @@ function* putBatches(work: readonly Work[]): Iterable<Work[]> {
 async function sendPutBatch(ctx: PushContext, batch: readonly Work[], result: PeerResult): Promise<void> {
   let outcomes;
   try {
-    outcomes = await putBatch(ctx.session, ctx.config, ctx.group, batch.map((w) => ({ path: w.path, entry: w.local.entry, forced: w.forced })));
+    outcomes = await putBatch(ctx.session, ctx.config, ctx.group, batch.map((w) => ({ path: w.path, entry: w.local.entry, forced: w.forced })), ctx.contents);
   } catch (err) {
     if (isSessionError(ctx, err)) throw err;
     for (const w of batch) problem(ctx, result, w.path, messageOf(err));
@@ -290,8 +293,10 @@ function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerRes
       {
         const current = unchanged(ctx, w);
         if (!current) return;
-        // Another peer's answer may have merged its vector meanwhile: keep both.
-        ctx.index.recordVector(current, mergeVectors(current.entry.vector, answer.vector));
+        // Another peer's answer may have merged its vector meanwhile: keep both. A peer that
+        // took our version answers with our own vector: nothing to write then.
+        const merged = mergeVectors(current.entry.vector, answer.vector);
+        if (compareVectors(merged, current.entry.vector) !== "equal") ctx.index.recordVector(current, merged);
       }
       ctx.index.acknowledged(id, ctx.host.name);
       if (answer.kind === "applied") {
