@@ -53,3 +53,15 @@ test("the native syncfs is used from Linux 5.8 on: it syncs real descriptors and
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a failed syncfs rejects with the errno's name as its code (the batch's answers carry it)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "peersync-syncfs-"));
+  try {
+    const d = batchDurability(() => Promise.reject(Object.assign(new Error("syncfs: Input/output error"), { errno: 5 })));
+    d.watch(dir);
+    await assert.rejects(d.syncData(), (err: { code?: string }) => err.code === "EIO");
+    d.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -21,7 +21,7 @@
 
 import { closeSync, constants, openSync } from "node:fs";
 import { createRequire } from "node:module";
-import { release } from "node:os";
+import { constants as osConstants, release } from "node:os";
 import { fileURLToPath } from "node:url";
 import { syncDirectory } from "./atomic-write.js";
 
@@ -46,6 +46,7 @@ interface FsAddon {
 const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/peersync_fs.node", import.meta.url));
 
 let addon: FsAddon | null | undefined;
+const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, value]) => [value, name]));
 
 /** The native syncfs, when the addon has it, the kernel reports errors through it, and it is not turned off. */
 export function nativeSyncfs(): FsAddon["syncfs"] | undefined {
@@ -81,7 +82,15 @@ export function batchDurability(syncfs: FsAddon["syncfs"] | null = nativeSyncfs(
       fds.set(dir, openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY));
     },
     async syncData() {
-      if (syncfs !== null && fds.size > 0) await syncfs([...fds.values()]);
+      if (syncfs === null || fds.size === 0) return;
+      try {
+        await syncfs([...fds.values()]);
+      } catch (err) {
+        // The addon sets a numeric errno; the answers refusing the batch carry its name (EIO, ENOSPC).
+        const errno = (err as { errno?: unknown }).errno;
+        const code = typeof errno === "number" ? ERRNO_NAMES.get(errno) : undefined;
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), code ? { code } : {});
+      }
     },
     syncDirectory,
     close() {
