@@ -11,8 +11,7 @@
 // Figures: wall time and peak RSS of the client process (GNU /usr/bin/time -f '%e %M'), the
 // receiving daemon's peak RSS (VmHWM), and bytes on the wire both ways, counted by a small TCP
 // proxy in this process that every tool's client connects through (the same meter for all).
-// Medians of --runs N (default 3); --quick shrinks the sizes (1,000 files, 16 MiB);
-// --only peersync,rsync,csync2 picks tools; --no-fanout skips (e); --fanout-only runs only (e).
+// Options: see USAGE below (`node dist/bench/sync.js --help`).
 //
 // Setup notes: csync2 runs with `nossl * *;` (plain TCP: its TLS needs certificates and hits
 // GnuTLS client-certificate trouble, csync2.md §8.1 #1); the two csync2 nodes are 127.0.0.2 and
@@ -30,16 +29,37 @@ import { join } from "node:path";
 import { freePort, PEERSYNC_BIN, startDaemon, tempDir, writeKey, type DaemonProcess } from "../test/helpers/daemon.js";
 import { FAST_ENV } from "../test/integration/sync-cluster.js";
 
+const USAGE = `usage: node dist/bench/sync.js [options]   (make bench-sync)
+  --runs N          medians of N runs (default 3)
+  --quick           1,000 files and a 16 MiB big file instead of 10,000 and 256 MiB
+  --only T,T        tools among peersync,rsync,csync2 (default all three)
+  --scenarios S,S   scenarios among a,b,c,d,e to record (default all; the steps before a
+                    recorded one still run, untimed: (c) needs (a)'s tree on the peer)
+  --no-fanout       skip (e); --fanout-only runs only (e)
+  --cpu-prof DIR    every peersync process (client and daemons) writes a V8 CPU profile to DIR
+                    (open in Chrome DevTools; timings are inflated while profiling)`;
+
 const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const QUICK = args.includes("--quick");
 const RUNS = Number(args[args.indexOf("--runs") + 1] ?? 3) || 3;
 const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1]!.split(",") : ["peersync", "rsync", "csync2"];
-const FANOUT = !args.includes("--no-fanout");
+const SCENARIOS = args.includes("--scenarios") ? args[args.indexOf("--scenarios") + 1]!.split(",") : ["a", "b", "c", "d", "e"];
+const PROFILE_DIR = args.includes("--cpu-prof") ? args[args.indexOf("--cpu-prof") + 1] : undefined;
+const FANOUT = !args.includes("--no-fanout") && SCENARIOS.includes("e");
 const FANOUT_ONLY = args.includes("--fanout-only");
 const FILES = QUICK ? 1_000 : 10_000;
 const DIRS = 100;
 const BIG = QUICK ? 16 << 20 : 256 << 20;
-const ENV = { ...FAST_ENV, PEERSYNC_REQUEST_TIMEOUT_MS: "120000", PEERSYNC_CONNECT_TIMEOUT_MS: "20000" };
+const ENV: Record<string, string> = {
+  ...FAST_ENV, PEERSYNC_REQUEST_TIMEOUT_MS: "120000", PEERSYNC_CONNECT_TIMEOUT_MS: "20000",
+};
+// Node 20 refuses --cpu-prof in NODE_OPTIONS: the flags go on node's own command line.
+const NODE_FLAGS = PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+const DAEMON_WRAPPER = PROFILE_DIR ? ["sh", "-c", `node=$1; shift; exec "$node" ${NODE_FLAGS.join(" ")} "$@"`, "sh"] : undefined;
 
 // ---- the counting proxy -------------------------------------------------------------------
 
@@ -82,18 +102,20 @@ async function proxy(host: string, target: { host: string; port: number; from?: 
 interface Timed {
   readonly seconds: number;
   readonly rssKiB: number;
+  /** User + system CPU seconds of the client. */
+  readonly cpu: number;
   readonly stdout: string;
 }
 
 function timed(cmd: string, argv: readonly string[], env: Record<string, string> = {}, cwd?: string): Promise<Timed> {
   return new Promise((res, reject) => {
-    const child = spawn("/usr/bin/time", ["-f", "TIME %e %M", cmd, ...argv], { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/usr/bin/time", ["-f", "TIME %e %M %U %S", cmd, ...argv], { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t));
     child.stderr.setEncoding("utf8").on("data", (t: string) => (err += t));
     child.on("close", (code) => {
-      const m = /TIME ([\d.]+) (\d+)\s*$/.exec(err);
+      const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)\s*$/.exec(err);
       if (!m) return reject(new Error(`${cmd} ${argv.join(" ")}: no timing (exit ${code}):\n${err}`));
       if (code !== 0 && !/Command exited with non-zero status/.test(err)) return reject(new Error(`${cmd}: exit ${code}\n${err}`));
       const exit = /Command exited with non-zero status (\d+)/.exec(err);
@@ -101,9 +123,19 @@ function timed(cmd: string, argv: readonly string[], env: Record<string, string>
         // csync2 -x exits 1 when it had nothing to do in some versions; peersync 0; rsync 0.
         if (cmd !== "csync2") return reject(new Error(`${cmd} ${argv.join(" ")}: exit ${exit[1]}\n${err.slice(-3000)}`));
       }
-      res({ seconds: Number(m[1]), rssKiB: Number(m[2]), stdout: out + err });
+      res({ seconds: Number(m[1]), rssKiB: Number(m[2]), cpu: Number(m[3]) + Number(m[4]), stdout: out + err });
     });
   });
+}
+
+/** utime + stime of a live process (Linux /proc/PID/stat, clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function hwmKiB(pid: number): number {
@@ -121,6 +153,9 @@ interface Step {
   readonly wire: number;
   readonly rssKiB: number;
   readonly serverRssKiB: number;
+  /** CPU seconds (user + system) of the client, and of the receiving daemons (peersync only; NaN otherwise). */
+  readonly cpu: number;
+  readonly serverCpu: number;
 }
 
 interface Tool {
@@ -155,15 +190,17 @@ async function peersyncTool(dir: string, source: string, peers: number): Promise
   const daemons: DaemonProcess[] = [];
   for (const [i, n] of names.entries()) {
     if (i === 0) continue;
-    daemons.push(await startDaemon({ name: n, configFile: join(dir, "peers.cfg"), stateDir: join(dir, n, "state"), env: ENV, readyTimeoutMs: 60_000 }));
+    daemons.push(await startDaemon({ name: n, configFile: join(dir, "peers.cfg"), stateDir: join(dir, n, "state"), env: ENV, readyTimeoutMs: 60_000, ...(DAEMON_WRAPPER ? { wrapper: DAEMON_WRAPPER } : {}) }));
   }
   return {
     name: peers === 1 ? "peersync" : `peersync→${peers}`,
     dests: roots.slice(1),
     async sync() {
       meter.reset();
-      const t = await timed(process.execPath, [PEERSYNC_BIN, "-N", "sender", "--config", join(dir, "sender.cfg"), "--state-dir", join(dir, "sender", "state"), "sync"], ENV);
-      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: Math.max(...daemons.map((d) => hwmKiB(d.pid))) };
+      const cpu0 = daemons.reduce((n, d) => n + cpuSeconds(d.pid), 0);
+      const t = await timed(process.execPath, [...NODE_FLAGS, PEERSYNC_BIN, "-N", "sender", "--config", join(dir, "sender.cfg"), "--state-dir", join(dir, "sender", "state"), "sync"], ENV);
+      const serverCpu = daemons.reduce((n, d) => n + cpuSeconds(d.pid), 0) - cpu0;
+      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: Math.max(...daemons.map((d) => hwmKiB(d.pid))), cpu: t.cpu, serverCpu };
     },
     async stop() {
       await Promise.all(daemons.map((d) => d.stop()));
@@ -194,7 +231,7 @@ async function rsyncTool(dir: string, source: string): Promise<Tool> {
       const sampler = setInterval(() => (serverHwm = Math.max(serverHwm, ...childPids(daemon.pid!).map(hwmKiB))), 100);
       const t = await timed("rsync", ["-a", "--delete", "--stats", `${source}/`, `rsync://127.0.0.1:${p.port}/dest/`]);
       clearInterval(sampler);
-      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: serverHwm };
+      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: serverHwm, cpu: t.cpu, serverCpu: NaN };
     },
     async stop() {
       daemon.kill("SIGTERM");
@@ -230,7 +267,7 @@ async function csync2Tool(dir: string, source: string): Promise<Tool> {
       const sampler = setInterval(() => (serverHwm = Math.max(serverHwm, ...childPids(daemon.pid!).map(hwmKiB))), 100);
       const t = await timed("csync2", ["-x", "-r", "-N", a, "-C", "bench", "-D", join(dir, "dba"), "-p", String(p.port)], { CSYNC2_SYSTEM_DIR: dir }, dir);
       clearInterval(sampler);
-      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: serverHwm };
+      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: serverHwm, cpu: t.cpu, serverCpu: NaN };
     },
     async stop() {
       daemon.kill("SIGTERM");
@@ -320,9 +357,10 @@ function verify(t: Tool, source: string): void {
 const mismatches: string[] = [];
 
 function record(tool: string, sc: Scenario, s: Step): void {
+  if (!SCENARIOS.includes(sc)) return;
   const k = `${tool}/${sc}`;
   results.set(k, [...(results.get(k) ?? []), s]);
-  console.error(`  ${k}: ${s.seconds.toFixed(2)} s, ${fmtBytes(s.wire)} on the wire, client ${(s.rssKiB / 1024).toFixed(0)} MiB, server ${(s.serverRssKiB / 1024).toFixed(0)} MiB`);
+  console.error(`  ${k}: ${s.seconds.toFixed(2)} s, ${fmtBytes(s.wire)} on the wire, client ${(s.rssKiB / 1024).toFixed(0)} MiB, server ${(s.serverRssKiB / 1024).toFixed(0)} MiB; CPU client ${s.cpu.toFixed(2)} s${Number.isNaN(s.serverCpu) ? "" : `, daemons ${s.serverCpu.toFixed(2)} s`}`);
 }
 
 async function oneRun(run: number): Promise<void> {
@@ -337,14 +375,18 @@ async function oneRun(run: number): Promise<void> {
       tools.push(name === "peersync" ? await peersyncTool(dir, source, 1) : name === "rsync" ? await rsyncTool(dir, source) : await csync2Tool(dir, source));
     }
     try {
-      for (const t of tools) record(t.name, "a", await t.sync()), verify(t, source);
-      for (const t of tools) record(t.name, "b", await t.sync()), verify(t, source);
-      changeFiles(source, 100, run);
-      for (const t of tools) record(t.name, "c", await t.sync()), verify(t, source);
-      if (!FANOUT_ONLY) makeBig(join(source, "big.bin"));
-      for (const t of tools) await t.sync();
-      if (!FANOUT_ONLY) editBig(join(source, "big.bin"), run);
-      for (const t of tools) record(t.name, "d", await t.sync()), verify(t, source);
+      // A step runs when its scenario or a later one (e aside) is asked for.
+      const still = (sc: Scenario): boolean => SCENARIOS.some((s) => s !== "e" && s >= sc);
+      if (still("a")) for (const t of tools) record(t.name, "a", await t.sync()), verify(t, source);
+      if (still("b")) for (const t of tools) record(t.name, "b", await t.sync()), verify(t, source);
+      if (still("c")) changeFiles(source, 100, run);
+      if (still("c")) for (const t of tools) record(t.name, "c", await t.sync()), verify(t, source);
+      if (still("d")) {
+        if (!FANOUT_ONLY) makeBig(join(source, "big.bin"));
+        for (const t of tools) await t.sync();
+        if (!FANOUT_ONLY) editBig(join(source, "big.bin"), run);
+        for (const t of tools) record(t.name, "d", await t.sync()), verify(t, source);
+      }
     } finally {
       for (const t of tools) await t.stop();
     }
@@ -392,7 +434,7 @@ function fmtBytes(n: number): string {
 function med(tool: string, sc: Scenario): Step | undefined {
   const runs = results.get(`${tool}/${sc}`);
   if (!runs) return undefined;
-  return { seconds: median(runs.map((r) => r.seconds)), wire: median(runs.map((r) => r.wire)), rssKiB: median(runs.map((r) => r.rssKiB)), serverRssKiB: median(runs.map((r) => r.serverRssKiB)) };
+  return { seconds: median(runs.map((r) => r.seconds)), wire: median(runs.map((r) => r.wire)), rssKiB: median(runs.map((r) => r.rssKiB)), serverRssKiB: median(runs.map((r) => r.serverRssKiB)), cpu: median(runs.map((r) => r.cpu)), serverCpu: median(runs.map((r) => r.serverCpu)) };
 }
 
 function ratio(what: string, num: number | undefined, den: number | undefined, target: number): string {
@@ -409,12 +451,12 @@ async function main(): Promise<void> {
     console.error(`  end of run ${run + 1} (load average ${load()})`);
   }
   const names: Record<Scenario, string> = { a: "(a) initial", b: "(b) no change", c: "(c) 100 changed", d: "(d) 100 edits in big file", e: "(e) fan-out" };
-  console.log("\nscenario                    tool          time s   wire          client RSS  server RSS");
+  console.log("\nscenario                    tool          time s   wire          client RSS  server RSS  CPU client  CPU daemons");
   for (const sc of ["a", "b", "c", "d", "e"] as Scenario[]) {
     for (const tool of [...ONLY, "peersync→4", "peersync→1"]) {
       const m = med(tool, sc);
       if (!m) continue;
-      console.log(`${names[sc].padEnd(28)}${tool.padEnd(14)}${m.seconds.toFixed(2).padStart(7)}   ${fmtBytes(m.wire).padEnd(14)}${`${(m.rssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${(m.serverRssKiB / 1024).toFixed(0)} MiB`.padStart(9)}`);
+      console.log(`${names[sc].padEnd(28)}${tool.padEnd(14)}${m.seconds.toFixed(2).padStart(7)}   ${fmtBytes(m.wire).padEnd(14)}${`${(m.rssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${(m.serverRssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${m.cpu.toFixed(2)} s`.padStart(10)}  ${Number.isNaN(m.serverCpu) ? "" : `${m.serverCpu.toFixed(2)} s`.padStart(10)}`);
     }
   }
   const t = (tool: string, sc: Scenario): number | undefined => med(tool, sc)?.seconds;

@@ -22,6 +22,10 @@
 #include <string>
 #include <vector>
 
+namespace peersync_fs {
+Napi::Value SyncFs(const Napi::CallbackInfo& info);  // sync-fs.cc
+}
+
 namespace {
 
 constexpr size_t FIELDS = 10;
@@ -131,6 +135,7 @@ Napi::Value StatAt(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statAt", Napi::Function::New(env, StatAt, "statAt"));
+  exports.Set("syncfs", Napi::Function::New(env, peersync_fs::SyncFs, "syncfs"));
   exports.Set("FIELDS", Napi::Number::New(env, FIELDS));
   return exports;
 }

@@ -148,14 +148,21 @@ export interface WireEntry {
   readonly target?: string;
 }
 
+// Built field by field rather than with conditional spreads: a push encodes every entry twice
+// per peer (offer, put-batch), and the spreads made this ~15% of a 4-peer push's main thread.
+// The key order is the one JSON has always had (kind, vector, modifiedBy, changedAtMs, mode,
+// uid, gid, userName?, groupName?, mtimeNs, size, hash | target).
 export function entryToWire(e: EntryState): WireEntry {
-  const version = { kind: e.kind, vector: vectorToWire(e.vector), modifiedBy: e.modifiedBy, changedAtMs: e.changedAtMs };
-  if (e.kind === "deleted") return version;
-  const names = { ...(e.userName === undefined ? {} : { userName: e.userName }), ...(e.groupName === undefined ? {} : { groupName: e.groupName }) };
-  const attrs = { ...version, mode: e.mode, uid: e.uid, gid: e.gid, ...names, mtimeNs: e.mtimeNs.toString(), size: e.size };
-  if (e.kind === "file") return { ...attrs, hash: e.hash };
-  if (e.kind === "symlink") return { ...attrs, target: e.target };
-  return attrs;
+  const vector = vectorToWire(e.vector);
+  if (e.kind === "deleted") return { kind: e.kind, vector, modifiedBy: e.modifiedBy, changedAtMs: e.changedAtMs };
+  const w: { -readonly [K in keyof WireEntry]: WireEntry[K] } = { kind: e.kind, vector, modifiedBy: e.modifiedBy, changedAtMs: e.changedAtMs, mode: e.mode, uid: e.uid, gid: e.gid };
+  if (e.userName !== undefined) w.userName = e.userName;
+  if (e.groupName !== undefined) w.groupName = e.groupName;
+  w.mtimeNs = e.mtimeNs.toString();
+  w.size = e.size;
+  if (e.kind === "file") w.hash = e.hash;
+  else if (e.kind === "symlink") w.target = e.target;
+  return w;
 }
 
 /** Parses an untrusted entry; throws ProtocolError naming the first bad field. */

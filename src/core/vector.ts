@@ -85,7 +85,21 @@ export function bumpVector(v: VersionVector, node: string): VersionVector {
 
 /** The wire (and index) form: a plain JSON object with sorted keys and no zero counters. */
 export function vectorToWire(v: VersionVector): Record<string, number> {
+  // Vectors made here are frozen canonical objects already (canonical()): hand those on as
+  // they are, as every entry of every offer does; copy anything else into canonical form.
+  if (Object.isFrozen(v) && isCanonical(v)) return v;
   return Object.fromEntries(Object.entries(canonical(Object.entries(v))));
+}
+
+function isCanonical(v: VersionVector): boolean {
+  let previous: string | undefined;
+  for (const node in v) {
+    if (!Object.hasOwn(v, node)) return false;
+    const n = v[node];
+    if (n === undefined || !(n > 0) || (previous !== undefined && !(previous < node))) return false;
+    previous = node;
+  }
+  return true;
 }
 
 /**

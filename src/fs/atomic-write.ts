@@ -55,6 +55,12 @@ export interface AtomicWriteOptions {
    */
   readonly deferDirSync?: boolean;
   /**
+   * Skip the temp file's fsync: the caller makes its data durable (fs/sync-fs.ts syncData,
+   * one syncfs for a batch of files) before `beforeRename` lets the rename happen. Only with a
+   * `beforeRename` that waits for that. @default false
+   */
+  readonly deferFileSync?: boolean;
+  /**
    * Write through a named partial file instead of a fresh temp file (sync/partial.ts): its first
    * `offset` bytes are kept (and hashed), the data is what follows them, and a failure other
    * than a hash mismatch or a full disk leaves it in place for the next attempt to continue.
@@ -108,8 +114,19 @@ export function tempWriterPid(name: string): number {
   return Number.parseInt(name.slice(TEMP_PREFIX.length, TEMP_PREFIX.length + 8), 16);
 }
 
+// Random bytes drawn 4 KiB at a time: one randomBytes call per name cost ~10 µs each (thousands
+// of files per batch), and the names must stay unpredictable (a local user who could guess the
+// next one could create it first and make that write fail).
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
 function tempName(): string {
-  return TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomBytes(4).toString("hex");
+  if (randomAt + 4 > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomAt = 0;
+  }
+  randomAt += 4;
+  return TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomPool.toString("hex", randomAt - 4, randomAt);
 }
 
 /** Atomically replaces (or creates) the file `target` with `data`. */
@@ -162,7 +179,7 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
       const t = utimeSeconds(options.mtimeNs);
       futimesSync(file.fd, t, t);
     }
-    await file.sync();
+    if (!options.deferFileSync) await file.sync();
     return { stat: fstatSync(file.fd, { bigint: true }), hash: hasher?.digest("hex") };
   } finally {
     await file.close();
@@ -187,7 +204,7 @@ async function writeSmallTemp(temp: string, data: Uint8Array, options: AtomicWri
       const t = utimeSeconds(options.mtimeNs);
       futimesSync(fd, t, t);
     }
-    await fsyncFd(fd);
+    if (!options.deferFileSync) await fsyncFd(fd);
     return { stat: fstatSync(fd, { bigint: true }), hash };
   } finally {
     closeSync(fd);

@@ -2,6 +2,7 @@
 // and stat fingerprint of every (group, logical path). Every statement is prepared once per
 // store; callers group writes in a transaction (db.transaction) themselves.
 
+import type { Transaction } from "better-sqlite3";
 import type { Db } from "./database.js";
 import { fingerprintHash, msFromNs, type EntryKind, type FileState } from "../core/file-state.js";
 import { EMPTY_VECTOR, vectorFromWire, vectorToWire, type VersionVector } from "../core/vector.js";
@@ -58,6 +59,7 @@ const FINGERPRINT_COLUMNS = "id, path, deleted_ns IS NOT NULL, fp";
 
 export class EntryStore {
   readonly #db: Db;
+  #tx: Transaction<(f: () => unknown) => unknown> | undefined;
   readonly #byPath;
   readonly #byId;
   readonly #page;
@@ -151,7 +153,9 @@ export class EntryStore {
 
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE). */
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    // One wrapper for every call: db.transaction(fn) builds a new one each time, and a push
+    // records thousands of answers (1.4 s of a 4-peer push of 10,000 files went there).
+    return (this.#tx ??= this.#db.transaction((f: () => unknown) => f())).immediate(fn) as T;
   }
 }
 

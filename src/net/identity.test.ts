@@ -3,7 +3,7 @@ import { statSync, writeFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { test } from "node:test";
 import { AuthError } from "../errors.js";
-import { fingerprint, identityPath, loadOrCreateIdentity, readIdentity } from "./identity.js";
+import { fingerprint, identityPath, loadOrCreateIdentity, prepareIdentity, readIdentity } from "./identity.js";
 import { tempStateDir } from "./testing.js";
 
 test("loadOrCreateIdentity() makes an RSA 3072 identity, mode 0600, and loads the same one again", () => {
@@ -26,4 +26,15 @@ test("readIdentity() throws AuthError with a hint for a damaged identity file", 
   const dir = tempStateDir("identity-bad");
   writeFileSync(identityPath(dir), "not a pem", { mode: 0o600 });
   assert.throws(() => loadOrCreateIdentity(dir), (e: unknown) => e instanceof AuthError && /trust --reset/.test(e.hint ?? ""));
+});
+
+test("prepareIdentity() makes the identity off the event loop once; loadOrCreateIdentity() then reads that one", async () => {
+  const dir = tempStateDir("identity-prepare");
+  await prepareIdentity(dir);
+  const made = readIdentity(dir);
+  assert.ok(made);
+  assert.equal(statSync(identityPath(dir)).mode & 0o777, 0o600);
+  await prepareIdentity(dir); // an existing identity is never replaced
+  assert.equal(readIdentity(dir)?.fingerprint, made.fingerprint);
+  assert.equal(loadOrCreateIdentity(dir).fingerprint, made.fingerprint);
 });

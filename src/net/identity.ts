@@ -8,7 +8,7 @@
 
 import { createHash, createPrivateKey, generateKeyPair, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import type forgeModule from "node-forge";
@@ -38,12 +38,29 @@ export function identityPath(stateDir: string): string {
 
 /** Loads the node identity, creating it (and the state dir) on first use. */
 export function loadOrCreateIdentity(stateDir: string): Identity {
-  const file = identityPath(stateDir);
   const existing = readIdentity(stateDir);
   if (existing) return existing;
+  storeIdentity(stateDir, makeIdentityPem());
+  return readIdentity(stateDir)!;
+}
+
+/**
+ * Makes the identity ahead of its first use with the key pair generated on the thread pool
+ * (0.3-1 s of RSA): a first sync starts this before its check, so the two overlap. Resolves
+ * once the identity exists; loadOrCreateIdentity() then only reads it.
+ */
+export async function prepareIdentity(stateDir: string): Promise<void> {
+  if (existsSync(identityPath(stateDir))) return;
+  const pem = await makeIdentityPemAsync();
+  if (!existsSync(identityPath(stateDir))) storeIdentity(stateDir, pem);
+}
+
+/** Writes a new identity with one atomic link; when another process won the race, theirs stays. */
+function storeIdentity(stateDir: string, pem: string): void {
+  const file = identityPath(stateDir);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  writePrivateFile(tmp, makeIdentityPem());
+  writePrivateFile(tmp, pem);
   try {
     linkSync(tmp, file); // fails with EEXIST when another process won the race: use theirs
   } catch (err) {
@@ -51,7 +68,6 @@ export function loadOrCreateIdentity(stateDir: string): Identity {
   } finally {
     unlinkSync(tmp);
   }
-  return readIdentity(stateDir)!;
 }
 
 /** The identity in `stateDir`, or undefined when the node has none yet (for `peersync status`). */

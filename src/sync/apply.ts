@@ -44,6 +44,8 @@ export interface ApplyOptions {
   readonly beforeRename?: () => Promise<void>;
   /** Files: the caller fsyncs the directory after the rename (a batch commits once per directory). */
   readonly deferDirSync?: boolean;
+  /** Files: the caller makes the temp file's data durable before beforeRename returns (fs/sync-fs.ts). */
+  readonly deferFileSync?: boolean;
   /** Write through this partial file, keeping its first `offset` bytes (sync/partial.ts). */
   readonly resume?: { readonly path: string; readonly offset: number };
 }
@@ -103,6 +105,7 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
         expectedHash: { algorithm: deps.algorithm, hex: remote.hash },
         ...(options.beforeRename ? { beforeRename: options.beforeRename } : {}),
         ...(options.deferDirSync ? { deferDirSync: true } : {}),
+        ...(options.deferFileSync ? { deferFileSync: true } : {}),
         ...(options.resume ? { resume: options.resume } : {}),
         io: { rename: swap },
       });
@@ -129,8 +132,10 @@ export async function setMeta(target: Target, remote: ExistingEntry, deps: Apply
   return observe(target, remote, deps);
 }
 
+const IS_ROOT = process.getuid?.() === 0;
+
 function ownerOf(remote: ExistingEntry, deps: ApplyDeps): { uid?: number; gid?: number } {
-  if (!(deps.chown ?? process.getuid?.() === 0)) return {};
+  if (!(deps.chown ?? IS_ROOT)) return {};
   return localOwnership(remote, deps.ids);
 }
 

@@ -12,6 +12,7 @@ import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { configFromOptions, withIndex } from "../index/command-support.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { createLogger } from "../log.js";
+import { prepareIdentity } from "../net/identity.js";
 import { acquireRunLock } from "./lock.js";
 import { sweepTemps } from "./sweep.js";
 import { runUpdate, type UpdateSummary } from "./update.js";
@@ -32,6 +33,9 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
   try {
     // A run killed before (kill -9, power loss) may have left temp files of versions it took back.
     if (!o.dryRun) await sweepTemps(config);
+    // A first run makes this node's key pair on the thread pool while its check walks the tree
+    // (runUpdate reads it; a failure here is reported there).
+    const identity = prepareIdentity(config.stateDir).catch(() => undefined);
     return await withIndex(config.stateDir, async (db) => {
       let check: CheckSummary | undefined;
       if (options.check) {
@@ -45,6 +49,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
         }).finally(checking.done);
         reportDrift(ctx, config, check);
       }
+      await identity;
       const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
       const update = await runUpdate(db, config, {
         logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),

@@ -1,16 +1,18 @@
 // The receiving side of a put-batch (src/sync/README.md, protocol step 3b): many small whole
 // files in one request, committed as one group. Each file's bytes go to a temp file beside its
-// target (hash verified, attributes set, fsynced) as soon as they arrived, outside the lock;
-// then, under the receiver's lock, one re-check of all the paths, a fresh decision per path,
-// the renames, ONE fsync per touched directory, and one index transaction for the batch,
-// before the pusher hears anything. A path whose decision is no longer "write" loses its temp
-// file and is answered as the new decision says, exactly as a single put would.
+// target (hash verified, attributes set) as soon as they arrived, outside the lock; once all
+// are written, ONE syncfs makes their data durable (fs/sync-fs.ts; one fsync per file where
+// syncfs cannot report errors); then, under the receiver's lock, one re-check of all the
+// paths, a fresh decision per path, the renames, ONE fsync per touched directory, and one
+// index transaction for the batch, before the pusher hears anything. A path whose decision is
+// no longer "write" loses its temp file and is answered as the new decision says, exactly as
+// a single put would.
 
 import { dirname } from "node:path";
 import type { Config, Group, Host } from "../config/types.js";
 import type { Decision } from "../core/reconcile.js";
 import { PeersyncError } from "../errors.js";
-import { syncDirectory } from "../fs/atomic-write.js";
+import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, type Applied, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
@@ -30,6 +32,8 @@ export interface PutBatchContext {
   readonly signal: AbortSignal;
   /** Temp files written at once (each holds a descriptor until it is synced). @default 16 */
   readonly concurrency?: number;
+  /** How the batch is made durable (tests wrap it to check the order). @default batchDurability() */
+  readonly durability?: () => BatchDurability;
 }
 
 export interface PutBatchResult {
@@ -47,7 +51,7 @@ export class BadBodyError extends PeersyncError {
   }
 }
 
-type BatchRun = PutBatchContext & { readonly checked: Map<string, Promise<void>> };
+type BatchRun = PutBatchContext & { readonly checked: Map<string, Promise<void>>; readonly durable: BatchDurability };
 
 /** One file of the batch on its way through temp write → gate → rename. */
 class Slot {
@@ -80,7 +84,7 @@ class Superseded extends Error {}
 
 export async function receivePutBatch(options: PutBatchContext, items: readonly OfferItem[], body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<PutBatchResult> {
   // Parent directories checked once per batch (most files of a batch share a few).
-  const ctx = { ...options, checked: new Map<string, Promise<void>>() };
+  const ctx: BatchRun = { ...options, checked: new Map<string, Promise<void>>(), durable: (options.durability ?? batchDurability)() };
   const slots = items.map((item) => new Slot(item));
   const onAbort = (): void => slots.forEach((s) => s.open(false));
   ctx.signal.addEventListener("abort", onAbort, { once: true });
@@ -93,9 +97,13 @@ export async function receivePutBatch(options: PutBatchContext, items: readonly 
       throw err;
     }
     await Promise.all(slots.map((s) => s.reached));
-    return await commit(ctx, slots);
+    // Every temp file is written: their data is made durable before any of them is renamed
+    // (outside the lock: other batches go on meanwhile). A failure refuses every file.
+    const dataSynced = await ctx.durable.syncData().then(() => undefined, (err: unknown) => err ?? new Error("syncfs failed"));
+    return await commit(ctx, slots, dataSynced);
   } finally {
     ctx.signal.removeEventListener("abort", onAbort);
+    ctx.durable.close();
   }
 }
 
@@ -148,11 +156,15 @@ function total(slots: readonly Slot[]): number {
 async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<Applied> {
   const target = await resolveTarget(ctx.config, ctx.group, slot.item.path, { checked: ctx.checked });
   slot.target = target;
+  // atomic-write makes the temp file beside target.local; its directory is opened before the
+  // write, so syncData's syncfs reports an error writing the temp file back (sync-fs.ts).
+  ctx.durable.watch(dirname(target.local));
   return applyVersion(target, slot.item.entry, ctx.deps, {
     backup: false,
     expect: () => ctx.index.expected(ctx.group.name, slot.item.path),
     content,
     deferDirSync: true,
+    deferFileSync: ctx.durable.defersFileSync,
     beforeRename: async () => {
       slot.atGate = true;
       slot.arrive();
@@ -167,11 +179,17 @@ async function settle(slots: readonly Slot[]): Promise<void> {
 }
 
 /** Under the lock: re-check, decide, rename, fsync the directories, record; then answer. */
-async function commit(ctx: PutBatchContext, slots: readonly Slot[]): Promise<PutBatchResult> {
+async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unknown): Promise<PutBatchResult> {
   const { receiver, group, pusher } = ctx;
   const release = await receiver.mutex.lock();
   try {
-    const ready = slots.filter((s) => s.atGate);
+    if (dataSyncError !== undefined) {
+      for (const slot of slots.filter((s) => s.atGate)) {
+        slot.answer = refusedFor(slot.item.path, dataSyncError);
+        slot.open(false);
+      }
+    }
+    const ready = slots.filter((s) => s.atGate && s.answer === undefined);
     const stale = stalePaths(ctx.config, ctx.index.entries, group, ready.map((s) => s.item.path));
     const unsure = stale.length > 0 ? await receiver.recheck(group, stale) : new Set<string>();
     for (const slot of ready) {
@@ -206,7 +224,7 @@ async function commit(ctx: PutBatchContext, slots: readonly Slot[]): Promise<Put
     const dirs = new Map<string, Promise<void>>();
     for (const { slot } of renamed) {
       const dir = dirname(slot.target!.local);
-      if (!dirs.has(dir)) dirs.set(dir, syncDirectory(dir));
+      if (!dirs.has(dir)) dirs.set(dir, ctx.durable.syncDirectory(dir));
     }
     const synced = new Map<string, unknown>();
     for (const [dir, p] of dirs) await p.then(() => synced.set(dir, undefined), (err: unknown) => synced.set(dir, err ?? new Error("fsync failed")));

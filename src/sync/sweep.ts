@@ -19,6 +19,10 @@ export async function sweepTemps(config: Config, isAlive: (pid: number) => boole
   return removed;
 }
 
+// The prefix of both temp (atomic-write.ts) and partial (partial.ts) names.
+const OURS = Buffer.from(".peersync-");
+const SLASH = Buffer.from("/");
+
 async function sweepDir(dir: Buffer, isAlive: (pid: number) => boolean, removed: string[]): Promise<void> {
   let dirents: Dirent[];
   try {
@@ -28,9 +32,13 @@ async function sweepDir(dir: Buffer, isAlive: (pid: number) => boolean, removed:
   }
   for (const d of dirents) {
     const raw = d.name as unknown as Buffer;
-    const full = Buffer.concat([dir, Buffer.from("/"), raw]);
-    // Dirent types come from lstat semantics: a symlinked directory is never entered.
-    if (d.isDirectory()) await sweepDir(full, isAlive, removed);
+    // Dirent types come from lstat semantics: a symlinked directory is never entered. Every
+    // other name is a file of the tree unless it starts with ".peersync-": one byte comparison
+    // for each of them (this sweep runs before every sync, over the whole tree).
+    const isDir = d.isDirectory();
+    if (!isDir && !raw.subarray(0, OURS.length).equals(OURS)) continue;
+    const full = Buffer.concat([dir, SLASH, raw]);
+    if (isDir) await sweepDir(full, isAlive, removed);
     else if (isPartialName(raw.toString("latin1"))) {
       if (await expireIfStale(full.toString())) removed.push(full.toString());
     } else if (isTempName(raw.toString("latin1")) && isOrphan(raw.toString("latin1"), isAlive)) {

@@ -13,6 +13,7 @@ import { PeersyncError, ProtocolError } from "../errors.js";
 import type { Config } from "../config/types.js";
 import type { Answer, Message } from "../net/messages.js";
 import type { Session } from "../net/session.js";
+import type { ContentCache } from "./content-cache.js";
 import { readChunks } from "./handler.js";
 import { askOffset, readFrom, resumeMinBytes } from "./partial.js";
 import { resolveTarget } from "./target.js";
@@ -50,11 +51,14 @@ export type BatchOutcome = { readonly answer: Answer; readonly error?: undefined
  * with one outcome per item, in order. A file whose size is no longer the checked one is left
  * out (it changed since the check: the next run's check offers its new version).
  */
-export async function putBatch(session: Session, config: Config, group: Group, items: readonly { path: LogicalPath; entry: EntryState; forced: boolean }[]): Promise<BatchOutcome[]> {
+export async function putBatch(session: Session, config: Config, group: Group, items: readonly { path: LogicalPath; entry: EntryState; forced: boolean }[], cache?: ContentCache): Promise<BatchOutcome[]> {
   const checked = new Map<string, Promise<void>>(); // parents shared by the batch's files, checked once
   const contents = await mapBounded(items, 8, async (item): Promise<Buffer | Error> => {
+    const size = item.entry.kind === "file" ? item.entry.size : 0;
+    const read = (): Promise<Buffer> => readExactly(config, group, item.path, size, checked);
     try {
-      return await readExactly(config, group, item.path, item.entry.kind === "file" ? item.entry.size : 0, checked);
+      // Several peers of one run share a read of the same checked version (content-cache.ts).
+      return await (cache && item.entry.kind === "file" ? cache.get(`${group.name}\0${item.path}\0${item.entry.hash}\0${size}`, size, read) : read());
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }
@@ -83,7 +87,7 @@ export async function putBatch(session: Session, config: Config, group: Group, i
  * syscalls cost far less than three trips through the thread pool.
  */
 async function readExactly(config: Config, group: Group, path: LogicalPath, size: number, checked: Map<string, Promise<void>>): Promise<Buffer> {
-  const target = await resolveTarget(config, group, path, { checked });
+  const target = await resolveTarget(config, group, path, { checked, stat: false });
   const fd = openSync(target.fs, READ_FLAGS);
   try {
     const buffer = Buffer.allocUnsafe(size + 1);

@@ -19,6 +19,7 @@ import { actionRecorder } from "../status/action-record.js";
 import { loadOrCreateIdentity } from "../net/identity.js";
 import { limitsFromEnv, resolveLimits } from "../net/limits.js";
 import { PeerPool } from "../net/pool.js";
+import { ContentCache } from "./content-cache.js";
 import { applyDepsFor } from "./deps.js";
 import { pushPending, type PeerResult } from "./push.js";
 import { Receiver } from "./receive.js";
@@ -123,11 +124,16 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
       logger.error({ group: group.name }, stop);
       continue;
     }
+    // Several peers get this group's files: each small file is read once for all of them.
+    const contents = work.length > 1 ? new ContentCache() : undefined;
     for (const { host, rows } of work) {
       tasks.push(async () => {
         try {
           const session = await r.pool.session(group, host);
-          const ctx = { config, group, host, session, index, receiver: r.receiver, deps: r.deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}) };
+          const ctx = {
+            config, group, host, session, index, receiver: r.receiver, deps: r.deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}),
+            ...(contents ? { contents } : {}),
+          };
           const result = await pushPending(ctx, rows);
           r.results.push(result);
           for (const p of result.fetchedPaths) fetched.add(`${group.name}\0${p}`);

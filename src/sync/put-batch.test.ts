@@ -1,0 +1,113 @@
+// The durability order of a put-batch (fs/sync-fs.ts): the data of every temp file is made
+// durable before any rename, every rename before its directory is synced, every directory
+// before anything is recorded. A real receiver, index and disk; only the durability layer is
+// wrapped, to look at the disk and the index at each step.
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import pino from "pino";
+import { entryFromWire } from "../core/entry.js";
+import type { LogicalPath } from "../core/path.js";
+import { openIndex } from "../index/database.js";
+import { loadTestConfig, tempDir, writeTestConfig } from "../index/testing.js";
+import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
+import type { OfferItem } from "../net/messages.js";
+import { applyDepsFor } from "./deps.js";
+import { receivePutBatch } from "./put-batch.js";
+import { Receiver } from "./receive.js";
+import { SyncIndex } from "./sync-index.js";
+import { mkdirSync } from "node:fs";
+
+function setUp(label: string) {
+  const dir = tempDir(label);
+  const root = join(dir, "root");
+  mkdirSync(join(root, "d1"), { recursive: true });
+  mkdirSync(join(root, "d2"), { recursive: true });
+  const config = loadTestConfig(writeTestConfig(dir, { include: [root] }), join(dir, "state"));
+  const db = openIndex(config.stateDir);
+  const index = new SyncIndex(db, config.localName);
+  const deps = applyDepsFor(db, () => config);
+  const logger = pino({ level: "silent" });
+  const receiver = new Receiver({ config: () => config, index, deps, logger });
+  const group = config.groups[0]!;
+  const pusher = group.peers.find((h) => h.name === "b")!;
+  return { root, config, db, index, deps, receiver, group, pusher };
+}
+
+let clock = 0;
+function item(path: string, content: Buffer): OfferItem {
+  const entry = entryFromWire({
+    kind: "file", vector: { b: 100 + ++clock }, modifiedBy: "b", changedAtMs: 1, mode: 0o100644, uid: process.getuid!(), gid: process.getgid!(),
+    mtimeNs: "1700000000000000000", size: content.length, hash: createHash("sha256").update(content).digest("hex"),
+  });
+  return { path: path as LogicalPath, entry, forced: false };
+}
+
+const temps = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith(".peersync-tmp-"));
+
+test("a put-batch syncs the temp files' data before any rename, each directory after its renames, and records only then", async () => {
+  const t = setUp("put-batch-order");
+  const files = { "d1/a": Buffer.from("alpha\n"), "d1/b": Buffer.from("beta\n"), "d2/c": Buffer.from("gamma\n") };
+  const items = Object.entries(files).map(([rel, content]) => item(join(t.root, rel), content));
+  const events: string[] = [];
+  const recorded = (rel: string): boolean => t.index.get(t.group.name, join(t.root, rel)) !== undefined;
+  const durability = (): BatchDurability => {
+    const real = batchDurability();
+    return {
+      defersFileSync: real.defersFileSync,
+      watch: (dir) => (events.push(`watch ${dir.slice(t.root.length)}`), real.watch(dir)),
+      syncData: async () => {
+        // Every temp file is complete, no target exists yet, nothing is recorded.
+        assert.equal(temps(join(t.root, "d1")).length + temps(join(t.root, "d2")).length, 3);
+        for (const rel of Object.keys(files)) {
+          assert.equal(existsSync(join(t.root, rel)), false, `${rel} renamed before its data was synced`);
+          assert.equal(recorded(rel), false);
+        }
+        events.push("syncData");
+        await real.syncData();
+      },
+      syncDirectory: async (dir) => {
+        const rels = Object.keys(files).filter((rel) => join(t.root, rel).startsWith(`${dir}/`));
+        // The renames in this directory are done; none of the batch is recorded yet.
+        for (const rel of rels) assert.equal(readFileSync(join(t.root, rel), "utf8"), files[rel as keyof typeof files].toString());
+        for (const rel of Object.keys(files)) assert.equal(recorded(rel), false, `${rel} recorded before its directory was synced`);
+        events.push(`syncDirectory ${dir.slice(t.root.length)}`);
+        await real.syncDirectory(dir);
+      },
+      close: () => (events.push("close"), real.close()),
+    };
+  };
+  const result = await receivePutBatch(
+    { config: t.config, group: t.group, pusher: t.pusher, receiver: t.receiver, index: t.index, deps: t.deps(t.group), signal: new AbortController().signal, durability },
+    items, [Buffer.concat(Object.values(files))],
+  );
+  assert.deepEqual(result.answers.map((a) => a.answer.kind), ["applied", "applied", "applied"]);
+  for (const rel of Object.keys(files)) assert.equal(recorded(rel), true);
+  assert.deepEqual(events, ["watch /d1", "watch /d1", "watch /d2", "syncData", "syncDirectory /d1", "syncDirectory /d2", "close"]);
+  assert.deepEqual([...temps(join(t.root, "d1")), ...temps(join(t.root, "d2"))], []);
+  t.db.close();
+});
+
+test("when the data sync fails, no file of the batch is renamed or recorded, and no temp file stays", async () => {
+  const t = setUp("put-batch-syncfail");
+  const items = [item(join(t.root, "d1/x"), Buffer.from("x\n")), item(join(t.root, "d2/y"), Buffer.from("yy\n"))];
+  const durability = (): BatchDurability => {
+    const real = batchDurability();
+    return { ...real, syncData: () => Promise.reject(Object.assign(new Error("syncfs: Input/output error"), { code: "EIO" })) };
+  };
+  const result = await receivePutBatch(
+    { config: t.config, group: t.group, pusher: t.pusher, receiver: t.receiver, index: t.index, deps: t.deps(t.group), signal: new AbortController().signal, durability },
+    items, [Buffer.from("x\nyy\n")],
+  );
+  assert.deepEqual(result.answers.map((a) => a.answer.kind), ["refused", "refused"]);
+  assert.deepEqual(result.changed, []);
+  for (const rel of ["d1/x", "d2/y"]) {
+    assert.equal(existsSync(join(t.root, rel)), false);
+    assert.equal(t.index.get(t.group.name, join(t.root, rel)), undefined);
+  }
+  assert.deepEqual([...temps(join(t.root, "d1")), ...temps(join(t.root, "d2"))], []);
+  t.db.close();
+});
