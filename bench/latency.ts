@@ -19,7 +19,8 @@
 //    directory being watched, wall and CPU time, as its "watching" log line reports them.
 //    Alongside: from spawn to that line (node start-up, identity, index, listening), and the
 //    daemon's CPU time by then; and from spawn to the end of its initial full check.
-// 3. Idle CPU of that daemon once its initial check is done, over --idle-seconds (default 60;
+// 3. Idle CPU of that daemon once its start-up work is over (initial check, then the sweep of
+//    leftover temp files), over --idle-seconds (default 60;
 //    --quick 15), from utime+stime in /proc/PID/stat; and of the latency source daemon.
 // Targets: p50 <= 300 ms, p99 <= 1 s, each below lsyncd0's; watching 100k dirs <= 10 s (from
 // the start of the subscription); idle CPU < 1 %. The machine's load average is printed with every figure.
@@ -274,6 +275,10 @@ async function main(): Promise<void> {
     await big.waitForLog((r) => r.msg === "continuous mode ready: initial full check done", 600_000);
     say(`  alongside: spawn → initial full check done ${((performance.now() - started) / 1000).toFixed(1)} s wall ` +
       `(daemon CPU by then ${cpuSeconds(big.pid).toFixed(1)} s)  load ${load()}`);
+    // The last of its start-up work: the sweep of leftover temp files, after the initial check.
+    await big.waitForLog((r) => r.msg === "temp sweep done", 600_000);
+    say(`  alongside: spawn → temp sweep done (start-up over) ${((performance.now() - started) / 1000).toFixed(1)} s wall ` +
+      `(daemon CPU by then ${cpuSeconds(big.pid).toFixed(1)} s)`);
     await sleep(1_000);
     const pids = [big.pid, ...(srcDaemon ? [srcDaemon.pid] : [])];
     const cpu = await idleCpu(pids, IDLE_SECONDS);
