@@ -1,12 +1,19 @@
 // `make bench-check`: peersync check against Debian's csync2 -cr and rsync -a --delete -n on
-// generated trees (100k × 512 B in 1k dirs; 1M × 64 B in 10k dirs), plus the cost of a hint.
+// generated trees (100k × 512 B in 1k dirs; 1M × 64 B in 10k dirs), plus the cost of a hint:
+// --hint-calls real `peersync --json hint PATH` processes in a loop, as an application makes
+// them, alone and while another process holds the index open (as a daemon does). The index
+// time the target applies to is the record itself (the spool append: open, write, close and
+// the rotation check), timed inside each process by the hint command (`recordMs`); printed
+// alongside: the command from its entry, config read included (`commandMs`), each process's
+// wall and CPU time (node start-up and module loading included), `node -e 0` for scale, and
+// the same with --fsync (the append also flushed to disk).
 // Every figure is the median of --runs runs (default 3) of a real process under GNU time
 // (`/usr/bin/time -f '%e %M'`: wall seconds, peak RSS in KB). rsync runs right after
 // peersync's no-change check in each round, and the median of those back-to-back ratios is
 // printed too (on a shared machine the load moves between rounds).
 //
 //   node dist/bench/check.js [--sizes 100k,1m] [--runs 3] [--dir DIR] [--external-1m]
-//                            [--hint-calls 1000] [--hint-process-calls 200] [--no-hint] [--json]
+//                            [--hint-calls 1000] [--hint-fsync-calls 200] [--no-hint] [--json]
 //
 // Trees are kept in DIR (default /var/tmp/peersync-bench-check) and reused when their spec
 // matches. At 1M files only peersync runs unless --external-1m (csync2 needs minutes there);
@@ -27,22 +34,22 @@ const SIZES: Record<string, Size> = {
   "1m": { label: "1M", files: 1_000_000, dirs: 10_000, bytes: 64 },
 };
 
-interface Args { sizes: Size[]; runs: number; dir: string; external1m: boolean; json: boolean; hintCalls: number; hintProcessCalls: number }
+interface Args { sizes: Size[]; runs: number; dir: string; external1m: boolean; json: boolean; hintCalls: number; hintFsyncCalls: number }
 
 const USAGE = `usage: node dist/bench/check.js [options]
   --sizes LIST      tree sizes to run: 100k, 1m, or none (default 100k,1m)
   --runs N          rounds per size; figures are medians (default 3)
   --dir DIR         where trees and state live (default /var/tmp/peersync-bench-check)
   --external-1m     also run csync2 and rsync at 1M files (minutes)
-  --hint-calls N    processes timing the hint's index work, alone and with a daemon (default 1000; 0 skips)
-  --hint-process-calls N
-                    whole \`peersync hint\` processes timed, alone and with a daemon (default 200)
+  --hint-calls N    \`peersync hint\` processes in a loop, alone and with a daemon (default 1000; 0 skips)
+  --hint-fsync-calls N
+                    the same with \`hint --fsync\`, alone (default 200; 0 skips)
   --no-hint         skip the hint figures
   --json            also print every figure as one JSON line
 `;
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { sizes: [SIZES["100k"]!, SIZES["1m"]!], runs: 3, dir: "/var/tmp/peersync-bench-check", external1m: false, json: false, hintCalls: 1000, hintProcessCalls: 200 };
+  const args: Args = { sizes: [SIZES["100k"]!, SIZES["1m"]!], runs: 3, dir: "/var/tmp/peersync-bench-check", external1m: false, json: false, hintCalls: 1000, hintFsyncCalls: 200 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => argv[++i] ?? fail(`${a} needs a value`);
@@ -55,7 +62,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--external-1m") args.external1m = true;
     else if (a === "--json") args.json = true;
     else if (a === "--hint-calls") args.hintCalls = Number(value());
-    else if (a === "--hint-process-calls") args.hintProcessCalls = Number(value());
+    else if (a === "--hint-fsync-calls") args.hintFsyncCalls = Number(value());
     else if (a === "--no-hint") args.hintCalls = 0;
     else if (a === "--help" || a === "-h") {
       process.stdout.write(USAGE);
@@ -200,41 +207,41 @@ function figures(times: number[]): HintFigures {
   return { medianMs: at(0.5), p95Ms: at(0.95), meanMs: times.reduce((s, x) => s + x, 0) / times.length, calls: times.length };
 }
 
-const HINT_SPOOL_JS = fileURLToPath(new URL("../src/index/hint-spool.js", import.meta.url));
 const DATABASE_JS = fileURLToPath(new URL("../src/index/database.js", import.meta.url));
 
+/** One figure's samples (ms) → median, p95, mean. */
+interface HintRun { readonly record: HintFigures; readonly command: HintFigures; readonly wall: HintFigures; readonly cpu: HintFigures }
+
 /**
- * `peersync hint`, each call a separate process, as an application makes them: the index time
- * (the spool append the command makes, timed inside a fresh process, cold) and the whole call
- * (node start-up, config, append, exit) of real `peersync hint` processes. `daemon`: another
- * process holds the index open meanwhile, as a running daemon does.
+ * `calls` real `peersync --json hint PATH` processes one after another, as an application
+ * makes them. Each reports its own recordMs and commandMs (cli/commands/hint.ts); the wall time
+ * of each whole process is timed here and its CPU time (user + system) by GNU time, whose
+ * 10 ms resolution is why that figure is a mean. `daemon`: another process holds the index
+ * open meanwhile, as a running daemon does.
  */
-function benchHint(work: string, cfg: string, calls: { index: number; process: number }, daemon: boolean): { index: HintFigures; process: HintFigures } {
-  const state = join(work, daemon ? "hint-state-daemon" : "hint-state");
+function benchHint(work: string, cfg: string, calls: number, options: { daemon: boolean; fsync: boolean }): HintRun {
+  const state = join(work, options.daemon ? "hint-state-daemon" : options.fsync ? "hint-state-fsync" : "hint-state");
   rmSync(state, { recursive: true, force: true });
   openIndex(state).close();
-  const holder = daemon
+  const holder = options.daemon
     ? spawnSync("sh", ["-c", `${JSON.stringify(process.execPath)} --input-type=module -e "const { openIndex } = await import(process.argv[1]); globalThis.db = openIndex(process.argv[2]); setInterval(() => {}, 1000);" ${JSON.stringify(DATABASE_JS)} ${JSON.stringify(state)} >/dev/null 2>&1 & echo $!`], { encoding: "utf8" })
     : undefined;
   const holderPid = holder ? Number(holder.stdout.trim()) : undefined;
   try {
-    const probe = `const { appendHints } = await import(process.argv[1]); const t = performance.now(); ` +
-      `appendHints(process.argv[2], [process.argv[3]], false); process.stdout.write(String(performance.now() - t));`;
-    const index: number[] = [];
-    for (let i = 0; i < calls.index; i++) {
-      const r = spawnSync(process.execPath, ["--input-type=module", "-e", probe, HINT_SPOOL_JS, state, `/srv/www/upload/p-${i}.jpg`], { encoding: "utf8" });
-      if (r.status !== 0) fail(`hint probe failed: ${r.stderr}`);
-      index.push(Number(r.stdout));
-    }
-    const whole: number[] = [];
-    const argv = [BIN, "--config", cfg, "-N", "a", "-D", state, "hint"];
-    for (let i = 0; i < calls.process; i++) {
+    const runs = { record: [] as number[], command: [] as number[], wall: [] as number[], cpu: [] as number[] };
+    const argv = [process.execPath, BIN, "--config", cfg, "-N", "a", "-D", state, "--json", "hint", ...(options.fsync ? ["--fsync"] : [])];
+    for (let i = 0; i < calls; i++) {
       const t = performance.now();
-      const r = spawnSync(process.execPath, [...argv, `/srv/www/upload/file-${i}.jpg`], { encoding: "utf8" });
-      whole.push(performance.now() - t);
+      const r = spawnSync("/usr/bin/time", ["-f", "%U %S", ...argv, `/srv/www/upload/file-${i}.jpg`], { encoding: "utf8" });
+      runs.wall.push(performance.now() - t);
       if (r.status !== 0) fail(`peersync hint failed: ${r.stderr}`);
+      const out = JSON.parse(r.stdout) as { recordMs: number; commandMs: number };
+      runs.record.push(out.recordMs);
+      runs.command.push(out.commandMs);
+      const [user, sys] = (r.stderr.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+      runs.cpu.push(((user ?? NaN) + (sys ?? NaN)) * 1000);
     }
-    return { index: figures(index), process: figures(whole) };
+    return { record: figures(runs.record), command: figures(runs.command), wall: figures(runs.wall), cpu: figures(runs.cpu) };
   } finally {
     if (holderPid !== undefined && holderPid > 0) process.kill(holderPid, "SIGTERM");
   }
@@ -317,20 +324,30 @@ function main(): void {
   if (args.hintCalls > 0) {
     const work = join(args.dir, "hint-work");
     const { cfg } = writeConfigs(work, join(work, "tree"));
-    const calls = { index: args.hintCalls, process: Math.max(1, args.hintProcessCalls) };
-    const alone = benchHint(work, cfg, calls, false);
-    const withDaemon = benchHint(work, cfg, calls, true);
-    const nodeStart = benchNodeStart(calls.process);
-    results.hint = { alone, withDaemon, nodeStart };
+    const alone = benchHint(work, cfg, args.hintCalls, { daemon: false, fsync: false });
+    const withDaemon = benchHint(work, cfg, args.hintCalls, { daemon: true, fsync: false });
+    const fsynced = args.hintFsyncCalls > 0 ? benchHint(work, cfg, args.hintFsyncCalls, { daemon: false, fsync: true }) : undefined;
+    const nodeStart = benchNodeStart(Math.min(args.hintCalls, 200));
+    const loadAvg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    results.hint = { alone, withDaemon, fsynced, nodeStart, loadAvg };
     const show = (h: HintFigures): string => `median ${h.medianMs.toFixed(3)} ms, p95 ${h.p95Ms.toFixed(3)} ms, mean ${h.meanMs.toFixed(3)} ms`;
-    console.log(`\n== hint: each call a separate process`);
-    console.log(`index time (spool append, cold), ${calls.index} calls, index used by nobody else: ${show(alone.index)}`);
-    console.log(`index time (spool append, cold), ${calls.index} calls, a daemon holds the index:  ${show(withDaemon.index)}`);
-    console.log(`whole \`peersync hint\` process, ${calls.process} calls, alone:                         ${show(alone.process)}`);
-    console.log(`whole \`peersync hint\` process, ${calls.process} calls, daemon running:                ${show(withDaemon.process)}`);
-    console.log(`\`node -e 0\` (node start-up alone), ${calls.process} calls:                            ${show(nodeStart)}`);
-    target("hint index time, daemon running (median)", withDaemon.index.medianMs, 1.0, " ms");
-    target("hint index time, alone (median)", alone.index.medianMs, 1.0, " ms");
+    console.log(`\n== hint: ${args.hintCalls} \`peersync --json hint PATH\` processes in a loop (load ${loadAvg})`);
+    console.log("index time = the record itself (spool append: open, write, close, rotation check), timed inside each process:");
+    console.log(`  alone:                 ${show(alone.record)}`);
+    console.log(`  a daemon holds index:  ${show(withDaemon.record)}`);
+    console.log("the command from its entry, config read included, to the record kept (inside each process):");
+    console.log(`  alone:                 ${show(alone.command)}`);
+    console.log(`  a daemon holds index:  ${show(withDaemon.command)}`);
+    console.log("whole process (node start-up, module loading, config, record, exit), wall time measured here:");
+    console.log(`  alone:                 ${show(alone.wall)}`);
+    console.log(`  a daemon holds index:  ${show(withDaemon.wall)}`);
+    console.log(`  CPU time (user+system, GNU time, 10 ms resolution): mean ${alone.cpu.meanMs.toFixed(1)} ms alone, ${withDaemon.cpu.meanMs.toFixed(1)} ms with a daemon`);
+    console.log(`\`node -e 0\` (node start-up alone), ${nodeStart.calls} calls, wall: ${show(nodeStart)}`);
+    if (fsynced) {
+      console.log(`with --fsync (the append also flushed to disk), ${args.hintFsyncCalls} calls, alone: record ${show(fsynced.record)}; command ${show(fsynced.command)}`);
+    }
+    target("hint index time (record), daemon running (median)", withDaemon.record.medianMs, 1.0, " ms");
+    target("hint index time (record), alone (median)", alone.record.medianMs, 1.0, " ms");
   }
   console.log(`\n${verdicts.join("\n")}`);
   if (args.json) console.log(JSON.stringify(results));

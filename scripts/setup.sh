@@ -77,3 +77,5 @@ fi
 say "compiling TypeScript"
 npx --no-install tsc -p .
 node scripts/copy-assets.mjs >/dev/null
+say "bundling the CLI (scripts/bundle.mjs)"
+node scripts/bundle.mjs >/dev/null

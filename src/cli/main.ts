@@ -55,11 +55,14 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-process.exitCode = await main(process.argv.slice(2), {
+// No top-level await: the launcher may run this file bundled as CommonJS (scripts/bundle.mjs).
+void main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: { cwd: process.cwd(), configFileForName: (name) => configFileForName(name) },
   version: packageVersion(),
   stderrIsTty: process.stderr.isTTY === true,
   progressMode: process.env["PEERSYNC_PROGRESS"],
+}).then((code) => {
+  process.exitCode = code;
 });

@@ -160,3 +160,11 @@ test("runCheck() --checksum finds a change that kept size, mtime and ctime-less 
   assert.equal((await f.check({ checksum: true })).summary.examined, 2);
   assert.equal((await f.check({ checksum: true })).changes.size, 0);
 });
+
+test("runCheck() never records a writer's temp or partial file, but does a name that only looks alike", async () => {
+  const part = `.peersync-part-${"ab".repeat(16)}`;
+  const temp = `.peersync-tmp-${"0".repeat(16)}`;
+  const f = fixture("transfer-names", { [`d/${part}`]: "half", [`d/${temp}`]: "half", ".peersync-notes": "mine", "d/x": "x" });
+  const first = await f.check();
+  assert.deepEqual(Object.fromEntries(first.changes), { "/": "new", "/.peersync-notes": "new", "/d": "new", "/d/x": "new" });
+});

@@ -6,8 +6,9 @@
 // prepared statements, never interpolated.
 
 import Database from "better-sqlite3";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IndexError, messageOf } from "../errors.js";
 import { recordedFingerprintHash } from "./entries.js";
@@ -35,7 +36,7 @@ export function openIndex(stateDir: string, options: OpenIndexOptions = {}): Db 
   let db: Db;
   try {
     if (!options.readonly) mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, ...nativeBinding() });
   } catch (err) {
     throw new IndexError(`Cannot open index "${file}": ${messageOf(err)}`, {
       cause: err,
@@ -50,6 +51,27 @@ export function openIndex(stateDir: string, options: OpenIndexOptions = {}): Db 
     applySchema(db);
   }
   return db;
+}
+
+let addonPath: string | undefined | null = null;
+
+/**
+ * better-sqlite3's addon by its path: without one, better-sqlite3 asks the `bindings` package,
+ * which probes a dozen candidate paths and reads a stack trace to find its package (3–12 ms of
+ * every index-opening command's start, measured). Undefined (bindings' search) when the addon is
+ * not at the usual place, e.g. a debug build.
+ */
+function nativeBinding(): { nativeBinding?: string } {
+  if (addonPath === null) {
+    try {
+      const main = createRequire(import.meta.url).resolve("better-sqlite3");
+      const candidate = join(dirname(main), "..", "build", "Release", "better_sqlite3.node");
+      addonPath = existsSync(candidate) ? candidate : undefined;
+    } catch {
+      addonPath = undefined;
+    }
+  }
+  return addonPath === undefined ? {} : { nativeBinding: addonPath };
 }
 
 function sqlFiles(dir: string): string[] {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { appendFileSync, existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { appendFileSync, closeSync, constants, existsSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { openIndex } from "./database.js";
-import { appendHints, parseSpool, readSpool, spoolPath } from "./hint-spool.js";
+import { appendHints, isStillSpool, parseSpool, readSpool, spoolPath } from "./hint-spool.js";
 import { HintStore } from "./hints.js";
 import { tempDir } from "./testing.js";
 
@@ -34,6 +34,24 @@ test("appendHints() creates the state dir and spool; readSpool() sees rotated fi
   renameSync(spoolPath(state), `${spoolPath(state)}.1-1`);
   appendHints(state, ["/srv/e"], false);
   assert.deepEqual(readSpool(state).map((h) => `${h.path} ${h.recursive}`), ["/srv/a false", "/srv/b false", "/srv/d true", "/srv/e false"]);
+});
+
+test("isStillSpool() tells an appender its spool was rotated (renamed) or removed under it", () => {
+  const state = stateDir("rotated");
+  appendHints(state, ["/srv/a"], false);
+  const file = spoolPath(state);
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND);
+  try {
+    assert.equal(isStillSpool(fd, file), true);
+    renameSync(file, `${file}.1-1`);
+    assert.equal(isStillSpool(fd, file), false, "renamed aside by an ingester");
+    writeFileSync(file, ""); // the next appender's new spool
+    assert.equal(isStillSpool(fd, file), false, "a new spool under the name is not ours");
+    unlinkSync(`${file}.1-1`);
+    assert.equal(isStillSpool(fd, file), false, "removed after ingestion");
+  } finally {
+    closeSync(fd);
+  }
 });
 
 test("HintStore.ingestSpool() moves the spool into the table once, and writes nothing when it is empty", () => {

@@ -17,11 +17,14 @@
 // A writer that opened the spool before the rename may append to the renamed file after it was
 // read, so a writer checks after its append that the spool path is still its file; if it is
 // not, it appends again to the new spool. Either way the record is in a file an ingester reads
-// later: a hint may arrive twice (harmless: hints are a set), never not at all.
+// later: a hint may arrive twice (harmless: hints are a set), never not at all. That check asks
+// the kernel for the open file's current name (/proc/self/fd/N: a rotation renamed it), one
+// readlink instead of an fstat and a stat, which in a fresh process cost a quarter of the
+// append; without /proc it compares inodes.
 
 import {
-  closeSync, constants, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync,
-  unlinkSync, writeSync,
+  closeSync, constants, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync,
+  statSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
 
@@ -51,18 +54,17 @@ export function appendHints(stateDir: string, paths: readonly string[], recursiv
   // Bounded: each retry means an ingester rotated the spool meanwhile.
   for (let attempt = 0; attempt < 8; attempt++) {
     const { fd, created } = openSpool(stateDir, file);
-    let ours;
+    let stillSpool;
     try {
       writeSync(fd, record);
       if (options.fsync) fdatasyncSync(fd);
-      ours = fstatSync(fd);
+      stillSpool = isStillSpool(fd, file);
     } finally {
       closeSync(fd);
     }
     // A new spool's name must reach the disk too, or a power cut could take the file with it.
     if (created && options.fsync) syncDir(stateDir);
-    const now = statSync(file, { throwIfNoEntry: false });
-    if (now !== undefined && now.ino === ours.ino && now.dev === ours.dev) return;
+    if (stillSpool) return;
   }
   // Eight rotations during one append: ingesters are spinning; the last copy is in a rotated
   // file they will read, so the hint is not lost.
@@ -77,6 +79,20 @@ function openSpool(stateDir: string, file: string): { fd: number; created: boole
   }
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   return { fd: openSync(file, flags | constants.O_CREAT, 0o600), created: true };
+}
+
+/** Whether the open spool `fd` still has the spool's name, after the append (see the top of this file). */
+export function isStillSpool(fd: number, file: string): boolean {
+  let name;
+  try {
+    name = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    const ours = fstatSync(fd);
+    const now = statSync(file, { throwIfNoEntry: false });
+    return now !== undefined && now.ino === ours.ino && now.dev === ours.dev;
+  }
+  // A rotated file reads `hints.spool.<time>-<pid>`, an unlinked one `hints.spool (deleted)`.
+  return name.endsWith(`/${SPOOL_NAME}`);
 }
 
 function syncDir(dir: string): void {

@@ -6,6 +6,11 @@
 // watchers had seen, stops accepting, finishes the requests in hand, lets running actions end,
 // closes the sessions and resolves with exit code 0. Sync logic stays out: the sync engine
 // passes its handler in.
+//
+// Temp files a crashed writer left (sync/sweep.ts) are swept in the background once continuous
+// mode's initial check is done, not before listening: they are only clutter meanwhile (checks
+// and watchers ignore them), and on a tree of 100 k directories the extra walk held the daemon
+// for seconds before it could serve or start watching (issue 9's start-up time).
 
 import { isIP } from "node:net";
 import type { Logger } from "pino";
@@ -60,6 +65,8 @@ export class Daemon {
   #services: DaemonServices | undefined;
   #dispatcher: ActionDispatcher | undefined;
   #reloading: Promise<void> = Promise.resolve();
+  #sweeping: Promise<void> = Promise.resolve();
+  readonly #sweepAbort = new AbortController();
   #stopping: Promise<void> | undefined;
   #resolveStopped!: () => void;
   readonly #stoppedPromise = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
@@ -83,8 +90,6 @@ export class Daemon {
     const config = this.#config;
     const identity = loadOrCreateIdentity(config.stateDir);
     const db = (this.#db = openIndex(config.stateDir));
-    const swept = await sweepTemps(config);
-    if (swept.length > 0) logger.warn({ files: swept.length }, `removed ${swept.length} temp file(s) a crashed writer left`);
     const startedAt = Date.now();
     const deps = { db, identity, config: () => this.#config };
     const basic = new BasicHandler({
@@ -106,6 +111,23 @@ export class Daemon {
     });
     logger.info({ node: config.localName, fingerprint: identity.fingerprint, groups: config.groups.map((g) => g.name),
       ports: server.addresses().map((a) => a.port) }, "daemon ready");
+    this.#sweeping = this.#sweepLater(config, this.#services.continuous?.ready);
+  }
+
+  /** Sweeps leftover temp files after `after` (the initial check); logs, never throws. */
+  async #sweepLater(config: Config, after: Promise<void> | undefined): Promise<void> {
+    const { logger } = this.#options;
+    await after;
+    const signal = this.#sweepAbort.signal;
+    if (signal.aborted) return;
+    try {
+      // Temp files carrying our own pid made since this process started are our writes in flight.
+      const swept = await sweepTemps(config, { ownWritesSince: PROCESS_STARTED_MS, signal });
+      if (swept.length > 0) logger.warn({ files: swept.length }, `removed ${swept.length} temp file(s) a crashed writer left`);
+      logger.info({ removed: swept.length, aborted: signal.aborted }, "temp sweep done");
+    } catch (err) {
+      logger.warn({ err: messageOf(err) }, `temp file sweep failed: ${messageOf(err)}`);
+    }
   }
 
   /** Re-reads the config for new sessions; keeps the old one when the new one is invalid. */
@@ -145,6 +167,7 @@ export class Daemon {
       const grace = this.#limits.shutdownGraceMs;
       logger.info("stopping: pushing what the watchers saw, finishing requests in hand");
       await this.#reloading;
+      this.#sweepAbort.abort();
       // Watchers first: what they had seen is checked and pushed while peers are still served.
       await this.#services?.stop(grace);
       await this.#server?.close(grace);
@@ -155,6 +178,7 @@ export class Daemon {
         if (!drained) logger.warn({ graceMs: grace }, "actions still running at shutdown: they stay queued and run at the next start");
         this.#dispatcher.close();
       }
+      await this.#sweeping;
       this.#db?.close();
       logger.info("stopped");
     })();
@@ -162,6 +186,8 @@ export class Daemon {
     return this.#stopping;
   }
 }
+
+const PROCESS_STARTED_MS = Date.now() - process.uptime() * 1000;
 
 /** True when `p` settled within `ms`. */
 async function withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {

@@ -215,9 +215,14 @@ class Loop {
     // Subscribed before the walk, as at start: what changes after the walk passed is an event.
     const watchingBefore = this.#watchingCount();
     const subscribeStarted = this.#timers.now();
+    // CPU as well as wall time: on a loaded machine the wall time says more about the load.
+    const cpuBefore = process.cpuUsage();
     await this.watchers.retry();
     const watching = this.#watchingCount();
-    if (watching > watchingBefore) this.#o.logger.info({ roots: watching, ms: this.#timers.now() - subscribeStarted }, "watching");
+    if (watching > watchingBefore) {
+      const cpu = process.cpuUsage(cpuBefore);
+      this.#o.logger.info({ roots: watching, ms: this.#timers.now() - subscribeStarted, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, "watching");
+    }
     this.#publishWatch();
     const changed = new Map<string, Set<string>>(groups.map((g) => [g, new Set<string>()]));
     const ok = await this.#runCheck("full", { full: true, groups }, undefined, changed, reason);

@@ -162,6 +162,8 @@ test(`kill -9 of the receiving daemon and of the sending -x, ${KILLS} times, dur
     assert.equal(indexIntegrity(b!.state), "ok", `${when}: b's index`);
     if (victim === "daemon") {
       await b!.start();
+      // The daemon sweeps once its initial check is done (sync/daemon.ts), in the background.
+      await b!.daemon!.waitForLog((r) => r.msg === "temp sweep done", 60_000);
       assert.deepEqual(tempFiles(b!.root), [], `${when}: temp files left on b after its daemon restarted`);
     }
     // b's index against its disk: whatever a check would record is a version a wrote there.

@@ -4,6 +4,12 @@
 // index (nor loads SQLite); the next check moves the spool into the index. The path is stored
 // as given (made absolute, symlinks not resolved); the check maps it onto groups. Paths are not
 // checked for existence: a hint for a deleted file records the deletion.
+//
+// --json also says how long it took, timed here, inside the process: `recordMs`, the record
+// itself (the spool append: open, write, fdatasync with --fsync, close; the index time of
+// issue 5), and `commandMs`, from this command's entry (the config read included) to the record
+// being where it survives the process. bench/check reports both; node's start-up and module
+// loading come before either.
 
 import { resolve } from "node:path";
 import { appendHints } from "../../index/hint-spool.js";
@@ -16,9 +22,19 @@ export interface HintCommandOptions {
 }
 
 export const run: Command<readonly string[], HintCommandOptions> = async (ctx, paths, options) => {
+  const entered = performance.now();
   const config = configFromOptions(ctx.options);
   const absolute = paths.map((p) => resolve(p));
+  const recordStarted = performance.now();
   appendHints(config.stateDir, absolute, ctx.options.recursive, { fsync: options.fsync === true });
-  if (ctx.options.json) ctx.out(JSON.stringify({ hinted: absolute, recursive: ctx.options.recursive }));
+  const recorded = performance.now();
+  if (ctx.options.json) {
+    ctx.out(JSON.stringify({
+      hinted: absolute, recursive: ctx.options.recursive, recordMs: ms(recorded - recordStarted), commandMs: ms(recorded - entered),
+    }));
+  }
   return ExitCode.OK;
 };
+
+/** Milliseconds to the microsecond. */
+const ms = (x: number): number => Math.round(x * 1000) / 1000;
