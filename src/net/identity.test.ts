@@ -38,3 +38,28 @@ test("prepareIdentity() makes the identity off the event loop once; loadOrCreate
   assert.equal(readIdentity(dir)?.fingerprint, made.fingerprint);
   assert.equal(loadOrCreateIdentity(dir).fingerprint, made.fingerprint);
 });
+
+test("certificateSerial() is a positive, minimal DER integer whatever the random bytes (OpenSSL refuses a padded one)", async () => {
+  const { certificateSerial } = await import("./identity.js");
+  const forge = (await import("node-forge")).default;
+  const { generateKeyPairSync } = await import("node:crypto");
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+  for (const first of [0x00, 0x01, 0x7f, 0x80, 0xff]) {
+    const random = Buffer.alloc(16, first === 0 ? 0 : 0xab);
+    random[0] = first;
+    const serial = certificateSerial(random);
+    assert.match(serial, /^[0-9a-f]{32}$/);
+    const top = Number.parseInt(serial.slice(0, 2), 16);
+    assert.ok(top >= 0x01 && top <= 0x7f, `first byte ${serial.slice(0, 2)} for random ${first}`);
+    // The whole point: OpenSSL reads back a certificate carrying it (an all-zero random once made one it could not).
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
+    cert.serialNumber = serial;
+    cert.validity.notBefore = new Date();
+    cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+    cert.setSubject([{ name: "commonName", value: "t" }]);
+    cert.setIssuer([{ name: "commonName", value: "t" }]);
+    cert.sign(forge.pki.privateKeyFromPem(privateKey.export({ type: "pkcs1", format: "pem" }).toString()), forge.md.sha256.create());
+    assert.doesNotThrow(() => new X509Certificate(forge.pki.certificateToPem(cert)), `serial ${serial}`);
+  }
+});

@@ -123,8 +123,7 @@ function identityPemFor(privateKey: KeyObject, publicKey: KeyObject): string {
   const keyPem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
-  // A positive random serial (leading 0 nibble keeps the DER integer positive).
-  cert.serialNumber = `0${randomBytes(15).toString("hex")}`;
+  cert.serialNumber = certificateSerial(randomBytes(16));
   const now = Date.now();
   cert.validity.notBefore = new Date(now - 24 * 3600_000);
   cert.validity.notAfter = new Date(now + 100 * 365 * 24 * 3600_000);
@@ -138,6 +137,19 @@ function identityPemFor(privateKey: KeyObject, publicKey: KeyObject): string {
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
   return keyPem + forge.pki.certificateToPem(cert);
+}
+
+/**
+ * A certificate serial from random bytes, as the hex node-forge encodes verbatim into the DER
+ * INTEGER: positive (top bit clear) and minimal (first byte never 0). OpenSSL refuses an
+ * integer with a superfluous leading zero ("illegal padding"); the old `0` + 15 random bytes
+ * made one whenever the first random byte was 0 — one first start in 256 could not read back
+ * its own identity.
+ */
+export function certificateSerial(random: Uint8Array): string {
+  const bytes = Buffer.from(random);
+  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
+  return bytes.toString("hex");
 }
 
 function writePrivateFile(file: string, text: string): void {

@@ -95,8 +95,18 @@ export async function makeCluster(names: readonly string[], options: ClusterOpti
     };
     nodes[name] = node;
   });
-  if (options.start ?? true) await Promise.all(Object.values(nodes).map((n) => n.start()));
-  return { dir, configFile, nodes, stop: async () => void (await Promise.all(Object.values(nodes).map((n) => n.stop()))) };
+  const stop = async (): Promise<void> => void (await Promise.all(Object.values(nodes).map((n) => n.stop())));
+  if (options.start ?? true) {
+    // One daemon failing to start must not leave the others running: the test has no cluster to
+    // stop yet, and a live child keeps its process (and the whole suite) waiting.
+    const started = await Promise.allSettled(Object.values(nodes).map((n) => n.start()));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) {
+      await stop();
+      throw failed.reason;
+    }
+  }
+  return { dir, configFile, nodes, stop };
 }
 
 /** Every entry below `root`: relative name (raw bytes as hex when not UTF-8) → what diff -r and ls -l would compare. */
