@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { cleanup, freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
-import { sha256, sleep } from "../helpers/faults.js";
+import { sha256, sleep, writeProxiedPair } from "../helpers/faults.js";
 import { LinkProxy } from "../helpers/link-proxy.js";
 import { FAST_ENV } from "../integration/sync-cluster.js";
 
@@ -47,19 +47,7 @@ test("a file written here while the peer's winning version streams in is neither
   const SIZE = 8 << 20;
   proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 20, bytesPerSecond: 4 << 20 });
   for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  const cfg = (bPort: number): string => [
-    `prefix data { on a: ${root("a")}; on b: ${root("b")}; }`,
-    "group g {",
-    `  host a@127.0.0.1:${portA} b@127.0.0.1:${bPort};`,
-    `  key ${key};`,
-    "  include %data%;",
-    "  auto younger;",
-    "  watch no;",
-    "}",
-    "",
-  ].join("\n");
-  writeFileSync(join(dir, "a.cfg"), cfg(proxy.port));
-  writeFileSync(join(dir, "b.cfg"), cfg(portB));
+  writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: proxy.port, key, extra: ["auto younger;"] });
   const syncA = () => runCli(["-N", "a", "--config", join(dir, "a.cfg"), "--state-dir", state("a"), "sync"], FAST_ENV);
 
   const f = (n: string): string => join(root(n), "f.bin");

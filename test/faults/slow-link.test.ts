@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { cleanup, freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
-import { sha256, sized } from "../helpers/faults.js";
+import { sha256, sized, writeProxiedPair } from "../helpers/faults.js";
 import { LinkProxy } from "../helpers/link-proxy.js";
 import { applyNetem, createLab, netemAvailable, runIn } from "../helpers/netns.js";
 import { FAST_ENV, snapshot } from "../integration/sync-cluster.js";
@@ -47,20 +47,9 @@ async function setup(): Promise<Setup> {
   const [portA, portB] = [await freePort(), await freePort()];
   proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 100, stallChance: 0.05, bytesPerSecond: 8 << 20 });
   for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  const cfg = (bPort: number): string => [
-    `prefix data { on a: ${root("a")}; on b: ${root("b")}; }`,
-    "group g {",
-    `  host a@127.0.0.1:${portA} b@127.0.0.1:${bPort};`,
-    `  key ${key};`,
-    "  include %data%;",
-    "  watch no;",
-    "}",
-    "",
-  ].join("\n");
-  writeFileSync(join(dir, "a.cfg"), cfg(proxy.port));
-  writeFileSync(join(dir, "b.cfg"), cfg(portB));
-  daemon = await startDaemon({ name: "b", configFile: join(dir, "b.cfg"), stateDir: state("b"), env: ENV });
-  return { cfgA: join(dir, "a.cfg"), cfgB: join(dir, "b.cfg") };
+  const { cfgA, cfgB } = writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: proxy.port, key });
+  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: ENV });
+  return { cfgA, cfgB };
 }
 
 const syncA = (s: Setup) => runCli(["-N", "a", "--config", s.cfgA, "--state-dir", state("a"), "sync"], ENV);
@@ -116,6 +105,8 @@ test("a stale partial file is removed when the daemon starts; a fresh one is kep
   utimesSync(stale, old, old);
   await daemon!.stop();
   daemon = await startDaemon({ name: "b", configFile: s.cfgB, stateDir: state("b"), env: ENV });
+  // The daemon sweeps its roots in the background once it serves (start-up stays short).
+  await daemon.waitForLog((r) => r.msg === "temp sweep done", 60_000);
   assert.ok(!existsSync(stale), "expired (default TTL 24 h)");
   assert.ok(existsSync(fresh), "kept for a transfer that may still resume");
 });

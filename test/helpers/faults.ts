@@ -3,7 +3,7 @@
 // Nothing here knows about one scenario.
 
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { isTempName } from "../../src/fs/atomic-write.js";
@@ -101,4 +101,27 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
     if (Date.now() > end) return false;
     await sleep(100);
   }
+}
+
+/**
+ * Writes a.cfg and b.cfg of a two-node pair in `dir` whose a reaches b through a proxy: a's
+ * config names b at `proxyPort`, b's its real port. Returns both paths.
+ */
+export function writeProxiedPair(dir: string, o: { roots: { a: string; b: string }; ports: { a: number; b: number }; proxyPort: number; key: string; extra?: readonly string[] }): { cfgA: string; cfgB: string } {
+  const cfg = (bPort: number): string => [
+    `prefix data { on a: ${o.roots.a}; on b: ${o.roots.b}; }`,
+    "group g {",
+    `  host a@127.0.0.1:${o.ports.a} b@127.0.0.1:${bPort};`,
+    `  key ${o.key};`,
+    "  include %data%;",
+    ...(o.extra ?? []).map((l) => `  ${l}`),
+    "  watch no;",
+    "}",
+    "",
+  ].join("\n");
+  const cfgA = join(dir, "a.cfg");
+  const cfgB = join(dir, "b.cfg");
+  writeFileSync(cfgA, cfg(o.proxyPort));
+  writeFileSync(cfgB, cfg(o.ports.b));
+  return { cfgA, cfgB };
 }
