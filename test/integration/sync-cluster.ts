@@ -113,24 +113,40 @@ export async function makeCluster(names: readonly string[], options: ClusterOpti
 export function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (dir: Buffer, rel: string): void => {
-    for (const name of readdirSync(dir, { encoding: "buffer" })) {
+    for (const name of readdirOrNothing(dir)) {
       const full = Buffer.concat([dir, Buffer.from("/"), name]);
       const shown = `${rel}/${printable(name)}`;
-      const st = lstatSync(full, { bigint: true });
-      const mode = (Number(st.mode) & 0o7777).toString(8);
-      if (st.isDirectory()) {
-        out[shown] = `dir ${mode}`;
-        walk(full, shown);
-      } else if (st.isSymbolicLink()) {
-        out[shown] = `link -> ${readlinkSync(full, { encoding: "buffer" }).toString("hex")}`;
-      } else {
-        const hash = createHash("sha256").update(readFileSync(full)).digest("hex").slice(0, 16);
-        out[shown] = `file ${mode} ${st.size} ${hash} mtime ${st.mtimeNs / 1000n}`;
-      }
+      // A live daemon may rename or remove an entry (its own temp file above all) between
+      // readdir and the read: that entry is simply not part of this snapshot. Callers poll,
+      // so a quiescent tree is what their final comparison sees, stale temp files included.
+      const entry = vanishedAsUndefined(() => describe(full, shown));
+      if (entry !== undefined) out[shown] = entry;
     }
   };
+  const describe = (full: Buffer, shown: string): string => {
+    const st = lstatSync(full, { bigint: true });
+    const mode = (Number(st.mode) & 0o7777).toString(8);
+    if (st.isDirectory()) {
+      walk(full, shown);
+      return `dir ${mode}`;
+    }
+    if (st.isSymbolicLink()) return `link -> ${readlinkSync(full, { encoding: "buffer" }).toString("hex")}`;
+    const hash = createHash("sha256").update(readFileSync(full)).digest("hex").slice(0, 16);
+    return `file ${mode} ${st.size} ${hash} mtime ${st.mtimeNs / 1000n}`;
+  };
+  const readdirOrNothing = (dir: Buffer): Buffer[] => vanishedAsUndefined(() => readdirSync(dir, { encoding: "buffer" })) ?? [];
+  readdirSync(root); // a missing root is the caller's error, not a vanished entry
   walk(Buffer.from(root), "");
   return out;
+}
+
+function vanishedAsUndefined<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
 }
 
 function printable(name: Buffer): string {
