@@ -12,6 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test("acquireRunLock() writes the pid and release() removes the file", async () => {
   const lock = await acquireRunLock(dir, 4242);
   assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8"), "4242\n");
+  assert.equal(lock.tookOverStale, false, "a free lock is not a dead run's");
   await lock.release();
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);
 });
@@ -27,6 +28,7 @@ for (const [name, text] of [["a dead pid", "999999999\n"], ["garbage", "not a pi
     writeFileSync(join(dir, LOCK_FILE), text);
     const lock = await acquireRunLock(dir, 7);
     assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8"), "7\n");
+    assert.equal(lock.tookOverStale, true, "the next run must sweep what the dead one left");
     await lock.release();
   });
 }

@@ -14,6 +14,11 @@ export const LOCK_FILE = "sync.lock";
 
 export interface HeldLock {
   readonly path: string;
+  /**
+   * The lock was left by a holder that died (kill -9, power loss, a crash): whatever it was
+   * writing may still lie around (sync/sweep.ts). False when the lock was free.
+   */
+  readonly tookOverStale: boolean;
   release(): Promise<void>;
 }
 
@@ -26,7 +31,7 @@ export async function acquireRunLock(stateDir: string, pid = process.pid): Promi
       const file = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       await file.writeFile(`${pid}\n`);
       await file.close();
-      return { path, release: () => fsp.unlink(path).catch(() => undefined) };
+      return { path, tookOverStale: attempt > 0, release: () => fsp.unlink(path).catch(() => undefined) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }

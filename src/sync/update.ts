@@ -70,7 +70,9 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const dispatcher = options.dispatcher ?? new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger, onResult: actionRecorder(db) });
   // Rows a crash left queued; a running daemon on this node runs them itself (never both).
   if (!options.dryRun && !options.dispatcher && !daemonOwnsQueue(db)) await dispatcher.runPending();
-  const pool = options.pool ?? new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
+  // Made on first use: a run with nothing pending opens no session and never reads the key.
+  let own: PeerPool | undefined;
+  const pool = (): PeerPool => options.pool ?? (own ??= new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger }));
   const results: PeerResult[] = [];
   const unreachable: { group: string; peer: string; message: string }[] = [];
   const safetyStops: string[] = [];
@@ -81,7 +83,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
     // them along, so one run converges the whole group, not just the pair that conflicted.
     if (fetched.size > 0 && !options.dryRun) await pushRound(round, fetched);
   } finally {
-    if (!options.pool) await pool.close();
+    await own?.close();
   }
   if (!options.dryRun) forgetTombstones(index, config, options);
   const actionsFailed = options.dryRun ? 0 : await runOwnActions(dispatcher, results);
@@ -93,7 +95,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
 
 interface Round {
   readonly config: Config;
-  readonly pool: PeerPool;
+  readonly pool: () => PeerPool;
   readonly index: SyncIndex;
   readonly receiver: Receiver;
   readonly deps: ReturnType<typeof applyDepsFor>;
@@ -129,7 +131,7 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
     for (const { host, rows } of work) {
       tasks.push(async () => {
         try {
-          const session = await r.pool.session(group, host);
+          const session = await r.pool().session(group, host);
           const ctx = {
             config, group, host, session, index, receiver: r.receiver, deps: r.deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}),
             ...(contents ? { contents } : {}),
@@ -144,6 +146,8 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
       });
     }
   }
+  // The identity is read here, not in a task: a broken one fails the run, not each peer.
+  if (tasks.length > 0) r.pool();
   await runBounded(tasks, options.parallel ?? 4);
   return fetched;
 }
