@@ -35,7 +35,7 @@ await build({
   platform: "node",
   format: "cjs",
   target: "node20",
-  external: ["better-sqlite3", "@parcel/watcher", "node-forge", "pino", "prom-client"],
+  external: ["better-sqlite3", "@parcel/watcher", "node-forge", "prom-client"],
   // import.meta.url of every module becomes the bundle's own URL (see above).
   define: { "import.meta.url": "__peersync_import_meta_url" },
   banner: { js: 'const __peersync_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
