@@ -4,6 +4,7 @@
 // Scenarios (one source tree shared by the three tools, each tool with its own destination):
 //   (a) initial sync of 10,000 × 1 KiB files in 100 dirs   targets: ≤ 0.1× csync2, ≤ 1.0× rsync
 //   (b) no-change sync                                      ≤ 1.0× csync2
+//       (also `peersync check` alone in the same state, for what the sync adds: "peersync check")
 //   (c) 100 files changed                                   ≤ 0.5× csync2
 //   (d) a 256 MiB file (sent once, not timed), then 100 scattered 100-byte edits:
 //       time ≤ 0.5× csync2, wire bytes ≤ 1.2× rsync
@@ -163,6 +164,8 @@ interface Tool {
   /** The receiving trees, checked against the source after every step (not timed). */
   readonly dests: readonly string[];
   sync(): Promise<Step>;
+  /** peersync only: `peersync check` alone on the sender (what (b) costs before any peer is asked). */
+  check?(): Promise<Step>;
   stop(): Promise<void>;
 }
 
@@ -201,6 +204,10 @@ async function peersyncTool(dir: string, source: string, peers: number): Promise
       const t = await timed(process.execPath, [...NODE_FLAGS, PEERSYNC_BIN, "-N", "sender", "--config", join(dir, "sender.cfg"), "--state-dir", join(dir, "sender", "state"), "sync"], ENV);
       const serverCpu = daemons.reduce((n, d) => n + cpuSeconds(d.pid), 0) - cpu0;
       return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: Math.max(...daemons.map((d) => hwmKiB(d.pid))), cpu: t.cpu, serverCpu };
+    },
+    async check() {
+      const t = await timed(process.execPath, [...NODE_FLAGS, PEERSYNC_BIN, "-N", "sender", "--config", join(dir, "sender.cfg"), "--state-dir", join(dir, "sender", "state"), "check"], ENV);
+      return { seconds: t.seconds, wire: 0, rssKiB: t.rssKiB, serverRssKiB: 0, cpu: t.cpu, serverCpu: 0 };
     },
     async stop() {
       await Promise.all(daemons.map((d) => d.stop()));
@@ -379,6 +386,8 @@ async function oneRun(run: number): Promise<void> {
       const still = (sc: Scenario): boolean => SCENARIOS.some((s) => s !== "e" && s >= sc);
       if (still("a")) for (const t of tools) record(t.name, "a", await t.sync()), verify(t, source);
       if (still("b")) for (const t of tools) record(t.name, "b", await t.sync()), verify(t, source);
+      // The same no-change state, checked alone: (b) minus this is what the sync adds to the check.
+      if (SCENARIOS.includes("b")) for (const t of tools) if (t.check) record(`${t.name} check`, "b", await t.check());
       if (still("c")) changeFiles(source, 100, run);
       if (still("c")) for (const t of tools) record(t.name, "c", await t.sync()), verify(t, source);
       if (still("d")) {
@@ -453,7 +462,7 @@ async function main(): Promise<void> {
   const names: Record<Scenario, string> = { a: "(a) initial", b: "(b) no change", c: "(c) 100 changed", d: "(d) 100 edits in big file", e: "(e) fan-out" };
   console.log("\nscenario                    tool          time s   wire          client RSS  server RSS  CPU client  CPU daemons");
   for (const sc of ["a", "b", "c", "d", "e"] as Scenario[]) {
-    for (const tool of [...ONLY, "peersync→4", "peersync→1"]) {
+    for (const tool of [...ONLY, "peersync check", "peersync→4", "peersync→1"]) {
       const m = med(tool, sc);
       if (!m) continue;
       console.log(`${names[sc].padEnd(28)}${tool.padEnd(14)}${m.seconds.toFixed(2).padStart(7)}   ${fmtBytes(m.wire).padEnd(14)}${`${(m.rssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${(m.serverRssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${m.cpu.toFixed(2)} s`.padStart(10)}  ${Number.isNaN(m.serverCpu) ? "" : `${m.serverCpu.toFixed(2)} s`.padStart(10)}`);
