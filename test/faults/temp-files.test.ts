@@ -43,3 +43,18 @@ test("a check never records a writer's temp file", () => {
   assert.ok(indexEntry(state, join(root, "real.txt")), "the real file is recorded");
   assert.equal(indexEntry(state, join(root, "sub", tempOf(process.ppid))), undefined, "the temp file is not");
 });
+
+test("sync sweeps orphaned temp files only after a run that died (its lock left behind), not on every run", () => {
+  const orphan = join(root, "sub", tempOf(4_000_001)); // above pid_max: its writer is gone
+  writeFileSync(orphan, "half a version");
+  const sync = (): void => {
+    // b is not reachable (exit 4); only the sweep is looked at here.
+    spawnSync(process.execPath, [PEERSYNC_BIN, "--config", cfg, "-N", "a", "-D", state, "sync"], { encoding: "utf8", env: { ...process.env, PEERSYNC_CONNECT_TIMEOUT_MS: "500" } });
+  };
+  sync();
+  assert.ok(existsSync(orphan), "a run after a clean one does not walk the tree for temp files");
+  writeFileSync(join(state, "sync.lock"), "4000001\n"); // what a killed run leaves
+  sync();
+  assert.equal(existsSync(orphan), false, "the run after a dead one sweeps what it may have left");
+  assert.equal(existsSync(join(state, "sync.lock")), false, "and releases the lock it took over");
+});
