@@ -12,7 +12,7 @@ import { fingerprintHash } from "../core/file-state.js";
 import type { LogicalPath } from "../core/path.js";
 import { file, gone } from "../core/testing-entries.js";
 import { loadOwnerNames } from "../fs/owners.js";
-import { applyVersion, type ApplyDeps } from "./apply.js";
+import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { loadOwnerIds } from "./owners.js";
 import { ChangedHereError, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
@@ -164,4 +164,17 @@ test("swapIn() over a symlink swaps it out like a file, leaving nothing behind",
   swapIn(join(dir, "t"), target, expected);
   assert.equal(readFileSync(target.local, "utf8"), "a file now\n");
   assert.deepEqual(readdirSync(dir), ["l"]);
+});
+
+test("attributes set in place: a local write landing meanwhile is not recorded as the version's content", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "same content\n");
+  const target = await targetAt(dir, "f");
+  const remote = file({ hash: sha("same content\n"), size: 13, mode: 0o100600, by: "b" });
+  const pending = setMeta(target, remote, deps, recorded(target.local));
+  // setMeta looked synchronously; this write lands while its chmod and utimes are on their way.
+  writeFileSync(target.local, "SAME content\n");
+  const observed = await pending;
+  assert.equal(readFileSync(target.local, "utf8"), "SAME content\n");
+  assert.notEqual(observed?.ctimeNs, lstatSync(target.local, { bigint: true }).ctimeNs, "the record cannot match the disk: the next check hashes the file");
 });
