@@ -178,3 +178,14 @@ test("attributes set in place: a local write landing meanwhile is not recorded a
   assert.equal(readFileSync(target.local, "utf8"), "SAME content\n");
   assert.notEqual(observed?.ctimeNs, lstatSync(target.local, { bigint: true }).ctimeNs, "the record cannot match the disk: the next check hashes the file");
 });
+
+test("swapIn() never swaps a directory out: the rename is refused and the directory keeps its children", async () => {
+  const dir = fresh();
+  mkdirSync(join(dir, "d"));
+  writeFileSync(join(dir, "d", "child"), "kept\n");
+  const target = await targetAt(dir, "d");
+  writeFileSync(join(dir, "t"), "a file\n");
+  assert.throws(() => swapIn(join(dir, "t"), target, recorded(target.local)));
+  assert.equal(readFileSync(join(dir, "d", "child"), "utf8"), "kept\n");
+  assert.equal(readFileSync(join(dir, "t"), "utf8"), "a file\n");
+});

@@ -125,9 +125,11 @@ export function swapIn(temp: string | Buffer, target: Target, expected: Expected
     unlinkSync(temp);
     return placed;
   }
-  let swapped: boolean;
+  // A directory is never swapped out (it would land at the temp name with its children): the
+  // plain rename below refuses it as it always did (apply.ts removes an empty one first).
+  let swapped = false;
   try {
-    swapped = renameExchange(temp, target.fs);
+    if (!before.isDirectory()) swapped = renameExchange(temp, target.fs);
   } catch (err) {
     // ENOENT: the target went since the look (removed or renamed away here): a change as well.
     if ((err as { code?: unknown }).code === "ENOENT" && look(target.fs) === undefined) throw new ChangedHereError(target.local);
