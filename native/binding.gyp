@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "peersync_rsync",
-      "sources": ["src/addon.cc", "src/rsync-job.cc"],
+      "sources": ["src/addon.cc", "src/rsync-job.cc", "src/rename-at2.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=8",

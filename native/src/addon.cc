@@ -1,10 +1,18 @@
-// Module entry: the Job class, its four factories, rs_strerror and rs_sig_args. rs_sig_args is
-// the companion of rs_sig_begin that turns "0 = recommended" into real parameters; binding it
-// (rather than re-deriving its rules in TS) keeps our signatures byte-identical to rdiff's.
+// Module entry: the Job class, its four factories, rs_strerror and rs_sig_args; and renameat2
+// (rename-at2.cc). rs_sig_args is the companion of rs_sig_begin that turns "0 = recommended"
+// into real parameters; binding it (rather than re-deriving its rules in TS) keeps our
+// signatures byte-identical to rdiff's.
 #include <librsync.h>
 #include <napi.h>
 
 #include "rsync-job.h"
+
+namespace peersync {
+// rename-at2.cc: renameat2(2) for src/fs/rename-at2.ts (here rather than in peersync_fs, whose
+// entry point belongs to the batch lstat).
+Napi::Value RenameAt2(const Napi::CallbackInfo& info);
+Napi::Object RenameFlags(Napi::Env env);
+}  // namespace peersync
 
 namespace {
 
@@ -51,6 +59,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("patchBegin", Napi::Function::New(env, peersync::Job::PatchBegin, "patchBegin"));
   exports.Set("strerror", Napi::Function::New(env, StrError, "strerror"));
   exports.Set("sigArgs", Napi::Function::New(env, SigArgs, "sigArgs"));
+  exports.Set("renameat2", Napi::Function::New(env, peersync::RenameAt2, "renameat2"));
+  exports.Set("RENAME_FLAGS", peersync::RenameFlags(env));
   exports.Set("librsyncVersion", Napi::String::New(env, rs_librsync_version));
   return exports;
 }

@@ -129,7 +129,11 @@ export async function setMeta(target: Target, remote: ExistingEntry, deps: Apply
     await fsp.chmod(target.fs, permissionBits(remote.mode));
     await fsp.utimes(target.fs, t, t);
   }
-  return observe(target, remote, deps);
+  const observed = await observe(target, remote, deps);
+  // The content is taken as the version's without reading it, and a local write may have
+  // landed between the look and these calls (our utimes then hides its mtime): the record
+  // gets a change time no lstat reports, so the next check hashes the file (issue 10).
+  return observed && remote.kind === "file" ? { ...observed, ctimeNs: 0n } : observed;
 }
 
 const IS_ROOT = process.getuid?.() === 0;

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -12,7 +12,7 @@ import { fingerprintHash } from "../core/file-state.js";
 import type { LogicalPath } from "../core/path.js";
 import { file, gone } from "../core/testing-entries.js";
 import { loadOwnerNames } from "../fs/owners.js";
-import { applyVersion, type ApplyDeps } from "./apply.js";
+import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { loadOwnerIds } from "./owners.js";
 import { ChangedHereError, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
@@ -106,4 +106,86 @@ test("swapIn(): the fingerprint decides, not the content; a stale expectation re
   assert.throws(() => swapIn(join(dir, "t2"), target, expected), ChangedHereError, "the target is no longer the recorded file");
   assert.throws(() => swapIn(join(dir, "t2"), target, "absent"), ChangedHereError, "something is there");
   assert.equal(readFileSync(target.local, "utf8"), "two\n");
+});
+
+// The gap between the last look and the swap is microseconds wide; RaceHooks.beforeSwap puts
+// another process's action exactly there. Before renameat2(RENAME_EXCHANGE), a file renamed
+// over the target in that gap was replaced by a plain rename and unlinked unseen.
+test("a file renamed over the target between the last look and the swap is not replaced: it stays, ours is refused", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "recorded\n");
+  const target = await targetAt(dir, "f");
+  const expected = recorded(target.local);
+  writeFileSync(join(dir, "t"), "the peer's version\n");
+  const raced = (): void => {
+    writeFileSync(join(dir, "editor-save"), "saved by an editor\n");
+    renameSync(join(dir, "editor-save"), target.local);
+  };
+  assert.throws(() => swapIn(join(dir, "t"), target, expected, { beforeSwap: raced }), ChangedHereError);
+  assert.equal(readFileSync(target.local, "utf8"), "saved by an editor\n");
+  assert.equal(readFileSync(join(dir, "t"), "utf8"), "the peer's version\n", "ours is back at its temp name, for the caller to remove");
+  assert.deepEqual(leftovers(dir), []);
+});
+
+test("a write in place between the last look and the swap (same size) is not replaced", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "recorded\n");
+  const target = await targetAt(dir, "f");
+  const expected = recorded(target.local);
+  writeFileSync(join(dir, "t"), "the peer's version\n");
+  assert.throws(() => swapIn(join(dir, "t"), target, expected, { beforeSwap: () => writeFileSync(target.local, "RECORDED\n") }), ChangedHereError);
+  assert.equal(readFileSync(target.local, "utf8"), "RECORDED\n");
+});
+
+test("a removal leaves a file renamed over the target, or written in place, after the last look", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "recorded\n");
+  const target = await targetAt(dir, "f");
+  const replaced = (): void => {
+    writeFileSync(join(dir, "editor-save"), "saved by an editor\n");
+    renameSync(join(dir, "editor-save"), target.local);
+  };
+  assert.throws(() => removeIfHolds(target, recorded(target.local), { beforeSwap: replaced }), ChangedHereError);
+  assert.equal(readFileSync(target.local, "utf8"), "saved by an editor\n");
+  assert.throws(() => removeIfHolds(target, recorded(target.local), { beforeSwap: () => writeFileSync(target.local, "SAVED by an editor\n") }), ChangedHereError);
+  assert.equal(readFileSync(target.local, "utf8"), "SAVED by an editor\n");
+  assert.deepEqual(leftovers(dir), []);
+  removeIfHolds(target, recorded(target.local));
+  assert.equal(existsSync(target.local), false);
+  assert.deepEqual(leftovers(dir), []);
+});
+
+test("swapIn() over a symlink swaps it out like a file, leaving nothing behind", async () => {
+  const dir = fresh();
+  symlinkSync("somewhere", join(dir, "l"));
+  const target = await targetAt(dir, "l");
+  const expected = recorded(target.local);
+  writeFileSync(join(dir, "t"), "a file now\n");
+  swapIn(join(dir, "t"), target, expected);
+  assert.equal(readFileSync(target.local, "utf8"), "a file now\n");
+  assert.deepEqual(readdirSync(dir), ["l"]);
+});
+
+test("attributes set in place: a local write landing meanwhile is not recorded as the version's content", async () => {
+  const dir = fresh();
+  writeFileSync(join(dir, "f"), "same content\n");
+  const target = await targetAt(dir, "f");
+  const remote = file({ hash: sha("same content\n"), size: 13, mode: 0o100600, by: "b" });
+  const pending = setMeta(target, remote, deps, recorded(target.local));
+  // setMeta looked synchronously; this write lands while its chmod and utimes are on their way.
+  writeFileSync(target.local, "SAME content\n");
+  const observed = await pending;
+  assert.equal(readFileSync(target.local, "utf8"), "SAME content\n");
+  assert.notEqual(observed?.ctimeNs, lstatSync(target.local, { bigint: true }).ctimeNs, "the record cannot match the disk: the next check hashes the file");
+});
+
+test("swapIn() never swaps a directory out: the rename is refused and the directory keeps its children", async () => {
+  const dir = fresh();
+  mkdirSync(join(dir, "d"));
+  writeFileSync(join(dir, "d", "child"), "kept\n");
+  const target = await targetAt(dir, "d");
+  writeFileSync(join(dir, "t"), "a file\n");
+  assert.throws(() => swapIn(join(dir, "t"), target, recorded(target.local)));
+  assert.equal(readFileSync(join(dir, "d", "child"), "utf8"), "kept\n");
+  assert.equal(readFileSync(join(dir, "t"), "utf8"), "a file\n");
 });

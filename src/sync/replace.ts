@@ -12,21 +12,28 @@
 //    back to the peer, which retries once the local write was recorded as a version of its own;
 //  - where nothing was, link(2) puts the new file in place: unlike rename(2) it never replaces,
 //    so a file created meanwhile stays and ours is refused;
-//  - a file being replaced is held by a second hard link across the rename; if the held inode
-//    changed meanwhile (a writer that opened it before the rename and wrote since), it is put
-//    back in place and the new version refused: the local write wins the spot until a decision
-//    has been made about it.
-// What remains: a writer that keeps the old file open and writes after this step writes into a
-// file that is no longer there (every rename-based tool shares this), and a rename over the
-// target by another process in the microseconds between the hold and the swap (closing that
-// needs renameat2(RENAME_EXCHANGE), which Node does not offer).
+//  - where something was, renameat2(RENAME_EXCHANGE) swaps the new file in: the temp name then
+//    holds exactly what was at the target at the instant of the swap. Unless that is the inode
+//    the look saw, unwritten since (inode, device, size, mtime in ns), it is swapped back and
+//    the new version refused: a file renamed over the target, or written, after the look wins
+//    the spot until a decision has been made about it. Nothing displaced is unlinked unseen.
+//  - a removal first renames the file to a hidden name, looks at what it moved, and puts it
+//    back (never over a file created meanwhile) unless it is the inode the look saw.
+// What remains: a writer that opened the old file before the swap and writes after the look at
+// what was displaced writes into a file that is no longer there (every rename-based tool shares
+// this: src/sync/README.md "Known limits").
+// Without renameat2 (no addon; ENOSYS, EINVAL or EOPNOTSUPP from the kernel or filesystem) the
+// file being replaced is held by a second hard link across a plain rename and compared the same
+// way afterwards; there a rename over the target between the hold and our rename is replaced
+// unseen. Without hard links either, the look-then-rename step is all there is.
 
 import { randomBytes } from "node:crypto";
-import { linkSync, lstatSync, renameSync, rmdirSync, unlinkSync, type BigIntStats, type Stats } from "node:fs";
+import { linkSync, lstatSync, renameSync, rmdirSync, unlinkSync, type BigIntStats } from "node:fs";
 import { dirname, join } from "node:path";
-import { fingerprintHash } from "../core/file-state.js";
+import { fingerprintHash, msFromNs } from "../core/file-state.js";
 import { PeersyncError } from "../errors.js";
 import { TEMP_PREFIX } from "../fs/atomic-write.js";
+import { renameExchange, renameNoReplace } from "../fs/rename-at2.js";
 import type { Target } from "./target.js";
 
 /**
@@ -44,19 +51,50 @@ export class ChangedHereError extends PeersyncError {
   }
 }
 
-/** lstat with Node's number fields (what fingerprintHash reads), or undefined when nothing is there. */
-function look(path: string | Buffer): Stats | undefined {
-  return lstatSync(path, { throwIfNoEntry: false });
+/**
+ * For tests only: runs between the last look and the swap or removal, where another process
+ * could act (there is no other way to put a writer in a gap of microseconds deterministically).
+ */
+export interface RaceHooks {
+  readonly beforeSwap?: () => void;
 }
 
-export function holds(st: Stats | undefined, expected: Expected): boolean {
+/** Exact lstat (ns times, bigint ids), or undefined when nothing is there. */
+function look(path: string | Buffer): BigIntStats | undefined {
+  return lstatSync(path, { bigint: true, throwIfNoEntry: false });
+}
+
+/** fingerprintHash of an exact lstat: msFromNs gives the very doubles a number lstat reports. */
+function fingerprintOf(st: BigIntStats): number {
+  return fingerprintHash({
+    mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid), size: Number(st.size),
+    ino: Number(st.ino), dev: Number(st.dev), mtimeMs: msFromNs(st.mtimeNs), ctimeMs: msFromNs(st.ctimeNs),
+  });
+}
+
+export function holds(st: BigIntStats | undefined, expected: Expected): boolean {
   if (expected === "absent") return st === undefined;
-  return st !== undefined && fingerprintHash(st) === expected.fp;
+  return st !== undefined && fingerprintOf(st) === expected.fp;
+}
+
+/**
+ * `moved` is the inode `seen` looked at, not written since. The change time is left out: a
+ * rename or a new link to the inode (ours) sets it. Written data moves mtime, and since Linux
+ * 6.13 ext4, xfs, btrfs and tmpfs give a write after a stat a fine-grained mtime.
+ */
+function sameInode(moved: BigIntStats | undefined, seen: BigIntStats): boolean {
+  return moved !== undefined && moved.ino === seen.ino && moved.dev === seen.dev && moved.size === seen.size
+    && moved.mtimeNs === seen.mtimeNs && moved.mode === seen.mode;
 }
 
 /** A hidden name beside `local` that scanners and the watcher skip and the start-up sweep removes (fs/atomic-write.ts isTempName). */
 function holdPath(local: string): string {
   return join(dirname(local), TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomBytes(4).toString("hex"));
+}
+
+/** holdPath for a target: its directory's name is UTF-8 even when its own is not (README "Known limits"). */
+function holdPathFs(target: Target): string {
+  return holdPath(target.local);
 }
 
 /** link(2) is not offered here (some FUSE or network filesystems): fall back to a plain rename. */
@@ -70,10 +108,11 @@ function noHardLinks(err: unknown): boolean {
  * as it went in (the caller compares it with what it records: see placedStill). Synchronous on
  * purpose: see the header.
  */
-export function swapIn(temp: string | Buffer, target: Target, expected: Expected): BigIntStats {
+export function swapIn(temp: string | Buffer, target: Target, expected: Expected, hooks: RaceHooks = {}): BigIntStats {
   const before = look(target.fs);
   if (!holds(before, expected)) throw new ChangedHereError(target.local);
   const placed = lstatSync(temp, { bigint: true });
+  hooks.beforeSwap?.();
   if (before === undefined) {
     try {
       linkSync(temp, target.fs);
@@ -86,11 +125,40 @@ export function swapIn(temp: string | Buffer, target: Target, expected: Expected
     unlinkSync(temp);
     return placed;
   }
-  if (!before.isFile() || typeof target.fs !== "string") {
+  // A directory is never swapped out (it would land at the temp name with its children): the
+  // plain rename below refuses it as it always did (apply.ts removes an empty one first).
+  let swapped = false;
+  try {
+    if (!before.isDirectory()) swapped = renameExchange(temp, target.fs);
+  } catch (err) {
+    // ENOENT: the target went since the look (removed or renamed away here): a change as well.
+    if ((err as { code?: unknown }).code === "ENOENT" && look(target.fs) === undefined) throw new ChangedHereError(target.local);
+    throw err;
+  }
+  if (swapped) {
+    // `temp` now names what the target held at the instant of the swap.
+    if (sameInode(look(temp), before)) {
+      unlinkSync(temp);
+      return placed;
+    }
+    // Renamed over or written since the look: it goes back in place, ours is refused (the
+    // caller removes the temp file). Should the target have been replaced yet again in these
+    // microseconds, that file is what comes back to `temp` and is kept there, not unlinked.
+    renameExchange(temp, target.fs);
+    const back = look(temp);
+    if (back !== undefined && !(back.ino === placed.ino && back.dev === placed.dev)) renameSync(temp, holdPathFs(target));
+    throw new ChangedHereError(target.local);
+  }
+  return holdAndRename(temp, target, before, placed);
+}
+
+/** swapIn without renameat2: a hard link holds the file being replaced across a plain rename. */
+function holdAndRename(temp: string | Buffer, target: Target, before: BigIntStats, placed: BigIntStats): BigIntStats {
+  if (!before.isFile()) {
     renameSync(temp, target.fs);
     return placed;
   }
-  const hold = holdPath(target.local);
+  const hold = holdPathFs(target);
   try {
     linkSync(target.fs, hold);
   } catch (err) {
@@ -104,9 +172,8 @@ export function swapIn(temp: string | Buffer, target: Target, expected: Expected
     unlinkSync(hold);
     throw err;
   }
-  const held = look(hold);
-  if (held !== undefined && (held.size !== before.size || held.mtimeMs !== before.mtimeMs)) {
-    // Written while we swapped: the local write goes back in place, ours is refused.
+  if (!sameInode(look(hold), before)) {
+    // Written (or renamed over before the hold) since the look: it goes back in place, ours is refused.
     renameSync(hold, target.fs);
     throw new ChangedHereError(target.local);
   }
@@ -119,13 +186,41 @@ export function assertHolds(target: Target, expected: Expected): void {
   if (!holds(look(target.fs), expected)) throw new ChangedHereError(target.local);
 }
 
-/** Removes what is at `target` if it still holds `expected` (a directory only when empty). */
-export function removeIfHolds(target: Target, expected: Expected): void {
+/**
+ * Removes what is at `target` if it still holds `expected` (a directory only when empty). A
+ * file or symlink is first renamed to a hidden name, so what is removed is exactly what was
+ * looked at after the move; anything else is put back (never over a file created meanwhile).
+ */
+export function removeIfHolds(target: Target, expected: Expected, hooks: RaceHooks = {}): void {
   const before = look(target.fs);
   if (before === undefined) return;
   if (!holds(before, expected)) throw new ChangedHereError(target.local);
-  if (before.isDirectory()) rmdirSync(target.fs);
-  else unlinkSync(target.fs);
+  hooks.beforeSwap?.();
+  if (before.isDirectory()) return rmdirSync(target.fs);
+  const hold = holdPathFs(target);
+  try {
+    renameSync(target.fs, hold);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "ENOENT") return; // RACE: removed here meanwhile, as decided
+    throw err;
+  }
+  if (sameInode(look(hold), before)) return unlinkSync(hold);
+  putBack(hold, target);
+  throw new ChangedHereError(target.local);
+}
+
+/** `hold` back at the target, unless a file was created there meanwhile (then `hold` stays, for the start-up sweep). */
+function putBack(hold: string | Buffer, target: Target): void {
+  try {
+    if (renameNoReplace(hold, target.fs)) return;
+    linkSync(hold, target.fs);
+    unlinkSync(hold);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "EEXIST") return;
+    if (!noHardLinks(err)) throw err;
+    renameSync(hold, target.fs);
+  }
 }
 
 /** The target still is the file `placed` put there (nothing wrote it since the swap). */

@@ -9,14 +9,17 @@
 // daemons' logs there. It found writes replaced without a backup when they landed while a peer's
 // version of the file arrived (src/sync/replace.ts; test/faults/late-write.test.ts and
 // src/sync/replace.test.ts reproduce it deterministically). The 30 s run has been green since
-// (10 seeds); the 30-minute soak still reported 4 lost writes in 28,404 operations (seed 6060,
-// 2026-12-05), cause not yet established: issue 10 stays open for them. When the daemons alone have not
-// converged after the quiet period, a `sync` on every node is the operator's safety net; the
-// report says which it took.
+// (10 seeds); the 30-minute soak then reported 4 lost writes in 28,404 operations (seed 6060,
+// 2026-12-05). Since: a file renamed over the target between the hold link and the rename was
+// unlinked unseen (now renameat2 RENAME_EXCHANGE, replace.ts), attributes set in place recorded
+// a local write landing meanwhile as the received content (apply.ts setMeta), and this oracle
+// read what a modify destroyed in a separate step before it (see `write`). When the
+// daemons alone have not converged after the quiet period, a `sync` on every node is the
+// operator's safety net; the report says which it took.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, futimesSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
@@ -84,11 +87,32 @@ test(`churn: 3 daemons in watch mode, ${SECONDS} s of storms on every node, then
 
   /** Content hash → the step that wrote it, while it may still be the newest version somewhere. */
   const live = new Map<string, string>();
+  // What a modify destroys is read through the very descriptor that truncates it: a daemon may
+  // put a peer's version at the path between a separate look and the write, and that version
+  // would stay "live" although this node's own user overwrote it (a lost write the engine never
+  // caused); its mtime is set on that descriptor too, not on whatever the path names by then.
+  // A create is exclusive, so a file a daemon put there since the look is not overwritten
+  // unseen. Deletes and renames still look first (moving files out of the tree or swapping
+  // names instead changes what the daemons' watchers see). Nothing here is looser: every
+  // version the user did not destroy by hand stays live.
+  const superseded = (bytes: Buffer): void => void live.delete(sha(bytes));
   const supersede = (full: string): void => {
     try {
-      if (lstatSync(full).isFile()) live.delete(sha(readFileSync(full)));
+      if (lstatSync(full).isFile()) superseded(readFileSync(full));
     } catch {
       // RACE: gone meanwhile (a sync removed or replaced it)
+    }
+  };
+  /** Writes `full` through one descriptor ("r+": in place, noting what the truncation destroyed; "wx": new). */
+  const write = (full: string, flag: "r+" | "wx", text: string, at: number): void => {
+    const fd = openSync(full, flag);
+    try {
+      if (flag === "r+" && fstatSync(fd).isFile()) superseded(readFileSync(fd));
+      ftruncateSync(fd, 0);
+      writeSync(fd, text, 0);
+      futimesSync(fd, at, at);
+    } finally {
+      closeSync(fd);
     }
   };
   /** Every operation, for the report of a lost write. */
@@ -105,12 +129,10 @@ test(`churn: 3 daemons in watch mode, ${SECONDS} s of storms on every node, then
       switch (op) {
         case "create":
         case "modify": {
-          supersede(full);
           const text = `op ${i} on ${node.name}: ${op} ${rel}\n${"z".repeat(Math.floor(random() * (random() < 0.05 ? 90_000 : 400)))}`;
-          writeFileSync(full, text);
           // Strictly increasing mtimes: `younger` then has one answer whatever the timing.
           clock += 1;
-          utimesSync(full, clock, clock);
+          write(full, op === "modify" ? "r+" : "wx", text, clock);
           live.set(sha(Buffer.from(text)), `#${i} ${node.name} ${op} ${rel}`);
           opLog.push({ i, t: Date.now(), node: node.name, op, rel, h: sha(Buffer.from(text)) });
           break;
