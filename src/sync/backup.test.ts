@@ -107,3 +107,16 @@ test("backupFile() leaves older generations in place when the copy fails", async
   assert.equal(await contents(backupPathFor(dir, src)), "v1");
   assert.equal(await contents(backupPathFor(dir, src, 1)), undefined);
 });
+
+test("backupFile() called concurrently for one path keeps every generation (the daemon backs up from several sessions at once)", async () => {
+  const { src, dir } = await setup();
+  for (let v = 1; v <= 6; v++) {
+    await fsp.writeFile(src, `v${v}`);
+    await backupFile(src, { directory: dir, generations: 100 });
+  }
+  await fsp.writeFile(src, "new");
+  await Promise.all(Array.from({ length: 4 }, () => backupFile(src, { directory: dir, generations: 100 })));
+  const target = backupPathFor(dir, src);
+  const kept = await Promise.all(Array.from({ length: 12 }, (_, g) => contents(g === 0 ? target : `${target}.${g}`)));
+  assert.deepEqual(kept, ["new", "new", "new", "new", "v6", "v5", "v4", "v3", "v2", "v1", undefined, undefined]);
+});
