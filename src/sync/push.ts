@@ -15,6 +15,7 @@ import type { PendingRow } from "../index/pending.js";
 import { MAX_PUT_BATCH_ITEMS, type Answer, type OfferItem } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import { applyVersion, type ApplyDeps } from "./apply.js";
+import { backupFile } from "./backup.js";
 import type { ContentCache } from "./content-cache.js";
 import type { Receiver } from "./receive.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
@@ -353,8 +354,13 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
   try {
     if (entry.kind === "file" && entry.size > 0) {
-      fetched = await getFile(ctx.session, w.path);
-      if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
+      try {
+        fetched = await getFile(ctx.session, w.path);
+        if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
+      } catch (err) {
+        if (lost) await keepLoser(ctx, w.path);
+        throw err;
+      }
     }
     if (entry.kind !== "deleted") await ctx.receiver.reviveParents(ctx.group, w.path);
     const target = await resolveTarget(ctx.config, ctx.group, w.path);
@@ -373,6 +379,23 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
     result.fetchedPaths.push(w.path);
   } finally {
     await fetched?.close();
+  }
+}
+
+/**
+ * The peer answered that ours lost a conflict and recorded a vector that covers ours, so its
+ * next version replaces ours as merely older, without a backup. When the fetch of the winner
+ * fails (the peer's file changed meanwhile, the session broke), ours is backed up now: it was
+ * decided the loser, and only this copy would keep it (found by the 30-minute churn soak).
+ */
+async function keepLoser(ctx: PushContext, path: LogicalPath): Promise<void> {
+  try {
+    const target = await resolveTarget(ctx.config, ctx.group, path);
+    if (!target.stat?.isFile() || typeof target.fs !== "string") return;
+    const saved = await backupFile(target.fs, ctx.deps.backup);
+    if (saved) ctx.logger.warn({ path, backup: saved }, `lost a conflict: ${path} backed up to ${saved} (the winner could not be fetched yet)`);
+  } catch (err) {
+    ctx.logger.error({ path, err: messageOf(err) }, `lost a conflict: ${path} could not be backed up: ${messageOf(err)}`);
   }
 }
 

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { cleanup, freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+import { cleanup, holdFreePorts, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
 import { sha256, sleep, writeProxiedPair } from "../helpers/faults.js";
 import { LinkProxy } from "../helpers/link-proxy.js";
 import { FAST_ENV } from "../integration/sync-cluster.js";
@@ -43,9 +43,11 @@ function hashesBelow(d: string, into = new Set<string>()): Set<string> {
 
 test("a file written here while the peer's winning version streams in is neither replaced nor lost", { timeout: 120_000 }, async () => {
   const key = writeKey(dir, "g.key", "late-write");
-  const [portA, portB] = [await freePort(), await freePort()];
+  const held = await holdFreePorts(2);
+  const [portA, portB] = held.ports as [number, number];
   const SIZE = 8 << 20;
   proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 20, bytesPerSecond: 4 << 20 });
+  await held.release();
   for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
   writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: proxy.port, key, extra: ["auto younger;"] });
   const syncA = () => runCli(["-N", "a", "--config", join(dir, "a.cfg"), "--state-dir", state("a"), "sync"], FAST_ENV);
@@ -91,4 +93,56 @@ test("a file written here while the peer's winning version streams in is neither
   assert.ok(readFileSync(f("a")).equals(late));
   assert.ok(readFileSync(f("b")).equals(late), "b takes the younger late write");
   assert.ok(hashesBelow(join(state("b"), "backup")).has(sha256(theirs)), "b's version, the loser, is backed up on b");
+});
+
+test("a conflict loser is backed up even when the winner changes on the peer before it is fetched", { timeout: 120_000 }, async () => {
+  // Two conflicts a loses: big.bin streams in slowly first; meanwhile b's user rewrites
+  // small.txt, so a's fetch of small.txt finds another version than b answered. b has already
+  // recorded that a's small.txt lost (its vector covers a's): before the fix, a kept its file
+  // unbacked-up, and the next sync replaced it with b's newer version as merely older — lost.
+  const d = join(dir, "changed-winner");
+  mkdirSync(d, { recursive: true });
+  const rootOf = (n: string): string => join(d, n, "tree");
+  const stateOf = (n: string): string => join(d, n, "state");
+  const key = writeKey(d, "g.key", "changed-winner");
+  const held = await holdFreePorts(2);
+  const [portA, portB] = held.ports as [number, number];
+  const linkProxy = await LinkProxy.start({ targetPort: portB, latencyMs: 20, bytesPerSecond: 4 << 20 });
+  await held.release();
+  let b: DaemonProcess | undefined;
+  try {
+    for (const n of ["a", "b"]) mkdirSync(rootOf(n), { recursive: true });
+    writeProxiedPair(d, { roots: { a: rootOf("a"), b: rootOf("b") }, ports: { a: portA, b: portB }, proxyPort: linkProxy.port, key, extra: ["auto younger;"] });
+    const syncA = () => runCli(["-N", "a", "--config", join(d, "a.cfg"), "--state-dir", stateOf("a"), "sync"], FAST_ENV);
+    const put = (n: string, name: string, content: Buffer, mtime: number): void => {
+      writeFileSync(join(rootOf(n), name), content);
+      utimesSync(join(rootOf(n), name), mtime, mtime);
+    };
+    const ours = Buffer.from("a's small.txt, older: loses the conflict\n");
+    put("a", "big.bin", Buffer.from("a's big.bin, older\n"), 1_700_000_000);
+    put("a", "small.txt", ours, 1_700_000_000);
+    put("b", "big.bin", randomBytes(8 << 20), 1_750_000_000);
+    put("b", "small.txt", Buffer.from("b's small.txt, younger\n"), 1_750_000_000);
+    b = await startDaemon({ name: "b", configFile: join(d, "b.cfg"), stateDir: stateOf("b"), env: FAST_ENV });
+
+    const run = syncA();
+    let rewritten = false;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !rewritten;) {
+      const temp = readdirSync(rootOf("a")).find((name) => name.startsWith(".peersync-tmp-"));
+      if (temp !== undefined && (statSync(join(rootOf("a"), temp), { throwIfNoEntry: false })?.size ?? 0) > 0) {
+        put("b", "small.txt", Buffer.from(`b's user again, while a fetched big.bin ${Date.now()}\n`), 1_760_000_000);
+        rewritten = true;
+      }
+      await sleep(2);
+    }
+    const first = await run;
+    assert.ok(rewritten, `b's small.txt was rewritten while big.bin streamed in; sync said: ${first.stderr}`);
+    const second = await syncA();
+    const kept = hashesBelow(join(stateOf("a"), "backup"));
+    const here = readFileSync(join(rootOf("a"), "small.txt"));
+    assert.ok(here.equals(ours) || kept.has(sha256(ours)), `a's small.txt, the conflict's loser, is neither on a nor in a's backups\nfirst sync: ${first.stderr}\nsecond sync: ${second.stderr}`);
+  } finally {
+    await b?.stop();
+    await linkProxy.close();
+  }
 });
