@@ -131,12 +131,18 @@ test(`kill -9 of the receiving daemon and of the sending -x, ${KILLS} times, dur
   assert.equal(first.code, 0, first.stderr);
   assert.deepEqual(snapshot(b!.root), snapshot(a!.root));
 
-  // Calibrate: how long a change set takes to travel when nothing is killed.
-  mutate(a!.root);
-  const calibration = await syncA();
-  assert.equal(calibration.code, 0, calibration.stderr);
-  const span = Math.max(calibration.ms, 500);
-  console.log(`# seed ${SEED}; big file ${BIG_MB} MiB; an uninterrupted change set takes ${calibration.ms} ms`);
+  // Calibrate: how long a change set takes to travel when nothing is killed. The faster of two
+  // runs, and moments drawn from its first 80 %: one slow calibration (a load spike) once put
+  // 6 of 10 kills after the run in the fresh-clone suite, proving nothing about those kills.
+  const calibrations: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    mutate(a!.root);
+    const calibration = await syncA();
+    assert.equal(calibration.code, 0, calibration.stderr);
+    calibrations.push(calibration.ms);
+  }
+  const span = Math.max(Math.min(...calibrations) * 0.8, 400);
+  console.log(`# seed ${SEED}; big file ${BIG_MB} MiB; an uninterrupted change set takes ${calibrations.join(" / ")} ms`);
 
   let midRun = 0;
   for (let k = 0; k < KILLS; k++) {

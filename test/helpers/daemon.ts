@@ -21,8 +21,21 @@ export function cleanup(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 
-/** A TCP port free on 127.0.0.1 right now (the kernel's choice; racy only against other processes). */
-export function freePort(): Promise<number> {
+/** Ports this test process has handed out: the kernel may offer a closed one again. */
+const handedOut = new Set<number>();
+
+/** A TCP port free on 127.0.0.1 right now, never one this process handed out before (racy only against other processes). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function kernelFreePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -31,6 +44,22 @@ export function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/**
+ * `n` distinct free ports on 127.0.0.1, held (listened on) until release(): a proxy or another
+ * helper that binds port 0 meanwhile cannot be handed one of them (two freePort() calls and a
+ * proxy's own port 0 once collided in the fresh-clone suite).
+ */
+export async function holdFreePorts(n: number): Promise<{ readonly ports: number[]; release: () => Promise<void> }> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((res, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => res(server));
+  })));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  for (const port of ports) handedOut.add(port);
+  return { ports, release: async () => void (await Promise.all(servers.map((s) => new Promise((res) => s.close(res))))) };
 }
 
 /** Writes a csync2-format key file (64 chars of [A-Za-z0-9._]) and returns its path. */
