@@ -33,6 +33,13 @@ async function targetAt(dir: string, name: string): Promise<Target> {
   return { path: `/${name}` as LogicalPath, local, fs: local, stat: await lstatOrUndefined(local) };
 }
 
+/** `dir/f` holding `content`, as the index recorded it: the target and what a decision expects there. */
+async function recordedFile(dir: string, content: string): Promise<{ target: Target; expected: Expected }> {
+  writeFileSync(join(dir, "f"), content);
+  const target = await targetAt(dir, "f");
+  return { target, expected: recorded(target.local) };
+}
+
 const deps: ApplyDeps = { ids: loadOwnerIds(), names: loadOwnerNames(), algorithm: "sha256", backup: { directory: join(base, "backups"), generations: 3 }, chown: false };
 const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
 const recorded = (path: string): Expected => ({ fp: fingerprintHash(lstatSync(path)) });
@@ -40,9 +47,7 @@ const leftovers = (dir: string): string[] => readdirSync(dir).filter((f) => f.st
 
 test("a local write landing while the peer's version streams in is not replaced: refused, the write stays", async () => {
   const dir = fresh();
-  writeFileSync(join(dir, "f"), "what the index recorded\n");
-  const target = await targetAt(dir, "f");
-  const expected = recorded(target.local);
+  const { target, expected } = await recordedFile(dir, "what the index recorded\n");
   const remote = file({ hash: sha("the peer's version\n"), size: 19, by: "b" });
   await assert.rejects(applyVersion(target, remote, deps, {
     backup: false,
@@ -69,9 +74,7 @@ test("where nothing was recorded, a file created meanwhile is not replaced (link
 
 test("an unchanged target is replaced (and an absent one created), leaving no hold or temp file", async () => {
   const dir = fresh();
-  writeFileSync(join(dir, "f"), "old\n");
-  const target = await targetAt(dir, "f");
-  const expected = recorded(target.local);
+  const { target, expected } = await recordedFile(dir, "old\n");
   const remote = file({ hash: sha("new\n"), size: 4, mode: 0o100644, by: "b" });
   const applied = await applyVersion(target, remote, deps, { backup: false, content: [Buffer.from("new\n")], expect: () => expected });
   assert.equal(readFileSync(target.local, "utf8"), "new\n");
@@ -84,9 +87,7 @@ test("an unchanged target is replaced (and an absent one created), leaving no ho
 
 test("a deletion removes only the recorded state; a file rewritten since stays", async () => {
   const dir = fresh();
-  writeFileSync(join(dir, "f"), "recorded\n");
-  const target = await targetAt(dir, "f");
-  const expected = recorded(target.local);
+  const { target, expected } = await recordedFile(dir, "recorded\n");
   writeFileSync(target.local, "rewritten after the decision, longer\n");
   await assert.rejects(applyVersion(target, gone({ by: "b" }), deps, { backup: false, expect: () => expected }), ChangedHereError);
   assert.equal(readFileSync(target.local, "utf8"), "rewritten after the decision, longer\n");
@@ -96,9 +97,7 @@ test("a deletion removes only the recorded state; a file rewritten since stays",
 
 test("swapIn(): the fingerprint decides, not the content; a stale expectation refuses", async () => {
   const dir = fresh();
-  writeFileSync(join(dir, "f"), "one\n");
-  const target = await targetAt(dir, "f");
-  const expected = recorded(target.local);
+  const { target, expected } = await recordedFile(dir, "one\n");
   writeFileSync(join(dir, "t1"), "two\n");
   swapIn(join(dir, "t1"), target, expected);
   assert.equal(readFileSync(target.local, "utf8"), "two\n");
@@ -113,9 +112,7 @@ test("swapIn(): the fingerprint decides, not the content; a stale expectation re
 // over the target in that gap was replaced by a plain rename and unlinked unseen.
 test("a file renamed over the target between the last look and the swap is not replaced: it stays, ours is refused", async () => {
   const dir = fresh();
-  writeFileSync(join(dir, "f"), "recorded\n");
-  const target = await targetAt(dir, "f");
-  const expected = recorded(target.local);
+  const { target, expected } = await recordedFile(dir, "recorded\n");
   writeFileSync(join(dir, "t"), "the peer's version\n");
   const raced = (): void => {
     writeFileSync(join(dir, "editor-save"), "saved by an editor\n");
@@ -129,9 +126,7 @@ test("a file renamed over the target between the last look and the swap is not r
 
 test("a write in place between the last look and the swap (same size) is not replaced", async () => {
   const dir = fresh();
-  writeFileSync(join(dir, "f"), "recorded\n");
-  const target = await targetAt(dir, "f");
-  const expected = recorded(target.local);
+  const { target, expected } = await recordedFile(dir, "recorded\n");
   writeFileSync(join(dir, "t"), "the peer's version\n");
   assert.throws(() => swapIn(join(dir, "t"), target, expected, { beforeSwap: () => writeFileSync(target.local, "RECORDED\n") }), ChangedHereError);
   assert.equal(readFileSync(target.local, "utf8"), "RECORDED\n");
