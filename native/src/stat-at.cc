@@ -23,7 +23,8 @@
 #include <vector>
 
 namespace peersync_fs {
-Napi::Value SyncFs(const Napi::CallbackInfo& info);  // sync-fs.cc
+Napi::Value SyncFs(const Napi::CallbackInfo& info);     // sync-fs.cc
+Napi::Value ReadFiles(const Napi::CallbackInfo& info);  // read-files.cc
 }
 
 namespace {
@@ -136,6 +137,7 @@ Napi::Value StatAt(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statAt", Napi::Function::New(env, StatAt, "statAt"));
   exports.Set("syncfs", Napi::Function::New(env, peersync_fs::SyncFs, "syncfs"));
+  exports.Set("readFiles", Napi::Function::New(env, peersync_fs::ReadFiles, "readFiles"));
   exports.Set("FIELDS", Napi::Number::New(env, FIELDS));
   return exports;
 }

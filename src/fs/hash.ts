@@ -22,7 +22,8 @@ export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 /** Files at most this big are read synchronously (one read is cheaper than the event loop). */
 const SYNC_LIMIT = 1 << 20;
 const CHUNK = 1 << 18;
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** How a file to hash is opened (read-batch.ts opens the same way). */
+export const HASH_OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 let scratch: Buffer | undefined;
 
@@ -54,7 +55,7 @@ export function parseHashAlgorithm(name: string): HashAlgorithm {
  * `expectIno` (a Number, as lstat reports it). Throws the fs error, or ChangedWhileHashingError.
  */
 export async function hashFile(path: string | Buffer, algorithm: HashAlgorithm, expectIno: number): Promise<HashedFile> {
-  const fd = openSync(path, OPEN_FLAGS);
+  const fd = openSync(path, HASH_OPEN_FLAGS);
   let stat: BigIntStats;
   try {
     stat = checkIdentity(fd, expectIno);
@@ -74,8 +75,13 @@ function checkIdentity(fd: number, expectIno: number): BigIntStats {
   return st;
 }
 
-/** The content moved while it was read: size, mtime or ctime differ from the stat taken before. */
-function unchanged(before: BigIntStats, after: BigIntStats): boolean {
+/** Hex hash of bytes already read (read-batch.ts): the same digest hashFile makes of them. */
+export function hashBytes(content: Uint8Array, algorithm: HashAlgorithm): string {
+  return createHash(algorithm).update(content).digest("hex");
+}
+
+/** False when the content moved while it was read: size, mtime or ctime differ from the stat taken before. */
+export function sameContentStat(before: Pick<BigIntStats, "size" | "mtimeNs" | "ctimeNs">, after: Pick<BigIntStats, "size" | "mtimeNs" | "ctimeNs">): boolean {
   return after.size === before.size && after.mtimeNs === before.mtimeNs && after.ctimeNs === before.ctimeNs;
 }
 
@@ -88,7 +94,7 @@ function hashSync(fd: number, algorithm: HashAlgorithm, before: BigIntStats): st
       if (n === 0) break;
       hash.update(scratch.subarray(0, n));
     }
-    if (!unchanged(before, fstatSync(fd, { bigint: true }))) throw new ChangedWhileHashingError("content");
+    if (!sameContentStat(before, fstatSync(fd, { bigint: true }))) throw new ChangedWhileHashingError("content");
   } finally {
     closeSync(fd);
   }
@@ -97,7 +103,7 @@ function hashSync(fd: number, algorithm: HashAlgorithm, before: BigIntStats): st
 
 /** Big files: asynchronous reads, so a daemon's event loop keeps serving while one is hashed. */
 async function hashStreaming(path: string | Buffer, algorithm: HashAlgorithm, expect: BigIntStats): Promise<string> {
-  const handle = await open(path, OPEN_FLAGS);
+  const handle = await open(path, HASH_OPEN_FLAGS);
   try {
     const st = await handle.stat({ bigint: true });
     if (!st.isFile()) throw new ChangedWhileHashingError("file type");
@@ -109,7 +115,7 @@ async function hashStreaming(path: string | Buffer, algorithm: HashAlgorithm, ex
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
     }
-    if (!unchanged(expect, await handle.stat({ bigint: true }))) throw new ChangedWhileHashingError("content");
+    if (!sameContentStat(expect, await handle.stat({ bigint: true }))) throw new ChangedWhileHashingError("content");
     return hash.digest("hex");
   } finally {
     await handle.close();

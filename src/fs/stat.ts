@@ -2,11 +2,12 @@
 // cheap to compare with the index; only entries whose fingerprint moved get a bigint stat
 // (exact nanoseconds), a hash or a readlink here.
 
-import { lstatSync, readlinkSync, type BigIntStats } from "node:fs";
+import { lstatSync, readlinkSync } from "node:fs";
 import { kindOfMode, type FileState, type Fingerprint } from "../core/file-state.js";
-import { ChangedWhileHashingError, hashFile, type HashAlgorithm } from "./hash.js";
+import { ChangedWhileHashingError, hashBytes, hashFile, type HashAlgorithm } from "./hash.js";
 import { decodeName } from "./name-codec.js";
 import type { OwnerNames } from "./owners.js";
+import type { ExactStat, FileRead } from "./read-batch.js";
 
 /** A FileState plus the exact fingerprint fields the index stores next to it. */
 export interface Observation {
@@ -50,7 +51,29 @@ async function observeFile(path: string | Buffer, seen: Pick<Fingerprint, "mode"
   const st = hashed.stat;
   return { state: { kind: "file", ...baseState(st, deps.owners), hash: hashed.hash }, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev };
 }
-function baseState(st: BigIntStats, owners: OwnerNames) {
+/**
+ * observe() of a file whose bytes a batch already read (read-batch.ts): the same observation,
+ * vanished case and errors, from the batch's result. A file too big for a batch is observed
+ * here the usual way (streamed).
+ */
+export function observeRead(read: FileRead, path: string | Buffer, seen: Pick<Fingerprint, "mode" | "ino">, deps: ObserveDeps): Observation | undefined | Promise<Observation | undefined> {
+  switch (read.type) {
+    case "read": {
+      const st = read.stat;
+      const hash = hashBytes(read.content, deps.algorithm);
+      return { state: { kind: "file", ...baseState(st, deps.owners), hash }, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev };
+    }
+    case "failed":
+      if (read.error.code === "ENOENT") return undefined;
+      throw read.error;
+    case "changed":
+      throw new ChangedWhileHashingError(read.what);
+    case "too-big":
+      return observe(path, seen, deps);
+  }
+}
+
+function baseState(st: ExactStat, owners: OwnerNames) {
   const uid = Number(st.uid);
   const gid = Number(st.gid);
   return {

@@ -3,16 +3,25 @@
 // entry is gone from disk (a deletion, if the config still includes it); an entry without a
 // record is new; an entry whose fingerprint matches its record is unchanged and costs nothing
 // more. Everything else gets a close look (exact lstat, hash) and classifyChange() decides.
+//
+// The close look at files is queued (fs/read-queue.ts): files are read in batches on the thread
+// pool while the walk goes on, and what follows (hash, record, report) runs in path order, as do
+// deletions and problems, queued behind them. item() returns a promise only when the queue is
+// full; finish() waits for it. EntryCursor's floor still holds: a row the check inserts is
+// written after item() set the floor at or past its path, so it is at or before the floor when
+// written, and the cursor drops it from any later page.
 
 import type { Group } from "../config/types.js";
 import { classifyChange, type ChangeKind, type IgnoreAttributes } from "../core/dirty.js";
-import { fingerprintHash } from "../core/file-state.js";
+import { fingerprintHash, kindOfMode } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { bumpVector, EMPTY_VECTOR, type VersionVector } from "../core/vector.js";
 import { ChangedWhileHashingError } from "../fs/hash.js";
 import { compareUtf8 } from "../fs/name-codec.js";
 import type { ScanItem, ScanSink } from "../fs/scanner.js";
-import { observe, type ObserveDeps } from "../fs/stat.js";
+import { fileReader, READ_LIMIT, type FileRead } from "../fs/read-batch.js";
+import { ReadQueue } from "../fs/read-queue.js";
+import { observe, observeRead, type Observation, type ObserveDeps } from "../fs/stat.js";
 import { stateOfRecord, type EntryStore, type FingerprintRow } from "./entries.js";
 import type { EntryCursor } from "./entry-cursor.js";
 import type { WriteBatch } from "./write-batch.js";
@@ -43,6 +52,7 @@ export class TargetMerge implements ScanSink {
   readonly #group: Group;
   readonly #peers: readonly string[];
   readonly #cursor: EntryCursor;
+  readonly #queue = new ReadQueue(fileReader());
   /** bumpVector(EMPTY_VECTOR, node), shared by every new entry (vectors are frozen). */
   #first: VersionVector | undefined;
 
@@ -66,19 +76,29 @@ export class TargetMerge implements ScanSink {
     return this.#examine(item, recorded);
   };
 
-  readonly problem = (problem: Problem): void => this.#ctx.onProblem(problem);
+  readonly problem = (problem: Problem): void => {
+    // The walk's problems keep their place among the queued close looks' problems.
+    void this.#queue.run(() => this.#ctx.onProblem(problem));
+  };
 
-  /** After the walk: every record left in the range is gone from disk. */
-  finish(): void {
+  /** After the walk: every close look has run, and every record left in the range is gone from disk. */
+  async finish(): Promise<void> {
+    await this.#queue.drain();
     for (let row = this.#cursor.peek(); row !== undefined; row = this.#cursor.peek()) {
       this.#vanished(row);
       this.#cursor.next();
     }
   }
 
+  /** The walk failed: nothing queued is recorded. */
+  abandon(): void {
+    this.#queue.abandon();
+  }
+
   #drainBefore(key: string): void {
     for (let row = this.#cursor.peek(); row !== undefined && compareUtf8(row.path, key) < 0; row = this.#cursor.peek()) {
-      this.#vanished(row);
+      const gone = row;
+      void this.#queue.run(() => this.#vanished(gone));
       this.#cursor.next();
     }
   }
@@ -91,17 +111,37 @@ export class TargetMerge implements ScanSink {
     }
   }
 
-  async #examine(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined): Promise<void> {
+  #examine(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined): void | Promise<void> {
     this.#ctx.onExamined();
+    const { fsPath, stat } = item;
+    const deps = this.#ctx.deps;
+    // Directories, symlinks and big files are looked at in turn, on this thread, as before.
+    if (kindOfMode(stat.mode) !== "file" || stat.size > READ_LIMIT) {
+      return this.#queue.run(() => this.#observed(item, row, () => observe(fsPath, stat, deps)));
+    }
+    const task = (read: FileRead) => this.#observed(item, row, () => observeRead(read, fsPath, stat, deps));
+    return this.#queue.read({ fsPath, ino: stat.ino }, stat.size, task);
+  }
+
+  /** Records what `look` observed (or reports why it could not look). */
+  #observed(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined, look: () => Observation | undefined | Promise<Observation | undefined>): void | Promise<void> {
     let observed;
     try {
-      observed = await observe(item.fsPath, item.stat, this.#ctx.deps);
+      observed = look();
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const severity = err instanceof ChangedWhileHashingError ? "skipped" : "error";
-      this.#ctx.onProblem({ path: item.path, op: "read", severity, message: `Cannot read: ${e.message}`, code: e.code });
-      return;
+      return this.#cannotRead(item.path, err);
     }
+    if (observed instanceof Promise) return observed.then((o) => this.#record(item.path, row, o), (err) => this.#cannotRead(item.path, err));
+    this.#record(item.path, row, observed);
+  }
+
+  #cannotRead(path: string, err: unknown): void {
+    const e = err as NodeJS.ErrnoException;
+    const severity = err instanceof ChangedWhileHashingError ? "skipped" : "error";
+    this.#ctx.onProblem({ path, op: "read", severity, message: `Cannot read: ${e.message}`, code: e.code });
+  }
+
+  #record(path: string, row: FingerprintRow | undefined, observed: Observation | undefined): void {
     // Gone between the walk's lstat and now: the next check records the deletion.
     if (observed === undefined) return;
     const record = row ? this.#ctx.entries.getById(row.id) : undefined;
@@ -109,12 +149,12 @@ export class TargetMerge implements ScanSink {
     const base = record?.vector ?? EMPTY_VECTOR;
     if (kind === "none") {
       // Only the fingerprint (or an attribute that is not synced) moved: refresh, no new version.
-      this.#ctx.batch.record({ group: this.#group.name, path: item.path, ...observed, vector: base }, row?.id, []);
+      this.#ctx.batch.record({ group: this.#group.name, path, ...observed, vector: base }, row?.id, []);
       return;
     }
     const vector = this.#bump(base);
-    this.#ctx.batch.record({ group: this.#group.name, path: item.path, ...observed, vector }, row?.id, this.#peers);
-    this.#ctx.onChange({ group: this.#group.name, path: item.path, kind });
+    this.#ctx.batch.record({ group: this.#group.name, path, ...observed, vector }, row?.id, this.#peers);
+    this.#ctx.onChange({ group: this.#group.name, path, kind });
   }
 
   #bump(base: VersionVector): VersionVector {

@@ -185,10 +185,15 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
     // A target below a symlink (or a file) in its parents is not there: its records are deletions.
     if (!hasNonDirectoryAncestor(config, target)) {
       const walker = new Scanner(merge, { match, statStarter: statStarterFor(run, target), onProgress: options.onProgress });
-      await walker.scan({ path: target.path, fsPath: fsPath(local), recursive: target.recursive });
+      try {
+        await walker.scan({ path: target.path, fsPath: fsPath(local), recursive: target.recursive });
+      } catch (err) {
+        merge.abandon(); // reads under way record nothing after the run failed
+        throw err;
+      }
       run.scanned += walker.scanned;
     }
-    merge.finish();
+    await merge.finish();
   }
 }
 

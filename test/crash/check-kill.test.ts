@@ -43,6 +43,17 @@ function killAfter(ms: number): Promise<boolean> {
   });
 }
 
+/** Wall time of one first check of the tree into a scratch index (which is then removed). */
+function firstCheckMs(): number {
+  const scratch = join(dir, "calibrate");
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [BIN, "--config", cfg, "-N", "a", "-D", scratch, "check"], { encoding: "utf8" });
+  const ms = performance.now() - started;
+  assert.equal(r.status, 0, r.stderr);
+  rmSync(scratch, { recursive: true, force: true });
+  return ms;
+}
+
 function checkToEnd(): void {
   const r = spawnSync(process.execPath, argv, { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
@@ -93,7 +104,17 @@ test(`check keeps the index consistent across ${KILLS_FIRST + KILLS_CHANGES} SIG
     for (let f = 0; f < FILES_PER_DIR; f++) writeFileSync(join(root, `d${d}`, `f${f}`), `${d}/${f}`);
   }
   let killed = 0;
-  for (let i = 0; i < KILLS_FIRST; i++) if (await killAfter(150 + random() * 1500)) killed++;
+  // Kill moments span one uninterrupted first check, so they land mid-run however fast it is.
+  const span = firstCheckMs();
+  for (let i = 0; i < KILLS_FIRST; i++) {
+    if (await killAfter(150 + random() * span)) killed++;
+    else {
+      // It finished what the killed ones left: check that, then start over, so every kill of
+      // this phase lands in a first check rather than in a short no-change one.
+      verify(() => 1, new Set());
+      rmSync(state, { recursive: true, force: true });
+    }
+  }
   checkToEnd();
   verify(() => 1, new Set());
 
