@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { test } from "node:test";
 import { AuthError } from "../errors.js";
 import { fingerprint, identityPath, loadOrCreateIdentity, prepareIdentity, readIdentity } from "./identity.js";
@@ -14,6 +14,9 @@ test("loadOrCreateIdentity() makes an RSA 3072 identity, mode 0600, and loads th
   const cert = new X509Certificate(first.certPem);
   assert.equal(cert.publicKey.asymmetricKeyDetails?.modulusLength, 3072);
   assert.equal(cert.fingerprint256, first.fingerprint);
+  // Self-signed: the signature (node:crypto's, over node-forge's TBSCertificate) verifies.
+  assert.equal(cert.verify(cert.publicKey), true);
+  assert.equal(cert.checkPrivateKey(createPrivateKey(first.keyPem)), true);
   assert.deepEqual(loadOrCreateIdentity(dir), first);
   assert.equal(readIdentity(dir)?.fingerprint, first.fingerprint);
 });
