@@ -131,11 +131,16 @@ function timed(cmd: string, argv: readonly string[], env: Record<string, string>
 
 /** utime + stime of a live process (Linux /proc/PID/stat, clock ticks of 1/100 s). */
 function cpuSeconds(pid: number): number {
+  return cpuSplit(pid).user + cpuSplit(pid).sys;
+}
+
+/** utime and stime apart: a receiver's system time is mostly the kernel creating files. */
+function cpuSplit(pid: number): { user: number; sys: number } {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, sys: Number(fields[12]) / 100 };
   } catch {
-    return 0;
+    return { user: 0, sys: 0 };
   }
 }
 
@@ -157,6 +162,8 @@ interface Step {
   /** CPU seconds (user + system) of the client, and of the receiving daemons (peersync only; NaN otherwise). */
   readonly cpu: number;
   readonly serverCpu: number;
+  /** Of serverCpu, the system time (peersync only; NaN otherwise). */
+  readonly serverSys?: number;
 }
 
 interface Tool {
@@ -201,9 +208,11 @@ async function peersyncTool(dir: string, source: string, peers: number): Promise
     async sync() {
       meter.reset();
       const cpu0 = daemons.reduce((n, d) => n + cpuSeconds(d.pid), 0);
+      const sys0 = daemons.reduce((n, d) => n + cpuSplit(d.pid).sys, 0);
       const t = await timed(process.execPath, [...NODE_FLAGS, PEERSYNC_BIN, "-N", "sender", "--config", join(dir, "sender.cfg"), "--state-dir", join(dir, "sender", "state"), "sync"], ENV);
       const serverCpu = daemons.reduce((n, d) => n + cpuSeconds(d.pid), 0) - cpu0;
-      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: Math.max(...daemons.map((d) => hwmKiB(d.pid))), cpu: t.cpu, serverCpu };
+      const serverSys = daemons.reduce((n, d) => n + cpuSplit(d.pid).sys, 0) - sys0;
+      return { seconds: t.seconds, wire: meter.total, rssKiB: t.rssKiB, serverRssKiB: Math.max(...daemons.map((d) => hwmKiB(d.pid))), cpu: t.cpu, serverCpu, serverSys };
     },
     async check() {
       const t = await timed(process.execPath, [...NODE_FLAGS, PEERSYNC_BIN, "-N", "sender", "--config", join(dir, "sender.cfg"), "--state-dir", join(dir, "sender", "state"), "check"], ENV);
@@ -379,7 +388,7 @@ function record(tool: string, sc: Scenario, s: Step): void {
   if (!SCENARIOS.includes(sc)) return;
   const k = `${tool}/${sc}`;
   results.set(k, [...(results.get(k) ?? []), s]);
-  console.error(`  ${k}: ${s.seconds.toFixed(2)} s, ${fmtBytes(s.wire)} on the wire, client ${(s.rssKiB / 1024).toFixed(0)} MiB, server ${(s.serverRssKiB / 1024).toFixed(0)} MiB; CPU client ${s.cpu.toFixed(2)} s${Number.isNaN(s.serverCpu) ? "" : `, daemons ${s.serverCpu.toFixed(2)} s`}`);
+  console.error(`  ${k}: ${s.seconds.toFixed(2)} s, ${fmtBytes(s.wire)} on the wire, client ${(s.rssKiB / 1024).toFixed(0)} MiB, server ${(s.serverRssKiB / 1024).toFixed(0)} MiB; CPU client ${s.cpu.toFixed(2)} s${Number.isNaN(s.serverCpu) ? "" : `, daemons ${s.serverCpu.toFixed(2)} s${s.serverSys === undefined ? "" : ` (system ${s.serverSys.toFixed(2)} s)`}`}`);
 }
 
 async function oneRun(run: number): Promise<void> {
