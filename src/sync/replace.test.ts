@@ -124,6 +124,18 @@ test("a file renamed over the target between the last look and the swap is not r
   assert.deepEqual(leftovers(dir), []);
 });
 
+test("where nothing was, a file created between the last look and the placing stays; ours is refused (never replaced)", async () => {
+  const dir = fresh();
+  const target = await targetAt(dir, "new");
+  writeFileSync(join(dir, "t"), "the peer's version\n");
+  assert.throws(() => swapIn(join(dir, "t"), target, "absent", { beforeSwap: () => writeFileSync(target.local, "created here in the gap\n") }), ChangedHereError);
+  assert.equal(readFileSync(target.local, "utf8"), "created here in the gap\n");
+  assert.equal(readFileSync(join(dir, "t"), "utf8"), "the peer's version\n", "ours stays at its temp name, for the caller to remove");
+  swapIn(join(dir, "t"), await targetAt(dir, "other"), "absent");
+  assert.equal(readFileSync(join(dir, "other"), "utf8"), "the peer's version\n");
+  assert.equal(existsSync(join(dir, "t")), false, "placed by moving, not copying: the temp name is gone");
+});
+
 test("a write in place between the last look and the swap (same size) is not replaced", async () => {
   const dir = fresh();
   const { target, expected } = await recordedFile(dir, "recorded\n");
