@@ -34,3 +34,35 @@ test("openIndex() gives an index made before entries.fp the column, filled from 
     db.close();
   }
 });
+
+test("fingerprintsOf() answers as fingerprintOf() does for each path, in order, across query chunks", () => {
+  const db = openIndex(tempDir("database-points"));
+  try {
+    const entries = new EntryStore(db);
+    const base: RecordInput = {
+      group: "g", path: "/srv/x",
+      state: { kind: "file", mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_000_000_000n, size: 1, hash: "cd".repeat(32) },
+      vector: bumpVector(EMPTY_VECTOR, "a"), ctimeNs: 1_700_000_000_000_000_001n, ino: 7n, dev: 1n,
+    };
+    const paths: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const path = `/srv/f${i}`;
+      paths.push(path, `/srv/missing${i}`);
+      const id = entries.record({ ...base, path, ino: BigInt(i + 1), state: { ...base.state, size: i } as RecordInput["state"] });
+      if (i % 7 === 0) entries.tombstone(id, base.vector, 5n);
+    }
+    // Another group's row at the same path is not this group's; a name with a surrogate goes alone.
+    entries.record({ ...base, group: "other", path: "/srv/missing3" });
+    const odd = "/srv/\ud800odd";
+    entries.record({ ...base, path: odd });
+    paths.push(odd, "/srv/f1");
+    const got = entries.fingerprintsOf("g", paths);
+    assert.equal(got.length, paths.length);
+    assert.deepEqual(got, paths.map((p) => entries.fingerprintOf("g", p)));
+    assert.equal(got.filter((r) => r === undefined).length, 150);
+    assert.equal(got.filter((r) => r?.deleted).length, 22);
+    assert.ok(got.at(-2) !== undefined, "the surrogate path is found");
+  } finally {
+    db.close();
+  }
+});

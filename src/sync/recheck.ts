@@ -13,8 +13,9 @@ import type { EntryStore } from "../index/entries.js";
 /** The paths whose disk state differs from what the index recorded (or that lstat could not read). */
 export function stalePaths(config: Config, entries: EntryStore, group: Group, paths: readonly LogicalPath[]): LogicalPath[] {
   const stats = statBatch(paths.map((p) => fsPath(config.toLocalPath(p))));
+  const rows = entries.fingerprintsOf(group.name, paths);
   return paths.filter((path, i) => {
-    const row = entries.fingerprintOf(group.name, path);
+    const row = rows[i];
     const status = stats.status[i];
     if (status === STAT_MISSING) return row !== undefined && !row.deleted;
     if (status !== STAT_OK) return true;
