@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { after, test } from "node:test";
 import { openIndex } from "./database.js";
 import { EntryStore, recordedFingerprintHash, type RecordInput } from "./entries.js";
+import { VersionStore } from "./versions.js";
 import { tempDir } from "./testing.js";
 import { bumpVector, EMPTY_VECTOR } from "../core/vector.js";
 
@@ -62,6 +63,37 @@ test("fingerprintsOf() answers as fingerprintOf() does for each path, in order, 
     assert.equal(got.filter((r) => r === undefined).length, 150);
     assert.equal(got.filter((r) => r?.deleted).length, 22);
     assert.ok(got.at(-2) !== undefined, "the surrogate path is found");
+  } finally {
+    db.close();
+  }
+});
+
+test("getByIds() and VersionStore.getMany() answer as getById() and get() do, across query chunks; ids without a row are left out", () => {
+  const db = openIndex(tempDir("database-ids"));
+  try {
+    const entries = new EntryStore(db);
+    const versions = new VersionStore(db);
+    const base: RecordInput = {
+      group: "g", path: "/srv/x",
+      state: { kind: "file", mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_000_000_000n, size: 1, hash: "cd".repeat(32) },
+      vector: bumpVector(EMPTY_VECTOR, "a"), ctimeNs: 1_700_000_000_000_000_001n, ino: 7n, dev: 1n,
+    };
+    const ids: number[] = [];
+    for (let i = 0; i < 140; i++) {
+      const id = entries.record({ ...base, path: `/srv/f${i}`, ino: BigInt(i + 1) });
+      if (i % 3 === 0) versions.setVersion(id, `node${i}`, 1000 + i);
+      if (i % 5 === 0) versions.setForced(id, true);
+      if (i % 11 === 0) entries.tombstone(id, base.vector, 5n);
+      ids.push(id);
+    }
+    const asked = [...ids.slice(70), 999_999, ...ids.slice(0, 70)];
+    const records = entries.getByIds(asked);
+    assert.equal(records.size, 140);
+    assert.equal(records.has(999_999), false);
+    for (const id of ids) assert.deepEqual(records.get(id), entries.getById(id));
+    const got = versions.getMany(asked);
+    assert.equal(got.size, 140);
+    for (const id of ids) assert.deepEqual(got.get(id), versions.get(id));
   } finally {
     db.close();
   }

@@ -56,7 +56,7 @@ export interface RecordInput {
 const COLUMNS =
   "id, grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv, deleted_ns, ctime_ns, ino, dev";
 const FINGERPRINT_COLUMNS = "id, path, deleted_ns IS NOT NULL, fp";
-/** Paths per fingerprintsOf query (unused places bound to NULL, which matches no path). */
+/** Paths (ids) per fingerprintsOf (getByIds) query; unused places are bound to NULL, which matches nothing. */
 const POINTS = 64;
 const SURROGATE = /[\ud800-\udfff]/;
 
@@ -65,6 +65,7 @@ export class EntryStore {
   #tx: Transaction<(f: () => unknown) => unknown> | undefined;
   readonly #byPath;
   readonly #byId;
+  readonly #byIds;
   readonly #page;
   readonly #point;
   readonly #points;
@@ -78,6 +79,7 @@ export class EntryStore {
     this.#db = db;
     this.#byPath = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE grp = ? AND path = ?`).safeIntegers(true);
     this.#byId = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE id = ?`).safeIntegers(true);
+    this.#byIds = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE id IN (${Array(POINTS).fill("?").join(", ")})`).safeIntegers(true);
     this.#page = db
       .prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path > ? AND path < ? ORDER BY path LIMIT ?`)
       .raw(true);
@@ -115,6 +117,20 @@ export class EntryStore {
   getById(id: number): EntryRecord | undefined {
     const row = this.#byId.get(id) as RawRow | undefined;
     return row && toRecord(row);
+  }
+
+  /** getById for many ids, one query per POINTS ids (a push reads every pending entry first). */
+  getByIds(ids: readonly number[]): Map<number, EntryRecord> {
+    const found = new Map<number, EntryRecord>();
+    for (let i = 0; i < ids.length; i += POINTS) {
+      const chunk = ids.slice(i, i + POINTS);
+      const args: (number | null)[] = [...chunk, ...Array<null>(POINTS - chunk.length).fill(null)];
+      for (const row of this.#byIds.all(...args) as RawRow[]) {
+        const record = toRecord(row);
+        found.set(record.id, record);
+      }
+    }
+    return found;
   }
 
   /** Every row, by path then group (tombstones included). Iterates; do not write meanwhile. */

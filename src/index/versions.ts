@@ -27,8 +27,12 @@ interface RawConflict {
   entry_id: number; grp: string; path: string; peer: string; remote: string; detected_ms: number;
 }
 
+/** Ids per getMany query (unused places bound to NULL, which matches no id). */
+const MANY = 64;
+
 export class VersionStore {
   readonly #get;
+  readonly #getMany;
   readonly #setVersion;
   readonly #setForced;
   readonly #addConflict;
@@ -40,6 +44,7 @@ export class VersionStore {
     this.#get = db.prepare<[number], { modified_by: string | null; changed_at_ms: number | null; forced: number }>(
       "SELECT modified_by, changed_at_ms, forced FROM entries WHERE id = ?",
     );
+    this.#getMany = db.prepare(`SELECT id, modified_by, changed_at_ms, forced FROM entries WHERE id IN (${Array(MANY).fill("?").join(", ")})`);
     this.#setVersion = db.prepare<[string, number, number]>("UPDATE entries SET modified_by = ?, changed_at_ms = ? WHERE id = ?");
     this.#setForced = db.prepare<[number, number]>("UPDATE entries SET forced = ? WHERE id = ?");
     this.#addConflict = db.prepare<[number, string, string, number]>(
@@ -59,6 +64,17 @@ export class VersionStore {
       changedAtMs: row?.changed_at_ms ?? undefined,
       forced: row?.forced === 1,
     };
+  }
+
+  /** get() for many entries, one query per MANY ids; an id without a row is left out. */
+  getMany(entryIds: readonly number[]): Map<number, VersionColumns> {
+    const found = new Map<number, VersionColumns>();
+    for (let i = 0; i < entryIds.length; i += MANY) {
+      const chunk = entryIds.slice(i, i + MANY);
+      const rows = this.#getMany.all(...chunk, ...Array<null>(MANY - chunk.length).fill(null)) as { id: number; modified_by: string | null; changed_at_ms: number | null; forced: number }[];
+      for (const row of rows) found.set(row.id, { modifiedBy: row.modified_by ?? undefined, changedAtMs: row.changed_at_ms ?? undefined, forced: row.forced === 1 });
+    }
+    return found;
   }
 
   /** Records who wrote the version just recorded (call after EntryStore.record/tombstone). */

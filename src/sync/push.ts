@@ -89,10 +89,12 @@ export async function pushPending(ctx: PushContext, rows: readonly PendingRow[])
     conflicts: [], problems: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
   };
   const work: Work[] = [];
+  // Every pending entry read in bulk (two queries per id were ~0.2 s of 10,000 files' push, all of
+  // it before the first offer).
+  const locals = ctx.index.localsById(rows.map((row) => row.entryId));
   for (const row of rows) {
-    const record = ctx.index.entries.getById(row.entryId);
-    if (!record) continue;
-    const local = ctx.index.fromRecord(record);
+    const local = locals.get(row.entryId);
+    if (!local) continue;
     work.push({ path: row.path as LogicalPath, op: row.deleted ? "delete" : "write", local, forced: row.forced || local.forced });
   }
   const window = new PutWindow(PUT_WINDOW);

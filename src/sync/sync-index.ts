@@ -51,8 +51,17 @@ export class SyncIndex {
     return row === undefined || row.deleted ? "absent" : { fp: row.fp };
   }
 
-  fromRecord(record: EntryRecord): LocalEntry {
-    const v = this.versions.get(record.id);
+  /** What this node holds for each of `ids` that still has a row: two queries per 64 ids instead of two per id. */
+  localsById(ids: readonly number[]): Map<number, LocalEntry> {
+    const records = this.entries.getByIds(ids);
+    const versions = this.versions.getMany([...records.keys()]);
+    const out = new Map<number, LocalEntry>();
+    for (const [id, record] of records) out.set(id, this.fromRecord(record, versions.get(id)));
+    return out;
+  }
+
+  /** `v`: the record's version columns when the caller read them already. */
+  fromRecord(record: EntryRecord, v = this.versions.get(record.id)): LocalEntry {
     const state = stateOfRecord(record);
     // NULL writer: a check recorded a change made here (migrations/60-sync-versions.sql).
     const modifiedBy = v.modifiedBy ?? this.#localNode;
