@@ -98,3 +98,30 @@ test("getByIds() and VersionStore.getMany() answer as getById() and get() do, ac
     db.close();
   }
 });
+
+test("getByPaths() answers as get() does for each path of the group (surrogates alone, other groups and missing paths left out)", () => {
+  const db = openIndex(tempDir("database-paths"));
+  try {
+    const entries = new EntryStore(db);
+    const base: RecordInput = {
+      group: "g", path: "/srv/x",
+      state: { kind: "file", mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_000_000_000n, size: 1, hash: "cd".repeat(32) },
+      vector: bumpVector(EMPTY_VECTOR, "a"), ctimeNs: 1_700_000_000_000_000_001n, ino: 7n, dev: 1n,
+    };
+    const paths: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const id = entries.record({ ...base, path: `/srv/f${i}`, ino: BigInt(i + 1) });
+      if (i % 9 === 0) entries.tombstone(id, base.vector, 5n);
+      paths.push(`/srv/f${i}`, `/srv/none${i}`);
+    }
+    entries.record({ ...base, group: "other", path: "/srv/none1" });
+    const odd = "/srv/\udc80odd";
+    entries.record({ ...base, path: odd });
+    paths.push(odd);
+    const got = entries.getByPaths("g", paths);
+    assert.equal(got.size, 101);
+    for (const p of paths) assert.deepEqual(got.get(p), entries.get("g", p), p);
+  } finally {
+    db.close();
+  }
+});

@@ -66,6 +66,7 @@ export class EntryStore {
   readonly #byPath;
   readonly #byId;
   readonly #byIds;
+  readonly #byPaths;
   readonly #page;
   readonly #point;
   readonly #points;
@@ -79,6 +80,7 @@ export class EntryStore {
     this.#db = db;
     this.#byPath = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE grp = ? AND path = ?`).safeIntegers(true);
     this.#byId = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE id = ?`).safeIntegers(true);
+    this.#byPaths = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE grp = ? AND path IN (${Array(POINTS).fill("?").join(", ")})`).safeIntegers(true);
     this.#byIds = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE id IN (${Array(POINTS).fill("?").join(", ")})`).safeIntegers(true);
     this.#page = db
       .prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path > ? AND path < ? ORDER BY path LIMIT ?`)
@@ -117,6 +119,29 @@ export class EntryStore {
   getById(id: number): EntryRecord | undefined {
     const row = this.#byId.get(id) as RawRow | undefined;
     return row && toRecord(row);
+  }
+
+  /**
+   * get() for many paths of one group (tombstones included), one query per POINTS paths; a path
+   * holding a UTF-16 surrogate is read alone, as in fingerprintsOf. Paths without a row are left out.
+   */
+  getByPaths(group: string, paths: readonly string[]): Map<string, EntryRecord> {
+    const found = new Map<string, EntryRecord>();
+    const plain = paths.filter((p) => !SURROGATE.test(p));
+    for (let i = 0; i < plain.length; i += POINTS) {
+      const chunk = plain.slice(i, i + POINTS);
+      const args: (string | null)[] = [...chunk, ...Array<null>(POINTS - chunk.length).fill(null)];
+      for (const row of this.#byPaths.all(group, ...args) as RawRow[]) {
+        const record = toRecord(row);
+        found.set(record.path, record);
+      }
+    }
+    for (const p of paths) {
+      if (!SURROGATE.test(p)) continue;
+      const record = this.get(group, p);
+      if (record) found.set(p, record);
+    }
+    return found;
   }
 
   /** getById for many ids, one query per POINTS ids (a push reads every pending entry first). */

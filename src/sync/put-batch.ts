@@ -192,10 +192,14 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
     const ready = slots.filter((s) => s.atGate && s.answer === undefined);
     const stale = stalePaths(ctx.config, ctx.index.entries, group, ready.map((s) => s.item.path));
     const unsure = stale.length > 0 ? await receiver.recheck(group, stale) : new Set<string>();
+    // The entries the decisions are made on, read in bulk once the re-check recorded what it
+    // found. Reading them up front is exact: a batch's paths are distinct files, and carrying
+    // out one path's decision below writes that path's entry only.
+    const locals = ctx.index.localsByPath(group.name, ready.map((s) => s.item.path));
     for (const slot of ready) {
       try {
         if (unsure.has(slot.item.path)) throw new UnsureError(slot.item.path);
-        const d = receiver.decide(group, slot.item);
+        const d = receiver.decide(group, slot.item, locals.get(slot.item.path));
         if (!isWrite(d)) {
           slot.answer = (await receiver.carryOut(group, slot.item, pusher, d)).answer;
           slot.open(false);

@@ -60,6 +60,15 @@ export class SyncIndex {
     return out;
   }
 
+  /** What this node holds at each of `paths` (of `group`) that has a row, read in bulk as localsById does. */
+  localsByPath(group: string, paths: readonly string[]): Map<string, LocalEntry> {
+    const records = this.entries.getByPaths(group, paths);
+    const versions = this.versions.getMany([...records.values()].map((r) => r.id));
+    const out = new Map<string, LocalEntry>();
+    for (const [path, record] of records) out.set(path, this.fromRecord(record, versions.get(record.id)));
+    return out;
+  }
+
   /** `v`: the record's version columns when the caller read them already. */
   fromRecord(record: EntryRecord, v = this.versions.get(record.id)): LocalEntry {
     const state = stateOfRecord(record);
