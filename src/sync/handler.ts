@@ -95,16 +95,21 @@ export class SyncHandler implements SessionHandler {
       const unsure = stale.length > 0 ? await this.receiver.recheck(group, stale) : new Set<string>();
       const answers = [];
       const changedHere: string[] = [];
+      // Parent directories found in place, looked at once per offer; forgotten as soon as an
+      // answer changed the disk (it may have removed or replaced one).
+      const seenDirs = new Set<string>();
       for (const item of offer.entries) {
         let outcome: Outcome;
         try {
           outcome = group.match(item.path) !== "match"
             ? { answer: refusedFor(item.path, new NotIncludedError(group.name, item.path)), changed: false }
             : unsure.has(item.path) ? { answer: refusedFor(item.path, new UnsureError(item.path)), changed: false }
-            : await this.receiver.offer(group, item, pusher, offer.dryRun);
+            : await this.receiver.offer(group, item, pusher, offer.dryRun, seenDirs);
         } catch (err) {
+          seenDirs.clear();
           outcome = { answer: refusedFor(item.path, err), changed: false };
         }
+        if (outcome.changed || outcome.answer.kind !== "send") seenDirs.clear();
         if (outcome.changed) changedHere.push(item.path);
         answers.push({ path: item.path, answer: outcome.answer });
       }

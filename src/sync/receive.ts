@@ -170,7 +170,7 @@ export class Receiver {
    * back). Each gets the mode it had here, and a check records it as this node's new version,
    * which beats the deletion everywhere. A file or symlink in the way is left alone.
    */
-  async reviveParents(group: Group, path: LogicalPath): Promise<void> {
+  async reviveParents(group: Group, path: LogicalPath, seen?: Set<string>): Promise<void> {
     const config = this.#o.config();
     const root = pickRoot(group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) })), path);
     if (root === undefined) return;
@@ -179,8 +179,12 @@ export class Receiver {
     const made: string[] = [];
     for (const p of ancestors) {
       const local = config.toLocalPath(p);
+      if (seen?.has(local)) continue;
       const st = await lstatOrUndefined(fsPath(local));
-      if (st?.isDirectory()) continue;
+      if (st?.isDirectory()) {
+        seen?.add(local);
+        continue;
+      }
       // A file or symlink where a peer has a directory with entries: the directory wins
       // (keepsDirectory), the file is backed up first.
       if (st?.isFile() && typeof fsPath(local) === "string") await backupFile(local, this.#o.deps(group).backup);
@@ -197,8 +201,12 @@ export class Receiver {
     for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
   }
 
-  /** Answers one offered entry; applies what needs no content unless `dryRun`. Call under the mutex, after recheck(). */
-  async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean): Promise<Outcome> {
+  /**
+   * Answers one offered entry; applies what needs no content unless `dryRun`. Call under the mutex, after recheck().
+   * `seenDirs`: directories this offer already found in place (reviveParents looks at each once
+   * per offer, not once per file in it); the caller empties it whenever an answer changed the disk.
+   */
+  async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean, seenDirs?: Set<string>): Promise<Outcome> {
     // One read of the path's entry serves the tree re-check's test, the decision and the answer
     // (three reads per offered path were ~7 % of a receiving daemon's time in bench/sync (a));
     // read again only when the re-check ran and may have recorded something new.
@@ -209,7 +217,7 @@ export class Receiver {
     }
     const d = this.decide(group, item, local);
     // reviveParents re-creates and records ancestors only: `local` (this path's entry) stays current.
-    if (!dryRun && "apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") await this.reviveParents(group, item.path);
+    if (!dryRun && "apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") await this.reviveParents(group, item.path, seenDirs);
     if ((d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write" &&
         item.entry.kind === "file" && item.entry.size > 0) {
       const mine = local?.entry;
