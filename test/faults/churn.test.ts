@@ -13,7 +13,9 @@
 // 2026-12-05). Since: a file renamed over the target between the hold link and the rename was
 // unlinked unseen (now renameat2 RENAME_EXCHANGE, replace.ts), attributes set in place recorded
 // a local write landing meanwhile as the received content (apply.ts setMeta), and this oracle
-// read what a modify destroyed in a separate step before it (see `write`). When the
+// read what a modify destroyed in a separate step before it (see `write`); with those, and
+// with backups of one path made one at a time and a loser backed up when its winner cannot be
+// fetched, the 30-minute soak at 42c95ad lost nothing (29,513 operations). When the
 // daemons alone have not converged after the quiet period, a `sync` on every node is the
 // operator's safety net; the report says which it took.
 
