@@ -8,6 +8,13 @@ import { tempDir } from "./testing.js";
 import { bumpVector, EMPTY_VECTOR } from "../core/vector.js";
 
 const dir = tempDir("database");
+
+/** A recorded file of group "g"; each test varies path, group or ino. */
+const FILE_RECORD: RecordInput = {
+  group: "g", path: "/srv/x",
+  state: { kind: "file", mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_000_000_000n, size: 1, hash: "cd".repeat(32) },
+  vector: bumpVector(EMPTY_VECTOR, "a"), ctimeNs: 1_700_000_000_000_000_001n, ino: 7n, dev: 1n,
+};
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("openIndex() gives an index made before entries.fp the column, filled from the recorded fingerprints", () => {
@@ -40,22 +47,17 @@ test("fingerprintsOf() answers as fingerprintOf() does for each path, in order, 
   const db = openIndex(tempDir("database-points"));
   try {
     const entries = new EntryStore(db);
-    const base: RecordInput = {
-      group: "g", path: "/srv/x",
-      state: { kind: "file", mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_000_000_000n, size: 1, hash: "cd".repeat(32) },
-      vector: bumpVector(EMPTY_VECTOR, "a"), ctimeNs: 1_700_000_000_000_000_001n, ino: 7n, dev: 1n,
-    };
     const paths: string[] = [];
     for (let i = 0; i < 150; i++) {
       const path = `/srv/f${i}`;
       paths.push(path, `/srv/missing${i}`);
-      const id = entries.record({ ...base, path, ino: BigInt(i + 1), state: { ...base.state, size: i } as RecordInput["state"] });
-      if (i % 7 === 0) entries.tombstone(id, base.vector, 5n);
+      const id = entries.record({ ...FILE_RECORD, path, ino: BigInt(i + 1), state: { ...FILE_RECORD.state, size: i } as RecordInput["state"] });
+      if (i % 7 === 0) entries.tombstone(id, FILE_RECORD.vector, 5n);
     }
     // Another group's row at the same path is not this group's; a name with a surrogate goes alone.
-    entries.record({ ...base, group: "other", path: "/srv/missing3" });
+    entries.record({ ...FILE_RECORD, group: "other", path: "/srv/missing3" });
     const odd = "/srv/\ud800odd";
-    entries.record({ ...base, path: odd });
+    entries.record({ ...FILE_RECORD, path: odd });
     paths.push(odd, "/srv/f1");
     const got = entries.fingerprintsOf("g", paths);
     assert.equal(got.length, paths.length);
@@ -73,17 +75,12 @@ test("getByIds() and VersionStore.getMany() answer as getById() and get() do, ac
   try {
     const entries = new EntryStore(db);
     const versions = new VersionStore(db);
-    const base: RecordInput = {
-      group: "g", path: "/srv/x",
-      state: { kind: "file", mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_000_000_000n, size: 1, hash: "cd".repeat(32) },
-      vector: bumpVector(EMPTY_VECTOR, "a"), ctimeNs: 1_700_000_000_000_000_001n, ino: 7n, dev: 1n,
-    };
     const ids: number[] = [];
     for (let i = 0; i < 140; i++) {
-      const id = entries.record({ ...base, path: `/srv/f${i}`, ino: BigInt(i + 1) });
+      const id = entries.record({ ...FILE_RECORD, path: `/srv/f${i}`, ino: BigInt(i + 1) });
       if (i % 3 === 0) versions.setVersion(id, `node${i}`, 1000 + i);
       if (i % 5 === 0) versions.setForced(id, true);
-      if (i % 11 === 0) entries.tombstone(id, base.vector, 5n);
+      if (i % 11 === 0) entries.tombstone(id, FILE_RECORD.vector, 5n);
       ids.push(id);
     }
     const asked = [...ids.slice(70), 999_999, ...ids.slice(0, 70)];
@@ -103,20 +100,15 @@ test("getByPaths() answers as get() does for each path of the group (surrogates 
   const db = openIndex(tempDir("database-paths"));
   try {
     const entries = new EntryStore(db);
-    const base: RecordInput = {
-      group: "g", path: "/srv/x",
-      state: { kind: "file", mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_000_000_000n, size: 1, hash: "cd".repeat(32) },
-      vector: bumpVector(EMPTY_VECTOR, "a"), ctimeNs: 1_700_000_000_000_000_001n, ino: 7n, dev: 1n,
-    };
     const paths: string[] = [];
     for (let i = 0; i < 100; i++) {
-      const id = entries.record({ ...base, path: `/srv/f${i}`, ino: BigInt(i + 1) });
-      if (i % 9 === 0) entries.tombstone(id, base.vector, 5n);
+      const id = entries.record({ ...FILE_RECORD, path: `/srv/f${i}`, ino: BigInt(i + 1) });
+      if (i % 9 === 0) entries.tombstone(id, FILE_RECORD.vector, 5n);
       paths.push(`/srv/f${i}`, `/srv/none${i}`);
     }
-    entries.record({ ...base, group: "other", path: "/srv/none1" });
+    entries.record({ ...FILE_RECORD, group: "other", path: "/srv/none1" });
     const odd = "/srv/\udc80odd";
-    entries.record({ ...base, path: odd });
+    entries.record({ ...FILE_RECORD, path: odd });
     paths.push(odd);
     const got = entries.getByPaths("g", paths);
     assert.equal(got.size, 101);

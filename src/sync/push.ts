@@ -21,6 +21,7 @@ import type { Receiver } from "./receive.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
 import { resolveTarget } from "./target.js";
 import { ChangedMeanwhileError, getFile, putBatch, putFile, type BatchOutcome } from "./transfer.js";
+import { PutWindow } from "./put-window.js";
 
 export interface PushContext {
   readonly config: Config;
@@ -251,38 +252,6 @@ function recordAnswers(ctx: PushContext, batch: readonly Work[], outcomes: reado
     result.sent++;
     if (outcome.answer.kind === "theirs") theirs.push({ work: w, answer: outcome.answer });
     else handleAnswer(ctx, w, outcome.answer, result);
-  }
-}
-
-/** At most `size` put-batches in flight; the first session failure stops the peer. */
-class PutWindow {
-  readonly #inflight = new Set<Promise<void>>();
-  #failure: { err: unknown } | undefined;
-  constructor(readonly size: number) {}
-
-  async add(task: () => Promise<void>): Promise<void> {
-    this.#rethrow();
-    while (this.#inflight.size >= this.size) await Promise.race(this.#inflight);
-    this.#rethrow();
-    const p: Promise<void> = task()
-      .catch((err: unknown) => void (this.#failure ??= { err }))
-      .finally(() => this.#inflight.delete(p));
-    this.#inflight.add(p);
-  }
-
-  /** Waits for every batch; throws the first session failure. */
-  async drain(): Promise<void> {
-    await this.settle();
-    this.#rethrow();
-  }
-
-  /** Waits for every batch, whatever happened (nothing may act on results after the push returned). */
-  async settle(): Promise<void> {
-    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
-  }
-
-  #rethrow(): void {
-    if (this.#failure) throw this.#failure.err;
   }
 }
 
