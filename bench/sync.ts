@@ -391,59 +391,71 @@ function record(tool: string, sc: Scenario, s: Step): void {
   console.error(`  ${k}: ${s.seconds.toFixed(2)} s, ${fmtBytes(s.wire)} on the wire, client ${(s.rssKiB / 1024).toFixed(0)} MiB, server ${(s.serverRssKiB / 1024).toFixed(0)} MiB; CPU client ${s.cpu.toFixed(2)} s${Number.isNaN(s.serverCpu) ? "" : `, daemons ${s.serverCpu.toFixed(2)} s${s.serverSys === undefined ? "" : ` (system ${s.serverSys.toFixed(2)} s)`}`}`);
 }
 
+/**
+ * Every run's trees stay until the whole benchmark is over. Deleting ~50,000 files (one run's
+ * trees) makes ext4 create files several times slower for the next half minute or so (measured
+ * here: 10-15 µs per create in a quiet file system, 120-350 µs for 40 s after a mass delete;
+ * the allocator passes over recently deleted inodes), and the next run's first tool paid for
+ * it: rsync's (a) took 0.67 s in a first run and 1.87 s in the run after a delete.
+ */
+const runDirs: string[] = [];
+
+/** Run k starts with tool k (mod the number of tools): no tool always goes first. */
+function toolOrder(run: number): string[] {
+  const k = run % ONLY.length;
+  return [...ONLY.slice(k), ...ONLY.slice(0, k)];
+}
+
 async function oneRun(run: number): Promise<void> {
   const base = tempDir(`bench-sync-${run}`);
+  runDirs.push(base);
+  const source = join(base, "source");
+  makeSmallFiles(source, run);
+  const tools: Tool[] = [];
+  for (const name of FANOUT_ONLY ? [] : toolOrder(run)) {
+    const dir = join(base, name);
+    mkdirSync(dir);
+    tools.push(name === "peersync" ? await peersyncTool(dir, source, 1) : name === "rsync" ? await rsyncTool(dir, source) : await csync2Tool(dir, source));
+  }
   try {
-    const source = join(base, "source");
-    makeSmallFiles(source, run);
-    const tools: Tool[] = [];
-    for (const name of FANOUT_ONLY ? [] : ONLY) {
-      const dir = join(base, name);
-      mkdirSync(dir);
-      tools.push(name === "peersync" ? await peersyncTool(dir, source, 1) : name === "rsync" ? await rsyncTool(dir, source) : await csync2Tool(dir, source));
-    }
-    try {
-      // A step runs when its scenario or a later one (e aside) is asked for.
-      const still = (sc: Scenario): boolean => SCENARIOS.some((s) => s !== "e" && s >= sc);
-      if (still("a")) for (const t of tools) record(t.name, "a", await settled(() => t.sync())), verify(t, source);
-      if (still("b")) for (const t of tools) record(t.name, "b", await settled(() => t.sync())), verify(t, source);
-      // The same no-change state, checked alone: (b) minus this is what the sync adds to the check.
-      if (SCENARIOS.includes("b")) for (const t of tools) if (t.check) record(`${t.name} check`, "b", await settled(() => t.check!()));
-      if (still("c")) changeFiles(source, 100, run);
-      if (still("c")) for (const t of tools) record(t.name, "c", await settled(() => t.sync())), verify(t, source);
-      if (still("d")) {
-        if (!FANOUT_ONLY) makeBig(join(source, "big.bin"));
-        for (const t of tools) await t.sync();
-        if (!FANOUT_ONLY) editBig(join(source, "big.bin"), run);
-        for (const t of tools) record(t.name, "d", await settled(() => t.sync())), verify(t, source);
-      }
-    } finally {
-      for (const t of tools) await t.stop();
-    }
-    if (ONLY.includes("peersync") && FANOUT) {
-      rmSync(join(source, "big.bin"), { force: true });
-      const dir = join(base, "fanout");
-      mkdirSync(dir);
-      const fan = await peersyncTool(dir, join(base, "source"), 4);
-      try {
-        // A fresh sender state: the source tree is new to it, so this is scenario (a) again.
-        record("peersync→4", "e", await settled(() => fan.sync()));
-        verify(fan, join(base, "source"));
-      } finally {
-        await fan.stop();
-      }
-      const one = join(base, "fanout1");
-      mkdirSync(one);
-      const single = await peersyncTool(one, join(base, "source"), 1);
-      try {
-        record("peersync→1", "e", await settled(() => single.sync()));
-        verify(single, join(base, "source"));
-      } finally {
-        await single.stop();
-      }
+    // A step runs when its scenario or a later one (e aside) is asked for.
+    const still = (sc: Scenario): boolean => SCENARIOS.some((s) => s !== "e" && s >= sc);
+    if (still("a")) for (const t of tools) record(t.name, "a", await settled(() => t.sync())), verify(t, source);
+    if (still("b")) for (const t of tools) record(t.name, "b", await settled(() => t.sync())), verify(t, source);
+    // The same no-change state, checked alone: (b) minus this is what the sync adds to the check.
+    if (SCENARIOS.includes("b")) for (const t of tools) if (t.check) record(`${t.name} check`, "b", await settled(() => t.check!()));
+    if (still("c")) changeFiles(source, 100, run);
+    if (still("c")) for (const t of tools) record(t.name, "c", await settled(() => t.sync())), verify(t, source);
+    if (still("d")) {
+      if (!FANOUT_ONLY) makeBig(join(source, "big.bin"));
+      for (const t of tools) await t.sync();
+      if (!FANOUT_ONLY) editBig(join(source, "big.bin"), run);
+      for (const t of tools) record(t.name, "d", await settled(() => t.sync())), verify(t, source);
     }
   } finally {
-    rmSync(base, { recursive: true, force: true });
+    for (const t of tools) await t.stop();
+  }
+  if (ONLY.includes("peersync") && FANOUT) {
+    rmSync(join(source, "big.bin"), { force: true });
+    const dir = join(base, "fanout");
+    mkdirSync(dir);
+    const fan = await peersyncTool(dir, join(base, "source"), 4);
+    try {
+      // A fresh sender state: the source tree is new to it, so this is scenario (a) again.
+      record("peersync→4", "e", await settled(() => fan.sync()));
+      verify(fan, join(base, "source"));
+    } finally {
+      await fan.stop();
+    }
+    const one = join(base, "fanout1");
+    mkdirSync(one);
+    const single = await peersyncTool(one, join(base, "source"), 1);
+    try {
+      record("peersync→1", "e", await settled(() => single.sync()));
+      verify(single, join(base, "source"));
+    } finally {
+      await single.stop();
+    }
   }
 }
 
@@ -475,10 +487,14 @@ function ratio(what: string, num: number | undefined, den: number | undefined, t
 
 async function main(): Promise<void> {
   console.log(`bench-sync: ${FILES} × 1 KiB files in ${DIRS} dirs, ${BIG >> 20} MiB big file, ${RUNS} run(s), medians; tools: ${ONLY.join(", ")}`);
-  for (let run = 0; run < RUNS; run++) {
-    console.error(`run ${run + 1}/${RUNS} (load average ${load()})`);
-    await oneRun(run);
-    console.error(`  end of run ${run + 1} (load average ${load()})`);
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      console.error(`run ${run + 1}/${RUNS}, tools in the order ${toolOrder(run).join(", ")} (load average ${load()})`);
+      await oneRun(run);
+      console.error(`  end of run ${run + 1} (load average ${load()})`);
+    }
+  } finally {
+    for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
   }
   const names: Record<Scenario, string> = { a: "(a) initial", b: "(b) no change", c: "(c) 100 changed", d: "(d) 100 edits in big file", e: "(e) fan-out" };
   console.log("\nscenario                    tool          time s   wire          client RSS  server RSS  CPU client  CPU daemons");
