@@ -25,6 +25,7 @@ import { receivePutBatch } from "./put-batch.js";
 import { stalePaths } from "./recheck.js";
 import { claim, offsetFor, partialPath, resumeMinBytes } from "./partial.js";
 import { Receiver, UnsureError, refused, refusedFor, type Outcome } from "./receive.js";
+import type { SignatureCache } from "./signature-cache.js";
 import type { SyncIndex } from "./sync-index.js";
 import { lstatOrUndefined, NotIncludedError, resolveTarget } from "./target.js";
 
@@ -36,6 +37,8 @@ export interface SyncHandlerOptions {
   readonly dispatcher: ActionDispatcher;
   readonly logger: Logger;
   readonly wholeBelow?: number;
+  /** Signatures of large received files, made after they land (signature-cache.ts). */
+  readonly signatures?: SignatureCache;
 }
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -163,6 +166,8 @@ export class SyncHandler implements SessionHandler {
       if (d.kind === "drift") logger.warn({ path: put.path, backup: verdict.backupPath }, `drift: local change to ${put.path} replaced by the group's version`);
       if (verdict.backupPath) logger.info({ path: put.path, backup: verdict.backupPath }, `backed up ${put.path} to ${verdict.backupPath}`);
       logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding, decision: d.kind }, `received ${put.path} (${put.encoding}, ${d.kind})`);
+      // The next delta against this file needs its signature: make it now, while nobody waits.
+      if (applied.observed && typeof target.fs === "string") void this.#o.signatures?.fill(target.fs, put.entry.hash, put.entry.size, applied.observed);
       return { type: "put-reply", answer: { kind: "applied", vector: d.vector, decision: d.kind } };
     } catch (err) {
       if (err instanceof Superseded && verdict.outcome) return { type: "put-reply", answer: verdict.outcome.answer };
@@ -233,8 +238,10 @@ export class SyncHandler implements SessionHandler {
   async #signature(session: Session, path: LogicalPath): Promise<Reply> {
     const { local, target } = await this.#fresh(session, path);
     if (local.entry.kind !== "file") throw new PeersyncError("NOT_FILE", `Cannot sign "${path}": it is not a file here`);
-    const file = await fsp.open(target.fs, READ_FLAGS);
     const { hash, size } = local.entry;
+    const cached = await this.#o.signatures?.get(hash, size);
+    if (cached) return streamOf([{ type: "signature-reply", hash, size }, ...chunksOf(cached).map((bytes) => ({ type: "data", bytes }) as Message)]);
+    const file = await fsp.open(target.fs, READ_FLAGS);
     return (async function* () {
       try {
         yield { type: "signature-reply", hash, size } as Message;
@@ -350,6 +357,13 @@ class Superseded extends Error {}
 
 async function* streamOf(messages: readonly Message[]): AsyncIterable<Message> {
   yield* messages;
+}
+
+/** A cached signature as data frames of at most 256 KiB (frames the size signature() yields). */
+function chunksOf(bytes: Buffer, size = 256 * 1024): Buffer[] {
+  const chunks = [];
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+  return chunks;
 }
 
 export async function* readChunks(file: fsp.FileHandle, size = 256 * 1024): AsyncIterable<Buffer> {

@@ -2,6 +2,7 @@
 // dependencies and action dispatcher. Actions a crash left queued run at once (csync2 runs
 // leftover rows at its next start).
 
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
@@ -13,6 +14,7 @@ import type { Db } from "../index/database.js";
 import type { BasicHandler } from "../net/basic-handler.js";
 import { applyDepsFor } from "./deps.js";
 import { SyncHandler } from "./handler.js";
+import { signatureCacheFromEnv } from "./signature-cache.js";
 import { SyncIndex } from "./sync-index.js";
 
 export interface SyncServiceDeps {
@@ -36,6 +38,7 @@ export function createSyncHandler(deps: SyncServiceDeps): SyncHandler {
   const wholeBelow = Number(process.env["PEERSYNC_WHOLE_FILE_BELOW"] ?? 64 * 1024);
   return new SyncHandler({
     config, index: new SyncIndex(db, config().localName), deps: applyDepsFor(db, config), basic: deps.basic, dispatcher, logger,
+    signatures: signatureCacheFromEnv(join(config().stateDir, "signatures"), logger),
     ...(Number.isSafeInteger(wholeBelow) && wholeBelow >= 0 ? { wholeBelow } : {}),
   });
 }

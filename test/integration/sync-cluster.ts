@@ -48,6 +48,8 @@ export interface ClusterOptions {
    * these tests drive every sync by hand. @default false
    */
   readonly watch?: boolean;
+  /** Extra environment of every daemon (on top of FAST_ENV). */
+  readonly daemonEnv?: Readonly<Record<string, string>>;
 }
 
 export interface Cluster {
@@ -86,7 +88,7 @@ export async function makeCluster(names: readonly string[], options: ClusterOpti
       name, root: roots[i]!, state, port: ports[i]!, daemon: undefined,
       run: (args, env = {}) => runCli(["-N", name, "--config", configFile, "--state-dir", state, ...args], { ...FAST_ENV, ...env }),
       start: async () => {
-        node.daemon = await startDaemon({ name, configFile, stateDir: state, env: FAST_ENV });
+        node.daemon = await startDaemon({ name, configFile, stateDir: state, env: { ...FAST_ENV, ...options.daemonEnv } });
       },
       stop: async () => {
         await node.daemon?.stop();
