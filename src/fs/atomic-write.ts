@@ -18,6 +18,7 @@ import * as fsp from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
+import { EarlyWriteback } from "./early-writeback.js";
 
 export const TEMP_PREFIX = ".peersync-tmp-";
 const TEMP_NAME = /^\.peersync-tmp-[0-9a-f]{16}$/;
@@ -166,11 +167,19 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
   try {
     const hasher = options.expectedHash ? createHash(options.expectedHash.algorithm) : undefined;
     if (resume) await keepPrefix(file, resume.offset, hasher);
-    for await (const chunk of coalesce(chunks(data))) {
-      options.signal?.throwIfAborted();
-      hasher?.update(chunk);
-      await writeAll(file, chunk);
+    const writeback = options.deferFileSync ? undefined : new EarlyWriteback(file);
+    try {
+      for await (const chunk of coalesce(chunks(data))) {
+        options.signal?.throwIfAborted();
+        hasher?.update(chunk);
+        await writeAll(file, chunk);
+        writeback?.wrote(chunk.length);
+      }
+    } finally {
+      // No sync may outlive the file handle, whatever stopped the loop.
+      await writeback?.settle().catch(() => undefined);
     }
+    await writeback?.settle();
     // Attribute calls touch only the in-memory inode: synchronous, they cost a few µs each,
     // where a trip through the thread pool costs ten times that (thousands of small files).
     if (options.uid !== undefined || options.gid !== undefined) fchownSync(file.fd, options.uid ?? -1, options.gid ?? -1);
