@@ -24,6 +24,7 @@ import { backupFile } from "./backup.js";
 import { receivePutBatch } from "./put-batch.js";
 import { stalePaths } from "./recheck.js";
 import { claim, offsetFor, partialPath, resumeMinBytes } from "./partial.js";
+import { readChunks, readChunksReusing } from "./read-chunks.js";
 import { Receiver, UnsureError, refused, refusedFor, type Outcome } from "./receive.js";
 import type { SignatureCache } from "./signature-cache.js";
 import type { SyncIndex } from "./sync-index.js";
@@ -245,7 +246,7 @@ export class SyncHandler implements SessionHandler {
     return (async function* () {
       try {
         yield { type: "signature-reply", hash, size } as Message;
-        for await (const bytes of signature(readChunks(file), { basisSize: size })) yield { type: "data", bytes: Buffer.from(bytes) } as Message;
+        for await (const bytes of signature(readChunksReusing(file), { basisSize: size })) yield { type: "data", bytes: Buffer.from(bytes) } as Message;
       } finally {
         await file.close();
       }
@@ -364,13 +365,4 @@ function chunksOf(bytes: Buffer, size = 256 * 1024): Buffer[] {
   const chunks = [];
   for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
   return chunks;
-}
-
-export async function* readChunks(file: fsp.FileHandle, size = 256 * 1024): AsyncIterable<Buffer> {
-  for (;;) {
-    const buffer = Buffer.allocUnsafe(size);
-    const { bytesRead } = await file.read(buffer, 0, size, null);
-    if (bytesRead === 0) return;
-    yield buffer.subarray(0, bytesRead);
-  }
 }

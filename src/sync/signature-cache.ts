@@ -20,7 +20,7 @@ import type { Logger } from "pino";
 import { messageOf } from "../errors.js";
 import { isTempName, writeFileAtomic } from "../fs/atomic-write.js";
 import { signature, signatureParams } from "../delta/rsync.js";
-import { readFrom } from "./partial.js";
+import { readChunksReusing } from "./read-chunks.js";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const CHECKSUM_BYTES = 32;
@@ -117,7 +117,7 @@ export class SignatureCache {
     try {
       if (!sameFile(await file.stat({ bigint: true }), identity, size)) return;
       const parts: Buffer[] = [];
-      for await (const bytes of signature(readFrom(file, 0), { basisSize: size })) parts.push(Buffer.from(bytes));
+      for await (const bytes of signature(readChunksReusing(file), { basisSize: size })) parts.push(Buffer.from(bytes));
       // Changed while it was read: the signature may describe neither version.
       if (!sameFile(await file.stat({ bigint: true }), identity, size)) return;
       await this.#store(key, Buffer.concat(parts));

@@ -14,7 +14,7 @@ import type { Config } from "../config/types.js";
 import type { Answer, Message } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import type { ContentCache } from "./content-cache.js";
-import { readChunks } from "./handler.js";
+import { readChunks, readChunksReusing } from "./read-chunks.js";
 import { askOffset, readFrom, resumeMinBytes } from "./partial.js";
 import { resolveTarget } from "./target.js";
 
@@ -35,7 +35,7 @@ export async function putFile(session: Session, config: Config, group: Group, it
       return answerOf(reply);
     }
     const sig = await fetchSignature(session, item.path);
-    const body = delta([sig.bytes], readChunks(file));
+    const body = delta([sig.bytes], readChunksReusing(file));
     const reply = await session.request({ type: "put", ...item, encoding: "delta", basisHash: sig.hash }, { body });
     return answerOf(reply);
   } finally {
