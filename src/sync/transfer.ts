@@ -5,10 +5,11 @@
 
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import * as fsp from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import type { Group } from "../config/types.js";
 import type { EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
-import { delta } from "../delta/rsync.js";
+import { parallelDelta } from "../delta/parallel-delta.js";
 import { PeersyncError, ProtocolError } from "../errors.js";
 import type { Config } from "../config/types.js";
 import type { Answer, Message } from "../net/messages.js";
@@ -35,12 +36,23 @@ export async function putFile(session: Session, config: Config, group: Group, it
       return answerOf(reply);
     }
     const sig = await fetchSignature(session, item.path);
-    const body = delta([sig.bytes], readChunksReusing(file));
+    const size = item.entry.kind === "file" ? item.entry.size : (await file.stat()).size;
+    // A big file's delta is made by several librsync jobs at once (parallel-delta.ts).
+    const body = parallelDelta(sig.bytes, size, { parts: deltaJobs(), read: (start, end) => readChunksReusing(file, start, end) });
     const reply = await session.request({ type: "put", ...item, encoding: "delta", basisHash: sig.hash }, { body });
     return answerOf(reply);
   } finally {
     await file.close();
   }
+}
+
+/**
+ * librsync jobs per delta: one per core, at most 4 (PEERSYNC_DELTA_JOBS overrides; 1 = one job,
+ * as before). A delta that runs beside other work (a fan-out) just shares the cores.
+ */
+function deltaJobs(env: NodeJS.ProcessEnv = process.env): number {
+  const asked = Number(env["PEERSYNC_DELTA_JOBS"] ?? "");
+  return Number.isSafeInteger(asked) && asked >= 1 ? Math.min(asked, 16) : Math.min(availableParallelism(), 4);
 }
 
 /** One file of a put-batch: the peer's answer, or why it did not go (left pending). */

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
+import { parallelDelta } from "../../src/delta/parallel-delta.js";
 import { delta, patch, signature, type SignatureOptions } from "../../src/delta/rsync.js";
 import { CHUNK_SIZES, chunked, collect, edited, randomFile, repeatedBlocks, worthChunking } from "../../src/delta/stream-testing.js";
 
@@ -127,5 +128,23 @@ describe("delta() and patch()", () => {
         await basis.close();
       }
     });
+  }
+});
+
+describe("parallelDelta()", () => {
+  // Each range's librsync delta, spliced into one stream (src/delta/parallel-delta.ts): rdiff's
+  // own patch must take it as it takes any delta.
+  for (const f of FILES.filter((f) => f.data.length >= 100_000)) {
+    for (const parts of [2, 4]) {
+      test(`rdiff patch applies parallelDelta() from ${parts} jobs for ${f.name}`, async () => {
+        const newData = edited(f.data, f.name);
+        const sig = await rdiffSignature(f.name, []);
+        const read = (start: number, end: number) => chunked(newData.subarray(start, Math.min(end, newData.length)), 64 << 10);
+        const ours = await collect(parallelDelta(sig, newData.length, { parts, minPartBytes: 16 << 10, read }));
+        await writeFile(paths(`${f.name}.pdelta`), ours);
+        await rdiff("patch", paths(f.name), paths(`${f.name}.pdelta`), paths(`${f.name}.pout`));
+        assert.ok((await readFile(paths(`${f.name}.pout`))).equals(newData));
+      });
+    }
   }
 });
