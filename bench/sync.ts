@@ -37,6 +37,8 @@ const USAGE = `usage: node dist/bench/sync.js [options]   (make bench-sync)
   --scenarios S,S   scenarios among a,b,c,d,e to record (default all; the steps before a
                     recorded one still run, untimed: (c) needs (a)'s tree on the peer)
   --no-fanout       skip (e); --fanout-only runs only (e)
+  --keep            leave the trees in place at the end and print where (to look at them, or
+                    to run benchmarks back to back without a mass delete between them)
   --cpu-prof DIR    every peersync process (client and daemons) writes a V8 CPU profile to DIR
                     (open in Chrome DevTools; timings are inflated while profiling)`;
 
@@ -52,6 +54,7 @@ const SCENARIOS = args.includes("--scenarios") ? args[args.indexOf("--scenarios"
 const PROFILE_DIR = args.includes("--cpu-prof") ? args[args.indexOf("--cpu-prof") + 1] : undefined;
 const FANOUT = !args.includes("--no-fanout") && SCENARIOS.includes("e");
 const FANOUT_ONLY = args.includes("--fanout-only");
+const KEEP = args.includes("--keep");
 const FILES = QUICK ? 1_000 : 10_000;
 const DIRS = 100;
 const BIG = QUICK ? 16 << 20 : 256 << 20;
@@ -494,7 +497,8 @@ async function main(): Promise<void> {
       console.error(`  end of run ${run + 1} (load average ${load()})`);
     }
   } finally {
-    for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
+    if (KEEP) console.error(`trees kept: ${runDirs.join(" ")}`);
+    else for (const dir of runDirs) rmSync(dir, { recursive: true, force: true });
   }
   const names: Record<Scenario, string> = { a: "(a) initial", b: "(b) no change", c: "(c) 100 changed", d: "(d) 100 edits in big file", e: "(e) fan-out" };
   console.log("\nscenario                    tool          time s   wire          client RSS  server RSS  CPU client  CPU daemons");

@@ -150,7 +150,7 @@ export class SyncHandler implements SessionHandler {
         beforeRename: async () => {
           release = await this.receiver.mutex.lock();
           if ((await this.receiver.recheck(group, [put.path])).has(put.path)) throw new UnsureError(put.path);
-          const d = this.receiver.decide(group, put);
+          const d = this.receiver.decide(group, put, this.#o.index.get(group.name, put.path));
           if (!isWrite(d)) {
             verdict.outcome = await this.receiver.carryOut(group, put, pusher, d);
             throw new Superseded();

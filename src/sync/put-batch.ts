@@ -18,6 +18,7 @@ import { applyVersion, type Applied, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
 import { UnsureError, refusedFor, type Receiver } from "./receive.js";
 import { stalePaths } from "./recheck.js";
+import type { Expected } from "./replace.js";
 import type { SyncIndex } from "./sync-index.js";
 import { lstatOrUndefined, resolveTarget, type Target } from "./target.js";
 
@@ -59,6 +60,8 @@ class Slot {
   /** Set once the temp file is complete and synced (the file waits at the gate). */
   atGate = false;
   decision: Extract<Decision, { apply: unknown }> | undefined;
+  /** What the index says the target holds, read in bulk by the commit (replace.ts checks it). */
+  expected: Expected | undefined;
   backupPath: string | undefined;
   /** The answer when the file was not renamed (new decision, or a failure). */
   answer: Answer | undefined;
@@ -161,7 +164,7 @@ async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<App
   ctx.durable.watch(dirname(target.local));
   return applyVersion(target, slot.item.entry, ctx.deps, {
     backup: false,
-    expect: () => ctx.index.expected(ctx.group.name, slot.item.path),
+    expect: () => slot.expected ?? ctx.index.expected(ctx.group.name, slot.item.path),
     content,
     deferDirSync: true,
     deferFileSync: ctx.durable.defersFileSync,
@@ -196,6 +199,10 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
     // found. Reading them up front is exact: a batch's paths are distinct files, and carrying
     // out one path's decision below writes that path's entry only.
     const locals = ctx.index.localsByPath(group.name, ready.map((s) => s.item.path));
+    // Likewise what each target holds by the index, which the renames below check against:
+    // only the transaction after them writes these paths' rows.
+    const expected = ctx.index.expectedByPath(group.name, ready.map((s) => s.item.path));
+    for (const slot of ready) slot.expected = expected.get(slot.item.path);
     for (const slot of ready) {
       try {
         if (unsure.has(slot.item.path)) throw new UnsureError(slot.item.path);

@@ -51,6 +51,15 @@ export class SyncIndex {
     return row === undefined || row.deleted ? "absent" : { fp: row.fp };
   }
 
+  /** expected() for many paths of one group, one query per 64 paths. */
+  expectedByPath(group: string, paths: readonly string[]): Map<string, Expected> {
+    const rows = this.entries.fingerprintsOf(group, paths);
+    return new Map(paths.map((p, i) => {
+      const row = rows[i];
+      return [p, row === undefined || row.deleted ? "absent" : { fp: row.fp }];
+    }));
+  }
+
   /** What this node holds for each of `ids` that still has a row: two queries per 64 ids instead of two per id. */
   localsById(ids: readonly number[]): Map<number, LocalEntry> {
     const records = this.entries.getByIds(ids);
