@@ -78,7 +78,10 @@ class Meter {
   }
 }
 
-/** Listens on host:0, forwards each connection to target (from `from`, if given), counts bytes both ways. */
+/**
+ * Listens on a port from freePort() (never one handed to a node: a port the kernel picked for
+ * listen(0) could be the sender's own, which no process holds during a run, and the config then
+ * names two hosts at one address), forwards each connection to target (from `from`, if given), counts bytes both ways. */
 async function proxy(host: string, target: { host: string; port: number; from?: string }, meter: Meter): Promise<{ port: number; server: Server }> {
   const server = createServer((client: Socket) => {
     const upstream = connect({ host: target.host, port: target.port, noDelay: true, ...(target.from ? { localAddress: target.from } : {}) });
@@ -97,7 +100,8 @@ async function proxy(host: string, target: { host: string; port: number; from?: 
     client.on("close", end);
     upstream.on("close", end);
   });
-  await new Promise<void>((res) => server.listen(0, host, res));
+  const port = await freePort();
+  await new Promise<void>((res, rej) => server.once("error", rej).listen(port, host, () => res()));
   return { port: (server.address() as AddressInfo).port, server };
 }
 
