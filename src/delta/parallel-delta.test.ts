@@ -3,7 +3,9 @@ import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { cutPoints, parallelDelta, signatureBlockLength, spliced } from "./parallel-delta.js";
+import { availableParallelism } from "node:os";
+import { RsyncError, UsageError } from "../errors.js";
+import { cutPoints, deltaJobs, parallelDelta, signatureBlockLength, spliced } from "./parallel-delta.js";
 import { delta, patch, signature } from "./rsync.js";
 import { chunked, collect, edited, randomFile, repeatedBlocks } from "./stream-testing.js";
 
@@ -108,6 +110,39 @@ describe("spliced(): a range's delta without its magic and END, both checked", (
       })(), c.dropMagic, c.dropEnd));
       if (c.error) await assert.rejects(out, c.error);
       else assert.deepEqual([...(await out)], c.want);
+    });
+  }
+});
+
+const jobs: { env: Record<string, string>; want: number | "refused" }[] = [
+  { env: {}, want: Math.min(availableParallelism(), 4) },
+  { env: { PEERSYNC_DELTA_JOBS: "" }, want: Math.min(availableParallelism(), 4) },
+  { env: { PEERSYNC_DELTA_JOBS: "1" }, want: 1 },
+  { env: { PEERSYNC_DELTA_JOBS: "16" }, want: 16 },
+  { env: { PEERSYNC_DELTA_JOBS: "0" }, want: "refused" },
+  { env: { PEERSYNC_DELTA_JOBS: "17" }, want: "refused" },
+  { env: { PEERSYNC_DELTA_JOBS: "1.5" }, want: "refused" },
+  { env: { PEERSYNC_DELTA_JOBS: "many" }, want: "refused" },
+];
+for (const j of jobs) {
+  test(`deltaJobs(${JSON.stringify(j.env)}) = ${j.want}`, () => {
+    if (j.want !== "refused") assert.equal(deltaJobs(j.env), j.want);
+    else assert.throws(() => deltaJobs(j.env), (err: unknown) => err instanceof UsageError && /PEERSYNC_DELTA_JOBS/.test(err.message) && err.hint !== undefined);
+  });
+}
+
+describe("a peer's signature that is not one: an error, never a hang or a crash", () => {
+  const next = randomFile(100_000, "hostile");
+  const read = (start: number, end: number) => chunked(next.subarray(start, Math.min(end, next.length)), 4096);
+  const cases: { name: string; sig: Buffer }[] = [
+    { name: "shorter than its header", sig: Buffer.from([0x72, 0x73, 0x01]) },
+    { name: "block length 0", sig: Buffer.from([0x72, 0x73, 0x01, 0x47, 0, 0, 0, 0, 0, 0, 0, 32]) },
+    { name: "block length 2^32-1", sig: Buffer.from([0x72, 0x73, 0x01, 0x47, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 32]) },
+    { name: "wrong magic", sig: Buffer.from([1, 2, 3, 4, 0, 0, 8, 0, 0, 0, 0, 32]) },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      await assert.rejects(collect(parallelDelta(c.sig, next.length, { parts: 4, minPartBytes: 1024, read })), RsyncError);
     });
   }
 });

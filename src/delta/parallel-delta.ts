@@ -13,7 +13,8 @@
 // the file matches well, up to the range's size when it does not).
 
 import type { FileHandle } from "node:fs/promises";
-import { RsyncError } from "../errors.js";
+import { availableParallelism } from "node:os";
+import { RsyncError, UsageError } from "../errors.js";
 import { delta, type ByteSource } from "./rsync.js";
 
 /** "rs\x026": the first four bytes of every librsync delta. */
@@ -32,6 +33,20 @@ export interface ParallelDeltaOptions {
   /** Reads `file` from `start` to `end`; each chunk must stay valid until the next is asked for. */
   readonly read: (start: number, end: number) => ByteSource;
   readonly name?: string;
+}
+
+/**
+ * librsync jobs per delta: one per core, at most 4 (PEERSYNC_DELTA_JOBS overrides, up to 16;
+ * 1 = one job). A delta that runs beside other work (a fan-out) just shares the cores.
+ */
+export function deltaJobs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env["PEERSYNC_DELTA_JOBS"];
+  if (raw === undefined || raw === "") return Math.min(availableParallelism(), 4);
+  const asked = Number(raw);
+  if (!Number.isSafeInteger(asked) || asked < 1 || asked > 16) {
+    throw new UsageError(`Cannot use PEERSYNC_DELTA_JOBS=${raw}: expected a whole number from 1 to 16`, { hint: "set PEERSYNC_DELTA_JOBS to 1-16, or unset it for one job per core" });
+  }
+  return asked;
 }
 
 /** Where the ranges start: multiples of the signature's block length, `parts` of them at most. */

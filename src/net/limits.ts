@@ -2,6 +2,8 @@
 // timeouts to stay fast) and the bench agree. Every limit protects the daemon from a peer that
 // is slow, broken or hostile: nothing a peer sends may grow memory or hold a slot forever.
 
+import { UsageError } from "../errors.js";
+
 export interface Limits {
   /** Largest frame body accepted or sent (control messages and data chunks). @default 1 MiB */
   readonly maxFrameBytes: number;
@@ -61,15 +63,18 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
 
 /**
  * Limits from PEERSYNC_<NAME> environment variables (e.g. PEERSYNC_IDLE_TIMEOUT_MS=500), so the
- * integration tests can make a real daemon time out quickly. Unknown or bad values are errors.
+ * integration tests can make a real daemon time out quickly. A bad value is a UsageError naming the variable.
  */
 export function limitsFromEnv(env: NodeJS.ProcessEnv): Partial<Limits> {
   const out: Record<string, number> = {};
   for (const name of Object.keys(DEFAULT_LIMITS)) {
-    const raw = env[`PEERSYNC_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
+    const variable = `PEERSYNC_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+    const raw = env[variable];
     if (raw === undefined) continue;
     const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`Cannot use limit ${name}="${raw}": expected a positive integer`);
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new UsageError(`Cannot use ${variable}="${raw}": expected a positive integer`, { hint: `set ${variable} to a whole number above 0, or unset it for the default` });
+    }
     out[name] = value;
   }
   return out as Partial<Limits>;

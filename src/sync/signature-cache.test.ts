@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { signature } from "../delta/rsync.js";
+import { UsageError } from "../errors.js";
 import { keyOf, SignatureCache, signatureCacheFromEnv, type FileIdentity } from "./signature-cache.js";
 
 let base = "";
@@ -109,5 +110,7 @@ test("signatureCacheFromEnv() reads both bounds and refuses nonsense", () => {
   assert.equal(signatureCacheFromEnv(dir, undefined, {}).wants(1 << 20), false);
   assert.equal(signatureCacheFromEnv(dir, undefined, {}).wants(8 << 20), true);
   assert.equal(signatureCacheFromEnv(dir, undefined, { PEERSYNC_SIG_CACHE_MAX_BYTES: "0" }).wants(1 << 30), false);
-  for (const raw of ["-1", "1.5", "lots"]) assert.throws(() => signatureCacheFromEnv(dir, undefined, { PEERSYNC_SIG_CACHE_MAX_BYTES: raw }), RangeError);
+  for (const raw of ["-1", "1.5", "lots"]) {
+    assert.throws(() => signatureCacheFromEnv(dir, undefined, { PEERSYNC_SIG_CACHE_MAX_BYTES: raw }), (err: unknown) => err instanceof UsageError && /PEERSYNC_SIG_CACHE_MAX_BYTES/.test(err.message) && /number of bytes/.test(err.hint ?? ""));
+  }
 });

@@ -17,7 +17,7 @@ import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { messageOf } from "../errors.js";
+import { messageOf, UsageError } from "../errors.js";
 import { isTempName, writeFileAtomic } from "../fs/atomic-write.js";
 import { signature, signatureParams } from "../delta/rsync.js";
 import { readChunksReusing } from "./read-chunks.js";
@@ -174,13 +174,15 @@ function sameFile(st: { ino: bigint; dev: bigint; ctimeNs: bigint; size: bigint;
   return st.isFile() && st.ino === identity.ino && st.dev === identity.dev && st.ctimeNs === identity.ctimeNs && st.size === BigInt(size);
 }
 
-/** Sizes from the environment (tests shrink them): PEERSYNC_SIG_CACHE_MIN_BYTES, PEERSYNC_SIG_CACHE_MAX_BYTES. */
+/** Sizes from the environment (tests shrink them): PEERSYNC_SIG_CACHE_MIN_BYTES, PEERSYNC_SIG_CACHE_MAX_BYTES; a bad value is a UsageError. */
 export function signatureCacheFromEnv(dir: string, logger: Logger | undefined, env: NodeJS.ProcessEnv = process.env): SignatureCache {
   const number = (name: string): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === "") return undefined;
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name}=${raw}: expected a whole number of bytes (0 or more)`);
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new UsageError(`Cannot use ${name}=${raw}: expected a whole number of bytes (0 or more)`, { hint: `set ${name} to a number of bytes (PEERSYNC_SIG_CACHE_MAX_BYTES=0 turns the cache off), or unset it for the default` });
+    }
     return n;
   };
   const minFileBytes = number("PEERSYNC_SIG_CACHE_MIN_BYTES");

@@ -5,11 +5,10 @@
 
 import { closeSync, constants, openSync, readSync } from "node:fs";
 import * as fsp from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import type { Group } from "../config/types.js";
 import type { EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
-import { parallelDelta } from "../delta/parallel-delta.js";
+import { deltaJobs, parallelDelta } from "../delta/parallel-delta.js";
 import { PeersyncError, ProtocolError } from "../errors.js";
 import type { Config } from "../config/types.js";
 import type { Answer, Message } from "../net/messages.js";
@@ -46,14 +45,6 @@ export async function putFile(session: Session, config: Config, group: Group, it
   }
 }
 
-/**
- * librsync jobs per delta: one per core, at most 4 (PEERSYNC_DELTA_JOBS overrides; 1 = one job,
- * as before). A delta that runs beside other work (a fan-out) just shares the cores.
- */
-function deltaJobs(env: NodeJS.ProcessEnv = process.env): number {
-  const asked = Number(env["PEERSYNC_DELTA_JOBS"] ?? "");
-  return Number.isSafeInteger(asked) && asked >= 1 ? Math.min(asked, 16) : Math.min(availableParallelism(), 4);
-}
 
 /** One file of a put-batch: the peer's answer, or why it did not go (left pending). */
 export type BatchOutcome = { readonly answer: Answer; readonly error?: undefined } | { readonly answer?: undefined; readonly error: unknown };
