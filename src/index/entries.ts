@@ -4,6 +4,7 @@
 
 import type { Transaction } from "better-sqlite3";
 import type { Db } from "./database.js";
+import { IN_PLACES, inChunks } from "./points.js";
 import { fingerprintHash, msFromNs, type EntryKind, type FileState } from "../core/file-state.js";
 import { EMPTY_VECTOR, vectorFromWire, vectorToWire, type VersionVector } from "../core/vector.js";
 import { IndexError, messageOf } from "../errors.js";
@@ -56,8 +57,6 @@ export interface RecordInput {
 const COLUMNS =
   "id, grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv, deleted_ns, ctime_ns, ino, dev";
 const FINGERPRINT_COLUMNS = "id, path, deleted_ns IS NOT NULL, fp";
-/** Paths (ids) per fingerprintsOf (getByIds) query; unused places are bound to NULL, which matches nothing. */
-const POINTS = 64;
 const SURROGATE = /[\ud800-\udfff]/;
 
 export class EntryStore {
@@ -80,13 +79,13 @@ export class EntryStore {
     this.#db = db;
     this.#byPath = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE grp = ? AND path = ?`).safeIntegers(true);
     this.#byId = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE id = ?`).safeIntegers(true);
-    this.#byPaths = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE grp = ? AND path IN (${Array(POINTS).fill("?").join(", ")})`).safeIntegers(true);
-    this.#byIds = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE id IN (${Array(POINTS).fill("?").join(", ")})`).safeIntegers(true);
+    this.#byPaths = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE grp = ? AND path IN (${IN_PLACES})`).safeIntegers(true);
+    this.#byIds = db.prepare(`SELECT ${COLUMNS} FROM entries WHERE id IN (${IN_PLACES})`).safeIntegers(true);
     this.#page = db
       .prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path > ? AND path < ? ORDER BY path LIMIT ?`)
       .raw(true);
     this.#point = db.prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path = ?`).raw(true);
-    this.#points = db.prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path IN (${Array(POINTS).fill("?").join(", ")})`).raw(true);
+    this.#points = db.prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path IN (${IN_PLACES})`).raw(true);
     this.#insert = db.prepare(
       `INSERT INTO entries (grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv,
                             deleted_ns, ctime_ns, ino, dev, fp)
@@ -122,19 +121,15 @@ export class EntryStore {
   }
 
   /**
-   * get() for many paths of one group (tombstones included), one query per POINTS paths; a path
+   * get() for many paths of one group (tombstones included), one query per POINTS paths (points.ts); a path
    * holding a UTF-16 surrogate is read alone, as in fingerprintsOf. Paths without a row are left out.
    */
   getByPaths(group: string, paths: readonly string[]): Map<string, EntryRecord> {
     const found = new Map<string, EntryRecord>();
     const plain = paths.filter((p) => !SURROGATE.test(p));
-    for (let i = 0; i < plain.length; i += POINTS) {
-      const chunk = plain.slice(i, i + POINTS);
-      const args: (string | null)[] = [...chunk, ...Array<null>(POINTS - chunk.length).fill(null)];
-      for (const row of this.#byPaths.all(group, ...args) as RawRow[]) {
-        const record = toRecord(row);
-        found.set(record.path, record);
-      }
+    for (const row of inChunks(plain, (places) => this.#byPaths.all(group, ...places) as RawRow[])) {
+      const record = toRecord(row);
+      found.set(record.path, record);
     }
     for (const p of paths) {
       if (!SURROGATE.test(p)) continue;
@@ -147,13 +142,9 @@ export class EntryStore {
   /** getById for many ids, one query per POINTS ids (a push reads every pending entry first). */
   getByIds(ids: readonly number[]): Map<number, EntryRecord> {
     const found = new Map<number, EntryRecord>();
-    for (let i = 0; i < ids.length; i += POINTS) {
-      const chunk = ids.slice(i, i + POINTS);
-      const args: (number | null)[] = [...chunk, ...Array<null>(POINTS - chunk.length).fill(null)];
-      for (const row of this.#byIds.all(...args) as RawRow[]) {
-        const record = toRecord(row);
-        found.set(record.id, record);
-      }
+    for (const row of inChunks(ids, (places) => this.#byIds.all(...places) as RawRow[])) {
+      const record = toRecord(row);
+      found.set(record.id, record);
     }
     return found;
   }
@@ -178,13 +169,9 @@ export class EntryStore {
   fingerprintsOf(group: string, paths: readonly string[]): (FingerprintRow | undefined)[] {
     const found = new Map<string, FingerprintRow>();
     const plain = paths.filter((p) => !SURROGATE.test(p));
-    for (let i = 0; i < plain.length; i += POINTS) {
-      const chunk = plain.slice(i, i + POINTS);
-      const args: (string | null)[] = [...chunk, ...Array<null>(POINTS - chunk.length).fill(null)];
-      for (const raw of this.#points.all(group, ...args) as unknown[][]) {
-        const row = toFingerprintRow(raw);
-        found.set(row.path, row);
-      }
+    for (const raw of inChunks(plain, (places) => this.#points.all(group, ...places) as unknown[][])) {
+      const row = toFingerprintRow(raw);
+      found.set(row.path, row);
     }
     return paths.map((p) => (SURROGATE.test(p) ? this.fingerprintOf(group, p) : found.get(p)));
   }

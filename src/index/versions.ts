@@ -3,6 +3,7 @@
 // entries.ts, whose statements a check runs on every entry: a check never needs these.
 
 import type { Db } from "./database.js";
+import { IN_PLACES, inChunks } from "./points.js";
 
 /** What the sync engine adds to an entry row. */
 export interface VersionColumns {
@@ -27,9 +28,6 @@ interface RawConflict {
   entry_id: number; grp: string; path: string; peer: string; remote: string; detected_ms: number;
 }
 
-/** Ids per getMany query (unused places bound to NULL, which matches no id). */
-const MANY = 64;
-
 export class VersionStore {
   readonly #get;
   readonly #getMany;
@@ -44,7 +42,7 @@ export class VersionStore {
     this.#get = db.prepare<[number], { modified_by: string | null; changed_at_ms: number | null; forced: number }>(
       "SELECT modified_by, changed_at_ms, forced FROM entries WHERE id = ?",
     );
-    this.#getMany = db.prepare(`SELECT id, modified_by, changed_at_ms, forced FROM entries WHERE id IN (${Array(MANY).fill("?").join(", ")})`);
+    this.#getMany = db.prepare(`SELECT id, modified_by, changed_at_ms, forced FROM entries WHERE id IN (${IN_PLACES})`);
     this.#setVersion = db.prepare<[string, number, number]>("UPDATE entries SET modified_by = ?, changed_at_ms = ? WHERE id = ?");
     this.#setForced = db.prepare<[number, number]>("UPDATE entries SET forced = ? WHERE id = ?");
     this.#addConflict = db.prepare<[number, string, string, number]>(
@@ -66,14 +64,11 @@ export class VersionStore {
     };
   }
 
-  /** get() for many entries, one query per MANY ids; an id without a row is left out. */
+  /** get() for many entries, one query per POINTS ids (points.ts); an id without a row is left out. */
   getMany(entryIds: readonly number[]): Map<number, VersionColumns> {
     const found = new Map<number, VersionColumns>();
-    for (let i = 0; i < entryIds.length; i += MANY) {
-      const chunk = entryIds.slice(i, i + MANY);
-      const rows = this.#getMany.all(...chunk, ...Array<null>(MANY - chunk.length).fill(null)) as { id: number; modified_by: string | null; changed_at_ms: number | null; forced: number }[];
-      for (const row of rows) found.set(row.id, { modifiedBy: row.modified_by ?? undefined, changedAtMs: row.changed_at_ms ?? undefined, forced: row.forced === 1 });
-    }
+    const rows = inChunks(entryIds, (places) => this.#getMany.all(...places) as { id: number; modified_by: string | null; changed_at_ms: number | null; forced: number }[]);
+    for (const row of rows) found.set(row.id, { modifiedBy: row.modified_by ?? undefined, changedAtMs: row.changed_at_ms ?? undefined, forced: row.forced === 1 });
     return found;
   }
 
