@@ -24,7 +24,7 @@ import { backupFile } from "./backup.js";
 import { receivePutBatch } from "./put-batch.js";
 import { stalePaths } from "./recheck.js";
 import { claim, offsetFor, partialPath, resumeMinBytes } from "./partial.js";
-import { readChunks, readChunksReusing } from "./read-chunks.js";
+import { chunksOf, readChunks, readChunksReusing } from "./read-chunks.js";
 import { Receiver, UnsureError, refused, refusedFor, type Outcome } from "./receive.js";
 import type { SignatureCache } from "./signature-cache.js";
 import type { SyncIndex } from "./sync-index.js";
@@ -358,11 +358,4 @@ class Superseded extends Error {}
 
 async function* streamOf(messages: readonly Message[]): AsyncIterable<Message> {
   yield* messages;
-}
-
-/** A cached signature as data frames of at most 256 KiB (frames the size signature() yields). */
-function chunksOf(bytes: Buffer, size = 256 * 1024): Buffer[] {
-  const chunks = [];
-  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
-  return chunks;
 }

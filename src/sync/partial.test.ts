@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { HashMismatchError, writeFileAtomic } from "../fs/atomic-write.js";
-import { claim, expireIfStale, isPartialName, offsetFor, partialPath, readFrom } from "./partial.js";
-import * as fsp from "node:fs/promises";
+import { claim, expireIfStale, isPartialName, offsetFor, partialPath } from "./partial.js";
 
 const dir = mkdtempSync(join(tmpdir(), "peersync-partial-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,12 +75,3 @@ test("writeFileAtomic with resume: a broken transfer keeps what arrived; a wrong
   await assert.rejects(writeFileAtomic(target, "def", { resume: { path: p, offset: 3 } }), /holds 0 bytes/);
 });
 
-test("readFrom(): the bytes from an offset to the end", async () => {
-  const f = join(dir, "t4");
-  writeFileSync(f, "0123456789");
-  const h = await fsp.open(f);
-  const parts: Buffer[] = [];
-  for await (const b of readFrom(h, 4, 3)) parts.push(b);
-  await h.close();
-  assert.equal(Buffer.concat(parts).toString(), "456789");
-});

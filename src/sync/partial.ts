@@ -9,7 +9,7 @@
 //
 // Hooks: handler.ts answers `partial` (offsetFor) and passes `resume` from claim() to
 // applyVersion → writeFileAtomic; transfer.ts asks askOffset() before a whole put and sends
-// readFrom(file, offset). Deltas are not resumed (they are small; a broken one restarts).
+// readChunks(file, offset) (read-chunks.ts). Deltas are not resumed (they are small; a broken one restarts).
 
 import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -95,14 +95,3 @@ export async function askOffset(session: Session, path: LogicalPath, hash: strin
   }
 }
 
-/** The bytes of an open file from `offset` to its end. */
-export async function* readFrom(file: fsp.FileHandle, offset: number, size = 256 * 1024): AsyncIterable<Buffer> {
-  let position = offset;
-  for (;;) {
-    const buffer = Buffer.allocUnsafe(size);
-    const { bytesRead } = await file.read(buffer, 0, size, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buffer.subarray(0, bytesRead);
-  }
-}

@@ -1,13 +1,17 @@
-// Reading a file as a stream of chunks, for the wire and for librsync jobs.
+// A file (or bytes in memory) as a stream of chunks, for the wire and for librsync jobs.
 
 import type * as fsp from "node:fs/promises";
 
-/** The file from its current position to the end, in fresh buffers (each chunk may be kept). */
-export async function* readChunks(file: fsp.FileHandle, size = 256 * 1024): AsyncIterable<Buffer> {
-  for (;;) {
+/**
+ * The bytes of an open file from `start` to its end, in fresh buffers (each chunk may be kept:
+ * bytes for the wire). Reads are positional: a resumed put starts at the peer's offset.
+ */
+export async function* readChunks(file: fsp.FileHandle, start = 0, size = 256 * 1024): AsyncIterable<Buffer> {
+  for (let position = start; ;) {
     const buffer = Buffer.allocUnsafe(size);
-    const { bytesRead } = await file.read(buffer, 0, size, null);
+    const { bytesRead } = await file.read(buffer, 0, size, position);
     if (bytesRead === 0) return;
+    position += bytesRead;
     yield buffer.subarray(0, bytesRead);
   }
 }
@@ -29,4 +33,11 @@ export async function* readChunksReusing(file: fsp.FileHandle, start = 0, end = 
     position += bytesRead;
     yield buffer.subarray(0, bytesRead);
   }
+}
+
+/** Bytes already in memory (a cached signature) as data frames of at most `size` bytes. */
+export function chunksOf(bytes: Buffer, size = 256 * 1024): Buffer[] {
+  const chunks = [];
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+  return chunks;
 }

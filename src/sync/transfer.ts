@@ -15,7 +15,7 @@ import type { Answer, Message } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import type { ContentCache } from "./content-cache.js";
 import { readChunks, readChunksReusing } from "./read-chunks.js";
-import { askOffset, readFrom, resumeMinBytes } from "./partial.js";
+import { askOffset, resumeMinBytes } from "./partial.js";
 import { resolveTarget } from "./target.js";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -31,7 +31,7 @@ export async function putFile(session: Session, config: Config, group: Group, it
       // A large file the peer began to receive before (connection dropped) continues where it stopped (partial.ts).
       const { entry } = item;
       const offset = entry.kind === "file" && entry.size >= resumeMinBytes() ? await askOffset(session, item.path, entry.hash, entry.size) : 0;
-      const reply = await session.request({ type: "put", ...item, encoding: "whole", ...(offset > 0 ? { offset } : {}) }, { body: offset > 0 ? readFrom(file, offset) : readChunks(file) });
+      const reply = await session.request({ type: "put", ...item, encoding: "whole", ...(offset > 0 ? { offset } : {}) }, { body: readChunks(file, offset) });
       return answerOf(reply);
     }
     const sig = await fetchSignature(session, item.path);
