@@ -69,14 +69,15 @@ export function signatureBlockLength(sig: Uint8Array): number {
 /** The delta of `file` (`size` bytes) against `sig`, made by up to `parts` jobs at once. */
 export async function* parallelDelta(sig: Buffer, size: number, options: ParallelDeltaOptions): AsyncGenerator<Buffer, void, undefined> {
   const starts = cutPoints(size, signatureBlockLength(sig), options.parts, options.minPartBytes ?? MIN_PART_BYTES);
+  const named = options.name === undefined ? {} : { name: options.name };
   if (starts.length === 1) {
-    yield* delta([sig], options.read(0, Infinity), options.name === undefined ? {} : { name: options.name });
+    yield* delta([sig], options.read(0, Infinity), named);
     return;
   }
   // The last range reads to the end of the file, as one job would (a file that grew since it
   // was checked fails the receiver's hash check either way).
   const ranges = starts.map((start, k) => ({ start, end: starts[k + 1] ?? Infinity }));
-  const parts = ranges.map(({ start, end }) => delta([sig], options.read(start, end), options.name === undefined ? {} : { name: options.name }));
+  const parts = ranges.map(({ start, end }) => delta([sig], options.read(start, end), named));
   const later = parts.slice(1).map((p) => new Ahead(p, options.maxBuffered ?? 8 << 20));
   try {
     for (const [k, part] of [parts[0]!, ...later.map((a) => a.chunks())].entries()) {
