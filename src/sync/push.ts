@@ -4,58 +4,20 @@
 // conflict), then end the batch so the peer runs its actions. What the peer acknowledged stops
 // being pending; everything else stays pending for the next run.
 
-import type { Logger } from "pino";
-import type { Config, Group, Host } from "../config/types.js";
-import { entryToWire, sameVersion } from "../core/entry.js";
+import { entryToWire } from "../core/entry.js";
 import { compareVectors, mergeVectors } from "../core/vector.js";
 import { orderOperations } from "../core/plan.js";
 import type { LogicalPath } from "../core/path.js";
-import { messageOf, PeerError, ProtocolError } from "../errors.js";
+import { messageOf, ProtocolError } from "../errors.js";
 import type { PendingRow } from "../index/pending.js";
 import { MAX_PUT_BATCH_ITEMS, type Answer, type OfferItem } from "../net/messages.js";
-import type { Session } from "../net/session.js";
-import { applyVersion, type ApplyDeps } from "./apply.js";
-import { backupFile } from "./backup.js";
-import type { ContentCache } from "./content-cache.js";
-import type { Receiver } from "./receive.js";
-import type { LocalEntry, SyncIndex } from "./sync-index.js";
-import { resolveTarget } from "./target.js";
-import { ChangedMeanwhileError, getFile, putBatch, putFile, type BatchOutcome } from "./transfer.js";
+import type { LocalEntry } from "./sync-index.js";
+import { isSessionError, kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import { takeBack } from "./take-back.js";
+import { putBatch, putFile, type BatchOutcome } from "./transfer.js";
 import { PutWindow } from "./put-window.js";
 
-export interface PushContext {
-  readonly config: Config;
-  readonly group: Group;
-  readonly host: Host;
-  readonly session: Session;
-  readonly index: SyncIndex;
-  readonly receiver: Receiver;
-  readonly deps: ApplyDeps;
-  readonly logger: Logger;
-  readonly dryRun: boolean;
-  /** One itemized line per path (rsync -i style, see README). */
-  readonly item: (line: string) => void;
-  /** Small files read once for all the run's peers (content-cache.ts). */
-  readonly contents?: ContentCache;
-}
-
-export interface PeerResult {
-  readonly group: string;
-  readonly peer: string;
-  offered: number;
-  sent: number;
-  applied: number;
-  fetched: number;
-  inSync: number;
-  readonly conflicts: string[];
-  readonly problems: { path: string; message: string }[];
-  /** Paths the peer changed on its disk (the sender's do-local actions). */
-  readonly changedRemote: string[];
-  /** Paths this node took back from the peer (its receiver actions). */
-  readonly fetchedPaths: string[];
-  actionsRan: number;
-  actionsFailed: number;
-}
+export type { PeerResult, PushContext };
 
 /** Most entries per offer, and most bytes of entries (the reply must fit a control frame too). */
 const BATCH_ENTRIES = 200;
@@ -82,7 +44,7 @@ function putBatchFiles(raw: string | undefined): number {
   return Number.isInteger(n) && n >= 1 && n <= MAX_PUT_BATCH_ITEMS ? n : MAX_PUT_BATCH_ITEMS;
 }
 
-interface Work { readonly path: LogicalPath; readonly op: "delete" | "write"; readonly local: LocalEntry; readonly forced: boolean }
+
 
 export async function pushPending(ctx: PushContext, rows: readonly PendingRow[]): Promise<PeerResult> {
   const result: PeerResult = {
@@ -299,115 +261,6 @@ function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerRes
   }
 }
 
-/** The peer's version won (or we were behind): apply it here, backing ours up if it lost a conflict. */
-async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
-  // Peers are pushed in parallel, and two of them may both answer "theirs" for one path. One
-  // take-back at a time, each re-reading our disk and index under the lock: the second then
-  // finds our version replaced and leaves the path to the next round. Unserialised, both wrote
-  // the file and recorded it in either order, so the index could name one peer's version
-  // (and vector) while the disk held the other's, and the next edit here claimed to supersede
-  // a version it never held: that peer then replaced it without a backup.
-  const releasePath = await ctx.receiver.lockPath(w.path);
-  const release = await ctx.receiver.mutex.lock();
-  try {
-    await takeBackLocked(ctx, w, answer, result);
-  } finally {
-    release();
-    releasePath();
-  }
-}
-
-async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
-  const entry = answer.entry;
-  // Our disk may have changed since this run's check: look again, so an edit made meanwhile
-  // becomes a version of its own (offered next run) instead of being overwritten silently.
-  if ((await ctx.receiver.recheck(ctx.group, [w.path])).has(w.path)) {
-    return problem(ctx, result, w.path, "the file here changed while it was checked: not replaced now; the next run retries");
-  }
-  const current = unchanged(ctx, w);
-  if (!current) return;
-  // A directory here that still holds entries survives the peer's deletion of it.
-  if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
-  const vector = mergeVectors(current.entry.vector, answer.vector);
-  ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
-  // Ours lost a conflict, or is a file a directory or symlink replaces: keep a copy.
-  const lost = w.local.entry.kind === "file" && (answer.decision.startsWith("conflict") || entry.kind === "dir" || entry.kind === "symlink");
-  let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
-  try {
-    if (entry.kind === "file" && entry.size > 0) {
-      try {
-        fetched = await getFile(ctx.session, w.path);
-        if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
-      } catch (err) {
-        if (lost) await keepLoser(ctx, w.path);
-        throw err;
-      }
-    }
-    if (entry.kind !== "deleted") await ctx.receiver.reviveParents(ctx.group, w.path);
-    const target = await resolveTarget(ctx.config, ctx.group, w.path);
-    // Decided on the index as the re-check above left it; a local write during the fetch makes
-    // the swap refuse (replace.ts), and the next run decides between that write and the peer's.
-    const applied = await applyVersion(target, entry, ctx.deps, {
-      backup: lost, expect: () => ctx.index.expected(ctx.group.name, w.path), ...(fetched ? { content: fetched.content } : {}),
-    });
-    ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
-    if (applied.backupPath) ctx.logger.warn({ path: w.path, backup: applied.backupPath }, `lost a conflict: ${w.path} backed up to ${applied.backupPath}`);
-    // Our other peers have the version we just replaced: they need this one.
-    const id = ctx.index.entries.get(ctx.group.name, w.path)?.id;
-    const others = ctx.group.local.receiveOnly ? [] : ctx.group.peers.filter((h) => h.name !== ctx.host.name).map((h) => h.name);
-    if (id !== undefined) ctx.index.pending.mark(id, others);
-    result.fetched++;
-    result.fetchedPaths.push(w.path);
-  } finally {
-    await fetched?.close();
-  }
-}
-
-/**
- * The peer answered that ours lost a conflict and recorded a vector that covers ours, so its
- * next version replaces ours as merely older, without a backup. When the fetch of the winner
- * fails (the peer's file changed meanwhile, the session broke), ours is backed up now: it was
- * decided the loser, and only this copy would keep it (found by the 30-minute churn soak).
- */
-async function keepLoser(ctx: PushContext, path: LogicalPath): Promise<void> {
-  try {
-    const target = await resolveTarget(ctx.config, ctx.group, path);
-    if (!target.stat?.isFile() || typeof target.fs !== "string") return;
-    const saved = await backupFile(target.fs, ctx.deps.backup);
-    if (saved) ctx.logger.warn({ path, backup: saved }, `lost a conflict: ${path} backed up to ${saved} (the winner could not be fetched yet)`);
-  } catch (err) {
-    ctx.logger.error({ path, err: messageOf(err) }, `lost a conflict: ${path} could not be backed up: ${messageOf(err)}`);
-  }
-}
-
-/**
- * Our entry as it is now, when it still holds the state we offered (its vector may have grown
- * by another peer's merge); undefined when another version replaced it meanwhile.
- */
-function unchanged(ctx: PushContext, w: Work, now?: ReadonlyMap<number, LocalEntry>): LocalEntry | undefined {
-  const current = now ? now.get(w.local.record.id) : readLocal(ctx, w.local.record.id);
-  return current && sameVersion(current.entry, w.local.entry) ? current : undefined;
-}
-
-function readLocal(ctx: PushContext, id: number): LocalEntry | undefined {
-  const record = ctx.index.entries.getById(id);
-  return record && ctx.index.fromRecord(record);
-}
-
-function problem(ctx: PushContext, result: PeerResult, path: string, message: string): void {
-  result.problems.push({ path, message });
-  ctx.logger.warn({ path, peer: ctx.host.name }, `${ctx.host.name}: ${path}: ${message}`);
-}
-
-/** The session is gone or the peer spoke nonsense: stop this peer (its entries stay pending). */
-function isSessionError(ctx: PushContext, err: unknown): boolean {
-  if (err instanceof ProtocolError || !ctx.session.usable) return true;
-  return err instanceof PeerError && (err.remoteCode === undefined || err.remoteCode === "TIMEOUT" || err.remoteCode === "RECEIVE_ONLY");
-}
-
-function kindCode(kind: string): string {
-  return kind === "dir" ? "d" : kind === "symlink" ? "L" : kind === "deleted" ? "x" : "f";
-}
 
 /** rsync -i-like code: > sent, . attributes/none, * deleted, = in sync, ! conflict, ? refused. */
 function codeOf(w: Work, answer: Answer): string {

@@ -1,0 +1,80 @@
+// What every step of pushing one peer shares (push.ts offers and puts, take-back.ts fetches the
+// peer's version): the context, the result, the entry on its way, and the checks they all make
+// (is our entry still the one we offered, is this error the session's or the path's).
+
+import type { Logger } from "pino";
+import type { Config, Group, Host } from "../config/types.js";
+import { sameVersion } from "../core/entry.js";
+import type { LogicalPath } from "../core/path.js";
+import { PeerError, ProtocolError } from "../errors.js";
+import type { Session } from "../net/session.js";
+import type { ApplyDeps } from "./apply.js";
+import type { ContentCache } from "./content-cache.js";
+import type { Receiver } from "./receive.js";
+import type { LocalEntry, SyncIndex } from "./sync-index.js";
+
+export interface PushContext {
+  readonly config: Config;
+  readonly group: Group;
+  readonly host: Host;
+  readonly session: Session;
+  readonly index: SyncIndex;
+  readonly receiver: Receiver;
+  readonly deps: ApplyDeps;
+  readonly logger: Logger;
+  readonly dryRun: boolean;
+  /** One itemized line per path (rsync -i style, see README). */
+  readonly item: (line: string) => void;
+  /** Small files read once for all the run's peers (content-cache.ts). */
+  readonly contents?: ContentCache;
+}
+
+export interface PeerResult {
+  readonly group: string;
+  readonly peer: string;
+  offered: number;
+  sent: number;
+  applied: number;
+  fetched: number;
+  inSync: number;
+  readonly conflicts: string[];
+  readonly problems: { path: string; message: string }[];
+  /** Paths the peer changed on its disk (the sender's do-local actions). */
+  readonly changedRemote: string[];
+  /** Paths this node took back from the peer (its receiver actions). */
+  readonly fetchedPaths: string[];
+  actionsRan: number;
+  actionsFailed: number;
+}
+
+/** One pending entry on its way to the peer, as read when the push began. */
+export interface Work { readonly path: LogicalPath; readonly op: "delete" | "write"; readonly local: LocalEntry; readonly forced: boolean }
+
+/**
+ * Our entry as it is now, when it still holds the state we offered (its vector may have grown
+ * by another peer's merge); undefined when another version replaced it meanwhile.
+ */
+export function unchanged(ctx: PushContext, w: Work, now?: ReadonlyMap<number, LocalEntry>): LocalEntry | undefined {
+  const current = now ? now.get(w.local.record.id) : readLocal(ctx, w.local.record.id);
+  return current && sameVersion(current.entry, w.local.entry) ? current : undefined;
+}
+
+function readLocal(ctx: PushContext, id: number): LocalEntry | undefined {
+  const record = ctx.index.entries.getById(id);
+  return record && ctx.index.fromRecord(record);
+}
+
+export function problem(ctx: PushContext, result: PeerResult, path: string, message: string): void {
+  result.problems.push({ path, message });
+  ctx.logger.warn({ path, peer: ctx.host.name }, `${ctx.host.name}: ${path}: ${message}`);
+}
+
+/** The session is gone or the peer spoke nonsense: stop this peer (its entries stay pending). */
+export function isSessionError(ctx: PushContext, err: unknown): boolean {
+  if (err instanceof ProtocolError || !ctx.session.usable) return true;
+  return err instanceof PeerError && (err.remoteCode === undefined || err.remoteCode === "TIMEOUT" || err.remoteCode === "RECEIVE_ONLY");
+}
+
+export function kindCode(kind: string): string {
+  return kind === "dir" ? "d" : kind === "symlink" ? "L" : kind === "deleted" ? "x" : "f";
+}

@@ -1,0 +1,94 @@
+// Taking a peer's version back (the answer "theirs": the peer's version won, or we were
+// behind), from the pusher's side: re-check our disk, fetch the version, back ours up when it
+// lost a conflict, apply it, record it, and make it pending for our other peers.
+
+import { mergeVectors } from "../core/vector.js";
+import type { LogicalPath } from "../core/path.js";
+import { messageOf } from "../errors.js";
+import type { Answer } from "../net/messages.js";
+import { applyVersion } from "./apply.js";
+import { backupFile } from "./backup.js";
+import { kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import { resolveTarget } from "./target.js";
+import { ChangedMeanwhileError, getFile } from "./transfer.js";
+
+/** The peer's version won (or we were behind): apply it here, backing ours up if it lost a conflict. */
+export async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
+  // Peers are pushed in parallel, and two of them may both answer "theirs" for one path. One
+  // take-back at a time, each re-reading our disk and index under the lock: the second then
+  // finds our version replaced and leaves the path to the next round. Unserialised, both wrote
+  // the file and recorded it in either order, so the index could name one peer's version
+  // (and vector) while the disk held the other's, and the next edit here claimed to supersede
+  // a version it never held: that peer then replaced it without a backup.
+  const releasePath = await ctx.receiver.lockPath(w.path);
+  const release = await ctx.receiver.mutex.lock();
+  try {
+    await takeBackLocked(ctx, w, answer, result);
+  } finally {
+    release();
+    releasePath();
+  }
+}
+
+async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
+  const entry = answer.entry;
+  // Our disk may have changed since this run's check: look again, so an edit made meanwhile
+  // becomes a version of its own (offered next run) instead of being overwritten silently.
+  if ((await ctx.receiver.recheck(ctx.group, [w.path])).has(w.path)) {
+    return problem(ctx, result, w.path, "the file here changed while it was checked: not replaced now; the next run retries");
+  }
+  const current = unchanged(ctx, w);
+  if (!current) return;
+  // A directory here that still holds entries survives the peer's deletion of it.
+  if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
+  const vector = mergeVectors(current.entry.vector, answer.vector);
+  ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
+  // Ours lost a conflict, or is a file a directory or symlink replaces: keep a copy.
+  const lost = w.local.entry.kind === "file" && (answer.decision.startsWith("conflict") || entry.kind === "dir" || entry.kind === "symlink");
+  let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
+  try {
+    if (entry.kind === "file" && entry.size > 0) {
+      try {
+        fetched = await getFile(ctx.session, w.path);
+        if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
+      } catch (err) {
+        if (lost) await keepLoser(ctx, w.path);
+        throw err;
+      }
+    }
+    if (entry.kind !== "deleted") await ctx.receiver.reviveParents(ctx.group, w.path);
+    const target = await resolveTarget(ctx.config, ctx.group, w.path);
+    // Decided on the index as the re-check above left it; a local write during the fetch makes
+    // the swap refuse (replace.ts), and the next run decides between that write and the peer's.
+    const applied = await applyVersion(target, entry, ctx.deps, {
+      backup: lost, expect: () => ctx.index.expected(ctx.group.name, w.path), ...(fetched ? { content: fetched.content } : {}),
+    });
+    ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
+    if (applied.backupPath) ctx.logger.warn({ path: w.path, backup: applied.backupPath }, `lost a conflict: ${w.path} backed up to ${applied.backupPath}`);
+    // Our other peers have the version we just replaced: they need this one.
+    const id = ctx.index.entries.get(ctx.group.name, w.path)?.id;
+    const others = ctx.group.local.receiveOnly ? [] : ctx.group.peers.filter((h) => h.name !== ctx.host.name).map((h) => h.name);
+    if (id !== undefined) ctx.index.pending.mark(id, others);
+    result.fetched++;
+    result.fetchedPaths.push(w.path);
+  } finally {
+    await fetched?.close();
+  }
+}
+
+/**
+ * The peer answered that ours lost a conflict and recorded a vector that covers ours, so its
+ * next version replaces ours as merely older, without a backup. When the fetch of the winner
+ * fails (the peer's file changed meanwhile, the session broke), ours is backed up now: it was
+ * decided the loser, and only this copy would keep it (found by the 30-minute churn soak).
+ */
+async function keepLoser(ctx: PushContext, path: LogicalPath): Promise<void> {
+  try {
+    const target = await resolveTarget(ctx.config, ctx.group, path);
+    if (!target.stat?.isFile() || typeof target.fs !== "string") return;
+    const saved = await backupFile(target.fs, ctx.deps.backup);
+    if (saved) ctx.logger.warn({ path, backup: saved }, `lost a conflict: ${path} backed up to ${saved} (the winner could not be fetched yet)`);
+  } catch (err) {
+    ctx.logger.error({ path, err: messageOf(err) }, `lost a conflict: ${path} could not be backed up: ${messageOf(err)}`);
+  }
+}
