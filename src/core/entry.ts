@@ -174,25 +174,27 @@ export function entryFromWire(raw: unknown): EntryState {
   const modifiedBy = o.modifiedBy;
   const problem = nodeNameProblem(modifiedBy);
   if (problem !== undefined) wireFail("modifiedBy", problem);
-  const version = { vector: vectorFromWire(o.vector), modifiedBy: modifiedBy as string, changedAtMs: wireUint(o, "changedAtMs") };
-  if (kind === "deleted") return { kind, ...version };
+  const vector = vectorFromWire(o.vector);
+  const changedAtMs = wireUint(o, "changedAtMs");
+  if (kind === "deleted") return { kind, vector, modifiedBy: modifiedBy as string, changedAtMs };
   const mode = wireUint(o, "mode", 0o177777);
   if ((mode & S_IFMT) !== 0 && kindOfMode(mode) !== kind) wireFail("mode", `has the type bits of another kind than ${kind}`);
-  const attrs = {
-    ...version,
-    mode,
-    uid: wireUint(o, "uid", MAX_ID),
-    gid: wireUint(o, "gid", MAX_ID),
-    userName: wireOwnerName(o, "userName"),
-    groupName: wireOwnerName(o, "groupName"),
-    mtimeNs: wireNs(o, "mtimeNs"),
-    size: wireUint(o, "size"),
-  };
-  if (kind === "dir") return { kind, ...attrs };
-  if (kind === "symlink") return { kind, ...attrs, target: wireTarget(o) };
+  // Field by field, not with spreads (every received entry passes here, twice per file of a
+  // push: see entryToWire); the keys keep the order they always had.
+  const uid = wireUint(o, "uid", MAX_ID);
+  const gid = wireUint(o, "gid", MAX_ID);
+  const userName = wireOwnerName(o, "userName");
+  const groupName = wireOwnerName(o, "groupName");
+  const mtimeNs = wireNs(o, "mtimeNs");
+  const size = wireUint(o, "size");
+  if (kind === "dir") return { kind, vector, modifiedBy: modifiedBy as string, changedAtMs, mode, uid, gid, userName, groupName, mtimeNs, size };
+  if (kind === "symlink") {
+    const target = wireTarget(o);
+    return { kind, vector, modifiedBy: modifiedBy as string, changedAtMs, mode, uid, gid, userName, groupName, mtimeNs, size, target };
+  }
   const hash = o.hash;
   if (typeof hash !== "string" || !HASH.test(hash)) wireFail("hash", "must be 16-128 lowercase hex digits");
-  return { kind, ...attrs, hash };
+  return { kind, vector, modifiedBy: modifiedBy as string, changedAtMs, mode, uid, gid, userName, groupName, mtimeNs, size, hash };
 }
 
 const MAX_ID = 2 ** 32 - 2; // (uid_t)-1 means "unchanged" to chown, never an owner
