@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { test } from "node:test";
-import { createLogger, formatText, levelFor } from "./log.js";
+import { batchedStream, createLogger, formatText, levelFor } from "./log.js";
 
 const levels: readonly (readonly [number, string])[] = [[0, "warn"], [1, "info"], [2, "debug"], [3, "trace"], [7, "trace"], [-1, "error"], [-3, "error"]];
 for (const [verbose, want] of levels) {
@@ -44,3 +46,35 @@ const texts: readonly { readonly line: object; readonly want: string }[] = [
 for (const c of texts) {
   test(`formatText() renders ${JSON.stringify(c.line)}`, () => assert.equal(formatText(JSON.stringify(c.line)), c.want));
 }
+
+test("batchedStream() writes the lines of one turn in one write, after the turn", async () => {
+  const writes: string[] = [];
+  const stream = batchedStream({ write: (s: string) => void writes.push(s) });
+  stream.write("a\n");
+  stream.write("b\n");
+  assert.deepEqual(writes, []);
+  await nextTurn();
+  assert.deepEqual(writes, ["a\nb\n"]);
+  stream.write("c\n");
+  await nextTurn();
+  assert.deepEqual(writes, ["a\nb\n", "c\n"]);
+});
+
+test("batchedStream() writes at once when the lines reach maxBytes", () => {
+  const writes: string[] = [];
+  const stream = batchedStream({ write: (s: string) => void writes.push(s) }, 8);
+  stream.write("1234\n");
+  assert.deepEqual(writes, []);
+  stream.write("5678\n");
+  assert.deepEqual(writes, ["1234\n5678\n"]);
+});
+
+test("createLogger({batched}) loses no line when the process exits right after logging", () => {
+  const url = new URL("./log.js", import.meta.url).href;
+  const script = `import { createLogger } from ${JSON.stringify(url)};
+    const log = createLogger({ verbose: 1, name: "daemon", batched: true });
+    log.info("one"); log.warn("two"); process.exit(3);`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(r.status, 3);
+  assert.equal(r.stderr, "peersync daemon: info: one\npeersync daemon: warn: two\n");
+});

@@ -37,6 +37,7 @@ export const run: Command<readonly string[], DaemonFlags> = async (ctx, _args, f
     verbose: Math.max(1, o.verbose),
     name: "daemon",
     format: process.env["PEERSYNC_LOG_FORMAT"] === "json" ? "json" : "text",
+    batched: true,
   });
   return runDaemon({
     loadConfig: () => loadConfig({ configFile: o.configFile, nodeName: o.nodeName, stateDir: o.stateDir, port: o.port }),
