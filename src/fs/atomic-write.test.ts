@@ -74,6 +74,28 @@ test("writeFileAtomic() sets the owner before the mode, so setuid bits survive",
   assert.deepEqual([s.uid, s.gid, s.mode & 0o7777], [4321, 4322, 0o4755]);
 });
 
+test("writeFileAtomic() gives a file in a set-group-id directory the group asked for, not the directory's", async (t) => {
+  if (process.getuid?.() !== 0) return t.skip("needs root to chown");
+  const dir = await freshDir();
+  await fsp.chown(dir, 0, 4322);
+  await fsp.chmod(dir, 0o2755);
+  const gid = process.getgid!();
+  await writeFileAtomic(join(dir, "f"), "x", { uid: 0, gid, mode: 0o640 });
+  await writeFileAtomic(join(dir, "g"), "y", { mode: 0o640 });
+  const [f, g] = [await fsp.stat(join(dir, "f")), await fsp.stat(join(dir, "g"))];
+  assert.deepEqual([f.uid, f.gid, f.mode & 0o7777], [0, gid, 0o640]);
+  // Without an owner asked for, the file keeps what the directory gives it.
+  assert.deepEqual([g.gid, g.mode & 0o7777], [4322, 0o640]);
+});
+
+test("writeFileAtomic() applies narrow modes and the sticky bit exactly", async () => {
+  const dir = await freshDir();
+  await writeFileAtomic(join(dir, "f"), "x", { mode: 0o600 });
+  await writeFileAtomic(join(dir, "g"), "x", { mode: 0o1777 });
+  assert.equal((await fsp.stat(join(dir, "f"))).mode & 0o7777, 0o600);
+  assert.equal((await fsp.stat(join(dir, "g"))).mode & 0o7777, 0o1777);
+});
+
 for (const size of [1, 2, 7, 4096, 1 << 20]) {
   test(`writeFileAtomic() writes a stream of ${size}-byte chunks and checks its hash`, async () => {
     const dir = await freshDir();

@@ -74,8 +74,8 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
   let placed: BigIntStats | undefined;
   // writeFileAtomic names its temp file beside `target.local`; the swap puts it at the raw
   // bytes of the name (target.fs), so names that are not UTF-8 land exactly.
-  const swap = async (from: PathLike): Promise<void> => {
-    placed = swapIn(from as string | Buffer, target, expect());
+  const swap = async (from: PathLike, _to: PathLike, written?: BigIntStats): Promise<void> => {
+    placed = swapIn(from as string | Buffer, target, expect(), written === undefined ? {} : { written });
   };
   switch (remote.kind) {
     case "deleted":

@@ -14,7 +14,7 @@ import { file, gone } from "../core/testing-entries.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { loadOwnerIds } from "./owners.js";
-import { ChangedHereError, removeIfHolds, swapIn, type Expected } from "./replace.js";
+import { ChangedHereError, placedStill, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
 
 const base = mkdtempSync(join(tmpdir(), "peersync-replace-"));
@@ -134,6 +134,21 @@ test("where nothing was, a file created between the last look and the placing st
   swapIn(join(dir, "t"), await targetAt(dir, "other"), "absent");
   assert.equal(readFileSync(join(dir, "other"), "utf8"), "the peer's version\n");
   assert.equal(existsSync(join(dir, "t")), false, "placed by moving, not copying: the temp name is gone");
+});
+
+test("swapIn() with the writer's stat: a write into the temp file after it counts as a write after the swap", async () => {
+  const dir = fresh();
+  const temp = join(dir, "t");
+  writeFileSync(temp, "the peer's version\n");
+  const written = lstatSync(temp, { bigint: true });
+  const untouched = swapIn(temp, await targetAt(dir, "a"), "absent", { written });
+  assert.equal(placedStill(lstatSync(join(dir, "a"), { bigint: true }), untouched), true);
+  writeFileSync(temp, "the peer's version\n");
+  const stat = lstatSync(temp, { bigint: true });
+  writeFileSync(temp, "written by someone else, longer\n");
+  const placed = swapIn(temp, await targetAt(dir, "b"), "absent", { written: stat });
+  assert.equal(placed, stat);
+  assert.equal(placedStill(lstatSync(join(dir, "b"), { bigint: true }), placed), false, "the index must not take this file for the version received");
 });
 
 test("a write in place between the last look and the swap (same size) is not replaced", async () => {

@@ -59,6 +59,15 @@ export interface RaceHooks {
   readonly beforeSwap?: () => void;
 }
 
+export interface SwapOptions extends RaceHooks {
+  /**
+   * The temp file's fstat as its writer left it (fs/atomic-write.ts), standing in for an lstat
+   * of it here: one syscall less per received file. Nothing but that writer touches a temp
+   * file, and anything that did would now count as a write after the swap (placedStill).
+   */
+  readonly written?: BigIntStats;
+}
+
 /** Exact lstat (ns times, bigint ids), or undefined when nothing is there. */
 function look(path: string | Buffer): BigIntStats | undefined {
   return lstatSync(path, { bigint: true, throwIfNoEntry: false });
@@ -108,10 +117,10 @@ function noHardLinks(err: unknown): boolean {
  * as it went in (the caller compares it with what it records: see placedStill). Synchronous on
  * purpose: see the header.
  */
-export function swapIn(temp: string | Buffer, target: Target, expected: Expected, hooks: RaceHooks = {}): BigIntStats {
+export function swapIn(temp: string | Buffer, target: Target, expected: Expected, hooks: SwapOptions = {}): BigIntStats {
   const before = look(target.fs);
   if (!holds(before, expected)) throw new ChangedHereError(target.local);
-  const placed = lstatSync(temp, { bigint: true });
+  const placed = hooks.written ?? lstatSync(temp, { bigint: true });
   hooks.beforeSwap?.();
   if (before === undefined) {
     // renameat2(RENAME_NOREPLACE) never replaces either, in one call instead of link + unlink
