@@ -33,6 +33,7 @@ export class VersionStore {
   readonly #getMany;
   readonly #setVersion;
   readonly #setForced;
+  readonly #setReceived;
   readonly #addConflict;
   readonly #clearConflict;
   readonly #conflicts;
@@ -45,6 +46,7 @@ export class VersionStore {
     this.#getMany = db.prepare(`SELECT id, modified_by, changed_at_ms, forced FROM entries WHERE id IN (${IN_PLACES})`);
     this.#setVersion = db.prepare<[string, number, number]>("UPDATE entries SET modified_by = ?, changed_at_ms = ? WHERE id = ?");
     this.#setForced = db.prepare<[number, number]>("UPDATE entries SET forced = ? WHERE id = ?");
+    this.#setReceived = db.prepare<[string, number, number]>("UPDATE entries SET modified_by = ?, changed_at_ms = ?, forced = 0 WHERE id = ?");
     this.#addConflict = db.prepare<[number, string, string, number]>(
       "INSERT INTO conflicts (entry_id, peer, remote, detected_ms) VALUES (?, ?, ?, ?) " +
         "ON CONFLICT (entry_id, peer) DO UPDATE SET remote = excluded.remote, detected_ms = excluded.detected_ms",
@@ -75,6 +77,11 @@ export class VersionStore {
   /** Records who wrote the version just recorded (call after EntryStore.record/tombstone). */
   setVersion(entryId: number, modifiedBy: string, changedAtMs: number): void {
     this.#setVersion.run(modifiedBy, changedAtMs, entryId);
+  }
+
+  /** setVersion() and setForced(false) in one statement: a version received from a peer is never forced here. */
+  setReceived(entryId: number, modifiedBy: string, changedAtMs: number): void {
+    this.#setReceived.run(modifiedBy, changedAtMs, entryId);
   }
 
   setForced(entryId: number, forced: boolean): void {

@@ -22,6 +22,7 @@ import type { Session } from "../net/session.js";
 import { applyVersion, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
 import { receivePutBatch } from "./put-batch.js";
+import { OfferLocals } from "./offer-locals.js";
 import { stalePaths } from "./recheck.js";
 import { claim, offsetFor, partialPath, resumeMinBytes } from "./partial.js";
 import { chunksOf, readChunks, readChunksReusing } from "./read-chunks.js";
@@ -102,13 +103,14 @@ export class SyncHandler implements SessionHandler {
       // Parent directories found in place, looked at once per offer; forgotten as soon as an
       // answer changed the disk (it may have removed or replaced one).
       const seenDirs = new Set<string>();
-      for (const item of offer.entries) {
+      const locals = new OfferLocals(this.#o.index, group.name, offer.entries.map((e) => e.path));
+      for (const [i, item] of offer.entries.entries()) {
         let outcome: Outcome;
         try {
           outcome = group.match(item.path) !== "match"
             ? { answer: refusedFor(item.path, new NotIncludedError(group.name, item.path)), changed: false }
             : unsure.has(item.path) ? { answer: refusedFor(item.path, new UnsureError(item.path)), changed: false }
-            : await this.receiver.offer(group, item, pusher, offer.dryRun, seenDirs);
+            : await this.receiver.offer(group, item, pusher, offer.dryRun, seenDirs, { local: locals.get(i) });
         } catch (err) {
           seenDirs.clear();
           outcome = { answer: refusedFor(item.path, err), changed: false };

@@ -16,7 +16,7 @@ import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, type Applied, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
-import { UnsureError, refusedFor, type Receiver } from "./receive.js";
+import { UnsureError, refusedFor, writerOf, type Receiver } from "./receive.js";
 import { stalePaths } from "./recheck.js";
 import type { Expected } from "./replace.js";
 import type { SyncIndex } from "./sync-index.js";
@@ -245,7 +245,13 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
       return err === undefined && applied !== undefined;
     });
     ctx.index.entries.transaction(() => {
-      for (const { slot, applied } of durable) receiver.record(group, slot.item.path, slot.item.entry, applied.observed, slot.decision!.vector, pusher);
+      const live = durable.flatMap(({ slot, applied: { observed } }) =>
+        observed === undefined ? [] : [{ path: slot.item.path, observed, vector: slot.decision!.vector, writer: writerOf(slot.item.entry) }]);
+      ctx.index.recordReceived(group.name, live, pusher.name);
+      // Removed again since it went in (lstat found nothing): recorded as the deletion it now is.
+      for (const { slot, applied } of durable.filter((d) => d.applied.observed === undefined)) {
+        receiver.record(group, slot.item.path, slot.item.entry, undefined, slot.decision!.vector, pusher);
+      }
     });
     const result: PutBatchResult = { answers: [], changed: [], notes: [] };
     for (const slot of slots) {

@@ -210,11 +210,12 @@ export class Receiver {
    * `seenDirs`: directories this offer already found in place (reviveParents looks at each once
    * per offer, not once per file in it); the caller empties it whenever an answer changed the disk.
    */
-  async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean, seenDirs?: Set<string>): Promise<Outcome> {
+  /** `known`: the path's entry as the caller just read it (offer-locals.ts). */
+  async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean, seenDirs?: Set<string>, known?: { readonly local: LocalEntry | undefined }): Promise<Outcome> {
     // One read of the path's entry serves the tree re-check's test, the decision and the answer
     // (three reads per offered path were ~7 % of a receiving daemon's time in bench/sync (a));
     // read again only when the re-check ran and may have recorded something new.
-    let local = this.#o.index.get(group.name, item.path);
+    let local = known ? known.local : this.#o.index.get(group.name, item.path);
     if (!dryRun && item.entry.kind !== "dir" && local?.entry.kind === "dir") {
       await this.recheck(group, [item.path], { recursive: true });
       local = this.#o.index.get(group.name, item.path);

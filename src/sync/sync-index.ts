@@ -31,9 +31,11 @@ export class SyncIndex {
   readonly pending: PendingStore;
   readonly versions: VersionStore;
   readonly #localNode: string;
+  readonly #stamp;
 
   constructor(db: Db, localNode: string) {
     this.db = db;
+    this.#stamp = db.prepare("SELECT total_changes() AS t, (SELECT data_version FROM pragma_data_version) AS v");
     this.entries = new EntryStore(db);
     this.pending = new PendingStore(db);
     this.versions = new VersionStore(db);
@@ -78,6 +80,15 @@ export class SyncIndex {
     return out;
   }
 
+  /**
+   * Changes whenever the index may have changed since: rows this connection wrote
+   * (total_changes, triggers included) or a commit by another connection (data_version).
+   */
+  changeStamp(): string {
+    const { t, v } = this.#stamp.get() as { t: number; v: number };
+    return `${t}/${v}`;
+  }
+
   /** `v`: the record's version columns when the caller read them already. */
   fromRecord(record: EntryRecord, v = this.versions.get(record.id)): LocalEntry {
     const state = stateOfRecord(record);
@@ -96,6 +107,25 @@ export class SyncIndex {
       const id = this.entries.record({ group, path, ...observed, vector }, this.entries.get(group, path)?.id);
       this.versions.setVersion(id, writer.modifiedBy, writer.changedAtMs);
       return id;
+    });
+  }
+
+  /**
+   * Files received from `from` and now on disk, in one transaction: for each, what recordLive,
+   * setForced(false) and acknowledged(from) do one by one, without their savepoints and with
+   * what cannot apply to a row just inserted left out (its pending and conflict rows went with
+   * any earlier row of that id: ON DELETE CASCADE). A put-batch records up to 256 files.
+   */
+  recordReceived(group: string, files: readonly { readonly path: string; readonly observed: Observation; readonly vector: VersionVector; readonly writer: Writer }[], from: string): void {
+    this.entries.transaction(() => {
+      for (const f of files) {
+        const existing = this.entries.get(group, f.path)?.id;
+        const id = this.entries.record({ group, path: f.path, ...f.observed, vector: f.vector }, existing);
+        this.versions.setReceived(id, f.writer.modifiedBy, f.writer.changedAtMs);
+        if (existing === undefined) continue;
+        this.pending.clear(id, from);
+        this.versions.clearConflict(id, from);
+      }
     });
   }
 

@@ -1,0 +1,71 @@
+// SyncIndex.recordReceived records a batch of received files as recordLive + setForced(false) +
+// acknowledged(from) do one by one: same rows, same pending and conflict rows after.
+
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runCheck } from "../index/check-run.js";
+import { openIndex } from "../index/database.js";
+import { loadTestConfig, tempDir, writeTestConfig } from "../index/testing.js";
+import { SyncIndex } from "./sync-index.js";
+
+async function setUp(label: string) {
+  const dir = tempDir(label);
+  const root = join(dir, "root");
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, "old"), "recorded here\n");
+  const config = loadTestConfig(writeTestConfig(dir, { include: [root], hosts: "a b c" }), join(dir, "state"));
+  const db = openIndex(config.stateDir);
+  await runCheck(db, config);
+  const index = new SyncIndex(db, config.localName);
+  const group = config.groups[0]!.name;
+  // The recorded file waits for b and c, is forced, and stands in a conflict with b and c.
+  const id = index.get(group, join(root, "old"))!.record.id;
+  index.pending.mark(id, ["b", "c"], true);
+  index.versions.setForced(id, true);
+  index.versions.addConflict(id, "b", "{}", 1);
+  index.versions.addConflict(id, "c", "{}", 1);
+  return { index, group, root, id, observed: { ...observedOf(index, group, join(root, "old")) } };
+}
+
+function observedOf(index: SyncIndex, group: string, path: string) {
+  const r = index.entries.get(group, path)!;
+  const e = index.get(group, path)!.entry;
+  if (e.kind !== "file") throw new Error("not a file");
+  const { vector: _v, modifiedBy: _m, changedAtMs: _c, ...state } = e;
+  return { state, ctimeNs: r.ctimeNs, ino: r.ino, dev: r.dev };
+}
+
+function facts(index: SyncIndex, group: string, path: string) {
+  const local = index.get(group, path)!;
+  const id = local.record.id;
+  return {
+    vector: local.entry.vector, modifiedBy: local.entry.modifiedBy, changedAtMs: local.entry.changedAtMs, forced: local.forced,
+    pending: index.pending.peersOf(id), conflicts: index.versions.conflictsOf(id).map((c) => c.peer),
+  };
+}
+
+test("recordReceived() = recordLive + setForced(false) + acknowledged(from), for a recorded path and a new one", async () => {
+  const one = await setUp("record-received-batch");
+  const two = await setUp("record-received-single");
+  const writer = { modifiedBy: "b", changedAtMs: 1234 };
+  const vector = { a: 1, b: 7 };
+  const files = (t: typeof one) => [
+    { path: join(t.root, "old"), observed: t.observed, vector, writer },
+    { path: join(t.root, "new"), observed: t.observed, vector, writer },
+  ];
+  one.index.recordReceived(one.group, files(one), "b");
+  for (const f of files(two)) {
+    const id = two.index.recordLive(two.group, f.path, f.observed, f.vector, f.writer);
+    two.index.versions.setForced(id, false);
+    two.index.acknowledged(id, "b");
+  }
+  for (const name of ["old", "new"]) {
+    const got = facts(one.index, one.group, join(one.root, name));
+    assert.deepEqual(got, facts(two.index, two.group, join(two.root, name)), name);
+    assert.deepEqual([got.vector, got.modifiedBy, got.changedAtMs, got.forced], [vector, "b", 1234, false]);
+  }
+  assert.deepEqual(facts(one.index, one.group, join(one.root, "old")).pending, ["c"], "only the pusher's pending row goes");
+  assert.deepEqual(facts(one.index, one.group, join(one.root, "old")).conflicts, ["c"], "only the conflict with the pusher goes");
+});
