@@ -1,5 +1,6 @@
-// OfferLocals reads an offer's entries in windows, and never hands out one the index changed
-// since: not after a write by this connection, not after a commit by another one.
+// OfferLocals reads an offer's entries in windows and never hands out one this connection
+// changed since; the receiver lets a window's entry decide only an answer "send", so a commit by
+// another process after the window was read changes no other answer.
 
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -8,7 +9,12 @@ import { test } from "node:test";
 import { runCheck } from "../index/check-run.js";
 import { openIndex } from "../index/database.js";
 import { loadTestConfig, tempDir, writeTestConfig } from "../index/testing.js";
+import pino from "pino";
+import { entryFromWire, entryToWire } from "../core/entry.js";
+import type { LogicalPath } from "../core/path.js";
+import { applyDepsFor } from "./deps.js";
 import { OfferLocals } from "./offer-locals.js";
+import { Receiver } from "./receive.js";
 import { SyncIndex, type LocalEntry } from "./sync-index.js";
 
 async function setUp(label: string, files: number) {
@@ -52,18 +58,22 @@ test("OfferLocals does not hand out an entry this connection changed after the w
   assert.equal(sizeOf(locals.get(5)), 33);
 });
 
-test("OfferLocals does not hand out an entry another connection changed after the window was read", async () => {
-  const t = await setUp("offer-locals-other", 20);
-  const locals = new OfferLocals(t.index, t.group, t.paths);
-  assert.ok(locals.get(0));
-  const other = openIndex(t.config.stateDir);
-  try {
-    writeFileSync(t.paths[7]!, "version 2 from elsewhere\n");
-    await runCheck(other, t.config, { paths: [t.paths[7]!] });
-  } finally {
-    other.close();
-  }
-  const fresh = t.index.get(t.group, t.paths[7]!);
-  assert.equal(sizeOf(fresh), 25);
-  assert.deepEqual(locals.get(7), fresh);
+test("a window's entry decides only a \"send\": any other answer is decided on the index as it is now", async () => {
+  // A stale window (another process recorded the directory after it was read) says nothing is
+  // there; the index says the very directory offered is: the answer must be in-sync.
+  const dir = tempDir("offer-locals-stale");
+  const root = join(dir, "root");
+  mkdirSync(join(root, "d"), { recursive: true });
+  const config = loadTestConfig(writeTestConfig(dir, { include: [root] }), join(dir, "state"));
+  const db = openIndex(config.stateDir);
+  await runCheck(db, config);
+  const index = new SyncIndex(db, config.localName);
+  const group = config.groups[0]!;
+  const receiver = new Receiver({ config: () => config, index, deps: applyDepsFor(db, () => config), logger: pino({ level: "silent" }) });
+  const path = join(root, "d") as LogicalPath;
+  const entry = entryFromWire(entryToWire(index.get(group.name, path)!.entry));
+  const pusher = group.peers.find((h) => h.name === "b")!;
+  const outcome = await receiver.offer(group, { path, entry, forced: false }, pusher, false, undefined, { local: undefined });
+  assert.equal(outcome.answer.kind, "in-sync");
+  assert.equal(outcome.changed, false);
 });

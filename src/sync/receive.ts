@@ -210,21 +210,29 @@ export class Receiver {
    * `seenDirs`: directories this offer already found in place (reviveParents looks at each once
    * per offer, not once per file in it); the caller empties it whenever an answer changed the disk.
    */
-  /** `known`: the path's entry as the caller just read it (offer-locals.ts). */
+  /**
+   * `known`: the path's entry as the caller read it a moment ago with others (offer-locals.ts),
+   * possibly before another process's commit. It decides only an answer "send": that changes
+   * nothing here, and the put that follows decides again on the index as it is then. Any other
+   * decision is made again on the entry read now, before it is carried out or answered.
+   */
   async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean, seenDirs?: Set<string>, known?: { readonly local: LocalEntry | undefined }): Promise<Outcome> {
     // One read of the path's entry serves the tree re-check's test, the decision and the answer
     // (three reads per offered path were ~7 % of a receiving daemon's time in bench/sync (a));
     // read again only when the re-check ran and may have recorded something new.
-    let local = known ? known.local : this.#o.index.get(group.name, item.path);
+    const early = known ? this.decide(group, item, known.local) : undefined;
+    const fromWindow = early !== undefined && sendsContent(early, item);
+    let local = fromWindow ? known!.local : this.#o.index.get(group.name, item.path);
+    let decided = fromWindow ? early : undefined;
     if (!dryRun && item.entry.kind !== "dir" && local?.entry.kind === "dir") {
       await this.recheck(group, [item.path], { recursive: true });
       local = this.#o.index.get(group.name, item.path);
+      decided = undefined;
     }
-    const d = this.decide(group, item, local);
+    const d = decided ?? this.decide(group, item, local);
     // reviveParents re-creates and records ancestors only: `local` (this path's entry) stays current.
     if (!dryRun && "apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") await this.reviveParents(group, item.path, seenDirs);
-    if ((d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write" &&
-        item.entry.kind === "file" && item.entry.size > 0) {
+    if (sendsContent(d, item) && item.entry.kind === "file") {
       const mine = local?.entry;
       const delta = mine?.kind === "file" && mine.size > 0 && item.entry.size >= this.wholeBelow;
       return { answer: { kind: "send", mode: delta ? "delta" : "whole", decision: labelOf(d) }, changed: false };
@@ -315,6 +323,12 @@ export class Receiver {
       default: return { kind: "applied", vector: d.vector, decision: labelOf(d) };
     }
   }
+}
+
+/** The decision takes the pushed file's bytes: the answer is "send". */
+function sendsContent(d: Decision, item: OfferItem): boolean {
+  return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write" &&
+    item.entry.kind === "file" && item.entry.size > 0;
 }
 
 export function refused(code: string, message: string): Answer {
