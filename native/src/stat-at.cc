@@ -25,6 +25,7 @@
 namespace peersync_fs {
 Napi::Value SyncFs(const Napi::CallbackInfo& info);     // sync-fs.cc
 Napi::Value ReadFiles(const Napi::CallbackInfo& info);  // read-files.cc
+Napi::Value WriteFiles(const Napi::CallbackInfo& info);  // write-files.cc
 }
 
 namespace {
@@ -138,6 +139,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statAt", Napi::Function::New(env, StatAt, "statAt"));
   exports.Set("syncfs", Napi::Function::New(env, peersync_fs::SyncFs, "syncfs"));
   exports.Set("readFiles", Napi::Function::New(env, peersync_fs::ReadFiles, "readFiles"));
+  exports.Set("writeFiles", Napi::Function::New(env, peersync_fs::WriteFiles, "writeFiles"));
   exports.Set("FIELDS", Napi::Number::New(env, FIELDS));
   return exports;
 }

@@ -13,12 +13,13 @@
 // pid, so a sweep can tell a crashed writer's leftover from a write in progress.
 
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, futimesSync, openSync, writeSync, type BigIntStats, type PathLike } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, futimesSync, lstatSync, openSync, writeSync, type BigIntStats, type PathLike } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
 import { EarlyWriteback } from "./early-writeback.js";
+import type { TempWriter } from "./temp-writer.js";
 
 export const TEMP_PREFIX = ".peersync-tmp-";
 const TEMP_NAME = /^\.peersync-tmp-[0-9a-f]{16}$/;
@@ -68,6 +69,11 @@ export interface AtomicWriteOptions {
    * than a hash mismatch or a full disk leaves it in place for the next attempt to continue.
    */
   readonly resume?: { readonly path: string; readonly offset: number };
+  /**
+   * Writes small in-memory content off the main thread (fs/temp-writer.ts, many files per job);
+   * used only with `deferFileSync`, since it makes no fsync. @default on the main thread
+   */
+  readonly tempWriter?: TempWriter | undefined;
   /** @default node:fs/promises */
   readonly io?: Partial<AtomicWriteIo>;
 }
@@ -162,7 +168,9 @@ const fsyncFd = promisify(fsync);
 async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
   const resume = options.resume;
   const small = typeof data === "string" ? Buffer.from(data) : data instanceof Uint8Array ? data : undefined;
-  if (!resume && small !== undefined && small.length <= SMALL_BYTES && io.open === NODE_IO.open) return writeSmallTemp(temp, small, options);
+  if (!resume && small !== undefined && small.length <= SMALL_BYTES && io.open === NODE_IO.open) {
+    return options.tempWriter && options.deferFileSync ? writePooledTemp(options.tempWriter, temp, small, options) : writeSmallTemp(temp, small, options);
+  }
   const flags = resume ? constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW : TEMP_FLAGS;
   const file = await io.open(temp, flags, 0o600);
   try {
@@ -229,6 +237,17 @@ async function writeSmallTemp(temp: string, data: Uint8Array, options: AtomicWri
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * writeSmallTemp's steps on the thread pool (no fsync: the caller defers it). The hash is of
+ * the bytes handed over; the lstat is what the rename checks against (replace.ts swapIn).
+ */
+async function writePooledTemp(writer: TempWriter, temp: string, data: Uint8Array, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
+  options.signal?.throwIfAborted();
+  await writer({ temp, data, mode: (options.mode ?? 0o600) & 0o7777, uid: options.uid, gid: options.gid, mtimeNs: options.mtimeNs });
+  const hash = options.expectedHash ? createHash(options.expectedHash.algorithm).update(data).digest("hex") : undefined;
+  return { stat: lstatSync(temp, { bigint: true }), hash };
 }
 
 /** Keeps the first `offset` bytes of a partial file (hashing them) and leaves the position after them. */

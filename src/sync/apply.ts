@@ -15,6 +15,7 @@ import { utimeSeconds, writeFileAtomic, writeSymlinkAtomic, type AtomicData } fr
 import type { HashAlgorithm } from "../fs/hash.js";
 import { fsPath } from "../fs/name-codec.js";
 import type { OwnerNames } from "../fs/owners.js";
+import type { TempWriter } from "../fs/temp-writer.js";
 import type { Observation } from "../fs/stat.js";
 import { backupFile, type BackupOptions } from "./backup.js";
 import type { OwnerIds } from "./owners.js";
@@ -46,6 +47,8 @@ export interface ApplyOptions {
   readonly deferDirSync?: boolean;
   /** Files: the caller makes the temp file's data durable before beforeRename returns (fs/sync-fs.ts). */
   readonly deferFileSync?: boolean;
+  /** Files with `deferFileSync`: small content is written off the main thread (fs/temp-writer.ts). */
+  readonly tempWriter?: TempWriter | undefined;
   /** Write through this partial file, keeping its first `offset` bytes (sync/partial.ts). */
   readonly resume?: { readonly path: string; readonly offset: number };
 }
@@ -105,7 +108,7 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
         expectedHash: { algorithm: deps.algorithm, hex: remote.hash },
         ...(options.beforeRename ? { beforeRename: options.beforeRename } : {}),
         ...(options.deferDirSync ? { deferDirSync: true } : {}),
-        ...(options.deferFileSync ? { deferFileSync: true } : {}),
+        ...(options.deferFileSync ? { deferFileSync: true, tempWriter: options.tempWriter } : {}),
         ...(options.resume ? { resume: options.resume } : {}),
         io: { rename: swap },
       });

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import pino from "pino";
@@ -111,3 +111,30 @@ test("when the data sync fails, no file of the batch is renamed or recorded, and
   assert.deepEqual([...temps(join(t.root, "d1")), ...temps(join(t.root, "d2"))], []);
   t.db.close();
 });
+
+for (const [label, tempWriter] of [["the thread pool (native)", undefined], ["the main thread", null]] as const) {
+  test(`a put-batch written on ${label}: every file lands with its bytes, mode and mtime; one with a wrong hash is refused alone, leaving no temp file`, async () => {
+    const t = setUp(`put-batch-writer-${tempWriter === null ? "main" : "pool"}`);
+    const good = Array.from({ length: 70 }, (_, i) => item(join(t.root, `d1/f${i}`), Buffer.from(`file ${i}\n`.repeat(i))));
+    const bad = { ...item(join(t.root, "d2/bad"), Buffer.from("announced\n")) };
+    const items = [...good.slice(0, 35), bad, ...good.slice(35)];
+    const body = Buffer.concat([...good.slice(0, 35).map((_, i) => Buffer.from(`file ${i}\n`.repeat(i))), Buffer.from("ANNOUNCED\n"),
+      ...good.slice(35).map((_, i) => Buffer.from(`file ${i + 35}\n`.repeat(i + 35)))]);
+    const result = await receivePutBatch(
+      { config: t.config, group: t.group, pusher: t.pusher, receiver: t.receiver, index: t.index, deps: t.deps(t.group), signal: new AbortController().signal, tempWriter },
+      items, [body],
+    );
+    assert.deepEqual(result.answers.filter((a) => a.answer.kind !== "applied").map((a) => a.path), [bad.path]);
+    assert.equal(existsSync(join(t.root, "d2/bad")), false);
+    for (let i = 0; i < 70; i++) {
+      const path = join(t.root, `d1/f${i}`);
+      assert.equal(readFileSync(path, "utf8"), `file ${i}\n`.repeat(i));
+      const st = lstatSync(path, { bigint: true });
+      assert.equal(st.mode & 0o7777n, 0o644n);
+      assert.equal(st.mtimeNs, 1700000000000000000n);
+      assert.equal(t.index.get(t.group.name, path)?.entry.kind, "file");
+    }
+    assert.deepEqual([...temps(join(t.root, "d1")), ...temps(join(t.root, "d2"))], []);
+    t.db.close();
+  });
+}

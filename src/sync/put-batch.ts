@@ -13,6 +13,7 @@ import type { Config, Group, Host } from "../config/types.js";
 import type { Decision } from "../core/reconcile.js";
 import { PeersyncError } from "../errors.js";
 import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
+import { nativeTempWriter, type TempWriter } from "../fs/temp-writer.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, type Applied, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
@@ -31,10 +32,17 @@ export interface PutBatchContext {
   readonly deps: ApplyDeps;
   /** Aborted when the request times out or the session ends: every temp file goes. */
   readonly signal: AbortSignal;
-  /** Temp files written at once (each holds a descriptor until it is synced). @default 16 */
+  /**
+   * Temp files in progress at once. Each holds a descriptor while it is fsynced on its own
+   * (no batch syncfs): 16 then. With the batch syncfs none is held, and all of a batch go at
+   * once, so the thread-pool writer (fs/temp-writer.ts) gets them in few jobs (at 16, each job
+   * held one or two files and saved nothing). @default 256 or 16
+   */
   readonly concurrency?: number;
   /** How the batch is made durable (tests wrap it to check the order). @default batchDurability() */
   readonly durability?: () => BatchDurability;
+  /** Who writes the small temp files (null: the main thread). @default nativeTempWriter() */
+  readonly tempWriter?: TempWriter | null;
 }
 
 export interface PutBatchResult {
@@ -112,7 +120,7 @@ export async function receivePutBatch(options: PutBatchContext, items: readonly 
 
 /** Cuts the body into the items' contents and starts each file's temp write (bounded). */
 async function writeTemps(ctx: BatchRun, slots: readonly Slot[], body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
-  const limit = ctx.concurrency ?? 16;
+  const limit = ctx.concurrency ?? (ctx.durable.defersFileSync ? 256 : 16);
   let writing = 0;
   let wake: (() => void) | undefined;
   const start = (slot: Slot, content: Buffer): void => {
@@ -168,6 +176,7 @@ async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<App
     content,
     deferDirSync: true,
     deferFileSync: ctx.durable.defersFileSync,
+    tempWriter: ctx.tempWriter === undefined ? nativeTempWriter() : ctx.tempWriter ?? undefined,
     beforeRename: async () => {
       slot.atGate = true;
       slot.arrive();

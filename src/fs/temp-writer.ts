@@ -1,0 +1,115 @@
+// Small temp files written on the libuv thread pool, many per job: the receiving side of a
+// put-batch (sync/put-batch.ts) hands each file's temp write here through atomic-write.ts, and
+// every write asked for within one turn of the event loop (at most 64) goes to the peersync_fs
+// addon in one job (native/src/write-files.cc), which makes the steps of atomic-write.ts's
+// writeSmallTemp for each: open (exclusive, no symlink followed), write, futimes, fstat, fchown
+// and fchmod where needed, close. On the main thread that was ~40 % of a receiving daemon's time
+// in bench/sync (a). No fsync: only for callers that make the data durable themselves (one
+// syncfs per batch, fs/sync-fs.ts).
+// Without the addon, or with PEERSYNC_NATIVE_WRITE=0, nativeTempWriter() is undefined and
+// atomic-write.ts writes each file on the main thread as before.
+
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { systemError } from "./read-batch.js";
+
+export interface TempFile {
+  /** Where to create the file (it must not exist). */
+  readonly temp: string;
+  readonly data: Uint8Array;
+  /** Permission bits (0..0o7777). */
+  readonly mode: number;
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+  /** Set to the microsecond (sub-microsecond digits dropped, as atomic-write.ts's futimesSync does). */
+  readonly mtimeNs?: bigint | undefined;
+}
+
+/** Creates and fills one temp file; rejects with the fs error Node would have thrown. */
+export type TempWriter = (file: TempFile) => Promise<void>;
+
+interface FsAddon {
+  writeFiles(paths: readonly string[], contents: readonly Buffer[], attrs: Float64Array): Promise<Int32Array>;
+}
+
+const ATTR_FIELDS = 5;
+const SYSCALLS = ["open", "write", "futime", "fstat", "fchown", "fchmod", "close"] as const;
+/** Files per addon job at most: a turn that asks for more starts a second job at once. */
+const MAX_BATCH = 64;
+
+// Relative to dist/src/fs/temp-writer.js, where tsc puts this file.
+const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/peersync_fs.node", import.meta.url));
+
+let chosen: TempWriter | null | undefined;
+
+/** The batching writer, or undefined when the addon is missing (an older build) or turned off. */
+export function nativeTempWriter(): TempWriter | undefined {
+  if (chosen === undefined) chosen = load();
+  return chosen ?? undefined;
+}
+
+function load(): TempWriter | null {
+  if (process.env["PEERSYNC_NATIVE_WRITE"] === "0") return null;
+  let addon: Partial<FsAddon>;
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as Partial<FsAddon>;
+  } catch {
+    return null;
+  }
+  const writeFiles = addon.writeFiles;
+  return typeof writeFiles === "function" ? batchingWriter(writeFiles.bind(addon)) : null;
+}
+
+interface Waiting {
+  readonly file: TempFile;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Gathers the writes of one turn (up to MAX_BATCH) into one call of `writeFiles`. Exported for tests. */
+export function batchingWriter(writeFiles: FsAddon["writeFiles"]): TempWriter {
+  let waiting: Waiting[] = [];
+  const flush = (): void => {
+    const batch = waiting;
+    waiting = [];
+    if (batch.length > 0) void run(writeFiles, batch);
+  };
+  return (file) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ file, resolve, reject });
+      if (waiting.length === 1) setImmediate(flush);
+      if (waiting.length >= MAX_BATCH) flush();
+    });
+}
+
+async function run(writeFiles: FsAddon["writeFiles"], batch: readonly Waiting[]): Promise<void> {
+  const attrs = new Float64Array(batch.length * ATTR_FIELDS);
+  batch.forEach(({ file }, i) => {
+    const [sec, nsec] = file.mtimeNs === undefined ? [Number.NaN, 0] : microsecondTimespec(file.mtimeNs);
+    attrs.set([file.mode & 0o7777, file.uid ?? -1, file.gid ?? -1, sec, nsec], i * ATTR_FIELDS);
+  });
+  let result: Int32Array;
+  try {
+    const contents = batch.map(({ file }) => (Buffer.isBuffer(file.data) ? file.data : Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength)));
+    result = await writeFiles(batch.map(({ file }) => file.temp), contents, attrs);
+  } catch (err) {
+    for (const w of batch) w.reject(err);
+    return;
+  }
+  batch.forEach((w, i) => {
+    const errno = result[i * 2]!;
+    if (errno === 0) w.resolve();
+    else w.reject(systemError(errno, SYSCALLS[result[i * 2 + 1]!] ?? "write", w.file.temp));
+  });
+}
+
+/**
+ * (seconds, nanoseconds) of a time in ns, whole microseconds, rounded down (also before 1970,
+ * which the main-thread path cannot set: Node's futimes takes a negative time for "now").
+ */
+export function microsecondTimespec(ns: bigint): [number, number] {
+  const floorDiv = (a: bigint, b: bigint): bigint => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+  const us = floorDiv(ns, 1000n);
+  const sec = floorDiv(us, 1_000_000n);
+  return [Number(sec), Number(us - sec * 1_000_000n) * 1000];
+}
