@@ -12,12 +12,14 @@
 // close. A file that fails at any step is closed and unlinked; the others go on.
 //
 // writeFiles(paths: (string|Buffer)[], contents: Buffer[], attrs: Float64Array)
-//   -> Promise<Int32Array>
+//   -> Promise<[Int32Array result, BigInt64Array stats]>
 //   attrs: ATTR_FIELDS per path (mode, uid, gid, mtime seconds, mtime nanoseconds): uid/gid -1 =
 //   as created, seconds NaN = leave the mtime; nanoseconds 0..999999999 (the caller truncates
 //   them to microseconds, as the main-thread path's futimesSync does).
 //   result: RESULT_FIELDS per path (errno, syscall): errno 0 = written; syscall 0 open, 1 write,
-//   2 futimes, 3 fstat, 4 fchown, 5 fchmod, 6 close.
+//   2 futimes, 3 fstat, 4 fchown, 5 fchmod, 6 close. stats: STAT_FIELDS per path, the file's
+//   last fstat (after fchown/fchmod when they ran) in read-files.cc's layout, as int64 like
+//   Node's bigint fstat: what the rename compares the target with (src/sync/replace.ts).
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -36,6 +38,7 @@ namespace {
 
 constexpr size_t ATTR_FIELDS = 5;
 constexpr size_t RESULT_FIELDS = 2;
+constexpr size_t STAT_FIELDS = 10;
 enum Syscall : int32_t { OPEN = 0, WRITE = 1, FUTIMES = 2, FSTAT = 3, FCHOWN = 4, FCHMOD = 5, CLOSE = 6 };
 
 struct FileJob {
@@ -52,7 +55,7 @@ class WriteFilesWorker : public Napi::AsyncWorker {
  public:
   WriteFilesWorker(Napi::Env env, std::vector<FileJob> jobs)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), jobs_(std::move(jobs)),
-        result_(jobs_.size() * RESULT_FIELDS) {}
+        result_(jobs_.size() * RESULT_FIELDS), stats_(jobs_.size() * STAT_FIELDS) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
@@ -62,8 +65,13 @@ class WriteFilesWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::Int32Array out = Napi::Int32Array::New(env, result_.size());
-    if (!result_.empty()) memcpy(out.Data(), result_.data(), result_.size() * sizeof(int32_t));
+    Napi::Int32Array result = Napi::Int32Array::New(env, result_.size());
+    if (!result_.empty()) memcpy(result.Data(), result_.data(), result_.size() * sizeof(int32_t));
+    Napi::BigInt64Array stats = Napi::BigInt64Array::New(env, stats_.size());
+    if (!stats_.empty()) memcpy(stats.Data(), stats_.data(), stats_.size() * sizeof(int64_t));
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, result);
+    out.Set(1u, stats);
     deferred_.Resolve(out);
   }
 
@@ -75,7 +83,7 @@ class WriteFilesWorker : public Napi::AsyncWorker {
     int fd = open(job.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, job.mode & 0777);
     if (fd < 0) return Set(i, errno, OPEN);  // nothing of ours to remove (EEXIST: not ours)
     Syscall failed = OPEN;
-    int err = Fill(fd, job, &failed);
+    int err = Fill(fd, job, &failed, &stats_[i * STAT_FIELDS]);
     if (close(fd) != 0 && err == 0) {
       err = errno;
       failed = CLOSE;
@@ -88,7 +96,7 @@ class WriteFilesWorker : public Napi::AsyncWorker {
   }
 
   // The steps between open and close; returns 0 or the errno of the step named in *failed.
-  static int Fill(int fd, const FileJob& job, Syscall* failed) {
+  static int Fill(int fd, const FileJob& job, Syscall* failed, int64_t* out) {
     size_t done = 0;
     while (done < job.data.size()) {
       ssize_t n = write(fd, job.data.data() + done, job.data.size() - done);
@@ -116,7 +124,7 @@ class WriteFilesWorker : public Napi::AsyncWorker {
     }
     bool owned = (job.uid < 0 || static_cast<double>(st.st_uid) == job.uid) &&
                  (job.gid < 0 || static_cast<double>(st.st_gid) == job.gid);
-    if (owned && (st.st_mode & 07777) == (job.mode & 07777)) return 0;
+    if (owned && (st.st_mode & 07777) == (job.mode & 07777)) return Record(st, out);
     if (!owned) {
       uid_t uid = job.uid < 0 ? static_cast<uid_t>(-1) : static_cast<uid_t>(job.uid);
       gid_t gid = job.gid < 0 ? static_cast<gid_t>(-1) : static_cast<gid_t>(job.gid);
@@ -129,6 +137,24 @@ class WriteFilesWorker : public Napi::AsyncWorker {
       *failed = FCHMOD;
       return errno;
     }
+    if (fstat(fd, &st) != 0) {
+      *failed = FSTAT;
+      return errno;
+    }
+    return Record(st, out);
+  }
+
+  static int Record(const struct stat& st, int64_t* f) {
+    f[0] = static_cast<int64_t>(st.st_dev);
+    f[1] = static_cast<int64_t>(st.st_ino);
+    f[2] = static_cast<int64_t>(st.st_mode);
+    f[3] = static_cast<int64_t>(st.st_uid);
+    f[4] = static_cast<int64_t>(st.st_gid);
+    f[5] = static_cast<int64_t>(st.st_size);
+    f[6] = static_cast<int64_t>(st.st_mtim.tv_sec);
+    f[7] = static_cast<int64_t>(st.st_mtim.tv_nsec);
+    f[8] = static_cast<int64_t>(st.st_ctim.tv_sec);
+    f[9] = static_cast<int64_t>(st.st_ctim.tv_nsec);
     return 0;
   }
 
@@ -140,6 +166,7 @@ class WriteFilesWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::vector<FileJob> jobs_;
   std::vector<int32_t> result_;
+  std::vector<int64_t> stats_;
 };
 
 std::string BytesOf(const Napi::Value& v) {

@@ -13,7 +13,7 @@
 // pid, so a sweep can tell a crashed writer's leftover from a write in progress.
 
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, futimesSync, lstatSync, openSync, writeSync, type BigIntStats, type PathLike } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, futimesSync, openSync, writeSync, type BigIntStats, type PathLike } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -30,7 +30,7 @@ export type AtomicData = string | Uint8Array | AsyncIterable<Uint8Array | string
 export interface AtomicWriteIo {
   readonly open: typeof fsp.open;
   /** `written`: the temp file's stat as its writer left it, just made. */
-  readonly rename: (from: PathLike, to: PathLike, written?: BigIntStats) => Promise<void>;
+  readonly rename: (from: PathLike, to: PathLike, written?: WrittenStat) => Promise<void>;
   readonly statfs: typeof fsp.statfs;
 }
 
@@ -78,9 +78,12 @@ export interface AtomicWriteOptions {
   readonly io?: Partial<AtomicWriteIo>;
 }
 
+/** The fields of a bigint stat a written file is described by (a BigIntStats has them all). */
+export type WrittenStat = Pick<BigIntStats, "dev" | "ino" | "mode" | "uid" | "gid" | "size" | "mtimeNs" | "ctimeNs">;
+
 export interface AtomicWriteResult {
   /** fstat of the new file just before the rename: the attributes as the disk stores them. */
-  readonly stat: BigIntStats;
+  readonly stat: WrittenStat;
   /** Hex digest when `expectedHash` was given. */
   readonly hash: string | undefined;
 }
@@ -241,13 +244,13 @@ async function writeSmallTemp(temp: string, data: Uint8Array, options: AtomicWri
 
 /**
  * writeSmallTemp's steps on the thread pool (no fsync: the caller defers it). The hash is of
- * the bytes handed over; the lstat is what the rename checks against (replace.ts swapIn).
+ * the bytes handed over; the final fstat is what the rename checks against (replace.ts swapIn).
  */
 async function writePooledTemp(writer: TempWriter, temp: string, data: Uint8Array, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
   options.signal?.throwIfAborted();
-  await writer({ temp, data, mode: (options.mode ?? 0o600) & 0o7777, uid: options.uid, gid: options.gid, mtimeNs: options.mtimeNs });
+  const stat = await writer({ temp, data, mode: (options.mode ?? 0o600) & 0o7777, uid: options.uid, gid: options.gid, mtimeNs: options.mtimeNs });
   const hash = options.expectedHash ? createHash(options.expectedHash.algorithm).update(data).digest("hex") : undefined;
-  return { stat: lstatSync(temp, { bigint: true }), hash };
+  return { stat, hash };
 }
 
 /** Keeps the first `offset` bytes of a partial file (hashing them) and leaves the position after them. */

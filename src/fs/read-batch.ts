@@ -102,7 +102,8 @@ function readOpen(fd: number, ino: number, limit: number): FileRead {
 interface FsAddon {
   readFiles(paths: readonly (string | Buffer)[], inos: Float64Array, limit: number): Promise<[BigInt64Array, Int32Array, Buffer]>;
 }
-const STAT_FIELDS = 10;
+/** int64 numbers per file in the addons' stat arrays (read-files.cc, write-files.cc). */
+export const STAT_FIELDS = 10;
 const STATUS_FIELDS = 4;
 const OUTCOME_READ = 0;
 const OUTCOME_FAILED = 1;
@@ -159,7 +160,7 @@ function decode(requests: readonly ReadRequest[], [stats, status, content]: [Big
 const NS_PER_SEC = 1_000_000_000n;
 
 /** Node's own arithmetic for BigIntStats (sec * 1e9 + nsec, from a BigInt64Array). */
-function exactStat(f: BigInt64Array, o: number): ExactStat {
+export function exactStat(f: BigInt64Array, o: number): ExactStat {
   return {
     dev: f[o]!, ino: f[o + 1]!, mode: f[o + 2]!, uid: f[o + 3]!, gid: f[o + 4]!, size: f[o + 5]!,
     mtimeNs: f[o + 6]! * NS_PER_SEC + f[o + 7]!,

@@ -38,10 +38,12 @@ for (const c of cases) {
     const dir = fresh();
     const data = Buffer.from(`content for ${c.label}\n`);
     const owner = c.owner ? { uid: 4321, gid: 4322 } : {};
-    await writer!({ temp: join(dir, "pooled"), data, mode: c.mode, ...owner, mtimeNs: c.mtimeNs });
+    const told = await writer!({ temp: join(dir, "pooled"), data, mode: c.mode, ...owner, mtimeNs: c.mtimeNs });
     await writeFileAtomic(join(dir, "main"), data, { mode: c.mode, ...owner, mtimeNs: c.mtimeNs });
     const [a, b] = [lstatSync(join(dir, "pooled"), { bigint: true }), lstatSync(join(dir, "main"), { bigint: true })];
     assert.deepEqual([a.mode, a.uid, a.gid, a.size, a.mtimeNs], [b.mode, b.uid, b.gid, b.size, b.mtimeNs]);
+    // The stat it resolves with is the file's as it stands (the rename compares with it).
+    assert.deepEqual(told, { dev: a.dev, ino: a.ino, mode: a.mode, uid: a.uid, gid: a.gid, size: a.size, mtimeNs: a.mtimeNs, ctimeNs: a.ctimeNs });
     assert.deepEqual(readFileSync(join(dir, "pooled")), data);
   });
 }
@@ -102,13 +104,13 @@ test("writeFiles() never follows a symlink at the temp name", async () => {
 
 test("batchingWriter() gathers one turn's writes into jobs of at most 64, and settles each file on its own", async () => {
   const jobs: number[] = [];
-  const fake = async (paths: readonly string[]): Promise<Int32Array> => {
+  const fake = async (paths: readonly string[]): Promise<[Int32Array, BigInt64Array]> => {
     jobs.push(paths.length);
     const out = new Int32Array(paths.length * 2);
     paths.forEach((p, i) => {
       if (p.endsWith("/fail")) out.set([28, 1], i * 2); // ENOSPC in write
     });
-    return out;
+    return [out, new BigInt64Array(paths.length * 10)];
   };
   const write = batchingWriter(fake);
   const file = (temp: string): TempFile => ({ temp, data: Buffer.from("x"), mode: 0o644 });

@@ -11,7 +11,8 @@
 
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { systemError } from "./read-batch.js";
+import type { WrittenStat } from "./atomic-write.js";
+import { exactStat, STAT_FIELDS, systemError } from "./read-batch.js";
 
 export interface TempFile {
   /** Where to create the file (it must not exist). */
@@ -25,11 +26,11 @@ export interface TempFile {
   readonly mtimeNs?: bigint | undefined;
 }
 
-/** Creates and fills one temp file; rejects with the fs error Node would have thrown. */
-export type TempWriter = (file: TempFile) => Promise<void>;
+/** Creates and fills one temp file, resolving with its final fstat; rejects with the fs error Node would have thrown. */
+export type TempWriter = (file: TempFile) => Promise<WrittenStat>;
 
 interface FsAddon {
-  writeFiles(paths: readonly string[], contents: readonly Buffer[], attrs: Float64Array): Promise<Int32Array>;
+  writeFiles(paths: readonly string[], contents: readonly Buffer[], attrs: Float64Array): Promise<[Int32Array, BigInt64Array]>;
 }
 
 const ATTR_FIELDS = 5;
@@ -62,7 +63,7 @@ function load(): TempWriter | null {
 
 interface Waiting {
   readonly file: TempFile;
-  readonly resolve: () => void;
+  readonly resolve: (stat: WrittenStat) => void;
   readonly reject: (err: unknown) => void;
 }
 
@@ -75,7 +76,7 @@ export function batchingWriter(writeFiles: FsAddon["writeFiles"]): TempWriter {
     if (batch.length > 0) void run(writeFiles, batch);
   };
   return (file) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<WrittenStat>((resolve, reject) => {
       waiting.push({ file, resolve, reject });
       if (waiting.length === 1) setImmediate(flush);
       if (waiting.length >= MAX_BATCH) flush();
@@ -89,16 +90,17 @@ async function run(writeFiles: FsAddon["writeFiles"], batch: readonly Waiting[])
     attrs.set([file.mode & 0o7777, file.uid ?? -1, file.gid ?? -1, sec, nsec], i * ATTR_FIELDS);
   });
   let result: Int32Array;
+  let stats: BigInt64Array;
   try {
     const contents = batch.map(({ file }) => (Buffer.isBuffer(file.data) ? file.data : Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength)));
-    result = await writeFiles(batch.map(({ file }) => file.temp), contents, attrs);
+    [result, stats] = await writeFiles(batch.map(({ file }) => file.temp), contents, attrs);
   } catch (err) {
     for (const w of batch) w.reject(err);
     return;
   }
   batch.forEach((w, i) => {
     const errno = result[i * 2]!;
-    if (errno === 0) w.resolve();
+    if (errno === 0) w.resolve(exactStat(stats, i * STAT_FIELDS));
     else w.reject(systemError(errno, SYSCALLS[result[i * 2 + 1]!] ?? "write", w.file.temp));
   });
 }

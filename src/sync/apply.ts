@@ -11,7 +11,7 @@ import type { BigIntStats, PathLike } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { localOwnership, type EntryState, type ExistingEntry } from "../core/entry.js";
 import { permissionBits } from "../core/file-state.js";
-import { utimeSeconds, writeFileAtomic, writeSymlinkAtomic, type AtomicData } from "../fs/atomic-write.js";
+import { utimeSeconds, writeFileAtomic, writeSymlinkAtomic, type AtomicData, type WrittenStat } from "../fs/atomic-write.js";
 import type { HashAlgorithm } from "../fs/hash.js";
 import { fsPath } from "../fs/name-codec.js";
 import type { OwnerNames } from "../fs/owners.js";
@@ -74,10 +74,10 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
     await fsp.rmdir(target.fs);
     expect = () => "absent";
   };
-  let placed: BigIntStats | undefined;
+  let placed: WrittenStat | undefined;
   // writeFileAtomic names its temp file beside `target.local`; the swap puts it at the raw
   // bytes of the name (target.fs), so names that are not UTF-8 land exactly.
-  const swap = async (from: PathLike, _to: PathLike, written?: BigIntStats): Promise<void> => {
+  const swap = async (from: PathLike, _to: PathLike, written?: WrittenStat): Promise<void> => {
     placed = swapIn(from as string | Buffer, target, expect(), written === undefined ? {} : { written });
   };
   switch (remote.kind) {
@@ -152,7 +152,7 @@ function ownerOf(remote: ExistingEntry, deps: ApplyDeps): { uid?: number; gid?: 
  * record then gets a change time no lstat reports, so the next check hashes the file again and
  * finds that write as a version of its own (instead of taking it for the one received).
  */
-async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, placed?: BigIntStats): Promise<Observation | undefined> {
+async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, placed?: WrittenStat): Promise<Observation | undefined> {
   const st = await lstatOrUndefined(target.fs);
   if (st === undefined) return undefined;
   const moved = placed !== undefined && !placedStill(st, placed);

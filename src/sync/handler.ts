@@ -96,7 +96,7 @@ export class SyncHandler implements SessionHandler {
     try {
       const included = offer.entries.filter((e) => group.match(e.path) === "match").map((e) => e.path);
       // Only paths whose disk state moved since they were recorded need the full re-check.
-      const stale = offer.dryRun ? [] : stalePaths(this.#o.config(), this.#o.index.entries, group, included);
+      const stale = offer.dryRun ? [] : await stalePaths(this.#o.config(), this.#o.index.entries, group, included);
       const unsure = stale.length > 0 ? await this.receiver.recheck(group, stale) : new Set<string>();
       const answers = [];
       const changedHere: string[] = [];

@@ -202,7 +202,7 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
       }
     }
     const ready = slots.filter((s) => s.atGate && s.answer === undefined);
-    const stale = stalePaths(ctx.config, ctx.index.entries, group, ready.map((s) => s.item.path));
+    const stale = await stalePaths(ctx.config, ctx.index.entries, group, ready.map((s) => s.item.path));
     const unsure = stale.length > 0 ? await receiver.recheck(group, stale) : new Set<string>();
     // The entries the decisions are made on, read in bulk once the re-check recorded what it
     // found. Reading them up front is exact: a batch's paths are distinct files, and carrying

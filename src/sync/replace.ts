@@ -32,7 +32,7 @@ import { linkSync, lstatSync, renameSync, rmdirSync, unlinkSync, type BigIntStat
 import { dirname, join } from "node:path";
 import { fingerprintHash, msFromNs } from "../core/file-state.js";
 import { PeersyncError } from "../errors.js";
-import { TEMP_PREFIX } from "../fs/atomic-write.js";
+import { TEMP_PREFIX, type WrittenStat } from "../fs/atomic-write.js";
 import { renameExchange, renameNoReplace } from "../fs/rename-at2.js";
 import type { Target } from "./target.js";
 
@@ -65,7 +65,7 @@ export interface SwapOptions extends RaceHooks {
    * of it here: one syscall less per received file. Nothing but that writer touches a temp
    * file, and anything that did would now count as a write after the swap (placedStill).
    */
-  readonly written?: BigIntStats;
+  readonly written?: WrittenStat;
 }
 
 /** Exact lstat (ns times, bigint ids), or undefined when nothing is there. */
@@ -117,7 +117,7 @@ function noHardLinks(err: unknown): boolean {
  * as it went in (the caller compares it with what it records: see placedStill). Synchronous on
  * purpose: see the header.
  */
-export function swapIn(temp: string | Buffer, target: Target, expected: Expected, hooks: SwapOptions = {}): BigIntStats {
+export function swapIn(temp: string | Buffer, target: Target, expected: Expected, hooks: SwapOptions = {}): WrittenStat {
   const before = look(target.fs);
   if (!holds(before, expected)) throw new ChangedHereError(target.local);
   const placed = hooks.written ?? lstatSync(temp, { bigint: true });
@@ -171,7 +171,7 @@ export function swapIn(temp: string | Buffer, target: Target, expected: Expected
 }
 
 /** swapIn without renameat2: a hard link holds the file being replaced across a plain rename. */
-function holdAndRename(temp: string | Buffer, target: Target, before: BigIntStats, placed: BigIntStats): BigIntStats {
+function holdAndRename(temp: string | Buffer, target: Target, before: BigIntStats, placed: WrittenStat): WrittenStat {
   if (!before.isFile()) {
     renameSync(temp, target.fs);
     return placed;
@@ -242,6 +242,6 @@ function putBack(hold: string | Buffer, target: Target): void {
 }
 
 /** The target still is the file `placed` put there (nothing wrote it since the swap). */
-export function placedStill(now: BigIntStats, placed: BigIntStats): boolean {
+export function placedStill(now: BigIntStats, placed: WrittenStat): boolean {
   return now.ino === placed.ino && now.dev === placed.dev && now.size === placed.size && now.mtimeNs === placed.mtimeNs;
 }
