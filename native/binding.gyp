@@ -21,7 +21,7 @@
         "NAPI_DISABLE_CPP_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED"
       ],
-      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra"]
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-ffp-contract=off"]
     }
   ]
 }

@@ -6,8 +6,10 @@
 // check falls back to lstat in JS.
 //
 // statAt(dir, names) -> Promise<[Float64Array fields, Int32Array errnos, number dirIno, number dirDev]>
-//   fields: FIELDS numbers per name (dev, mode, uid, gid, ino, size, mtime s, mtime ns,
-//   ctime s, ctime ns), as Node's own number lstat reports them; errnos: 0, or the errno of
+//   fields: FIELDS numbers per name (mode, uid, gid, size, ino, dev, mtimeMs, ctimeMs): the
+//   layout of src/fs/stat-batch.ts, so the check takes the array as it is; the times are Node's
+//   own msFromTimeSpec (sec * 1e3 + nsec / 1e6, in doubles, in that order: built with
+//   -ffp-contract=off, so the compiler fuses nothing and the doubles are Stats.mtimeMs's); errnos: 0, or the errno of
 //   that name's fstatat. When the directory cannot be opened the promise rejects with its errno
 //   in `code` (ENOTDIR also when it is a symlink now). dir and names are strings (UTF-8) or
 //   Buffers (raw bytes).
@@ -30,7 +32,7 @@ Napi::Value WriteFiles(const Napi::CallbackInfo& info);  // write-files.cc
 
 namespace {
 
-constexpr size_t FIELDS = 10;
+constexpr size_t FIELDS = 8;
 
 std::string BytesOf(const Napi::Value& v) {
   if (v.IsBuffer()) {
@@ -38,6 +40,12 @@ std::string BytesOf(const Napi::Value& v) {
     return std::string(b.Data(), b.Length());
   }
   return v.As<Napi::String>().Utf8Value();
+}
+
+// Node's lib/internal/fs/utils.js msFromTimeSpec, for numbers: the same two doubles, the same
+// operations in the same order.
+double MsFromTimeSpec(const struct timespec& ts) {
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
 class StatAtWorker : public Napi::AsyncWorker {
@@ -65,16 +73,14 @@ class StatAtWorker : public Napi::AsyncWorker {
         continue;
       }
       double* f = &fields_[i * FIELDS];
-      f[0] = static_cast<double>(st.st_dev);
-      f[1] = static_cast<double>(st.st_mode);
-      f[2] = static_cast<double>(st.st_uid);
-      f[3] = static_cast<double>(st.st_gid);
+      f[0] = static_cast<double>(st.st_mode);
+      f[1] = static_cast<double>(st.st_uid);
+      f[2] = static_cast<double>(st.st_gid);
+      f[3] = static_cast<double>(st.st_size);
       f[4] = static_cast<double>(st.st_ino);
-      f[5] = static_cast<double>(st.st_size);
-      f[6] = static_cast<double>(st.st_mtim.tv_sec);
-      f[7] = static_cast<double>(st.st_mtim.tv_nsec);
-      f[8] = static_cast<double>(st.st_ctim.tv_sec);
-      f[9] = static_cast<double>(st.st_ctim.tv_nsec);
+      f[5] = static_cast<double>(st.st_dev);
+      f[6] = MsFromTimeSpec(st.st_mtim);
+      f[7] = MsFromTimeSpec(st.st_ctim);
     }
     close(dfd);
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -37,6 +37,30 @@ test("nativeStatAt() is built (make build) and agrees with lstatSync for files, 
     assert.equal(batch.status[i], STAT_OK, String(name));
     const got = fingerprintAt(batch, i);
     assert.deepEqual(got, { mode: want.mode, uid: want.uid, gid: want.gid, size: want.size, ino: want.ino, dev: want.dev, mtimeMs: want.mtimeMs, ctimeMs: want.ctimeMs });
+  }
+});
+
+test("nativeStatAt() computes mtimeMs and ctimeMs to the very double Node's lstat reports, over many times", async () => {
+  // The addon does Node's msFromTimeSpec arithmetic in C++ (sec * 1e3 + nsec / 1e6): one bit
+  // of difference would make a check take every file for changed.
+  const native = nativeStatAt();
+  const many = join(dir, "times");
+  mkdirSync(many);
+  const names: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const name = `t${i}`;
+    writeFileSync(join(many, name), String(i));
+    // Nanosecond times far apart, with every kind of fraction (Node sets them to the microsecond).
+    const t = 1e9 * (i % 7) + 1_234_567.891 * i + i / 1e6;
+    utimesSync(join(many, name), t, t);
+    names.push(name);
+  }
+  const st = lstatSync(many);
+  const batch = await native!({ dirFs: many, names, dirIno: st.ino, dirDev: st.dev });
+  for (const [i, name] of names.entries()) {
+    const want = lstatSync(join(many, name));
+    const got = fingerprintAt(batch, i);
+    assert.deepEqual([got.mtimeMs, got.ctimeMs], [want.mtimeMs, want.ctimeMs], name);
   }
 });
 

@@ -8,7 +8,6 @@
 import { createRequire } from "node:module";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
-import { msFromTimeSpec } from "../core/file-state.js";
 import { STAT_FAILED, STAT_MISSING, type StatBatch } from "./stat-batch.js";
 
 /** One directory's children to lstat, and the identity the listing saw for the directory. */
@@ -47,7 +46,8 @@ function load(): NativeStatAt | null {
   } catch {
     return null;
   }
-  if (typeof addon.statAt !== "function" || addon.FIELDS !== 10) return null;
+  // An addon of an older build (another layout) is not used.
+  if (typeof addon.statAt !== "function" || addon.FIELDS !== WIDTH) return null;
   return (request) => statDir(addon, request);
 }
 
@@ -59,34 +59,23 @@ async function statDir(addon: FsAddon, request: DirStatRequest): Promise<StatBat
   } catch (err) {
     return allFailed(n, codeOf((err as { errno?: number }).errno));
   }
-  const [f, errnos, ino, dev] = raw;
+  const [fields, errnos, ino, dev] = raw;
   // The directory was replaced (by a symlink, say) between its listing and this open: the
   // names are not the ones the listing read. Report them, never stat through the new one.
   if (ino !== request.dirIno || dev !== request.dirDev) return allFailed(n, "ECHANGED");
-  const fields = new Float64Array(n * WIDTH);
+  // The addon fills stat-batch.ts's layout (times included): only failures need a look.
   const status = new Uint8Array(n);
   const errors: [number, string, string][] = [];
   for (let i = 0; i < n; i++) {
     const e = errnos[i]!;
-    if (e !== 0) {
-      if (e === constants.errno.ENOENT) status[i] = STAT_MISSING;
-      else {
-        status[i] = STAT_FAILED;
-        const code = codeOf(e);
-        errors.push([i, code, `${code} (lstat)`]);
-      }
-      continue;
+    if (e === 0) continue;
+    fields.fill(0, i * WIDTH, (i + 1) * WIDTH);
+    if (e === constants.errno.ENOENT) status[i] = STAT_MISSING;
+    else {
+      status[i] = STAT_FAILED;
+      const code = codeOf(e);
+      errors.push([i, code, `${code} (lstat)`]);
     }
-    const r = i * 10;
-    const o = i * WIDTH;
-    fields[o] = f[r + 1]!;
-    fields[o + 1] = f[r + 2]!;
-    fields[o + 2] = f[r + 3]!;
-    fields[o + 3] = f[r + 5]!;
-    fields[o + 4] = f[r + 4]!;
-    fields[o + 5] = f[r]!;
-    fields[o + 6] = msFromTimeSpec(f[r + 6]!, f[r + 7]!);
-    fields[o + 7] = msFromTimeSpec(f[r + 8]!, f[r + 9]!);
   }
   return { fields, status, errors };
 }
