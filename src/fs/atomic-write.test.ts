@@ -7,8 +7,6 @@ import { after, before, test } from "node:test";
 import {
   DiskFullError,
   HashMismatchError,
-  isTempName,
-  removeTemps,
   utimeSeconds,
   writeFileAtomic,
   writeSymlinkAtomic,
@@ -191,31 +189,4 @@ test("writeSymlinkAtomic() replaces a file with a link, never following it", asy
   assert.equal(l.mtimeNs, 1_600_000_000_000_001_000n);
   assert.equal(stat.ino, l.ino);
   assert.deepEqual(await names(dir), ["l"]);
-});
-
-test("removeTemps() removes only leftover temp files directly in the directory", async () => {
-  const dir = await freshDir();
-  const temp = ".peersync-tmp-0123456789abcdef";
-  await fsp.writeFile(join(dir, temp), "");
-  await fsp.symlink("nowhere", join(dir, ".peersync-tmp-fedcba9876543210"));
-  await fsp.writeFile(join(dir, ".peersync-tmp-short"), "");
-  await fsp.writeFile(join(dir, "keep"), "");
-  await fsp.mkdir(join(dir, ".peersync-tmp-aaaaaaaaaaaaaaaa"));
-  await fsp.writeFile(join(dir, ".peersync-tmp-aaaaaaaaaaaaaaaa", ".peersync-tmp-bbbbbbbbbbbbbbbb"), "");
-  const removed = await removeTemps(dir);
-  assert.deepEqual(removed.sort(), [join(dir, temp), join(dir, ".peersync-tmp-fedcba9876543210")]);
-  assert.deepEqual(await names(dir), [".peersync-tmp-aaaaaaaaaaaaaaaa", ".peersync-tmp-short", "keep"]);
-});
-
-test("removeTemps() leaves temp files younger than minAgeMs", async () => {
-  const dir = await freshDir();
-  await fsp.writeFile(join(dir, ".peersync-tmp-0123456789abcdef"), "");
-  assert.deepEqual(await removeTemps(dir, { minAgeMs: 60_000 }), []);
-  assert.equal((await removeTemps(dir, { minAgeMs: 60_000, nowMs: Date.now() + 120_000 })).length, 1);
-});
-
-test("isTempName() matches exactly the names writeFileAtomic() makes", () => {
-  assert.equal(isTempName(".peersync-tmp-0123456789abcdef"), true);
-  assert.equal(isTempName(".peersync-tmp-0123456789ABCDEF"), false);
-  assert.equal(isTempName("peersync-tmp-0123456789abcdef"), false);
 });

@@ -5,7 +5,7 @@
 import { lstatSync, readdirSync, type Dirent } from "node:fs";
 import type { MatchResult } from "../config/types.js";
 import { compareUtf8, decodeName, fsPath, joinFsPath, needsEscaping } from "./name-codec.js";
-import { isTempName } from "./atomic-write.js";
+import { isTempName } from "./temp-names.js";
 import { statBatch, type StatBatch } from "./stat-batch.js";
 import type { DirStatRequest } from "./stat-native.js";
 

@@ -12,7 +12,7 @@ import type { Config, Group } from "../config/types.js";
 import type { ChangeKind } from "../core/dirty.js";
 import { isWithin, parentOf, type LogicalPath } from "../core/path.js";
 import type { Problem } from "../core/problem.js";
-import { isTempName } from "../fs/atomic-write.js";
+import { isTempName } from "../fs/temp-names.js";
 import { isPartialName } from "../sync/partial.js";
 import { fsPath } from "../fs/name-codec.js";
 import { loadOwnerNames } from "../fs/owners.js";

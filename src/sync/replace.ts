@@ -32,7 +32,8 @@ import { linkSync, lstatSync, renameSync, rmdirSync, unlinkSync, type BigIntStat
 import { dirname, join } from "node:path";
 import { fingerprintHash, msFromNs } from "../core/file-state.js";
 import { PeersyncError } from "../errors.js";
-import { TEMP_PREFIX, type WrittenStat } from "../fs/atomic-write.js";
+import type { WrittenStat } from "../fs/atomic-write.js";
+import { TEMP_PREFIX } from "../fs/temp-names.js";
 import { renameExchange, renameNoReplace } from "../fs/rename-at2.js";
 import type { Target } from "./target.js";
 
@@ -96,7 +97,7 @@ function sameInode(moved: BigIntStats | undefined, seen: BigIntStats): boolean {
     && moved.mtimeNs === seen.mtimeNs && moved.mode === seen.mode;
 }
 
-/** A hidden name beside `local` that scanners and the watcher skip and the start-up sweep removes (fs/atomic-write.ts isTempName). */
+/** A hidden name beside `local` that scanners and the watcher skip and the start-up sweep removes (fs/temp-names.ts isTempName). */
 function holdPath(local: string): string {
   return join(dirname(local), TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomBytes(4).toString("hex"));
 }

@@ -18,7 +18,8 @@ import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { messageOf, UsageError } from "../errors.js";
-import { isTempName, writeFileAtomic } from "../fs/atomic-write.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { isTempName } from "../fs/temp-names.js";
 import { signature, signatureParams } from "../delta/rsync.js";
 import { readChunksReusing } from "./read-chunks.js";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { TEMP_PREFIX } from "../fs/atomic-write.js";
+import { TEMP_PREFIX } from "../fs/temp-names.js";
 import { loadTestConfig, tempDir, writeTestConfig } from "../index/testing.js";
 import { sweepTemps } from "./sweep.js";
 

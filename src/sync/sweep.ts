@@ -1,7 +1,7 @@
 // Temp files a killed writer left behind (kill -9 of the daemon mid-put, of `peersync -x` while
 // it took a version back): swept from every include root when a sync run starts, and by the
 // daemon once it is up (sync/daemon.ts). A temp file's name carries its writer's pid
-// (fs/atomic-write.ts), so a sweep removes only those whose writer is gone: a daemon receiving
+// (fs/temp-names.ts), so a sweep removes only those whose writer is gone: a daemon receiving
 // while `-x` starts on the same node keeps its temp file. Partial files of interrupted
 // transfers (partial.ts) stay until they expire.
 //
@@ -12,7 +12,7 @@
 
 import { lstatSync, readdirSync, unlinkSync, type Dirent } from "node:fs";
 import type { Config } from "../config/types.js";
-import { isTempName, tempWriterPid } from "../fs/atomic-write.js";
+import { isTempName, tempWriterPid } from "../fs/temp-names.js";
 import { expireIfStale, isPartialName } from "./partial.js";
 
 export interface SweepOptions {

@@ -24,7 +24,7 @@ import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
 import type { PathEventType } from "../core/debounce-window.js";
 import { messageOf } from "../errors.js";
-import { isTempName } from "../fs/atomic-write.js";
+import { isTempName } from "../fs/temp-names.js";
 import type { WatchEvent } from "./event-buffer.js";
 
 export type RawEvent = { readonly path: string; readonly type: PathEventType };

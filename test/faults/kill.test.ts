@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, openSync, closeSync, writeSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, fstatSync } from "node:fs";
 import { basename, join } from "node:path";
 import { after, test } from "node:test";
-import { isTempName } from "../../src/fs/atomic-write.js";
+import { isTempName } from "../../src/fs/temp-names.js";
 import { PEERSYNC_BIN, cleanup } from "../helpers/daemon.js";
 import { fileHashes, indexIntegrity, seeded, sha256, sized, tempFiles } from "../helpers/faults.js";
 import { FAST_ENV, makeCluster, snapshot, type Cluster } from "../integration/sync-cluster.js";

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { TEMP_PREFIX } from "../../src/fs/atomic-write.js";
+import { TEMP_PREFIX } from "../../src/fs/temp-names.js";
 import { loadTestConfig, tempDir, writeTestConfig } from "../../src/index/testing.js";
 import { sweepTemps } from "../../src/sync/sweep.js";
 import { PEERSYNC_BIN, cleanup } from "../helpers/daemon.js";

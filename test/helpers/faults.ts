@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { isTempName } from "../../src/fs/atomic-write.js";
+import { isTempName } from "../../src/fs/temp-names.js";
 
 /** `make soak` sets PEERSYNC_SOAK=1: the fault tests then run at their long sizes. */
 export const SOAK = process.env.PEERSYNC_SOAK === "1";
