@@ -26,6 +26,8 @@
 
 #include <napi.h>
 
+#include "fs-common.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,18 +36,9 @@ namespace peersync_fs {
 
 namespace {
 
-constexpr size_t STAT_FIELDS = 10;
 constexpr size_t STATUS_FIELDS = 4;
 enum Outcome : int32_t { READ = 0, FAILED = 1, NOT_FILE = 2, OTHER_INODE = 3, WRITTEN = 4, TOO_BIG = 5 };
 enum Syscall : int32_t { OPEN = 0, FSTAT = 1, READ_CALL = 2, CLOSE = 3 };
-
-std::string BytesOf(const Napi::Value& v) {
-  if (v.IsBuffer()) {
-    Napi::Buffer<char> b = v.As<Napi::Buffer<char>>();
-    return std::string(b.Data(), b.Length());
-  }
-  return v.As<Napi::String>().Utf8Value();
-}
 
 bool SameContent(const struct stat& a, const struct stat& b) {
   return a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
@@ -139,19 +132,7 @@ class ReadFilesWorker : public Napi::AsyncWorker {
     return outcome;
   }
 
-  void Record(size_t i, const struct stat& st) {
-    int64_t* f = &stats_[i * STAT_FIELDS];
-    f[0] = static_cast<int64_t>(st.st_dev);
-    f[1] = static_cast<int64_t>(st.st_ino);
-    f[2] = static_cast<int64_t>(st.st_mode);
-    f[3] = static_cast<int64_t>(st.st_uid);
-    f[4] = static_cast<int64_t>(st.st_gid);
-    f[5] = static_cast<int64_t>(st.st_size);
-    f[6] = static_cast<int64_t>(st.st_mtim.tv_sec);
-    f[7] = static_cast<int64_t>(st.st_mtim.tv_nsec);
-    f[8] = static_cast<int64_t>(st.st_ctim.tv_sec);
-    f[9] = static_cast<int64_t>(st.st_ctim.tv_nsec);
-  }
+  void Record(size_t i, const struct stat& st) { RecordStat(st, &stats_[i * STAT_FIELDS]); }
 
   Napi::Promise::Deferred deferred_;
   std::vector<std::string> paths_;

@@ -21,6 +21,8 @@
 
 #include <napi.h>
 
+#include "fs-common.h"
+
 #include <string>
 #include <vector>
 
@@ -34,13 +36,7 @@ namespace {
 
 constexpr size_t FIELDS = 8;
 
-std::string BytesOf(const Napi::Value& v) {
-  if (v.IsBuffer()) {
-    Napi::Buffer<char> b = v.As<Napi::Buffer<char>>();
-    return std::string(b.Data(), b.Length());
-  }
-  return v.As<Napi::String>().Utf8Value();
-}
+using peersync_fs::BytesOf;
 
 // Node's lib/internal/fs/utils.js msFromTimeSpec, for numbers: the same two doubles, the same
 // operations in the same order.

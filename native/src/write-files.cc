@@ -29,6 +29,8 @@
 
 #include <napi.h>
 
+#include "fs-common.h"
+
 #include <string>
 #include <vector>
 
@@ -38,7 +40,6 @@ namespace {
 
 constexpr size_t ATTR_FIELDS = 5;
 constexpr size_t RESULT_FIELDS = 2;
-constexpr size_t STAT_FIELDS = 10;
 enum Syscall : int32_t { OPEN = 0, WRITE = 1, FUTIMES = 2, FSTAT = 3, FCHOWN = 4, FCHMOD = 5, CLOSE = 6 };
 
 struct FileJob {
@@ -145,16 +146,7 @@ class WriteFilesWorker : public Napi::AsyncWorker {
   }
 
   static int Record(const struct stat& st, int64_t* f) {
-    f[0] = static_cast<int64_t>(st.st_dev);
-    f[1] = static_cast<int64_t>(st.st_ino);
-    f[2] = static_cast<int64_t>(st.st_mode);
-    f[3] = static_cast<int64_t>(st.st_uid);
-    f[4] = static_cast<int64_t>(st.st_gid);
-    f[5] = static_cast<int64_t>(st.st_size);
-    f[6] = static_cast<int64_t>(st.st_mtim.tv_sec);
-    f[7] = static_cast<int64_t>(st.st_mtim.tv_nsec);
-    f[8] = static_cast<int64_t>(st.st_ctim.tv_sec);
-    f[9] = static_cast<int64_t>(st.st_ctim.tv_nsec);
+    RecordStat(st, f);
     return 0;
   }
 
@@ -168,14 +160,6 @@ class WriteFilesWorker : public Napi::AsyncWorker {
   std::vector<int32_t> result_;
   std::vector<int64_t> stats_;
 };
-
-std::string BytesOf(const Napi::Value& v) {
-  if (v.IsBuffer()) {
-    Napi::Buffer<char> b = v.As<Napi::Buffer<char>>();
-    return std::string(b.Data(), b.Length());
-  }
-  return v.As<Napi::String>().Utf8Value();
-}
 
 Napi::Value Refuse(Napi::Env env, const char* message) {
   Napi::TypeError::New(env, message).ThrowAsJavaScriptException();

@@ -12,9 +12,8 @@
 // streaming path.
 
 import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { getSystemErrorMap } from "node:util";
+import { fsAddon } from "./fs-addon.js";
 import { HASH_OPEN_FLAGS, sameContentStat } from "./hash.js";
 
 /** Files bigger than this are not read in a batch (their bytes would sit in memory). */
@@ -110,19 +109,11 @@ const OUTCOME_FAILED = 1;
 const OUTCOMES: readonly (FileRead | undefined)[] = [undefined, undefined, CHANGED["file type"], CHANGED.inode, CHANGED.content, TOO_BIG];
 const SYSCALLS = ["open", "fstat", "read", "close"] as const;
 
-// Relative to dist/src/fs/read-batch.js, where tsc puts this file.
-const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/peersync_fs.node", import.meta.url));
-
 /** The addon's reader, or undefined when it is missing (an older build) or turned off. */
 export function nativeReadFiles(limit = READ_LIMIT): ReadFiles | undefined {
   if (process.env.PEERSYNC_NATIVE_READ === "0") return undefined;
-  let addon: Partial<FsAddon>;
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as Partial<FsAddon>;
-  } catch {
-    return undefined;
-  }
-  const readFiles = addon.readFiles;
+  const addon = fsAddon() as Partial<FsAddon> | undefined;
+  const readFiles = addon?.readFiles;
   if (typeof readFiles !== "function") return undefined;
   return async (requests) => {
     if (requests.length === 0) return [];

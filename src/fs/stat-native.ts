@@ -5,9 +5,8 @@
 // When the addon is not built (or PEERSYNC_NATIVE_STAT=0), nativeStatAt() is undefined and the
 // check uses the lstat worker (stat-pool.ts).
 
-import { createRequire } from "node:module";
 import { constants } from "node:os";
-import { fileURLToPath } from "node:url";
+import { fsAddon } from "./fs-addon.js";
 import { STAT_FAILED, STAT_MISSING, type StatBatch } from "./stat-batch.js";
 
 /** One directory's children to lstat, and the identity the listing saw for the directory. */
@@ -26,8 +25,6 @@ interface FsAddon {
   readonly FIELDS: number;
 }
 
-// Relative to dist/src/fs/stat-native.js, where tsc puts this file.
-const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/peersync_fs.node", import.meta.url));
 const WIDTH = 8;
 
 let loaded: NativeStatAt | null | undefined;
@@ -40,14 +37,9 @@ export function nativeStatAt(): NativeStatAt | undefined {
 
 function load(): NativeStatAt | null {
   if (process.env.PEERSYNC_NATIVE_STAT === "0") return null;
-  let addon: FsAddon;
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as FsAddon;
-  } catch {
-    return null;
-  }
+  const addon = fsAddon() as FsAddon | undefined;
   // An addon of an older build (another layout) is not used.
-  if (typeof addon.statAt !== "function" || addon.FIELDS !== WIDTH) return null;
+  if (typeof addon?.statAt !== "function" || addon.FIELDS !== WIDTH) return null;
   return (request) => statDir(addon, request);
 }
 

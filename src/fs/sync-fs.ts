@@ -20,10 +20,9 @@
 // The batch holds no lock while it waits (put-batch.ts calls it before taking the receiver's).
 
 import { closeSync, constants, openSync } from "node:fs";
-import { createRequire } from "node:module";
 import { constants as osConstants, release } from "node:os";
-import { fileURLToPath } from "node:url";
 import { syncDirectory } from "./atomic-write.js";
+import { fsAddon } from "./fs-addon.js";
 
 export interface BatchDurability {
   /** True when temp files skip their own fsync: syncData() makes their data durable. */
@@ -42,9 +41,6 @@ interface FsAddon {
   syncfs(fds: readonly number[]): Promise<number>;
 }
 
-// Relative to dist/src/fs/sync-fs.js, where tsc puts this file.
-const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/peersync_fs.node", import.meta.url));
-
 let addon: FsAddon | null | undefined;
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, value]) => [value, name]));
 
@@ -56,12 +52,8 @@ export function nativeSyncfs(): FsAddon["syncfs"] | undefined {
 
 function loadAddon(): FsAddon | null {
   if (process.env["PEERSYNC_BATCH_SYNCFS"] === "0" || !kernelReportsSyncfsErrors(release())) return null;
-  try {
-    const loaded = createRequire(import.meta.url)(ADDON_PATH) as Partial<FsAddon>;
-    return typeof loaded.syncfs === "function" ? (loaded as FsAddon) : null;
-  } catch {
-    return null;
-  }
+  const loaded = fsAddon() as Partial<FsAddon> | undefined;
+  return typeof loaded?.syncfs === "function" ? (loaded as FsAddon) : null;
 }
 
 /** Linux 5.8 or later (os.release() form "6.1.0-18-amd64"). */

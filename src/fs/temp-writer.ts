@@ -9,9 +9,8 @@
 // Without the addon, or with PEERSYNC_NATIVE_WRITE=0, nativeTempWriter() is undefined and
 // atomic-write.ts writes each file on the main thread as before.
 
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import type { WrittenStat } from "./atomic-write.js";
+import { fsAddon } from "./fs-addon.js";
 import { exactStat, STAT_FIELDS, systemError } from "./read-batch.js";
 
 export interface TempFile {
@@ -38,9 +37,6 @@ const SYSCALLS = ["open", "write", "futime", "fstat", "fchown", "fchmod", "close
 /** Files per addon job at most: a turn that asks for more starts a second job at once. */
 const MAX_BATCH = 64;
 
-// Relative to dist/src/fs/temp-writer.js, where tsc puts this file.
-const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/peersync_fs.node", import.meta.url));
-
 let chosen: TempWriter | null | undefined;
 
 /** The batching writer, or undefined when the addon is missing (an older build) or turned off. */
@@ -51,13 +47,8 @@ export function nativeTempWriter(): TempWriter | undefined {
 
 function load(): TempWriter | null {
   if (process.env["PEERSYNC_NATIVE_WRITE"] === "0") return null;
-  let addon: Partial<FsAddon>;
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as Partial<FsAddon>;
-  } catch {
-    return null;
-  }
-  const writeFiles = addon.writeFiles;
+  const addon = fsAddon() as Partial<FsAddon> | undefined;
+  const writeFiles = addon?.writeFiles;
   return typeof writeFiles === "function" ? batchingWriter(writeFiles.bind(addon)) : null;
 }
 

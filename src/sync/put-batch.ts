@@ -176,7 +176,7 @@ async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<App
     content,
     deferDirSync: true,
     deferFileSync: ctx.durable.defersFileSync,
-    tempWriter: ctx.tempWriter === undefined ? nativeTempWriter() : ctx.tempWriter ?? undefined,
+    tempWriter: ctx.tempWriter === null ? undefined : ctx.tempWriter ?? nativeTempWriter(),
     beforeRename: async () => {
       slot.atGate = true;
       slot.arrive();
