@@ -17,6 +17,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
 import { EarlyWriteback } from "./early-writeback.js";
+import { utimeArg } from "./file-times.js";
 import { tempName } from "./temp-names.js";
 import type { TempWriter } from "./temp-writer.js";
 
@@ -168,7 +169,7 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
     if (options.uid !== undefined || options.gid !== undefined) fchownSync(file.fd, options.uid ?? -1, options.gid ?? -1);
     fchmodSync(file.fd, (options.mode ?? 0o600) & 0o7777);
     if (options.mtimeNs !== undefined) {
-      const t = utimeSeconds(options.mtimeNs);
+      const t = utimeArg(options.mtimeNs);
       futimesSync(file.fd, t, t);
     }
     if (!options.deferFileSync) await file.sync();
@@ -195,7 +196,7 @@ async function writeSmallTemp(temp: string, data: Uint8Array, options: AtomicWri
     for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset, data.length - offset);
     const hash = options.expectedHash ? createHash(options.expectedHash.algorithm).update(data).digest("hex") : undefined;
     if (options.mtimeNs !== undefined) {
-      const t = utimeSeconds(options.mtimeNs);
+      const t = utimeArg(options.mtimeNs);
       futimesSync(fd, t, t);
     }
     let stat = fstatSync(fd, { bigint: true });
@@ -286,7 +287,7 @@ export async function writeSymlinkAtomic(target: string, linkText: string, optio
     await fsp.symlink(linkText, temp);
     if (options.uid !== undefined || options.gid !== undefined) await fsp.lchown(temp, options.uid ?? -1, options.gid ?? -1);
     if (options.mtimeNs !== undefined) {
-      const t = utimeSeconds(options.mtimeNs);
+      const t = utimeArg(options.mtimeNs);
       await fsp.lutimes(temp, t, t);
     }
     const stat = await fsp.lstat(temp, { bigint: true });
@@ -300,17 +301,6 @@ export async function writeSymlinkAtomic(target: string, linkText: string, optio
   }
 }
 
-/**
- * Seconds as a double that libuv turns back into exactly the microsecond of `ns`: libuv
- * truncates to microseconds, and a double near 1.7e9 s has ~0.24 µs resolution, so aiming at
- * the middle of the microsecond keeps the rounding error from dropping into the one below.
- */
-export function utimeSeconds(ns: bigint): number {
-  const us = ns / 1000n;
-  const sec = us / 1_000_000n;
-  const frac = us - sec * 1_000_000n;
-  return Number(sec) + (Number(frac) + 0.5) / 1e6;
-}
 
 /** fsync a directory so a rename or unlink in it is durable. */
 export async function syncDirectory(dir: string): Promise<void> {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { writeFileAtomic } from "./atomic-write.js";
-import { batchingWriter, microsecondTimespec, nativeTempWriter, type TempFile } from "./temp-writer.js";
+import { batchingWriter, nativeTempWriter, type TempFile } from "./temp-writer.js";
 
 const base = mkdtempSync(join(tmpdir(), "peersync-temp-writer-"));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -53,19 +53,6 @@ test("writeFiles() sets an mtime before 1970 to the microsecond (Node's futimes 
   await writer!({ temp: join(dir, "old"), data: Buffer.from("x"), mode: 0o644, mtimeNs: -1_234_567_890_123n });
   assert.equal(lstatSync(join(dir, "old"), { bigint: true }).mtimeNs, -1_234_567_891_000n);
 });
-
-const timespecs: readonly (readonly [bigint, readonly [number, number]])[] = [
-  [0n, [0, 0]],
-  [999n, [0, 0]],
-  [1_700_000_000_123_456_789n, [1_700_000_000, 123_456_000]],
-  [-1n, [-1, 999_999_000]],
-  [-1_000n, [-1, 999_999_000]],
-  [-1_001n, [-1, 999_998_000]],
-  [-1_000_000_000n, [-1, 0]],
-];
-for (const [ns, want] of timespecs) {
-  test(`microsecondTimespec(${ns}) = ${JSON.stringify(want)}`, () => assert.deepEqual(microsecondTimespec(ns), want));
-}
 
 test("writeFiles() in a set-group-id directory: the group asked for, else the directory's", async (t) => {
   if (!IS_ROOT) return t.skip("needs root to chown");

@@ -11,6 +11,7 @@
 
 import type { WrittenStat } from "./atomic-write.js";
 import { fsAddon } from "./fs-addon.js";
+import { microsecondTimespec } from "./file-times.js";
 import { exactStat, STAT_FIELDS, systemError } from "./read-batch.js";
 
 export interface TempFile {
@@ -96,13 +97,3 @@ async function run(writeFiles: FsAddon["writeFiles"], batch: readonly Waiting[])
   });
 }
 
-/**
- * (seconds, nanoseconds) of a time in ns, whole microseconds, rounded down (also before 1970,
- * which the main-thread path cannot set: Node's futimes takes a negative time for "now").
- */
-export function microsecondTimespec(ns: bigint): [number, number] {
-  const floorDiv = (a: bigint, b: bigint): bigint => (a >= 0n ? a / b : -((-a + b - 1n) / b));
-  const us = floorDiv(ns, 1000n);
-  const sec = floorDiv(us, 1_000_000n);
-  return [Number(sec), Number(us - sec * 1_000_000n) * 1000];
-}

@@ -11,7 +11,8 @@ import type { BigIntStats, PathLike } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { localOwnership, type EntryState, type ExistingEntry } from "../core/entry.js";
 import { permissionBits } from "../core/file-state.js";
-import { utimeSeconds, writeFileAtomic, writeSymlinkAtomic, type AtomicData, type WrittenStat } from "../fs/atomic-write.js";
+import { writeFileAtomic, writeSymlinkAtomic, type AtomicData, type WrittenStat } from "../fs/atomic-write.js";
+import { utimeArg } from "../fs/file-times.js";
 import type { HashAlgorithm } from "../fs/hash.js";
 import { fsPath } from "../fs/name-codec.js";
 import type { OwnerNames } from "../fs/owners.js";
@@ -125,7 +126,7 @@ export async function setMeta(target: Target, remote: ExistingEntry, deps: Apply
   if (expected !== undefined) assertHolds(target, expected);
   const owner = ownerOf(remote, deps);
   if (owner.uid !== undefined) await fsp.lchown(target.fs, owner.uid, owner.gid ?? -1);
-  const t = utimeSeconds(remote.mtimeNs);
+  const t = utimeArg(remote.mtimeNs);
   if (remote.kind === "symlink") {
     await fsp.lutimes(target.fs, t, t);
   } else {

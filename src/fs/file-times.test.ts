@@ -1,0 +1,80 @@
+// A recorded mtime set through Node (utimeArg) or the addon (microsecondTimespec) lands on the
+// microsecond it names, rounded down, before 1970 as after; the writers that use them keep it.
+
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import * as fsp from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { writeFileAtomic, writeSymlinkAtomic } from "./atomic-write.js";
+import { microsecondTimespec, utimeArg } from "./file-times.js";
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await fsp.rm(d, { recursive: true, force: true });
+});
+async function freshDir(): Promise<string> {
+  const dir = await fsp.mkdtemp(join(tmpdir(), "peersync-times-"));
+  dirs.push(dir);
+  return dir;
+}
+
+const floorToMicrosecond = (ns: bigint): bigint => (ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n)) * 1000n;
+
+const timespecs: readonly (readonly [bigint, readonly [number, number]])[] = [
+  [0n, [0, 0]],
+  [999n, [0, 0]],
+  [1_700_000_000_123_456_789n, [1_700_000_000, 123_456_000]],
+  [-1n, [-1, 999_999_000]],
+  [-1_000n, [-1, 999_999_000]],
+  [-1_001n, [-1, 999_998_000]],
+  [-1_000_000_000n, [-1, 0]],
+];
+for (const [ns, want] of timespecs) {
+  test(`microsecondTimespec(${ns}) = ${JSON.stringify(want)}`, () => assert.deepEqual(microsecondTimespec(ns), want));
+}
+
+// Around 1970 on both sides, sub-second and whole seconds, far past (1906: ext4 stops at 1901)
+// and future, microsecond edges.
+const TIMES = [
+  0n, 999n, 1_000n, 1_700_000_000_000_000_000n, 1_700_000_000_999_999_999n, 4_102_444_800_000_001_999n,
+  -1n, -999n, -1_000n, -1_001n, -500_000n, -999_999_000n, -1_000_000_000n, -1_000_000_001n,
+  -86_400_000_000_000n, -1_234_567_890_123_456n, -2_000_000_000_000_000_001n,
+];
+
+test("utimeArg() sets every microsecond through Node's utimes, futimes and lutimes, before 1970 too", async () => {
+  const dir = await freshDir();
+  const f = join(dir, "f");
+  const l = join(dir, "l");
+  await fsp.writeFile(f, "");
+  await fsp.symlink("nowhere", l);
+  const handle = await fsp.open(f, "r+");
+  try {
+    for (const ns of TIMES) {
+      const t = utimeArg(ns);
+      const want = floorToMicrosecond(ns);
+      await fsp.utimes(f, t, t);
+      assert.equal((await fsp.stat(f, { bigint: true })).mtimeNs, want, `utimes ${ns}`);
+      await fsp.utimes(f, 1, 1);
+      await handle.utimes(t, t);
+      assert.equal((await fsp.stat(f, { bigint: true })).mtimeNs, want, `futimes ${ns}`);
+      await fsp.lutimes(l, t, t);
+      assert.equal((await fsp.lstat(l, { bigint: true })).mtimeNs, want, `lutimes ${ns}`);
+    }
+  } finally {
+    await handle.close();
+  }
+});
+
+test("writeFileAtomic() (small and streamed) and writeSymlinkAtomic() keep an mtime before 1970", async () => {
+  const dir = await freshDir();
+  const mtimeNs = -1_234_567_890_123_456n;
+  const want = floorToMicrosecond(mtimeNs);
+  await writeFileAtomic(join(dir, "small"), "x", { mtimeNs });
+  assert.equal((await fsp.stat(join(dir, "small"), { bigint: true })).mtimeNs, want);
+  await writeFileAtomic(join(dir, "streamed"), Readable.from([Buffer.alloc(300_000, 1)]), { mtimeNs });
+  assert.equal((await fsp.stat(join(dir, "streamed"), { bigint: true })).mtimeNs, want);
+  await writeSymlinkAtomic(join(dir, "link"), "small", { mtimeNs });
+  assert.equal((await fsp.lstat(join(dir, "link"), { bigint: true })).mtimeNs, want);
+});

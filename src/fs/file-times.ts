@@ -1,0 +1,26 @@
+// A recorded mtime (ns since the epoch) as the two ways of setting it take it. Both keep the
+// microsecond, rounded down (libuv's and the addon's precision), also before 1970.
+
+/** (seconds, nanoseconds) of a time in ns, whole microseconds, rounded down: for futimens(2). */
+export function microsecondTimespec(ns: bigint): [number, number] {
+  const floorDiv = (a: bigint, b: bigint): bigint => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+  const us = floorDiv(ns, 1000n);
+  const sec = floorDiv(us, 1_000_000n);
+  return [Number(sec), Number(us - sec * 1_000_000n) * 1000];
+}
+
+/**
+ * The time argument of Node's utimes/futimes/lutimes that sets exactly the microsecond of `ns`.
+ * - libuv truncates a time to the microsecond toward zero, so to the one below for a time
+ *   after 1970 and to the one above for a time before; a double near 1.7e9 s has ~0.24 µs
+ *   resolution. So the double aims at the middle of the interval libuv maps onto that
+ *   microsecond, where rounding cannot push it into the next one.
+ * - Node takes a negative number for "now" (a file from 1969 would get the receive time), but
+ *   takes a numeric string as it is: a time before 1970 goes as its string.
+ */
+export function utimeArg(ns: bigint): number | string {
+  const [sec, nsec] = microsecondTimespec(ns);
+  const us = nsec / 1000;
+  if (sec >= 0) return sec + (us + 0.5) / 1e6;
+  return String(sec + (us - 0.5) / 1e6);
+}
