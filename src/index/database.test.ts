@@ -70,7 +70,7 @@ test("fingerprintsOf() answers as fingerprintOf() does for each path, in order, 
   }
 });
 
-test("getByIds() and VersionStore.getMany() answer as getById() and get() do, across query chunks; ids without a row are left out", () => {
+test("getByIds() answers as getById() and VersionStore.get() do, across query chunks; ids without a row are left out", () => {
   const db = openIndex(tempDir("database-ids"));
   try {
     const entries = new EntryStore(db);
@@ -84,35 +84,40 @@ test("getByIds() and VersionStore.getMany() answer as getById() and get() do, ac
       ids.push(id);
     }
     const asked = [...ids.slice(70), 999_999, ...ids.slice(0, 70)];
-    const records = entries.getByIds(asked);
-    assert.equal(records.size, 140);
-    assert.equal(records.has(999_999), false);
-    for (const id of ids) assert.deepEqual(records.get(id), entries.getById(id));
-    const got = versions.getMany(asked);
+    const got = entries.getByIds(asked);
     assert.equal(got.size, 140);
-    for (const id of ids) assert.deepEqual(got.get(id), versions.get(id));
+    assert.equal(got.has(999_999), false);
+    for (const id of ids) assert.deepEqual(got.get(id), { record: entries.getById(id), version: versions.get(id) });
+    assert.ok([...got.values()].some((v) => v.version.forced) && [...got.values()].some((v) => v.version.modifiedBy === "node3"));
   } finally {
     db.close();
   }
 });
 
-test("getByPaths() answers as get() does for each path of the group (surrogates alone, other groups and missing paths left out)", () => {
+test("getByPaths() answers as get() and VersionStore.get() do for each path of the group (surrogates alone, other groups and missing paths left out)", () => {
   const db = openIndex(tempDir("database-paths"));
   try {
     const entries = new EntryStore(db);
+    const versions = new VersionStore(db);
     const paths: string[] = [];
     for (let i = 0; i < 100; i++) {
       const id = entries.record({ ...FILE_RECORD, path: `/srv/f${i}`, ino: BigInt(i + 1) });
       if (i % 9 === 0) entries.tombstone(id, FILE_RECORD.vector, 5n);
+      if (i % 4 === 0) versions.setVersion(id, `node${i}`, 2000 + i);
+      if (i % 7 === 0) versions.setForced(id, true);
       paths.push(`/srv/f${i}`, `/srv/none${i}`);
     }
     entries.record({ ...FILE_RECORD, group: "other", path: "/srv/none1" });
     const odd = "/srv/\udc80odd";
-    entries.record({ ...FILE_RECORD, path: odd });
+    versions.setVersion(entries.record({ ...FILE_RECORD, path: odd }), "odd", 3);
     paths.push(odd);
     const got = entries.getByPaths("g", paths);
     assert.equal(got.size, 101);
-    for (const p of paths) assert.deepEqual(got.get(p), entries.get("g", p), p);
+    for (const p of paths) {
+      const record = entries.get("g", p);
+      assert.deepEqual(got.get(p), record && { record, version: versions.get(record.id) }, p);
+    }
+    assert.equal(got.get(odd)?.version.modifiedBy, "odd");
   } finally {
     db.close();
   }

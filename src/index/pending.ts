@@ -3,6 +3,7 @@
 // acknowledged. Marking an entry already pending for a peer is a no-op (never a duplicate).
 
 import type { Db } from "./database.js";
+import { eachChunk, IN_PLACES } from "./points.js";
 
 /** One pending (entry, peer) pair with what the listings and the sync engine need. */
 export interface PendingRow {
@@ -26,6 +27,7 @@ const SELECT =
 export class PendingStore {
   readonly #mark;
   readonly #clear;
+  readonly #clearMany;
   readonly #clearAll;
   readonly #force;
   readonly #all;
@@ -40,6 +42,7 @@ export class PendingStore {
         "ON CONFLICT (entry_id, peer) DO UPDATE SET forced = max(forced, excluded.forced)",
     );
     this.#clear = db.prepare<[number, string]>("DELETE FROM pending WHERE entry_id = ? AND peer = ?");
+    this.#clearMany = db.prepare(`DELETE FROM pending WHERE peer = ? AND entry_id IN (${IN_PLACES})`);
     this.#clearAll = db.prepare<[number]>("DELETE FROM pending WHERE entry_id = ?");
     this.#force = db.prepare<[number]>("UPDATE pending SET forced = 1 WHERE entry_id = ?");
     this.#all = db.prepare(`${SELECT} ORDER BY e.path, p.peer, e.grp`);
@@ -56,6 +59,11 @@ export class PendingStore {
   /** The peer acknowledged the entry. */
   clear(entryId: number, peer: string): void {
     this.#clear.run(entryId, peer);
+  }
+
+  /** clear() for many entries of one peer, one statement per POINTS ids. */
+  clearMany(entryIds: readonly number[], peer: string): void {
+    eachChunk(entryIds, (places) => this.#clearMany.run(peer, ...places));
   }
 
   /** No peer needs the entry any more (csync2's FLUSH on the receiving side). */

@@ -11,10 +11,15 @@ export const IN_PLACES = Array<string>(POINTS).fill("?").join(", ");
 /** Runs `query` for each chunk of `keys` (padded with NULL) and returns every row it gave. */
 export function inChunks<K, R>(keys: readonly K[], query: (places: (K | null)[]) => R[]): R[] {
   const rows: R[] = [];
+  eachChunk(keys, (places) => rows.push(...query(places)));
+  return rows;
+}
+
+/** Runs `statement` (a write) for each chunk of `keys`, padded with NULL. */
+export function eachChunk<K>(keys: readonly K[], statement: (places: (K | null)[]) => unknown): void {
   for (let i = 0; i < keys.length; i += POINTS) {
     const chunk: (K | null)[] = keys.slice(i, i + POINTS);
     while (chunk.length < POINTS) chunk.push(null);
-    rows.push(...query(chunk));
+    statement(chunk);
   }
-  return rows;
 }

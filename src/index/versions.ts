@@ -3,7 +3,7 @@
 // entries.ts, whose statements a check runs on every entry: a check never needs these.
 
 import type { Db } from "./database.js";
-import { IN_PLACES, inChunks } from "./points.js";
+import { eachChunk, IN_PLACES } from "./points.js";
 
 /** What the sync engine adds to an entry row. */
 export interface VersionColumns {
@@ -30,12 +30,13 @@ interface RawConflict {
 
 export class VersionStore {
   readonly #get;
-  readonly #getMany;
   readonly #setVersion;
   readonly #setForced;
   readonly #setReceived;
   readonly #addConflict;
   readonly #clearConflict;
+  readonly #clearConflicts;
+  readonly #unforceSettled;
   readonly #conflicts;
   readonly #conflictsOf;
 
@@ -43,7 +44,6 @@ export class VersionStore {
     this.#get = db.prepare<[number], { modified_by: string | null; changed_at_ms: number | null; forced: number }>(
       "SELECT modified_by, changed_at_ms, forced FROM entries WHERE id = ?",
     );
-    this.#getMany = db.prepare(`SELECT id, modified_by, changed_at_ms, forced FROM entries WHERE id IN (${IN_PLACES})`);
     this.#setVersion = db.prepare<[string, number, number]>("UPDATE entries SET modified_by = ?, changed_at_ms = ? WHERE id = ?");
     this.#setForced = db.prepare<[number, number]>("UPDATE entries SET forced = ? WHERE id = ?");
     this.#setReceived = db.prepare<[string, number, number]>("UPDATE entries SET modified_by = ?, changed_at_ms = ?, forced = 0 WHERE id = ?");
@@ -52,6 +52,10 @@ export class VersionStore {
         "ON CONFLICT (entry_id, peer) DO UPDATE SET remote = excluded.remote, detected_ms = excluded.detected_ms",
     );
     this.#clearConflict = db.prepare<[number, string]>("DELETE FROM conflicts WHERE entry_id = ? AND peer = ?");
+    this.#clearConflicts = db.prepare(`DELETE FROM conflicts WHERE peer = ? AND entry_id IN (${IN_PLACES})`);
+    this.#unforceSettled = db.prepare(
+      `UPDATE entries SET forced = 0 WHERE forced <> 0 AND id IN (${IN_PLACES}) AND NOT EXISTS (SELECT 1 FROM pending WHERE entry_id = entries.id)`,
+    );
     const select = "SELECT c.entry_id, e.grp, e.path, c.peer, c.remote, c.detected_ms FROM conflicts c JOIN entries e ON e.id = c.entry_id";
     this.#conflicts = db.prepare(`${select} ORDER BY e.path, c.peer`);
     this.#conflictsOf = db.prepare<[number]>(`${select} WHERE c.entry_id = ? ORDER BY c.peer`);
@@ -66,13 +70,7 @@ export class VersionStore {
     };
   }
 
-  /** get() for many entries, one query per POINTS ids (points.ts); an id without a row is left out. */
-  getMany(entryIds: readonly number[]): Map<number, VersionColumns> {
-    const found = new Map<number, VersionColumns>();
-    const rows = inChunks(entryIds, (places) => this.#getMany.all(...places) as { id: number; modified_by: string | null; changed_at_ms: number | null; forced: number }[]);
-    for (const row of rows) found.set(row.id, { modifiedBy: row.modified_by ?? undefined, changedAtMs: row.changed_at_ms ?? undefined, forced: row.forced === 1 });
-    return found;
-  }
+
 
   /** Records who wrote the version just recorded (call after EntryStore.record/tombstone). */
   setVersion(entryId: number, modifiedBy: string, changedAtMs: number): void {
@@ -82,6 +80,16 @@ export class VersionStore {
   /** setVersion() and setForced(false) in one statement: a version received from a peer is never forced here. */
   setReceived(entryId: number, modifiedBy: string, changedAtMs: number): void {
     this.#setReceived.run(modifiedBy, changedAtMs, entryId);
+  }
+
+  /** clearConflict() for many entries of one peer, one statement per POINTS ids. */
+  clearConflicts(entryIds: readonly number[], peer: string): void {
+    eachChunk(entryIds, (places) => this.#clearConflicts.run(peer, ...places));
+  }
+
+  /** setForced(false) for each of `entryIds` that no peer waits for any more (no pending row). */
+  unforceSettled(entryIds: readonly number[]): void {
+    eachChunk(entryIds, (places) => this.#unforceSettled.run(...places));
   }
 
   setForced(entryId: number, forced: boolean): void {

@@ -208,6 +208,7 @@ async function sendPutBatch(ctx: PushContext, batch: readonly Work[], result: Pe
  */
 function recordAnswers(ctx: PushContext, batch: readonly Work[], outcomes: readonly BatchOutcome[], result: PeerResult, theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[]): void {
   const now = ctx.index.localsById(batch.map((w) => w.local.record.id));
+  const acks: number[] = [];
   for (const [i, w] of batch.entries()) {
     const outcome = outcomes[i]!;
     if (outcome.answer === undefined) {
@@ -219,12 +220,17 @@ function recordAnswers(ctx: PushContext, batch: readonly Work[], outcomes: reado
     }
     result.sent++;
     if (outcome.answer.kind === "theirs") theirs.push({ work: w, answer: outcome.answer });
-    else handleAnswer(ctx, w, outcome.answer, result, now);
+    else handleAnswer(ctx, w, outcome.answer, result, { now, acks });
   }
+  ctx.index.acknowledgedMany(acks, ctx.host.name);
 }
 
-/** `now`: our entries as just read in bulk, by id (else each is read here). */
-function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerResult, now?: ReadonlyMap<number, LocalEntry>): void {
+/**
+ * In a batch: `now` holds our entries as just read in bulk, by id (else each is read here), and
+ * the ids the peer acknowledged go to `acks` for the caller to record at once (else each is
+ * recorded here).
+ */
+function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerResult, batch?: { now: ReadonlyMap<number, LocalEntry>; acks: number[] }): void {
   const id = w.local.record.id;
   ctx.item(`${ctx.host.name}\t${codeOf(w, answer)}\t${w.path}${"decision" in answer ? `\t${answer.decision}` : ""}`);
   if (ctx.dryRun) return;
@@ -235,14 +241,15 @@ function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerRes
       // run takes versions back from several peers at once): then the answer is about a
       // version we no longer hold, and the entry stays pending for this peer.
       {
-        const current = unchanged(ctx, w, now);
+        const current = unchanged(ctx, w, batch?.now);
         if (!current) return;
         // Another peer's answer may have merged its vector meanwhile: keep both. A peer that
         // took our version answers with our own vector: nothing to write then.
         const merged = mergeVectors(current.entry.vector, answer.vector);
         if (compareVectors(merged, current.entry.vector) !== "equal") ctx.index.recordVector(current, merged);
       }
-      ctx.index.acknowledged(id, ctx.host.name);
+      if (batch) batch.acks.push(id);
+      else ctx.index.acknowledged(id, ctx.host.name);
       if (answer.kind === "applied") {
         result.applied++;
         result.changedRemote.push(w.path);

@@ -1,5 +1,6 @@
 // SyncIndex.recordReceived records a batch of received files as recordLive + setForced(false) +
-// acknowledged(from) do one by one: same rows, same pending and conflict rows after.
+// acknowledged(from) do one by one, and acknowledgedMany as acknowledged one by one: same rows,
+// same pending and conflict rows after.
 
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -9,6 +10,14 @@ import { runCheck } from "../index/check-run.js";
 import { openIndex } from "../index/database.js";
 import { loadTestConfig, tempDir, writeTestConfig } from "../index/testing.js";
 import { SyncIndex } from "./sync-index.js";
+import type { RecordInput } from "../index/entries.js";
+import { bumpVector, EMPTY_VECTOR } from "../core/vector.js";
+
+const RECORD: RecordInput = {
+  group: "g", path: "/srv/x",
+  state: { kind: "file", mode: 0o100644, uid: 0, gid: 0, userName: "root", groupName: "root", mtimeNs: 1_700_000_000_000_000_000n, size: 1, hash: "cd".repeat(32) },
+  vector: bumpVector(EMPTY_VECTOR, "a"), ctimeNs: 1_700_000_000_000_000_001n, ino: 7n, dev: 1n,
+};
 
 async function setUp(label: string) {
   const dir = tempDir(label);
@@ -68,4 +77,39 @@ test("recordReceived() = recordLive + setForced(false) + acknowledged(from), for
   }
   assert.deepEqual(facts(one.index, one.group, join(one.root, "old")).pending, ["c"], "only the pusher's pending row goes");
   assert.deepEqual(facts(one.index, one.group, join(one.root, "old")).conflicts, ["c"], "only the conflict with the pusher goes");
+});
+
+test("acknowledgedMany() leaves the same pending, conflict and forced rows as acknowledged() one by one, across query chunks", () => {
+  const build = (label: string) => {
+    const db = openIndex(tempDir(label));
+    const index = new SyncIndex(db, "a");
+    const ids: number[] = [];
+    for (let i = 0; i < 150; i++) {
+      const id = index.entries.record({ ...RECORD, path: `/srv/f${i}`, ino: BigInt(i + 1) });
+      // Pending for b alone, for b and c, or for c alone (b's acknowledgement then changes no row).
+      index.pending.mark(id, i % 3 === 0 ? ["b"] : i % 3 === 1 ? ["b", "c"] : ["c"], i % 2 === 0);
+      if (i % 2 === 0) index.versions.setForced(id, true);
+      if (i % 5 === 0) index.versions.addConflict(id, "b", "{}", 1);
+      if (i % 7 === 0) index.versions.addConflict(id, "c", "{}", 1);
+      ids.push(id);
+    }
+    return { db, index, ids };
+  };
+  const many = build("ack-many");
+  const one = build("ack-one");
+  try {
+    const acked = many.ids.filter((_, i) => i % 10 !== 9);
+    many.index.acknowledgedMany(acked, "b");
+    for (const id of acked) one.index.acknowledged(id, "b");
+    const rows = (t: typeof many) => t.ids.map((id) => ({
+      pending: t.index.pending.peersOf(id), conflicts: t.index.versions.conflictsOf(id).map((c) => c.peer), forced: t.index.versions.get(id).forced,
+    }));
+    assert.deepEqual(rows(many), rows(one));
+    const after = rows(many);
+    assert.ok(after.some((r) => r.forced) && after.some((r) => !r.forced), "both forced outcomes are covered");
+    assert.ok(after.some((r) => r.pending.includes("b")), "entries not acknowledged keep their rows");
+  } finally {
+    many.db.close();
+    one.db.close();
+  }
 });

@@ -62,21 +62,17 @@ export class SyncIndex {
     }));
   }
 
-  /** What this node holds for each of `ids` that still has a row: two queries per 64 ids instead of two per id. */
+  /** What this node holds for each of `ids` that still has a row: one query per 64 ids instead of two per id. */
   localsById(ids: readonly number[]): Map<number, LocalEntry> {
-    const records = this.entries.getByIds(ids);
-    const versions = this.versions.getMany([...records.keys()]);
     const out = new Map<number, LocalEntry>();
-    for (const [id, record] of records) out.set(id, this.fromRecord(record, versions.get(id)));
+    for (const [id, { record, version }] of this.entries.getByIds(ids)) out.set(id, this.fromRecord(record, version));
     return out;
   }
 
   /** What this node holds at each of `paths` (of `group`) that has a row, read in bulk as localsById does. */
   localsByPath(group: string, paths: readonly string[]): Map<string, LocalEntry> {
-    const records = this.entries.getByPaths(group, paths);
-    const versions = this.versions.getMany([...records.values()].map((r) => r.id));
     const out = new Map<string, LocalEntry>();
-    for (const [path, record] of records) out.set(path, this.fromRecord(record, versions.get(record.id)));
+    for (const [path, { record, version }] of this.entries.getByPaths(group, paths)) out.set(path, this.fromRecord(record, version));
     return out;
   }
 
@@ -149,6 +145,16 @@ export class SyncIndex {
       else this.entries.record({ group: r.group, path: r.path, state, vector, ctimeNs: r.ctimeNs, ino: r.ino, dev: r.dev }, r.id);
       const keep = writer ?? { modifiedBy: local.entry.modifiedBy, changedAtMs: local.entry.changedAtMs };
       this.versions.setVersion(r.id, keep.modifiedBy, keep.changedAtMs);
+    });
+  }
+
+  /** acknowledged() for many entries of one peer: three statements per 64 entries instead of four or five each. */
+  acknowledgedMany(entryIds: readonly number[], peer: string): void {
+    if (entryIds.length === 0) return;
+    this.entries.transaction(() => {
+      this.pending.clearMany(entryIds, peer);
+      this.versions.clearConflicts(entryIds, peer);
+      this.versions.unforceSettled(entryIds);
     });
   }
 
