@@ -7,6 +7,7 @@ import { Argument, Command as CommanderCommand, Option } from "commander";
 import { NotImplementedError } from "../errors.js";
 import { COMMANDS, type CommandSpec } from "./command-table.js";
 import type { Command, CommandContext, GlobalOptions } from "./context.js";
+import { checkTunables } from "../config/tunables.js";
 import { resolveGlobalOptions, type RawGlobalOptions, type ResolveEnv } from "./global-options.js";
 import { NO_PROGRESS, ProgressLine, progressWanted } from "./progress.js";
 
@@ -166,6 +167,8 @@ function describe(spec: CommandSpec, implemented: boolean): string {
 }
 
 async function dispatch(spec: CommandSpec, cmd: CommanderCommand, options: GlobalOptions, io: ProgramIo): Promise<number> {
+  // A bad tuning variable stops every command before it starts, not mid-run (config/tunables.ts).
+  checkTunables(process.env);
   const { run } = await spec.load();
   // One progress line at a time; other output first erases it, and the next update redraws it.
   let active: ProgressLine | undefined;

@@ -14,8 +14,9 @@
 
 import type { FileHandle } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { RsyncError, UsageError } from "../errors.js";
+import { RsyncError } from "../errors.js";
 import { delta, type ByteSource } from "./rsync.js";
+import { tunable } from "../config/tunables.js";
 
 /** "rs\x026": the first four bytes of every librsync delta. */
 const DELTA_MAGIC = 0x72730236;
@@ -40,13 +41,7 @@ export interface ParallelDeltaOptions {
  * 1 = one job). A delta that runs beside other work (a fan-out) just shares the cores.
  */
 export function deltaJobs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env["PEERSYNC_DELTA_JOBS"];
-  if (raw === undefined || raw === "") return Math.min(availableParallelism(), 4);
-  const asked = Number(raw);
-  if (!Number.isSafeInteger(asked) || asked < 1 || asked > 16) {
-    throw new UsageError(`Cannot use PEERSYNC_DELTA_JOBS=${raw}: expected a whole number from 1 to 16`, { hint: "set PEERSYNC_DELTA_JOBS to 1-16, or unset it for one job per core" });
-  }
-  return asked;
+  return tunable("PEERSYNC_DELTA_JOBS", env) ?? Math.min(availableParallelism(), 4);
 }
 
 /** Where the ranges start: multiples of the signature's block length, `parts` of them at most. */

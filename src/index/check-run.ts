@@ -29,6 +29,7 @@ import { HintStore } from "./hints.js";
 import { MetaStore } from "./meta.js";
 import { PendingStore } from "./pending.js";
 import { WriteBatch } from "./write-batch.js";
+import { tunable } from "../config/tunables.js";
 
 export interface CheckOptions {
   /** Local paths to check (relative ones against `cwd`); empty: hints or everything. */
@@ -206,8 +207,7 @@ function statStarterFor(run: GroupRun, target: CheckTarget): StatStarter {
   if (!target.recursive || run.options.statWorker === false || process.env.PEERSYNC_CHECK_WORKER === "0") return undefined;
   const native = nativeStatAt();
   if (native !== undefined) return native;
-  const threads = Number(process.env.PEERSYNC_CHECK_THREADS ?? 2);
-  const pool = (run.pool ??= new StatPool({ threads: Number.isInteger(threads) && threads > 0 ? threads : 2 }));
+  const pool = (run.pool ??= new StatPool({ threads: tunable("PEERSYNC_CHECK_THREADS", process.env) ?? 2 }));
   return (request) => pool.stat(request.paths);
 }
 

@@ -15,6 +15,7 @@ import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { LogicalPath } from "../core/path.js";
 import type { Session } from "../net/session.js";
+import { tunable } from "../config/tunables.js";
 
 export const PARTIAL_PREFIX = ".peersync-part-";
 const PARTIAL_NAME = /^\.peersync-part-[0-9a-f]{16,64}$/;
@@ -22,14 +23,12 @@ const HEX = /^[0-9a-f]{16,128}$/;
 
 /** Files at least this big are put resumably (PEERSYNC_RESUME_MIN_BYTES; default 1 MiB). */
 export function resumeMinBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env["PEERSYNC_RESUME_MIN_BYTES"]);
-  return Number.isSafeInteger(v) && v >= 0 ? v : 1 << 20;
+  return tunable("PEERSYNC_RESUME_MIN_BYTES", env) ?? 1 << 20;
 }
 
 /** A partial untouched this long is stale (PEERSYNC_PARTIAL_TTL_MS; default 24 h). */
 export function partialTtlMs(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env["PEERSYNC_PARTIAL_TTL_MS"]);
-  return Number.isFinite(v) && v > 0 ? v : 24 * 3600_000;
+  return tunable("PEERSYNC_PARTIAL_TTL_MS", env) ?? 24 * 3600_000;
 }
 
 export function isPartialName(name: string): boolean {

@@ -4,6 +4,7 @@
 // conflict), then end the batch so the peer runs its actions. What the peer acknowledged stops
 // being pending; everything else stays pending for the next run.
 
+import { tunable } from "../config/tunables.js";
 import { entryToWire } from "../core/entry.js";
 import { compareVectors, mergeVectors } from "../core/vector.js";
 import { orderOperations } from "../core/plan.js";
@@ -29,7 +30,6 @@ const BATCH_BYTES = 96 * 1024;
  * fsync per directory and one index transaction), PUT_WINDOW batches in flight at once.
  */
 const SMALL_FILE = 256 * 1024;
-const PUT_BATCH_FILES = putBatchFiles(process.env["PEERSYNC_PUT_BATCH_FILES"]);
 const PUT_BATCH_BYTES = 1 << 20;
 const PUT_WINDOW = 3;
 
@@ -39,9 +39,8 @@ const PUT_WINDOW = 3;
  * 10,000 × 1 KiB to 4 peers on one disk: 64 → 256 cut the run from 42 s to 24 s); an offer's
  * BATCH_BYTES bounds it first for most trees (about 150 files of 30-byte paths).
  */
-function putBatchFiles(raw: string | undefined): number {
-  const n = Number(raw ?? MAX_PUT_BATCH_ITEMS);
-  return Number.isInteger(n) && n >= 1 && n <= MAX_PUT_BATCH_ITEMS ? n : MAX_PUT_BATCH_ITEMS;
+function putBatchFiles(): number {
+  return tunable("PEERSYNC_PUT_BATCH_FILES", process.env) ?? MAX_PUT_BATCH_ITEMS;
 }
 
 
@@ -152,13 +151,14 @@ async function offerBatch(ctx: PushContext, batch: readonly Work[], result: Peer
 }
 
 function* putBatches(work: readonly Work[]): Iterable<Work[]> {
+  const files = putBatchFiles();
   let batch: Work[] = [];
   let bytes = 0;
   let meta = 0;
   for (const w of work) {
     const size = w.local.entry.kind === "file" ? w.local.entry.size : 0;
     const entryBytes = Buffer.byteLength(w.path) * 2 + 600;
-    if (batch.length > 0 && (batch.length >= PUT_BATCH_FILES || bytes + size > PUT_BATCH_BYTES || meta + entryBytes > BATCH_BYTES)) {
+    if (batch.length > 0 && (batch.length >= files || bytes + size > PUT_BATCH_BYTES || meta + entryBytes > BATCH_BYTES)) {
       yield batch;
       batch = [];
       bytes = 0;

@@ -16,6 +16,7 @@ import { applyDepsFor } from "./deps.js";
 import { SyncHandler } from "./handler.js";
 import { signatureCacheFromEnv } from "./signature-cache.js";
 import { SyncIndex } from "./sync-index.js";
+import { tunable } from "../config/tunables.js";
 
 export interface SyncServiceDeps {
   readonly db: Db;
@@ -35,11 +36,11 @@ export function createSyncHandler(deps: SyncServiceDeps): SyncHandler {
   });
   new MetaStore(db).set(DAEMON_PID_KEY, String(process.pid));
   void dispatcher.runPending();
-  const wholeBelow = Number(process.env["PEERSYNC_WHOLE_FILE_BELOW"] ?? 64 * 1024);
+  const wholeBelow = tunable("PEERSYNC_WHOLE_FILE_BELOW", process.env);
   return new SyncHandler({
     config, index: new SyncIndex(db, config().localName), deps: applyDepsFor(db, config), basic: deps.basic, dispatcher, logger,
     signatures: signatureCacheFromEnv(join(config().stateDir, "signatures"), logger),
-    ...(Number.isSafeInteger(wholeBelow) && wholeBelow >= 0 ? { wholeBelow } : {}),
+    ...(wholeBelow === undefined ? {} : { wholeBelow }),
   });
 }
 

@@ -17,11 +17,12 @@ import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { messageOf, UsageError } from "../errors.js";
+import { messageOf } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { isTempName } from "../fs/temp-names.js";
 import { signature, signatureParams } from "../delta/rsync.js";
 import { readChunksReusing } from "./read-chunks.js";
+import { tunable } from "../config/tunables.js";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const CHECKSUM_BYTES = 32;
@@ -177,16 +178,7 @@ function sameFile(st: { ino: bigint; dev: bigint; ctimeNs: bigint; size: bigint;
 
 /** Sizes from the environment (tests shrink them): PEERSYNC_SIG_CACHE_MIN_BYTES, PEERSYNC_SIG_CACHE_MAX_BYTES; a bad value is a UsageError. */
 export function signatureCacheFromEnv(dir: string, logger: Logger | undefined, env: NodeJS.ProcessEnv = process.env): SignatureCache {
-  const number = (name: string): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return undefined;
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 0) {
-      throw new UsageError(`Cannot use ${name}=${raw}: expected a whole number of bytes (0 or more)`, { hint: `set ${name} to a number of bytes (PEERSYNC_SIG_CACHE_MAX_BYTES=0 turns the cache off), or unset it for the default` });
-    }
-    return n;
-  };
-  const minFileBytes = number("PEERSYNC_SIG_CACHE_MIN_BYTES");
-  const maxBytes = number("PEERSYNC_SIG_CACHE_MAX_BYTES");
+  const minFileBytes = tunable("PEERSYNC_SIG_CACHE_MIN_BYTES", env);
+  const maxBytes = tunable("PEERSYNC_SIG_CACHE_MAX_BYTES", env);
   return new SignatureCache({ dir, ...(minFileBytes === undefined ? {} : { minFileBytes }), ...(maxBytes === undefined ? {} : { maxBytes }), ...(logger ? { logger } : {}) });
 }

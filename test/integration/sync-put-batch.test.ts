@@ -95,3 +95,16 @@ test("a sync of many small files goes in put-batches and converges", async () =>
   assert.deepEqual(temps(beta!.root), []);
 });
 
+
+test("a bad PEERSYNC_PUT_BATCH_FILES stops the sync before it starts, names the variable, and sends nothing", async () => {
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "not-yet"), "waits for a good value\n");
+  const run = await alpha!.run(["sync"], { PEERSYNC_PUT_BATCH_FILES: "lots" });
+  assert.equal(run.code, 1, run.stderr + run.stdout);
+  assert.match(run.stderr, /Cannot use PEERSYNC_PUT_BATCH_FILES=lots: expected a whole number of files from 1 to 256/);
+  assert.match(run.stderr, /hint: set PEERSYNC_PUT_BATCH_FILES to/);
+  assert.equal(existsSync(join(beta!.root, "not-yet")), false);
+  const again = await alpha!.run(["sync"]);
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  assert.equal(readFileSync(join(beta!.root, "not-yet"), "utf8"), "waits for a good value\n");
+});

@@ -1,0 +1,52 @@
+// Every numeric PEERSYNC_* tuning variable takes a whole number in its range and refuses
+// anything else with a UsageError that names the variable and says what it takes.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { UsageError } from "../errors.js";
+import { checkTunables, tunable, type TunableName } from "./tunables.js";
+
+const cases: { name: TunableName; raw: string | undefined; want: number | undefined | "refused" }[] = [
+  { name: "PEERSYNC_PUT_BATCH_FILES", raw: undefined, want: undefined },
+  { name: "PEERSYNC_PUT_BATCH_FILES", raw: "", want: undefined },
+  { name: "PEERSYNC_PUT_BATCH_FILES", raw: "1", want: 1 },
+  { name: "PEERSYNC_PUT_BATCH_FILES", raw: "256", want: 256 },
+  { name: "PEERSYNC_PUT_BATCH_FILES", raw: " 64 ", want: 64 },
+  { name: "PEERSYNC_PUT_BATCH_FILES", raw: "0", want: "refused" },
+  { name: "PEERSYNC_PUT_BATCH_FILES", raw: "257", want: "refused" },
+  { name: "PEERSYNC_PUT_BATCH_FILES", raw: "lots", want: "refused" },
+  { name: "PEERSYNC_WHOLE_FILE_BELOW", raw: "0", want: 0 },
+  { name: "PEERSYNC_WHOLE_FILE_BELOW", raw: "1048576", want: 1048576 },
+  { name: "PEERSYNC_WHOLE_FILE_BELOW", raw: "-1", want: "refused" },
+  { name: "PEERSYNC_WHOLE_FILE_BELOW", raw: "64k", want: "refused" },
+  { name: "PEERSYNC_WHOLE_FILE_BELOW", raw: "1e6", want: "refused" },
+  { name: "PEERSYNC_WHOLE_FILE_BELOW", raw: "0x10", want: "refused" },
+  { name: "PEERSYNC_WHOLE_FILE_BELOW", raw: "99999999999999999999", want: "refused" },
+  { name: "PEERSYNC_RESUME_MIN_BYTES", raw: "0", want: 0 },
+  { name: "PEERSYNC_RESUME_MIN_BYTES", raw: "1.5", want: "refused" },
+  { name: "PEERSYNC_PARTIAL_TTL_MS", raw: "1", want: 1 },
+  { name: "PEERSYNC_PARTIAL_TTL_MS", raw: "0", want: "refused" },
+  { name: "PEERSYNC_DELTA_JOBS", raw: "16", want: 16 },
+  { name: "PEERSYNC_DELTA_JOBS", raw: "17", want: "refused" },
+  { name: "PEERSYNC_SIG_CACHE_MAX_BYTES", raw: "0", want: 0 },
+  { name: "PEERSYNC_SIG_CACHE_MIN_BYTES", raw: "-5", want: "refused" },
+  { name: "PEERSYNC_CHECK_THREADS", raw: "64", want: 64 },
+  { name: "PEERSYNC_CHECK_THREADS", raw: "0", want: "refused" },
+];
+for (const c of cases) {
+  test(`tunable(${c.name}=${JSON.stringify(c.raw)}) = ${c.want}`, () => {
+    const env = c.raw === undefined ? {} : { [c.name]: c.raw };
+    if (c.want !== "refused") {
+      assert.equal(tunable(c.name, env), c.want);
+      return;
+    }
+    assert.throws(() => tunable(c.name, env), (err: unknown) =>
+      err instanceof UsageError && err.message.startsWith(`Cannot use ${c.name}=${c.raw}: expected a whole number`) && err.hint?.includes(`set ${c.name} to`) === true);
+    assert.throws(() => checkTunables({ PEERSYNC_CHECK_THREADS: "2", [c.name]: c.raw }), UsageError, "checkTunables refuses it too");
+  });
+}
+
+test("checkTunables() takes an environment with good values, unrelated variables and none of them", () => {
+  checkTunables({});
+  checkTunables({ PEERSYNC_PUT_BATCH_FILES: "1", PEERSYNC_WHOLE_FILE_BELOW: "0", PEERSYNC_PROGRESS: "never", PATH: "/bin" });
+});
