@@ -26,7 +26,7 @@ import { OfferLocals } from "./offer-locals.js";
 import { stalePaths } from "./recheck.js";
 import { claim, offsetFor, partialPath, resumeMinBytes } from "./partial.js";
 import { chunksOf, readChunks, readChunksReusing } from "./read-chunks.js";
-import { Receiver, UnsureError, refused, refusedFor, type Outcome } from "./receive.js";
+import { isWrite, Receiver, UnsureError, refused, refusedFor, type Outcome } from "./receive.js";
 import type { SignatureCache } from "./signature-cache.js";
 import type { SyncIndex } from "./sync-index.js";
 import { lstatOrUndefined, NotIncludedError, resolveTarget } from "./target.js";
@@ -347,11 +347,6 @@ export class SyncHandler implements SessionHandler {
     if (!set) this.#changed.set(session, (set = new Set()));
     return set;
   }
-}
-
-/** The decision still is "write the pushed file". */
-function isWrite(d: Decision): d is Extract<Decision, { apply: unknown }> {
-  return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write";
 }
 
 

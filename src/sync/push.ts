@@ -30,6 +30,17 @@ const BATCH_BYTES = 96 * 1024;
  * fsync per directory and one index transaction), PUT_WINDOW batches in flight at once.
  */
 const SMALL_FILE = 256 * 1024;
+
+/**
+ * A file at most this big whose version was made on this node goes straight into a put-batch,
+ * without an offer: the peer decides on a put-batch's files exactly as on offered ones (after
+ * the same re-check), and it cannot hold a version it has not acknowledged, so the offer would
+ * only have answered "send whole" (below the peer's PEERSYNC_WHOLE_FILE_BELOW, 64 KiB by
+ * default). That spares both sides one round of encoding, decoding, index reads and re-check
+ * per file (a fifth of a receiving daemon's time on 10,000 new files). What it can waste: the
+ * bytes of a file the peer turns out to hold already (a lost acknowledgement), at most this many.
+ */
+const DIRECT_FILE = 16 * 1024;
 const PUT_BATCH_BYTES = 1 << 20;
 const PUT_WINDOW = 3;
 
@@ -98,20 +109,18 @@ function* batches(work: readonly Work[]): Iterable<Work[]> {
   if (batch.length > 0) yield batch;
 }
 
-async function offerBatch(ctx: PushContext, batch: readonly Work[], result: PeerResult, window: PutWindow): Promise<void> {
-  const entries: OfferItem[] = batch.map((w) => ({ path: w.path, entry: w.local.entry, forced: w.forced }));
-  const reply = await ctx.session.request({ type: "offer", entries, dryRun: ctx.dryRun });
-  if (reply.type !== "offer-reply" || reply.answers.length !== batch.length) {
-    throw new ProtocolError(`Cannot read offer reply from "${ctx.host.name}": expected ${batch.length} answers`);
-  }
-  result.offered += batch.length;
-  const theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[] = [];
-  const small: Work[] = [];
+async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerResult, window: PutWindow): Promise<void> {
   const batched = ctx.session.peer.version[0] > 1 || ctx.session.peer.version[1] >= 1; // put-batch: protocol 1.1
+  // `all` is in parents-first order and its offer is answered (directories made) before any
+  // put-batch of it leaves, so a file sent without an offer finds its parent.
+  const small = batched && !ctx.dryRun ? all.filter((w) => goesDirect(ctx, w)) : [];
+  const direct = new Set(small);
+  const batch = direct.size === 0 ? all : all.filter((w) => !direct.has(w));
+  const answers = await offer(ctx, batch);
+  result.offered += all.length;
+  const theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[] = [];
   for (const [i, w] of batch.entries()) {
-    const got = reply.answers[i]!;
-    if (got.path !== w.path) throw new ProtocolError(`Cannot read offer reply from "${ctx.host.name}": answer ${i} is for another path`);
-    let answer = got.answer;
+    let answer = answers[i]!;
     try {
       if (answer.kind === "send" && !ctx.dryRun && batched && answer.mode === "whole" && w.local.entry.kind === "file" && w.local.entry.size <= SMALL_FILE) {
         small.push(w);
@@ -148,6 +157,28 @@ async function offerBatch(ctx: PushContext, batch: readonly Work[], result: Peer
       problem(ctx, result, t.work.path, messageOf(err));
     }
   }
+}
+
+/** The peer's answer to each entry of `batch`, in its order (no request for an empty batch). */
+async function offer(ctx: PushContext, batch: readonly Work[]): Promise<Answer[]> {
+  if (batch.length === 0) return [];
+  const entries: OfferItem[] = batch.map((w) => ({ path: w.path, entry: w.local.entry, forced: w.forced }));
+  const reply = await ctx.session.request({ type: "offer", entries, dryRun: ctx.dryRun });
+  if (reply.type !== "offer-reply" || reply.answers.length !== batch.length) {
+    throw new ProtocolError(`Cannot read offer reply from "${ctx.host.name}": expected ${batch.length} answers`);
+  }
+  return reply.answers.map((got, i) => {
+    if (got.path !== batch[i]!.path) throw new ProtocolError(`Cannot read offer reply from "${ctx.host.name}": answer ${i} is for another path`);
+    return got.answer;
+  });
+}
+
+/** DIRECT_FILE: a small file whose vector holds only this node's counter (never the peer's). */
+function goesDirect(ctx: PushContext, w: Work): boolean {
+  const e = w.local.entry;
+  if (w.op !== "write" || e.kind !== "file" || e.size > DIRECT_FILE) return false;
+  for (const node in e.vector) if (node !== ctx.config.localName) return false;
+  return true;
 }
 
 function* putBatches(work: readonly Work[]): Iterable<Work[]> {

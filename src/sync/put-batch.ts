@@ -17,10 +17,11 @@ import { nativeTempWriter, type TempWriter } from "../fs/temp-writer.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, type Applied, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
-import { UnsureError, refusedFor, writerOf, type Receiver } from "./receive.js";
+import { isWrite, UnsureError, refusedFor, writerOf, type Receiver } from "./receive.js";
 import { stalePaths } from "./recheck.js";
 import type { Expected } from "./replace.js";
 import type { SyncIndex } from "./sync-index.js";
+import { needsParents, putAlone } from "./put-alone.js";
 import { lstatOrUndefined, resolveTarget, type Target } from "./target.js";
 
 export interface PutBatchContext {
@@ -73,6 +74,11 @@ class Slot {
   backupPath: string | undefined;
   /** The answer when the file was not renamed (new decision, or a failure). */
   answer: Answer | undefined;
+  /**
+   * Its content, when it is decided and written on its own under the lock (put-alone.ts): a
+   * parent directory is missing here, or a directory stands at its path.
+   */
+  alone: Buffer | undefined;
   result: Promise<Applied> | undefined;
   readonly reached: Promise<void>;
   readonly gate: Promise<boolean>;
@@ -165,7 +171,17 @@ function total(slots: readonly Slot[]): number {
 
 /** Temp file written and synced, then waits at the gate; renames only when the gate says go. */
 async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<Applied> {
-  const target = await resolveTarget(ctx.config, ctx.group, slot.item.path, { checked: ctx.checked });
+  let target: Target;
+  try {
+    target = await resolveTarget(ctx.config, ctx.group, slot.item.path, { checked: ctx.checked });
+  } catch (err) {
+    if (needsParents(err)) slot.alone = content;
+    throw err;
+  }
+  if (target.stat?.isDirectory()) {
+    slot.alone = content;
+    throw new Superseded();
+  }
   slot.target = target;
   // atomic-write makes the temp file beside target.local; its directory is opened before the
   // write, so syncData's syncfs reports an error writing the temp file back (sync-fs.ts).
@@ -233,6 +249,7 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
     }
     const renamed: { slot: Slot; applied: Applied }[] = [];
     for (const slot of slots) {
+      if (slot.alone !== undefined) continue;
       try {
         const applied = await slot.result!;
         renamed.push({ slot, applied });
@@ -262,6 +279,17 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
         receiver.record(group, slot.item.path, slot.item.entry, undefined, slot.decision!.vector, pusher);
       }
     });
+    // The files that go alone, now that the batch's rows are written.
+    for (const slot of slots) {
+      if (slot.alone === undefined || slot.answer !== undefined) continue;
+      try {
+        const done = await putAlone(ctx, slot.item, slot.alone);
+        if ("answer" in done) slot.answer = done.answer;
+        else [slot.decision, slot.backupPath] = [done.decision, done.backupPath];
+      } catch (err) {
+        slot.answer = refusedFor(slot.item.path, err);
+      }
+    }
     const result: PutBatchResult = { answers: [], changed: [], notes: [] };
     for (const slot of slots) {
       const d = slot.decision;
@@ -277,9 +305,4 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
   } finally {
     release();
   }
-}
-
-/** The decision still is "write the pushed file". */
-function isWrite(d: Decision): d is Extract<Decision, { apply: unknown }> {
-  return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write";
 }

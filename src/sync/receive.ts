@@ -57,6 +57,11 @@ export function labelOf(d: Decision): string {
   return "rule" in d ? `${d.kind} (${d.rule})` : d.kind;
 }
 
+/** The decision is "write the pushed file". */
+export function isWrite(d: Decision): d is Extract<Decision, { apply: unknown }> {
+  return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write";
+}
+
 export function writerOf(e: EntryState): Writer {
   return { modifiedBy: e.modifiedBy, changedAtMs: e.changedAtMs };
 }
