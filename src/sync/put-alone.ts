@@ -28,8 +28,10 @@ export type AloneResult = { readonly answer: Answer } | { readonly decision: Ext
 
 export async function putAlone(ctx: PutBatchContext, item: OfferItem, content: Buffer): Promise<AloneResult> {
   const { receiver, group, pusher, index } = ctx;
-  const recursive = index.get(group.name, item.path)?.entry.kind === "dir";
-  if ((await receiver.recheck(group, [item.path], { recursive })).has(item.path)) throw new UnsureError(item.path);
+  if ((await receiver.recheck(group, [item.path])).has(item.path)) throw new UnsureError(item.path);
+  // A directory in the way (recorded, or just found by that re-check): what lies below it
+  // decides whether it stays (keepsDirectory), so its whole subtree is looked at first.
+  if (index.get(group.name, item.path)?.entry.kind === "dir") await receiver.recheck(group, [item.path], { recursive: true });
   const d = receiver.decide(group, item, index.get(group.name, item.path));
   if (!isWrite(d)) return { answer: (await receiver.carryOut(group, item, pusher, d)).answer };
   await receiver.reviveParents(group, item.path);

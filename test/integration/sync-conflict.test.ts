@@ -165,6 +165,23 @@ test("a directory deleted on one node while another adds a file to it comes back
 // A symlink or file put where a directory was, while another node adds an entry to that
 // directory (a type conflict): the directory that still holds entries wins on every node, the
 // entries its replacer knew stay deleted, and a file that lost is kept in a backup.
+test("a new small file (sent without an offer) where a peer made a directory it never checked: the directory and its entry stay, the file is backed up", async () => {
+  const { alpha, beta, gamma } = younger.nodes;
+  mkdirSync(join(beta!.root, "ncDir"));
+  write(beta!.root, "ncDir/inside", "made on beta, never checked\n");
+  write(alpha!.root, "ncDir", "alpha's new file at the same path\n");
+  for (const node of [alpha!, beta!, gamma!, alpha!]) {
+    const r = await node.run(["sync"]);
+    assert.equal(r.code, 0, `${node.name}: ${r.stderr}${r.stdout}`);
+  }
+  for (const node of [alpha!, beta!, gamma!]) {
+    assert.equal(readFileSync(join(node.root, "ncDir", "inside"), "utf8"), "made on beta, never checked\n", node.name);
+  }
+  const kept = new Set<string>();
+  for (const node of [alpha!, beta!, gamma!]) contents(join(node.state, "backup"), kept);
+  assert.ok(kept.has("alpha's new file at the same path\n"), "the file that lost is in a backup");
+});
+
 test("a symlink or file replacing a directory that gained an entry elsewhere: the directory stays, the file is backed up", async () => {
   const { alpha, beta, gamma } = younger.nodes;
   for (const d of ["tcLink", "tcFile"]) {

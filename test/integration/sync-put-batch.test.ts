@@ -132,10 +132,11 @@ test("a put-batch file where a directory holding unchecked entries stands is dec
     const reply = await session.request({ type: "put-batch", items: [item("taken", content)] }, { body: body(content) });
     assert.equal(reply.type, "put-batch-reply");
     if (reply.type !== "put-batch-reply") return;
-    // Decided on the directory with its entry (auto none here: a conflict), not refused while
-    // trying to remove a directory that is not empty.
+    // Decided on the directory with its entry, which keeps it (keepsDirectory: the pusher takes
+    // it back), not refused while trying to remove a directory that is not empty.
     const answer = reply.answers[0]!.answer;
-    assert.equal(answer.kind, "conflict", answer.kind === "refused" ? answer.message : answer.kind);
+    assert.equal(answer.kind, "theirs", answer.kind === "refused" ? answer.message : answer.kind);
+    if (answer.kind === "theirs") assert.equal(answer.entry.kind, "dir");
   });
   assert.equal(readFileSync(join(beta.root, "taken/child"), "utf8"), "made here, never checked\n");
   assert.deepEqual(temps(beta.root), []);
