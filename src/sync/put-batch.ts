@@ -76,9 +76,10 @@ class Slot {
   answer: Answer | undefined;
   /**
    * Its content, when it is decided and written on its own under the lock (put-alone.ts): a
-   * parent directory is missing here, or a directory stands at its path.
+   * parent directory is missing here, or the commit's re-check found a directory at its path.
    */
   alone: Buffer | undefined;
+  content: Buffer | undefined;
   result: Promise<Applied> | undefined;
   readonly reached: Promise<void>;
   readonly gate: Promise<boolean>;
@@ -171,16 +172,15 @@ function total(slots: readonly Slot[]): number {
 
 /** Temp file written and synced, then waits at the gate; renames only when the gate says go. */
 async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<Applied> {
+  slot.content = content;
   let target: Target;
   try {
-    target = await resolveTarget(ctx.config, ctx.group, slot.item.path, { checked: ctx.checked });
+    // No lstat of the target: what stands there is for the commit's re-check to say (a
+    // directory sends the file down put-alone.ts; anything else the swap looks at last).
+    target = await resolveTarget(ctx.config, ctx.group, slot.item.path, { checked: ctx.checked, stat: false });
   } catch (err) {
     if (needsParents(err)) slot.alone = content;
     throw err;
-  }
-  if (target.stat?.isDirectory()) {
-    slot.alone = content;
-    throw new Superseded();
   }
   slot.target = target;
   // atomic-write makes the temp file beside target.local; its directory is opened before the
@@ -231,6 +231,11 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
     for (const slot of ready) {
       try {
         if (unsure.has(slot.item.path)) throw new UnsureError(slot.item.path);
+        if (locals.get(slot.item.path)?.entry.kind === "dir") {
+          slot.alone = slot.content;
+          slot.open(false);
+          continue;
+        }
         const d = receiver.decide(group, slot.item, locals.get(slot.item.path));
         if (!isWrite(d)) {
           slot.answer = (await receiver.carryOut(group, slot.item, pusher, d)).answer;
@@ -249,7 +254,10 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
     }
     const renamed: { slot: Slot; applied: Applied }[] = [];
     for (const slot of slots) {
-      if (slot.alone !== undefined) continue;
+      if (slot.alone !== undefined) {
+        await slot.result?.catch(() => undefined); // its temp file, if any, is gone first
+        continue;
+      }
       try {
         const applied = await slot.result!;
         renamed.push({ slot, applied });

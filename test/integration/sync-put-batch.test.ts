@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { entryFromWire, type EntryState } from "../../src/core/entry.js";
@@ -139,5 +139,21 @@ test("a put-batch file where a directory holding unchecked entries stands is dec
     if (answer.kind === "theirs") assert.equal(answer.entry.kind, "dir");
   });
   assert.equal(readFileSync(join(beta.root, "taken/child"), "utf8"), "made here, never checked\n");
+  assert.deepEqual(temps(beta.root), []);
+});
+
+test("a put-batch file where an empty directory stands is decided first: the directory goes only if the file wins", async () => {
+  const beta = c.nodes.beta!;
+  mkdirSync(join(beta.root, "hollow"));
+  const content = Buffer.from("a file where beta has an empty directory\n");
+  await speakAs(c, "alpha", async (session) => {
+    const reply = await session.request({ type: "put-batch", items: [item("hollow", content), item("beside-hollow", content)] }, { body: body(content, content) });
+    assert.equal(reply.type, "put-batch-reply");
+    if (reply.type !== "put-batch-reply") return;
+    // beta's directory is new to alpha: concurrent versions, and auto none here leaves both.
+    assert.deepEqual(reply.answers.map((a) => a.answer.kind), ["conflict", "applied"]);
+  });
+  assert.ok(lstatSync(join(beta.root, "hollow")).isDirectory(), "the directory is not removed before the decision");
+  assert.equal(readFileSync(join(beta.root, "beside-hollow"), "utf8"), "a file where beta has an empty directory\n");
   assert.deepEqual(temps(beta.root), []);
 });
