@@ -4,32 +4,22 @@
 // conflict), then end the batch so the peer runs its actions. What the peer acknowledged stops
 // being pending; everything else stays pending for the next run.
 
-import { tunable } from "../config/tunables.js";
-import { entryToWire } from "../core/entry.js";
-import { compareVectors, mergeVectors } from "../core/vector.js";
 import { orderOperations } from "../core/plan.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, ProtocolError } from "../errors.js";
 import type { PendingRow } from "../index/pending.js";
-import { MAX_PUT_BATCH_ITEMS, type Answer, type OfferItem } from "../net/messages.js";
-import type { LocalEntry } from "./sync-index.js";
-import { isSessionError, kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import type { Answer, OfferItem } from "../net/messages.js";
+import { handleAnswer } from "./push-answer.js";
+import { BATCH_BYTES, putBatches, sendPutBatch, SMALL_FILE } from "./push-batch.js";
+import { isSessionError, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import { takeBack } from "./take-back.js";
-import { putBatch, putFile, type BatchOutcome } from "./transfer.js";
+import { putFile } from "./transfer.js";
 import { PutWindow } from "./put-window.js";
 
 export type { PeerResult, PushContext };
 
-/** Most entries per offer, and most bytes of entries (the reply must fit a control frame too). */
+/** Most entries per offer (and BATCH_BYTES of them: the reply must fit a control frame too). */
 const BATCH_ENTRIES = 200;
-const BATCH_BYTES = 96 * 1024;
-
-/**
- * Files the peer wants whole and that are at most this big travel in put-batches of at most
- * PUT_BATCH_FILES files / PUT_BATCH_BYTES of content (the peer commits each batch with one
- * fsync per directory and one index transaction), PUT_WINDOW batches in flight at once.
- */
-const SMALL_FILE = 256 * 1024;
 
 /**
  * A file at most this big whose version was made on this node goes straight into a put-batch,
@@ -41,20 +31,9 @@ const SMALL_FILE = 256 * 1024;
  * bytes of a file the peer turns out to hold already (a lost acknowledgement), at most this many.
  */
 const DIRECT_FILE = 16 * 1024;
-const PUT_BATCH_BYTES = 1 << 20;
+
+/** Put-batches (push-batch.ts) in flight at once while the next entries are offered. */
 const PUT_WINDOW = 3;
-
-/**
- * PEERSYNC_PUT_BATCH_FILES (1..256; tests use 1 to cut a run between files). @default 256: each
- * batch costs the peer one syncfs, one fsync per directory and one transaction (measured on
- * 10,000 × 1 KiB to 4 peers on one disk: 64 → 256 cut the run from 42 s to 24 s); an offer's
- * BATCH_BYTES bounds it first for most trees (about 150 files of 30-byte paths).
- */
-function putBatchFiles(): number {
-  return tunable("PEERSYNC_PUT_BATCH_FILES", process.env) ?? MAX_PUT_BATCH_ITEMS;
-}
-
-
 
 export async function pushPending(ctx: PushContext, rows: readonly PendingRow[]): Promise<PeerResult> {
   const result: PeerResult = {
@@ -179,136 +158,4 @@ function goesDirect(ctx: PushContext, w: Work): boolean {
   if (w.op !== "write" || e.kind !== "file" || e.size > DIRECT_FILE) return false;
   for (const node in e.vector) if (node !== ctx.config.localName) return false;
   return true;
-}
-
-function* putBatches(work: readonly Work[]): Iterable<Work[]> {
-  const files = putBatchFiles();
-  let batch: Work[] = [];
-  let bytes = 0;
-  let meta = 0;
-  for (const w of work) {
-    const size = w.local.entry.kind === "file" ? w.local.entry.size : 0;
-    const entryBytes = Buffer.byteLength(w.path) * 2 + 600;
-    if (batch.length > 0 && (batch.length >= files || bytes + size > PUT_BATCH_BYTES || meta + entryBytes > BATCH_BYTES)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-      meta = 0;
-    }
-    batch.push(w);
-    bytes += size;
-    meta += entryBytes;
-  }
-  if (batch.length > 0) yield batch;
-}
-
-/** One put-batch: each file's answer is acted on as a single put's would be. */
-async function sendPutBatch(ctx: PushContext, batch: readonly Work[], result: PeerResult): Promise<void> {
-  let outcomes;
-  try {
-    outcomes = await putBatch(ctx.session, ctx.config, ctx.group, batch.map((w) => ({ path: w.path, entry: w.local.entry, forced: w.forced })), ctx.contents);
-  } catch (err) {
-    if (isSessionError(ctx, err)) throw err;
-    for (const w of batch) problem(ctx, result, w.path, messageOf(err));
-    return;
-  }
-  const theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[] = [];
-  // One index transaction for the batch's acknowledgements rather than two per file; if the
-  // index fails, none is recorded and every file stays pending (sent again next run).
-  try {
-    ctx.index.entries.transaction(() => recordAnswers(ctx, batch, outcomes, result, theirs));
-  } catch (err) {
-    for (const w of batch) problem(ctx, result, w.path, `Cannot record the answer: ${messageOf(err)}`);
-    return;
-  }
-  for (const t of theirs) {
-    try {
-      await takeBack(ctx, t.work, t.answer, result);
-    } catch (err) {
-      if (isSessionError(ctx, err)) throw err;
-      problem(ctx, result, t.work.path, messageOf(err));
-    }
-  }
-}
-
-/**
- * Acts on a put-batch's answers (in one transaction); versions to take back are collected. Our
- * entries are read once for the batch (two queries per 64 instead of two per file: 0.5 s of a
- * pusher's CPU per peer for 10,000 files). Exact: nothing else runs inside the transaction, and
- * acting on one answer writes only that path's rows.
- */
-function recordAnswers(ctx: PushContext, batch: readonly Work[], outcomes: readonly BatchOutcome[], result: PeerResult, theirs: { work: Work; answer: Extract<Answer, { kind: "theirs" }> }[]): void {
-  const now = ctx.index.localsById(batch.map((w) => w.local.record.id));
-  const acks: number[] = [];
-  for (const [i, w] of batch.entries()) {
-    const outcome = outcomes[i]!;
-    if (outcome.answer === undefined) {
-      // RACE: another peer's version replaced ours while this batch read it (a take-back, which
-      // may put a directory there: EISDIR): as for a single put, that version travels in the
-      // next round and the row stays pending; not a problem of this run.
-      if (unchanged(ctx, w, now)) problem(ctx, result, w.path, messageOf(outcome.error));
-      continue;
-    }
-    result.sent++;
-    if (outcome.answer.kind === "theirs") theirs.push({ work: w, answer: outcome.answer });
-    else handleAnswer(ctx, w, outcome.answer, result, { now, acks });
-  }
-  ctx.index.acknowledgedMany(acks, ctx.host.name);
-}
-
-/**
- * In a batch: `now` holds our entries as just read in bulk, by id (else each is read here), and
- * the ids the peer acknowledged go to `acks` for the caller to record at once (else each is
- * recorded here).
- */
-function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerResult, batch?: { now: ReadonlyMap<number, LocalEntry>; acks: number[] }): void {
-  const id = w.local.record.id;
-  ctx.item(`${ctx.host.name}\t${codeOf(w, answer)}\t${w.path}${"decision" in answer ? `\t${answer.decision}` : ""}`);
-  if (ctx.dryRun) return;
-  switch (answer.kind) {
-    case "in-sync":
-    case "applied":
-      // RACE: another peer's version may have replaced ours while this one answered (the same
-      // run takes versions back from several peers at once): then the answer is about a
-      // version we no longer hold, and the entry stays pending for this peer.
-      {
-        const current = unchanged(ctx, w, batch?.now);
-        if (!current) return;
-        // Another peer's answer may have merged its vector meanwhile: keep both. A peer that
-        // took our version answers with our own vector: nothing to write then.
-        const merged = mergeVectors(current.entry.vector, answer.vector);
-        if (compareVectors(merged, current.entry.vector) !== "equal") ctx.index.recordVector(current, merged);
-      }
-      if (batch) batch.acks.push(id);
-      else ctx.index.acknowledged(id, ctx.host.name);
-      if (answer.kind === "applied") {
-        result.applied++;
-        result.changedRemote.push(w.path);
-      } else result.inSync++;
-      return;
-    case "conflict":
-      ctx.index.versions.addConflict(id, ctx.host.name, JSON.stringify(entryToWire(answer.entry)), Date.now());
-      result.conflicts.push(w.path);
-      ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `conflict left unresolved (auto none): ${w.path}; run \`peersync force\` on the side that should win`);
-      return;
-    case "refused":
-      problem(ctx, result, w.path, `${answer.code}: ${answer.message}`);
-      return;
-    default:
-      problem(ctx, result, w.path, `unexpected answer ${answer.kind}`);
-  }
-}
-
-
-/** rsync -i-like code: > sent, . attributes/none, * deleted, = in sync, ! conflict, ? refused. */
-function codeOf(w: Work, answer: Answer): string {
-  const k = kindCode(w.local.entry.kind);
-  switch (answer.kind) {
-    case "in-sync": return `=${k}`;
-    case "send": return `>${k}`;
-    case "applied": return w.op === "delete" ? "*deleting" : `>${k}`;
-    case "theirs": return `<${kindCode(answer.entry.kind)}`;
-    case "conflict": return `!${k}`;
-    case "refused": return `?${k}`;
-  }
 }
