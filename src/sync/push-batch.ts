@@ -7,7 +7,7 @@ import { messageOf } from "../errors.js";
 import { MAX_PUT_BATCH_ITEMS, type Answer } from "../net/messages.js";
 import { handleAnswer } from "./push-answer.js";
 import { isSessionError, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
-import { takeBack } from "./take-back.js";
+import { takeBackEach } from "./take-back.js";
 import { putBatch, type BatchOutcome } from "./transfer.js";
 
 /** Most bytes of entries in one request (an offer's, a put-batch's): its reply must fit a control frame too. */
@@ -72,14 +72,7 @@ export async function sendPutBatch(ctx: PushContext, batch: readonly Work[], res
     for (const w of batch) problem(ctx, result, w.path, `Cannot record the answer: ${messageOf(err)}`);
     return;
   }
-  for (const t of theirs) {
-    try {
-      await takeBack(ctx, t.work, t.answer, result);
-    } catch (err) {
-      if (isSessionError(ctx, err)) throw err;
-      problem(ctx, result, t.work.path, messageOf(err));
-    }
-  }
+  await takeBackEach(ctx, theirs, result);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Answer, OfferItem } from "../net/messages.js";
 import { handleAnswer } from "./push-answer.js";
 import { BATCH_BYTES, putBatches, sendPutBatch, SMALL_FILE } from "./push-batch.js";
 import { isSessionError, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
-import { takeBack } from "./take-back.js";
+import { takeBackEach } from "./take-back.js";
 import { putFile } from "./transfer.js";
 import { PutWindow } from "./put-window.js";
 
@@ -127,15 +127,7 @@ async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerRe
   // Small files go in put-batches, a few in flight while the next offer is answered.
   for (const group of putBatches(small)) await window.add(() => sendPutBatch(ctx, group, result));
   // Versions taken back: removals children-first, then the rest parents-first.
-  const ordered = orderOperations(theirs.map((t) => ({ ...t, path: t.work.path, op: t.answer.entry.kind === "deleted" ? "delete" as const : "write" as const })));
-  for (const t of ordered) {
-    try {
-      await takeBack(ctx, t.work, t.answer, result);
-    } catch (err) {
-      if (isSessionError(ctx, err)) throw err;
-      problem(ctx, result, t.work.path, messageOf(err));
-    }
-  }
+  await takeBackEach(ctx, orderOperations(theirs.map((t) => ({ ...t, path: t.work.path, op: t.answer.entry.kind === "deleted" ? "delete" as const : "write" as const }))), result);
 }
 
 /** The peer's answer to each entry of `batch`, in its order (no request for an empty batch). */

@@ -8,9 +8,21 @@ import { messageOf } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
 import { backupFile } from "./backup.js";
-import { kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import { isSessionError, kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import { resolveTarget } from "./target.js";
 import { ChangedMeanwhileError, getFile } from "./transfer.js";
+
+/** takeBack() for each, in order: a path's failure is that path's problem; the session's stops them all. */
+export async function takeBackEach(ctx: PushContext, theirs: readonly { readonly work: Work; readonly answer: Extract<Answer, { kind: "theirs" }> }[], result: PeerResult): Promise<void> {
+  for (const t of theirs) {
+    try {
+      await takeBack(ctx, t.work, t.answer, result);
+    } catch (err) {
+      if (isSessionError(ctx, err)) throw err;
+      problem(ctx, result, t.work.path, messageOf(err));
+    }
+  }
+}
 
 /** The peer's version won (or we were behind): apply it here, backing ours up if it lost a conflict. */
 export async function takeBack(ctx: PushContext, w: Work, answer: Extract<Answer, { kind: "theirs" }>, result: PeerResult): Promise<void> {
