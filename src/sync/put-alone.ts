@@ -15,7 +15,8 @@ import { UnsafePathError } from "../fs/safe-path.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
 import type { PutBatchContext } from "./put-batch.js";
-import { isWrite, UnsureError } from "./receive.js";
+import { isWrite } from "./decisions.js";
+import { UnsureError } from "./refusal.js";
 import { resolveTarget } from "./target.js";
 
 /** resolveTarget failed on a parent, which a decision to write the file would re-create. */

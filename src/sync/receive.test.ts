@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { makeGroup, makeHost } from "../net/testing.js";
-import { contextFor, labelOf, Mutex } from "./receive.js";
+import { contextFor, labelOf } from "./decisions.js";
+import { Mutex } from "./mutex.js";
 
 test("contextFor() names hosts as vectors do (config names, not the shared loopback address), in config order", () => {
   const hosts = [{ ...makeHost("a"), leftOfLocal: true }, makeHost("b"), { ...makeHost("c"), receiveOnly: true }];

@@ -5,7 +5,6 @@
 
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
-import type { ConflictContext } from "../core/conflict.js";
 import { entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
@@ -15,13 +14,15 @@ import { isWithin, parentOf } from "../core/path.js";
 import { fsPath } from "../fs/name-codec.js";
 import { pickRoot } from "../fs/safe-path.js";
 import * as fsp from "node:fs/promises";
-import { messageOf, PeersyncError } from "../errors.js";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
-import type { LocalEntry, SyncIndex, Writer } from "./sync-index.js";
+import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
+import { Mutex } from "./mutex.js";
+import { refused, refusedFor } from "./refusal.js";
+import type { LocalEntry, SyncIndex } from "./sync-index.js";
 import { lstatOrUndefined, resolveTarget } from "./target.js";
 
 export interface ReceiverOptions {
@@ -40,50 +41,6 @@ export interface Outcome {
   readonly answer: Answer;
   /** The disk changed (for the batch's actions). */
   readonly changed: boolean;
-}
-
-/** The shared facts of a group, hosts named as vectors name them (the config's host names). */
-export function contextFor(group: Group, forced: { readonly local: boolean; readonly remote: boolean }): ConflictContext {
-  const hosts = [...group.peers.filter((h) => h.leftOfLocal), group.local, ...group.peers.filter((h) => !h.leftOfLocal)];
-  return {
-    hosts: hosts.map((h) => h.name),
-    receiveOnly: new Set(hosts.filter((h) => h.receiveOnly).map((h) => h.name)),
-    localForced: forced.local,
-    remoteForced: forced.remote,
-  };
-}
-
-export function labelOf(d: Decision): string {
-  return "rule" in d ? `${d.kind} (${d.rule})` : d.kind;
-}
-
-/** The decision is "write the pushed file". */
-export function isWrite(d: Decision): d is Extract<Decision, { apply: unknown }> {
-  return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write";
-}
-
-export function writerOf(e: EntryState): Writer {
-  return { modifiedBy: e.modifiedBy, changedAtMs: e.changedAtMs };
-}
-
-export class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-  #waiting = 0;
-  lock(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((r) => (release = () => {
-      this.#waiting--;
-      r();
-    }));
-    this.#waiting++;
-    const ready = this.#tail.then(() => release);
-    this.#tail = this.#tail.then(() => next);
-    return ready;
-  }
-  /** Nobody holds or waits for the lock. */
-  get idle(): boolean {
-    return this.#waiting === 0;
-  }
 }
 
 export class Receiver {
@@ -327,28 +284,5 @@ export class Receiver {
       }
       default: return { kind: "applied", vector: d.vector, decision: labelOf(d) };
     }
-  }
-}
-
-/** The decision takes the pushed file's bytes: the answer is "send". */
-function sendsContent(d: Decision, item: OfferItem): boolean {
-  return (d.kind === "take-remote" || d.kind === "conflict-remote-wins" || d.kind === "drift") && d.apply === "write" &&
-    item.entry.kind === "file" && item.entry.size > 0;
-}
-
-export function refused(code: string, message: string): Answer {
-  return { kind: "refused", code, message };
-}
-
-/** A per-path failure as an answer (never thrown across the wire as a session error). */
-export function refusedFor(path: string, err: unknown): Answer {
-  const code = err instanceof PeersyncError ? err.code : ((err as NodeJS.ErrnoException).code ?? "ERROR");
-  return refused(/^[\x21-\x7e]{1,255}$/.test(code) ? code : "ERROR", `Cannot apply "${path}": ${messageOf(err)}`.slice(0, 3900));
-}
-
-/** This node's file at the path is being written (or unreadable): no decision on a stale index; the pusher retries. */
-export class UnsureError extends PeersyncError {
-  constructor(path: string) {
-    super("CHANGED", `Cannot take "${path}" now: the file here changed while it was checked; the next sync retries`);
   }
 }
