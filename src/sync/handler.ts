@@ -3,35 +3,32 @@
 // session's (authenticated) group as this node's current config has it, every path goes
 // through resolveTarget(), and a receive-only peer may read but never push.
 
-import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { Logger } from "pino";
 import type { ActionDispatcher } from "../actions/dispatcher.js";
 import type { ActionResult } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import type { LogicalPath } from "../core/path.js";
-import type { Decision } from "../core/reconcile.js";
 import { messageOf, PeersyncError } from "../errors.js";
-import { patch, signature } from "../delta/rsync.js";
+import { signature } from "../delta/rsync.js";
 import type { BasicHandler } from "../net/basic-handler.js";
 import type { ListRequest, Message, Offer, OfferReply, PartialRequest, Put, PutBatch, PutBatchReply, Request } from "../net/messages.js";
 import { runCheck } from "../index/check-run.js";
 import { listGroup, listReplies } from "./listing.js";
 import type { Reply, RequestContext, SessionHandler } from "../net/serve.js";
 import type { Session } from "../net/session.js";
-import { applyVersion, type ApplyDeps } from "./apply.js";
-import { backupFile } from "./backup.js";
+import type { ApplyDeps } from "./apply.js";
 import { receivePutBatch } from "./put-batch.js";
 import { OfferLocals } from "./offer-locals.js";
 import { stalePaths } from "./recheck.js";
-import { claim, offsetFor, partialPath, resumeMinBytes } from "./partial.js";
+import { offsetFor, partialPath } from "./partial.js";
 import { chunksOf, readChunks, readChunksReusing } from "./read-chunks.js";
-import { isWrite } from "./decisions.js";
+import { receivePut, READ_FLAGS } from "./put-one.js";
 import { Receiver, type Outcome } from "./receive.js";
-import { refused, refusedFor, UnsureError } from "./refusal.js";
+import { refusedFor, UnsureError } from "./refusal.js";
 import type { SignatureCache } from "./signature-cache.js";
 import type { SyncIndex } from "./sync-index.js";
-import { lstatOrUndefined, NotIncludedError, resolveTarget } from "./target.js";
+import { NotIncludedError, resolveTarget } from "./target.js";
 
 export interface SyncHandlerOptions {
   readonly config: () => Config;
@@ -44,8 +41,6 @@ export interface SyncHandlerOptions {
   /** Signatures of large received files, made after they land (signature-cache.ts). */
   readonly signatures?: SignatureCache;
 }
-
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export class SyncHandler implements SessionHandler {
   readonly receiver: Receiver;
@@ -130,60 +125,13 @@ export class SyncHandler implements SessionHandler {
 
   async #put(session: Session, put: Put, context: RequestContext): Promise<Message> {
     const { group, pusher } = this.#where(session, true);
-    if (put.entry.kind !== "file") return { type: "put-reply", answer: refused("BAD_PUT", `Cannot put "${put.path}": only files carry content`) };
-    let release: (() => void) | undefined;
-    let basis: fsp.FileHandle | undefined;
-    let slot: ReturnType<typeof claim>;
-    const verdict: { outcome?: Outcome; decision?: Decision; backupPath?: string | undefined } = {};
-    try {
-      const target = await resolveTarget(this.#o.config(), group, put.path);
-      if (put.encoding === "delta") basis = await fsp.open(target.fs, READ_FLAGS);
-      const body = context.body ?? [];
-      const deps = this.#o.deps(group);
-      // A large whole file goes through its partial file, kept if the transfer breaks (partial.ts).
-      const offset = put.offset ?? 0;
-      if (put.encoding === "whole" && (offset > 0 || put.entry.size >= resumeMinBytes()) && typeof target.fs === "string") slot = claim(partialPath(target.fs, put.entry.hash));
-      if (offset > 0 && slot === undefined) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume "${put.path}" at byte ${offset}: no partial file to continue here`);
-      const applied = await applyVersion(target, put.entry, deps, {
-        backup: false,
-        expect: () => this.#o.index.expected(group.name, put.path),
-        content: basis ? patch(basis, body) : body,
-        ...(slot ? { resume: { path: slot.path, offset } } : {}),
-        // The content is verified and synced; decide again now, under the lock, from a fresh
-        // look at the disk: it may have changed since the offer.
-        beforeRename: async () => {
-          release = await this.receiver.mutex.lock();
-          if ((await this.receiver.recheck(group, [put.path])).has(put.path)) throw new UnsureError(put.path);
-          const d = this.receiver.decide(group, put, this.#o.index.get(group.name, put.path));
-          if (!isWrite(d)) {
-            verdict.outcome = await this.receiver.carryOut(group, put, pusher, d);
-            throw new Superseded();
-          }
-          verdict.decision = d;
-          const now = await lstatOrUndefined(target.fs);
-          if ("backup" in d && d.backup && now?.isFile() && typeof target.fs === "string") verdict.backupPath = await backupFile(target.fs, deps.backup);
-        },
-      });
-      const d = verdict.decision as Extract<Decision, { apply: unknown }>;
-      this.receiver.record(group, put.path, put.entry, applied.observed, d.vector, pusher);
-      this.#owe(session, group.name, [put.path]);
-      const { logger } = this.#o;
-      if (d.kind === "drift") logger.warn({ path: put.path, backup: verdict.backupPath }, `drift: local change to ${put.path} replaced by the group's version`);
-      if (verdict.backupPath) logger.info({ path: put.path, backup: verdict.backupPath }, `backed up ${put.path} to ${verdict.backupPath}`);
-      logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding, decision: d.kind }, `received ${put.path} (${put.encoding}, ${d.kind})`);
-      // The next delta against this file needs its signature: make it now, while nobody waits.
-      if (applied.observed && typeof target.fs === "string") void this.#o.signatures?.fill(target.fs, put.entry.hash, put.entry.size, applied.observed);
-      return { type: "put-reply", answer: { kind: "applied", vector: d.vector, decision: d.kind } };
-    } catch (err) {
-      if (err instanceof Superseded && verdict.outcome) return { type: "put-reply", answer: verdict.outcome.answer };
-      // The operator of this node must see it too (a full disk here names the path and the free space).
-      this.#o.logger.warn({ path: put.path, peer: pusher.name, err: messageOf(err) }, `refused ${put.path} from ${pusher.name}: ${messageOf(err)}`);
-      return { type: "put-reply", answer: refusedFor(put.path, err) };
-    } finally {
-      release?.();
-      slot?.release();
-      await basis?.close();
-    }
+    const o = this.#o;
+    const got = await receivePut({
+      config: o.config(), group, pusher, receiver: this.receiver, index: o.index, deps: o.deps(group), logger: o.logger,
+      ...(o.signatures ? { signatures: o.signatures } : {}),
+    }, put, context.body ?? []);
+    if (got.wrote) this.#owe(session, group.name, [put.path]);
+    return { type: "put-reply", answer: got.answer };
   }
 
   /** Small whole files, committed together (put-batch.ts): one lock, one re-check, one fsync per directory. */
@@ -353,8 +301,6 @@ export class SyncHandler implements SessionHandler {
 
 
 /** Thrown from beforeRename when the fresh decision is no longer a write: the temp file goes. */
-class Superseded extends Error {}
-
 async function* streamOf(messages: readonly Message[]): AsyncIterable<Message> {
   yield* messages;
 }

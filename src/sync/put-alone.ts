@@ -14,8 +14,8 @@ import type { Decision } from "../core/reconcile.js";
 import { UnsafePathError } from "../fs/safe-path.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
-import type { PutBatchContext } from "./put-batch.js";
 import { isWrite } from "./decisions.js";
+import type { IncomingPush } from "./receive.js";
 import { UnsureError } from "./refusal.js";
 import { resolveTarget } from "./target.js";
 
@@ -27,7 +27,7 @@ export function needsParents(err: unknown): boolean {
 /** The answer when the decision is not to write; else what was written, and the backup of what it replaced. */
 export type AloneResult = { readonly answer: Answer } | { readonly decision: Extract<Decision, { apply: unknown }>; readonly backupPath: string | undefined };
 
-export async function putAlone(ctx: PutBatchContext, item: OfferItem, content: Buffer): Promise<AloneResult> {
+export async function putAlone(ctx: IncomingPush, item: OfferItem, content: Buffer): Promise<AloneResult> {
   const { receiver, group, pusher, index } = ctx;
   if ((await receiver.recheck(group, [item.path])).has(item.path)) throw new UnsureError(item.path);
   // A directory in the way (recorded, or just found by that re-check): what lies below it

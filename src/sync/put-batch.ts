@@ -9,30 +9,22 @@
 // a single put would.
 
 import { dirname } from "node:path";
-import type { Config, Group, Host } from "../config/types.js";
 import type { Decision } from "../core/reconcile.js";
 import { PeersyncError } from "../errors.js";
 import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
 import { nativeTempWriter, type TempWriter } from "../fs/temp-writer.js";
 import type { Answer, OfferItem } from "../net/messages.js";
-import { applyVersion, type Applied, type ApplyDeps } from "./apply.js";
+import { applyVersion, type Applied } from "./apply.js";
 import { backupFile } from "./backup.js";
 import { isWrite, writerOf } from "./decisions.js";
-import type { Receiver } from "./receive.js";
+import type { IncomingPush } from "./receive.js";
 import { refusedFor, UnsureError } from "./refusal.js";
 import { stalePaths } from "./recheck.js";
 import type { Expected } from "./replace.js";
-import type { SyncIndex } from "./sync-index.js";
 import { needsParents, putAlone } from "./put-alone.js";
 import { lstatOrUndefined, resolveTarget, type Target } from "./target.js";
 
-export interface PutBatchContext {
-  readonly config: Config;
-  readonly group: Group;
-  readonly pusher: Host;
-  readonly receiver: Receiver;
-  readonly index: SyncIndex;
-  readonly deps: ApplyDeps;
+export interface PutBatchContext extends IncomingPush {
   /** Aborted when the request times out or the session ends: every temp file goes. */
   readonly signal: AbortSignal;
   /**

@@ -36,6 +36,16 @@ export interface ReceiverOptions {
   readonly now?: () => number;
 }
 
+/** A push being received: from whom, for which group, and what carries it out here. */
+export interface IncomingPush {
+  readonly config: Config;
+  readonly group: Group;
+  readonly pusher: Host;
+  readonly receiver: Receiver;
+  readonly index: SyncIndex;
+  readonly deps: ApplyDeps;
+}
+
 /** What one offered or put path came to. */
 export interface Outcome {
   readonly answer: Answer;

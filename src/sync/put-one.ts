@@ -1,0 +1,92 @@
+// The receiving side of a single put (src/sync/README.md, protocol step 3): a whole file or a
+// librsync delta against the version here, streamed into a temp file beside the target (or
+// into the partial file of a resumable put, partial.ts), verified and synced, then decided
+// again under the receiver's lock from a fresh look at the disk, which may have changed since
+// the offer. Only a decision that still says "write it" renames it into place.
+
+import { constants } from "node:fs";
+import * as fsp from "node:fs/promises";
+import type { Logger } from "pino";
+import type { Decision } from "../core/reconcile.js";
+import { patch } from "../delta/rsync.js";
+import { messageOf, PeersyncError } from "../errors.js";
+import type { Answer, Put } from "../net/messages.js";
+import { applyVersion } from "./apply.js";
+import { backupFile } from "./backup.js";
+import { isWrite } from "./decisions.js";
+import { claim, partialPath, resumeMinBytes } from "./partial.js";
+import type { IncomingPush, Outcome } from "./receive.js";
+import { refused, refusedFor, UnsureError } from "./refusal.js";
+import type { SignatureCache } from "./signature-cache.js";
+import { lstatOrUndefined, resolveTarget } from "./target.js";
+
+export interface PutContext extends IncomingPush {
+  readonly logger: Logger;
+  /** Signatures of large received files, made after they land (signature-cache.ts). */
+  readonly signatures?: SignatureCache;
+}
+
+/** The answer; `wrote` when the file was renamed into place (it owes the batch's actions). */
+export interface PutResult {
+  readonly answer: Answer;
+  readonly wrote: boolean;
+}
+
+export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Thrown at the gate when the fresh decision is no longer "write": the temp file goes. */
+class Superseded extends Error {}
+
+export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<PutResult> {
+  const { group, pusher, receiver, index, deps, logger } = ctx;
+  if (put.entry.kind !== "file") return { answer: refused("BAD_PUT", `Cannot put "${put.path}": only files carry content`), wrote: false };
+  let release: (() => void) | undefined;
+  let basis: fsp.FileHandle | undefined;
+  let slot: ReturnType<typeof claim>;
+  const verdict: { outcome?: Outcome; decision?: Decision; backupPath?: string | undefined } = {};
+  try {
+    const target = await resolveTarget(ctx.config, group, put.path);
+    if (put.encoding === "delta") basis = await fsp.open(target.fs, READ_FLAGS);
+    // A large whole file goes through its partial file, kept if the transfer breaks (partial.ts).
+    const offset = put.offset ?? 0;
+    if (put.encoding === "whole" && (offset > 0 || put.entry.size >= resumeMinBytes()) && typeof target.fs === "string") slot = claim(partialPath(target.fs, put.entry.hash));
+    if (offset > 0 && slot === undefined) throw new PeersyncError("RESUME_MISMATCH", `Cannot resume "${put.path}" at byte ${offset}: no partial file to continue here`);
+    const applied = await applyVersion(target, put.entry, deps, {
+      backup: false,
+      expect: () => index.expected(group.name, put.path),
+      content: basis ? patch(basis, body) : body,
+      ...(slot ? { resume: { path: slot.path, offset } } : {}),
+      // The content is verified and synced; decide again now, under the lock, from a fresh
+      // look at the disk: it may have changed since the offer.
+      beforeRename: async () => {
+        release = await receiver.mutex.lock();
+        if ((await receiver.recheck(group, [put.path])).has(put.path)) throw new UnsureError(put.path);
+        const d = receiver.decide(group, put, index.get(group.name, put.path));
+        if (!isWrite(d)) {
+          verdict.outcome = await receiver.carryOut(group, put, pusher, d);
+          throw new Superseded();
+        }
+        verdict.decision = d;
+        const now = await lstatOrUndefined(target.fs);
+        if ("backup" in d && d.backup && now?.isFile() && typeof target.fs === "string") verdict.backupPath = await backupFile(target.fs, deps.backup);
+      },
+    });
+    const d = verdict.decision as Extract<Decision, { apply: unknown }>;
+    receiver.record(group, put.path, put.entry, applied.observed, d.vector, pusher);
+    if (d.kind === "drift") logger.warn({ path: put.path, backup: verdict.backupPath }, `drift: local change to ${put.path} replaced by the group's version`);
+    if (verdict.backupPath) logger.info({ path: put.path, backup: verdict.backupPath }, `backed up ${put.path} to ${verdict.backupPath}`);
+    logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding, decision: d.kind }, `received ${put.path} (${put.encoding}, ${d.kind})`);
+    // The next delta against this file needs its signature: make it now, while nobody waits.
+    if (applied.observed && typeof target.fs === "string") void ctx.signatures?.fill(target.fs, put.entry.hash, put.entry.size, applied.observed);
+    return { answer: { kind: "applied", vector: d.vector, decision: d.kind }, wrote: true };
+  } catch (err) {
+    if (err instanceof Superseded && verdict.outcome) return { answer: verdict.outcome.answer, wrote: false };
+    // The operator of this node must see it too (a full disk here names the path and the free space).
+    logger.warn({ path: put.path, peer: pusher.name, err: messageOf(err) }, `refused ${put.path} from ${pusher.name}: ${messageOf(err)}`);
+    return { answer: refusedFor(put.path, err), wrote: false };
+  } finally {
+    release?.();
+    slot?.release();
+    await basis?.close();
+  }
+}
