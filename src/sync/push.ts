@@ -1,5 +1,6 @@
 // Pushing one peer its pending entries (DESIGN.md §3 step 3), from the pusher's side: offer
-// them in batches (deletions children-first, then writes parents-first: core/plan.ts), act
+// them in batches (deletions children-first, then writes parents-first: core/plan.ts; small
+// files made here skip the offer and go straight into put-batches: push-batch.ts), act
 // on each answer (record the agreed vector, send content, take the peer's version back, note a
 // conflict), then end the batch so the peer runs its actions. What the peer acknowledged stops
 // being pending; everything else stays pending for the next run.
@@ -27,7 +28,8 @@ const BATCH_ENTRIES = 200;
  * the same re-check), and it cannot hold a version it has not acknowledged, so the offer would
  * only have answered "send whole" (below the peer's PEERSYNC_WHOLE_FILE_BELOW, 64 KiB by
  * default). That spares both sides one round of encoding, decoding, index reads and re-check
- * per file (a fifth of a receiving daemon's time on 10,000 new files). What it can waste: the
+ * per file (bench/sync (a), 10,000 new files: the receiving daemon's CPU 1.35 -> 1.19 s, the
+ * wire 17.9 -> 13.9 MiB). What it can waste: the
  * bytes of a file the peer turns out to hold already (a lost acknowledgement), at most this many.
  */
 const DIRECT_FILE = 16 * 1024;
