@@ -42,6 +42,8 @@ const texts: readonly { readonly line: object; readonly want: string }[] = [
   { line: { level: "warn", msg: "m" }, want: "peersync: warn: m\n" },
   { line: { level: "error", name: "net", msg: "x", err: { type: "Error", message: "boom", stack: "…" } }, want: 'peersync net: error: x err="boom"\n' },
   { line: { level: "info", msg: "", n: 3, ok: true }, want: "peersync: info: n=3 ok=true\n" },
+  { line: { level: "info", time: 1, pid: 7, hostname: "h", name: "daemon", msg: "received a", path: "%data%/a b", batch: true, nested: { k: [1] }, none: null }, want: 'peersync daemon: info: received a path="%data%/a b" batch=true nested={"k":[1]} none=null\n' },
+  { line: { level: "warn" }, want: "peersync: warn: \n" },
 ];
 for (const c of texts) {
   test(`formatText() renders ${JSON.stringify(c.line)}`, () => assert.equal(formatText(JSON.stringify(c.line)), c.want));

@@ -89,15 +89,20 @@ const HIDDEN = new Set(["level", "time", "pid", "hostname", "name", "msg"]);
 export function formatText(line: string): string {
   const record = JSON.parse(line) as Record<string, unknown>;
   const who = typeof record["name"] === "string" ? `peersync ${record["name"]}` : "peersync";
-  const fields = Object.entries(record)
-    .filter(([key]) => !HIDDEN.has(key))
-    .map(([key, value]) => `${key}=${fieldText(value)}`);
-  const msg = typeof record["msg"] === "string" ? record["msg"] : "";
-  return `${who}: ${String(record["level"])}: ${[msg, ...fields].filter((s) => s !== "").join(" ")}\n`;
+  // One pass, no intermediate arrays: the daemon formats a line per received file.
+  let text = typeof record["msg"] === "string" ? record["msg"] : "";
+  for (const key in record) {
+    if (HIDDEN.has(key)) continue;
+    const field = `${key}=${fieldText(record[key])}`;
+    text = text === "" ? field : `${text} ${field}`;
+  }
+  return `${who}: ${String(record["level"])}: ${text}\n`;
 }
 
+const BARE = /^[^\s"=]+$/;
+
 function fieldText(value: unknown): string {
-  if (typeof value === "string") return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === "string") return BARE.test(value) ? value : JSON.stringify(value);
   if (value !== null && typeof value === "object" && "message" in value) {
     // pino serialises an `err` field as {type, message, stack}: the message is what helps here.
     return JSON.stringify((value as { message: unknown }).message);
