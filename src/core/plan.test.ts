@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkDeleteBudget, comparePaths, orderOperations, type PlanItem } from "./plan.js";
+import { checkDeleteBudget, comparePaths, DIRECT_FILE_BYTES, orderOperations, skipsOffer, type PlanItem } from "./plan.js";
 import { toLogicalPath } from "./path.js";
+import { dir, file, gone, link } from "./testing-entries.js";
 
 const op = (o: "delete" | "write", p: string): PlanItem => ({ op: o, path: toLogicalPath(p) });
 const show = (items: PlanItem[]) => items.map((i) => `${i.op} ${i.path}`);
@@ -74,3 +75,18 @@ test("checkDeleteBudget() explains a halt with the numbers", () => {
   const max = checkDeleteBudget(7, 10, 3);
   assert.ok(!max.ok && /more than max-delete \(3\)/.test(max.message));
 });
+
+const offerCases: { name: string; op: PlanItem["op"]; entry: Parameters<typeof skipsOffer>[1]; want: boolean }[] = [
+  { name: "a new small file made here", op: "write", entry: file({ vector: { a: 1 } }), want: true },
+  { name: "a small file changed here several times", op: "write", entry: file({ vector: { a: 7 }, size: DIRECT_FILE_BYTES }), want: true },
+  { name: "an empty file made here", op: "write", entry: file({ vector: { a: 1 }, size: 0 }), want: true },
+  { name: "a file one byte over the limit", op: "write", entry: file({ vector: { a: 1 }, size: DIRECT_FILE_BYTES + 1 }), want: false },
+  { name: "a file the peer may hold a version of (its counter in the vector)", op: "write", entry: file({ vector: { a: 2, b: 1 } }), want: false },
+  { name: "a file another node made, taken back here", op: "write", entry: file({ vector: { b: 1 }, by: "b" }), want: false },
+  { name: "a directory", op: "write", entry: dir({ vector: { a: 1 } }), want: false },
+  { name: "a symlink", op: "write", entry: link({ vector: { a: 1 } }), want: false },
+  { name: "a deletion", op: "delete", entry: gone({ vector: { a: 2 } }), want: false },
+];
+for (const c of offerCases) {
+  test(`skipsOffer(): ${c.name} -> ${c.want}`, () => assert.equal(skipsOffer(c.op, c.entry, "a"), c.want));
+}

@@ -5,6 +5,7 @@
 // directory exists before anything is created in it. Deleting first also clears the way for
 // kind changes: a dir replaced by a file has its children removed before the file is written.
 
+import type { EntryState } from "./entry.js";
 import type { LogicalPath } from "./path.js";
 
 export interface PlanItem {
@@ -18,6 +19,23 @@ export function orderOperations<T extends PlanItem>(items: readonly T[]): T[] {
   const deletes = items.filter((i) => i.op === "delete").sort((a, b) => comparePaths(b.path, a.path));
   const writes = items.filter((i) => i.op === "write").sort((a, b) => comparePaths(a.path, b.path));
   return [...deletes, ...writes];
+}
+
+/**
+ * A file at most this big whose version was made on the pusher goes straight into a put-batch,
+ * without an offer (sync/push.ts): the peer decides on a put-batch's files exactly as on
+ * offered ones (after the same re-check), and it cannot hold a version it never acknowledged,
+ * so the offer could only answer "send whole" (below the peer's PEERSYNC_WHOLE_FILE_BELOW,
+ * 64 KiB by default). What it can waste: the bytes of a file the peer turns out to hold
+ * already (a lost acknowledgement), at most this many.
+ */
+export const DIRECT_FILE_BYTES = 16 * 1024;
+
+/** A write of a file of at most DIRECT_FILE_BYTES whose vector holds only `localNode`'s counter. */
+export function skipsOffer(op: PlanItem["op"], entry: EntryState, localNode: string): boolean {
+  if (op !== "write" || entry.kind !== "file" || entry.size > DIRECT_FILE_BYTES) return false;
+  for (const node in entry.vector) if (node !== localNode) return false;
+  return true;
 }
 
 /**

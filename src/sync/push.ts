@@ -5,7 +5,7 @@
 // conflict), then end the batch so the peer runs its actions. What the peer acknowledged stops
 // being pending; everything else stays pending for the next run.
 
-import { orderOperations } from "../core/plan.js";
+import { orderOperations, skipsOffer } from "../core/plan.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, ProtocolError } from "../errors.js";
 import type { PendingRow } from "../index/pending.js";
@@ -22,17 +22,6 @@ export type { PeerResult, PushContext };
 /** Most entries per offer (and BATCH_BYTES of them: the reply must fit a control frame too). */
 const BATCH_ENTRIES = 200;
 
-/**
- * A file at most this big whose version was made on this node goes straight into a put-batch,
- * without an offer: the peer decides on a put-batch's files exactly as on offered ones (after
- * the same re-check), and it cannot hold a version it has not acknowledged, so the offer would
- * only have answered "send whole" (below the peer's PEERSYNC_WHOLE_FILE_BELOW, 64 KiB by
- * default). That spares both sides one round of encoding, decoding, index reads and re-check
- * per file (bench/sync (a), 10,000 new files: the receiving daemon's CPU 1.35 -> 1.19 s, the
- * wire 17.9 -> 13.9 MiB). What it can waste: the
- * bytes of a file the peer turns out to hold already (a lost acknowledgement), at most this many.
- */
-const DIRECT_FILE = 16 * 1024;
 
 /** Put-batches (push-batch.ts) in flight at once while the next entries are offered. */
 const PUT_WINDOW = 3;
@@ -92,9 +81,11 @@ function* batches(work: readonly Work[]): Iterable<Work[]> {
 
 async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerResult, window: PutWindow): Promise<void> {
   const batched = ctx.session.peer.version[0] > 1 || ctx.session.peer.version[1] >= 1; // put-batch: protocol 1.1
-  // `all` is in parents-first order and its offer is answered (directories made) before any
-  // put-batch of it leaves, so a file sent without an offer finds its parent.
-  const small = batched && !ctx.dryRun ? all.filter((w) => goesDirect(ctx, w)) : [];
+  // Small files made here skip the offer (core/plan.ts skipsOffer; bench/sync (a): the receiving
+  // daemon's CPU 1.35 -> 1.19 s, the wire 17.9 -> 13.9 MiB). `all` is in parents-first order and
+  // its offer is answered (directories made) before any put-batch of it leaves, so a file sent
+  // without an offer finds its parent.
+  const small = batched && !ctx.dryRun ? all.filter((w) => skipsOffer(w.op, w.local.entry, ctx.config.localName)) : [];
   const direct = new Set(small);
   const batch = direct.size === 0 ? all : all.filter((w) => !direct.has(w));
   const answers = await offer(ctx, batch);
@@ -146,10 +137,3 @@ async function offer(ctx: PushContext, batch: readonly Work[]): Promise<Answer[]
   });
 }
 
-/** DIRECT_FILE: a small file whose vector holds only this node's counter (never the peer's). */
-function goesDirect(ctx: PushContext, w: Work): boolean {
-  const e = w.local.entry;
-  if (w.op !== "write" || e.kind !== "file" || e.size > DIRECT_FILE) return false;
-  for (const node in e.vector) if (node !== ctx.config.localName) return false;
-  return true;
-}
