@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { entryFromWire, type EntryState } from "../../src/core/entry.js";
@@ -155,5 +155,20 @@ test("a put-batch file where an empty directory stands is decided first: the dir
   });
   assert.ok(lstatSync(join(beta.root, "hollow")).isDirectory(), "the directory is not removed before the decision");
   assert.equal(readFileSync(join(beta.root, "beside-hollow"), "utf8"), "a file where beta has an empty directory\n");
+  assert.deepEqual(temps(beta.root), []);
+});
+
+test("a put-batch file below a symlink here never writes through it: nothing lands outside the root", async () => {
+  const beta = c.nodes.beta!;
+  const outside = join(c.dir, "outside-beta");
+  mkdirSync(outside, { recursive: true });
+  symlinkSync(outside, join(beta.root, "linked"));
+  const content = Buffer.from("must not leave the root\n");
+  await speakAs(c, "alpha", async (session) => {
+    const reply = await session.request({ type: "put-batch", items: [item("linked/file", content)] }, { body: body(content) });
+    assert.equal(reply.type, "put-batch-reply");
+    assert.equal((await session.request({ type: "ping" })).type, "pong", "the session carries on");
+  });
+  assert.deepEqual(readdirSync(outside), [], "nothing written through the symlink");
   assert.deepEqual(temps(beta.root), []);
 });
