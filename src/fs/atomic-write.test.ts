@@ -1,34 +1,18 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   DiskFullError,
   HashMismatchError,
   writeFileAtomic,
   writeSymlinkAtomic,
 } from "./atomic-write.js";
+import { caseDirs, namesIn } from "./testing.js";
 
-let root = "";
-before(async () => {
-  root = await fsp.mkdtemp(join(tmpdir(), "peersync-atomic-"));
-});
-after(async () => {
-  await fsp.rm(root, { recursive: true, force: true });
-});
-
-let n = 0;
-async function freshDir(): Promise<string> {
-  const dir = join(root, `case-${n++}`);
-  await fsp.mkdir(dir);
-  return dir;
-}
-
-async function names(dir: string): Promise<string[]> {
-  return (await fsp.readdir(dir)).sort();
-}
+const freshDir = caseDirs("atomic");
+const names = namesIn;
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 

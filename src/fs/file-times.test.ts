@@ -4,21 +4,13 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import * as fsp from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { writeFileAtomic, writeSymlinkAtomic } from "./atomic-write.js";
 import { microsecondTimespec, utimeArg } from "./file-times.js";
+import { caseDirs } from "./testing.js";
 
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) await fsp.rm(d, { recursive: true, force: true });
-});
-async function freshDir(): Promise<string> {
-  const dir = await fsp.mkdtemp(join(tmpdir(), "peersync-times-"));
-  dirs.push(dir);
-  return dir;
-}
+const freshDir = caseDirs("times");
 
 const floorToMicrosecond = (ns: bigint): bigint => (ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n)) * 1000n;
 

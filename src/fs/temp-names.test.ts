@@ -2,29 +2,13 @@
 
 import assert from "node:assert/strict";
 import * as fsp from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { isTempName, removeTemps, tempName } from "./temp-names.js";
+import { caseDirs, namesIn } from "./testing.js";
 
-let root = "";
-before(async () => {
-  root = await fsp.mkdtemp(join(tmpdir(), "peersync-temp-names-"));
-});
-after(async () => {
-  await fsp.rm(root, { recursive: true, force: true });
-});
-
-let n = 0;
-async function freshDir(): Promise<string> {
-  const dir = join(root, `case-${n++}`);
-  await fsp.mkdir(dir);
-  return dir;
-}
-
-async function names(dir: string): Promise<string[]> {
-  return (await fsp.readdir(dir)).sort();
-}
+const freshDir = caseDirs("temp-names");
+const names = namesIn;
 
 test("removeTemps() removes only leftover temp files directly in the directory", async () => {
   const dir = await freshDir();

@@ -3,21 +3,14 @@
 // to the nanosecond, errors as Node's own; and it gathers one turn's writes into few jobs.
 
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, chownSync, lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { writeFileAtomic } from "./atomic-write.js";
 import { batchingWriter, nativeTempWriter, type TempFile } from "./temp-writer.js";
+import { caseDirs } from "./testing.js";
 
-const base = mkdtempSync(join(tmpdir(), "peersync-temp-writer-"));
-after(() => rmSync(base, { recursive: true, force: true }));
-let n = 0;
-function fresh(): string {
-  const dir = join(base, `case-${n++}`);
-  mkdirSync(dir);
-  return dir;
-}
+const fresh = caseDirs("temp-writer");
 
 const writer = nativeTempWriter();
 

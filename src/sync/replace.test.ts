@@ -4,10 +4,9 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { fingerprintHash } from "../core/file-state.js";
 import type { LogicalPath } from "../core/path.js";
 import { file, gone } from "../core/testing-entries.js";
@@ -16,16 +15,9 @@ import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { loadOwnerIds } from "./owners.js";
 import { ChangedHereError, placedStill, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
+import { caseDirs } from "../fs/testing.js";
 
-const base = mkdtempSync(join(tmpdir(), "peersync-replace-"));
-after(() => rmSync(base, { recursive: true, force: true }));
-
-let n = 0;
-function fresh(): string {
-  const dir = join(base, `case-${n++}`);
-  mkdirSync(dir);
-  return dir;
-}
+const fresh = caseDirs("replace");
 
 /** What resolveTarget() gives for a plain name (no config needed here). */
 async function targetAt(dir: string, name: string): Promise<Target> {
@@ -40,7 +32,7 @@ async function recordedFile(dir: string, content: string): Promise<{ target: Tar
   return { target, expected: recorded(target.local) };
 }
 
-const deps: ApplyDeps = { ids: loadOwnerIds(), names: loadOwnerNames(), algorithm: "sha256", backup: { directory: join(base, "backups"), generations: 3 }, chown: false };
+const deps: ApplyDeps = { ids: loadOwnerIds(), names: loadOwnerNames(), algorithm: "sha256", backup: { directory: join(fresh(), "backups"), generations: 3 }, chown: false };
 const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
 const recorded = (path: string): Expected => ({ fp: fingerprintHash(lstatSync(path)) });
 const leftovers = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith(".peersync-"));
