@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IndexError, messageOf } from "../errors.js";
-import { recordedFingerprintHash } from "./entries.js";
+import { recordedFingerprintHash } from "./entry-rows.js";
 
 export type Db = Database.Database;
 
