@@ -30,6 +30,7 @@ namespace peersync_fs {
 Napi::Value SyncFs(const Napi::CallbackInfo& info);     // sync-fs.cc
 Napi::Value ReadFiles(const Napi::CallbackInfo& info);  // read-files.cc
 Napi::Value WriteFiles(const Napi::CallbackInfo& info);  // write-files.cc
+Napi::Value ListAt(const Napi::CallbackInfo& info);     // list-at.cc
 }
 
 namespace {
@@ -139,6 +140,7 @@ Napi::Value StatAt(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statAt", Napi::Function::New(env, StatAt, "statAt"));
+  exports.Set("listAt", Napi::Function::New(env, peersync_fs::ListAt, "listAt"));
   exports.Set("syncfs", Napi::Function::New(env, peersync_fs::SyncFs, "syncfs"));
   exports.Set("readFiles", Napi::Function::New(env, peersync_fs::ReadFiles, "readFiles"));
   exports.Set("writeFiles", Napi::Function::New(env, peersync_fs::WriteFiles, "writeFiles"));

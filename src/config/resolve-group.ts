@@ -102,6 +102,7 @@ export function resolveGroup(node: GroupNode, name: string, d: GroupDefaults, er
     include: specs.filter((s) => s.include && !s.compare).map(path),
     exclude: specs.filter((s) => !s.include).map(path),
     compare: specs.filter((s) => s.compare).map(path),
+    rules: JSON.stringify(specs.map((s) => [s.compare ? "compare" : s.include ? "include" : "exclude", s.pattern])),
     roots: rootsOf(specs.filter((s) => s.include && !s.compare).map(path)),
     match: compileMatcher(specs),
     auto: auto ?? "none",

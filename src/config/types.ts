@@ -53,6 +53,11 @@ export interface Group {
   readonly include: readonly string[];
   readonly exclude: readonly string[];
   readonly compare: readonly string[];
+  /**
+   * The include, exclude and compare patterns in config order, as one canonical text: all that
+   * match() decides by (a check keys its directory digests on it, see index/dir-digests.ts).
+   */
+  readonly rules: string;
   /** Logical paths where a walk of this group starts: the literal leading directories of the include path patterns. */
   readonly roots: readonly string[];
   /** Classifies a logical path for this group (pure; see config/match.ts). */

@@ -8,6 +8,7 @@ import { compareUtf8, decodeName, fsPath, joinFsPath, needsEscaping } from "./na
 import { isTempName } from "./temp-names.js";
 import { statBatch, type StatBatch } from "./stat-batch.js";
 import type { DirStatRequest } from "./stat-native.js";
+import type { DirProbe } from "./dir-probe.js";
 
 export interface ListedChild {
   readonly name: string;
@@ -81,9 +82,38 @@ export function listDirectory(dir: string, dirFs: string | Buffer, match: (path:
     items.push({ type: "entry", key: c.name, child });
     if (isDir) items.push({ type: "subtree", key: `${c.name}/`, child });
   }
-  items.sort(read.names.some(hasHighUnits) ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : 1));
+  sortItems(items, read.names.some(hasHighUnits));
   const request = { dirFs, names: statNames, paths: statPaths, dirIno: read.ino, dirDev: read.dev };
   return { dir, error: undefined, items, stats: inline ?? pooled!(request) };
+}
+
+/** The listing of a directory the native probe read (dir-probe.ts): its names and stats as they are. */
+export function listProbed(dir: string, dirFs: string | Buffer, probe: DirProbe, match: (path: string) => MatchResult): Listing {
+  const items: ListingItem[] = [];
+  const stats = probe.stats;
+  let highUnits = false;
+  for (let i = 0; i < probe.count; i++) {
+    const name = probe.name(i);
+    const path = dir === "/" ? `/${name}` : `${dir}/${name}`;
+    highUnits ||= hasHighUnits(name);
+    const verdict = isTempName(name) ? "ignore" : match(path);
+    if (verdict === "ignore") {
+      items.push({ type: "keep", key: name, path }, { type: "keep-below", key: `${name}/`, path });
+      continue;
+    }
+    const isDir = stats.status[i] === 0 && ((stats.fields[i * 8] ?? 0) & 0o170000) === 0o040000;
+    if (verdict === "descend" && !isDir) continue;
+    const child: ListedChild = { name, path, fsPath: joinFsPath(dirFs, name), match: verdict, isDir, statIndex: i };
+    items.push({ type: "entry", key: name, child });
+    if (isDir) items.push({ type: "subtree", key: `${name}/`, child });
+  }
+  sortItems(items, highUnits);
+  return { dir, error: undefined, items, stats };
+}
+
+/** Items in the index's order: byte order of the keys (see scanner.ts). */
+export function sortItems(items: { readonly key: string }[], highUnits: boolean): void {
+  items.sort(highUnits ? (a, b) => compareUtf8(a.key, b.key) : (a, b) => (a.key < b.key ? -1 : 1));
 }
 
 type ReadResult =
@@ -128,6 +158,6 @@ function isDirectory(d: Dirent, fsPath: string | Buffer): boolean {
 // UTF-16 and UTF-8 orders differ only where a surrogate meets U+E000..U+FFFF; a directory of
 // names without either sorts with the engine's own (faster) string comparison.
 const HIGH_UNITS = /[\uD800-\uFFFF]/;
-function hasHighUnits(name: string): boolean {
+export function hasHighUnits(name: string): boolean {
   return HIGH_UNITS.test(name);
 }

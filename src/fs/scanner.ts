@@ -21,8 +21,11 @@ import type { MatchResult } from "../config/types.js";
 import { kindOfMode, typeWordOfMode, type Fingerprint } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { MAX_PATH_BYTES } from "../core/path.js";
-import { listDirectory, type Listing, type ListedChild, type StatStarter } from "./dir-listing.js";
-import { compareUtf8 } from "./name-codec.js";
+import { hasHighUnits, listDirectory, listProbed, sortItems, type Listing, type ListedChild, type StatStarter } from "./dir-listing.js";
+import type { DirProbe, ProbeDir } from "./dir-probe.js";
+import { compareUtf8, joinFsPath } from "./name-codec.js";
+import { ProbeAhead, type ProbeTarget } from "./probe-ahead.js";
+import { isTempName } from "./temp-names.js";
 import { errorAt, fingerprintAt, statBatch, STAT_FAILED, STAT_MISSING, type StatBatch } from "./stat-batch.js";
 
 export type ScanItem =
@@ -31,12 +34,26 @@ export type ScanItem =
   /** Whatever is recorded at exactly this path must be left alone (ignored, special, unreadable). */
   | { readonly type: "keep"; readonly path: string }
   /** Whatever is recorded below this path must be left alone (not listed: ignored or unreadable). */
-  | { readonly type: "keep-below"; readonly path: string };
+  | { readonly type: "keep-below"; readonly path: string }
+  /**
+   * Directory `path` is as the last full look at it found it (its digest matched). What is
+   * still recorded in the range of `after`, the subdirectory walked just before (if any), is
+   * gone from disk; what is recorded below `path` from there up to `until` (the key `sub/` of
+   * the subdirectory the walk enters next), or to the end of its range, stands.
+   */
+  | { readonly type: "unchanged"; readonly path: string; readonly after: string | undefined; readonly until: string | undefined };
 
 export interface ScanSink {
   /** May return a promise (hashing); the walk waits for it. */
   readonly item: (item: ScanItem) => void | Promise<void>;
   readonly problem: (problem: Problem) => void;
+  /**
+   * How many entries the last full look at `dir` lstat'ed, when it stored this very digest;
+   * undefined otherwise (the walk then looks at every entry).
+   */
+  readonly unchangedDir?: (dir: string, digest: number) => number | undefined;
+  /** A full look at `dir` handed all its entries to item(): the digest to keep if all went well there. */
+  readonly dirListed?: (dir: string, digest: number, scanned: number) => void;
 }
 
 export interface ScanTarget {
@@ -52,6 +69,11 @@ export interface ScanOptions {
   readonly match: (logicalPath: string) => MatchResult;
   /** Where directories' lstat batches run (native addon or worker); inline when undefined. */
   readonly statStarter?: StatStarter;
+  /**
+   * Read each directory whole with the native probe (dir-probe.ts) instead, and skip those whose
+   * digest the sink knows (unchangedDir). `seed` goes into every digest: the group's rules.
+   */
+  readonly probe?: { readonly dir: ProbeDir; readonly seed: number } | undefined;
   /** Called about every few thousand entries so a daemon can yield to its event loop. */
   readonly onProgress?: ((scanned: number) => void | Promise<void>) | undefined;
 }
@@ -100,10 +122,12 @@ export class Scanner {
     const batch = statBatch([target.fsPath]);
     const isDir = await this.#entry({ name: target.path, path: target.path, fsPath: target.fsPath, match, isDir: false, statIndex: 0 }, batch);
     if (isDir === "failed") return this.#emit({ type: "keep-below", path: target.path });
-    if (isDir && target.recursive) {
-      const next = this.#prefetch(target.path, target.fsPath);
-      await this.#consume(next(), next);
-    }
+    if (!isDir || !target.recursive) return;
+    const probe = this.#options.probe;
+    if (probe !== undefined) return this.#walkProbed({ path: target.path, fsPath: target.fsPath }, new ProbeAhead(probe.dir, probe.seed));
+    const next = this.#prefetch(target.path, target.fsPath);
+    const descend = (): Promise<void> => this.#consume(next(), descend);
+    await descend();
   }
 
   /** Depth-first listings, LOOKAHEAD ahead of whoever calls the returned function. */
@@ -135,17 +159,63 @@ export class Scanner {
     }
   }
 
-  async #consume(listing: Listing, next: () => Listing): Promise<void> {
-    if (listing.error !== undefined) {
-      this.#problem(listing.dir, "readdir", "error", `Cannot list directory: ${listing.error[1]}`, listing.error[0]);
-      return this.#emit({ type: "keep-below", path: listing.dir });
+  /** Walks one directory read by the probe: skipped when the sink knows its digest, else looked at whole. */
+  async #walkProbed(dir: ProbeTarget, ahead: ProbeAhead): Promise<void> {
+    const probed = await ahead.take(dir);
+    if ("error" in probed) return this.#unlistable(dir.path, probed.error);
+    const known = probed.failed === 0 ? this.#sink.unchangedDir?.(dir.path, probed.digest) : undefined;
+    if (known !== undefined) {
+      this.#scanned += known;
+      const subdirs = this.#subdirectories(dir, probed);
+      ahead.want(subdirs);
+      let after: string | undefined;
+      for (const sub of subdirs) {
+        await this.#emit({ type: "unchanged", path: dir.path, after, until: `${sub.path}/` });
+        await this.#walkProbed(sub, ahead);
+        after = sub.path;
+      }
+      return this.#emit({ type: "unchanged", path: dir.path, after, until: undefined });
     }
+    const listing = listProbed(dir.path, dir.fsPath, probed, this.#options.match);
+    ahead.want(listing.items.flatMap((item) => (item.type === "subtree" ? [item.child] : [])));
+    const before = this.#scanned;
+    let below = 0;
+    await this.#consume(listing, async (child) => {
+      const start = this.#scanned;
+      await this.#walkProbed(child, ahead);
+      below += this.#scanned - start;
+    });
+    if (probed.failed === 0) this.#sink.dirListed?.(dir.path, probed.digest, this.#scanned - before - below);
+  }
+
+  /** The subdirectories a walk enters (not ignored), in key order: what a skipped directory still holds. */
+  #subdirectories(dir: ProbeTarget, probed: DirProbe): ProbeTarget[] {
+    const subdirs: (ProbeTarget & { key: string })[] = [];
+    let highUnits = false;
+    for (const i of probed.directoryIndexes()) {
+      const name = probed.name(i);
+      const path = dir.path === "/" ? `/${name}` : `${dir.path}/${name}`;
+      if (isTempName(name) || this.#options.match(path) === "ignore") continue;
+      highUnits ||= hasHighUnits(name);
+      subdirs.push({ key: `${name}/`, path, fsPath: joinFsPath(dir.fsPath, name) });
+    }
+    sortItems(subdirs, highUnits);
+    return subdirs;
+  }
+
+  #unlistable(dir: string, error: readonly [string, string]): void | Promise<void> {
+    this.#problem(dir, "readdir", "error", `Cannot list directory: ${error[1]}`, error[0]);
+    return this.#emit({ type: "keep-below", path: dir });
+  }
+
+  async #consume(listing: Listing, descend: (child: ListedChild) => Promise<void>): Promise<void> {
+    if (listing.error !== undefined) return this.#unlistable(listing.dir, listing.error);
     const batch = await listing.stats;
     let items = listing.items;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (item.type === "subtree") {
-        await this.#consume(next(), next);
+        await descend(item.child);
         continue;
       }
       if (item.type !== "entry") {

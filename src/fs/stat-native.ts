@@ -55,7 +55,12 @@ async function statDir(addon: FsAddon, request: DirStatRequest): Promise<StatBat
   // The directory was replaced (by a symlink, say) between its listing and this open: the
   // names are not the ones the listing read. Report them, never stat through the new one.
   if (ino !== request.dirIno || dev !== request.dirDev) return allFailed(n, "ECHANGED");
-  // The addon fills stat-batch.ts's layout (times included): only failures need a look.
+  return batchOf(fields, errnos);
+}
+
+/** A StatBatch of the addon's fields and errnos (stat-batch.ts's layout: only failures need a look). */
+export function batchOf(fields: Float64Array, errnos: Int32Array): StatBatch {
+  const n = errnos.length;
   const status = new Uint8Array(n);
   const errors: [number, string, string][] = [];
   for (let i = 0; i < n; i++) {
@@ -83,6 +88,6 @@ function allFailed(n: number, code: string): StatBatch {
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, value]) => [value, name]));
 
-function codeOf(errno: number | undefined): string {
+export function codeOf(errno: number | undefined): string {
   return (errno !== undefined && ERRNO_NAMES.get(errno)) || "EIO";
 }

@@ -22,7 +22,8 @@ import type { ScanItem, ScanSink } from "../fs/scanner.js";
 import { fileReader, READ_LIMIT, type FileRead } from "../fs/read-batch.js";
 import { ReadQueue } from "../fs/read-queue.js";
 import { observe, observeRead, type Observation, type ObserveDeps } from "../fs/stat.js";
-import { stateOfRecord, type EntryStore, type FingerprintRow } from "./entries.js";
+import { dirKey, type DirDigestStore } from "./dir-digests.js";
+import { stateOfRecord, subtreeBounds, type EntryStore, type FingerprintRow } from "./entries.js";
 import type { EntryCursor } from "./entry-cursor.js";
 import type { WriteBatch } from "./write-batch.js";
 
@@ -45,6 +46,8 @@ export interface MergeContext {
   readonly onProblem: (problem: Problem) => void;
   /** Counts entries that got a close look. */
   readonly onExamined: () => void;
+  /** Where directory digests are read (undefined: every directory gets a full look). */
+  readonly digests?: DirDigestStore | undefined;
 }
 
 export class TargetMerge implements ScanSink {
@@ -55,6 +58,8 @@ export class TargetMerge implements ScanSink {
   readonly #queue = new ReadQueue(fileReader());
   /** bumpVector(EMPTY_VECTOR, node), shared by every new entry (vectors are frozen). */
   #first: VersionVector | undefined;
+  /** Directories (dirKey) where something went wrong in this run: their digests are not kept. */
+  readonly #troubled = new Set<string>();
 
   constructor(ctx: MergeContext, group: Group, peers: readonly string[], cursor: EntryCursor) {
     this.#ctx = ctx;
@@ -65,6 +70,7 @@ export class TargetMerge implements ScanSink {
 
   readonly item = (item: ScanItem): void | Promise<void> => {
     if (item.type === "keep-below") return this.#keepBelow(item.path);
+    if (item.type === "unchanged") return this.#unchanged(item.path, item.after, item.until);
     this.#drainBefore(item.path);
     const row = this.#cursor.peek();
     const recorded = row !== undefined && row.path === item.path ? row : undefined;
@@ -78,7 +84,19 @@ export class TargetMerge implements ScanSink {
 
   readonly problem = (problem: Problem): void => {
     // The walk's problems keep their place among the queued close looks' problems.
-    void this.#queue.run(() => this.#ctx.onProblem(problem));
+    void this.#queue.run(() => this.#onProblem(problem));
+  };
+
+  readonly unchangedDir = (dir: string, digest: number): number | undefined => {
+    const stored = this.#ctx.checksum ? undefined : this.#ctx.digests?.get(this.#group.name, dir);
+    return stored?.digest === digest ? stored.scanned : undefined;
+  };
+
+  readonly dirListed = (dir: string, digest: number, scanned: number): void => {
+    // Behind the close looks at its entries: kept only if none of them went wrong.
+    void this.#queue.run(() => {
+      if (!this.#troubled.has(dirKey(dir))) this.#ctx.batch.digest(this.#group.name, dir, { digest, scanned });
+    });
   };
 
   /** After the walk: every close look has run, and every record left in the range is gone from disk. */
@@ -101,6 +119,16 @@ export class TargetMerge implements ScanSink {
       void this.#queue.run(() => this.#vanished(gone));
       this.#cursor.next();
     }
+  }
+
+  /** Rows of an unchanged directory, up to `until` or its end, stand as recorded: passed unread. */
+  #unchanged(dir: string, after: string | undefined, until: string | undefined): void {
+    const { lo, hi } = subtreeBounds(dir);
+    // First what the walk has passed: rows before the directory's range ("d.old" sorts between
+    // "d" and "d/"), or what the subdirectory walked last still has recorded after its last
+    // entry. The walk's next item would drain them; a skip must not pass over them.
+    this.#drainBefore(after === undefined ? lo : subtreeBounds(after).hi);
+    this.#cursor.skipTo(until ?? hi);
   }
 
   #keepBelow(path: string): void {
@@ -138,12 +166,22 @@ export class TargetMerge implements ScanSink {
   #cannotRead(path: string, err: unknown): void {
     const e = err as NodeJS.ErrnoException;
     const severity = err instanceof ChangedWhileHashingError ? "skipped" : "error";
-    this.#ctx.onProblem({ path, op: "read", severity, message: `Cannot read: ${e.message}`, code: e.code });
+    this.#onProblem({ path, op: "read", severity, message: `Cannot read: ${e.message}`, code: e.code });
+  }
+
+  #onProblem(problem: Problem): void {
+    this.#trouble(problem.path);
+    this.#ctx.onProblem(problem);
+  }
+
+  /** Something at `path` was not recorded as the walk saw it: its directory's digest is not kept. */
+  #trouble(path: string): void {
+    this.#troubled.add(path.slice(0, path.lastIndexOf("/") + 1));
   }
 
   #record(path: string, row: FingerprintRow | undefined, observed: Observation | undefined): void {
     // Gone between the walk's lstat and now: the next check records the deletion.
-    if (observed === undefined) return;
+    if (observed === undefined) return this.#trouble(path);
     const record = row ? this.#ctx.entries.getById(row.id) : undefined;
     const kind = classifyChange(record && stateOfRecord(record), observed.state, this.#ctx.ignore);
     const base = record?.vector ?? EMPTY_VECTOR;

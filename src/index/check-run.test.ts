@@ -9,30 +9,12 @@ import { openIndex, type Db } from "./database.js";
 import { EntryStore } from "./entries.js";
 import { HintStore } from "./hints.js";
 import { PendingStore } from "./pending.js";
-import { loadTestConfig, makeTree, tempDir, writeTestConfig } from "./testing.js";
+import { checkFixture, loadTestConfig, removeCheckFixtures, writeTestConfig, type CheckFixture } from "./testing.js";
 
-const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(removeCheckFixtures);
 
-interface Fixture { root: string; config: Config; db: Db; check: (o?: CheckOptions) => Promise<{ changes: Map<string, string>; summary: Awaited<ReturnType<typeof runCheck>> }> }
-
-function fixture(label: string, spec: Record<string, string | null>, cfg: { exclude?: string[]; hosts?: string; extra?: string } = {}): Fixture {
-  const dir = tempDir(label);
-  dirs.push(dir);
-  const root = join(dir, "tree");
-  mkdirSync(root);
-  makeTree(root, spec);
-  const file = writeTestConfig(join(dir, "etc"), { include: [root], ...cfg });
-  const config = loadTestConfig(file, join(dir, "state"));
-  const db = openIndex(config.stateDir);
-  let clock = 1_000n;
-  const check = async (o: CheckOptions = {}) => {
-    const changes = new Map<string, string>();
-    const summary = await runCheck(db, config, { now: () => clock++, onChange: (c: Change) => changes.set(c.path.slice(root.length) || "/", c.kind), ...o });
-    return { changes, summary };
-  };
-  return { root, config, db, check };
-}
+type Fixture = CheckFixture;
+const fixture = checkFixture;
 
 const vectorOf = (f: Fixture, rel: string) => new EntryStore(f.db).get("g", join(f.root, rel))?.vector;
 

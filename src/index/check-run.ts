@@ -7,6 +7,7 @@
 // in small transactions (write-batch.ts), so the check can be killed at any point.
 
 import { lstatSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import type { Config, Group } from "../config/types.js";
 import type { ChangeKind } from "../core/dirty.js";
@@ -20,6 +21,8 @@ import { Scanner } from "../fs/scanner.js";
 import type { StatStarter } from "../fs/dir-listing.js";
 import { StatPool } from "../fs/stat-pool.js";
 import { nativeStatAt } from "../fs/stat-native.js";
+import { nativeDirProbe } from "../fs/dir-probe.js";
+import { DirDigestStore } from "./dir-digests.js";
 import type { Db } from "./database.js";
 import { EntryStore } from "./entries.js";
 import { EntryCursor } from "./entry-cursor.js";
@@ -108,8 +111,9 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   const counts = { new: 0, deleted: 0, type: 0, content: 0, meta: 0, mtime: 0 };
   const problems: Problem[] = [];
   let examined = 0;
+  const digests = new DirDigestStore(db);
   const batch = new WriteBatch(entries, new PendingStore(db), {
-    size: options.batchSize ?? 1000, dryRun: options.dryRun ?? false, forced: options.markForced ?? false,
+    size: options.batchSize ?? 1000, dryRun: options.dryRun ?? false, forced: options.markForced ?? false, digests,
   });
   const ctx: MergeContext = {
     node: config.localName,
@@ -125,6 +129,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
     },
     onProblem: (problem) => problems.push(problem),
     onExamined: () => examined++,
+    digests,
   };
 
   const paths = options.paths ?? [];
@@ -185,7 +190,12 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
     const merge = new TargetMerge(run.ctx, group, peers, new EntryCursor(entries, group.name, target.path, target.recursive));
     // A target below a symlink (or a file) in its parents is not there: its records are deletions.
     if (!hasNonDirectoryAncestor(config, target)) {
-      const walker = new Scanner(merge, { match, statStarter: statStarterFor(run, target), onProgress: options.onProgress });
+      const statStarter = statStarterFor(run, target);
+      const probe = statStarter !== undefined ? nativeDirProbe() : undefined;
+      const walker = new Scanner(merge, {
+        match, statStarter, onProgress: options.onProgress,
+        probe: probe && { dir: probe, seed: digestSeed(group, local) },
+      });
       try {
         await walker.scan({ path: target.path, fsPath: fsPath(local), recursive: target.recursive });
       } catch (err) {
@@ -210,6 +220,19 @@ function statStarterFor(run: GroupRun, target: CheckTarget): StatStarter {
   const pool = (run.pool ??= new StatPool({ threads: tunable("PEERSYNC_CHECK_THREADS", process.env) ?? 2 }));
   return (request) => pool.stat(request.paths);
 }
+
+/**
+ * What goes into every directory digest of a walk besides the directory itself: the group's
+ * rules (they decide which names are entries) and where the target is on disk. A new config
+ * or a new version of these rules makes every stored digest miss once.
+ */
+function digestSeed(group: Group, local: string): number {
+  const hash = createHash("sha256").update(JSON.stringify([DIGEST_RULES_VERSION, group.name, group.rules, local])).digest();
+  return hash.readUIntBE(0, 6);
+}
+
+/** Bump when what a walk makes of a directory's names changes (temp names, verdicts, order). */
+const DIGEST_RULES_VERSION = 1;
 
 function request(config: Config, local: string, recursive: boolean): CheckRequest {
   return { path: config.toLogicalPath(local), recursive };

@@ -29,7 +29,10 @@ test("openIndex() gives an index made before entries.fp the column, filled from 
   const entries = new EntryStore(db);
   const id = entries.record(input);
   entries.tombstone(entries.record({ ...input, path: "/srv/gone" }), input.vector, 5n);
-  // What an index from before the column looks like: no fp, an older schema stamp.
+  // What an index from before the column looks like: no fp (nor the later directory digests,
+  // whose trigger names it), an older schema stamp.
+  db.exec("DROP TRIGGER dir_digests_on_update");
+  db.exec("DELETE FROM schema_migrations WHERE name = '70-dir-digests.sql'");
   db.exec("ALTER TABLE entries DROP COLUMN fp");
   db.pragma("user_version = 0");
   db.close();
@@ -39,6 +42,7 @@ test("openIndex() gives an index made before entries.fp the column, filled from 
     assert.deepEqual(fp, [["/srv/a", recordedFingerprintHash(input)], ["/srv/gone", 0]]);
     assert.notEqual(recordedFingerprintHash(input), 0);
     assert.equal(new EntryStore(db).fingerprintOf("g", "/srv/a")?.id, id);
+    assert.equal(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'dir_digests_on_update'").pluck().get(), 1);
   } finally {
     db.close();
   }

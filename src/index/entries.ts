@@ -78,6 +78,7 @@ export class EntryStore {
   readonly #byPathVersioned;
   readonly #byPaths;
   readonly #page;
+  readonly #pageFrom;
   readonly #point;
   readonly #points;
   readonly #insert;
@@ -95,6 +96,9 @@ export class EntryStore {
     this.#byIds = db.prepare(`SELECT ${VERSIONED_COLUMNS} FROM entries WHERE id IN (${IN_PLACES})`).safeIntegers(true).raw(true);
     this.#page = db
       .prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path > ? AND path < ? ORDER BY path LIMIT ?`)
+      .raw(true);
+    this.#pageFrom = db
+      .prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path >= ? AND path < ? ORDER BY path LIMIT ?`)
       .raw(true);
     this.#point = db.prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path = ?`).raw(true);
     this.#points = db.prepare(`SELECT ${FINGERPRINT_COLUMNS} FROM entries WHERE grp = ? AND path IN (${IN_PLACES})`).raw(true);
@@ -192,9 +196,9 @@ export class EntryStore {
     return paths.map((p) => (SURROGATE.test(p) ? this.fingerprintOf(group, p) : found.get(p)));
   }
 
-  /** Up to `limit` fingerprints of the group with lo < path < hi, in path (byte) order. */
-  scanPage(group: string, lo: string, hi: string, limit: number): FingerprintRow[] {
-    return (this.#page.all(group, lo, hi, limit) as unknown[][]).map(toFingerprintRow);
+  /** Up to `limit` fingerprints of the group with lo < path < hi (lo <= path when `fromLo`), in path (byte) order. */
+  scanPage(group: string, lo: string, hi: string, limit: number, fromLo = false): FingerprintRow[] {
+    return ((fromLo ? this.#pageFrom : this.#page).all(group, lo, hi, limit) as unknown[][]).map(toFingerprintRow);
   }
 
   /** Live entries at or below `path` (for the vanished-root safety stop). */

@@ -8,13 +8,20 @@
 import { compareUtf8 } from "../fs/name-codec.js";
 import { subtreeBounds, type EntryStore, type FingerprintRow } from "./entries.js";
 
+// Pages grow from PAGE_MIN to PAGE rows while the walk reads on, and start small again after a
+// skip (skipTo): a directory the walk skips is usually followed by another, so the rows read
+// ahead of it would mostly be skipped too.
 const PAGE = 1024;
+const PAGE_MIN = 16;
 
 export class EntryCursor {
   readonly #store: EntryStore;
   readonly #group: string;
   readonly #hi: string;
   #after: string;
+  /** The next page starts at #after itself (after a skip), not past it. */
+  #fromAfter = false;
+  #size = PAGE_MIN;
   #page: FingerprintRow[];
   #i = 0;
   #more: boolean;
@@ -43,6 +50,21 @@ export class EntryCursor {
     this.#i++;
   }
 
+  /**
+   * Consumes every row before `bound` without reading it from the index when it is not read yet:
+   * the walk vouches for them (a directory whose digest matched, see fs/dir-probe.ts).
+   */
+  skipTo(bound: string): void {
+    const page = this.#page;
+    while (this.#i < page.length && compareUtf8(page[this.#i]!.path, bound) < 0) this.#i++;
+    if (this.#i < page.length || !this.#more) return;
+    if (compareUtf8(bound, this.#after) > 0) {
+      this.#after = bound;
+      this.#fromAfter = true;
+    }
+    this.#size = PAGE_MIN;
+  }
+
   /** The walk has handled every path up to and including `path`. */
   setFloor(path: string): void {
     this.#floor = path;
@@ -50,11 +72,14 @@ export class EntryCursor {
 
   #fetch(): boolean {
     if (!this.#more) return false;
-    const page = this.#store.scanPage(this.#group, this.#after, this.#hi, PAGE);
-    if (page.length < PAGE) this.#more = false;
+    const size = this.#size;
+    const page = this.#store.scanPage(this.#group, this.#after, this.#hi, size, this.#fromAfter);
+    this.#size = Math.min(size * 2, PAGE);
+    if (page.length < size) this.#more = false;
     const last = page[page.length - 1];
     if (last === undefined) return false;
     this.#after = last.path;
+    this.#fromAfter = false;
     // Rows the check inserted are always at or before the floor when they are written, so
     // filtering once per page is enough.
     // The page is sorted, so such rows can only be a prefix of it (usually empty).

@@ -1,11 +1,14 @@
 // Test helpers for the index and check tests: a config file on disk (loaded through the real
 // loadConfig) and small trees. Used by *.test.ts and test/ only.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/types.js";
+import { runCheck, type CheckOptions, type CheckSummary } from "./check-run.js";
+import type { Change } from "./check-merge.js";
+import { openIndex, type Db } from "./database.js";
 
 export const TEST_KEY = "peersyncIndexTestKey.0123456789abcdefghijklmnop";
 
@@ -60,4 +63,39 @@ export function makeTree(root: string, spec: Readonly<Record<string, string | nu
       writeFileSync(path, content);
     }
   }
+}
+
+export interface CheckFixture {
+  /** The tree group "g" includes. */
+  readonly root: string;
+  readonly config: Config;
+  readonly db: Db;
+  /** A check of the tree; changes by path relative to the root ("/" for the root itself). */
+  readonly check: (options?: CheckOptions) => Promise<{ changes: Map<string, string>; summary: CheckSummary }>;
+}
+
+const fixtureDirs: string[] = [];
+
+/** A tree made from `spec`, a config whose group "g" includes it (node "a"), and its index. */
+export function checkFixture(label: string, spec: Record<string, string | null>, cfg: { exclude?: string[]; hosts?: string } = {}): CheckFixture {
+  const dir = tempDir(label);
+  fixtureDirs.push(dir);
+  const root = join(dir, "tree");
+  mkdirSync(root);
+  makeTree(root, spec);
+  const file = writeTestConfig(join(dir, "etc"), { include: [root], ...cfg });
+  const config = loadTestConfig(file, join(dir, "state"));
+  const db = openIndex(config.stateDir);
+  let clock = 1_000n;
+  const check = async (o: CheckOptions = {}) => {
+    const changes = new Map<string, string>();
+    const summary = await runCheck(db, config, { now: () => clock++, onChange: (c: Change) => changes.set(c.path.slice(root.length) || "/", c.kind), ...o });
+    return { changes, summary };
+  };
+  return { root, config, db, check };
+}
+
+/** Removes every checkFixture() tree (for after()). */
+export function removeCheckFixtures(): void {
+  for (const d of fixtureDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }

@@ -6,10 +6,12 @@
 import type { EntryStore, RecordInput } from "./entries.js";
 import type { PendingStore } from "./pending.js";
 import type { VersionVector } from "../core/vector.js";
+import type { DirDigestStore, StoredDigest } from "./dir-digests.js";
 
 type Op =
   | { readonly type: "record"; readonly input: RecordInput; readonly id: number | undefined; readonly peers: readonly string[] }
-  | { readonly type: "tombstone"; readonly id: number; readonly vector: VersionVector; readonly at: bigint; readonly peers: readonly string[] };
+  | { readonly type: "tombstone"; readonly id: number; readonly vector: VersionVector; readonly at: bigint; readonly peers: readonly string[] }
+  | { readonly type: "digest"; readonly group: string; readonly dir: string; readonly stored: StoredDigest };
 
 export interface WriteBatchOptions {
   /** Ops per transaction. @default 1000 */
@@ -18,6 +20,8 @@ export interface WriteBatchOptions {
   readonly dryRun?: boolean;
   /** New pending rows are forced (csync2 -F). @default false */
   readonly forced?: boolean;
+  /** Where directory digests go; without it they are dropped. */
+  readonly digests?: DirDigestStore;
 }
 
 export class WriteBatch {
@@ -26,6 +30,7 @@ export class WriteBatch {
   readonly #size: number;
   readonly #dryRun: boolean;
   readonly #forced: boolean;
+  readonly #digests: DirDigestStore | undefined;
   #ops: Op[] = [];
   #written = 0;
 
@@ -35,6 +40,7 @@ export class WriteBatch {
     this.#size = options.size ?? 1000;
     this.#dryRun = options.dryRun ?? false;
     this.#forced = options.forced ?? false;
+    this.#digests = options.digests;
   }
 
   /** Ops committed so far. */
@@ -49,6 +55,14 @@ export class WriteBatch {
 
   tombstone(id: number, vector: VersionVector, at: bigint, peers: readonly string[]): void {
     this.#push({ type: "tombstone", id, vector, at, peers });
+  }
+
+  /**
+   * Keeps the digest of a directory the check looked at whole. Queued behind the records of its
+   * entries: their writes forget the old digest (the triggers), then this stores the new one.
+   */
+  digest(group: string, dir: string, stored: StoredDigest): void {
+    if (this.#digests !== undefined) this.#push({ type: "digest", group, dir, stored });
   }
 
   /** Commits what is queued (one transaction). */
@@ -71,9 +85,11 @@ export class WriteBatch {
     if (op.type === "record") {
       const id = this.#entries.record(op.input, op.id);
       this.#pending.mark(id, op.peers, this.#forced);
-    } else {
+    } else if (op.type === "tombstone") {
       this.#entries.tombstone(op.id, op.vector, op.at);
       this.#pending.mark(op.id, op.peers, this.#forced);
+    } else {
+      this.#digests!.put(op.group, op.dir, op.stored);
     }
   }
 }

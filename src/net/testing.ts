@@ -32,7 +32,7 @@ export function makeGroup(name: string, local: string, hosts: readonly Host[], k
   const me = hosts.find((h) => h.name === local) ?? makeHost(local);
   return {
     name, local: me, peers: hosts.filter((h) => h.name !== local), keyFile: "/dev/null", key,
-    include: [], exclude: [], compare: [], roots: [], match: () => "ignore", auto: "none",
+    include: [], exclude: [], compare: [], rules: "[]", roots: [], match: () => "ignore", auto: "none",
     backupDirectory: undefined, backupGenerations: 3, maxDelete: undefined, actions: [],
     watch: false, debounceMs: 1000, rescanIntervalMs: 3_600_000, at,
   };

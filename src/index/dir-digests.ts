@@ -1,0 +1,36 @@
+// The digests of directories as a check's last full look at them found them (schema:
+// migrations/70-dir-digests.sql; what a digest covers: fs/dir-probe.ts). The triggers there
+// forget a directory's digest whenever a row in it changes, so a stored digest always
+// describes a directory whose recorded entries the check left exactly as it found them.
+
+import type { Db } from "./database.js";
+
+export interface StoredDigest {
+  readonly digest: number;
+  /** Entries the look that stored it lstat'ed (the check's "scanned" count). */
+  readonly scanned: number;
+}
+
+export class DirDigestStore {
+  readonly #get;
+  readonly #put;
+
+  constructor(db: Db) {
+    this.#get = db.prepare<[string, string]>("SELECT digest, scanned FROM dir_digests WHERE grp = ? AND dir = ?").raw(true);
+    this.#put = db.prepare<[string, string, number, number]>("INSERT OR REPLACE INTO dir_digests (grp, dir, digest, scanned) VALUES (?, ?, ?, ?)");
+  }
+
+  get(group: string, dir: string): StoredDigest | undefined {
+    const row = this.#get.get(group, dirKey(dir)) as [number, number] | undefined;
+    return row && { digest: row[0], scanned: row[1] };
+  }
+
+  put(group: string, dir: string, stored: StoredDigest): void {
+    this.#put.run(group, dirKey(dir), stored.digest, stored.scanned);
+  }
+}
+
+/** A directory's key: its logical path with a trailing slash, as the triggers derive it from a child's path. */
+export function dirKey(dir: string): string {
+  return dir.endsWith("/") ? dir : `${dir}/`;
+}
