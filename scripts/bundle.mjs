@@ -16,10 +16,12 @@
 // hold; the index schema and the lstat worker, which sit beside their module, get a copy and a
 // forwarding module here.
 //
-// Last, one `peersync hint` run against a throw-away config leaves bin/peersync's code cache of
-// this build with the functions of the shortest, most frequent command compiled (its config
-// read included: commandMs 3.5 → 1.1 ms in a fresh process, measured); other commands compile
-// the rest lazily, as without a cache.
+// Last, one `peersync sync` run against a throw-away config and tree leaves bin/peersync's code
+// cache of this build with the functions of the commands cron runs compiled: a check that skips
+// a directory and records a change in another, and a push (to a closed port). Other commands
+// compile the rest lazily, as without a cache. Measured: a no-change sync of 10,000 files
+// 106 → 98 ms, and `peersync hint` stays at 66 ms (it shares the config read; a cache warmed
+// by hint alone gave it the same).
 
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
@@ -51,12 +53,24 @@ writeFileSync(join(OUT, "lstat-worker.js"), 'import "../fs/lstat-worker.js";\n')
 
 const warm = mkdtempSync(join(tmpdir(), "peersync-bundle-"));
 try {
+  // Peer b at a closed port on loopback: the run's push fails at once (connection refused).
   writeFileSync(join(warm, "g.key"), `${"k".repeat(64)}\n`, { mode: 0o600 });
-  writeFileSync(join(warm, "peersync.cfg"), `group g {\n  host a b;\n  key ${join(warm, "g.key")};\n  include ${join(warm, "tree")};\n}\n`);
+  writeFileSync(join(warm, "peersync.cfg"), `group g {\n  host a b@127.0.0.1:1;\n  key ${join(warm, "g.key")};\n  include ${join(warm, "tree")};\n}\n`);
+  mkdirSync(join(warm, "tree", "d"), { recursive: true });
+  writeFileSync(join(warm, "tree", "d", "x"), "x");
+  writeFileSync(join(warm, "tree", "y"), "y");
   const env = { ...process.env };
   delete env.PEERSYNC_NO_BUNDLE;
-  const r = spawnSync(process.execPath, ["bin/peersync", "--config", join(warm, "peersync.cfg"), "-N", "a", "-D", join(warm, "state"), "hint", join(warm, "tree", "x")], { env, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`bundle: the warm-up run failed: ${r.stderr}`);
+  const peersync = (args, extraEnv = {}) =>
+    spawnSync(process.execPath, ["bin/peersync", "--config", join(warm, "peersync.cfg"), "-N", "a", "-D", join(warm, "state"), ...args], { env: { ...env, ...extraEnv }, encoding: "utf8" });
+  // Without the bundle (so no cache yet): the tree recorded, the directories' digests kept.
+  const first = peersync(["check"], { PEERSYNC_NO_BUNDLE: "1" });
+  if (first.status !== 0) throw new Error(`bundle: the warm-up check failed: ${first.stderr}`);
+  writeFileSync(join(warm, "tree", "d", "x"), "x2");
+  // The run that writes the cache: a check that skips one directory and records a change in
+  // another, then a push that cannot connect (exit 4, peers not reached).
+  const r = peersync(["sync"]);
+  if (r.status !== 4) throw new Error(`bundle: the warm-up sync exited ${r.status}: ${r.stderr}`);
 } finally {
   rmSync(warm, { recursive: true, force: true });
 }

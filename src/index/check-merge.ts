@@ -17,7 +17,6 @@ import { fingerprintHash, kindOfMode } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { bumpVector, EMPTY_VECTOR, type VersionVector } from "../core/vector.js";
 import { ChangedWhileHashingError } from "../fs/hash.js";
-import { compareUtf8 } from "../fs/name-codec.js";
 import type { ScanItem, ScanSink } from "../fs/scanner.js";
 import { fileReader, READ_LIMIT, type FileRead } from "../fs/read-batch.js";
 import { ReadQueue } from "../fs/read-queue.js";
@@ -114,7 +113,7 @@ export class TargetMerge implements ScanSink {
   }
 
   #drainBefore(key: string): void {
-    for (let row = this.#cursor.peek(); row !== undefined && compareUtf8(row.path, key) < 0; row = this.#cursor.peek()) {
+    for (let row = this.#cursor.peekBelow(key); row !== undefined; row = this.#cursor.peekBelow(key)) {
       const gone = row;
       void this.#queue.run(() => this.#vanished(gone));
       this.#cursor.next();

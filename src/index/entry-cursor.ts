@@ -46,6 +46,16 @@ export class EntryCursor {
     }
   }
 
+  /**
+   * The next row when its path sorts before `bound`, else undefined, without reading a page that
+   * could only start at or after `bound` (after a skip, the rows there are not needed yet).
+   */
+  peekBelow(bound: string): FingerprintRow | undefined {
+    if (this.#i >= this.#page.length && compareUtf8(this.#after, bound) >= 0) return undefined;
+    const row = this.peek();
+    return row !== undefined && compareUtf8(row.path, bound) < 0 ? row : undefined;
+  }
+
   next(): void {
     this.#i++;
   }

@@ -169,9 +169,12 @@ function wanted(path: string, filters: UpdateOptions["paths"]): boolean {
 
 /** The max-delete safety stop (core/plan.ts): the message when any peer would lose too much. */
 function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host; rows: readonly PendingRow[] }[]): string | undefined {
-  const live = group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
+  // Counting the group's live entries reads their whole range: only when a peer gets deletions.
+  let live: number | undefined;
   for (const { host, rows } of work) {
     const deletes = rows.filter((r) => r.deleted).length;
+    if (deletes === 0) continue;
+    live ??= group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
     const budget = checkDeleteBudget(deletes, live + deletes, group.maxDelete);
     if (!budget.ok) {
       return `Cannot sync group "${group.name}": ${budget.message} on peer "${host.name}"; nothing was sent for this group`;
