@@ -21,7 +21,7 @@ import type { ScanItem, ScanSink } from "../fs/scanner.js";
 import { fileReader, READ_LIMIT, type FileRead } from "../fs/read-batch.js";
 import { ReadQueue } from "../fs/read-queue.js";
 import { observe, observeRead, type Observation, type ObserveDeps } from "../fs/stat.js";
-import { dirKey, type DirDigestStore } from "./dir-digests.js";
+import { dirKey, type DirDigestStore, type StoredDigest } from "./dir-digests.js";
 import { stateOfRecord, subtreeBounds, type EntryStore, type FingerprintRow } from "./entries.js";
 import type { EntryCursor } from "./entry-cursor.js";
 import type { WriteBatch } from "./write-batch.js";
@@ -59,6 +59,8 @@ export class TargetMerge implements ScanSink {
   #first: VersionVector | undefined;
   /** Directories (dirKey) where something went wrong in this run: their digests are not kept. */
   readonly #troubled = new Set<string>();
+  /** The stored digests below this target, read at the first directory the walk asks about. */
+  #digests: Map<string, StoredDigest> | undefined;
 
   constructor(ctx: MergeContext, group: Group, peers: readonly string[], cursor: EntryCursor) {
     this.#ctx = ctx;
@@ -87,7 +89,9 @@ export class TargetMerge implements ScanSink {
   };
 
   readonly unchangedDir = (dir: string, digest: number): number | undefined => {
-    const stored = this.#ctx.checksum ? undefined : this.#ctx.digests?.get(this.#group.name, dir);
+    if (this.#ctx.checksum || this.#ctx.digests === undefined) return undefined;
+    this.#digests ??= this.#ctx.digests.under(this.#group.name, this.#cursor.path);
+    const stored = this.#digests.get(dirKey(dir));
     return stored?.digest === digest ? stored.scanned : undefined;
   };
 

@@ -13,16 +13,27 @@ export interface StoredDigest {
 
 export class DirDigestStore {
   readonly #get;
+  readonly #range;
   readonly #put;
 
   constructor(db: Db) {
     this.#get = db.prepare<[string, string]>("SELECT digest, scanned FROM dir_digests WHERE grp = ? AND dir = ?").raw(true);
+    this.#range = db.prepare<[string, string, string]>("SELECT dir, digest, scanned FROM dir_digests WHERE grp = ? AND dir >= ? AND dir < ?").raw(true);
     this.#put = db.prepare<[string, string, number, number]>("INSERT OR REPLACE INTO dir_digests (grp, dir, digest, scanned) VALUES (?, ?, ?, ?)");
   }
 
   get(group: string, dir: string): StoredDigest | undefined {
     const row = this.#get.get(group, dirKey(dir)) as [number, number] | undefined;
     return row && { digest: row[0], scanned: row[1] };
+  }
+
+  /** Every digest of the group at or below directory `root`, by dirKey(): one query for a whole walk. */
+  under(group: string, root: string): Map<string, StoredDigest> {
+    const lo = dirKey(root);
+    const hi = `${lo.slice(0, -1)}0`; // '0' is '/' + 1: every key below root sorts before it
+    const out = new Map<string, StoredDigest>();
+    for (const [dir, digest, scanned] of this.#range.all(group, lo, hi) as [string, number, number][]) out.set(dir, { digest, scanned });
+    return out;
   }
 
   put(group: string, dir: string, stored: StoredDigest): void {

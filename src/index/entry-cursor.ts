@@ -17,6 +17,8 @@ const PAGE_MIN = 16;
 export class EntryCursor {
   readonly #store: EntryStore;
   readonly #group: string;
+  /** The target's logical path. */
+  readonly path: string;
   readonly #hi: string;
   #after: string;
   /** The next page starts at #after itself (after a skip), not past it. */
@@ -30,6 +32,7 @@ export class EntryCursor {
   constructor(store: EntryStore, group: string, path: string, recursive: boolean) {
     this.#store = store;
     this.#group = group;
+    this.path = path;
     const { lo, hi } = subtreeBounds(path);
     this.#after = lo;
     this.#hi = hi;
