@@ -119,14 +119,21 @@ interface Timed {
   readonly stdout: string;
 }
 
+/**
+ * Runs one timed step under /usr/bin/time, for its peak RSS and CPU. The wall time is this
+ * process's own clock from spawn to exit: time's %e counts in steps of 10 ms, which is 10 % of
+ * a no-change run (both tools are timed the same way, /usr/bin/time's own ~1 ms included).
+ */
 function timed(cmd: string, argv: readonly string[], env: Record<string, string> = {}, cwd?: string): Promise<Timed> {
   return new Promise((res, reject) => {
+    const started = process.hrtime.bigint();
     const child = spawn("/usr/bin/time", ["-f", "TIME %e %M %U %S", cmd, ...argv], { env: { ...process.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t));
     child.stderr.setEncoding("utf8").on("data", (t: string) => (err += t));
     child.on("close", (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)\s*$/.exec(err);
       if (!m) return reject(new Error(`${cmd} ${argv.join(" ")}: no timing (exit ${code}):\n${err}`));
       if (code !== 0 && !/Command exited with non-zero status/.test(err)) return reject(new Error(`${cmd}: exit ${code}\n${err}`));
@@ -135,7 +142,7 @@ function timed(cmd: string, argv: readonly string[], env: Record<string, string>
         // csync2 -x exits 1 when it had nothing to do in some versions; peersync 0; rsync 0.
         if (cmd !== "csync2") return reject(new Error(`${cmd} ${argv.join(" ")}: exit ${exit[1]}\n${err.slice(-3000)}`));
       }
-      res({ seconds: Number(m[1]), rssKiB: Number(m[2]), cpu: Number(m[3]) + Number(m[4]), stdout: out + err });
+      res({ seconds, rssKiB: Number(m[2]), cpu: Number(m[3]) + Number(m[4]), stdout: out + err });
     });
   });
 }
@@ -400,7 +407,7 @@ function record(tool: string, sc: Scenario, s: Step): void {
   if (!SCENARIOS.includes(sc)) return;
   const k = `${tool}/${sc}`;
   results.set(k, [...(results.get(k) ?? []), s]);
-  console.error(`  ${k}: ${s.seconds.toFixed(2)} s, ${fmtBytes(s.wire)} on the wire, client ${(s.rssKiB / 1024).toFixed(0)} MiB, server ${(s.serverRssKiB / 1024).toFixed(0)} MiB; CPU client ${s.cpu.toFixed(2)} s${Number.isNaN(s.serverCpu) ? "" : `, daemons ${s.serverCpu.toFixed(2)} s${s.serverSys === undefined ? "" : ` (system ${s.serverSys.toFixed(2)} s)`}`}`);
+  console.error(`  ${k}: ${s.seconds.toFixed(3)} s, ${fmtBytes(s.wire)} on the wire, client ${(s.rssKiB / 1024).toFixed(0)} MiB, server ${(s.serverRssKiB / 1024).toFixed(0)} MiB; CPU client ${s.cpu.toFixed(2)} s${Number.isNaN(s.serverCpu) ? "" : `, daemons ${s.serverCpu.toFixed(2)} s${s.serverSys === undefined ? "" : ` (system ${s.serverSys.toFixed(2)} s)`}`}`);
 }
 
 /**
@@ -508,7 +515,7 @@ async function main(): Promise<void> {
     for (const tool of [...ONLY, "peersync check", "peersync→4", "peersync→1"]) {
       const m = med(tool, sc);
       if (!m) continue;
-      console.log(`${names[sc].padEnd(28)}${tool.padEnd(14)}${m.seconds.toFixed(2).padStart(7)}   ${fmtBytes(m.wire).padEnd(14)}${`${(m.rssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${(m.serverRssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${m.cpu.toFixed(2)} s`.padStart(10)}  ${Number.isNaN(m.serverCpu) ? "" : `${m.serverCpu.toFixed(2)} s`.padStart(10)}`);
+      console.log(`${names[sc].padEnd(28)}${tool.padEnd(14)}${m.seconds.toFixed(3).padStart(7)}   ${fmtBytes(m.wire).padEnd(14)}${`${(m.rssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${(m.serverRssKiB / 1024).toFixed(0)} MiB`.padStart(9)}  ${`${m.cpu.toFixed(2)} s`.padStart(10)}  ${Number.isNaN(m.serverCpu) ? "" : `${m.serverCpu.toFixed(2)} s`.padStart(10)}`);
     }
   }
   const t = (tool: string, sc: Scenario): number | undefined => med(tool, sc)?.seconds;
