@@ -1,6 +1,6 @@
 // The digests of directories as a check's last full look at them found them (schema:
 // migrations/70-dir-digests.sql; what a digest covers: fs/dir-probe.ts). The triggers there
-// forget a directory's digest whenever a row in it changes, so a stored digest always
+// forget a directory's digest whenever a row in it changes or goes, so a stored digest always
 // describes a directory whose recorded entries the check left exactly as it found them.
 
 import type { Db } from "./database.js";
@@ -15,11 +15,13 @@ export class DirDigestStore {
   readonly #get;
   readonly #range;
   readonly #put;
+  readonly #clear;
 
   constructor(db: Db) {
     this.#get = db.prepare<[string, string]>("SELECT digest, scanned FROM dir_digests WHERE grp = ? AND dir = ?").raw(true);
     this.#range = db.prepare<[string, string, string]>("SELECT dir, digest, scanned FROM dir_digests WHERE grp = ? AND dir >= ? AND dir < ?").raw(true);
     this.#put = db.prepare<[string, string, number, number]>("INSERT OR REPLACE INTO dir_digests (grp, dir, digest, scanned) VALUES (?, ?, ?, ?)");
+    this.#clear = db.prepare("DELETE FROM dir_digests");
   }
 
   get(group: string, dir: string): StoredDigest | undefined {
@@ -34,6 +36,11 @@ export class DirDigestStore {
     const out = new Map<string, StoredDigest>();
     for (const [dir, digest, scanned] of this.#range.all(group, lo, hi) as [string, number, number][]) out.set(dir, { digest, scanned });
     return out;
+  }
+
+  /** Forgets every digest: the next check looks at every directory whole. */
+  forgetAll(): void {
+    this.#clear.run();
   }
 
   put(group: string, dir: string, stored: StoredDigest): void {

@@ -98,10 +98,15 @@ test("importCsync2() keeps csync2's dirty files and later edits pending; a dry r
   csync2.prepare("INSERT INTO dirty VALUES (?, 0, 'a', 'b')").run(`${root}/deleted`);
   const db = openIndex(config.stateDir);
   try {
+    // A directory digest an earlier check kept (index/dir-digests.ts): the rows imported did not come from it.
+    const digests = db.prepare("SELECT count(*) FROM dir_digests").pluck();
+    db.prepare("INSERT INTO dir_digests (grp, dir, digest, scanned) VALUES ('g', ?, 1, 1)").run(`${root}/`);
     const dry = await importCsync2(db, csync2, config, { dryRun: true });
     assert.deepEqual([dry.inSync, dry.pending, dry.unsentDeletions], [1, 2, 1]);
     assert.equal(new EntryStore(db).get("g", `${root}/plain`), undefined);
+    assert.equal(digests.get(), 1);
     const s = await importCsync2(db, csync2, config);
+    assert.equal(digests.get(), 0);
     assert.deepEqual([s.inSync, s.pending, s.unsentDeletions], [1, 2, 1]);
     const pending = new PendingStore(db).list().map((p) => [p.path.slice(root.length), p.peer]);
     assert.deepEqual(pending, [["/plain", "b"], ["/real/f", "b"]]);

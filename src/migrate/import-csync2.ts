@@ -25,6 +25,7 @@ import { logicalPathProblem, type LogicalPath } from "../core/path.js";
 import type { Problem } from "../core/problem.js";
 import { bumpVector, vectorFromWire, type VersionVector } from "../core/vector.js";
 import { IndexError, messageOf } from "../errors.js";
+import { DirDigestStore } from "../index/dir-digests.js";
 import { EntryStore } from "../index/entries.js";
 import type { Db } from "../index/database.js";
 import { MetaStore } from "../index/meta.js";
@@ -79,6 +80,8 @@ export const BASELINE: VersionVector = vectorFromWire({ [CSYNC2_BASELINE_NODE]: 
 
 export async function importCsync2(db: Db, csync2: Database.Database, config: Config, options: ImportOptions = {}): Promise<ImportSummary> {
   const entries = new EntryStore(db);
+  // Rows recorded here come from csync2, not from a check's look at a directory.
+  if (!options.dryRun) new DirDigestStore(db).forgetAll();
   const batch = new WriteBatch(entries, new PendingStore(db), { dryRun: options.dryRun ?? false });
   const deps: ObserveDeps = { algorithm: new MetaStore(db).hashAlgorithm(), owners: loadOwnerNames() };
   const changedHere = bumpVector(BASELINE, config.localName);

@@ -182,8 +182,9 @@ export function purgeTombstones(index: SyncIndex, group: string, peers: readonly
     .prepare("SELECT id, path, deleted_ns FROM entries WHERE grp = ? AND deleted_ns IS NOT NULL AND deleted_ns <= ?")
     .safeIntegers(true)
     .all(group, cutoffNs) as { id: bigint; path: string; deleted_ns: bigint }[];
-  const drop = index.db.prepare("DELETE FROM entries WHERE id = ? AND deleted_ns IS NOT NULL");
   const purged: string[] = [];
+  if (candidates.length === 0) return purged;
+  const drop = index.db.prepare("DELETE FROM entries WHERE id = ? AND deleted_ns IS NOT NULL");
   index.entries.transaction(() => {
     for (const row of candidates) {
       const id = Number(row.id);

@@ -14,14 +14,13 @@ CREATE TABLE IF NOT EXISTS dir_digests (
   PRIMARY KEY (grp, dir)
 ) STRICT, WITHOUT ROWID;
 
--- Any write that can change what a check compares (the row's presence, path, fingerprint or
--- tombstone) forgets the digest of the row's directory: the sync engine's writes, prune,
--- a check's own records (it stores the new digest after them), or a hand-made repair.
-CREATE TRIGGER IF NOT EXISTS dir_digests_on_insert AFTER INSERT ON entries
-BEGIN
-  DELETE FROM dir_digests WHERE grp = NEW.grp AND dir = rtrim(NEW.path, replace(NEW.path, '/', ''));
-END;
-
+-- A write that changes what a check compares for a row (its path, fingerprint or tombstone),
+-- or removes it, forgets the digest of the row's directory: the sync engine's writes, prune, a
+-- check's own records (it stores the new digest after them), a hand-made repair. A new row needs
+-- no trigger (and a trigger costs ~1 us per row, 10 % of a first check): it is a name that
+-- appeared on disk since the digest was made, which moved the digest, or a tombstone of a
+-- name that is not on disk, which a check passes over anyway. import-csync2 forgets every
+-- digest before it records anything.
 CREATE TRIGGER IF NOT EXISTS dir_digests_on_delete AFTER DELETE ON entries
 BEGIN
   DELETE FROM dir_digests WHERE grp = OLD.grp AND dir = rtrim(OLD.path, replace(OLD.path, '/', ''));
