@@ -15,7 +15,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const ino = (p: string) => lstatSync(p).ino;
 
-for (const [name, size] of [["small (read at once)", 1000], ["big (streamed)", 3 << 20]] as const) {
+for (const [name, size] of [["small (read at once)", 1000], ["big (streamed)", 3 << 20], ["big (streamed, a last short chunk)", (3 << 20) + 12_345]] as const) {
   test(`hashFile() of a ${name} file that stays still is its content hash, with the stat it was read under`, async () => {
     const path = join(dir, `still-${size}`);
     const bytes = randomBytes(size);
