@@ -17,10 +17,15 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
 import { EarlyWriteback } from "./early-writeback.js";
+import { readAhead } from "./read-ahead.js";
 import { utimeArg } from "./file-times.js";
 import { tempName } from "./temp-names.js";
 import type { TempWriter } from "./temp-writer.js";
 
+/**
+ * The content: bytes, or chunks. A streamed chunk must stay valid until the chunk after the
+ * next one is asked for (the next one is asked for while this one is written, read-ahead.ts).
+ */
 export type AtomicData = string | Uint8Array | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 /** The filesystem calls atomic writes use; tests replace them to inject failures. */
@@ -153,10 +158,13 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
     if (resume) await keepPrefix(file, resume.offset, hasher);
     const writeback = options.deferFileSync ? undefined : new EarlyWriteback(file);
     try {
-      for await (const chunk of coalesce(chunks(data))) {
+      // Three things at once for a streamed file: the next chunk is made (a delta's patch
+      // step, on the thread pool), this one is written (thread pool) and hashed (here).
+      for await (const chunk of readAhead(coalesce(chunks(data)))) {
         options.signal?.throwIfAborted();
+        const written = writeAll(file, chunk);
         hasher?.update(chunk);
-        await writeAll(file, chunk);
+        await written;
         writeback?.wrote(chunk.length);
       }
     } finally {

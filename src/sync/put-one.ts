@@ -54,7 +54,8 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
     const applied = await applyVersion(target, put.entry, deps, {
       backup: false,
       expect: () => index.expected(group.name, put.path),
-      content: basis ? patch(basis, body) : body,
+      // writeTemp is done with each chunk before it asks for the one after the next.
+      content: basis ? patch(basis, body, { recycleOutput: true }) : body,
       ...(slot ? { resume: { path: slot.path, offset } } : {}),
       // The content is verified and synced; decide again now, under the lock, from a fresh
       // look at the disk: it may have changed since the offer.
