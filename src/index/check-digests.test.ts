@@ -5,12 +5,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { runCheck } from "./check-run.js";
 import type { Change } from "./check-merge.js";
-import { checkFixture, loadTestConfig, removeCheckFixtures, writeTestConfig, type CheckFixture } from "./testing.js";
-
-after(removeCheckFixtures);
+import { checkFixture, loadTestConfig, writeTestConfig, type CheckFixture } from "./testing.js";
 
 const digestCount = (f: CheckFixture) => f.db.prepare("SELECT count(*) FROM dir_digests").pluck().get() as number;
 const TREE = { "a.txt": "a", "d/b.txt": "b", "d/e/c.txt": "c", "x/y": "y" };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import type { Config } from "../config/types.js";
 import { runCheck, type CheckOptions } from "./check-run.js";
 import type { Change } from "./check-merge.js";
@@ -9,9 +9,7 @@ import { openIndex, type Db } from "./database.js";
 import { EntryStore } from "./entries.js";
 import { HintStore } from "./hints.js";
 import { PendingStore } from "./pending.js";
-import { checkFixture, loadTestConfig, removeCheckFixtures, writeTestConfig, type CheckFixture } from "./testing.js";
-
-after(removeCheckFixtures);
+import { checkFixture, loadTestConfig, writeTestConfig, type CheckFixture } from "./testing.js";
 
 type Fixture = CheckFixture;
 const fixture = checkFixture;

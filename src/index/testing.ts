@@ -1,10 +1,11 @@
 // Test helpers for the index and check tests: a config file on disk (loaded through the real
-// loadConfig) and small trees. Used by *.test.ts and test/ only.
+// loadConfig) and small trees, in temp dirs removed after the test. Used by *.test.ts and test/ only.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.js";
+import { removeAfterTest } from "../fs/testing.js";
 import type { Config } from "../config/types.js";
 import { runCheck, type CheckOptions, type CheckSummary } from "./check-run.js";
 import type { Change } from "./check-merge.js";
@@ -12,9 +13,9 @@ import { openIndex, type Db } from "./database.js";
 
 export const TEST_KEY = "peersyncIndexTestKey.0123456789abcdefghijklmnop";
 
-/** A fresh directory under the system temp dir. */
+/** A fresh directory under the system temp dir, removed after the test (or test file) that made it. */
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `peersync-index-${label}-`));
+  return removeAfterTest(mkdtempSync(join(tmpdir(), `peersync-index-${label}-`)));
 }
 
 export interface TestConfigOptions {
@@ -74,12 +75,9 @@ export interface CheckFixture {
   readonly check: (options?: CheckOptions) => Promise<{ changes: Map<string, string>; summary: CheckSummary }>;
 }
 
-const fixtureDirs: string[] = [];
-
 /** A tree made from `spec`, a config whose group "g" includes it (node "a"), and its index. */
 export function checkFixture(label: string, spec: Record<string, string | null>, cfg: { exclude?: string[]; hosts?: string } = {}): CheckFixture {
   const dir = tempDir(label);
-  fixtureDirs.push(dir);
   const root = join(dir, "tree");
   mkdirSync(root);
   makeTree(root, spec);
@@ -93,9 +91,4 @@ export function checkFixture(label: string, spec: Record<string, string | null>,
     return { changes, summary };
   };
   return { root, config, db, check };
-}
-
-/** Removes every checkFixture() tree (for after()). */
-export function removeCheckFixtures(): void {
-  for (const d of fixtureDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import pino, { type Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
+import { removeAfterTest } from "../fs/testing.js";
 import { openIndex } from "../index/database.js";
 import { PinStore } from "../index/pins.js";
 import { BasicHandler } from "./basic-handler.js";
@@ -46,8 +47,9 @@ export function makeConfig(localName: string, stateDir: string, groups: readonly
   };
 }
 
+/** A fresh state dir, removed after the test (or test file) that made it. */
 export function tempStateDir(label = "node"): string {
-  return mkdtempSync(join(tmpdir(), `peersync-${label}-`));
+  return removeAfterTest(mkdtempSync(join(tmpdir(), `peersync-${label}-`)));
 }
 
 export function silentLogger(): Logger {
