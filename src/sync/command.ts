@@ -15,7 +15,8 @@ import { createLogger } from "../log.js";
 import { prepareIdentity } from "../net/identity.js";
 import { acquireRunLock } from "./lock.js";
 import { sweepTemps } from "./sweep.js";
-import { runUpdate, type UpdateSummary } from "./update.js";
+import type { UpdateSummary } from "./update.js";
+import { updateStep } from "./update-step.js";
 
 export interface SyncCommandOptions {
   /** Run a check first (sync); update alone does not. */
@@ -54,7 +55,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
       }
       await identity;
       const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
-      const update = await runUpdate(db, config, {
+      const update = await updateStep(db, config, {
         logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
         paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
         item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),

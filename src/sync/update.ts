@@ -24,7 +24,8 @@ import { applyDepsFor } from "./deps.js";
 import { pushPending, type PeerResult } from "./push.js";
 import { Receiver } from "./receive.js";
 import { daemonOwnsQueue } from "./service.js";
-import { purgeTombstones, SyncIndex } from "./sync-index.js";
+import { forgetTombstones } from "./forget-tombstones.js";
+import { SyncIndex } from "./sync-index.js";
 
 export interface UpdateOptions {
   readonly logger: Logger;
@@ -181,16 +182,6 @@ function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host;
     }
   }
   return undefined;
-}
-
-/** Drops the tombstones every peer acknowledged longer than the group's retention ago. */
-function forgetTombstones(index: SyncIndex, config: Config, options: UpdateOptions): void {
-  const nowMs = (options.now ?? Date.now)();
-  for (const group of config.groups.filter((g) => !options.groups || options.groups.includes(g.name))) {
-    const retention = group.tombstoneRetentionMs === undefined ? {} : { retentionMs: group.tombstoneRetentionMs };
-    const purged = purgeTombstones(index, group.name, group.peers.map((h) => h.name), { nowMs, ...retention });
-    if (purged.length > 0) options.logger.info({ group: group.name, tombstones: purged.length }, `group "${group.name}": forgot ${purged.length} deletion(s) every peer acknowledged before the retention`);
-  }
 }
 
 /** do-local actions for what peers applied, and this node's actions for what it took back. */
