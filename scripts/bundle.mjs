@@ -6,9 +6,12 @@
 // small tree 255 → 210 ms, `--version` 186 → 155 ms (`node -e 0` alone: 112 ms). Node 20 has no
 // module.enableCompileCache, so bin/peersync also keeps V8's code cache of this file (see there).
 //
-// What stays outside: the native addons' packages (better-sqlite3, @parcel/watcher) and the big
-// CommonJS libraries only some commands use (node-forge: a first start's certificate;
-// prom-client: the daemon's metrics), required from node_modules as before. pino is inside:
+// What stays outside: @parcel/watcher (its native addon finds itself from its package) and the
+// big CommonJS libraries only some commands use (node-forge: a first start's certificate;
+// prom-client: the daemon's metrics), required from node_modules as before. better-sqlite3's
+// JavaScript is inside (its addon is loaded by path, index/database.ts nativeBinding()):
+// resolving and compiling its ten files from node_modules cost every command that opens the
+// index ~2.5 ms (a no-change sync: 97.4 -> 95.1 and 98.3 -> 95.4 ms, medians of 42 runs). pino is inside:
 // every sync, check and daemon makes a logger, and requiring it from node_modules (resolving
 // and compiling ~15 files) cost ~18 ms of a 300 ms no-change sync (profiled); peersync uses
 // no pino transport, so none of pino's worker files is needed beside the bundle. The bundle sits at the same depth below dist/ as the
@@ -40,7 +43,7 @@ await build({
   platform: "node",
   format: "cjs",
   target: "node20",
-  external: ["better-sqlite3", "@parcel/watcher", "node-forge", "prom-client"],
+  external: ["@parcel/watcher", "node-forge", "prom-client"],
   // import.meta.url of every module becomes the bundle's own URL (see above).
   define: { "import.meta.url": "__peersync_import_meta_url" },
   banner: { js: 'const __peersync_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
