@@ -1,7 +1,8 @@
 // `make bench-sync`: peersync sync against Debian's csync2 2.0 and rsync's daemon protocol, side
 // by side in one run, two nodes on loopback (issue 7 item 9).
 //
-// Scenarios (one source tree shared by the three tools, each tool with its own destination):
+// Scenarios (one source tree that peersync and rsync read, an identical copy for csync2, which
+// writes temp files into the tree it sends from; each tool with its own destination):
 //   (a) initial sync of 10,000 × 1 KiB files in 100 dirs   targets: ≤ 0.1× csync2, ≤ 1.0× rsync
 //   (b) no-change sync                                      ≤ 1.0× csync2
 //       (also `peersync check` alone in the same state, for what the sync adds: "peersync check")
@@ -9,7 +10,8 @@
 //   (d) a 256 MiB file (sent once, not timed), then 100 scattered 100-byte edits:
 //       time ≤ 0.5× csync2, wire bytes ≤ 1.2× rsync
 //   (e) peersync only: 1 sender → 4 peers, scenario (a): ≤ 2× the time of one peer
-// Figures: wall time and peak RSS of the client process (GNU /usr/bin/time -f '%e %M'), the
+// Figures: wall time of the client process (spawn to exit, this process's clock), its peak RSS
+// (GNU /usr/bin/time -f '%M'), the
 // receiving daemon's peak RSS (VmHWM), and bytes on the wire both ways, counted by a small TCP
 // proxy in this process that every tool's client connects through (the same meter for all).
 // Options: see USAGE below (`node dist/bench/sync.js --help`).
@@ -186,6 +188,8 @@ interface Step {
 
 interface Tool {
   readonly name: string;
+  /** The tree it sends from. */
+  readonly source: string;
   /** The receiving trees, checked against the source after every step (not timed). */
   readonly dests: readonly string[];
   sync(): Promise<Step>;
@@ -223,6 +227,7 @@ async function peersyncTool(dir: string, source: string, peers: number): Promise
   }
   return {
     name: peers === 1 ? "peersync" : `peersync→${peers}`,
+    source,
     dests: roots.slice(1),
     async sync() {
       meter.reset();
@@ -259,6 +264,7 @@ async function rsyncTool(dir: string, source: string): Promise<Tool> {
   let serverHwm = 0;
   return {
     name: "rsync",
+    source,
     dests: [dest],
     async sync() {
       meter.reset();
@@ -296,6 +302,7 @@ async function csync2Tool(dir: string, source: string): Promise<Tool> {
   let serverHwm = 0;
   return {
     name: "csync2",
+    source,
     dests: [dest],
     async sync() {
       meter.reset();
@@ -391,9 +398,9 @@ type Scenario = "a" | "b" | "c" | "d" | "e";
 const results = new Map<string, Step[]>(); // `${tool}/${scenario}` → runs
 
 /** Warns (loudly, in the figures) when a tool left a destination different from the source. */
-function verify(t: Tool, source: string): void {
+function verify(t: Tool): void {
   for (const d of t.dests) {
-    const r = spawnSync("diff", ["-rq", "--no-dereference", source, d], { encoding: "utf8" });
+    const r = spawnSync("diff", ["-rq", "--no-dereference", t.source, d], { encoding: "utf8" });
     if (r.status !== 0) {
       const lines = r.stdout.split("\n").filter(Boolean);
       console.error(`  WARNING ${t.name}: ${d} differs from the source (${lines.length} lines): ${lines.slice(0, 3).join("; ")}`);
@@ -430,26 +437,33 @@ async function oneRun(run: number): Promise<void> {
   runDirs.push(base);
   const source = join(base, "source");
   makeSmallFiles(source, run);
+  // csync2 -x makes and removes temp files beside each file it sends, in the tree it sends from
+  // (seen with strace: .f7.DJicq6 made and unlinked in source/dir7), which moves those
+  // directories' times. On a shared source, the tool measured after it saw directories
+  // changed in a step where nothing changed. So csync2 sends from its own copy, made and
+  // changed the same way (the same seeds); rsync and peersync only read theirs.
+  const sources = [source];
   const tools: Tool[] = [];
   for (const name of FANOUT_ONLY ? [] : toolOrder(run)) {
     const dir = join(base, name);
     mkdirSync(dir);
-    tools.push(name === "peersync" ? await peersyncTool(dir, source, 1) : name === "rsync" ? await rsyncTool(dir, source) : await csync2Tool(dir, source));
+    if (name === "csync2") sources.push(join(dir, "source")), makeSmallFiles(join(dir, "source"), run);
+    tools.push(name === "peersync" ? await peersyncTool(dir, source, 1) : name === "rsync" ? await rsyncTool(dir, source) : await csync2Tool(dir, join(dir, "source")));
   }
   try {
     // A step runs when its scenario or a later one (e aside) is asked for.
     const still = (sc: Scenario): boolean => SCENARIOS.some((s) => s !== "e" && s >= sc);
-    if (still("a")) for (const t of tools) record(t.name, "a", await settled(() => t.sync())), verify(t, source);
-    if (still("b")) for (const t of tools) record(t.name, "b", await settled(() => t.sync())), verify(t, source);
+    if (still("a")) for (const t of tools) record(t.name, "a", await settled(() => t.sync())), verify(t);
+    if (still("b")) for (const t of tools) record(t.name, "b", await settled(() => t.sync())), verify(t);
     // The same no-change state, checked alone: (b) minus this is what the sync adds to the check.
     if (SCENARIOS.includes("b")) for (const t of tools) if (t.check) record(`${t.name} check`, "b", await settled(() => t.check!()));
-    if (still("c")) changeFiles(source, 100, run);
-    if (still("c")) for (const t of tools) record(t.name, "c", await settled(() => t.sync())), verify(t, source);
+    if (still("c")) for (const s of sources) changeFiles(s, 100, run);
+    if (still("c")) for (const t of tools) record(t.name, "c", await settled(() => t.sync())), verify(t);
     if (still("d")) {
-      if (!FANOUT_ONLY) makeBig(join(source, "big.bin"));
+      if (!FANOUT_ONLY) for (const s of sources) makeBig(join(s, "big.bin"));
       for (const t of tools) await t.sync();
-      if (!FANOUT_ONLY) editBig(join(source, "big.bin"), run);
-      for (const t of tools) record(t.name, "d", await settled(() => t.sync())), verify(t, source);
+      if (!FANOUT_ONLY) for (const s of sources) editBig(join(s, "big.bin"), run);
+      for (const t of tools) record(t.name, "d", await settled(() => t.sync())), verify(t);
     }
   } finally {
     for (const t of tools) await t.stop();
@@ -463,7 +477,7 @@ async function oneRun(run: number): Promise<void> {
       try {
         // A fresh sender state: the source tree is new to it, so this is scenario (a) again.
         record(`peersync→${peers}`, "e", await settled(() => fan.sync()));
-        verify(fan, source);
+        verify(fan);
       } finally {
         await fan.stop();
       }
