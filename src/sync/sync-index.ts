@@ -173,18 +173,20 @@ export class SyncIndex {
  * acknowledged the deletion (no pending row is left for it) and the retention has passed
  * since it. A tombstone a peer still waits for is kept however old, so a node that was away
  * longer than the retention still learns of the deletion instead of resurrecting the file.
- * Returns the paths forgotten.
+ * `indexOf` gives the SyncIndex of `db` when there is something to forget. Returns the paths forgotten.
  */
-export function purgeTombstones(index: SyncIndex, group: string, peers: readonly string[], options: PurgeOptions): string[] {
+export function purgeTombstones(db: Db, indexOf: () => SyncIndex, group: string, peers: readonly string[], options: PurgeOptions): string[] {
   const retention = options.retentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS;
   const cutoffNs = BigInt(Math.max(0, Math.floor(options.nowMs - retention))) * 1_000_000n;
-  const candidates = index.db
+  const candidates = db
     .prepare("SELECT id, path, deleted_ns FROM entries WHERE grp = ? AND deleted_ns IS NOT NULL AND deleted_ns <= ?")
     .safeIntegers(true)
     .all(group, cutoffNs) as { id: bigint; path: string; deleted_ns: bigint }[];
   const purged: string[] = [];
+  // Usually none: the index's stores (dozens of prepared statements) are made only when needed.
   if (candidates.length === 0) return purged;
-  const drop = index.db.prepare("DELETE FROM entries WHERE id = ? AND deleted_ns IS NOT NULL");
+  const index = indexOf();
+  const drop = db.prepare("DELETE FROM entries WHERE id = ? AND deleted_ns IS NOT NULL");
   index.entries.transaction(() => {
     for (const row of candidates) {
       const id = Number(row.id);

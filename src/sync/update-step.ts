@@ -12,7 +12,7 @@ import type { UpdateOptions, UpdateSummary } from "./update.js";
 
 export async function updateStep(db: Db, config: Config, options: UpdateOptions): Promise<UpdateSummary> {
   if (hasUpdateWork(db)) return (await import("./update.js")).runUpdate(db, config, options);
-  if (!options.dryRun) forgetTombstones(new SyncIndex(db, config.localName), config, options);
+  if (!options.dryRun) forgetTombstones(db, () => new SyncIndex(db, config.localName), config, options);
   return { results: [], unreachable: [], safetyStops: [], conflicts: 0, problems: 0, actionsFailed: 0 };
 }
 

@@ -86,7 +86,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   } finally {
     await own?.close();
   }
-  if (!options.dryRun) forgetTombstones(index, config, options);
+  if (!options.dryRun) forgetTombstones(db, () => index, config, options);
   const actionsFailed = options.dryRun ? 0 : await runOwnActions(dispatcher, results);
   return {
     results, unreachable, safetyStops, actionsFailed: actionsFailed + sum(results, (r) => r.actionsFailed),
