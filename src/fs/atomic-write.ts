@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
 import { EarlyWriteback } from "./early-writeback.js";
-import { readAhead } from "./read-ahead.js";
+import { contentChunks } from "./content-chunks.js";
 import { utimeArg } from "./file-times.js";
 import { tempName } from "./temp-names.js";
 import type { TempWriter } from "./temp-writer.js";
@@ -160,7 +160,7 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
     try {
       // Three things at once for a streamed file: the next chunk is made (a delta's patch
       // step, on the thread pool), this one is written (thread pool) and hashed (here).
-      for await (const chunk of readAhead(coalesce(chunks(data)))) {
+      for await (const chunk of contentChunks(data)) {
         options.signal?.throwIfAborted();
         const written = writeAll(file, chunk);
         hasher?.update(chunk);
@@ -245,32 +245,6 @@ async function keepPrefix(file: fsp.FileHandle, offset: number, hasher: ReturnTy
     hasher?.update(buffer.subarray(0, bytesRead));
     done += bytesRead;
   }
-}
-
-async function* chunks(data: AtomicData): AsyncIterable<Uint8Array> {
-  if (typeof data === "string") yield Buffer.from(data);
-  else if (data instanceof Uint8Array) yield data;
-  else for await (const chunk of data) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-}
-
-/** Streams may deliver tiny chunks (a delta patcher does); one write per 64 KiB is enough. */
-async function* coalesce(source: AsyncIterable<Uint8Array>, target = 64 * 1024): AsyncIterable<Uint8Array> {
-  let pending: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of source) {
-    if (chunk.length >= target && size === 0) {
-      yield chunk;
-      continue;
-    }
-    pending.push(chunk);
-    size += chunk.length;
-    if (size >= target) {
-      yield Buffer.concat(pending, size);
-      pending = [];
-      size = 0;
-    }
-  }
-  if (size > 0) yield Buffer.concat(pending, size);
 }
 
 async function writeAll(file: fsp.FileHandle, chunk: Uint8Array): Promise<void> {
