@@ -58,10 +58,11 @@ let addonPath: string | undefined | null = null;
 /**
  * better-sqlite3's addon by its path: without one, better-sqlite3 asks the `bindings` package,
  * which probes a dozen candidate paths and reads a stack trace to find its package (3–12 ms of
- * every index-opening command's start, measured). Undefined (bindings' search) when the addon is
- * not at the usual place, e.g. a debug build.
+ * every index-opening command's start, measured). Every `new Database` passes it: inside the
+ * bundle, better-sqlite3's own search (the bindings package) looks relative to the bundle and
+ * fails. Undefined (that search) when the addon is not at the usual place, e.g. a debug build.
  */
-function nativeBinding(): { nativeBinding?: string } {
+export function nativeBinding(): { nativeBinding?: string } {
   if (addonPath === null) {
     try {
       const main = createRequire(import.meta.url).resolve("better-sqlite3");

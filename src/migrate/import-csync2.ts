@@ -25,6 +25,7 @@ import { logicalPathProblem, type LogicalPath } from "../core/path.js";
 import type { Problem } from "../core/problem.js";
 import { bumpVector, vectorFromWire, type VersionVector } from "../core/vector.js";
 import { IndexError, messageOf } from "../errors.js";
+import { nativeBinding } from "../index/database.js";
 import { DirDigestStore } from "../index/dir-digests.js";
 import { EntryStore } from "../index/entries.js";
 import type { Db } from "../index/database.js";
@@ -65,7 +66,7 @@ export interface ImportSummary {
 /** Opens csync2's SQLite database read-only, or throws an IndexError with a hint. */
 export function openCsync2Db(file: string): Database.Database {
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    const db = new Database(file, { readonly: true, fileMustExist: true, ...nativeBinding() });
     db.prepare("SELECT count(*) FROM file").get();
     return db;
   } catch (err) {
