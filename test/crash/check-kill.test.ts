@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -43,15 +43,24 @@ function killAfter(ms: number): Promise<boolean> {
   });
 }
 
-/** Wall time of one first check of the tree into a scratch index (which is then removed). */
-function firstCheckMs(): number {
+/**
+ * Wall time of one check of the tree into a scratch index (which is then removed): a first
+ * check, or one that starts from a copy of the state dir `from`.
+ */
+function checkMs(from?: string): number {
   const scratch = join(dir, "calibrate");
+  if (from !== undefined) cpSync(from, scratch, { recursive: true });
   const started = performance.now();
   const r = spawnSync(process.execPath, [BIN, "--config", cfg, "-N", "a", "-D", scratch, "check"], { encoding: "utf8" });
   const ms = performance.now() - started;
   assert.equal(r.status, 0, r.stderr);
   rmSync(scratch, { recursive: true, force: true });
   return ms;
+}
+
+/** A moment within a run that takes `span` ms, past node's start-up (~100 ms). */
+function killMoment(span: number): number {
+  return 100 + random() * Math.max(span - 100, 50);
 }
 
 function checkToEnd(): void {
@@ -105,9 +114,9 @@ test(`check keeps the index consistent across ${KILLS_FIRST + KILLS_CHANGES} SIG
   }
   let killed = 0;
   // Kill moments span one uninterrupted first check, so they land mid-run however fast it is.
-  const span = firstCheckMs();
+  const span = checkMs();
   for (let i = 0; i < KILLS_FIRST; i++) {
-    if (await killAfter(150 + random() * span)) killed++;
+    if (await killAfter(killMoment(span))) killed++;
     else {
       // It finished what the killed ones left: check that, then start over, so every kill of
       // this phase lands in a first check rather than in a short no-change one.
@@ -138,11 +147,25 @@ test(`check keeps the index consistent across ${KILLS_FIRST + KILLS_CHANGES} SIG
     writeFileSync(p, "new");
     created.add(p);
   }
-  for (let i = 0; i < KILLS_CHANGES; i++) if (await killAfter(150 + random() * 600)) killed++;
+  // As above, every kill lands in a check that records this batch: one that finished is undone
+  // (the state from before the batch comes back). A check of an unchanged tree now skips its
+  // directories and is over before most kill moments.
+  const expectVersion = (p: string): number => (modified.has(p) || deleted.has(p) ? 2 : 1);
+  const beforeChanges = join(dir, "state-before-changes");
+  cpSync(state, beforeChanges, { recursive: true });
+  const changesSpan = checkMs(beforeChanges);
+  for (let i = 0; i < KILLS_CHANGES; i++) {
+    if (await killAfter(killMoment(changesSpan))) killed++;
+    else {
+      verify(expectVersion, deleted);
+      rmSync(state, { recursive: true, force: true });
+      cpSync(beforeChanges, state, { recursive: true });
+    }
+  }
   checkToEnd();
   checkToEnd();
   // Parent directories of changed children moved mtime only, which does not bump (core/dirty).
-  verify((p) => (modified.has(p) || deleted.has(p) ? 2 : 1), deleted);
+  verify(expectVersion, deleted);
   t.diagnostic(`${killed} of ${KILLS_FIRST + KILLS_CHANGES} checks were killed before they finished`);
   assert.ok(killed >= 10, `only ${killed} of ${KILLS_FIRST + KILLS_CHANGES} checks were killed mid-run`);
 });
