@@ -35,11 +35,7 @@ namespace peersync_fs {
 
 namespace {
 
-constexpr size_t FIELDS = 8;  // stat-at.cc's layout
-
-double MsFromTimeSpec(const struct timespec& ts) {
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
+constexpr size_t FIELDS = CHECK_FIELDS;
 
 // splitmix64's finaliser: every input bit reaches every output bit.
 uint64_t Mix(uint64_t x) {
@@ -118,14 +114,7 @@ class ListAtWorker : public Napi::AsyncWorker {
         errnos_[i] = errno;
         failed_++;
       } else {
-        f[0] = static_cast<double>(st.st_mode);
-        f[1] = static_cast<double>(st.st_uid);
-        f[2] = static_cast<double>(st.st_gid);
-        f[3] = static_cast<double>(st.st_size);
-        f[4] = static_cast<double>(st.st_ino);
-        f[5] = static_cast<double>(st.st_dev);
-        f[6] = MsFromTimeSpec(st.st_mtim);
-        f[7] = MsFromTimeSpec(st.st_ctim);
+        RecordCheckStat(st, f);
       }
       sum += EntryHash(name.data(), name.size(), errnos_[i], f);
       start = ends_[i];

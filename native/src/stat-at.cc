@@ -35,15 +35,9 @@ Napi::Value ListAt(const Napi::CallbackInfo& info);     // list-at.cc
 
 namespace {
 
-constexpr size_t FIELDS = 8;
+constexpr size_t FIELDS = peersync_fs::CHECK_FIELDS;
 
 using peersync_fs::BytesOf;
-
-// Node's lib/internal/fs/utils.js msFromTimeSpec, for numbers: the same two doubles, the same
-// operations in the same order.
-double MsFromTimeSpec(const struct timespec& ts) {
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
 
 class StatAtWorker : public Napi::AsyncWorker {
  public:
@@ -69,15 +63,7 @@ class StatAtWorker : public Napi::AsyncWorker {
         errnos_[i] = errno;
         continue;
       }
-      double* f = &fields_[i * FIELDS];
-      f[0] = static_cast<double>(st.st_mode);
-      f[1] = static_cast<double>(st.st_uid);
-      f[2] = static_cast<double>(st.st_gid);
-      f[3] = static_cast<double>(st.st_size);
-      f[4] = static_cast<double>(st.st_ino);
-      f[5] = static_cast<double>(st.st_dev);
-      f[6] = MsFromTimeSpec(st.st_mtim);
-      f[7] = MsFromTimeSpec(st.st_ctim);
+      peersync_fs::RecordCheckStat(st, &fields_[i * FIELDS]);
     }
     close(dfd);
   }

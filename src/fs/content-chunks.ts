@@ -15,8 +15,11 @@ async function* chunks(data: AtomicData): AsyncIterable<Uint8Array> {
   else for await (const chunk of data) yield typeof chunk === "string" ? Buffer.from(chunk) : chunk;
 }
 
-/** Streams may deliver tiny chunks (a delta patcher does); one write per 64 KiB is enough. */
-async function* coalesce(source: AsyncIterable<Uint8Array>, target = 64 * 1024): AsyncIterable<Uint8Array> {
+/**
+ * Chunks joined up to at least `target` bytes (one write, or one data frame, per chunk rather
+ * than per tiny piece); a chunk already that big passes through uncopied.
+ */
+export async function* coalesce<T extends Uint8Array>(source: AsyncIterable<T> | Iterable<T>, target = 64 * 1024): AsyncIterable<T | Buffer> {
   let pending: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of source) {

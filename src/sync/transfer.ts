@@ -15,6 +15,7 @@ import type { Answer, Message } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import type { ContentCache } from "./content-cache.js";
 import { readChunks, readChunksReusing } from "./read-chunks.js";
+import { coalesce } from "../fs/content-chunks.js";
 import { askOffset, resumeMinBytes } from "./partial.js";
 import { resolveTarget } from "./target.js";
 
@@ -45,7 +46,6 @@ export async function putFile(session: Session, config: Config, group: Group, it
   }
 }
 
-
 /** One file of a put-batch: the peer's answer, or why it did not go (left pending). */
 export type BatchOutcome = { readonly answer: Answer; readonly error?: undefined } | { readonly answer?: undefined; readonly error: unknown };
 
@@ -70,7 +70,8 @@ export async function putBatch(session: Session, config: Config, group: Group, i
   // Placeholders for the files sent; each is replaced by the peer's answer below.
   const outcomes: BatchOutcome[] = contents.map((c) => ({ error: c }));
   if (sent.length === 0) return outcomes;
-  const reply = await session.request({ type: "put-batch", items: sent.map((s) => s.item) }, { body: coalesced(sent.map((s) => s.bytes)) });
+  // The files' bytes in ~256 KiB data frames rather than one frame per file.
+  const reply = await session.request({ type: "put-batch", items: sent.map((s) => s.item) }, { body: coalesce(sent.map((s) => s.bytes), 256 * 1024) });
   if (reply.type !== "put-batch-reply" || reply.answers.length !== sent.length) {
     throw new ProtocolError(`Cannot read put-batch reply: expected ${sent.length} answers, got ${reply.type}`);
   }
@@ -106,22 +107,6 @@ async function readExactly(config: Config, group: Group, path: LogicalPath, size
   } finally {
     closeSync(fd);
   }
-}
-
-/** Small buffers as ~256 KiB chunks: one data frame per chunk rather than per file. */
-async function* coalesced(buffers: readonly Buffer[], target = 256 * 1024): AsyncIterable<Buffer> {
-  let parts: Buffer[] = [];
-  let size = 0;
-  for (const b of buffers) {
-    parts.push(b);
-    size += b.length;
-    if (size >= target) {
-      yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-    }
-  }
-  if (size > 0) yield Buffer.concat(parts, size);
 }
 
 async function mapBounded<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
