@@ -164,6 +164,25 @@ function cpuSplit(pid: number): { user: number; sys: number } {
   }
 }
 
+/**
+ * Resolves once `pids` used no CPU for QUIET_MS (at most 60 s). A receiving peersync daemon
+ * goes on working after it answered a large file (it makes that file's signature for the next
+ * delta, sync/signature-cache.ts), as a deployed one does between two syncs; without this wait
+ * that work ran into whichever step came next, another tool's as often as its own.
+ */
+async function cpuQuiet(pids: readonly number[]): Promise<void> {
+  const total = (): number => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+  const deadline = Date.now() + 60_000;
+  let last = total();
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    const now = total();
+    if (now === last) return;
+    last = now;
+  }
+}
+const QUIET_MS = 200;
+
 function hwmKiB(pid: number): number {
   try {
     return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
@@ -195,6 +214,8 @@ interface Tool {
   sync(): Promise<Step>;
   /** peersync only: `peersync check` alone on the sender (what (b) costs before any peer is asked). */
   check?(): Promise<Step>;
+  /** Resolves once the tool's own daemons have stopped working (see settled()). */
+  quiet?(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -242,6 +263,7 @@ async function peersyncTool(dir: string, source: string, peers: number): Promise
       const t = await timed(process.execPath, [...NODE_FLAGS, PEERSYNC_BIN, "-N", "sender", "--config", join(dir, "sender.cfg"), "--state-dir", join(dir, "sender", "state"), "check"], ENV);
       return { seconds: t.seconds, wire: 0, rssKiB: t.rssKiB, serverRssKiB: 0, cpu: t.cpu, serverCpu: 0 };
     },
+    quiet: () => cpuQuiet(daemons.map((d) => d.pid)),
     async stop() {
       await Promise.all(daemons.map((d) => d.stop()));
       for (const p of proxies) p.server.close();
@@ -383,13 +405,15 @@ function editBig(file: string, round: number): void {
 // ---- the run --------------------------------------------------------------------------------
 
 /**
- * Runs a timed step on a clean page cache: sync(1), untimed, first writes back what is still
+ * Runs a timed step once every tool's daemons are quiet (cpuQuiet), on a clean page cache:
+ * sync(1), untimed, first writes back what is still
  * dirty (the tree this benchmark just generated, the previous tool's unsynced files). A tool
  * that makes its writes durable (peersync's syncfs and fsyncs, csync2's SQLite) otherwise paid
  * for writing back up to 40 MiB that was not its own, and the first tool of a run most: measured
  * 2.2 s of peersync's (a) waiting in its first syncfs for the freshly generated source tree.
  */
-async function settled<T>(step: () => Promise<T>): Promise<T> {
+async function settled<T>(tools: readonly Tool[], step: () => Promise<T>): Promise<T> {
+  for (const t of tools) await t.quiet?.();
   spawnSync("sync");
   return step();
 }
@@ -453,17 +477,17 @@ async function oneRun(run: number): Promise<void> {
   try {
     // A step runs when its scenario or a later one (e aside) is asked for.
     const still = (sc: Scenario): boolean => SCENARIOS.some((s) => s !== "e" && s >= sc);
-    if (still("a")) for (const t of tools) record(t.name, "a", await settled(() => t.sync())), verify(t);
-    if (still("b")) for (const t of tools) record(t.name, "b", await settled(() => t.sync())), verify(t);
+    if (still("a")) for (const t of tools) record(t.name, "a", await settled(tools, () => t.sync())), verify(t);
+    if (still("b")) for (const t of tools) record(t.name, "b", await settled(tools, () => t.sync())), verify(t);
     // The same no-change state, checked alone: (b) minus this is what the sync adds to the check.
-    if (SCENARIOS.includes("b")) for (const t of tools) if (t.check) record(`${t.name} check`, "b", await settled(() => t.check!()));
+    if (SCENARIOS.includes("b")) for (const t of tools) if (t.check) record(`${t.name} check`, "b", await settled(tools, () => t.check!()));
     if (still("c")) for (const s of sources) changeFiles(s, 100, run);
-    if (still("c")) for (const t of tools) record(t.name, "c", await settled(() => t.sync())), verify(t);
+    if (still("c")) for (const t of tools) record(t.name, "c", await settled(tools, () => t.sync())), verify(t);
     if (still("d")) {
       if (!FANOUT_ONLY) for (const s of sources) makeBig(join(s, "big.bin"));
       for (const t of tools) await t.sync();
       if (!FANOUT_ONLY) for (const s of sources) editBig(join(s, "big.bin"), run);
-      for (const t of tools) record(t.name, "d", await settled(() => t.sync())), verify(t);
+      for (const t of tools) record(t.name, "d", await settled(tools, () => t.sync())), verify(t);
     }
   } finally {
     for (const t of tools) await t.stop();
@@ -476,7 +500,7 @@ async function oneRun(run: number): Promise<void> {
       const fan = await peersyncTool(dir, source, peers);
       try {
         // A fresh sender state: the source tree is new to it, so this is scenario (a) again.
-        record(`peersync→${peers}`, "e", await settled(() => fan.sync()));
+        record(`peersync→${peers}`, "e", await settled([fan], () => fan.sync()));
         verify(fan);
       } finally {
         await fan.stop();
