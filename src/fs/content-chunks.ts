@@ -17,13 +17,18 @@ async function* chunks(data: AtomicData): AsyncIterable<Uint8Array> {
 
 /**
  * Chunks joined up to at least `target` bytes (one write, or one data frame, per chunk rather
- * than per tiny piece); a chunk already that big passes through uncopied.
+ * than per tiny piece); a chunk already that big passes through uncopied, after the pieces
+ * before it (copying it onto them cost a patched 256 MiB file ~0.25 s of the receiver's main
+ * thread: librsync's output alternates small pieces and full 1 MiB buffers).
  */
 export async function* coalesce<T extends Uint8Array>(source: AsyncIterable<T> | Iterable<T>, target = 64 * 1024): AsyncIterable<T | Buffer> {
   let pending: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of source) {
-    if (chunk.length >= target && size === 0) {
+    if (chunk.length >= target) {
+      if (size > 0) yield Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
       yield chunk;
       continue;
     }
