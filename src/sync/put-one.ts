@@ -88,6 +88,9 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
   } finally {
     release?.();
     slot?.release();
-    await basis?.close();
+    // Not awaited: when the version received replaced the basis, this close is the old file's
+    // last reference and frees its blocks (~120 ms for 256 MiB on ext4, measured), which the
+    // pusher need not wait for: the new file is already durable and recorded.
+    if (basis) void basis.close().catch((err: unknown) => logger.warn({ path: put.path, err: messageOf(err) }, `closing the basis of ${put.path}: ${messageOf(err)}`));
   }
 }
