@@ -43,8 +43,8 @@ export interface MergeContext {
   readonly now: () => bigint;
   readonly onChange: (change: Change) => void;
   readonly onProblem: (problem: Problem) => void;
-  /** Counts entries that got a close look. */
-  readonly onExamined: () => void;
+  /** An entry of `group` gets a close look: it differs from its record, or has none. */
+  readonly onExamined: (group: string) => void;
   /** Where directory digests are read (undefined: every directory gets a full look). */
   readonly digests?: DirDigestStore | undefined;
 }
@@ -143,7 +143,7 @@ export class TargetMerge implements ScanSink {
   }
 
   #examine(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined): void | Promise<void> {
-    this.#ctx.onExamined();
+    this.#ctx.onExamined(this.#group.name);
     const { fsPath, stat } = item;
     const deps = this.#ctx.deps;
     // Directories, symlinks and big files are looked at in turn, on this thread, as before.

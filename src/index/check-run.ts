@@ -59,6 +59,12 @@ export interface CheckOptions {
   readonly now?: () => bigint;
   /** Called for each change as it is found (-v output). */
   readonly onChange?: (change: Change) => void;
+  /**
+   * Something in `group` may have changed: called as soon as the walk finds an entry that
+   * differs from its record (before it is read) or a record with nothing left on disk, and
+   * for each change. Sync starts connecting to the group's peers then (net/pool.ts warm).
+   */
+  readonly onSuspect?: (group: string) => void;
   /** Yield point for long walks (a daemon passes one that awaits setImmediate). */
   readonly onProgress?: (scanned: number) => void | Promise<void>;
   /** lstat whole subtrees in a worker thread (PEERSYNC_CHECK_WORKER=0 also turns it off). @default true */
@@ -125,10 +131,14 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
     now: options.now ?? (() => BigInt(Date.now()) * 1_000_000n),
     onChange: (change) => {
       counts[change.kind]++;
+      options.onSuspect?.(change.group);
       options.onChange?.(change);
     },
     onProblem: (problem) => problems.push(problem),
-    onExamined: () => examined++,
+    onExamined: (group) => {
+      examined++;
+      options.onSuspect?.(group);
+    },
     digests,
   };
 

@@ -86,3 +86,30 @@ test("PeerPool reconnects after the peer closed the session", async () => {
   assert.notEqual(second, first);
   assert.equal((await second.request({ type: "ping" })).type, "pong");
 });
+
+test("PeerPool.warm(): the next session() gets the warmed session, or the warm-up's own error once", async () => {
+  const b = { ...makeNode("b"), config: undefined! } as TestNode;
+  b.config = makeConfig("b", b.stateDir, [makeGroup("g", "b", [makeHost("a"), makeHost("b")])]);
+  const good = makeHost("b", await serve(b));
+  cleanups.push(() => b.server?.close(50));
+  const down = makeHost("down", 1);
+  const group = makeGroup("g", "a", [makeHost("a"), good, down]);
+  let now = 1_000_000;
+  const pool = new PeerPool({ ...makeNode("a"), limits: resolveLimits({ backoffBaseMs: 1000 }), now: () => now, random: () => 0.5 });
+  cleanups.push(() => pool.close(50));
+
+  pool.warm(group, good);
+  pool.warm(group, down);
+  pool.warm(group, good); // a connect already runs: no second one
+  const session = await pool.session(group, good);
+  assert.equal((await session.request({ type: "ping" })).type, "pong");
+  assert.equal(b.server!.sessions.length, 1, "one warm-up, one session");
+
+  await new Promise((r) => setTimeout(r, 100)); // the warm-up of `down` has failed by now
+  await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "ECONNREFUSED", "the warm-up's own error");
+  await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "BACKOFF", "then the backoff, as after any failure");
+  pool.warm(group, down); // in backoff: nothing is tried
+  now += 1000;
+  await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "ECONNREFUSED");
+  assert.equal(pool.states().find((s) => s.host === "down")!.failures, 2);
+});

@@ -30,6 +30,10 @@ export interface PeerState {
 interface Entry {
   session: Session | undefined;
   connecting: Promise<Session> | undefined;
+  /** warm() connected and no session() has asked since. */
+  warmed: boolean;
+  /** Why that warm-up failed, for the session() that asks next. */
+  warmError: Error | undefined;
   failures: number;
   retryAt: number;
   lastError: Error | undefined;
@@ -55,8 +59,13 @@ export class PeerPool {
   session(group: Group, host: Host): Promise<Session> {
     if (this.#closed) return Promise.reject(new PeerError(`Cannot connect to host "${host.name}": the pool is closed`, { peer: host.name }));
     const entry = this.#entry(group, host);
+    const warmError = entry.warmError;
+    [entry.warmed, entry.warmError] = [false, undefined];
     if (entry.session?.usable) return Promise.resolve(entry.session);
     if (entry.connecting) return entry.connecting;
+    // A warm-up that failed before anyone asked: its own error, not a backoff notice, and no
+    // second attempt right after it (a peer that times out would cost its deadline twice).
+    if (warmError) return Promise.reject(warmError);
     const now = this.#now();
     if (now < entry.retryAt) {
       const wait = Math.ceil((entry.retryAt - now) / 1000);
@@ -66,6 +75,23 @@ export class PeerPool {
     }
     entry.connecting = this.#connect(entry, group, host);
     return entry.connecting;
+  }
+
+  /**
+   * Starts connecting to `host` for `group` now, for a session() expected soon (sync starts
+   * while its check still runs: bench/sync (c) spent ~40 ms connecting after the check). The
+   * next session() gets this attempt's outcome, whichever it is. Nothing when a session is
+   * open, a connect runs, or the host is in backoff.
+   */
+  warm(group: Group, host: Host): void {
+    if (this.#closed) return;
+    const entry = this.#entry(group, host);
+    if (entry.session?.usable || entry.connecting || this.#now() < entry.retryAt) return;
+    entry.connecting = this.#connect(entry, group, host);
+    entry.warmed = true;
+    entry.connecting.catch((err: unknown) => {
+      if (entry.warmed) entry.warmError = err instanceof Error ? err : new Error(String(err));
+    });
   }
 
   /** One request on the pooled session for (group, host). */
@@ -128,7 +154,7 @@ export class PeerPool {
     const key = `${group.name}\0${host.name}`;
     let entry = this.#entries.get(key);
     if (!entry) {
-      entry = { session: undefined, connecting: undefined, failures: 0, retryAt: 0, lastError: undefined };
+      entry = { session: undefined, connecting: undefined, warmed: false, warmError: undefined, failures: 0, retryAt: 0, lastError: undefined };
       this.#entries.set(key, entry);
     }
     return entry;

@@ -16,6 +16,8 @@ import { prepareIdentity } from "../net/identity.js";
 import { acquireRunLock } from "./lock.js";
 import { sweepTemps } from "./sweep.js";
 import type { UpdateSummary } from "./update.js";
+import { EarlySessions } from "./early-sessions.js";
+import { openPeerPool } from "./peer-pool.js";
 import { updateStep } from "./update-step.js";
 
 export interface SyncCommandOptions {
@@ -42,26 +44,33 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
     const identity = prepareIdentity(config.stateDir).catch(() => undefined);
     return await withIndex(config.stateDir, async (db) => {
       let check: CheckSummary | undefined;
-      if (options.check) {
-        // NOTE: with -d the check still records what it finds in the index (bookkeeping of this
-        // node's own disk, which a later check would record the same way): without it, a dry
-        // run could not say what the peers would get. Files and peers are left alone.
-        const checking = checkProgress(ctx, db);
-        check = await runCheck(db, config, {
-          paths, recursive: o.recursive, full: !options.hinted, init: options.init === true,
-          markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
-        }).finally(checking.done);
-        reportDrift(ctx, config, check);
+      const early = new EarlySessions({ open: () => openPeerPool(db, config, logger), config, ready: identity, peers: o.peers });
+      try {
+        if (options.check) {
+          // NOTE: with -d the check still records what it finds in the index (bookkeeping of this
+          // node's own disk, which a later check would record the same way): without it, a dry
+          // run could not say what the peers would get. Files and peers are left alone.
+          const checking = checkProgress(ctx, db);
+          check = await runCheck(db, config, {
+            paths, recursive: o.recursive, full: !options.hinted, init: options.init === true,
+            markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
+            onSuspect: early.suspect,
+          }).finally(checking.done);
+          reportDrift(ctx, config, check);
+        }
+        await identity;
+        const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
+        const update = await updateStep(db, config, {
+          logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
+          ...(early.pool ? { pool: early.pool } : {}),
+          paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
+          item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
+        }).finally(progress.done);
+        report(ctx, check, update);
+        return exitCodeOf(check, update);
+      } finally {
+        await early.close();
       }
-      await identity;
-      const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
-      const update = await updateStep(db, config, {
-        logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
-        paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
-        item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
-      }).finally(progress.done);
-      report(ctx, check, update);
-      return exitCodeOf(check, update);
     });
   } finally {
     await lock.release();

@@ -14,15 +14,13 @@ import { messageOf } from "../errors.js";
 import { ActionQueue } from "../index/action-queue.js";
 import type { Db } from "../index/database.js";
 import type { PendingRow } from "../index/pending.js";
-import { PinStore } from "../index/pins.js";
 import { actionRecorder } from "../status/action-record.js";
-import { loadOrCreateIdentity } from "../net/identity.js";
-import { limitsFromEnv, resolveLimits } from "../net/limits.js";
-import { PeerPool } from "../net/pool.js";
+import type { PeerPool } from "../net/pool.js";
 import { ContentCache } from "./content-cache.js";
 import { applyDepsFor } from "./deps.js";
 import { pushPending, type PeerResult } from "./push.js";
 import { Receiver } from "./receive.js";
+import { openPeerPool } from "./peer-pool.js";
 import { daemonOwnsQueue } from "./service.js";
 import { forgetTombstones } from "./forget-tombstones.js";
 import { SyncIndex } from "./sync-index.js";
@@ -73,7 +71,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   if (!options.dryRun && !options.dispatcher && !daemonOwnsQueue(db)) await dispatcher.runPending();
   // Made on first use: a run with nothing pending opens no session and never reads the key.
   let own: PeerPool | undefined;
-  const pool = (): PeerPool => options.pool ?? (own ??= new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger }));
+  const pool = (): PeerPool => options.pool ?? (own ??= openPeerPool(db, config, logger));
   const results: PeerResult[] = [];
   const unreachable: { group: string; peer: string; message: string }[] = [];
   const safetyStops: string[] = [];

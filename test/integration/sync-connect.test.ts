@@ -1,0 +1,65 @@
+// When `peersync sync` connects, on real processes: only once its check has found a change (a
+// no-change cron run stays on the node), and then once per peer: the session opened while the
+// check still runs (sync/early-sessions.ts) is the one the update uses, and a peer that
+// refuses it is reported with that attempt's own error, not tried a second time.
+
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { cleanup } from "../helpers/daemon.js";
+import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+
+const clusters: Cluster[] = [];
+after(async () => {
+  for (const c of clusters) {
+    await c.stop();
+    cleanup(c.dir);
+  }
+});
+
+/** Listens on `port` of 127.0.0.1 in a peer's place: counts connections and drops each at once. */
+async function counter(port: number): Promise<{ readonly count: () => number; close(): Promise<void> }> {
+  let count = 0;
+  const sockets: Socket[] = [];
+  const server = createServer((s) => {
+    count++;
+    sockets.push(s);
+    s.destroy();
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
+  return { count: () => count, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test("sync connects only when its check finds a change, and then once per peer", async () => {
+  const c = await makeCluster(["alpha", "beta"]);
+  clusters.push(c);
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "f"), "one\n");
+  const first = await alpha!.run(["sync"]);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root), "the session opened during the check carried the sync");
+
+  await beta!.stop();
+  const peer = await counter(beta!.port);
+  try {
+    const quiet = await alpha!.run(["sync"]);
+    assert.equal(quiet.code, 0, quiet.stderr + quiet.stdout);
+    assert.equal(peer.count(), 0, "a run whose check found nothing connected to a peer");
+
+    writeFileSync(join(alpha!.root, "f"), "two\n");
+    const refused = await alpha!.run(["sync"]);
+    assert.equal(refused.code, 4, refused.stderr + refused.stdout);
+    assert.match(refused.stderr, /unreachable: g\/beta/);
+    assert.doesNotMatch(refused.stderr, /next attempt/, "the warm-up's own error is reported, not a backoff notice");
+    assert.equal(peer.count(), 1, "one connection for the run: the update used the session the check's warm-up opened");
+  } finally {
+    await peer.close();
+  }
+
+  await beta!.start();
+  const caughtUp = await alpha!.run(["sync"]);
+  assert.equal(caughtUp.code, 0, caughtUp.stderr + caughtUp.stdout);
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+});
