@@ -27,6 +27,7 @@ import { receivePut, READ_FLAGS } from "./put-one.js";
 import { Receiver, type Outcome } from "./receive.js";
 import { refusedFor, UnsureError } from "./refusal.js";
 import type { SignatureCache } from "./signature-cache.js";
+import { syncSignatureOptions } from "./sync-signature.js";
 import type { SyncIndex } from "./sync-index.js";
 import { NotIncludedError, resolveTarget } from "./target.js";
 
@@ -198,7 +199,7 @@ export class SyncHandler implements SessionHandler {
     return (async function* () {
       try {
         yield { type: "signature-reply", hash, size } as Message;
-        for await (const bytes of signature(readChunksReusing(file), { basisSize: size })) yield { type: "data", bytes: Buffer.from(bytes) } as Message;
+        for await (const bytes of signature(readChunksReusing(file), syncSignatureOptions(size))) yield { type: "data", bytes: Buffer.from(bytes) } as Message;
       } finally {
         await file.close();
       }

@@ -114,7 +114,7 @@ async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerRe
           // Another peer's version may have replaced ours meanwhile (a take-back): that one
           // travels in the next round; the row stays pending.
           if (!unchanged(ctx, w)) continue;
-          answer = await putFile(ctx.session, ctx.config, ctx.group, { path: w.path, entry: w.local.entry, forced: w.forced }, answer.mode);
+          answer = await putVersion(ctx, w, answer.mode);
         } finally {
           release();
         }
@@ -131,6 +131,20 @@ async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerRe
   for (const group of putBatches(small)) await window.add(() => sendPutBatch(ctx, group, result));
   // Versions taken back: removals children-first, then the rest parents-first.
   await takeBackEach(ctx, orderOperations(theirs.map((t) => ({ ...t, path: t.work.path, op: t.answer.entry.kind === "deleted" ? "delete" as const : "write" as const }))), result);
+}
+
+/**
+ * Sends our version of `w` as the peer asked. A delta the peer refused because the file it
+ * rebuilt does not hash to this version (block sums that matched other bytes: a signature that
+ * does not describe its basis, or a crafted MD4 collision, sync-signature.ts) goes again whole:
+ * it costs that file's bytes, never a file left behind for good.
+ */
+async function putVersion(ctx: PushContext, w: Work, mode: "whole" | "delta"): Promise<Answer> {
+  const item = { path: w.path, entry: w.local.entry, forced: w.forced };
+  const answer = await putFile(ctx.session, ctx.config, ctx.group, item, mode);
+  if (mode !== "delta" || answer.kind !== "refused" || answer.code !== "HASH_MISMATCH") return answer;
+  ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `${ctx.host.name} rebuilt ${w.path} from our delta with another content hash; sending it whole`);
+  return putFile(ctx.session, ctx.config, ctx.group, item, "whole");
 }
 
 /** The peer's answer to each entry of `batch`, in its order (no request for an empty batch). */

@@ -20,8 +20,9 @@ import type { Logger } from "pino";
 import { messageOf } from "../errors.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { isTempName } from "../fs/temp-names.js";
-import { signature, signatureParams } from "../delta/rsync.js";
+import { signature } from "../delta/rsync.js";
 import { readChunksReusing } from "./read-chunks.js";
+import { syncSignatureOptions, syncSignatureParams } from "./sync-signature.js";
 import { tunable } from "../config/tunables.js";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -119,7 +120,7 @@ export class SignatureCache {
     try {
       if (!sameFile(await file.stat({ bigint: true }), identity, size)) return;
       const parts: Buffer[] = [];
-      for await (const bytes of signature(readChunksReusing(file), { basisSize: size })) parts.push(Buffer.from(bytes));
+      for await (const bytes of signature(readChunksReusing(file), syncSignatureOptions(size))) parts.push(Buffer.from(bytes));
       // Changed while it was read: the signature may describe neither version.
       if (!sameFile(await file.stat({ bigint: true }), identity, size)) return;
       await this.#store(key, Buffer.concat(parts));
@@ -164,7 +165,7 @@ export class SignatureCache {
 export function keyOf(hash: string, size: number): string {
   // The hash names a file here: hex digits only, whatever a peer sent.
   if (!/^[0-9a-f]{16,128}$/.test(hash)) throw new RangeError(`Cannot cache a signature: "${hash.slice(0, 40)}" is not a hex content hash`);
-  const p = signatureParams({ basisSize: size });
+  const p = syncSignatureParams(size);
   return `${hash}-${size}-${p.format}-${p.blockLength}-${p.strongLength}.sig`;
 }
 

@@ -1,14 +1,17 @@
 // The receiver keeps the librsync signature of a large file it received (src/sync/
 // signature-cache.ts) and answers the next delta's signature request from it: real daemons,
 // real files. What must hold: the cached signature is used, the result is byte-identical, and
-// a damaged cache file costs time, never a wrong file.
+// a damaged cache file, or a signature that does not describe the basis, costs time, never a
+// wrong file.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { signature } from "../../src/delta/rsync.js";
+import { syncSignatureOptions } from "../../src/sync/sync-signature.js";
 import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
 
@@ -68,4 +71,24 @@ test("a damaged cache file is dropped and the signature made afresh: the file st
   }
   editMiddle(big, "another edit, against a damaged cache");
   await syncAndCompare();
+});
+
+test("a signature of other bytes (block sums that match what the basis does not hold) costs a whole-file send, never a wrong file", async () => {
+  const big = join(c.nodes.alpha!.root, "big.bin");
+  editMiddle(big, "an edit sent against a signature of other bytes");
+  // Each cache file now holds a well-formed signature, checksum and all, of the version being
+  // sent, not of beta's basis: the delta made against it copies every block from the basis,
+  // which holds other bytes there (an edit). Only the content hash can tell.
+  const planted = await cachedSoon(1);
+  assert.ok(planted.length > 0, "beta has cached signatures to plant");
+  const sending = readFileSync(big);
+  for (const name of planted) {
+    const parts: Buffer[] = [];
+    for await (const b of signature([sending], syncSignatureOptions(Number(name.split("-")[1])))) parts.push(Buffer.from(b));
+    const sig = Buffer.concat(parts);
+    writeFileSync(join(cacheDir(), name), Buffer.concat([sig, createHash("sha256").update(sig).digest()]));
+    utimesSync(join(cacheDir(), name), 1_000_000_000, 1_000_000_000);
+  }
+  await syncAndCompare();
+  assert.ok(planted.some((name) => statSync(join(cacheDir(), name)).mtimeMs > 1_000_000_000_000), "the delta was made against a planted signature");
 });
