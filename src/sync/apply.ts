@@ -52,6 +52,8 @@ export interface ApplyOptions {
   readonly tempWriter?: TempWriter | undefined;
   /** Write through this partial file, keeping its first `offset` bytes (sync/partial.ts). */
   readonly resume?: { readonly path: string; readonly offset: number };
+  /** Takes each old version a swap displaced instead of it being unlinked at once (replace.ts). */
+  readonly displaced?: (temp: string | Buffer) => void;
 }
 
 export interface Applied {
@@ -79,7 +81,10 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
   // writeFileAtomic names its temp file beside `target.local`; the swap puts it at the raw
   // bytes of the name (target.fs), so names that are not UTF-8 land exactly.
   const swap = async (from: PathLike, _to: PathLike, written?: WrittenStat): Promise<void> => {
-    placed = swapIn(from as string | Buffer, target, expect(), written === undefined ? {} : { written });
+    placed = swapIn(from as string | Buffer, target, expect(), {
+      ...(written === undefined ? {} : { written }),
+      ...(options.displaced ? { displaced: options.displaced } : {}),
+    });
   };
   switch (remote.kind) {
     case "deleted":

@@ -138,3 +138,21 @@ for (const [label, tempWriter] of [["the thread pool (native)", undefined], ["th
     t.db.close();
   });
 }
+
+test("a put-batch over recorded files answers first and removes the versions it replaced right after", async () => {
+  const t = setUp("put-batch-displaced");
+  const run = (items: OfferItem[], body: Buffer) => receivePutBatch(
+    { config: t.config, group: t.group, pusher: t.pusher, receiver: t.receiver, index: t.index, deps: t.deps(t.group), signal: new AbortController().signal },
+    items, [body],
+  );
+  const names = Array.from({ length: 20 }, (_, i) => join(t.root, `d1/f${i}`));
+  await run(names.map((p) => item(p, Buffer.from("first\n"))), Buffer.from("first\n".repeat(20)));
+  const second = await run(names.map((p) => item(p, Buffer.from("second!\n"))), Buffer.from("second!\n".repeat(20)));
+  assert.deepEqual(second.answers.map((a) => a.answer.kind), Array(20).fill("applied"));
+  for (const p of names) assert.equal(readFileSync(p, "utf8"), "second!\n");
+  // The old versions were handed over under their temp names and are being unlinked on the
+  // thread pool: gone within moments, none of them left for the start-up sweep.
+  for (let i = 0; i < 100 && temps(join(t.root, "d1")).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(temps(join(t.root, "d1")), []);
+  t.db.close();
+});

@@ -203,3 +203,19 @@ test("swapIn() never swaps a directory out: the rename is refused and the direct
   assert.equal(readFileSync(join(dir, "d", "child"), "utf8"), "kept\n");
   assert.equal(readFileSync(join(dir, "t"), "utf8"), "a file\n");
 });
+
+test("swapIn() with `displaced`: the old version is handed over, not unlinked; refused swaps hand over nothing", async () => {
+  const dir = fresh();
+  const { target, expected } = await recordedFile(dir, "old version\n");
+  const handed: (string | Buffer)[] = [];
+  writeFileSync(join(dir, ".peersync-t1"), "new version\n");
+  swapIn(join(dir, ".peersync-t1"), target, expected, { displaced: (temp) => handed.push(temp) });
+  assert.equal(readFileSync(target.local, "utf8"), "new version\n");
+  assert.deepEqual(handed.map(String), [join(dir, ".peersync-t1")]);
+  assert.equal(readFileSync(handed[0]!, "utf8"), "old version\n", "the temp name holds the displaced version");
+  writeFileSync(join(dir, ".peersync-t2"), "late\n");
+  const stale = recorded(target.local);
+  writeFileSync(target.local, "written here after the decision\n");
+  assert.throws(() => swapIn(join(dir, ".peersync-t2"), target, stale, { displaced: (temp) => handed.push(temp) }), ChangedHereError);
+  assert.equal(handed.length, 1, "a refused swap displaced nothing");
+});

@@ -67,6 +67,12 @@ export interface SwapOptions extends RaceHooks {
    * file, and anything that did would now count as a write after the swap (placedStill).
    */
   readonly written?: WrittenStat;
+  /**
+   * Takes the displaced old version (its temp name, once seen to be what the decision was made
+   * on) instead of it being unlinked here: a put-batch removes them after it answered
+   * (put-batch.ts). @default unlinked at once
+   */
+  readonly displaced?: (temp: string | Buffer) => void;
 }
 
 /** Exact lstat (ns times, bigint ids), or undefined when nothing is there. */
@@ -157,7 +163,8 @@ export function swapIn(temp: string | Buffer, target: Target, expected: Expected
   if (swapped) {
     // `temp` now names what the target held at the instant of the swap.
     if (sameInode(look(temp), before)) {
-      unlinkSync(temp);
+      if (hooks.displaced) hooks.displaced(temp);
+      else unlinkSync(temp);
       return placed;
     }
     // Renamed over or written since the look: it goes back in place, ours is refused (the
