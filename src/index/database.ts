@@ -60,14 +60,15 @@ let addonPath: string | undefined | null = null;
  * which probes a dozen candidate paths and reads a stack trace to find its package (3–12 ms of
  * every index-opening command's start, measured). Every `new Database` passes it: inside the
  * bundle, better-sqlite3's own search (the bindings package) looks relative to the bundle and
- * fails. Undefined (that search) when the addon is not at the usual place, e.g. a debug build.
+ * fails. Undefined (that search) when the addon is in neither build/Release nor build/Debug.
  */
 export function nativeBinding(): { nativeBinding?: string } {
   if (addonPath === null) {
     try {
       const main = createRequire(import.meta.url).resolve("better-sqlite3");
-      const candidate = join(dirname(main), "..", "build", "Release", "better_sqlite3.node");
-      addonPath = existsSync(candidate) ? candidate : undefined;
+      // A debug build (npm rebuild --debug) lands in build/Debug.
+      const build = join(dirname(main), "..", "build");
+      addonPath = ["Release", "Debug"].map((kind) => join(build, kind, "better_sqlite3.node")).find((candidate) => existsSync(candidate));
     } catch {
       addonPath = undefined;
     }
