@@ -1,10 +1,11 @@
-// Every numeric PEERSYNC_* tuning variable takes a whole number in its range and refuses
-// anything else with a UsageError that names the variable and says what it takes.
+// Every numeric PEERSYNC_* tuning variable takes a whole number in its range, every switch one
+// of its words; anything else is refused with a UsageError that names the variable and says
+// what it takes.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../errors.js";
-import { checkTunables, tunable, type TunableName } from "./tunables.js";
+import { checkTunables, switchValue, tunable, type SwitchName, type TunableName } from "./tunables.js";
 
 const cases: { name: TunableName; raw: string | undefined; want: number | undefined | "refused" }[] = [
   { name: "PEERSYNC_PUT_BATCH_FILES", raw: undefined, want: undefined },
@@ -49,4 +50,42 @@ for (const c of cases) {
 test("checkTunables() takes an environment with good values, unrelated variables and none of them", () => {
   checkTunables({});
   checkTunables({ PEERSYNC_PUT_BATCH_FILES: "1", PEERSYNC_WHOLE_FILE_BELOW: "0", PEERSYNC_PROGRESS: "never", PATH: "/bin" });
+});
+
+const switches: { name: SwitchName; raw: string | undefined; want: string | undefined | "refused" }[] = [
+  { name: "PEERSYNC_RENAMEAT2", raw: undefined, want: undefined },
+  { name: "PEERSYNC_RENAMEAT2", raw: "", want: undefined },
+  { name: "PEERSYNC_RENAMEAT2", raw: "0", want: "0" },
+  { name: "PEERSYNC_RENAMEAT2", raw: "1", want: "1" },
+  { name: "PEERSYNC_RENAMEAT2", raw: "off", want: "refused" },
+  { name: "PEERSYNC_RENAMEAT2", raw: "false", want: "refused" },
+  { name: "PEERSYNC_RENAMEAT2", raw: " 0", want: "refused" },
+  { name: "PEERSYNC_NATIVE_STAT", raw: "0", want: "0" },
+  { name: "PEERSYNC_NATIVE_STAT", raw: "no", want: "refused" },
+  { name: "PEERSYNC_BATCH_SYNCFS", raw: "2", want: "refused" },
+  { name: "PEERSYNC_CHECK_WORKER", raw: "0", want: "0" },
+  { name: "PEERSYNC_NATIVE_READ", raw: "1", want: "1" },
+  { name: "PEERSYNC_NATIVE_WRITE", raw: "disabled", want: "refused" },
+  { name: "PEERSYNC_RAW_LSTAT", raw: "0", want: "0" },
+  { name: "PEERSYNC_LOG_FORMAT", raw: "json", want: "json" },
+  { name: "PEERSYNC_LOG_FORMAT", raw: "text", want: "text" },
+  { name: "PEERSYNC_LOG_FORMAT", raw: "JSON", want: "refused" },
+  { name: "PEERSYNC_LOG_FORMAT", raw: "jsonl", want: "refused" },
+];
+for (const c of switches) {
+  test(`switchValue(${c.name}=${JSON.stringify(c.raw)}) = ${c.want}`, () => {
+    const env = c.raw === undefined ? {} : { [c.name]: c.raw };
+    if (c.want !== "refused") {
+      assert.equal(switchValue(c.name, env), c.want);
+      checkTunables(env);
+      return;
+    }
+    assert.throws(() => switchValue(c.name, env), (err: unknown) =>
+      err instanceof UsageError && err.message.startsWith(`Cannot use ${c.name}=${c.raw}: expected `) && err.hint?.includes(`set ${c.name} to`) === true);
+    assert.throws(() => checkTunables({ PEERSYNC_CHECK_THREADS: "2", [c.name]: c.raw }), UsageError, "checkTunables refuses it too");
+  });
+}
+
+test("PEERSYNC_PROGRESS is left to its own fallback: a typo is not a reason to stop a cron job", () => {
+  checkTunables({ PEERSYNC_PROGRESS: "sometimes" });
 });

@@ -1,7 +1,10 @@
-// The numeric PEERSYNC_* tuning variables (man page, ENVIRONMENT): one table of their ranges, so
-// each refuses a bad value the same way, and every command refuses one when it starts
-// (cli/program.ts), not when the value is first needed: a bad PEERSYNC_PUT_BATCH_FILES used to
-// fall back to its default without a word, and a bad PEERSYNC_DELTA_JOBS failed one file mid-run.
+// The PEERSYNC_* tuning variables (man page, ENVIRONMENT): one table of the numeric ones' ranges
+// and one of the switches' words, so each refuses a bad value the same way, and every command
+// refuses one when it starts (cli/program.ts), not when the value is first needed: a bad
+// PEERSYNC_PUT_BATCH_FILES used to fall back to its default without a word, a bad
+// PEERSYNC_DELTA_JOBS failed one file mid-run, and PEERSYNC_RENAMEAT2=off left renameat2 on
+// (only "0" turns a switch off). PEERSYNC_PROGRESS is not here on purpose: a typo there falls
+// back to drawing only on a terminal (cli/progress.ts) rather than stopping a cron job.
 
 import { UsageError } from "../errors.js";
 
@@ -26,6 +29,20 @@ const TUNABLES = {
 
 export type TunableName = keyof typeof TUNABLES;
 
+/** The switches: the words each takes ("0" turns an optimisation off; it is on by default). */
+const SWITCHES = {
+  PEERSYNC_BATCH_SYNCFS: ["0", "1"],
+  PEERSYNC_RENAMEAT2: ["0", "1"],
+  PEERSYNC_CHECK_WORKER: ["0", "1"],
+  PEERSYNC_NATIVE_STAT: ["0", "1"],
+  PEERSYNC_NATIVE_READ: ["0", "1"],
+  PEERSYNC_NATIVE_WRITE: ["0", "1"],
+  PEERSYNC_RAW_LSTAT: ["0", "1"],
+  PEERSYNC_LOG_FORMAT: ["text", "json"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type SwitchName = keyof typeof SWITCHES;
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The variable's value; undefined when it is unset or empty (the caller's default applies). */
@@ -42,7 +59,20 @@ export function tunable(name: TunableName, env: Env): number | undefined {
   });
 }
 
+/** The switch's word; undefined when it is unset or empty (the default applies). */
+export function switchValue(name: SwitchName, env: Env): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const words: readonly string[] = SWITCHES[name];
+  if (words.includes(raw)) return raw;
+  const expected = words.length === 2 ? `${words[0]} or ${words[1]}` : words.join(", ");
+  throw new UsageError(`Cannot use ${name}=${raw}: expected ${expected}`, {
+    hint: `set ${name} to ${expected}, or unset it for the default (see ENVIRONMENT in peersync(1))`,
+  });
+}
+
 /** Refuses the first bad value among the tuning variables set in `env` (a UsageError naming it). */
 export function checkTunables(env: Env): void {
   for (const name of Object.keys(TUNABLES) as TunableName[]) tunable(name, env);
+  for (const name of Object.keys(SWITCHES) as SwitchName[]) switchValue(name, env);
 }

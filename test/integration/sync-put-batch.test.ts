@@ -96,13 +96,17 @@ test("a sync of many small files goes in put-batches and converges", async () =>
 });
 
 
-test("a bad PEERSYNC_PUT_BATCH_FILES stops the sync before it starts, names the variable, and sends nothing", async () => {
+test("a bad PEERSYNC_PUT_BATCH_FILES (or switch) stops the sync before it starts, names the variable, and sends nothing", async () => {
   const { alpha, beta } = c.nodes;
   writeFileSync(join(alpha!.root, "not-yet"), "waits for a good value\n");
   const run = await alpha!.run(["sync"], { PEERSYNC_PUT_BATCH_FILES: "lots" });
   assert.equal(run.code, 1, run.stderr + run.stdout);
   assert.match(run.stderr, /Cannot use PEERSYNC_PUT_BATCH_FILES=lots: expected a whole number of files from 1 to 256/);
   assert.match(run.stderr, /hint: set PEERSYNC_PUT_BATCH_FILES to/);
+  // A switch takes its words only: "off" used to leave renameat2 on without a word.
+  const off = await alpha!.run(["sync"], { PEERSYNC_RENAMEAT2: "off" });
+  assert.equal(off.code, 1, off.stderr + off.stdout);
+  assert.match(off.stderr, /Cannot use PEERSYNC_RENAMEAT2=off: expected 0 or 1/);
   assert.equal(existsSync(join(beta!.root, "not-yet")), false);
   const again = await alpha!.run(["sync"]);
   assert.equal(again.code, 0, again.stderr + again.stdout);
