@@ -7,6 +7,13 @@ import { test } from "node:test";
 import { UsageError } from "../errors.js";
 import { checkTunables, switchValue, tunable, type SwitchName, type TunableName } from "./tunables.js";
 
+/** `read` refuses `name=raw` with a UsageError that names both and says what it takes; so does checkTunables. */
+function assertRefused(name: string, raw: string, read: () => unknown, expected: string): void {
+  assert.throws(read, (err: unknown) =>
+    err instanceof UsageError && err.message.startsWith(`Cannot use ${name}=${raw}: expected ${expected}`) && err.hint?.includes(`set ${name} to`) === true);
+  assert.throws(() => checkTunables({ PEERSYNC_CHECK_THREADS: "2", [name]: raw }), UsageError, "checkTunables refuses it too");
+}
+
 const cases: { name: TunableName; raw: string | undefined; want: number | undefined | "refused" }[] = [
   { name: "PEERSYNC_PUT_BATCH_FILES", raw: undefined, want: undefined },
   { name: "PEERSYNC_PUT_BATCH_FILES", raw: "", want: undefined },
@@ -41,9 +48,7 @@ for (const c of cases) {
       assert.equal(tunable(c.name, env), c.want);
       return;
     }
-    assert.throws(() => tunable(c.name, env), (err: unknown) =>
-      err instanceof UsageError && err.message.startsWith(`Cannot use ${c.name}=${c.raw}: expected a whole number`) && err.hint?.includes(`set ${c.name} to`) === true);
-    assert.throws(() => checkTunables({ PEERSYNC_CHECK_THREADS: "2", [c.name]: c.raw }), UsageError, "checkTunables refuses it too");
+    assertRefused(c.name, c.raw!, () => tunable(c.name, env), "a whole number");
   });
 }
 
@@ -80,9 +85,7 @@ for (const c of switches) {
       checkTunables(env);
       return;
     }
-    assert.throws(() => switchValue(c.name, env), (err: unknown) =>
-      err instanceof UsageError && err.message.startsWith(`Cannot use ${c.name}=${c.raw}: expected `) && err.hint?.includes(`set ${c.name} to`) === true);
-    assert.throws(() => checkTunables({ PEERSYNC_CHECK_THREADS: "2", [c.name]: c.raw }), UsageError, "checkTunables refuses it too");
+    assertRefused(c.name, c.raw!, () => switchValue(c.name, env), "");
   });
 }
 

@@ -53,10 +53,7 @@ export function tunable(name: TunableName, env: Env): number | undefined {
   const max = range.max ?? Number.MAX_SAFE_INTEGER;
   const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (Number.isSafeInteger(value) && value >= range.min && value <= max) return value;
-  const expected = range.max === undefined ? `a whole number of ${range.unit}, ${range.min} or more` : `a whole number of ${range.unit} from ${range.min} to ${range.max}`;
-  throw new UsageError(`Cannot use ${name}=${raw}: expected ${expected}`, {
-    hint: `set ${name} to ${expected}, or unset it for the default (see ENVIRONMENT in peersync(1))`,
-  });
+  throw refusal(name, raw, range.max === undefined ? `a whole number of ${range.unit}, ${range.min} or more` : `a whole number of ${range.unit} from ${range.min} to ${range.max}`);
 }
 
 /** The switch's word; undefined when it is unset or empty (the default applies). */
@@ -65,8 +62,12 @@ export function switchValue(name: SwitchName, env: Env): string | undefined {
   if (raw === undefined || raw === "") return undefined;
   const words: readonly string[] = SWITCHES[name];
   if (words.includes(raw)) return raw;
-  const expected = words.length === 2 ? `${words[0]} or ${words[1]}` : words.join(", ");
-  throw new UsageError(`Cannot use ${name}=${raw}: expected ${expected}`, {
+  throw refusal(name, raw, words.length === 2 ? `${words[0]} or ${words[1]}` : words.join(", "));
+}
+
+/** The one way a bad value is refused: the variable, what it holds, what it takes. */
+function refusal(name: string, raw: string, expected: string): UsageError {
+  return new UsageError(`Cannot use ${name}=${raw}: expected ${expected}`, {
     hint: `set ${name} to ${expected}, or unset it for the default (see ENVIRONMENT in peersync(1))`,
   });
 }

@@ -28,7 +28,7 @@
 // unseen. Without hard links either, the look-then-rename step is all there is.
 
 import { randomBytes } from "node:crypto";
-import { linkSync, lstatSync, renameSync, rmdirSync, unlinkSync, type BigIntStats } from "node:fs";
+import { linkSync, lstatSync, renameSync, rmdirSync, unlink, unlinkSync, type BigIntStats } from "node:fs";
 import { dirname, join } from "node:path";
 import { fingerprintHash, msFromNs } from "../core/file-state.js";
 import { PeersyncError } from "../errors.js";
@@ -176,6 +176,16 @@ export function swapIn(temp: string | Buffer, target: Target, expected: Expected
     throw new ChangedHereError(target.local);
   }
   return holdAndRename(temp, target, before, placed);
+}
+
+/**
+ * Removes old versions swapIn handed over (`displaced`) on the thread pool, not waited for: a
+ * put-batch calls it as it answers. Each was seen to be what the decision was made on; only
+ * this process uses its temp name, and one a crash leaves is removed by the start-up sweep
+ * (sweep.ts).
+ */
+export function discardDisplaced(temps: readonly (string | Buffer)[]): void {
+  for (const temp of temps) unlink(temp, () => undefined);
 }
 
 /** swapIn without renameat2: a hard link holds the file being replaced across a plain rename. */
