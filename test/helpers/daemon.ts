@@ -165,10 +165,13 @@ export class DaemonProcess {
     return this.child.pid!;
   }
 
-  /** Resolves with the first log record (past or future) that `test` accepts. */
-  waitForLog(test: RegExp | ((r: LogRecord) => boolean), timeoutMs = 10_000): Promise<LogRecord> {
+  /**
+   * Resolves with the first log record that `test` accepts, logged at or after `since` (a
+   * `mark()`; 0, the default, takes the whole log, past or future).
+   */
+  waitForLog(test: RegExp | ((r: LogRecord) => boolean), timeoutMs = 10_000, since = 0): Promise<LogRecord> {
     const accept = typeof test === "function" ? test : (r: LogRecord) => test.test(JSON.stringify(r));
-    const seen = this.logs.find(accept);
+    const seen = this.logs.slice(since).find(accept);
     if (seen) return Promise.resolve(seen);
     return new Promise((res, reject) => {
       const timer = setTimeout(() => reject(new Error(`daemon ${this.name}: no log matching ${String(test)} within ${timeoutMs} ms; log:\n${this.logText()}`)), timeoutMs);
