@@ -26,6 +26,9 @@ import { stateOfRecord, subtreeBounds, type EntryStore, type FingerprintRow } fr
 import type { EntryCursor } from "./entry-cursor.js";
 import type { WriteBatch } from "./write-batch.js";
 
+/** Changes whose new version a peer gets with its bytes (meta and mtime travel without them). */
+const CARRIES_CONTENT: ReadonlySet<ChangeKind> = new Set(["new", "content", "type"]);
+
 export interface Change {
   readonly group: string;
   readonly path: string;
@@ -43,6 +46,8 @@ export interface MergeContext {
   readonly now: () => bigint;
   readonly onChange: (change: Change) => void;
   readonly onProblem: (problem: Problem) => void;
+  /** The bytes read of a small file whose new version was recorded for peers (CheckOptions.onContent). */
+  readonly onContent?: ((group: string, path: string, hash: string, content: Buffer) => void) | undefined;
   /** An entry of `group` gets a close look: it differs from its record, or has none. */
   readonly onExamined: (group: string) => void;
   /** Where directory digests are read (undefined: every directory gets a full look). */
@@ -150,12 +155,14 @@ export class TargetMerge implements ScanSink {
     if (kindOfMode(stat.mode) !== "file" || stat.size > READ_LIMIT) {
       return this.#queue.run(() => this.#observed(item, row, () => observe(fsPath, stat, deps)));
     }
-    const task = (read: FileRead) => this.#observed(item, row, () => observeRead(read, fsPath, stat, deps));
+    const task = (read: FileRead) => this.#observed(item, row, () => observeRead(read, fsPath, stat, deps), read.type === "read" ? read.content : undefined);
     return this.#queue.read({ fsPath, ino: stat.ino }, stat.size, task);
   }
 
   /** Records what `look` observed (or reports why it could not look). */
-  #observed(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined, look: () => Observation | undefined | Promise<Observation | undefined>): void | Promise<void> {
+  #observed(
+    item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined, look: () => Observation | undefined | Promise<Observation | undefined>, content?: Buffer,
+  ): void | Promise<void> {
     let observed;
     try {
       observed = look();
@@ -163,7 +170,7 @@ export class TargetMerge implements ScanSink {
       return this.#cannotRead(item.path, err);
     }
     if (observed instanceof Promise) return observed.then((o) => this.#record(item.path, row, o), (err) => this.#cannotRead(item.path, err));
-    this.#record(item.path, row, observed);
+    this.#record(item.path, row, observed, content);
   }
 
   #cannotRead(path: string, err: unknown): void {
@@ -182,7 +189,8 @@ export class TargetMerge implements ScanSink {
     this.#troubled.add(path.slice(0, path.lastIndexOf("/") + 1));
   }
 
-  #record(path: string, row: FingerprintRow | undefined, observed: Observation | undefined): void {
+  /** `content`: the bytes `observed` hashed, when a batch read them. */
+  #record(path: string, row: FingerprintRow | undefined, observed: Observation | undefined, content?: Buffer): void {
     // Gone between the walk's lstat and now: the next check records the deletion.
     if (observed === undefined) return this.#trouble(path);
     const record = row ? this.#ctx.entries.getById(row.id) : undefined;
@@ -195,6 +203,7 @@ export class TargetMerge implements ScanSink {
     }
     const vector = this.#bump(base);
     this.#ctx.batch.record({ group: this.#group.name, path, ...observed, vector }, row?.id, this.#peers);
+    if (content && observed.state.kind === "file" && this.#peers.length > 0 && CARRIES_CONTENT.has(kind)) this.#ctx.onContent?.(this.#group.name, path, observed.state.hash, content);
     this.#ctx.onChange({ group: this.#group.name, path, kind });
   }
 

@@ -148,3 +148,40 @@ test("runCheck() never records a writer's temp or partial file, but does a name 
   const first = await f.check();
   assert.deepEqual(Object.fromEntries(first.changes), { "/": "new", "/.peersync-notes": "new", "/d": "new", "/d/x": "new" });
 });
+
+test("runCheck() hands the push the bytes it read of each version that travels with content", async () => {
+  const f = fixture("content", { "a.txt": "alpha", "d/b.txt": "beta", "m.txt": "meta" });
+  const hashes = new Map<string, string>();
+  const seen = () => {
+    const kept = new Map<string, string>();
+    const onContent = (group: string, path: string, hash: string, content: Buffer) => {
+      assert.equal(group, "g");
+      hashes.set(path, hash);
+      kept.set(path.slice(f.root.length), content.toString());
+    };
+    return { kept, onContent };
+  };
+  const recordedHashes = () => {
+    for (const [path, hash] of hashes) assert.equal(hash, new EntryStore(f.db).get("g", path)?.hash, `${path}: the hash recorded is the hash of the bytes handed over`);
+    hashes.clear();
+  };
+  const dry = seen();
+  await f.check({ dryRun: true, onContent: dry.onContent });
+  assert.equal(dry.kept.size, 0, "a dry run pushes nothing");
+  assert.equal(hashes.size, 0);
+  const first = seen();
+  await f.check({ onContent: first.onContent });
+  assert.deepEqual(Object.fromEntries(first.kept), { "/a.txt": "alpha", "/d/b.txt": "beta", "/m.txt": "meta" });
+  recordedHashes();
+  writeFileSync(join(f.root, "a.txt"), "ALPHA!");
+  chmodSync(join(f.root, "m.txt"), 0o600);
+  const second = seen();
+  const { changes } = await f.check({ onContent: second.onContent });
+  assert.deepEqual(Object.fromEntries(changes), { "/a.txt": "content", "/m.txt": "meta" });
+  assert.deepEqual(Object.fromEntries(second.kept), { "/a.txt": "ALPHA!" }, "a mode change travels without the bytes");
+  recordedHashes();
+  const g = fixture("content-ro", { "a.txt": "a" }, { hosts: "(a) b" });
+  const none = seen();
+  await g.check({ onContent: none.onContent });
+  assert.equal(none.kept.size, 0, "a receive-only node pushes nothing");
+});

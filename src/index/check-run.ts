@@ -65,6 +65,11 @@ export interface CheckOptions {
    * for each change. Sync starts connecting to the group's peers then (net/pool.ts warm).
    */
   readonly onSuspect?: (group: string) => void;
+  /**
+   * The bytes of a small file whose new version was recorded for peers, as the check read and
+   * hashed them (sync keeps them for its push, sync/content-cache.ts). Not called in a dry run.
+   */
+  readonly onContent?: (group: string, path: string, hash: string, content: Buffer) => void;
   /** Yield point for long walks (a daemon passes one that awaits setImmediate). */
   readonly onProgress?: (scanned: number) => void | Promise<void>;
   /** lstat whole subtrees in a worker thread (PEERSYNC_CHECK_WORKER=0 also turns it off). @default true */
@@ -135,6 +140,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
       options.onChange?.(change);
     },
     onProblem: (problem) => problems.push(problem),
+    ...(options.onContent && !options.dryRun ? { onContent: options.onContent } : {}),
     onExamined: (group) => {
       examined++;
       options.onSuspect?.(group);

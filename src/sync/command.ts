@@ -13,6 +13,7 @@ import { configFromOptions, withIndex } from "../index/command-support.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { createLogger } from "../log.js";
 import { prepareIdentity } from "../net/identity.js";
+import { contentKey, ContentCache } from "./content-cache.js";
 import { acquireRunLock } from "./lock.js";
 import { sweepTemps } from "./sweep.js";
 import type { UpdateSummary } from "./update.js";
@@ -44,6 +45,8 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
     const identity = prepareIdentity(config.stateDir).catch(() => undefined);
     return await withIndex(config.stateDir, async (db) => {
       let check: CheckSummary | undefined;
+      // The small files the check reads for new versions, so the push need not read them again.
+      const contents = new ContentCache();
       const early = new EarlySessions({ open: () => openPeerPool(db, config, logger), config, ready: identity, peers: o.peers });
       try {
         if (options.check) {
@@ -54,7 +57,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           check = await runCheck(db, config, {
             paths, recursive: o.recursive, full: !options.hinted, init: options.init === true,
             markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
-            onSuspect: early.suspect,
+            onSuspect: early.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
           }).finally(checking.done);
           reportDrift(ctx, config, check);
         }
@@ -62,7 +65,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
         const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
         const update = await updateStep(db, config, {
           logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
-          ...(early.pool ? { pool: early.pool } : {}),
+          ...(early.pool ? { pool: early.pool } : {}), contents,
           paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
           item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
         }).finally(progress.done);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ContentCache } from "./content-cache.js";
+import { ContentCache, contentKey } from "./content-cache.js";
 
 test("ContentCache reads a key once, forgets failed reads, and drops the oldest past its budget", async () => {
   const cache = new ContentCache(10);
@@ -18,4 +18,25 @@ test("ContentCache reads a key once, forgets failed reads, and drops the oldest 
   assert.equal((await cache.get("a", 4, load("aaa2"))).toString(), "aaa2");
   assert.equal(reads, 1);
   assert.ok(cache.size <= 3);
+});
+
+test("ContentCache keeps a check's bytes; readThrough uses and lets go of them and keeps nothing it reads", async () => {
+  const cache = new ContentCache(10);
+  const key = contentKey("g", "/a", "hash", 4);
+  assert.equal(key, "g\0/a\0hash\x004");
+  cache.keep(key, Buffer.from("aaaa"));
+  cache.keep(key, Buffer.from("AAAA")); // the first read of a version stays
+  cache.keep("huge", Buffer.alloc(11)); // over the whole budget: not kept
+  assert.equal(cache.size, 1);
+  const reads: string[] = [];
+  const load = (text: string) => async () => (reads.push(text), Buffer.from(text));
+  const shared = await cache.get(key, 4, load("disk"));
+  assert.equal(shared.toString(), "aaaa");
+  const once = cache.readThrough();
+  assert.equal((await once.get(key, 4, load("disk"))).toString(), "aaaa");
+  assert.deepEqual([cache.size, cache.bytes], [0, 0], "used once, let go");
+  assert.equal((await once.get(key, 4, load("disk"))).toString(), "disk");
+  assert.equal((await once.get("other", 5, load("other"))).toString(), "other");
+  assert.deepEqual(reads, ["disk", "other"]);
+  assert.equal(cache.size, 0, "a read-through read keeps nothing");
 });

@@ -9,7 +9,7 @@ import type { LogicalPath } from "../core/path.js";
 import { PeerError, ProtocolError } from "../errors.js";
 import type { Session } from "../net/session.js";
 import type { ApplyDeps } from "./apply.js";
-import type { ContentCache } from "./content-cache.js";
+import type { ContentSource } from "./content-cache.js";
 import type { Receiver } from "./receive.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
 
@@ -25,8 +25,8 @@ export interface PushContext {
   readonly dryRun: boolean;
   /** One itemized line per path (rsync -i style, see README). */
   readonly item: (line: string) => void;
-  /** Small files read once for all the run's peers (content-cache.ts). */
-  readonly contents?: ContentCache;
+  /** Small files the check read, or read once for all the run's peers (content-cache.ts). */
+  readonly contents?: ContentSource;
 }
 
 export interface PeerResult {

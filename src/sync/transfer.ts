@@ -13,7 +13,7 @@ import { PeersyncError, ProtocolError } from "../errors.js";
 import type { Config } from "../config/types.js";
 import type { Answer, Message } from "../net/messages.js";
 import type { Session } from "../net/session.js";
-import type { ContentCache } from "./content-cache.js";
+import { contentKey, type ContentSource } from "./content-cache.js";
 import { readChunks, readChunksReusing } from "./read-chunks.js";
 import { coalesce } from "../fs/content-chunks.js";
 import { askOffset, resumeMinBytes } from "./partial.js";
@@ -54,14 +54,14 @@ export type BatchOutcome = { readonly answer: Answer; readonly error?: undefined
  * with one outcome per item, in order. A file whose size is no longer the checked one is left
  * out (it changed since the check: the next run's check offers its new version).
  */
-export async function putBatch(session: Session, config: Config, group: Group, items: readonly { path: LogicalPath; entry: EntryState; forced: boolean }[], cache?: ContentCache): Promise<BatchOutcome[]> {
+export async function putBatch(session: Session, config: Config, group: Group, items: readonly { path: LogicalPath; entry: EntryState; forced: boolean }[], cache?: ContentSource): Promise<BatchOutcome[]> {
   const checked = new Map<string, Promise<void>>(); // parents shared by the batch's files, checked once
   const contents = await mapBounded(items, 8, async (item): Promise<Buffer | Error> => {
     const size = item.entry.kind === "file" ? item.entry.size : 0;
     const read = (): Promise<Buffer> => readExactly(config, group, item.path, size, checked);
     try {
-      // Several peers of one run share a read of the same checked version (content-cache.ts).
-      return await (cache && item.entry.kind === "file" ? cache.get(`${group.name}\0${item.path}\0${item.entry.hash}\0${size}`, size, read) : read());
+      // The check's read of this version, or one read shared by the run's peers (content-cache.ts).
+      return await (cache && item.entry.kind === "file" ? cache.get(contentKey(group.name, item.path, item.entry.hash, size), size, read) : read());
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }

@@ -48,6 +48,8 @@ export interface UpdateOptions {
   readonly pool?: PeerPool;
   /** The clock tombstone retention is measured with, ms since the epoch. @default Date.now */
   readonly now?: () => number;
+  /** Small files this run's check read, kept for the push (content-cache.ts). @default none */
+  readonly contents?: ContentCache;
 }
 
 export interface UpdateSummary {
@@ -125,8 +127,9 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
       logger.error({ group: group.name }, stop);
       continue;
     }
-    // Several peers get this group's files: each small file is read once for all of them.
-    const contents = work.length > 1 ? new ContentCache() : undefined;
+    // Several peers get this group's files: each small file is read once for all of them. One
+    // peer uses what the check kept, and keeps nothing more.
+    const contents = work.length > 1 ? (options.contents ?? new ContentCache()) : options.contents?.readThrough();
     for (const { host, rows } of work) {
       tasks.push(async () => {
         try {
