@@ -71,8 +71,8 @@ test("upload-farm: a web node added to the config gets the whole tree on first c
   await ready(web5);
   const mark = upload().daemon!.mark();
   for (const n of Object.values(c.nodes)) n.daemon!.signal("SIGHUP");
-  await upload().daemon!.waitForLog((r) => r.msg === "config reloaded", 10_000);
-  const marked = await upload().daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith('new peer "web5"'), 10_000);
+  await upload().daemon!.waitForLog((r) => r.msg === "config reloaded", 10_000, mark);
+  const marked = await upload().daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith('new peer "web5"'), 10_000, mark);
   assert.ok(Number(marked.entries) >= 50, `whole group marked for web5: ${String(marked.entries)}`);
   assert.ok(await waitFor(() => JSON.stringify(snapshot(root5)) === JSON.stringify(snapshot(upload().root)), 30_000), "web5 has the whole tree");
   // Nobody else was sent anything again: the old web nodes had it all.
