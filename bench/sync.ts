@@ -30,7 +30,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { freePort, PEERSYNC_BIN, startDaemon, tempDir, writeKey, type DaemonProcess } from "../test/helpers/daemon.js";
 import { FAST_ENV } from "../test/integration/sync-cluster.js";
@@ -566,6 +566,14 @@ async function main(): Promise<void> {
   console.log(ratio("(d) time vs csync2", t("peersync", "d"), t("csync2", "d"), 0.5));
   console.log(ratio("(d) wire bytes vs rsync", w("peersync", "d"), w("rsync", "d"), 1.2));
   console.log(ratio("(e) 1→4 peers time vs 1→1", t("peersync→4", "e"), t("peersync→1", "e"), 2.0));
+  const fan = med("peersync→4", "e");
+  const one = t("peersync→1", "e");
+  if (fan && one) {
+    // All five processes share this machine's cores, where a cluster gives each peer its own:
+    // the CPU they use, spread perfectly over the cores, bounds the time from below.
+    const floor = (fan.cpu + fan.serverCpu) / availableParallelism();
+    console.log(`  (e) CPU floor (info): 1→4 used ${(fan.cpu + fan.serverCpu).toFixed(2)} s of CPU on ${availableParallelism()} cores here, so it takes ≥ ${floor.toFixed(2)} s = ${(floor / one).toFixed(3)}× of 1→1`);
+  }
   console.log(ratio("(a) wire bytes vs rsync (info)", w("peersync", "a"), w("rsync", "a"), Infinity));
   console.log(ratio("(a) wire bytes vs csync2 (info)", w("peersync", "a"), w("csync2", "a"), Infinity));
   console.log(`load average at the end: ${load()}`);
