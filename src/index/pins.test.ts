@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
-import { openIndex } from "./database.js";
+import { after, test } from "node:test";
+import { openIndex, type Db } from "./database.js";
 import { PinStore } from "./pins.js";
 
+const made: { dir: string; db: Db }[] = [];
+after(() => {
+  for (const { dir, db } of made) db.close(), rmSync(dir, { recursive: true, force: true });
+});
+
 function store(): PinStore {
-  return new PinStore(openIndex(mkdtempSync(join(tmpdir(), "peersync-pins-"))));
+  const dir = mkdtempSync(join(tmpdir(), "peersync-pins-"));
+  const db = openIndex(dir);
+  made.push({ dir, db });
+  return new PinStore(db);
 }
 
 test("PinStore.pin() records a first pin and keeps it against a second one", () => {

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
@@ -21,6 +21,7 @@ before(async () => {
 after(async () => {
   await c?.stop();
   if (c) cleanup(c.dir);
+  if (actionLog) cleanup(dirname(actionLog));
 });
 
 const SYNC = ["sync"];
