@@ -40,3 +40,14 @@ test("ContentCache keeps a check's bytes; readThrough uses and lets go of them a
   assert.deepEqual(reads, ["disk", "other"]);
   assert.equal(cache.size, 0, "a read-through read keeps nothing");
 });
+
+test("ContentCache.keep copies a slice of a bigger buffer, so the budget bounds the memory kept", async () => {
+  const cache = new ContentCache();
+  const batch = Buffer.alloc(12, "aaaabbbbcccc");
+  cache.keep("b", batch.subarray(4, 8));
+  const kept = await cache.get("b", 4, () => Promise.reject(new Error("kept, not read")));
+  assert.equal(kept.toString(), "bbbb");
+  assert.equal(kept.buffer.byteLength, 4, "a buffer of its own, not a view of the batch");
+  batch.fill(0);
+  assert.equal(kept.toString(), "bbbb");
+});

@@ -17,6 +17,13 @@ export function contentKey(group: string, path: string, hash: string, size: numb
   return `${group}\0${path}\0${hash}\0${size}`;
 }
 
+/** `bytes` in a buffer of their own (not a slice of Buffer's shared pool either). */
+function copyOf(bytes: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
+}
+
 export class ContentCache implements ContentSource {
   readonly #entries = new Map<string, { bytes: Promise<Buffer>; size: number }>();
   #bytes = 0;
@@ -32,10 +39,15 @@ export class ContentCache implements ContentSource {
     return bytes;
   }
 
-  /** Keeps bytes already read (a check's read of the version it recorded). */
+  /**
+   * Keeps bytes already read (a check's read of the version it recorded). A view into a larger
+   * buffer is copied: a check's batch read returns one buffer for up to 128 files, and keeping
+   * one file's slice would keep the whole batch alive outside the budget.
+   */
   keep(key: string, bytes: Buffer): void {
     if (this.#entries.has(key) || bytes.length > this.maxBytes) return;
-    this.#add(key, Promise.resolve(bytes), bytes.length);
+    const own = bytes.byteLength === bytes.buffer.byteLength ? bytes : copyOf(bytes);
+    this.#add(key, Promise.resolve(own), own.length);
   }
 
   /**
