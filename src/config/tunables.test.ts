@@ -41,16 +41,25 @@ const cases: { name: TunableName; raw: string | undefined; want: number | undefi
   { name: "PEERSYNC_CHECK_THREADS", raw: "64", want: 64 },
   { name: "PEERSYNC_CHECK_THREADS", raw: "0", want: "refused" },
 ];
-for (const c of cases) {
-  test(`tunable(${c.name}=${JSON.stringify(c.raw)}) = ${c.want}`, () => {
-    const env = c.raw === undefined ? {} : { [c.name]: c.raw };
-    if (c.want !== "refused") {
-      assert.equal(tunable(c.name, env), c.want);
-      return;
-    }
-    assertRefused(c.name, c.raw!, () => tunable(c.name, env), "a whole number");
-  });
+/**
+ * One test per row: `read(name, env)` gives `want`, and an accepted value passes checkTunables;
+ * "refused" rows are refused with `expected` in the message (assertRefused).
+ */
+function tableTests<N extends string>(fn: string, rows: readonly { name: N; raw: string | undefined; want: unknown }[], read: (name: N, env: NodeJS.ProcessEnv) => unknown, expected: string): void {
+  for (const c of rows) {
+    test(`${fn}(${c.name}=${JSON.stringify(c.raw)}) = ${String(c.want)}`, () => {
+      const env = c.raw === undefined ? {} : { [c.name]: c.raw };
+      if (c.want !== "refused") {
+        assert.equal(read(c.name, env), c.want);
+        checkTunables(env);
+        return;
+      }
+      assertRefused(c.name, c.raw!, () => read(c.name, env), expected);
+    });
+  }
 }
+
+tableTests("tunable", cases, tunable, "a whole number");
 
 test("checkTunables() takes an environment with good values, unrelated variables and none of them", () => {
   checkTunables({});
@@ -77,17 +86,7 @@ const switches: { name: SwitchName; raw: string | undefined; want: string | unde
   { name: "PEERSYNC_LOG_FORMAT", raw: "JSON", want: "refused" },
   { name: "PEERSYNC_LOG_FORMAT", raw: "jsonl", want: "refused" },
 ];
-for (const c of switches) {
-  test(`switchValue(${c.name}=${JSON.stringify(c.raw)}) = ${c.want}`, () => {
-    const env = c.raw === undefined ? {} : { [c.name]: c.raw };
-    if (c.want !== "refused") {
-      assert.equal(switchValue(c.name, env), c.want);
-      checkTunables(env);
-      return;
-    }
-    assertRefused(c.name, c.raw!, () => switchValue(c.name, env), "");
-  });
-}
+tableTests("switchValue", switches, switchValue, "");
 
 test("PEERSYNC_PROGRESS is left to its own fallback: a typo is not a reason to stop a cron job", () => {
   checkTunables({ PEERSYNC_PROGRESS: "sometimes" });
