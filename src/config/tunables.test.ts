@@ -36,6 +36,8 @@ const cases: { name: TunableName; raw: string | undefined; want: number | undefi
   { name: "PEERSYNC_PARTIAL_TTL_MS", raw: "0", want: "refused" },
   { name: "PEERSYNC_DELTA_JOBS", raw: "16", want: 16 },
   { name: "PEERSYNC_DELTA_JOBS", raw: "17", want: "refused" },
+  { name: "PEERSYNC_DELTA_PREFETCH_MIN_BYTES", raw: "0", want: 0 },
+  { name: "PEERSYNC_DELTA_PREFETCH_MIN_BYTES", raw: "16M", want: "refused" },
   { name: "PEERSYNC_SIG_CACHE_MAX_BYTES", raw: "0", want: 0 },
   { name: "PEERSYNC_SIG_CACHE_MIN_BYTES", raw: "-5", want: "refused" },
   { name: "PEERSYNC_CHECK_THREADS", raw: "64", want: 64 },

@@ -22,6 +22,7 @@ const TUNABLES = {
   PEERSYNC_RESUME_MIN_BYTES: { min: 0, unit: "bytes" },
   PEERSYNC_PARTIAL_TTL_MS: { min: 1, unit: "milliseconds" },
   PEERSYNC_DELTA_JOBS: { min: 1, max: 16, unit: "jobs" },
+  PEERSYNC_DELTA_PREFETCH_MIN_BYTES: { min: 0, unit: "bytes" },
   PEERSYNC_SIG_CACHE_MIN_BYTES: { min: 0, unit: "bytes" },
   PEERSYNC_SIG_CACHE_MAX_BYTES: { min: 0, unit: "bytes" },
   PEERSYNC_CHECK_THREADS: { min: 1, max: 64, unit: "threads" },

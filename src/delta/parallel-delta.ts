@@ -113,9 +113,10 @@ export async function* spliced(part: AsyncIterable<Buffer>, dropMagic: boolean, 
 
 /**
  * Runs a delta generator ahead of its consumer into a bounded buffer: the job works while the
- * ranges before it stream out, and waits when `max` bytes are waiting.
+ * ranges before it stream out (or, sync/delta-prefetch.ts, while the check still hashes the
+ * file), and waits when `max` bytes are waiting. Its chunks are read once, by one consumer.
  */
-class Ahead {
+export class Ahead {
   readonly done: Promise<void>;
   readonly #queue: Buffer[] = [];
   #queued = 0;

@@ -50,6 +50,11 @@ export interface MergeContext {
   readonly onContent?: ((group: string, path: string, hash: string, content: Buffer) => void) | undefined;
   /** An entry of `group` gets a close look: it differs from its record, or has none. */
   readonly onExamined: (group: string) => void;
+  /**
+   * A file of more than READ_LIMIT bytes that has a record differs from it, before it is
+   * hashed (CheckOptions.onLargeSuspect). Only for groups with peers; not in a dry run.
+   */
+  readonly onLargeSuspect?: ((group: string, path: string, size: number) => void) | undefined;
   /** Where directory digests are read (undefined: every directory gets a full look). */
   readonly digests?: DirDigestStore | undefined;
 }
@@ -152,6 +157,9 @@ export class TargetMerge implements ScanSink {
     const { fsPath, stat } = item;
     const deps = this.#ctx.deps;
     // Directories, symlinks and big files are looked at in turn, on this thread, as before.
+    if (row !== undefined && stat.size > READ_LIMIT && kindOfMode(stat.mode) === "file" && this.#peers.length > 0) {
+      this.#ctx.onLargeSuspect?.(this.#group.name, item.path, Number(stat.size));
+    }
     if (kindOfMode(stat.mode) !== "file" || stat.size > READ_LIMIT) {
       return this.#queue.run(() => this.#observed(item, row, () => observe(fsPath, stat, deps)));
     }

@@ -70,6 +70,12 @@ export interface CheckOptions {
    * hashed them (sync keeps them for its push, sync/content-cache.ts). Not called in a dry run.
    */
   readonly onContent?: (group: string, path: string, hash: string, content: Buffer) => void;
+  /**
+   * A big file (more than READ_LIMIT bytes) that has a record differs from it: called before
+   * it is hashed, so sync can begin its deltas meanwhile (sync/delta-prefetch.ts). Only for
+   * groups with peers; not called in a dry run.
+   */
+  readonly onLargeSuspect?: (group: string, path: string, size: number) => void;
   /** Yield point for long walks (a daemon passes one that awaits setImmediate). */
   readonly onProgress?: (scanned: number) => void | Promise<void>;
   /** lstat whole subtrees in a worker thread (PEERSYNC_CHECK_WORKER=0 also turns it off). @default true */
@@ -141,6 +147,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
     },
     onProblem: (problem) => problems.push(problem),
     ...(options.onContent && !options.dryRun ? { onContent: options.onContent } : {}),
+    ...(options.onLargeSuspect && !options.dryRun ? { onLargeSuspect: options.onLargeSuspect } : {}),
     onExamined: (group) => {
       examined++;
       options.onSuspect?.(group);

@@ -17,6 +17,7 @@ import { contentKey, ContentCache } from "./content-cache.js";
 import { acquireRunLock } from "./lock.js";
 import { sweepTemps } from "./sweep.js";
 import type { UpdateSummary } from "./update.js";
+import { DeltaPrefetch } from "./delta-prefetch.js";
 import { EarlySessions } from "./early-sessions.js";
 import { openPeerPool } from "./peer-pool.js";
 import { updateStep } from "./update-step.js";
@@ -48,6 +49,8 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
       // The small files the check reads for new versions, so the push need not read them again.
       const contents = new ContentCache();
       const early = new EarlySessions({ open: () => openPeerPool(db, config, logger), config, ready: identity, peers: o.peers });
+      // Big changed files: their deltas begin while the check hashes them.
+      const deltas = new DeltaPrefetch({ config, session: (group, host) => early.session(group, host), peers: o.peers });
       try {
         if (options.check) {
           // NOTE: with -d the check still records what it finds in the index (bookkeeping of this
@@ -57,7 +60,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           check = await runCheck(db, config, {
             paths, recursive: o.recursive, full: !options.hinted, init: options.init === true,
             markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
-            onSuspect: early.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
+            onSuspect: early.suspect, onLargeSuspect: deltas.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
           }).finally(checking.done);
           reportDrift(ctx, config, check);
         }
@@ -65,13 +68,14 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
         const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
         const update = await updateStep(db, config, {
           logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
-          ...(early.pool ? { pool: early.pool } : {}), contents,
+          ...(early.pool ? { pool: early.pool } : {}), contents, deltas,
           paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
           item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
         }).finally(progress.done);
         report(ctx, check, update);
         return exitCodeOf(check, update);
       } finally {
+        await deltas.close();
         await early.close();
       }
     });

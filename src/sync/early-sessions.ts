@@ -9,8 +9,10 @@
 // closed with the pool. A peer that cannot be reached is reported by the update, with the
 // warm-up's own error (net/pool.ts warm).
 
-import type { Config } from "../config/types.js";
+import type { Config, Group, Host } from "../config/types.js";
+import { PeerError } from "../errors.js";
 import type { PeerPool } from "../net/pool.js";
+import type { Session } from "../net/session.js";
 
 export class EarlySessions {
   readonly #open: () => PeerPool;
@@ -48,6 +50,17 @@ export class EarlySessions {
       for (const host of group.peers) if (!this.#peers || this.#peers.includes(host.name)) this.#pool.warm(group, host);
     });
   };
+
+  /**
+   * The session to `host` of `group` from the pool the update will use (opened now if no
+   * warm-up did): for work begun during the check (delta-prefetch.ts).
+   */
+  async session(group: Group, host: Host): Promise<Session> {
+    await this.#ready;
+    if (this.#closed) throw new PeerError(`Cannot connect to "${host.name}": the run is ending`, { peer: host.name });
+    this.#pool ??= this.#open();
+    return this.#pool.session(group, host);
+  }
 
   /** The pool the warm-ups went into, for the update to use; undefined when nothing was suspected. */
   get pool(): PeerPool | undefined {

@@ -10,6 +10,7 @@ import { PeerError, ProtocolError } from "../errors.js";
 import type { Session } from "../net/session.js";
 import type { ApplyDeps } from "./apply.js";
 import type { ContentSource } from "./content-cache.js";
+import type { DeltaPrefetch } from "./delta-prefetch.js";
 import type { Receiver } from "./receive.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
 
@@ -27,6 +28,8 @@ export interface PushContext {
   readonly item: (line: string) => void;
   /** Small files the check read, or read once for all the run's peers (content-cache.ts). */
   readonly contents?: ContentSource;
+  /** Deltas of big files begun while the check hashed them (delta-prefetch.ts). */
+  readonly deltas?: DeltaPrefetch;
 }
 
 export interface PeerResult {

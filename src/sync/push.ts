@@ -141,7 +141,15 @@ async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerRe
  */
 async function putVersion(ctx: PushContext, w: Work, mode: "whole" | "delta"): Promise<Answer> {
   const item = { path: w.path, entry: w.local.entry, forced: w.forced };
-  const answer = await putFile(ctx.session, ctx.config, ctx.group, item, mode);
+  const prefetched = ctx.deltas?.take(ctx.group.name, ctx.host.name, w.path);
+  let answer: Answer;
+  try {
+    answer = await putFile(ctx.session, ctx.config, ctx.group, item, mode, mode === "delta" ? prefetched : undefined);
+  } finally {
+    // Sent, or not wanted (a whole put, a delta of a file that changed since): its jobs stop.
+    await (await prefetched)?.stop();
+  }
+  if ((await prefetched)?.claimed) ctx.logger.debug({ path: w.path, peer: ctx.host.name }, `${w.path}: sent the delta begun during the check`);
   if (mode !== "delta" || answer.kind !== "refused" || answer.code !== "HASH_MISMATCH") return answer;
   ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `${ctx.host.name} rebuilt ${w.path} from our delta with another content hash; sending it whole`);
   return putFile(ctx.session, ctx.config, ctx.group, item, "whole");

@@ -14,17 +14,24 @@ import type { Config } from "../config/types.js";
 import type { Answer, Message } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import { contentKey, type ContentSource } from "./content-cache.js";
+import type { PrefetchedDelta } from "./delta-prefetch.js";
 import { readChunks, readChunksReusing } from "./read-chunks.js";
 import { coalesce } from "../fs/content-chunks.js";
 import { askOffset, resumeMinBytes } from "./partial.js";
 import { resolveTarget } from "./target.js";
 
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 /** Largest signature accepted whatever the basis size (a hostile peer cannot make us buffer more). */
 export const MAX_SIGNATURE_BYTES = 64 << 20;
 
-/** Sends our version of `path` (a file) to the peer; resolves with its answer. */
-export async function putFile(session: Session, config: Config, group: Group, item: { path: LogicalPath; entry: EntryState; forced: boolean }, mode: "whole" | "delta"): Promise<Answer> {
+/**
+ * Sends our version of `path` (a file) to the peer; resolves with its answer. A delta begun
+ * during the check (`prefetched`, delta-prefetch.ts) is sent when it still describes the file.
+ */
+export async function putFile(
+  session: Session, config: Config, group: Group, item: { path: LogicalPath; entry: EntryState; forced: boolean }, mode: "whole" | "delta",
+  prefetched?: Promise<PrefetchedDelta | undefined>,
+): Promise<Answer> {
   const target = await resolveTarget(config, group, item.path);
   const file = await fsp.open(target.fs, READ_FLAGS);
   try {
@@ -35,6 +42,9 @@ export async function putFile(session: Session, config: Config, group: Group, it
       const reply = await session.request({ type: "put", ...item, encoding: "whole", ...(offset > 0 ? { offset } : {}) }, { body: readChunks(file, offset) });
       return answerOf(reply);
     }
+    const early = await prefetched;
+    const made = early && (await early.claim(file, item.entry));
+    if (early && made) return answerOf(await session.request({ type: "put", ...item, encoding: "delta", basisHash: early.basisHash }, { body: made }));
     const sig = await fetchSignature(session, item.path);
     const size = item.entry.kind === "file" ? item.entry.size : (await file.stat()).size;
     // A big file's delta is made by several librsync jobs at once (parallel-delta.ts).
@@ -128,7 +138,7 @@ function answerOf(reply: Message): Answer {
 }
 
 /** The peer's signature of its file, bounded by what its size can need. */
-async function fetchSignature(session: Session, path: LogicalPath): Promise<{ hash: string; bytes: Buffer }> {
+export async function fetchSignature(session: Session, path: LogicalPath): Promise<{ hash: string; bytes: Buffer }> {
   const chunks: Buffer[] = [];
   let hash: string | undefined;
   let limit = 0;

@@ -17,6 +17,7 @@ import type { PendingRow } from "../index/pending.js";
 import { actionRecorder } from "../status/action-record.js";
 import type { PeerPool } from "../net/pool.js";
 import { ContentCache } from "./content-cache.js";
+import type { DeltaPrefetch } from "./delta-prefetch.js";
 import { applyDepsFor } from "./deps.js";
 import { pushPending, type PeerResult } from "./push.js";
 import { Receiver } from "./receive.js";
@@ -50,6 +51,8 @@ export interface UpdateOptions {
   readonly now?: () => number;
   /** Small files this run's check read, kept for the push (content-cache.ts). @default none */
   readonly contents?: ContentCache;
+  /** Deltas of big files this run's check began (delta-prefetch.ts). @default none */
+  readonly deltas?: DeltaPrefetch;
 }
 
 export interface UpdateSummary {
@@ -136,7 +139,7 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
           const session = await r.pool().session(group, host);
           const ctx = {
             config, group, host, session, index, receiver: r.receiver, deps: r.deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}),
-            ...(contents ? { contents } : {}),
+            ...(contents ? { contents } : {}), ...(options.deltas ? { deltas: options.deltas } : {}),
           };
           const result = await pushPending(ctx, rows);
           r.results.push(result);
