@@ -27,22 +27,36 @@ const handedOut = new Set<number>();
 /** A TCP port free on 127.0.0.1 right now, never one this process handed out before (racy only against other processes). */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await kernelFreePort();
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
+    const port = LISTEN_PORTS.low + Math.floor(Math.random() * (LISTEN_PORTS.high - LISTEN_PORTS.low + 1));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
   }
 }
 
-function kernelFreePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/**
+ * Where freePort() picks: below the kernel's ephemeral range (ip_local_port_range), which it
+ * draws from for every outgoing connection and every listen(0). A port taken from that range
+ * and closed until a daemon binds it could meanwhile become the local end of another test's
+ * connection (csync2-switch.test once failed with EADDRINUSE that way); a port below it is only
+ * ever taken by an explicit bind.
+ */
+const LISTEN_PORTS = ((): { low: number; high: number } => {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    // not Linux: the usual default
+  }
+  const high = Math.min(ephemeralLow - 1, 32767);
+  return { low: Math.max(10_000, high - 12_000), high };
+})();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
+    server.once("error", () => resolveFree(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolveFree(true)));
   });
 }
 
