@@ -136,8 +136,10 @@ async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerRe
 /**
  * Sends our version of `w` as the peer asked. A delta the peer refused because the file it
  * rebuilt does not hash to this version (block sums that matched other bytes: a signature that
- * does not describe its basis, or a crafted MD4 collision, sync-signature.ts) goes again whole:
- * it costs that file's bytes, never a file left behind for good.
+ * does not describe its basis, or a crafted MD4 collision, sync-signature.ts), or because it
+ * could not rebuild one at all (RSYNC: a copy past the end of a basis shorter than the
+ * signature said), goes again whole: it costs that file's bytes, never a file left behind for
+ * good, run after run.
  */
 async function putVersion(ctx: PushContext, w: Work, mode: "whole" | "delta"): Promise<Answer> {
   const item = { path: w.path, entry: w.local.entry, forced: w.forced };
@@ -150,10 +152,14 @@ async function putVersion(ctx: PushContext, w: Work, mode: "whole" | "delta"): P
     await (await prefetched)?.stop();
   }
   if ((await prefetched)?.claimed) ctx.logger.debug({ path: w.path, peer: ctx.host.name }, `${w.path}: sent the delta begun during the check`);
-  if (mode !== "delta" || answer.kind !== "refused" || answer.code !== "HASH_MISMATCH") return answer;
-  ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `${ctx.host.name} rebuilt ${w.path} from our delta with another content hash; sending it whole`);
+  if (mode !== "delta" || answer.kind !== "refused" || !DELTA_MISFITS.has(answer.code)) return answer;
+  const why = answer.code === "HASH_MISMATCH" ? "rebuilt it from our delta with another content hash" : `could not rebuild it from our delta (${answer.message})`;
+  ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `${ctx.host.name} ${why}: ${w.path}; sending it whole`);
   return putFile(ctx.session, ctx.config, ctx.group, item, "whole");
 }
+
+/** Refusals of a delta that say it did not fit the peer's file: the file goes again whole. */
+const DELTA_MISFITS: ReadonlySet<string> = new Set(["HASH_MISMATCH", "RSYNC"]);
 
 /** The peer's answer to each entry of `batch`, in its order (no request for an empty batch). */
 async function offer(ctx: PushContext, batch: readonly Work[]): Promise<Answer[]> {

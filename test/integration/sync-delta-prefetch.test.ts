@@ -2,18 +2,20 @@
 // against a real daemon: the put sends the delta made early and the peer rebuilds the file;
 // below the size limit the put makes its delta itself; a prefetch the push never takes (only
 // the mtime moved) is stopped and the run ends; a prefetch whose file changed after it was
-// opened is never claimed.
+// opened is never claimed; a prefetched delta the peer cannot rebuild (made against a
+// signature that does not describe its file) is sent again whole.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { lstatSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { loadConfig } from "../../src/config/load.js";
 import type { EntryState } from "../../src/core/entry.js";
-import { patch } from "../../src/delta/rsync.js";
+import { patch, signature } from "../../src/delta/rsync.js";
 import { DeltaPrefetch } from "../../src/sync/delta-prefetch.js";
+import { syncSignatureOptions } from "../../src/sync/sync-signature.js";
 import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, snapshot, speakAs, type Cluster } from "./sync-cluster.js";
 
@@ -24,7 +26,8 @@ const SENT_EARLY = /sent the delta begun during the check/;
 let c: Cluster;
 let big: string;
 before(async () => {
-  c = await makeCluster(["alpha", "beta"]);
+  // beta keeps the signatures of the files it receives (signature-cache.ts): the last test plants one.
+  c = await makeCluster(["alpha", "beta"], { daemonEnv: { PEERSYNC_SIG_CACHE_MIN_BYTES: String(512 * 1024) } });
   big = join(c.nodes.alpha!.root, "disk.img");
   writeFileSync(big, randomBytes(SIZE));
   const first = await c.nodes.alpha!.run(["sync"], PREFETCH);
@@ -113,4 +116,26 @@ test("a prefetched delta rebuilds the file; one whose file changed since it was 
       await deltas.close();
     }
   });
+});
+
+test("a prefetched delta that does not fit beta's file goes again whole", async () => {
+  const cacheDir = join(c.nodes.beta!.state, "signatures");
+  const cached = (): string[] => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => n.endsWith(".sig")) : []);
+  for (let i = 0; i < 200 && cached().length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+  assert.ok(cached().length > 0, "beta has a cached signature to plant");
+  edit(SIZE - 64, "an edit sent against a signature of other bytes");
+  // Each cache file now holds a well-formed signature of the version alpha sends, not of
+  // beta's file: the delta copies every block from beta's file, which differs at the edits.
+  const sending = readFileSync(big);
+  for (const name of cached()) {
+    const parts: Buffer[] = [];
+    for await (const b of signature([sending], syncSignatureOptions(Number(name.split("-")[1])))) parts.push(Buffer.from(b));
+    const sig = Buffer.concat(parts);
+    writeFileSync(join(cacheDir, name), Buffer.concat([sig, createHash("sha256").update(sig).digest()]));
+  }
+  const stderr = await sync(PREFETCH);
+  assert.match(stderr, SENT_EARLY);
+  // The planted signature describes alpha's longer file (test 4 grew it): the delta copies
+  // past the end of beta's, so beta cannot rebuild it at all (RS_CORRUPT), and says so.
+  assert.match(stderr, /beta could not rebuild it from our delta \(.*RS_CORRUPT.*\): .*disk\.img; sending it whole/);
 });
