@@ -139,3 +139,25 @@ test("a prefetched delta that does not fit beta's file goes again whole", async 
   // past the end of beta's, so beta cannot rebuild it at all (RS_CORRUPT), and says so.
   assert.match(stderr, /beta could not rebuild it from our delta \(.*RS_CORRUPT.*\): .*disk\.img; sending it whole/);
 });
+
+test("with two peers, each gets the delta begun for it during the check", async () => {
+  const three = await makeCluster(["alpha", "beta", "gamma"]);
+  try {
+    const file = join(three.nodes.alpha!.root, "disk.img");
+    writeFileSync(file, randomBytes(SIZE));
+    const first = await three.nodes.alpha!.run(["sync"], PREFETCH);
+    assert.equal(first.code, 0, first.stderr);
+    const bytes = readFileSync(file);
+    bytes.write("one edit for both peers", 12345);
+    writeFileSync(file, bytes);
+    const run = await three.nodes.alpha!.run(["-vv", "sync"], PREFETCH);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    for (const peer of ["beta", "gamma"]) {
+      assert.match(run.stderr, new RegExp(`sent the delta begun during the check path=\\S+ peer=${peer}`));
+      assert.deepEqual(snapshot(three.nodes[peer]!.root), snapshot(three.nodes.alpha!.root));
+    }
+  } finally {
+    await three.stop();
+    cleanup(three.dir);
+  }
+});
