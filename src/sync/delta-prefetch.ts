@@ -13,7 +13,7 @@
 // mismatch, and the push then sends the file whole (push.ts putVersion), as it always did for
 // a file that changed while its delta was made.
 //
-// Bounded: at most MAX_ACTIVE prefetches per run (others are not started: their put makes the
+// Bounded: at most MAX_PER_RUN prefetches per run (others are not started: their put makes the
 // delta itself), each running at most `bufferBytes` of delta ahead of its put before its jobs
 // wait. One the push never takes (the peer was in sync, asked for the whole file, or is down)
 // is stopped when the run ends.
@@ -37,7 +37,7 @@ export const PREFETCH_MIN_BYTES = 16 << 20;
 export function prefetchMinBytes(env: NodeJS.ProcessEnv = process.env): number {
   return tunable("PEERSYNC_DELTA_PREFETCH_MIN_BYTES", env) ?? PREFETCH_MIN_BYTES;
 }
-const MAX_ACTIVE = 4;
+const MAX_PER_RUN = 4;
 
 /** A delta being made for one (group, peer, path), taken by that path's put. */
 export interface PrefetchedDelta {
@@ -69,9 +69,10 @@ export interface DeltaPrefetchOptions {
 export class DeltaPrefetch {
   readonly #options: DeltaPrefetchOptions;
   readonly #started = new Map<string, Promise<PrefetchedDelta | undefined>>();
-  #closed = false;
-
   readonly #minBytes: number;
+  /** Prefetches begun this run, taken or not (MAX_PER_RUN at most). */
+  #begun = 0;
+  #closed = false;
 
   constructor(options: DeltaPrefetchOptions) {
     this.#options = options;
@@ -87,7 +88,8 @@ export class DeltaPrefetch {
     for (const host of group.peers) {
       if (peers && !peers.includes(host.name)) continue;
       const key = keyOf(groupName, host.name, path);
-      if (this.#started.has(key) || this.#started.size >= MAX_ACTIVE) continue;
+      if (this.#started.has(key) || this.#begun >= MAX_PER_RUN) continue;
+      this.#begun++;
       this.#started.set(key, this.#start(group, host, path as LogicalPath));
     }
   };
