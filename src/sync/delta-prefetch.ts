@@ -28,6 +28,7 @@ import type { Session } from "../net/session.js";
 import { readChunksReusing } from "./read-chunks.js";
 import { resolveTarget } from "./target.js";
 import { tunable } from "../config/tunables.js";
+import { sameContentStat } from "../fs/hash.js";
 import { fetchSignature, READ_FLAGS } from "./transfer.js";
 
 /** Files smaller than this hash in under ~10 ms here: nothing worth overlapping. */
@@ -171,7 +172,7 @@ type Fingerprint = Pick<BigIntStats, "dev" | "ino" | "size" | "mtimeNs" | "ctime
  * the size and mtime of the version offered.
  */
 export function prefetchFits(opened: Fingerprint, now: Fingerprint, entry: EntryState): boolean {
-  const sameFile = opened.dev === now.dev && opened.ino === now.ino && opened.size === now.size && opened.mtimeNs === now.mtimeNs && opened.ctimeNs === now.ctimeNs;
+  const sameFile = opened.dev === now.dev && opened.ino === now.ino && sameContentStat(opened, now);
   return sameFile && entry.kind === "file" && BigInt(entry.size) === now.size && entry.mtimeNs === now.mtimeNs;
 }
 

@@ -10,7 +10,7 @@
 // warm-up's own error (net/pool.ts warm).
 
 import type { Config, Group, Host } from "../config/types.js";
-import { PeerError } from "../errors.js";
+import { PeersyncError } from "../errors.js";
 import type { PeerPool } from "../net/pool.js";
 import type { Session } from "../net/session.js";
 
@@ -40,15 +40,12 @@ export class EarlySessions {
     this.#suspected.add(groupName);
     const group = this.#config.groups.find((g) => g.name === groupName);
     if (group === undefined || group.local.receiveOnly) return; // it pushes nothing
-    void this.#ready.then(() => {
-      if (this.#closed) return;
-      try {
-        this.#pool ??= this.#open();
-      } catch {
-        return; // a broken identity: the update opens its own pool and reports it
-      }
-      for (const host of group.peers) if (!this.#peers || this.#peers.includes(host.name)) this.#pool.warm(group, host);
-    });
+    this.#openPool().then(
+      (pool) => {
+        for (const host of group.peers) if (!this.#peers || this.#peers.includes(host.name)) pool.warm(group, host);
+      },
+      () => undefined, // the run is ending, or a broken identity: the update opens its own pool and reports it
+    );
   };
 
   /**
@@ -56,10 +53,14 @@ export class EarlySessions {
    * warm-up did): for work begun during the check (delta-prefetch.ts).
    */
   async session(group: Group, host: Host): Promise<Session> {
+    return (await this.#openPool()).session(group, host);
+  }
+
+  /** The pool, made once the identity is ready; rejects once the run is ending. */
+  async #openPool(): Promise<PeerPool> {
     await this.#ready;
-    if (this.#closed) throw new PeerError(`Cannot connect to "${host.name}": the run is ending`, { peer: host.name });
-    this.#pool ??= this.#open();
-    return this.#pool.session(group, host);
+    if (this.#closed) throw new PeersyncError("PEER", "Cannot connect to peers: the run is ending");
+    return (this.#pool ??= this.#open());
   }
 
   /** The pool the warm-ups went into, for the update to use; undefined when nothing was suspected. */

@@ -143,15 +143,16 @@ async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerRe
  */
 async function putVersion(ctx: PushContext, w: Work, mode: "whole" | "delta"): Promise<Answer> {
   const item = { path: w.path, entry: w.local.entry, forced: w.forced };
-  const prefetched = ctx.deltas?.take(ctx.group.name, ctx.host.name, w.path);
+  const taken = ctx.deltas?.take(ctx.group.name, ctx.host.name, w.path);
+  const early = mode === "delta" ? await taken : undefined;
   let answer: Answer;
   try {
-    answer = await putFile(ctx.session, ctx.config, ctx.group, item, mode, mode === "delta" ? prefetched : undefined);
+    answer = await putFile(ctx.session, ctx.config, ctx.group, item, mode, early);
   } finally {
     // Sent, or not wanted (a whole put, a delta of a file that changed since): its jobs stop.
-    await (await prefetched)?.stop();
+    await (await taken)?.stop();
   }
-  if ((await prefetched)?.claimed) ctx.logger.debug({ path: w.path, peer: ctx.host.name }, `${w.path}: sent the delta begun during the check`);
+  if (early?.claimed) ctx.logger.debug({ path: w.path, peer: ctx.host.name }, `${w.path}: sent the delta begun during the check`);
   if (mode !== "delta" || answer.kind !== "refused" || !DELTA_MISFITS.has(answer.code)) return answer;
   const why = answer.code === "HASH_MISMATCH" ? "rebuilt it from our delta with another content hash" : `could not rebuild it from our delta (${answer.message})`;
   ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `${ctx.host.name} ${why}: ${w.path}; sending it whole`);

@@ -30,7 +30,7 @@ export const MAX_SIGNATURE_BYTES = 64 << 20;
  */
 export async function putFile(
   session: Session, config: Config, group: Group, item: { path: LogicalPath; entry: EntryState; forced: boolean }, mode: "whole" | "delta",
-  prefetched?: Promise<PrefetchedDelta | undefined>,
+  prefetched?: PrefetchedDelta,
 ): Promise<Answer> {
   const target = await resolveTarget(config, group, item.path);
   const file = await fsp.open(target.fs, READ_FLAGS);
@@ -42,9 +42,8 @@ export async function putFile(
       const reply = await session.request({ type: "put", ...item, encoding: "whole", ...(offset > 0 ? { offset } : {}) }, { body: readChunks(file, offset) });
       return answerOf(reply);
     }
-    const early = await prefetched;
-    const made = early && (await early.claim(file, item.entry));
-    if (early && made) return answerOf(await session.request({ type: "put", ...item, encoding: "delta", basisHash: early.basisHash }, { body: made }));
+    const made = await prefetched?.claim(file, item.entry);
+    if (prefetched && made) return answerOf(await session.request({ type: "put", ...item, encoding: "delta", basisHash: prefetched.basisHash }, { body: made }));
     const sig = await fetchSignature(session, item.path);
     const size = item.entry.kind === "file" ? item.entry.size : (await file.stat()).size;
     // A big file's delta is made by several librsync jobs at once (parallel-delta.ts).
