@@ -82,3 +82,13 @@ test("a dry run keeps no digest", async () => {
   await f.check({ dryRun: true });
   assert.equal(digestCount(f), 0);
 });
+
+test("a file a peer sent that is gone before the next check is a deletion, though its directory looks as before", async () => {
+  // The receiver inserts the row (no check involved) and the file appears on disk; it is removed
+  // before this node checks again, so the directory's children are what its digest saw.
+  const f = checkFixture("digest-row-inserted", TREE);
+  await f.check();
+  const columns = (f.db.prepare("SELECT name FROM pragma_table_info('entries') WHERE name NOT IN ('id', 'path')").pluck().all() as string[]).join(", ");
+  f.db.prepare(`INSERT INTO entries (path, ${columns}) SELECT ?, ${columns} FROM entries WHERE path = ?`).run(join(f.root, "d/sent.txt"), join(f.root, "d/b.txt"));
+  assert.deepEqual(Object.fromEntries((await f.check()).changes), { "/d/sent.txt": "deleted" });
+});

@@ -1,7 +1,8 @@
 // The digests of directories as a check's last full look at them found them (schema:
-// migrations/70-dir-digests.sql; what a digest covers: fs/dir-probe.ts). The triggers there
-// forget a directory's digest whenever a row in it changes or goes, so a stored digest always
-// describes a directory whose recorded entries the check left exactly as it found them.
+// migrations/70-dir-digests.sql; what a digest covers: fs/dir-probe.ts). The triggers there and
+// in 80-dir-digests-on-insert.sql forget a directory's digest whenever a row in it changes or
+// goes, or a live row is added, so a stored digest always describes a directory whose recorded
+// entries the check left exactly as it found them.
 
 import type { Db } from "./database.js";
 
