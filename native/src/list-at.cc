@@ -6,7 +6,7 @@
 // so the directory is read once either way.
 //
 // listAt(dir, seed) -> Promise<[names Buffer, ends Uint32Array, fields Float64Array,
-//                               errnos Int32Array, dirIno, dirDev, digest, failed]>
+//                               errnos Int32Array, dirIno, dirDev, digest, failed, hashes Float64Array]>
 //   names: every child name but . and .., raw bytes, back to back; ends[i]: where name i ends.
 //   fields / errnos: stat-at.cc's layout (FIELDS per name, Node's own doubles) and errno of
 //   each fstatat (0 when it succeeded).
@@ -14,6 +14,10 @@
 //   it does not depend on readdir's order; any changed byte, field or errno, any name added or
 //   removed moves it (barring a 2^-53 collision, as with entries.fp).
 //   failed: how many fstatat calls failed (ENOENT included).
+//   hashes: two per name, 53 bits each, both seeded: one of the name alone, one of the whole
+//   (name, errno, fields) tuple. Stored after a full look, they let a directory whose digest
+//   moved be looked at only where it moved (src/core/standing-entries.ts): a name whose tuple hash was
+//   there before stands as recorded.
 //   The directory is opened with O_NOFOLLOW: a symlink there rejects (ELOOP or ENOTDIR), as a
 //   directory that cannot be opened rejects, with its errno in `errno`.
 #include <dirent.h>
@@ -53,10 +57,14 @@ uint64_t BitsOf(double d) {
   return bits;
 }
 
-uint64_t EntryHash(const char* name, size_t len, int err, const double* f) {
+uint64_t NameHash(const char* name, size_t len) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the name's bytes
   for (size_t i = 0; i < len; i++) h = (h ^ static_cast<unsigned char>(name[i])) * 0x100000001b3ULL;
-  h = Mix(h ^ (static_cast<uint64_t>(len) << 32) ^ static_cast<uint32_t>(err));
+  return h;
+}
+
+uint64_t EntryHash(uint64_t nameHash, size_t len, int err, const double* f) {
+  uint64_t h = Mix(nameHash ^ (static_cast<uint64_t>(len) << 32) ^ static_cast<uint32_t>(err));
   for (size_t i = 0; i < FIELDS; i++) h = Mix(h + BitsOf(f[i]) + i);
   return h;
 }
@@ -104,7 +112,9 @@ class ListAtWorker : public Napi::AsyncWorker {
     const size_t count = ends_.size();
     fields_.assign(count * FIELDS, 0);
     errnos_.assign(count, 0);
-    uint64_t sum = Mix(seed_);
+    const uint64_t seeded = Mix(seed_);
+    uint64_t sum = seeded;
+    hashes_.assign(count * 2, 0);
     size_t start = 0;
     std::string name;
     for (size_t i = 0; i < count; i++) {
@@ -116,7 +126,11 @@ class ListAtWorker : public Napi::AsyncWorker {
       } else {
         RecordCheckStat(st, f);
       }
-      sum += EntryHash(name.data(), name.size(), errnos_[i], f);
+      const uint64_t nameHash = NameHash(name.data(), name.size());
+      const uint64_t entry = EntryHash(nameHash, name.size(), errnos_[i], f);
+      sum += entry;
+      hashes_[i * 2] = static_cast<double>(Mix(nameHash + seeded) >> 11);
+      hashes_[i * 2 + 1] = static_cast<double>(Mix(entry + seeded) >> 11);
       start = ends_[i];
     }
     closedir(d);
@@ -138,7 +152,9 @@ class ListAtWorker : public Napi::AsyncWorker {
     if (!fields_.empty()) memcpy(fields.Data(), fields_.data(), fields_.size() * sizeof(double));
     Napi::Int32Array errnos = Napi::Int32Array::New(env, errnos_.size());
     if (!errnos_.empty()) memcpy(errnos.Data(), errnos_.data(), errnos_.size() * sizeof(int32_t));
-    Napi::Array out = Napi::Array::New(env, 8);
+    Napi::Float64Array hashes = Napi::Float64Array::New(env, hashes_.size());
+    if (!hashes_.empty()) memcpy(hashes.Data(), hashes_.data(), hashes_.size() * sizeof(double));
+    Napi::Array out = Napi::Array::New(env, 9);
     out.Set(0u, names);
     out.Set(1u, ends);
     out.Set(2u, fields);
@@ -147,6 +163,7 @@ class ListAtWorker : public Napi::AsyncWorker {
     out.Set(5u, Napi::Number::New(env, dir_dev_));
     out.Set(6u, Napi::Number::New(env, digest_));
     out.Set(7u, Napi::Number::New(env, static_cast<double>(failed_)));
+    out.Set(8u, hashes);
     deferred_.Resolve(out);
   }
 
@@ -160,6 +177,7 @@ class ListAtWorker : public Napi::AsyncWorker {
   std::vector<uint32_t> ends_;
   std::vector<double> fields_;
   std::vector<int32_t> errnos_;
+  std::vector<double> hashes_;
   int open_errno_ = 0;
   double dir_ino_ = 0;
   double dir_dev_ = 0;

@@ -32,6 +32,11 @@ export interface Listing {
   readonly error: readonly [string, string] | undefined;
   readonly items: readonly ListingItem[];
   readonly stats: StatBatch | Promise<StatBatch>;
+  /**
+   * Children that stand as recorded and have no item (core/standing-entries.ts): the walk
+   * passes over their rows between the items. 0 or absent: every child has its items.
+   */
+  readonly standing?: number;
 }
 
 /** The children of one listing to lstat: by name in the directory the listing read, or by path. */
@@ -87,12 +92,21 @@ export function listDirectory(dir: string, dirFs: string | Buffer, match: (path:
   return { dir, error: undefined, items, stats: inline ?? pooled!(request) };
 }
 
-/** The listing of a directory the native probe read (dir-probe.ts): its names and stats as they are. */
-export function listProbed(dir: string, dirFs: string | Buffer, probe: DirProbe, match: (path: string) => MatchResult): Listing {
+/**
+ * The listing of a directory the native probe read (dir-probe.ts): its names and stats as they
+ * are. `standing` flags children that stand as recorded (core/standing-entries.ts): those that
+ * are not directories get no item (directories keep theirs: the walk goes into them).
+ */
+export function listProbed(dir: string, dirFs: string | Buffer, probe: DirProbe, match: (path: string) => MatchResult, standing?: Uint8Array): Listing {
   const items: ListingItem[] = [];
   const stats = probe.stats;
   let highUnits = false;
+  let passed = 0;
   for (let i = 0; i < probe.count; i++) {
+    if (standing?.[i] === 1 && ((stats.fields[i * 8] ?? 0) & 0o170000) !== 0o040000) {
+      passed++;
+      continue;
+    }
     const name = probe.name(i);
     const path = dir === "/" ? `/${name}` : `${dir}/${name}`;
     highUnits ||= hasHighUnits(name);
@@ -108,7 +122,7 @@ export function listProbed(dir: string, dirFs: string | Buffer, probe: DirProbe,
     if (isDir) items.push({ type: "subtree", key: `${name}/`, child });
   }
   sortItems(items, highUnits);
-  return { dir, error: undefined, items, stats };
+  return { dir, error: undefined, items, stats, standing: passed };
 }
 
 /** Items in the index's order: byte order of the keys (see scanner.ts). */

@@ -80,3 +80,25 @@ test("a probe of what is not a directory, or no longer there, reports why", asyn
   assert.equal(await error(join(dir, "gone")), "ENOENT");
   assert.equal(await error(join(dir, "d")), "listed");
 });
+
+test("a probe hashes each child: its name alone and its whole (name, lstat), both seeded", async () => {
+  const dir = newDir();
+  for (const name of ["a", "b", "c"]) writeFileSync(join(dir, name), name);
+  const pairs = (p: DirProbe) => new Map(Array.from({ length: p.count }, (_, i) => [p.name(i), [p.hashes[i * 2]!, p.hashes[i * 2 + 1]!]]));
+  const before = await probe(dir);
+  assert.equal(before.hashes.length, 2 * before.count);
+  const was = pairs(before);
+  assert.equal(new Set([...was.values()].flat()).size, 6, "six different hashes");
+  for (const h of [...was.values()].flat()) assert.ok(Number.isSafeInteger(h) && h >= 0, `${h} fits 53 bits`);
+  appendFileSync(join(dir, "b"), "!");
+  const now = pairs(await probe(dir));
+  assert.deepEqual(now.get("a"), was.get("a"));
+  assert.deepEqual(now.get("c"), was.get("c"));
+  assert.equal(now.get("b")![0], was.get("b")![0], "b's name hash stays");
+  assert.notEqual(now.get("b")![1], was.get("b")![1], "b's whole hash moves");
+  const reseeded = pairs(await probe(dir, SEED + 1));
+  for (const [name, [n, w]] of reseeded) {
+    assert.notEqual(n, now.get(name)![0], `${name}: other rules, other name hash`);
+    assert.notEqual(w, now.get(name)![1], `${name}: other rules, other whole hash`);
+  }
+});

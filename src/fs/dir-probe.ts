@@ -22,19 +22,25 @@ export class DirProbe {
   readonly digest: number;
   /** Children whose lstat failed (any errno, ENOENT included): the digest then says nothing. */
   readonly failed: number;
+  /**
+   * [name, whole] hashes per child, in readdir's order (core/standing-entries.ts); empty from an
+   * addon built before it returned them.
+   */
+  readonly hashes: Float64Array;
   readonly #bytes: Buffer;
   readonly #ends: Uint32Array;
   readonly #fields: Float64Array;
   readonly #errnos: Int32Array;
   #stats: StatBatch | undefined;
 
-  constructor(bytes: Buffer, ends: Uint32Array, fields: Float64Array, errnos: Int32Array, digest: number, failed: number) {
+  constructor(bytes: Buffer, ends: Uint32Array, fields: Float64Array, errnos: Int32Array, digest: number, failed: number, hashes: Float64Array) {
     this.#bytes = bytes;
     this.#ends = ends;
     this.#fields = fields;
     this.#errnos = errnos;
     this.digest = digest;
     this.failed = failed;
+    this.hashes = hashes;
   }
 
   get count(): number {
@@ -70,12 +76,14 @@ export type ProbeResult = DirProbe | { readonly error: readonly [string, string]
 /** Reads one directory; `seed` goes into the digest (the group's rules, see check-run.ts). */
 export type ProbeDir = (dirFs: string | Buffer, seed: number) => Promise<ProbeResult>;
 
-type RawProbe = [Buffer, Uint32Array, Float64Array, Int32Array, number, number, number, number];
+type RawProbe = [Buffer, Uint32Array, Float64Array, Int32Array, number, number, number, number, Float64Array?];
 
 interface ListAtAddon {
   listAt(dir: string | Buffer, seed: number): Promise<RawProbe>;
   readonly FIELDS: number;
 }
+
+const NO_HASHES = new Float64Array(0);
 
 let loaded: ProbeDir | null | undefined;
 
@@ -101,6 +109,6 @@ async function probe(addon: ListAtAddon, dirFs: string | Buffer, seed: number): 
     // O_NOFOLLOW on a symlink: the directory the parent's listing saw is not there any more.
     return { error: code === "ELOOP" ? ["ENOTDIR", "ENOTDIR (open)"] : [code, `${code} (opendir)`] };
   }
-  const [bytes, ends, fields, errnos, , , digest, failed] = raw;
-  return new DirProbe(bytes, ends, fields, errnos, digest, failed);
+  const [bytes, ends, fields, errnos, , , digest, failed, hashes] = raw;
+  return new DirProbe(bytes, ends, fields, errnos, digest, failed, hashes ?? NO_HASHES);
 }

@@ -21,7 +21,8 @@ import type { MatchResult } from "../config/types.js";
 import { kindOfMode, typeWordOfMode, type Fingerprint } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { MAX_PATH_BYTES } from "../core/path.js";
-import { hasHighUnits, listDirectory, listProbed, sortItems, type Listing, type ListedChild, type StatStarter } from "./dir-listing.js";
+import { standingChildren } from "../core/standing-entries.js";
+import { hasHighUnits, listDirectory, listProbed, sortItems, type Listing, type ListingItem, type ListedChild, type StatStarter } from "./dir-listing.js";
 import type { DirProbe, ProbeDir } from "./dir-probe.js";
 import { compareUtf8, joinFsPath } from "./name-codec.js";
 import { ProbeAhead, type ProbeTarget } from "./probe-ahead.js";
@@ -52,8 +53,16 @@ export interface ScanSink {
    * undefined otherwise (the walk then looks at every entry).
    */
   readonly unchangedDir?: (dir: string, digest: number) => number | undefined;
-  /** A full look at `dir` handed all its entries to item(): the digest to keep if all went well there. */
-  readonly dirListed?: (dir: string, digest: number, scanned: number) => void;
+  /**
+   * The [name, whole] hashes of `dir`'s children that the look which stored its digest saw
+   * (core/standing-entries.ts), asked for when the digest moved; undefined when unknown.
+   */
+  readonly childrenOf?: (dir: string) => Float64Array | undefined;
+  /**
+   * A look at `dir` handed all its entries to item(), or told which stand (unchanged items):
+   * the digest and children hashes to keep if all went well there.
+   */
+  readonly dirListed?: (dir: string, digest: number, scanned: number, children: Float64Array) => void;
 }
 
 export interface ScanTarget {
@@ -176,16 +185,27 @@ export class Scanner {
       }
       return this.#emit({ type: "unchanged", path: dir.path, after, until: undefined });
     }
-    const listing = listProbed(dir.path, dir.fsPath, probed, this.#options.match);
+    const listing = listProbed(dir.path, dir.fsPath, probed, this.#options.match, this.#standing(dir.path, probed));
     ahead.want(listing.items.flatMap((item) => (item.type === "subtree" ? [item.child] : [])));
     const before = this.#scanned;
+    this.#scanned += listing.standing ?? 0;
     let below = 0;
     await this.#consume(listing, async (child) => {
       const start = this.#scanned;
       await this.#walkProbed(child, ahead);
       below += this.#scanned - start;
     });
-    if (probed.failed === 0) this.#sink.dirListed?.(dir.path, probed.digest, this.#scanned - before - below);
+    if (probed.failed === 0) this.#sink.dirListed?.(dir.path, probed.digest, this.#scanned - before - below, probed.hashes);
+  }
+
+  /**
+   * Which children of a directory whose digest moved still stand as the last look recorded
+   * them: in a directory of many files where one changed, that one gets a look, not all.
+   */
+  #standing(dir: string, probed: DirProbe): Uint8Array | undefined {
+    if (probed.failed !== 0 || probed.hashes.length === 0) return undefined;
+    const stored = this.#sink.childrenOf?.(dir);
+    return stored === undefined ? undefined : standingChildren(stored, probed.hashes);
   }
 
   /** The subdirectories a walk enters (not ignored), in key order: what a skipped directory still holds. */
@@ -211,11 +231,20 @@ export class Scanner {
   async #consume(listing: Listing, descend: (child: ListedChild) => Promise<void>): Promise<void> {
     if (listing.error !== undefined) return this.#unlistable(listing.dir, listing.error);
     const batch = await listing.stats;
+    // Children that stand as recorded have no items: the rows between two items are theirs (or
+    // tombstones, which a check passes over), and each item is preceded by a skip over them.
+    const passing = (listing.standing ?? 0) > 0;
+    let walked: string | undefined; // the subdirectory walked just before, if the last item was one
     let items = listing.items;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
+      if (passing) {
+        await this.#emit({ type: "unchanged", path: listing.dir, after: walked, until: keyPath(item) });
+        walked = undefined;
+      }
       if (item.type === "subtree") {
         await descend(item.child);
+        walked = item.child.path;
         continue;
       }
       if (item.type !== "entry") {
@@ -233,6 +262,7 @@ export class Scanner {
         items = [...items.slice(0, at), { type: "keep-below", key, path: item.child.path }, ...items.slice(at)];
       }
     }
+    if (passing) await this.#emit({ type: "unchanged", path: listing.dir, after: walked, until: undefined });
   }
 
   /** Emits one lstat'ed child; true when it is a directory, "failed" when lstat failed. */
@@ -277,4 +307,11 @@ export class Scanner {
   #problem(path: string, op: Problem["op"], severity: Problem["severity"], message: string, code?: string): void {
     this.#sink.problem({ path, op, severity, message, ...(code ? { code } : {}) });
   }
+}
+
+/** Where an item's range of the index starts: its path, or the key of what is below it. */
+function keyPath(item: ListingItem): string {
+  if (item.type === "entry") return item.child.path;
+  if (item.type === "subtree") return `${item.child.path}/`;
+  return item.type === "keep" ? item.path : `${item.path}/`;
 }

@@ -92,3 +92,51 @@ test("a file a peer sent that is gone before the next check is a deletion, thoug
   f.db.prepare(`INSERT INTO entries (path, ${columns}) SELECT ?, ${columns} FROM entries WHERE path = ?`).run(join(f.root, "d/sent.txt"), join(f.root, "d/b.txt"));
   assert.deepEqual(Object.fromEntries((await f.check()).changes), { "/d/sent.txt": "deleted" });
 });
+
+// A directory whose digest moved: only the children whose (name, lstat) moved get a look.
+const WIDE = { "d/a.txt": "a", "d/b.txt": "b", "d/c.txt": "c", "d/m/x.txt": "x", "d/m/y.txt": "y", "d/z.txt": "z", "d.old": "o" };
+
+test("where one file of a directory changed, the others stand: their rows are not read", async () => {
+  const f = checkFixture("digest-standing", WIDE);
+  const first = await f.check();
+  f.db.exec("DROP TRIGGER dir_digests_on_update");
+  f.db.prepare("UPDATE entries SET fp = fp + 1 WHERE path = ?").run(join(f.root, "d/c.txt")); // unseen if passed over
+  appendFileSync(join(f.root, "d/b.txt"), "!");
+  const second = await f.check();
+  assert.deepEqual(Object.fromEntries(second.changes), { "/d/b.txt": "content" });
+  assert.equal(second.summary.examined, 1, "c.txt stood as recorded");
+  assert.equal(second.summary.scanned, first.summary.scanned);
+  const third = await f.check();
+  assert.equal(third.summary.examined, 0, "the look stored d's new digest and children");
+  assert.equal(third.summary.scanned, first.summary.scanned);
+});
+
+test("a changed, a new and a standing file beside a subdirectory with its own changes", async () => {
+  const f = checkFixture("digest-standing-mixed", WIDE);
+  await f.check();
+  appendFileSync(join(f.root, "d/z.txt"), "!");
+  writeFileSync(join(f.root, "d/n.txt"), "n");
+  rmSync(join(f.root, "d/m/y.txt")); // m's last row: after m's walk, before d's next child
+  assert.deepEqual(Object.fromEntries((await f.check()).changes), { "/d/m/y.txt": "deleted", "/d/n.txt": "new", "/d/z.txt": "content" });
+  assert.equal((await f.check()).changes.size, 0);
+});
+
+test("a file gone from a directory where others changed: the whole directory gets a look", async () => {
+  const f = checkFixture("digest-standing-gone", WIDE);
+  await f.check();
+  appendFileSync(join(f.root, "d/a.txt"), "!");
+  rmSync(join(f.root, "d/c.txt"));
+  rmSync(join(f.root, "d.old")); // between "d" and "d/" in the root: drained before d's first skip
+  assert.deepEqual(Object.fromEntries((await f.check()).changes), { "/d.old": "deleted", "/d/a.txt": "content", "/d/c.txt": "deleted" });
+  assert.equal((await f.check()).changes.size, 0);
+});
+
+test("a vanished row beside a partly standing directory is drained before its first skip", async () => {
+  const f = checkFixture("digest-standing-beside", WIDE);
+  await f.check();
+  // The root's look is whole (d.old's row has no file); d stands but for b.txt.
+  rmSync(join(f.root, "d.old"));
+  appendFileSync(join(f.root, "d/b.txt"), "!");
+  appendFileSync(join(f.root, "d/m/x.txt"), "!");
+  assert.deepEqual(Object.fromEntries((await f.check()).changes), { "/d.old": "deleted", "/d/b.txt": "content", "/d/m/x.txt": "content" });
+});

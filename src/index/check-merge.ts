@@ -105,10 +105,18 @@ export class TargetMerge implements ScanSink {
     return stored?.digest === digest ? stored.scanned : undefined;
   };
 
-  readonly dirListed = (dir: string, digest: number, scanned: number): void => {
+  readonly childrenOf = (dir: string): Float64Array | undefined => {
+    if (this.#ctx.checksum || this.#ctx.digests === undefined) return undefined;
+    // Asked after unchangedDir(dir) missed: no stored digest there (a new directory, a first
+    // check) means no children either, without a query.
+    if (this.#digests !== undefined && !this.#digests.has(dirKey(dir))) return undefined;
+    return this.#ctx.digests.children(this.#group.name, dir);
+  };
+
+  readonly dirListed = (dir: string, digest: number, scanned: number, children: Float64Array): void => {
     // Behind the close looks at its entries: kept only if none of them went wrong.
     void this.#queue.run(() => {
-      if (!this.#troubled.has(dirKey(dir))) this.#ctx.batch.digest(this.#group.name, dir, { digest, scanned });
+      if (!this.#troubled.has(dirKey(dir))) this.#ctx.batch.digest(this.#group.name, dir, { digest, scanned, children });
     });
   };
 

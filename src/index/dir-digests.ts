@@ -10,18 +10,22 @@ export interface StoredDigest {
   readonly digest: number;
   /** Entries the look that stored it lstat'ed (the check's "scanned" count). */
   readonly scanned: number;
+  /** [name, whole] hashes of the children that look saw (core/standing-entries.ts), when known. */
+  readonly children?: Float64Array | undefined;
 }
 
 export class DirDigestStore {
   readonly #get;
+  readonly #children;
   readonly #range;
   readonly #put;
   readonly #clear;
 
   constructor(db: Db) {
     this.#get = db.prepare<[string, string]>("SELECT digest, scanned FROM dir_digests WHERE grp = ? AND dir = ?").raw(true);
+    this.#children = db.prepare<[string, string]>("SELECT children FROM dir_digests WHERE grp = ? AND dir = ?").pluck();
     this.#range = db.prepare<[string, string, string]>("SELECT dir, digest, scanned FROM dir_digests WHERE grp = ? AND dir >= ? AND dir < ?").raw(true);
-    this.#put = db.prepare<[string, string, number, number]>("INSERT OR REPLACE INTO dir_digests (grp, dir, digest, scanned) VALUES (?, ?, ?, ?)");
+    this.#put = db.prepare<[string, string, number, number, Buffer | null]>("INSERT OR REPLACE INTO dir_digests (grp, dir, digest, scanned, children) VALUES (?, ?, ?, ?, ?)");
     this.#clear = db.prepare("DELETE FROM dir_digests");
   }
 
@@ -39,13 +43,25 @@ export class DirDigestStore {
     return out;
   }
 
+  /**
+   * The children hashes stored with a directory's digest (read only when the digest moved, so a
+   * no-change check reads none), or undefined when there are none.
+   */
+  children(group: string, dir: string): Float64Array | undefined {
+    const blob = this.#children.get(group, dirKey(dir)) as Buffer | null | undefined;
+    if (!blob || blob.length % 16 !== 0) return undefined;
+    // A copy: a Float64Array needs its offset aligned to 8, which a blob's buffer need not be.
+    return new Float64Array(new Uint8Array(blob).buffer);
+  }
+
   /** Forgets every digest: the next check looks at every directory whole. */
   forgetAll(): void {
     this.#clear.run();
   }
 
   put(group: string, dir: string, stored: StoredDigest): void {
-    this.#put.run(group, dirKey(dir), stored.digest, stored.scanned);
+    const children = stored.children && stored.children.length > 0 ? Buffer.from(stored.children.buffer, stored.children.byteOffset, stored.children.byteLength) : null;
+    this.#put.run(group, dirKey(dir), stored.digest, stored.scanned, children);
   }
 }
 
