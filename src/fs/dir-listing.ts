@@ -103,7 +103,8 @@ export function listProbed(dir: string, dirFs: string | Buffer, probe: DirProbe,
   let highUnits = false;
   let passed = 0;
   for (let i = 0; i < probe.count; i++) {
-    if (standing?.[i] === 1 && ((stats.fields[i * 8] ?? 0) & 0o170000) !== 0o040000) {
+    const isDir = stats.status[i] === 0 && ((stats.fields[i * 8] ?? 0) & 0o170000) === 0o040000;
+    if (standing?.[i] === 1 && !isDir) {
       passed++;
       continue;
     }
@@ -115,7 +116,6 @@ export function listProbed(dir: string, dirFs: string | Buffer, probe: DirProbe,
       items.push({ type: "keep", key: name, path }, { type: "keep-below", key: `${name}/`, path });
       continue;
     }
-    const isDir = stats.status[i] === 0 && ((stats.fields[i * 8] ?? 0) & 0o170000) === 0o040000;
     if (verdict === "descend" && !isDir) continue;
     const child: ListedChild = { name, path, fsPath: joinFsPath(dirFs, name), match: verdict, isDir, statIndex: i };
     items.push({ type: "entry", key: name, child });
@@ -123,6 +123,13 @@ export function listProbed(dir: string, dirFs: string | Buffer, probe: DirProbe,
   }
   sortItems(items, highUnits);
   return { dir, error: undefined, items, stats, standing: passed };
+}
+
+/** Where an item's range of the index starts: its path, or the key of what is below it. */
+export function keyPath(item: ListingItem): string {
+  if (item.type === "entry") return item.child.path;
+  if (item.type === "subtree") return `${item.child.path}/`;
+  return item.type === "keep" ? item.path : `${item.path}/`;
 }
 
 /** Items in the index's order: byte order of the keys (see scanner.ts). */

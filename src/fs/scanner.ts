@@ -22,7 +22,7 @@ import { kindOfMode, typeWordOfMode, type Fingerprint } from "../core/file-state
 import type { Problem } from "../core/problem.js";
 import { MAX_PATH_BYTES } from "../core/path.js";
 import { standingChildren } from "../core/standing-entries.js";
-import { hasHighUnits, listDirectory, listProbed, sortItems, type Listing, type ListingItem, type ListedChild, type StatStarter } from "./dir-listing.js";
+import { hasHighUnits, keyPath, listDirectory, listProbed, sortItems, type Listing, type ListedChild, type StatStarter } from "./dir-listing.js";
 import type { DirProbe, ProbeDir } from "./dir-probe.js";
 import { compareUtf8, joinFsPath } from "./name-codec.js";
 import { ProbeAhead, type ProbeTarget } from "./probe-ahead.js";
@@ -307,11 +307,4 @@ export class Scanner {
   #problem(path: string, op: Problem["op"], severity: Problem["severity"], message: string, code?: string): void {
     this.#sink.problem({ path, op, severity, message, ...(code ? { code } : {}) });
   }
-}
-
-/** Where an item's range of the index starts: its path, or the key of what is below it. */
-function keyPath(item: ListingItem): string {
-  if (item.type === "entry") return item.child.path;
-  if (item.type === "subtree") return `${item.child.path}/`;
-  return item.type === "keep" ? item.path : `${item.path}/`;
 }
