@@ -140,3 +140,15 @@ test("a vanished row beside a partly standing directory is drained before its fi
   appendFileSync(join(f.root, "d/m/x.txt"), "!");
   assert.deepEqual(Object.fromEntries((await f.check()).changes), { "/d.old": "deleted", "/d/b.txt": "content", "/d/m/x.txt": "content" });
 });
+
+test("a torn children blob is not trusted: the directory whose digest moved gets a whole look", async () => {
+  const f = checkFixture("digest-standing-torn", WIDE);
+  await f.check();
+  f.db.exec("DROP TRIGGER dir_digests_on_update");
+  f.db.prepare("UPDATE entries SET fp = fp + 1 WHERE path = ?").run(join(f.root, "d/c.txt")); // seen only by a whole look
+  f.db.prepare("UPDATE dir_digests SET children = substr(children, 1, 20) WHERE dir = ?").run(`${join(f.root, "d")}/`);
+  appendFileSync(join(f.root, "d/b.txt"), "!");
+  const { changes, summary } = await f.check();
+  assert.deepEqual(Object.fromEntries(changes), { "/d/b.txt": "content" });
+  assert.equal(summary.examined, 2, "c.txt's row was read and compared");
+});
