@@ -53,10 +53,22 @@ export function vectorText(v: VersionVector): string {
   return text;
 }
 
+// ... and the texts read back are as few: a bulk read of 10,000 rows parsed the same one 10,000
+// times (~1 µs each). Sharing one object is safe: vectorFromWire() returns it frozen. Bounded,
+// since a long-lived daemon reads many over time.
+const parsedVectors = new Map<string, VersionVector>();
+const PARSED_VECTORS_MAX = 4096;
+
 /** Parses entries.vv; a corrupt value is an IndexError naming the path. */
 export function parseVectorText(text: string, path: string): VersionVector {
+  const known = parsedVectors.get(text);
+  if (known !== undefined) return known;
   try {
-    return text === "" ? EMPTY_VECTOR : vectorFromWire(JSON.parse(text));
+    if (text === "") return EMPTY_VECTOR;
+    const vector = vectorFromWire(JSON.parse(text));
+    if (parsedVectors.size >= PARSED_VECTORS_MAX) parsedVectors.clear();
+    parsedVectors.set(text, vector);
+    return vector;
   } catch (err) {
     throw new IndexError(`Cannot read the version vector of "${path}": ${messageOf(err)}`, {
       cause: err,

@@ -9,8 +9,8 @@ import { test } from "node:test";
 import { runCheck } from "../index/check-run.js";
 import { openIndex } from "../index/database.js";
 import { loadTestConfig, tempDir, writeTestConfig } from "../index/testing.js";
-import { SyncIndex } from "./sync-index.js";
-import type { RecordInput } from "../index/entries.js";
+import { entryOfRecord, SyncIndex } from "./sync-index.js";
+import { stateOfRecord, type EntryRecord, type RecordInput } from "../index/entries.js";
 import { bumpVector, EMPTY_VECTOR } from "../core/vector.js";
 
 const RECORD: RecordInput = {
@@ -111,5 +111,33 @@ test("acknowledgedMany() leaves the same pending, conflict and forced rows as ac
   } finally {
     many.db.close();
     one.db.close();
+  }
+});
+
+// entryOfRecord builds each kind's entry field by field; it must say exactly what spreading
+// stateOfRecord() with the version info says (what fromRecord did before).
+test("entryOfRecord() = stateOfRecord() + vector, writer and change time, for every kind and a tombstone", () => {
+  const base = {
+    id: 1, group: "g", path: "/srv/x", mode: 0o100640, uid: 5, gid: 6, userName: "u", groupName: undefined, mtimeNs: 1_700_000_000_123_456_789n,
+    size: 3, hash: undefined, target: undefined, vector: bumpVector(EMPTY_VECTOR, "a"), deletedNs: undefined,
+    ctimeNs: 1_700_000_001_987_654_321n, ino: 7n, dev: 1n,
+  } satisfies Omit<EntryRecord, "kind">;
+  const records: EntryRecord[] = [
+    { ...base, kind: "file", hash: "ab".repeat(32) },
+    { ...base, kind: "file" },
+    { ...base, kind: "dir", mode: 0o40755 },
+    { ...base, kind: "symlink", mode: 0o120777, target: "../t" },
+    { ...base, kind: "symlink", mode: 0o120777 },
+    { ...base, kind: "file", hash: "ab".repeat(32), deletedNs: 1_700_000_002_500_000_000n },
+  ];
+  for (const r of records) {
+    for (const changedAtMs of [undefined, 42]) {
+      const state = stateOfRecord(r);
+      const info = { vector: r.vector, modifiedBy: "b" };
+      const expected = state === undefined
+        ? { kind: "deleted", ...info, changedAtMs: changedAtMs ?? 1_700_000_002_500 }
+        : { ...state, ...info, changedAtMs: changedAtMs ?? 1_700_000_001_987 };
+      assert.deepEqual(entryOfRecord(r, "b", changedAtMs), expected, `${r.kind}${r.deletedNs === undefined ? "" : " (deleted)"}, changedAtMs ${changedAtMs}`);
+    }
   }
 });

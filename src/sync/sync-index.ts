@@ -87,14 +87,8 @@ export class SyncIndex {
 
   /** `v`: the record's version columns when the caller read them already. */
   fromRecord(record: EntryRecord, v = this.versions.get(record.id)): LocalEntry {
-    const state = stateOfRecord(record);
     // NULL writer: a check recorded a change made here (migrations/60-sync-versions.sql).
-    const modifiedBy = v.modifiedBy ?? this.#localNode;
-    const info = { vector: record.vector, modifiedBy };
-    const entry: EntryState = state === undefined
-      ? { kind: "deleted", ...info, changedAtMs: v.changedAtMs ?? nsToMs(record.deletedNs ?? 0n) }
-      : { ...state, ...info, changedAtMs: v.changedAtMs ?? nsToMs(record.ctimeNs) };
-    return { record, entry, forced: v.forced };
+    return { record, entry: entryOfRecord(record, v.modifiedBy ?? this.#localNode, v.changedAtMs), forced: v.forced };
   }
 
   /** Records what is now on disk (after applying a version) with its vector and writer; returns the id. */
@@ -198,6 +192,23 @@ export function purgeTombstones(db: Db, indexOf: () => SyncIndex, group: string,
     }
   });
   return purged;
+}
+
+/**
+ * The record as an entry: stateOfRecord() with the version info, built field by field. Spreading
+ * the state into a new object was a third of a pusher's bulk read (localsById: 3.3 of 8.7 µs a
+ * row, measured on bench/sync's 10,000 entries), which runs twice per entry and peer.
+ */
+export function entryOfRecord(r: EntryRecord, modifiedBy: string, changedAtMs: number | undefined): EntryState {
+  const vector = r.vector;
+  if (r.deletedNs !== undefined) return { kind: "deleted", vector, modifiedBy, changedAtMs: changedAtMs ?? nsToMs(r.deletedNs) };
+  const at = changedAtMs ?? nsToMs(r.ctimeNs);
+  const { mode, uid, gid, userName, groupName, mtimeNs, size } = r;
+  switch (r.kind) {
+    case "file": return { kind: "file", mode, uid, gid, userName, groupName, mtimeNs, size, hash: r.hash ?? "", vector, modifiedBy, changedAtMs: at };
+    case "symlink": return { kind: "symlink", mode, uid, gid, userName, groupName, mtimeNs, size, target: r.target ?? "", vector, modifiedBy, changedAtMs: at };
+    case "dir": return { kind: "dir", mode, uid, gid, userName, groupName, mtimeNs, size, vector, modifiedBy, changedAtMs: at };
+  }
 }
 
 function nsToMs(ns: bigint): number {
