@@ -116,6 +116,28 @@ test("a file renamed over the target between the last look and the swap is not r
   assert.deepEqual(leftovers(dir), []);
 });
 
+// Where the decision was made on nothing, renameat2(RENAME_NOREPLACE) is the only look: it
+// must refuse whatever stands there as the lstat did, not only a regular file.
+test("where nothing was recorded, a directory, a dangling link or a file at the target refuses ours and stays", async () => {
+  const dir = fresh();
+  const makers: [string, (p: string) => void][] = [
+    ["a directory", (p) => mkdirSync(p)],
+    ["a dangling symlink", (p) => symlinkSync("nowhere", p)],
+    ["a file", (p) => writeFileSync(p, "here first\n")],
+  ];
+  for (const [what, make] of makers) {
+    const name = what.replace(/ /g, "-");
+    const target = await targetAt(dir, name);
+    make(target.local);
+    const before = lstatSync(target.local);
+    writeFileSync(join(dir, "t"), "the peer's version\n");
+    assert.throws(() => swapIn(join(dir, "t"), target, "absent"), ChangedHereError, what);
+    const after = lstatSync(target.local);
+    assert.deepEqual([after.ino, after.mode, after.mtimeMs], [before.ino, before.mode, before.mtimeMs], `${what} is left as it was`);
+    assert.equal(readFileSync(join(dir, "t"), "utf8"), "the peer's version\n", "ours stays at its temp name, for the caller to remove");
+  }
+});
+
 test("where nothing was, a file created between the last look and the placing stays; ours is refused (never replaced)", async () => {
   const dir = fresh();
   const target = await targetAt(dir, "new");

@@ -125,20 +125,45 @@ function noHardLinks(err: unknown): boolean {
  * purpose: see the header.
  */
 export function swapIn(temp: string | Buffer, target: Target, expected: Expected, hooks: SwapOptions = {}): WrittenStat {
+  // Where the decision was made on nothing, renameat2(RENAME_NOREPLACE) is the last look and
+  // the placing in one call: it refuses (EEXIST) whatever stands at the target, a directory or
+  // a link included, as the lstat below would. One lstat less per new file (10,000 new files
+  // in 100 directories: 231-235 ms of swapIn before, 197-223 ms after).
+  if (expected === "absent") {
+    const placed = hooks.written ?? lstatSync(temp, { bigint: true });
+    hooks.beforeSwap?.();
+    if (placeNew(temp, target)) return placed;
+    // renameat2 is not offered here: the look, then link(2) or a plain rename.
+    return swapInChecked(temp, target, expected, { placed });
+  }
+  return swapInChecked(temp, target, expected, { hooks });
+}
+
+/** renameNoReplace() as swapIn's placing: false when renameat2 is not offered here. */
+function placeNew(temp: string | Buffer, target: Target): boolean {
+  try {
+    return renameNoReplace(temp, target.fs);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "EEXIST") throw new ChangedHereError(target.local);
+    throw err;
+  }
+}
+
+/**
+ * swapIn with an lstat of the target first. `placed`: swapIn already tried renameat2 for an
+ * absent target (and ran the hooks); else the hooks run here.
+ */
+function swapInChecked(temp: string | Buffer, target: Target, expected: Expected, from: { placed: WrittenStat } | { hooks: SwapOptions }): WrittenStat {
   const before = look(target.fs);
   if (!holds(before, expected)) throw new ChangedHereError(target.local);
-  const placed = hooks.written ?? lstatSync(temp, { bigint: true });
+  const hooks = "hooks" in from ? from.hooks : {};
+  const placed = "placed" in from ? from.placed : hooks.written ?? lstatSync(temp, { bigint: true });
   hooks.beforeSwap?.();
   if (before === undefined) {
     // renameat2(RENAME_NOREPLACE) never replaces either, in one call instead of link + unlink
     // (each a directory update the journal records: ~10 % of a receiving daemon's syscall time
     // in bench/sync (a)); link(2) where it is not offered.
-    try {
-      if (renameNoReplace(temp, target.fs)) return placed;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "EEXIST") throw new ChangedHereError(target.local);
-      throw err;
-    }
+    if (!("placed" in from) && placeNew(temp, target)) return placed;
     try {
       linkSync(temp, target.fs);
     } catch (err) {
