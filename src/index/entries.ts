@@ -82,6 +82,8 @@ export class EntryStore {
   readonly #point;
   readonly #points;
   readonly #insert;
+  readonly #insertReceived;
+  readonly #idOf;
   readonly #update;
   readonly #tombstone;
   readonly #countLive;
@@ -109,6 +111,14 @@ export class EntryStore {
                             ctime_ns, ino, dev, fp, deleted_ns)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
     );
+    // The insert with the sync engine's columns (versions.ts) set at once: a received new file
+    // (sync-index.ts recordReceived) took an insert and an update.
+    this.#insertReceived = db.prepare(
+      `INSERT INTO entries (grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv,
+                            ctime_ns, ino, dev, fp, deleted_ns, modified_by, changed_at_ms, forced)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 0)`,
+    );
+    this.#idOf = db.prepare("SELECT id FROM entries WHERE grp = ? AND path = ?").pluck();
     this.#update = db.prepare(
       `UPDATE entries SET kind = ?, mode = ?, uid = ?, gid = ?, user_name = ?, group_name = ?, mtime_ns = ?, size = ?,
          hash = ?, target = ?, vv = ?, ctime_ns = ?, ino = ?, dev = ?, fp = ?, deleted_ns = NULL
@@ -218,6 +228,19 @@ export class EntryStore {
     const { changes } = this.#update.run(...state, grp, path, id);
     if (changes !== 1) throw new IndexError(`Cannot update entry ${id} "${input.path}": the row is gone`);
     return id;
+  }
+
+  /**
+   * Records a new (group, path) with its writer, not forced (versions.ts setReceived): a
+   * version received from a peer. Throws on a path that has a row (UNIQUE): see idOf().
+   */
+  insertReceived(input: RecordInput, modifiedBy: string, changedAtMs: number): number {
+    return Number(this.#insertReceived.run(...recordParams(input), modifiedBy, changedAtMs).lastInsertRowid);
+  }
+
+  /** The id of (group, path)'s row, tombstones included, without reading the row. */
+  idOf(group: string, path: string): number | undefined {
+    return this.#idOf.get(group, path) as number | undefined;
   }
 
   /** Marks an entry deleted at `deletedNs` with its new vector. */

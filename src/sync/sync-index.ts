@@ -109,10 +109,15 @@ export class SyncIndex {
   recordReceived(group: string, files: readonly { readonly path: string; readonly observed: Observation; readonly vector: VersionVector; readonly writer: Writer }[], from: string): void {
     this.entries.transaction(() => {
       for (const f of files) {
-        const existing = this.entries.get(group, f.path)?.id;
-        const id = this.entries.record({ group, path: f.path, ...f.observed, vector: f.vector }, existing);
+        const input = { group, path: f.path, ...f.observed, vector: f.vector };
+        const id = this.entries.idOf(group, f.path);
+        if (id === undefined) {
+          // A new row has no pending or conflict rows yet: one statement.
+          this.entries.insertReceived(input, f.writer.modifiedBy, f.writer.changedAtMs);
+          continue;
+        }
+        this.entries.record(input, id);
         this.versions.setReceived(id, f.writer.modifiedBy, f.writer.changedAtMs);
-        if (existing === undefined) continue;
         this.pending.clear(id, from);
         this.versions.clearConflict(id, from);
       }
