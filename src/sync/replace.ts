@@ -8,8 +8,9 @@
 // So the last look and the replacement are one synchronous step, with no await in between
 // (nothing of this process runs in the gap; only a writer elsewhere could, within microseconds):
 //  - the target's lstat must still match the recorded fingerprint (or be absent when the
-//    decision was made on no entry); otherwise nothing is replaced and ChangedHereError goes
-//    back to the peer, which retries once the local write was recorded as a version of its own;
+//    decision was made on no entry: there renameat2's EEXIST below is the look); otherwise
+//    nothing is replaced and ChangedHereError goes back to the peer, which retries once the
+//    local write was recorded as a version of its own;
 //  - where nothing was, renameat2(RENAME_NOREPLACE) (else link(2)) puts the new file in place:
 //    unlike rename(2) it never replaces, so a file created meanwhile stays and ours is refused;
 //  - where something was, renameat2(RENAME_EXCHANGE) swaps the new file in: the temp name then
