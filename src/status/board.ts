@@ -73,6 +73,16 @@ export class StatusBoard {
     this.#meta = options.db ? new MetaStore(options.db) : undefined;
   }
 
+  /**
+   * The daemon is up: its pid is written at once. Without it, a daemon whose groups are all
+   * `watch no` (csync2's cron style) never checked, so never wrote, and `status` said it never
+   * ran while it served its peers.
+   */
+  announce(): void {
+    this.#changed();
+    this.flush();
+  }
+
   setWatch(states: readonly RootState[]): void {
     this.#watch = states;
     this.#changed();

@@ -62,6 +62,23 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     ],
   },
   {
+    name: "a running daemon whose groups are all `watch no` (it checks nothing on its own), and one still at its first check",
+    report: report({
+      daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
+      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 0, conflicts: 0, drift: undefined, peers: [peer({ pending: 0 })] }],
+    }),
+    want: [
+      /^node a/, /^state/,
+      "daemon: running, pid 9, no group watched (changes go out when `peersync -x` runs)",
+      /^group web/, /^  peer b/, /^actions/,
+    ],
+  },
+  {
+    name: "a running daemon before its first full check",
+    report: report({ daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} } }),
+    want: [/^node a/, /^state/, "daemon: running, pid 9, no full check yet", /^group web/, /^  peer b/, /^actions/],
+  },
+  {
     name: "a receive-only node with drift and an unreachable peer",
     report: report({
       fingerprint: undefined,

@@ -76,7 +76,7 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
   const out: string[] = [];
   out.push(`node ${report.node}  fingerprint ${report.fingerprint ?? "none yet (made when the daemon first starts)"}`);
   out.push(`state ${report.stateDir}${report.indexExists ? "" : " (no index yet: run `peersync check`)"}`);
-  out.push(daemonLine(report.daemon, nowMs));
+  out.push(daemonLine(report.daemon, report.groups.some((g) => g.watch), nowMs));
   for (const w of report.daemon?.running ? report.daemon.watch : []) {
     out.push(`  watch ${w.group} ${w.root}: ${w.state}${w.reason ? ` (${w.reason})` : ""}`);
   }
@@ -98,10 +98,12 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
   return out;
 }
 
-function daemonLine(d: DaemonStatus | undefined, nowMs: number): string {
+/** `watched`: some group of the report watches; a daemon checks nothing on its own without one. */
+function daemonLine(d: DaemonStatus | undefined, watched: boolean, nowMs: number): string {
   if (d === undefined) return "daemon: no record (never ran with this state dir)";
   if (!d.running) return `daemon: not running (pid ${d.pid} last reported ${ago(d.updatedAtMs, nowMs)})`;
-  const full = d.lastFullCheck ? `last full check ${ago(d.lastFullCheck.atMs, nowMs)}` : "no full check yet";
+  const full = d.lastFullCheck ? `last full check ${ago(d.lastFullCheck.atMs, nowMs)}`
+    : watched ? "no full check yet" : "no group watched (changes go out when `peersync -x` runs)";
   return `daemon: running, pid ${d.pid}, ${full}`;
 }
 

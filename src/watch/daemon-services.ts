@@ -69,6 +69,7 @@ export async function startDaemonServices(options: DaemonServicesOptions): Promi
     queuedActions: () => queuedActions(db),
   });
   const board = new StatusBoard({ timers: realTimers, db });
+  board.announce();
   const metricsServer = options.metricsAddress ? await serveMetrics(metrics, options.metricsAddress) : undefined;
   if (metricsServer) logger.info({ address: `${metricsServer.address.host}:${metricsServer.address.port}` }, "metrics served at /metrics");
 

@@ -76,3 +76,12 @@ test("status (text) shows the daemon's watchers, last sync per peer and last act
   assert.match(lines[6]!, /^ {2}peer c .*never synced by the daemon, last error \d+ s ago: Cannot connect/);
   assert.match(lines[7]!, /^actions: 0 queued, last ok \d+ s ago \(g\)$/);
 });
+
+// A daemon whose groups are all `watch no` (csync2's cron style: b's here) checks nothing on its
+// own. It once wrote nothing either, and status said it had never run while it served peers.
+test("status on a node whose daemon runs with no group watched shows it running, by its pid", async () => {
+  const res = await runCli(["--config", cfg, "-N", "b", "--state-dir", join(dir, "b"), "status", "--no-probe"]);
+  assert.equal(res.code, 0, res.stderr);
+  const line = res.stdout.split("\n").find((l) => l.startsWith("daemon:"));
+  assert.equal(line, `daemon: running, pid ${daemonB!.pid}, no group watched (changes go out when \`peersync -x\` runs)`);
+});
