@@ -4,7 +4,9 @@ import { after, test } from "node:test";
 import { PeerError } from "../errors.js";
 import { PeerPool, backoffDelay } from "./pool.js";
 import { resolveLimits } from "./limits.js";
-import { makeConfig, makeGroup, makeHost, makeNode, serve, type TestNode } from "./testing.js";
+import { captureLogger, makeConfig, makeGroup, makeHost, makeNode, serve, type TestNode } from "./testing.js";
+import { openIndex } from "../index/database.js";
+import { PinStore } from "../index/pins.js";
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -112,4 +114,27 @@ test("PeerPool.warm(): the next session() gets the warmed session, or the warm-u
   now += 1000;
   await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "ECONNREFUSED");
   assert.equal(pool.states().find((s) => s.host === "down")!.failures, 2);
+});
+
+// sync's check warms sessions up when it suspects a change; when the run then has nothing to
+// push, the pool is closed and the index right after it. A warm-up still in its handshake
+// (which pins the peer's certificate in that index) used to fail against the closed index and
+// warn "cannot connect ... The database connection is not open" at the end of an idle run.
+test("PeerPool.close() lets a warm-up in flight finish while the caller's index is open, and nothing warns after", async () => {
+  const b = { ...makeNode("b"), config: undefined! } as TestNode;
+  b.config = makeConfig("b", b.stateDir, [makeGroup("g", "b", [makeHost("a"), makeHost("b")])]);
+  const good = makeHost("b", await serve(b));
+  cleanups.push(() => b.server?.close(50));
+  const group = makeGroup("g", "a", [makeHost("a"), good]);
+  const a = makeNode("a");
+  const db = openIndex(a.stateDir);
+  const { logger, records, text } = captureLogger();
+  const pool = new PeerPool({ ...a, pins: new PinStore(db), logger, limits: resolveLimits({}) });
+
+  pool.warm(group, good);
+  await pool.close(5_000);
+  db.close();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(records.filter((r) => (r.level as number) >= 40), [], text());
+  assert.ok(records.some((r) => r.msg === "connected"), `the warm-up finished before close() returned: ${text()}`);
 });

@@ -113,10 +113,20 @@ export class PeerPool {
     entry.retryAt = 0;
   }
 
+  /**
+   * Drains every session. Connects still running (a warm-up nobody asked for: sync's check
+   * suspected a change that left nothing to push) finish first, for at most `graceMs`: the
+   * handshake pins certificates in the caller's index, which the caller closes next. Before,
+   * they failed against the closed index and each warned "cannot connect ... The database
+   * connection is not open" at the end of a run that had nothing to do.
+   */
   async close(graceMs = 1_000): Promise<void> {
     this.#closed = true;
-    const sessions = [...this.#entries.values()].flatMap((e) => (e.session ? [e.session] : []));
+    const entries = [...this.#entries.values()];
     this.#entries.clear();
+    const connecting = entries.flatMap((e) => (e.connecting ? [e.connecting.then(() => undefined, () => undefined)] : []));
+    if (connecting.length > 0) await withinMs(Promise.all(connecting), graceMs);
+    const sessions = entries.flatMap((e) => (e.session ? [e.session] : []));
     await Promise.all(sessions.map((s) => s.drain(graceMs)));
   }
 
@@ -142,7 +152,9 @@ export class PeerPool {
       entry.lastError = err instanceof Error ? err : new Error(String(err));
       const delay = backoffDelay(entry.failures, limits.backoffBaseMs, limits.backoffMaxMs, this.#options.random ?? Math.random);
       entry.retryAt = this.#now() + delay;
-      logger?.warn({ peer: host.name, group: group.name, code: err instanceof PeersyncError ? err.code : undefined, err: messageOf(err), retryInMs: delay },
+      // Once the pool is closed, nobody waits for this peer: not news (a connect that outlived
+      // close()'s grace).
+      logger?.[this.#closed ? "debug" : "warn"]({ peer: host.name, group: group.name, code: err instanceof PeersyncError ? err.code : undefined, err: messageOf(err), retryInMs: delay },
         `cannot connect to "${host.name}": ${messageOf(err)}`);
       throw err;
     } finally {
@@ -163,4 +175,17 @@ export class PeerPool {
   #now(): number {
     return (this.#options.now ?? Date.now)();
   }
+}
+
+/** Resolves when `p` settles or after `ms`, whichever comes first (the timer does not hold the process). */
+function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((done) => {
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    const settled = (): void => {
+      clearTimeout(timer);
+      done();
+    };
+    void p.then(settled, settled);
+  });
 }
