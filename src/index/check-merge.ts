@@ -48,8 +48,13 @@ export interface MergeContext {
   readonly onProblem: (problem: Problem) => void;
   /** The bytes read of a small file whose new version was recorded for peers (CheckOptions.onContent). */
   readonly onContent?: ((group: string, path: string, hash: string, content: Buffer) => void) | undefined;
-  /** An entry of `group` gets a close look: it differs from its record, or has none. */
-  readonly onExamined: (group: string) => void;
+  /**
+   * An entry of `group` gets a close look: it differs from its record, or has none. `suspect`:
+   * it may be a change, to say before the look (false for a recorded directory: its look is an
+   * lstat's worth, and a write into it moves its times without changing it; a real change
+   * still comes through onChange).
+   */
+  readonly onExamined: (group: string, suspect: boolean) => void;
   /**
    * A file of more than READ_LIMIT bytes that has a record differs from it, before it is
    * hashed (CheckOptions.onLargeSuspect). Only for groups with peers; not in a dry run.
@@ -161,8 +166,12 @@ export class TargetMerge implements ScanSink {
   }
 
   #examine(item: Extract<ScanItem, { type: "entry" }>, row: FingerprintRow | undefined): void | Promise<void> {
-    this.#ctx.onExamined(this.#group.name);
     const { fsPath, stat } = item;
+    // A file received into a directory (or made and removed there) moves the directory's times,
+    // so after every sync that brought something, each such directory differs from its record.
+    // Taken for a change, that opened sessions to every peer in the next sync with nothing to
+    // send. Its mode and owner are what matter, and the close look says at once.
+    this.#ctx.onExamined(this.#group.name, !(row !== undefined && kindOfMode(stat.mode) === "dir"));
     const deps = this.#ctx.deps;
     // Directories, symlinks and big files are looked at in turn, on this thread, as before.
     if (row !== undefined && stat.size > READ_LIMIT && kindOfMode(stat.mode) === "file" && this.#peers.length > 0) {

@@ -185,3 +185,29 @@ test("runCheck() hands the push the bytes it read of each version that travels w
   await g.check({ onContent: none.onContent });
   assert.equal(none.kept.size, 0, "a receive-only node pushes nothing");
 });
+
+// A sync that brought files moves the times of the directories they landed in. Taken for a
+// change, that made the receiver's next sync connect to every peer with nothing to send.
+test("runCheck(): a recorded directory whose times alone moved is no suspect; a chmod of it or a file's touch is", async () => {
+  const f = fixture("suspects", { "d/a.txt": "a", "e/b.txt": "b" }, { hosts: "a b" });
+  await f.check();
+  const suspects: string[] = [];
+  const onSuspect = (group: string): void => void suspects.push(group);
+  const later = new Date(2_000_000_000_000);
+  utimesSync(join(f.root, "d"), later, later);
+  writeFileSync(join(f.root, "e/made-and-gone"), "x");
+  unlinkSync(join(f.root, "e/made-and-gone"));
+  const quiet = await f.check({ onSuspect });
+  assert.deepEqual([suspects, quiet.changes.size], [[], 0]);
+  assert.ok(quiet.summary.examined >= 2, "both directories were looked at");
+
+  chmodSync(join(f.root, "d"), 0o700);
+  const moved = await f.check({ onSuspect });
+  assert.deepEqual(Object.fromEntries(moved.changes), { "/d": "meta" });
+  assert.deepEqual(suspects, ["g"], "the change itself says so");
+
+  suspects.length = 0;
+  utimesSync(join(f.root, "e/b.txt"), later, later);
+  await f.check({ onSuspect });
+  assert.equal(suspects[0], "g", "a file that differs from its record is a suspect before it is read");
+});

@@ -61,8 +61,9 @@ export interface CheckOptions {
   readonly onChange?: (change: Change) => void;
   /**
    * Something in `group` may have changed: called as soon as the walk finds an entry that
-   * differs from its record (before it is read) or a record with nothing left on disk, and
-   * for each change. Sync starts connecting to the group's peers then (net/pool.ts warm).
+   * differs from its record (before it is read; a recorded directory only once its look found
+   * a change) or a record with nothing left on disk, and for each change. Sync starts
+   * connecting to the group's peers then (net/pool.ts warm).
    */
   readonly onSuspect?: (group: string) => void;
   /**
@@ -148,9 +149,9 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
     onProblem: (problem) => problems.push(problem),
     ...(options.onContent && !options.dryRun ? { onContent: options.onContent } : {}),
     ...(options.onLargeSuspect && !options.dryRun ? { onLargeSuspect: options.onLargeSuspect } : {}),
-    onExamined: (group) => {
+    onExamined: (group, suspect) => {
       examined++;
-      options.onSuspect?.(group);
+      if (suspect) options.onSuspect?.(group);
     },
     digests,
   };
