@@ -5,8 +5,9 @@
 // 100 changed files, and of a big file's, in bench/sync (c) and (d)). A check that finds nothing
 // opens no connection: a no-change run stays on this node, as before.
 //
-// A suspicion can be wrong (only a time stamp moved): the session then goes unused and is
-// closed with the pool. A peer that cannot be reached is reported by the update, with the
+// A suspicion can be wrong (only a file's time stamp moved): the session then goes unused and
+// is closed with the pool. A recorded directory is no suspect until its look found a change:
+// every file received into it moves its times. A peer that cannot be reached is reported by the update, with the
 // warm-up's own error (net/pool.ts warm).
 
 import type { Config, Group, Host } from "../config/types.js";
