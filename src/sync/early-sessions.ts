@@ -7,8 +7,8 @@
 //
 // A suspicion can be wrong (only a file's time stamp moved): the session then goes unused and
 // is closed with the pool. A recorded directory is no suspect until its look found a change:
-// every file received into it moves its times. A peer that cannot be reached is reported by the update, with the
-// warm-up's own error (net/pool.ts warm).
+// every file received into it moves its times. A peer that cannot be reached is reported by
+// the update, with the warm-up's own error (net/pool.ts warm).
 
 import type { Config, Group, Host } from "../config/types.js";
 import { PeersyncError } from "../errors.js";
