@@ -202,7 +202,8 @@ async function main(): Promise<void> {
     const test = await run("alpha", ["test"]);
     note(test.code === 2 ? "exit 2: alpha, beta and gamma hold the same files" : `exit ${test.code}: NOT in sync (lines above: L only alpha, R only the peer, X different)`);
 
-    say("status: peers, pending entries, conflicts, the last action (what monitoring reads with --json)");
+    say("status: peers, pending entries, conflicts, versions lost here, the last action (monitoring reads --json)");
+    await run("alpha", ["status", "--no-probe"]);
     await run("beta", ["status"]);
 
     say("Large files travel as librsync deltas (the native binding)");

@@ -14,7 +14,7 @@ import { PeerPool } from "../net/pool.js";
 import { ClockStore, skewWarnMs, skewWarning, type PeerClock } from "../net/handshake/clock.js";
 import { EMPTY_ACTION_RECORD, readActionRecord } from "./action-record.js";
 import { readDaemonFacts, type DaemonFacts, type PeerFact } from "./board.js";
-import { conflictCounts, driftCount, pendingCounts, queuedActions, type PeerCount } from "./queries.js";
+import { conflictCounts, driftCount, lossesOf, pendingCounts, queuedActions, type PeerCount } from "./queries.js";
 import type { GroupStatus, PeerStatus, StatusReport } from "./report.js";
 
 export interface CollectOptions {
@@ -112,6 +112,7 @@ function groupStatus(g: Group, i: GroupInputs): GroupStatus {
     pending: i.pending.filter((c) => c.group === g.name).reduce((n, c) => n + c.n, 0),
     conflicts: i.conflicts?.filter((c) => c.group === g.name).reduce((n, c) => n + c.n, 0),
     drift: g.local.receiveOnly && i.db ? driftCount(i.db, g.name, i.config.localName) : undefined,
+    losses: i.db ? lossesOf(i.db, g.name) : undefined,
     peers,
   };
 }

@@ -3,6 +3,7 @@
 // as "unknown" (undefined), never as an error.
 
 import type { Db } from "../index/database.js";
+import { LossStore, type Loss } from "../index/losses.js";
 
 export interface PeerCount {
   readonly group: string;
@@ -53,4 +54,15 @@ export function pendingInGroup(db: Db, group: string): number {
   return db.prepare<[string], { n: number }>(
     "SELECT count(*) AS n FROM pending p JOIN entries e ON e.id = p.entry_id WHERE e.grp = ?",
   ).get(group)?.n ?? 0;
+}
+
+/** Versions of this node that lost and were backed up, for one group; undefined before that table's migration. */
+export function lossesOf(db: Db, group: string): { readonly count: number; readonly last: Loss | undefined } | undefined {
+  let store: LossStore;
+  try {
+    store = new LossStore(db);
+  } catch {
+    return undefined;
+  }
+  return { count: store.count(group), last: store.last(group) };
 }

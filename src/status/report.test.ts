@@ -19,7 +19,7 @@ function actions(over: Partial<StatusReport["actions"]> = {}): StatusReport["act
 function report(over: Partial<StatusReport> = {}): StatusReport {
   return {
     node: "a", fingerprint: "AB:CD", stateDir: "/var/lib/peersync", indexExists: true, daemon: undefined,
-    groups: [{ name: "web", localName: "a", receiveOnly: false, watch: true, pending: 3, conflicts: 0, drift: undefined, peers: [peer()] }],
+    groups: [{ name: "web", localName: "a", receiveOnly: false, watch: true, pending: 3, conflicts: 0, drift: undefined, losses: undefined, peers: [peer()] }],
     actions: actions(), ...over,
   };
 }
@@ -46,7 +46,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
         watch: [{ group: "web", root: "/srv/www", local: "/srv/www", state: "polling", reason: "inotify limit" }],
       },
       groups: [{
-        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, drift: undefined,
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, drift: undefined, losses: undefined,
         peers: [peer({ pending: 0, conflicts: 2, lastSyncMs: NOW - 5_000, lastError: "refused", lastErrorMs: NOW - 60_000 })],
       }],
       actions: actions({ queued: 1, last: { group: "web", atMs: NOW - 30_000, ok: false, message: "exit 3" } }),
@@ -65,7 +65,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     name: "a running daemon whose groups are all `watch no` (it checks nothing on its own), and one still at its first check",
     report: report({
       daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
-      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 0, conflicts: 0, drift: undefined, peers: [peer({ pending: 0 })] }],
+      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 0, conflicts: 0, drift: undefined, losses: undefined, peers: [peer({ pending: 0 })] }],
     }),
     want: [
       /^node a/, /^state/,
@@ -84,7 +84,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       fingerprint: undefined,
       daemon: { pid: 7, running: false, updatedAtMs: NOW - 7_200_000, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
       groups: [{
-        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, drift: 4,
+        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, drift: 4, losses: { count: 0, last: undefined },
         peers: [peer({ pending: 0, conflicts: undefined, reachable: false, probeError: "ECONNREFUSED" })],
       }],
     }),
@@ -95,6 +95,22 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       "group web (as web1, receive-only): pending 0, conflicts unknown, drift 4",
       "  peer b 10.0.0.2:30865: UNREACHABLE (ECONNREFUSED), pending 0, conflicts unknown, never synced by the daemon",
       "actions: 0 queued",
+    ],
+  },
+  {
+    name: "versions that lost here and were backed up: how many, and the latest",
+    report: report({
+      groups: [{
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, drift: undefined,
+        losses: { count: 3, last: { group: "web", path: "%www%/index.html", backup: "/var/lib/peersync/backup/srv/www/index.html", reason: "conflict (younger)", peer: "b", atMs: NOW - 120_000 } },
+        peers: [peer({ pending: 0 })],
+      }],
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: no record/,
+      "group web (as a): pending 0, conflicts 0",
+      "  lost here: 3 version(s) kept in the backup directory; last 2 min ago: %www%/index.html, conflict (younger), to b, kept as /var/lib/peersync/backup/srv/www/index.html",
+      /^  peer b/, /^actions/,
     ],
   },
   {

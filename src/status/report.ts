@@ -3,6 +3,7 @@
 
 import type { ActionCounts } from "./action-record.js";
 import type { ActionFact, CheckFact } from "./board.js";
+import type { Loss } from "../index/losses.js";
 import type { RootState } from "../watch/watcher.js";
 
 export interface PeerStatus {
@@ -35,6 +36,12 @@ export interface GroupStatus {
   readonly conflicts: number | undefined;
   /** Local edits not overwritten by the group (receive-only groups only). */
   readonly drift: number | undefined;
+  /**
+   * This node's versions that lost to a peer's and were backed up (conflicts, drift, a file a
+   * directory replaced): how many are recorded (the newest 1000), and the latest. undefined:
+   * no index, or one from before this record.
+   */
+  readonly losses: { readonly count: number; readonly last: Loss | undefined } | undefined;
   readonly peers: readonly PeerStatus[];
 }
 
@@ -84,6 +91,8 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
     const role = g.receiveOnly ? ", receive-only" : "";
     const drift = g.drift === undefined ? "" : `, drift ${g.drift}`;
     out.push(`group ${g.name} (as ${g.localName}${role}): pending ${g.pending}, conflicts ${count(g.conflicts)}${drift}`);
+    const lost = g.losses?.last;
+    if (lost) out.push(`  lost here: ${g.losses!.count} version(s) kept in the backup directory; last ${ago(lost.atMs, nowMs)}: ${lost.path}, ${lost.reason}, to ${lost.peer}, kept as ${lost.backup}`);
     for (const p of g.peers) out.push(`  peer ${p.name} ${p.address}:${p.port}${p.receiveOnly ? " (receive-only)" : ""}: ${peerLine(p, nowMs)}`);
     if (g.peers.length === 0) out.push("  no peers");
   }

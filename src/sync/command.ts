@@ -104,14 +104,18 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
   const sum = (f: (r: UpdateSummary["results"][number]) => number): number => u.results.reduce((n, r) => n + f(r), 0);
   const line = {
     peers: new Set(u.results.map((r) => `${r.group}/${r.peer}`)).size, offered: sum((r) => r.offered), applied: sum((r) => r.applied), sent: sum((r) => r.sent),
-    fetched: sum((r) => r.fetched), inSync: sum((r) => r.inSync), conflicts: u.conflicts, problems: u.problems,
+    fetched: sum((r) => r.fetched), inSync: sum((r) => r.inSync), conflicts: u.conflicts,
+    conflictsWon: sum((r) => r.conflictsWon), conflictsLost: sum((r) => r.conflictsLost), problems: u.problems,
     unreachable: u.unreachable.map((x) => x.peer), safetyStops: u.safetyStops.length, actionsFailed: u.actionsFailed,
     ...(check ? { checked: { new: check.new, modified: check.modified, deleted: check.deleted } } : {}),
   };
   if (ctx.options.json) return ctx.out(JSON.stringify({ dryRun: ctx.options.dryRun, ...line }));
   if (ctx.options.verbose === 0 && !ctx.options.dryRun && line.offered === 0 && u.unreachable.length === 0) return;
+  const settled = line.conflictsWon + line.conflictsLost;
   ctx.out(`${ctx.options.dryRun ? "dry run: " : ""}${line.peers} peer(s): ${line.applied} applied there (${line.sent} with content), ` +
-    `${line.fetched} taken back, ${line.inSync} already in sync, ${line.conflicts} conflict(s), ${line.problems} error(s)` +
+    `${line.fetched} taken back, ${line.inSync} already in sync, ` +
+    `${settled} conflict(s) settled${settled > 0 ? ` (${line.conflictsWon} won, ${line.conflictsLost} lost and backed up here)` : ""}, ` +
+    `${line.conflicts} left unresolved, ${line.problems} error(s)` +
     (line.unreachable.length ? `; not reached: ${line.unreachable.join(", ")}` : ""));
 }
 

@@ -144,8 +144,7 @@ export class SyncHandler implements SessionHandler {
     }, request.items, context.body ?? []);
     this.#owe(session, group.name, result.changed);
     for (const n of result.notes) {
-      if (n.decision.kind === "drift") logger.warn({ path: n.path, backup: n.backupPath }, `drift: local change to ${n.path} replaced by the group's version`);
-      if (n.backupPath) logger.info({ path: n.path, backup: n.backupPath }, `backed up ${n.path} to ${n.backupPath}`);
+      this.receiver.reportReplaced(group, n.path, "file", n.decision, pusher, n.backupPath);
       logger.info({ path: n.path, peer: pusher.name, encoding: "whole", batch: true, decision: n.decision.kind }, `received ${n.path} (whole, ${n.decision.kind})`);
     }
     return { type: "put-batch-reply", answers: result.answers };

@@ -37,6 +37,8 @@ export function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: 
       if (answer.kind === "applied") {
         result.applied++;
         result.changedRemote.push(w.path);
+        // The peer's label: "remote" is us.
+        if (answer.decision.startsWith("conflict-remote-wins")) result.conflictsWon++;
       } else result.inSync++;
       return;
     case "conflict":

@@ -40,6 +40,11 @@ export interface PeerResult {
   applied: number;
   fetched: number;
   inSync: number;
+  /** Conflicts the policy settled for our version: the peer's is in its backup directory. */
+  conflictsWon: number;
+  /** Conflicts the policy settled for the peer's version: ours is in our backup directory. */
+  conflictsLost: number;
+  /** Conflicts left to `auto none`. */
   readonly conflicts: string[];
   readonly problems: { path: string; message: string }[];
   /** Paths the peer changed on its disk (the sender's do-local actions). */

@@ -29,7 +29,7 @@ const PUT_WINDOW = 3;
 export async function pushPending(ctx: PushContext, rows: readonly PendingRow[]): Promise<PeerResult> {
   const result: PeerResult = {
     group: ctx.group.name, peer: ctx.host.name, offered: 0, sent: 0, applied: 0, fetched: 0, inSync: 0,
-    conflicts: [], problems: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
+    conflictsWon: 0, conflictsLost: 0, conflicts: [], problems: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
   };
   const planned = orderOperations(rows.map((row) => ({ row, path: row.path as LogicalPath, op: row.deleted ? "delete" as const : "write" as const })));
   const window = new PutWindow(PUT_WINDOW);

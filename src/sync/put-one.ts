@@ -74,8 +74,7 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
     });
     const d = verdict.decision as Extract<Decision, { apply: unknown }>;
     receiver.record(group, put.path, put.entry, applied.observed, d.vector, pusher);
-    if (d.kind === "drift") logger.warn({ path: put.path, backup: verdict.backupPath }, `drift: local change to ${put.path} replaced by the group's version`);
-    if (verdict.backupPath) logger.info({ path: put.path, backup: verdict.backupPath }, `backed up ${put.path} to ${verdict.backupPath}`);
+    receiver.reportReplaced(group, put.path, put.entry.kind, d, pusher, verdict.backupPath);
     logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding, decision: d.kind }, `received ${put.path} (${put.encoding}, ${d.kind})`);
     // The next delta against this file needs its signature: make it now, while nobody waits.
     if (applied.observed && typeof target.fs === "string") void ctx.signatures?.fill(target.fs, put.entry.hash, put.entry.size, applied.observed);

@@ -5,7 +5,7 @@
 
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
-import { entryToWire, type EntryState } from "../core/entry.js";
+import { entryToWire, type EntryKind, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
 import { bumpVector, mergeVectors, type VersionVector } from "../core/vector.js";
@@ -20,6 +20,7 @@ import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
 import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
+import { lossReason, replacedBy, reportLoss } from "./loss-report.js";
 import { Mutex } from "./mutex.js";
 import { refused, refusedFor } from "./refusal.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
@@ -144,9 +145,10 @@ export class Receiver {
    * Re-creates the missing parent directories of `path`, which this node deleted while a peer
    * made entries in them (the other half of keepsDirectory: a new child brings its directory
    * back). Each gets the mode it had here, and a check records it as this node's new version,
-   * which beats the deletion everywhere. A file or symlink in the way is left alone.
+   * which beats the deletion everywhere. A file or symlink in the way goes (a file backed up
+   * first, its loss to `from` reported): the directory `from` has entries in wins.
    */
-  async reviveParents(group: Group, path: LogicalPath, seen?: Set<string>): Promise<void> {
+  async reviveParents(group: Group, path: LogicalPath, from: Host, seen?: Set<string>): Promise<void> {
     const config = this.#o.config();
     const root = pickRoot(group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) })), path);
     if (root === undefined) return;
@@ -163,7 +165,10 @@ export class Receiver {
       }
       // A file or symlink where a peer has a directory with entries: the directory wins
       // (keepsDirectory), the file is backed up first.
-      if (st?.isFile() && typeof fsPath(local) === "string") await backupFile(local, this.#o.deps(group).backup);
+      if (st?.isFile() && typeof fsPath(local) === "string") {
+        const backup = await backupFile(local, this.#o.deps(group).backup);
+        if (backup !== undefined) reportLoss(this.#o.index, this.#o.logger, { group: group.name, path: p, backup, reason: replacedBy("dir"), peer: from.name });
+      }
       if (st !== undefined) await fsp.unlink(fsPath(local));
       const old = this.#o.index.get(group.name, p)?.record;
       const mode = old?.kind === "dir" ? permissionBits(old.mode) : 0o755;
@@ -203,7 +208,7 @@ export class Receiver {
     }
     const d = decided ?? this.decide(group, item, local);
     // reviveParents re-creates and records ancestors only: `local` (this path's entry) stays current.
-    if (!dryRun && "apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") await this.reviveParents(group, item.path, seenDirs);
+    if (!dryRun && "apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") await this.reviveParents(group, item.path, pusher, seenDirs);
     if (sendsContent(d, item) && item.entry.kind === "file") {
       const mine = local?.entry;
       const delta = mine?.kind === "file" && mine.size > 0 && item.entry.size >= this.wholeBelow;
@@ -261,13 +266,19 @@ export class Receiver {
         ? { observed: await setMeta(target, remote, deps, index.expected(group.name, item.path)), backupPath: undefined }
         : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true, expect: () => index.expected(group.name, item.path) });
       this.record(group, item.path, remote, applied.observed, d.vector, pusher);
-      if (d.kind === "drift") logger.warn({ path: item.path, backup: applied.backupPath }, `drift: local change to ${item.path} replaced by the group's version`);
-      if (applied.backupPath) logger.info({ path: item.path, backup: applied.backupPath }, `backed up ${item.path} to ${applied.backupPath}`);
+      this.reportReplaced(group, item.path, remote.kind, d, pusher, applied.backupPath);
       logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `applied ${item.path} (${labelOf(d)})`);
       return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: true };
     } catch (err) {
       return { answer: refusedFor(item.path, err), changed: false };
     }
+  }
+
+  /** Says what a decision carried out here replaced: a backed-up loser (loss-report.ts), or drift with nothing to keep. */
+  reportReplaced(group: Group, path: string, incoming: EntryKind, d: Decision, from: Host, backupPath: string | undefined): void {
+    const { index, logger } = this.#o;
+    if (backupPath !== undefined) reportLoss(index, logger, { group: group.name, path, backup: backupPath, reason: lossReason(d, incoming), peer: from.name });
+    else if (d.kind === "drift") logger.warn({ path }, `drift: local change to ${path} replaced by the group's version from ${from.name}`);
   }
 
   /** Records a version just applied from `from` (the pusher, or the peer we fetched from). */

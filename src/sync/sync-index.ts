@@ -1,12 +1,14 @@
 // The index as the sync engine sees it: one EntryState per (group, path) with its version
 // info, and the writes a sync makes (a received version, a merged vector, pending rows,
-// conflicts). Wraps index/entries.ts, pending.ts and versions.ts; decides nothing.
+// conflicts, lost versions). Wraps index/entries.ts, pending.ts, versions.ts and losses.ts;
+// decides nothing.
 
 import type { EntryState } from "../core/entry.js";
 import { canPurgeTombstone, DEFAULT_TOMBSTONE_RETENTION_MS, type PurgeOptions } from "../core/tombstone.js";
 import type { VersionVector } from "../core/vector.js";
 import type { Db } from "../index/database.js";
 import { EntryStore, stateOfRecord, type EntryRecord } from "../index/entries.js";
+import { LossStore } from "../index/losses.js";
 import { PendingStore } from "../index/pending.js";
 import { VersionStore } from "../index/versions.js";
 import type { Observation } from "../fs/stat.js";
@@ -30,6 +32,7 @@ export class SyncIndex {
   readonly entries: EntryStore;
   readonly pending: PendingStore;
   readonly versions: VersionStore;
+  readonly losses: LossStore;
   readonly #localNode: string;
   readonly #stamp;
 
@@ -39,6 +42,7 @@ export class SyncIndex {
     this.entries = new EntryStore(db);
     this.pending = new PendingStore(db);
     this.versions = new VersionStore(db);
+    this.losses = new LossStore(db);
     this.#localNode = localNode;
   }
 

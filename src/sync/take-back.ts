@@ -8,6 +8,7 @@ import { messageOf } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
 import { backupFile } from "./backup.js";
+import { lossReasonOfLabel, reportLoss } from "./loss-report.js";
 import { isSessionError, kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import { resolveTarget } from "./target.js";
 import { ChangedMeanwhileError, getFile } from "./transfer.js";
@@ -64,11 +65,11 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
         fetched = await getFile(ctx.session, w.path);
         if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
       } catch (err) {
-        if (lost) await keepLoser(ctx, w.path);
+        if (lost) await keepLoser(ctx, w.path, lossReasonOfLabel(answer.decision, entry.kind));
         throw err;
       }
     }
-    if (entry.kind !== "deleted") await ctx.receiver.reviveParents(ctx.group, w.path);
+    if (entry.kind !== "deleted") await ctx.receiver.reviveParents(ctx.group, w.path, ctx.host);
     const target = await resolveTarget(ctx.config, ctx.group, w.path);
     // Decided on the index as the re-check above left it; a local write during the fetch makes
     // the swap refuse (replace.ts), and the next run decides between that write and the peer's.
@@ -76,13 +77,17 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
       backup: lost, expect: () => ctx.index.expected(ctx.group.name, w.path), ...(fetched ? { content: fetched.content } : {}),
     });
     ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
-    if (applied.backupPath) ctx.logger.warn({ path: w.path, backup: applied.backupPath }, `lost a conflict: ${w.path} backed up to ${applied.backupPath}`);
+    if (applied.backupPath) {
+      reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path: w.path, backup: applied.backupPath, reason: lossReasonOfLabel(answer.decision, entry.kind), peer: ctx.host.name });
+    }
     // Our other peers have the version we just replaced: they need this one.
     const id = ctx.index.entries.get(ctx.group.name, w.path)?.id;
     const others = ctx.group.local.receiveOnly ? [] : ctx.group.peers.filter((h) => h.name !== ctx.host.name).map((h) => h.name);
     if (id !== undefined) ctx.index.pending.mark(id, others);
     result.fetched++;
     result.fetchedPaths.push(w.path);
+    // The peer's label: "local" is the peer.
+    if (answer.decision.startsWith("conflict-local-wins")) result.conflictsLost++;
   } finally {
     await fetched?.close();
   }
@@ -94,12 +99,12 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
  * fails (the peer's file changed meanwhile, the session broke), ours is backed up now: it was
  * decided the loser, and only this copy would keep it (found by the 30-minute churn soak).
  */
-async function keepLoser(ctx: PushContext, path: LogicalPath): Promise<void> {
+async function keepLoser(ctx: PushContext, path: LogicalPath, reason: string): Promise<void> {
   try {
     const target = await resolveTarget(ctx.config, ctx.group, path);
     if (!target.stat?.isFile() || typeof target.fs !== "string") return;
     const saved = await backupFile(target.fs, ctx.deps.backup);
-    if (saved) ctx.logger.warn({ path, backup: saved }, `lost a conflict: ${path} backed up to ${saved} (the winner could not be fetched yet)`);
+    if (saved) reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path, backup: saved, reason, peer: ctx.host.name, note: "the winner could not be fetched yet" });
   } catch (err) {
     ctx.logger.error({ path, err: messageOf(err) }, `lost a conflict: ${path} could not be backed up: ${messageOf(err)}`);
   }

@@ -42,6 +42,36 @@ test("auto younger: one run converges all three nodes on the younger edit, the l
   const backup = join(alpha!.state, "backup", alpha!.root, "conf");
   assert.equal(readFileSync(backup, "utf8"), "alpha's edit (older)\n");
   assert.equal(existsSync(join(beta!.state, "backup", beta!.root, "conf")), false, "the winner keeps no backup");
+  // Reported where the loser was: the run's summary, and status long after the log line.
+  assert.match(run.stdout, /, 1 conflict\(s\) settled \(0 won, 1 lost and backed up here\), 0 left unresolved, /, run.stdout);
+  assert.match(run.stderr, /lost a conflict \(younger\) to beta: %data%\/conf backed up to /, run.stderr);
+  const status = await alpha!.run(["status", "--no-probe"]);
+  const lostLine = status.stdout.split("\n").find((l) => l.startsWith("  lost here: ")) ?? status.stdout;
+  assert.match(lostLine, /^  lost here: 1 version\(s\) kept in the backup directory; last \d+ s ago: %data%\/conf, conflict \(younger\), to beta, kept as /);
+  assert.ok(lostLine.endsWith(`kept as ${backup}`), lostLine);
+  assert.doesNotMatch((await beta!.run(["status", "--no-probe"])).stdout, /lost here/, "the winner lost nothing");
+});
+
+test("auto younger: a receiving daemon whose version loses says so at warn level and in status; the pusher counts a conflict won", async () => {
+  const { alpha, beta } = younger.nodes;
+  write(alpha!.root, "site", "v1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  write(beta!.root, "site", "beta's edit (older)\n", 1_700_000_000);
+  write(alpha!.root, "site", "alpha's edit (younger)\n", 1_700_000_100);
+  const run = await alpha!.run(["sync", "--json"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const summary = JSON.parse(run.stdout) as { conflictsWon: number; conflictsLost: number; conflicts: number };
+  assert.deepEqual([summary.conflictsWon, summary.conflictsLost, summary.conflicts], [1, 0, 0], run.stdout);
+  assert.equal(readFileSync(join(beta!.root, "site"), "utf8"), "alpha's edit (younger)\n");
+  const backup = join(beta!.state, "backup", beta!.root, "site");
+  assert.equal(readFileSync(backup, "utf8"), "beta's edit (older)\n");
+  const logged = await beta!.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith("lost a conflict"), 5_000);
+  assert.equal(logged.msg, `lost a conflict (younger) to alpha: %data%/site backed up to ${backup}`);
+  assert.equal(logged.level, "warn");
+  const status = await beta!.run(["status", "--no-probe", "--json"]);
+  const group = (JSON.parse(status.stdout) as { groups: { losses: { count: number; last: { path: string; reason: string; peer: string; backup: string } } }[] }).groups[0]!;
+  assert.equal(group.losses.count, 1);
+  assert.deepEqual([group.losses.last.path, group.losses.last.reason, group.losses.last.peer, group.losses.last.backup], ["%data%/site", "conflict (younger)", "alpha", backup]);
 });
 
 test("auto younger: a delete concurrent with an edit loses to the edit", async () => {

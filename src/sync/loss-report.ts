@@ -1,0 +1,64 @@
+// A version of ours that lost to a peer's and was kept in the backup directory. Said at warn
+// level where it happened (the pusher's run, or the receiving daemon: both lose versions) and
+// recorded for `peersync status` (index/losses.ts), whose reader may come long after the log
+// line scrolled away. One wording for every place a backup is made.
+
+import type { Logger } from "pino";
+import type { EntryKind } from "../core/entry.js";
+import { messageOf } from "../errors.js";
+import type { Decision } from "../core/reconcile.js";
+import type { SyncIndex } from "./sync-index.js";
+
+export interface LostVersion {
+  readonly group: string;
+  readonly path: string;
+  /** Where our version was kept. */
+  readonly backup: string;
+  /** Why it lost, from this node's side: lossReason() or lossReasonOfLabel(). */
+  readonly reason: string;
+  /** Whose version replaced ours. */
+  readonly peer: string;
+  /** Said after the message, in parentheses. */
+  readonly note?: string;
+}
+
+/** Logs the loss and records it; a record the index refuses is logged, never thrown: the file is already safe. */
+export function reportLoss(index: SyncIndex, logger: Logger, lost: LostVersion, nowMs = Date.now()): void {
+  logger.warn({ path: lost.path, backup: lost.backup, peer: lost.peer, reason: lost.reason }, lossMessage(lost));
+  try {
+    index.losses.record({ group: lost.group, path: lost.path, backup: lost.backup, reason: lost.reason, peer: lost.peer, atMs: nowMs });
+  } catch (err) {
+    logger.error({ path: lost.path, err: messageOf(err) }, `cannot record the backup of ${lost.path} for status: ${messageOf(err)}`);
+  }
+}
+
+export function lossMessage(lost: LostVersion): string {
+  const kept = `${lost.path} backed up to ${lost.backup}${lost.note === undefined ? "" : ` (${lost.note})`}`;
+  if (lost.reason.startsWith("conflict")) return `lost a ${lost.reason} to ${lost.peer}: ${kept}`;
+  if (lost.reason === "drift") return `drift: local change to ${lost.path} replaced by the group's version from ${lost.peer}; ${kept}`;
+  return `${lost.reason} from ${lost.peer}: ${kept}`;
+}
+
+/** Why our version lost, for a decision made here (the receiving side). */
+export function lossReason(d: Decision, incoming: EntryKind): string {
+  if ("rule" in d) return `conflict (${d.rule})`;
+  if (d.kind === "drift") return "drift";
+  return replacedBy(incoming);
+}
+
+/**
+ * Why our version lost, for a decision the peer made and labelled (decisions.ts labelOf, the
+ * answer "theirs" on the pushing side): "conflict-local-wins (younger)" there is a conflict
+ * lost by the rule "younger" here.
+ */
+export function lossReasonOfLabel(label: string, incoming: EntryKind): string {
+  const rule = /^conflict-[a-z-]+ \((.+)\)$/.exec(label)?.[1];
+  if (rule !== undefined) return `conflict (${rule})`;
+  if (label.startsWith("conflict")) return "conflict";
+  return replacedBy(incoming);
+}
+
+/** Why our file lost to an entry of another kind (no conflict: the peer's version was newer). */
+export function replacedBy(incoming: EntryKind): string {
+  return incoming === "dir" ? "file replaced by a directory" : incoming === "symlink" ? "file replaced by a symlink" : "file replaced";
+}
