@@ -110,17 +110,27 @@ test("runCheck() does not delete what an exclude now covers", async () => {
   assert.deepEqual(changes, []);
 });
 
-test("runCheck() leaves an emptied root alone (unmounted disk) unless allowed", async () => {
-  const spec: Record<string, string> = {};
-  for (let i = 0; i < 120; i++) spec[`f${i}`] = "x";
-  const f = fixture("unmounted", spec);
-  await f.check();
-  for (let i = 0; i < 120; i++) unlinkSync(join(f.root, `f${i}`));
-  const stopped = await f.check();
-  assert.equal(stopped.summary.safetyStop, true);
-  assert.equal(stopped.changes.size, 0);
-  const allowed = await f.check({ allowEmptyRoots: true });
-  assert.equal(allowed.summary.deleted, 120);
+test("runCheck() leaves an emptied root alone (unmounted disk) unless allowed, however few entries it held", async () => {
+  for (const files of [1, 3, 120]) {
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < files; i++) spec[`f${i}`] = "x";
+    const f = fixture(`unmounted-${files}`, spec);
+    await f.check();
+    for (let i = 0; i < files; i++) unlinkSync(join(f.root, `f${i}`));
+    const stopped = await f.check();
+    assert.equal(stopped.summary.safetyStop, true, `${files} file(s)`);
+    assert.equal(stopped.changes.size, 0);
+    const allowed = await f.check({ allowEmptyRoots: true });
+    assert.equal(allowed.summary.deleted, files);
+    assert.equal((await f.check()).summary.safetyStop, false, "an empty root the index agrees with is no stop");
+  }
+});
+
+test("runCheck() records an empty root as it is when the index knew nothing below it", async () => {
+  const f = fixture("empty-from-start", {});
+  const first = await f.check();
+  assert.equal(first.summary.safetyStop, false);
+  assert.equal((await f.check()).summary.safetyStop, false);
 });
 
 test("runCheck() --init records without pending; a receive-only node marks nothing pending", async () => {

@@ -109,9 +109,6 @@ function indexBytes(db: Db): number {
   return statSync(db.name, { throwIfNoEntry: false })?.size ?? 0;
 }
 
-/** Entries a vanished or emptied root may hide before the check refuses to record deletions. */
-export const EMPTY_ROOT_LIMIT = 100;
-
 export async function runCheck(db: Db, config: Config, options: CheckOptions = {}): Promise<CheckSummary> {
   // A bigger page cache than SQLite's 2 MB default for the inserts of a first check; small
   // enough that a check of a million files stays well under 200 MB of RSS.
@@ -266,7 +263,12 @@ function selectGroups(config: Config, names: readonly string[] | undefined): rea
   return names === undefined ? config.groups : config.groups.filter((g) => names.includes(g.name));
 }
 
-/** A configured root that vanished, or is empty while the index knows many entries under it. */
+/**
+ * A configured root that vanished, or is empty while the index knows entries below it: an
+ * unmounted disk leaves an empty mount point, and a group of a dozen files is worth as much
+ * as one of thousands (a threshold of 100 entries once let a small group's emptied root go
+ * out to every peer as deletions).
+ */
 function looksUnmounted(local: string, entries: EntryStore, group: string, root: string): boolean {
   try {
     const st = lstatSync(fsPath(local), { throwIfNoEntry: false });
@@ -275,7 +277,7 @@ function looksUnmounted(local: string, entries: EntryStore, group: string, root:
   } catch {
     return false; // the walk reports why it cannot read the root
   }
-  return entries.countLiveUnder(group, root) >= EMPTY_ROOT_LIMIT;
+  return entries.countLiveBelow(group, root) > 0;
 }
 
 function unmountedProblem(root: string): Problem {

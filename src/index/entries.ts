@@ -217,6 +217,12 @@ export class EntryStore {
     return (this.#countLive.get(group, path, lo, hi) as { n: number }).n;
   }
 
+  /** Live entries strictly below `path` (for the emptied-root safety stop). */
+  countLiveBelow(group: string, path: string): number {
+    const { lo, hi } = subtreeBounds(path);
+    return (this.#countLive.get(group, "", lo, hi) as { n: number }).n;
+  }
+
   /**
    * Records the state of (group, path), clearing any tombstone; returns the id. `id` is the
    * row's id when the caller knows it exists (an update), undefined for a new path.

@@ -114,6 +114,14 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
   };
 
   const c: Cluster = await makeCluster([...NODES], { extra: [`auto ${policy};`, "backup-generations 100000;", "max-delete 1000000;"], start: false });
+  // The same file in every root, which no operation touches: the operations may delete all
+  // the rest, and a check stops at a root it finds empty while its index knew entries below
+  // it (an unmounted disk looks the same), where this test wants the deletions to travel.
+  for (const n of Object.values(c.nodes)) {
+    writeFileSync(join(n.root, ".keep"), "kept in every root\n", { mode: 0o644 });
+    chmodSync(join(n.root, ".keep"), 0o644);
+    utimesSync(join(n.root, ".keep"), 1_600_000_000, 1_600_000_000);
+  }
   await Promise.all(Object.values(c.nodes).map(async (n) => {
     n.daemon = await startDaemon({ name: n.name, configFile: c.configFile, stateDir: n.state, env: ENV, readyTimeoutMs: 60_000 });
   }));

@@ -47,6 +47,8 @@ test("a deletion is remembered past the retention while a peer has not acknowled
   c = await makeCluster(["alpha", "beta", "gamma"], { extra: ["tombstone-retention 7d;"] });
   const { alpha, beta, gamma } = c.nodes;
   writeFileSync(join(alpha!.root, "gone"), "deleted while gamma is away\n");
+  // Not the root's only file: a check stops at a root it finds empty (an unmounted disk?).
+  writeFileSync(join(alpha!.root, "stays"), "kept\n");
   assert.equal((await alpha!.run(["sync"])).code, 0);
   await gamma!.stop();
   rmSync(join(alpha!.root, "gone"));
