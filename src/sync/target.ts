@@ -29,7 +29,20 @@ export class NotIncludedError extends PeersyncError {
   }
 }
 
-/** Maps `path` for `group`; creates missing parents (0755) when `createParents`. Throws NotIncludedError, UnsafePathError. */
+/**
+ * The group's include root is missing on this node: an entry below it has nowhere to go. Said
+ * as such rather than as the ENOENT of the first write (the pusher printed "ENOENT: no such
+ * file or directory, open '/srv/www'", and this node's operator read nothing at all).
+ */
+export class RootMissingError extends PeersyncError {
+  constructor(group: string, path: string, root: string) {
+    super("ROOT_MISSING", `Cannot accept "${path}": the include root ${root} of group "${group}" does not exist on this node`, {
+      hint: "create that directory, or mount the disk it lives on, then sync again",
+    });
+  }
+}
+
+/** Maps `path` for `group`; creates missing parents (0755) when `createParents`. Throws NotIncludedError, UnsafePathError, RootMissingError. */
 export async function resolveTarget(config: Config, group: Group, path: LogicalPath, options: { readonly createParents?: boolean; readonly checked?: Map<string, Promise<void>>; readonly stat?: boolean } = {}): Promise<Target> {
   if (group.match(path) !== "match") throw new NotIncludedError(group.name, path);
   const roots = group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) }));
@@ -37,6 +50,16 @@ export async function resolveTarget(config: Config, group: Group, path: LogicalP
   if (root === undefined || !isWithin(path, root.logical)) throw new NotIncludedError(group.name, path);
   const rest = path.slice(root.logical.length).split("/").filter((s) => s !== "");
   let current = root.local;
+  // The root itself may be missing only for the root's own entry, which a write creates.
+  if (rest.length > 0) {
+    const seen = options.checked?.get(root.local);
+    if (seen) await seen;
+    else {
+      const check = checkRoot(group.name, path, root.local);
+      options.checked?.set(root.local, check);
+      await check;
+    }
+  }
   for (const segment of rest.slice(0, -1)) {
     current = `${current}/${segment}`;
     // A batch of files checks each shared parent once (`checked`, local path → its check).
@@ -52,6 +75,10 @@ export async function resolveTarget(config: Config, group: Group, path: LogicalP
   const fs = fsPath(local);
   // A reader that opens the target with O_NOFOLLOW (the pusher's put-batch) needs no lstat of it.
   return { path, local, fs, stat: options.stat === false ? undefined : await lstatOrUndefined(fs) };
+}
+
+async function checkRoot(group: string, path: string, local: string): Promise<void> {
+  if ((await lstatOrUndefined(fsPath(local))) === undefined) throw new RootMissingError(group, path, local);
 }
 
 async function checkParent(path: string, local: string, create: boolean): Promise<void> {

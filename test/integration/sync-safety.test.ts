@@ -4,7 +4,7 @@
 // too many deletions halt the group (exit 5), and a daemon refuses what its config excludes.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { entryFromWire } from "../../src/core/entry.js";
@@ -118,6 +118,25 @@ test("a daemon refuses paths its config excludes, and a ../ path ends the sessio
   await beta!.daemon!.waitForLog(/Cannot decode message.*\.\./);
 });
 
+test("a peer whose include root is missing refuses what goes below it by name, in its own log too, and takes it once the root is back", async () => {
+  const c = await cluster(["alpha", "beta"]);
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "first"), "1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  renameSync(beta!.root, `${beta!.root}.away`);
+  writeFileSync(join(alpha!.root, "second"), "2\n");
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 1, run.stderr + run.stdout);
+  assert.match(run.stderr, /error: beta: %data%\/second: ROOT_MISSING: .*the include root \S+ of group "g" does not exist on this node; create that directory/);
+  const logged = await beta!.daemon!.waitForLog((r) => r.code === "ROOT_MISSING", 5_000);
+  assert.equal(logged.level, "warn");
+  assert.match(String(logged.msg), /^refused %data%\/second from alpha: /);
+  assert.equal(existsSync(beta!.root), false, "the refusal made no root");
+  renameSync(`${beta!.root}.away`, beta!.root);
+  const again = await alpha!.run(["sync"]);
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  assert.equal(readFileSync(join(beta!.root, "second"), "utf8"), "2\n");
+});
 
 test("a failing action on a receiver: the file is synced, the run exits 7", async () => {
   const c = await cluster(["alpha", "beta"], { extra: ['action { pattern %data%/conf; exec "exit 3"; }'] });
