@@ -102,7 +102,10 @@ test("auto none: both versions stay, exit 3, the entry stays pending; force on o
   assert.match(listed.stdout, /alpha\tbeta\t%data%\/conf/);
   assert.equal((await alpha!.run(["sync"])).code, 3, "still a conflict on the next run");
 
-  const forced = await alpha!.run(["force", join(alpha!.root, "conf")]);
+  // The command the conflict line names works as printed.
+  const named = /`peersync force (\S+)`/.exec(run.stderr)?.[1];
+  assert.equal(named, "%data%/conf", run.stderr);
+  const forced = await alpha!.run(["force", named]);
   assert.equal(forced.code, 0, forced.stderr);
   const again = await alpha!.run(["sync"]);
   assert.equal(again.code, 0, again.stderr + again.stdout);

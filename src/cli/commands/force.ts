@@ -15,7 +15,8 @@ export const run: Command = async (ctx, paths) => {
   await withIndex(config.stateDir, (db) => {
     const index = new SyncIndex(db, config.localName);
     for (const p of paths) {
-      const logical = config.toLogicalPath(resolve(p));
+      // "%prefix%/..." as sync, list-pending and the conflict line print it, or a local path.
+      const logical = p.startsWith("%") ? p : config.toLogicalPath(resolve(p));
       let found = false;
       for (const group of config.groups) {
         const local = index.get(group.name, logical);
@@ -26,7 +27,11 @@ export const run: Command = async (ctx, paths) => {
           if (!group.local.receiveOnly) index.pending.mark(local.record.id, group.peers.map((h) => h.name), true);
         });
       }
-      if (!found) throw new UsageError(`Cannot force "${p}": it is not in the index`, { hint: "run `peersync check` first" });
+      if (!found) {
+        throw new UsageError(`Cannot force "${p}": no group's index holds it`, {
+          hint: "name it by its path on this node or as sync prints it (%prefix%/...); a file the index has not seen yet needs `peersync check` first",
+        });
+      }
       forced.push(logical);
     }
   });
