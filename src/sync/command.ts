@@ -111,8 +111,11 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
   };
   if (ctx.options.json) return ctx.out(JSON.stringify({ dryRun: ctx.options.dryRun, ...line }));
   if (ctx.options.verbose === 0 && !ctx.options.dryRun && line.offered === 0 && u.unreachable.length === 0) return;
+  // A dry run applies, sends and settles nothing: its counts would all read 0.
+  if (ctx.options.dryRun) return ctx.out(`dry run: ${line.peers} peer(s), ${line.offered} entr${line.offered === 1 ? "y" : "ies"} offered; nothing changed (the lines above say what each peer would do)`);
   const settled = line.conflictsWon + line.conflictsLost;
-  ctx.out(`${ctx.options.dryRun ? "dry run: " : ""}${line.peers} peer(s): ${line.applied} applied there (${line.sent} with content), ` +
+  // "sent" counts files sent with content, whether or not the peer then applied them.
+  ctx.out(`${line.peers} peer(s): ${line.applied} applied there, ${line.sent} sent with content, ` +
     `${line.fetched} taken back, ${line.inSync} already in sync, ` +
     `${settled} conflict(s) settled${settled > 0 ? ` (${line.conflictsWon} won, ${line.conflictsLost} lost and backed up here)` : ""}, ` +
     `${line.conflicts} left unresolved, ${line.problems} error(s)` +

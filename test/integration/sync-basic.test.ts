@@ -90,6 +90,8 @@ test("-d prints what each peer would do and changes nothing anywhere", async () 
   assert.equal(run.code, 0, run.stderr + run.stdout);
   assert.match(run.stdout, /^beta\t>f\t%data%\/dry\ttake-remote$/m);
   assert.match(run.stdout, /^gamma\t>f\t%data%\/dry\ttake-remote$/m);
+  // The summary counts what was offered, not applied counts that a dry run leaves at 0.
+  assert.match(run.stdout, /^dry run: 2 peer\(s\), [1-9]\d* entr(y|ies) offered; nothing changed/m);
   assert.deepEqual(snapshot(c.nodes.beta!.root), before);
   const real = await a.run(SYNC);
   assert.equal(real.code, 0, real.stderr);
