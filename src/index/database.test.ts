@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, test } from "node:test";
-import { openIndex } from "./database.js";
+import { indexPath, openIndex } from "./database.js";
+import { IndexError } from "../errors.js";
 import { EntryStore, type RecordInput } from "./entries.js";
 import { recordedFingerprintHash } from "./entry-rows.js";
 import { VersionStore } from "./versions.js";
@@ -125,5 +126,24 @@ test("getByPaths() answers as get() and VersionStore.get() do for each path of t
     assert.equal(got.get(odd)?.version.modifiedBy, "odd");
   } finally {
     db.close();
+  }
+});
+
+test("openIndex() names a damaged index file and says how to rebuild it, read-only too", () => {
+  const damaged = tempDir("database-damaged");
+  try {
+    mkdirSync(damaged, { recursive: true });
+    writeFileSync(indexPath(damaged), "garbage, not an SQLite file\n".repeat(200));
+    for (const readonly of [false, true]) {
+      assert.throws(() => openIndex(damaged, { readonly }), (err: unknown) => {
+        assert.ok(err instanceof IndexError, String(err));
+        assert.match(err.message, /^Cannot open index ".*index\.db": it is damaged \(file is not a database\)$/);
+        assert.match(err.hint ?? "", /^move it aside \(mv .*index\.db .*index\.db\.damaged\) and run `peersync check` to rebuild it/);
+        return true;
+      });
+    }
+    assert.equal(readFileSync(indexPath(damaged), "utf8"), "garbage, not an SQLite file\n".repeat(200), "left as it was");
+  } finally {
+    rmSync(damaged, { recursive: true, force: true });
   }
 });

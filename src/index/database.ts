@@ -43,14 +43,34 @@ export function openIndex(stateDir: string, options: OpenIndexOptions = {}): Db 
       hint: "check that the state dir exists and is writable by this user (--state-dir DIR)",
     });
   }
-  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 12_000)}`);
-  if (!options.readonly) {
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("foreign_keys = ON");
-    applySchema(db);
+  try {
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 12_000)}`);
+    // Reads the header: a file that is not an index fails here, named, not at some later query.
+    db.pragma("schema_version");
+    if (!options.readonly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("foreign_keys = ON");
+      applySchema(db);
+    }
+  } catch (err) {
+    db.close();
+    throw isDamaged(err) ? damagedIndex(file, err) : err;
   }
   return db;
+}
+
+/** SQLite's word that the file is not a database, or a damaged one. */
+function isDamaged(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || (err instanceof IndexError && isDamaged(err.cause));
+}
+
+function damagedIndex(file: string, err: unknown): IndexError {
+  return new IndexError(`Cannot open index "${file}": it is damaged (${messageOf(err instanceof IndexError ? err.cause : err)})`, {
+    cause: err,
+    hint: `move it aside (mv ${file} ${file}.damaged) and run \`peersync check\` to rebuild it: files are found again, this node's version history and conflicts start afresh`,
+  });
 }
 
 let addonPath: string | undefined | null = null;
