@@ -37,6 +37,15 @@ test("config-check prints the groups, peers and roots of node1 in the fleet conf
   assert.match(text, /action {3}"systemctl reload nginx" on \/etc\/nginx\/\*, also local/);
 });
 
+test("config-check says where this node's daemon listens: its host entry's address and port", async () => {
+  const file = join(work, "ports.cfg");
+  copyFileSync(join(FIXTURES, "keys/good.key"), join(work, "good.key"));
+  writeFileSync(file, "group g {\n  host a@127.0.0.1:41101 b@127.0.0.2:41102;\n  key good.key;\n  include /srv;\n}\n");
+  const r = await check(file, "a");
+  assert.equal(r.code, ExitCode.OK, r.err.join("\n"));
+  assert.match(r.out.join("\n"), /^node a, listens on 127\.0\.0\.1:41101, state dir /m);
+});
+
 test("config-check maps prefix roots to this node's directories", async () => {
   const r = await check(join(FIXTURES, "v03-prefix-block.cfg"), "web2");
   assert.equal(r.code, ExitCode.OK);

@@ -7,6 +7,7 @@ import { loadConfig } from "../../config/load.js";
 import type { Config, Group, Host } from "../../config/types.js";
 import type { Command, CommandContext } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
+import { listenAddresses } from "../../sync/daemon.js";
 
 export const run: Command = async (ctx) => {
   const o = ctx.options;
@@ -58,7 +59,10 @@ function localRoot(config: Config, root: string): string {
 
 function printConfig(ctx: CommandContext, config: Config): void {
   ctx.out(`config ${config.file}`);
-  ctx.out(`node ${config.localName}, port ${config.port}, state dir ${config.stateDir}`);
+  // Where the daemon listens: its host entries' ports. The -p port is only their default, and
+  // printed alone it named a port nothing listened on.
+  const listens = listenAddresses(config).map((a) => (a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`));
+  ctx.out(`node ${config.localName}, listens on ${listens.join(" ")}, state dir ${config.stateDir}`);
   for (const g of config.groups) printGroup(ctx, config, g);
   for (const note of notes(config)) ctx.out(`note: ${note}`);
 }
