@@ -73,7 +73,7 @@ test("checkDeleteBudget() explains a halt with the numbers", () => {
     assert.match(verdict.message, /^Cannot delete 150 of 400 entries: more than 25% of the group and more than 100/);
   }
   const max = checkDeleteBudget(7, 10, 3);
-  assert.ok(!max.ok && /more than max-delete \(3\)/.test(max.message));
+  assert.ok(!max.ok && /more than max-delete \(3\); raise the group's max-delete if this is intended$/.test(max.message));
 });
 
 const offerCases: { name: string; op: PlanItem["op"]; entry: Parameters<typeof skipsOffer>[1]; want: boolean }[] = [

@@ -71,7 +71,11 @@ export type DeleteBudget =
 export function checkDeleteBudget(deletes: number, groupFileCount: number, maxDelete?: number): DeleteBudget {
   if (maxDelete !== undefined) {
     if (deletes <= maxDelete) return { ok: true };
-    return { ok: false, limit: maxDelete, message: `Cannot delete ${deletes} of ${groupFileCount} entries: more than max-delete (${maxDelete})` };
+    return {
+      ok: false,
+      limit: maxDelete,
+      message: `Cannot delete ${deletes} of ${groupFileCount} entries: more than max-delete (${maxDelete}); raise the group's max-delete if this is intended`,
+    };
   }
   const limit = Math.max(Math.floor(groupFileCount * DEFAULT_DELETE_FRACTION), DEFAULT_DELETE_FLOOR);
   if (deletes <= limit) return { ok: true };

@@ -182,7 +182,7 @@ function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host;
     live ??= group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
     const budget = checkDeleteBudget(deletes, live + deletes, group.maxDelete);
     if (!budget.ok) {
-      return `Cannot sync group "${group.name}": ${budget.message} on peer "${host.name}"; nothing was sent for this group`;
+      return `Cannot sync group "${group.name}" to peer "${host.name}": ${budget.message} (nothing was sent for this group)`;
     }
   }
   return undefined;
