@@ -52,7 +52,7 @@ const CASES: readonly ErrorCase[] = [
   { name: "two prefixes with one name", text: `prefix p { on *: /a; }\nprefix p { on *: /b; }\n${G}}`, want: [["2:8", 'Cannot define prefix "p" twice', "merge the on lines"]] },
   // Keys
   { name: "a missing key file", text: `group g {\n  host a;\n  key /etc/nope.key;\n}`, want: [["3:7", 'Cannot read key file "/etc/nope.key": no such file', "peersync -k /etc/nope.key"]] },
-  { name: "a short key", files: { "/etc/short.key": "abc\n" }, text: `group g {\n  host a;\n  key short.key;\n}`, want: [["3:7", "too short (3 characters, at least 32)", "peersync -k /etc/short.key"]] },
+  { name: "a short key", files: { "/etc/short.key": "abc\n" }, text: `group g {\n  host a;\n  key short.key;\n}`, want: [["3:7", "too short (3 characters, at least 32)", "`peersync -k NEWFILE` (it never overwrites a file)"]] },
   { name: "a key with a bad character", files: { "/etc/bad.key": `${GOOD_KEY.slice(0, 40)}-x\n` }, text: `group g {\n  host a;\n  key bad.key;\n}`, want: [["3:7", 'character "-" at column 41', "only A-Z a-z 0-9 . _"]] },
   { name: "an empty key file", files: { "/etc/empty.key": "" }, text: `group g {\n  host a;\n  key empty.key;\n}`, want: [["3:7", "it is empty", "peersync -k"]] },
   { name: "a group without a key", text: `group g {\n  host a;\n}`, want: [["1:1", 'Cannot use group "g": it has no key', "add key"]] },
@@ -85,6 +85,7 @@ const CASES: readonly ErrorCase[] = [
   { name: "host at top level", text: `host a;\n${G}}`, want: [["1:1", 'Cannot use "host" at top level: it belongs inside a group block', "closing }"]] },
   { name: "key inside an action", text: `${G}  action { exec "x"; key k; }\n}`, want: [["4:22", 'Cannot use "key" in an action block: it belongs inside a group block', "check the braces"]] },
   { name: "prefix inside a group", text: `${G}  prefix p { on *: /x; }\n}`, want: [["4:3", 'Cannot use "prefix" in a group block: it belongs at top level', "check the braces"]] },
+  { name: "a missing ; before the next statement", text: `${G}  auto younger\n  watch no;\n}`, want: [["5:3", 'Cannot parse "auto": expected 1 value, found 3', "end the statement after its value (auto younger;)"]] },
   { name: "key with two values", text: `group g {\n  host a;\n  key a.key b.key;\n}`, want: [["3:13", 'Cannot parse "key": expected 1 value, found 2', 'key "a.key b.key";']] },
   { name: "nossl with one pattern", text: `nossl *;\n${G}}`, want: [["1:1", 'Cannot parse "nossl": expected 2 values, found 1', "2 values"]] },
   { name: "do-local with a value", text: `${G}  action { exec "x"; do-local yes; }\n}`, want: [["4:31", 'Cannot parse "do-local": expected no value, found 1', "write it alone: do-local;"]] },

@@ -146,7 +146,11 @@ class Parser {
   }
 
   #arityHint(keyword: string, arity: number, args: readonly Word[]): string {
-    if (args.length > arity && arity === 1) return `quote a value that contains spaces: ${keyword} "${args.map((a) => a.text).join(" ")}";`;
+    // Most often the ';' after the value is missing and the next statement's words ran on
+    // (`auto younger` then `watch no;`); a value with spaces in it is the other reading.
+    if (args.length > arity && arity === 1) {
+      return `end the statement after its value (${keyword} ${args[0]!.text};), or quote a value that contains spaces: ${keyword} "${args.map((a) => a.text).join(" ")}";`;
+    }
     if (arity === 0) return `write it alone: ${keyword};`;
     return `write ${keyword} followed by ${arity === 1 ? "one value" : `${arity} values`} and a semicolon`;
   }

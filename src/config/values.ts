@@ -83,7 +83,8 @@ export function address(word: Word, defaultPort: number): { address: string; por
 export function keyFromText(text: string, file: string, at: Word["at"]): string {
   const newline = text.indexOf("\n");
   const line = newline < 0 ? text : text.slice(0, newline);
-  const hint = `generate a valid key with: peersync -k ${file}`;
+  // keygen never overwrites, so the hint names a new file rather than this one.
+  const hint = `generate a valid key with \`peersync -k NEWFILE\` (it never overwrites a file), name NEWFILE in the group's key statement and copy it to every node`;
   if (text.length === 0) throw new ConfigError(`Cannot read key file "${file}": it is empty`, at, { hint });
   const badAt = line.search(/[^A-Za-z0-9._]/);
   if (badAt >= 0) {
