@@ -16,6 +16,7 @@ import { EMPTY_ACTION_RECORD, readActionRecord } from "./action-record.js";
 import { readDaemonFacts, type DaemonFacts, type PeerFact } from "./board.js";
 import { conflictCounts, driftCount, lossesOf, pendingCounts, queuedActions, type PeerCount } from "./queries.js";
 import type { GroupStatus, PeerStatus, StatusReport } from "./report.js";
+import { mergeFacts, readRunRecord } from "./run-record.js";
 
 export interface CollectOptions {
   /** Ask peers the daemon has no record of. @default true */
@@ -63,7 +64,7 @@ export async function collectStatus(config: Config, options: CollectOptions = {}
         pid: facts.pid, running, updatedAtMs: facts.updatedAtMs, watch: facts.watch, lastFullCheck: facts.lastFullCheck,
         lastCheck: facts.lastCheck, nextFullCheck: facts.nextFullCheck,
       },
-      groups: groups.map((g) => groupStatus(g, { db, config, facts, probes, pending, conflicts, clocks, peers: options.peers })),
+      groups: groups.map((g) => groupStatus(g, { db, config, facts, runs: db ? readRunRecord(db) : [], probes, pending, conflicts, clocks, peers: options.peers })),
       actions: actionStatus(db, facts),
     };
   } finally {
@@ -86,6 +87,8 @@ interface GroupInputs {
   readonly db: Db | undefined;
   readonly config: Config;
   readonly facts: DaemonFacts | undefined;
+  /** The last pushes of sync/update runs (run-record.ts). */
+  readonly runs: readonly PeerFact[];
   readonly probes: ReadonlyMap<string, Probe>;
   readonly pending: readonly PeerCount[];
   readonly conflicts: readonly PeerCount[] | undefined;
@@ -95,7 +98,8 @@ interface GroupInputs {
 
 function groupStatus(g: Group, i: GroupInputs): GroupStatus {
   const peers = g.peers.filter((p) => i.peers === undefined || i.peers.includes(p.name)).map((host): PeerStatus => {
-    const fact = i.facts?.peers.find((f) => f.group === g.name && f.peer === host.name);
+    const mine = (f: PeerFact): boolean => f.group === g.name && f.peer === host.name;
+    const fact = mergeFacts(i.facts?.peers.find(mine), i.runs.find(mine));
     const probe = i.probes.get(key(g, host));
     const skew = i.clocks.find((c) => c.group === g.name && c.peer === host.name)?.skewMs;
     return {

@@ -14,7 +14,7 @@ export interface PeerStatus {
   readonly pending: number;
   /** undefined: the index has no conflicts table yet. */
   readonly conflicts: number | undefined;
-  /** From the daemon's records. */
+  /** The later of the daemon's pushes and sync/update runs (status/run-record.ts). */
   readonly lastSyncMs: number | undefined;
   readonly lastErrorMs: number | undefined;
   readonly lastError: string | undefined;
@@ -122,7 +122,7 @@ function peerLine(p: PeerStatus, nowMs: number): string {
   parts.push(`pending ${p.pending}`);
   parts.push(`conflicts ${count(p.conflicts)}`);
   if (p.clockWarning !== undefined) parts.push(`WARNING: ${p.clockWarning}`);
-  parts.push(p.lastSyncMs === undefined ? "never synced by the daemon" : `last sync ${ago(p.lastSyncMs, nowMs)}`);
+  parts.push(p.lastSyncMs === undefined ? "never synced" : `last sync ${ago(p.lastSyncMs, nowMs)}`);
   if (p.lastError !== undefined && (p.lastSyncMs === undefined || (p.lastErrorMs ?? 0) > p.lastSyncMs)) {
     parts.push(`last error ${ago(p.lastErrorMs ?? nowMs, nowMs)}: ${p.lastError}`);
   }

@@ -11,7 +11,10 @@ import { countProblems, formatProblem, sortProblems } from "../core/problem.js";
 import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { configFromOptions, withIndex } from "../index/command-support.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
-import { createLogger } from "../log.js";
+import { messageOf } from "../errors.js";
+import type { Db } from "../index/database.js";
+import { createLogger, type Logger } from "../log.js";
+import { recordRun, type RunOutcome } from "../status/run-record.js";
 import { prepareIdentity } from "../net/identity.js";
 import { contentKey, ContentCache } from "./content-cache.js";
 import { acquireRunLock } from "./lock.js";
@@ -72,6 +75,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
           item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
         }).finally(progress.done);
+        if (!o.dryRun) recordOutcomes(db, update, logger);
         report(ctx, check, update);
         return exitCodeOf(check, update);
       } finally {
@@ -81,6 +85,19 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
     });
   } finally {
     await lock.release();
+  }
+}
+
+/** What status shows as each peer's last sync and last error (status/run-record.ts); never fails the run. */
+function recordOutcomes(db: Db, u: UpdateSummary, logger: Logger): void {
+  const outcomes: RunOutcome[] = [
+    ...u.results.map((r) => ({ group: r.group, peer: r.peer, error: undefined })),
+    ...u.unreachable.map((x) => ({ group: x.group, peer: x.peer, error: x.message })),
+  ];
+  try {
+    recordRun(db, outcomes, Date.now());
+  } catch (err) {
+    logger.warn({ err: messageOf(err) }, `cannot record this run's peers for status: ${messageOf(err)}`);
   }
 }
 

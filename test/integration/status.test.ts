@@ -73,7 +73,7 @@ test("status (text) shows the daemon's watchers, last sync per peer and last act
   assert.match(lines[2]!, /^daemon: running, pid \d+, last full check \d+ s ago$/);
   assert.equal(lines[3], `  watch g ${root}: watching`);
   assert.match(lines[5]!, /^ {2}peer b 127\.0\.0\.1:\d+: not probed, pending 4, conflicts 0, last sync \d+ s ago$/);
-  assert.match(lines[6]!, /^ {2}peer c .*never synced by the daemon, last error \d+ s ago: Cannot connect/);
+  assert.match(lines[6]!, /^ {2}peer c .*never synced, last error \d+ s ago: Cannot connect/);
   assert.match(lines[7]!, /^actions: 0 queued, last ok \d+ s ago \(g\)$/);
 });
 
@@ -84,4 +84,18 @@ test("status on a node whose daemon runs with no group watched shows it running,
   assert.equal(res.code, 0, res.stderr);
   const line = res.stdout.split("\n").find((l) => l.startsWith("daemon:"));
   assert.equal(line, `daemon: running, pid ${daemonB!.pid}, no group watched (changes go out when \`peersync -x\` runs)`);
+});
+
+// csync2's way: cron runs `peersync -x`, the daemon only serves and so records no pushes.
+test("status shows a sync run's pushes too: the last sync of a peer it reached, the error of one it could not", async () => {
+  const t0 = Date.now();
+  const run = await cli("sync");
+  assert.equal(run.code, 4, run.stderr + run.stdout); // c has no daemon
+  const res = await cli("status", "--no-probe", "--json");
+  assert.equal(res.code, 0, res.stderr);
+  const [b, c] = (JSON.parse(res.stdout) as { groups: { peers: { name: string; lastSyncMs: number | null; lastErrorMs: number | null; lastError: string | null }[] }[] }).groups[0]!.peers;
+  assert.equal(b!.name, "b");
+  assert.ok(b!.lastSyncMs !== null && b!.lastSyncMs >= t0, `b's last sync is this run's (${b!.lastSyncMs} >= ${t0})`);
+  assert.ok(c!.lastErrorMs !== null && c!.lastErrorMs >= t0, `c's last error is this run's (${c!.lastErrorMs} >= ${t0})`);
+  assert.match(c!.lastError ?? "", /connect|ECONNREFUSED/i);
 });
