@@ -182,7 +182,7 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
       metrics?.peerUp.set(labels, 1);
       metrics?.filesSent.inc(labels, r.applied);
       metrics?.filesReceived.inc(labels, r.fetched);
-      metrics?.conflictsDetected.inc({ group }, r.conflicts.length);
+      metrics?.conflictsDetected.inc({ group }, r.conflicts.length + r.conflictsWon + r.conflictsLost);
       metrics?.actionRuns.inc({ group }, r.actionsRan);
       metrics?.actionFailures.inc({ group }, r.actionsFailed);
       if (r.applied > 0) metrics?.syncLatency.observe(labels, seconds);
