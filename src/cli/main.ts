@@ -9,6 +9,7 @@ import { configFileForName } from "../config/load.js";
 import { isCsync2Style, translateCsync2Argv } from "./csync2-argv.js";
 import { classify, toCsync2ExitCode, type ErrorReport } from "./exit-table.js";
 import { runProgram, type ProgramIo } from "./program.js";
+import { rawArgs } from "./raw-argv.js";
 
 async function main(argv: readonly string[], io: ProgramIo): Promise<number> {
   const csync2 = isCsync2Style(argv);
@@ -56,7 +57,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 });
 
 // No top-level await: the launcher may run this file bundled as CommonJS (scripts/bundle.mjs).
-void main(process.argv.slice(2), {
+void main(rawArgs(process.argv.slice(2)), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: { cwd: process.cwd(), configFileForName: (name) => configFileForName(name) },

@@ -134,6 +134,23 @@ test("check records names with spaces, newlines and invalid UTF-8, escaped", () 
   assert.deepEqual(json(n, ["check"]).changes.map((c: any) => [c.path.slice(n.root.length), c.kind]), [["/bad\uFFFDFF.t", "deleted"]]);
 });
 
+test("a path with invalid UTF-8 bytes on the command line names that file: check of it alone sees its edit, force finds it", () => {
+  const n = node("raw-arg");
+  const file = Buffer.concat([Buffer.from(`${n.root}/lat`), Buffer.from([0xe9]), Buffer.from("in")]);
+  writeFileSync(file, "v1");
+  assert.equal(n.run(["check"]).code, 0);
+  writeFileSync(file, "v2, longer");
+  // Node cannot pass such bytes in an argument: the shell's printf makes them (\351 = 0xE9).
+  const withRawPath = (args: string) => spawnSync("sh", ["-c", `exec "$0" "$1" --config "$2" -N a -D "$3" ${args} "$(printf '%s/lat\\351in' "$4")"`,
+    process.execPath, BIN, n.cfg, n.state, n.root], { encoding: "utf8" });
+  const checked = withRawPath("--json check");
+  assert.equal(checked.status, 0, checked.stderr);
+  assert.deepEqual((JSON.parse(checked.stdout) as { changes: { path: string; kind: string }[] }).changes.map((c) => [c.path.slice(n.root.length), c.kind]), [["/lat\uFFFDE9in", "content"]]);
+  const forced = withRawPath("force");
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.equal(forced.stdout, `forced: ${n.root}/lat\uFFFDE9in\n`);
+});
+
 test("list-pending, list-db, list-hints print csync2's formats and exit 2 when empty", () => {
   const n = node("lists", { "f.txt": "f" });
   assert.equal(n.run(["-M"]).code, 2);
