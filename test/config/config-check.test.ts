@@ -44,6 +44,7 @@ test("config-check says where this node's daemon listens: its host entry's addre
   const r = await check(file, "a");
   assert.equal(r.code, ExitCode.OK, r.err.join("\n"));
   assert.match(r.out.join("\n"), /^node a, listens on 127\.0\.0\.1:41101, state dir /m);
+  assert.match(r.out.join("\n"), /^ {2}backup {3}\/\S+\/backup, 3 generation\(s\)$/m, "the default backup directory, under the state dir");
 });
 
 test("config-check maps prefix roots to this node's directories", async () => {

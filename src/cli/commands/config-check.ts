@@ -7,6 +7,7 @@ import { loadConfig } from "../../config/load.js";
 import type { Config, Group, Host } from "../../config/types.js";
 import type { Command, CommandContext } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
+import { defaultBackupDirectory } from "../../sync/backup.js";
 import { listenAddresses } from "../../sync/daemon.js";
 
 export const run: Command = async (ctx) => {
@@ -81,6 +82,10 @@ function printGroup(ctx: CommandContext, config: Config, g: Group): void {
   if (g.exclude.length > 0) ctx.out(`  exclude  ${g.exclude.join(" ")}`);
   if (g.compare.length > 0) ctx.out(`  compare  ${g.compare.join(" ")}`);
   ctx.out(`  auto     ${g.auto}`);
+  // Where this node's losing versions go (sync/backup.ts): worth seeing before a conflict.
+  const backups = g.backupGenerations === 0 ? "none kept (backup-generations 0)"
+    : `${g.backupDirectory ?? defaultBackupDirectory(config.stateDir)}, ${g.backupGenerations} generation(s)`;
+  ctx.out(`  backup   ${backups}`);
   for (const a of g.actions) {
     const when = a.doLocalOnly ? ", local only" : a.doLocal ? ", also local" : "";
     ctx.out(`  action   ${JSON.stringify(a.exec)} on ${a.patterns.length > 0 ? a.patterns.join(" ") : "every file"}${when}`);
