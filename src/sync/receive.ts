@@ -17,6 +17,7 @@ import * as fsp from "node:fs/promises";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
 import type { Answer, OfferItem } from "../net/messages.js";
+import { messageOf } from "../errors.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
 import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
@@ -168,6 +169,12 @@ export class Receiver {
       if (st?.isFile() && typeof fsPath(local) === "string") {
         const backup = await backupFile(local, this.#o.deps(group).backup);
         if (backup !== undefined) reportLoss(this.#o.index, this.#o.logger, { group: group.name, path: p, backup, reason: replacedBy("dir"), peer: from.name });
+      }
+      // A symlink has no backup (backup.ts copies regular files): its target, said here, is
+      // all there is to keep of it.
+      if (st?.isSymbolicLink()) {
+        const target = await fsp.readlink(fsPath(local)).catch((err: unknown) => `(unreadable: ${messageOf(err)})`);
+        this.#o.logger.warn({ path: p, target, peer: from.name }, `symlink ${p} -> ${target} replaced by a directory from ${from.name}, which has entries in it`);
       }
       if (st !== undefined) await fsp.unlink(fsPath(local));
       const old = this.#o.index.get(group.name, p)?.record;

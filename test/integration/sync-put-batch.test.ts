@@ -175,4 +175,9 @@ test("a put-batch file below a symlink here never writes through it: nothing lan
   });
   assert.deepEqual(readdirSync(outside), [], "nothing written through the symlink");
   assert.deepEqual(temps(beta.root), []);
+  // The symlink gave way to the directory the file needs; no backup holds a symlink, so the
+  // log keeps its target.
+  const logged = await beta.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith("symlink %data%/linked"), 5_000);
+  assert.equal(logged.msg, `symlink %data%/linked -> ${outside} replaced by a directory from alpha, which has entries in it`);
+  assert.equal(logged.level, "warn");
 });
