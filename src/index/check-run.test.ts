@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
 import type { Config } from "../config/types.js";
 import { runCheck, type CheckOptions } from "./check-run.js";
@@ -124,6 +124,15 @@ test("runCheck() leaves an emptied root alone (unmounted disk) unless allowed, h
     assert.equal(allowed.summary.deleted, files);
     assert.equal((await f.check()).summary.safetyStop, false, "an empty root the index agrees with is no stop");
   }
+});
+
+test("runCheck() reports a requested path outside every include root as skipped, and checks the others", async () => {
+  const f = fixture("outside", { "a.txt": "a" });
+  const outside = join(f.root, "..", "elsewhere.txt");
+  const { summary, changes } = await f.check({ paths: [outside, join(f.root, "a.txt")] });
+  assert.deepEqual(summary.problems.map((p) => [p.path, p.severity, p.op]), [[resolve(outside), "skipped", "path"]]);
+  assert.match(summary.problems[0]!.message, /no include root of the groups checked/);
+  assert.ok(changes.has("/a.txt"), "the path inside was checked");
 });
 
 test("runCheck() records an empty root as it is when the index knew nothing below it", async () => {

@@ -163,8 +163,12 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
     : [];
 
   const run: GroupRun = { config, options, ctx, entries, requests, scope, problems, scanned: 0, safetyStop: false, pool: undefined };
+  const groups = selectGroups(config, options.groups);
+  // A path named on the command line that no group covers was checked by nobody: say so,
+  // rather than "0 scanned" and exit 0 (a typo, or a path outside every include root).
+  if (scope === "paths") for (const r of requests) if (!groups.some((g) => requestedTargets(g, [r]).length > 0)) problems.push(outsideGroupsProblem(r.path));
   try {
-    for (const group of selectGroups(config, options.groups)) await checkGroup(run, group);
+    for (const group of groups) await checkGroup(run, group);
     batch.flush();
   } finally {
     await run.pool?.close();
@@ -278,6 +282,15 @@ function looksUnmounted(local: string, entries: EntryStore, group: string, root:
     return false; // the walk reports why it cannot read the root
   }
   return entries.countLiveBelow(group, root) > 0;
+}
+
+function outsideGroupsProblem(path: string): Problem {
+  return {
+    path,
+    op: "path",
+    severity: "skipped",
+    message: "Cannot check it: it lies under no include root of the groups checked (`peersync config-check` lists them)",
+  };
 }
 
 function unmountedProblem(root: string): Problem {
