@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { tempName } from "../fs/temp-names.js";
 import { test } from "node:test";
 import type { Config } from "../config/types.js";
 import { runCheck, type CheckOptions } from "./check-run.js";
@@ -133,6 +134,22 @@ test("runCheck() reports a requested path outside every include root as skipped,
   assert.deepEqual(summary.problems.map((p) => [p.path, p.severity, p.op]), [[resolve(outside), "skipped", "path"]]);
   assert.match(summary.problems[0]!.message, /no include root of the groups checked/);
   assert.ok(changes.has("/a.txt"), "the path inside was checked");
+});
+
+test("runCheck() of paths below an emptied or vanished root records nothing there either", async () => {
+  const f = fixture("unmounted-paths", { "a.txt": "a", "d/b.txt": "b" });
+  await f.check();
+  const emptied = join(f.root, "..", "away");
+  renameSync(f.root, emptied);
+  for (const state of ["vanished", "empty"]) {
+    // A receiver's temp file, written before it re-checks, does not make a root non-empty.
+    if (state === "empty") mkdirSync(f.root), writeFileSync(join(f.root, tempName()), "arriving");
+    const { summary, changes } = await f.check({ paths: [join(f.root, "a.txt"), join(f.root, "d/b.txt")] });
+    assert.equal(summary.safetyStop, true, state);
+    assert.equal(changes.size, 0, `${state}: nothing recorded as deleted`);
+    assert.deepEqual(summary.problems.map((p) => [p.path, p.op, p.severity]), [[f.root, "root", "safety"]]);
+  }
+  assert.equal((await f.check({ paths: [join(f.root, "a.txt")], allowEmptyRoots: true })).summary.deleted, 1, "unless allowed");
 });
 
 test("runCheck() records an empty root as it is when the index knew nothing below it", async () => {

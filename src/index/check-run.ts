@@ -6,7 +6,7 @@
 // (fs/scanner.ts) and the index range are merged in path order (check-merge.ts); writes commit
 // in small transactions (write-batch.ts), so the check can be killed at any point.
 
-import { lstatSync, readdirSync, statSync } from "node:fs";
+import { lstatSync, opendirSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import type { Config, Group } from "../config/types.js";
@@ -205,13 +205,27 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
   const targets = run.scope === "full" ? fullTargets(group) : requestedTargets(group, run.requests);
   // A writer's temp or partial file (fs/atomic-write.ts, sync/partial.ts) is never a version: recorded, it would travel to peers.
   const match = (p: string) => (isTransferPath(p) ? "ignore" : group.match(p));
+  // Per root: left alone when it looks unmounted, whether the whole root or paths below it are
+  // checked. A receiver re-checks the paths a peer offers (sync/recheck.ts): under an unmounted
+  // root each looked deleted, was recorded as this node's deletion, and came back as a conflict
+  // once the disk did.
+  const unmounted = new Map<string, boolean>();
+  const leftAlone = (root: string): boolean => {
+    if (options.allowEmptyRoots) return false;
+    let stop = unmounted.get(root);
+    if (stop === undefined) {
+      stop = looksUnmounted(config.toLocalPath(root), entries, group.name, root);
+      unmounted.set(root, stop);
+      if (stop) {
+        run.safetyStop = true;
+        run.problems.push(unmountedProblem(root));
+      }
+    }
+    return stop;
+  };
   for (const target of targets) {
     const local = config.toLocalPath(target.path);
-    if (target.isRoot && !options.allowEmptyRoots && looksUnmounted(local, entries, group.name, target.path)) {
-      run.safetyStop = true;
-      run.problems.push(unmountedProblem(target.path));
-      continue;
-    }
+    if (leftAlone(target.root)) continue;
     const merge = new TargetMerge(run.ctx, group, peers, new EntryCursor(entries, group.name, target.path, target.recursive));
     // A target below a symlink (or a file) in its parents is not there: its records are deletions.
     if (!hasNonDirectoryAncestor(config, target)) {
@@ -277,11 +291,26 @@ function looksUnmounted(local: string, entries: EntryStore, group: string, root:
   try {
     const st = lstatSync(fsPath(local), { throwIfNoEntry: false });
     if (st === undefined) return entries.countLiveUnder(group, root) > 0;
-    if (!st.isDirectory() || readdirSync(fsPath(local)).length > 0) return false;
+    if (!st.isDirectory() || !isEmptyDir(local)) return false;
   } catch {
     return false; // the walk reports why it cannot read the root
   }
   return entries.countLiveBelow(group, root) > 0;
+}
+
+/**
+ * Entries read until the first that is not a writer's temp or partial file (a receiver writes a
+ * batch's temp files into the root before it re-checks the batch's paths), not the whole
+ * listing: a receiver asks this of a root for every offer.
+ */
+function isEmptyDir(local: string): boolean {
+  const dir = opendirSync(fsPath(local));
+  try {
+    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) if (!isTransferPath(entry.name)) return false;
+    return true;
+  } finally {
+    dir.closeSync();
+  }
 }
 
 function outsideGroupsProblem(path: string): Problem {

@@ -137,6 +137,28 @@ test("a peer whose include root is missing refuses what goes below it by name, i
   assert.equal(again.code, 0, again.stderr + again.stdout);
   assert.equal(readFileSync(join(beta!.root, "second"), "utf8"), "2\n");
 });
+test("a peer whose include root is an empty mount point records no deletions for what it is offered, and takes the edit once its files are back", async () => {
+  const c = await cluster(["alpha", "beta"]);
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "page"), "v1\n");
+  writeFileSync(join(alpha!.root, "other"), "o\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  // An unmounted disk: the mount point is there, empty.
+  renameSync(beta!.root, `${beta!.root}.disk`);
+  mkdirSync(beta!.root);
+  writeFileSync(join(alpha!.root, "page"), "v2\n");
+  const run = await alpha!.run(["sync"]);
+  assert.notEqual(run.code, 0, run.stderr + run.stdout);
+  assert.deepEqual(readdirSync(beta!.root), [], "nothing written into the mount point");
+  await beta!.daemon!.waitForLog(/re-check: Cannot check root: it vanished or is empty/);
+  rmSync(beta!.root, { recursive: true });
+  renameSync(`${beta!.root}.disk`, beta!.root);
+  const again = await alpha!.run(["sync", "-v"]);
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  assert.match(again.stdout, /^beta\t>f\t%data%\/page\ttake-remote$/m, "an update, not a conflict with a deletion beta never made");
+  assert.equal(readFileSync(join(beta!.root, "page"), "utf8"), "v2\n");
+  assert.equal(existsSync(join(beta!.state, "backup")), false, "no conflict, so no backup");
+});
 
 test("a failing action on a receiver: the file is synced, the run exits 7", async () => {
   const c = await cluster(["alpha", "beta"], { extra: ['action { pattern %data%/conf; exec "exit 3"; }'] });
