@@ -152,6 +152,18 @@ test("runCheck() of paths below an emptied or vanished root records nothing ther
   assert.equal((await f.check({ paths: [join(f.root, "a.txt")], allowEmptyRoots: true })).summary.deleted, 1, "unless allowed");
 });
 
+test("runCheck() of one vanished (or replaced) directory records its whole recorded subtree deleted, not the directory alone", async () => {
+  const f = fixture("rm-rf", { keep: "k", "d/f": "f", "d/a/b/h": "h", "e/g": "g" });
+  await f.check();
+  rmSync(join(f.root, "d"), { recursive: true });
+  rmSync(join(f.root, "e"), { recursive: true });
+  writeFileSync(join(f.root, "e"), "a file where a directory was");
+  const { changes } = await f.check({ paths: [join(f.root, "d"), join(f.root, "e")] });
+  assert.deepEqual(Object.fromEntries(changes), {
+    "/d": "deleted", "/d/a": "deleted", "/d/a/b": "deleted", "/d/a/b/h": "deleted", "/d/f": "deleted", "/e": "type", "/e/g": "deleted",
+  });
+});
+
 test("runCheck() records an empty root as it is when the index knew nothing below it", async () => {
   const f = fixture("empty-from-start", {});
   const first = await f.check();

@@ -226,9 +226,16 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
   for (const target of targets) {
     const local = config.toLocalPath(target.path);
     if (leftAlone(target.root)) continue;
-    const merge = new TargetMerge(run.ctx, group, peers, new EntryCursor(entries, group.name, target.path, target.recursive));
+    // What is recorded below a path that is no directory now is gone with it. Looked at alone,
+    // a vanished directory's record became a tombstone while its children's stayed live: the
+    // watcher reports `rm -rf d` as several paths, the push offered d's deletion before its
+    // children's, and every receiver kept d ("it holds entries its deleter never saw"), which
+    // then came back to the deleter (exploratory run, continuous mode).
     // A target below a symlink (or a file) in its parents is not there: its records are deletions.
-    if (!hasNonDirectoryAncestor(config, target)) {
+    const blocked = hasNonDirectoryAncestor(config, target);
+    const recursive = target.recursive || blocked || !isDirectoryNow(local);
+    const merge = new TargetMerge(run.ctx, group, peers, new EntryCursor(entries, group.name, target.path, recursive));
+    if (!blocked) {
       const statStarter = statStarterFor(run, target);
       const probe = statStarter !== undefined ? nativeDirProbe() : undefined;
       const walker = new Scanner(merge, {
@@ -236,7 +243,7 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
         probe: probe && { dir: probe, seed: digestSeed(group, local) },
       });
       try {
-        await walker.scan({ path: target.path, fsPath: fsPath(local), recursive: target.recursive });
+        await walker.scan({ path: target.path, fsPath: fsPath(local), recursive });
       } catch (err) {
         merge.abandon(); // reads under way record nothing after the run failed
         throw err;
@@ -296,6 +303,14 @@ function looksUnmounted(local: string, entries: EntryStore, group: string, root:
     return false; // the walk reports why it cannot read the root
   }
   return entries.countLiveBelow(group, root) > 0;
+}
+
+function isDirectoryNow(local: string): boolean {
+  try {
+    return lstatSync(fsPath(local), { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
