@@ -57,6 +57,12 @@ class FakeRunner {
     while (this.#gates.length === 0) await new Promise((r) => setImmediate(r));
     this.#gates.shift()?.();
   }
+  terminated = 0;
+  /** As ActionRunner.terminate(): every gated run ends now. */
+  async terminate(): Promise<void> {
+    this.terminated++;
+    for (const open of this.#gates.splice(0)) open();
+  }
 }
 
 const logs: string[] = [];
@@ -123,6 +129,24 @@ test("runPending() after a restart runs leftover rows once, then they are gone",
   assert.equal(results.length, 1, "two leftover rows of one action are one run");
   assert.deepEqual(runner.runs, [{ exec: "reload", paths: ["/etc/nginx/a", "/etc/nginx/b"] }]);
   assert.deepEqual(await dispatcher.runPending(), []);
+});
+
+test("stop() ends the runs still going and leaves their rows queued, so the next start runs them once", async () => {
+  const reload = act("reload", ["/etc/nginx"]);
+  const { queue, runner, dispatcher } = setup([reload]);
+  runner.gated = true;
+  dispatcher.enqueueBatch({ group: "web", changedPaths: ["/etc/nginx/a"], side: "receiver" });
+  const running = dispatcher.runPending();
+  while (runner.runs.length === 0) await new Promise((r) => setImmediate(r));
+  await dispatcher.stop();
+  assert.equal(runner.terminated, 1);
+  await running;
+  assert.equal(queue.rows.length, 1, "still queued");
+  assert.ok(logs.includes("warn action ended at shutdown: it stays queued and runs again at the next start"), logs.join("\n"));
+  // The next start: a new dispatcher on the same queue runs it once.
+  const next = new ActionDispatcher({ config: config([reload]), queue, runner: new FakeRunner(), logger, debounce: false });
+  assert.equal((await next.runPending()).length, 1);
+  assert.equal(queue.rows.length, 0);
 });
 
 test("runPending() drops rows of an action the config no longer has", async () => {

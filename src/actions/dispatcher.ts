@@ -26,6 +26,8 @@ export interface ActionQueueStore {
 /** The part of ActionRunner used here. */
 export interface RunAction {
   run(group: string, action: Action, localPaths: readonly string[]): Promise<ActionResult>;
+  /** Ends every running action; resolves once they have exited. */
+  terminate?(): Promise<void>;
 }
 
 /** The part of Config used here (a full Config fits). */
@@ -90,6 +92,7 @@ export class ActionDispatcher {
   /** Queue rows taken by a run that has not finished; never taken twice. */
   readonly #inFlight = new Set<number>();
   readonly #waiters = new Map<string, ((results: ActionResult[]) => void)[]>();
+  #closed = false;
 
   constructor(options: ActionDispatcherOptions) {
     this.#config = options.config;
@@ -191,8 +194,20 @@ export class ActionDispatcher {
     await this.#coalescer.idle();
   }
 
+  /**
+   * At shutdown, after drain() ran out of time: close(), then end the actions still running.
+   * Their rows stay queued (closed: #execute leaves them) and run at the next start, once;
+   * left running, they finished after the daemon had closed its index, could not be marked
+   * done, and ran a second time at the next start, even alongside the first.
+   */
+  async stop(): Promise<void> {
+    this.close();
+    await this.#runner.terminate?.();
+  }
+
   /** Stops debounce timers; what they held stays queued for the next start. */
   close(): void {
+    this.#closed = true;
     this.#debouncer.cancelAll();
     for (const waiters of this.#waiters.values()) for (const resolve of waiters) resolve([]);
     this.#waiters.clear();
@@ -238,6 +253,11 @@ export class ActionDispatcher {
         await new Promise((resolve) => setTimeout(resolve, this.#startDelayMs));
       }
       const result = await this.#runner.run(group, action, this.#localPaths(input.paths));
+      if (this.#closed) {
+        // Ended by stop(): its rows stay queued, to run whole at the next start.
+        this.#logger.warn({ group, exec: action.exec, files: input.paths.length }, "action ended at shutdown: it stays queued and runs again at the next start");
+        return result;
+      }
       this.#markDone(input.ids);
       this.#report(result);
       return result;

@@ -68,6 +68,8 @@ export class ActionRunner {
   readonly #shell: string;
   readonly #killGraceMs: number;
   #stats = { runs: 0, failed: 0, timedOut: 0 };
+  /** Process groups of the actions running now, with what settles once each has exited. */
+  readonly #running = new Map<number, Promise<unknown>>();
 
   constructor(options: ActionRunnerOptions) {
     this.#logger = options.logger;
@@ -76,6 +78,17 @@ export class ActionRunner {
     this.#env = options.env ?? process.env;
     this.#shell = options.shell ?? "/bin/sh";
     this.#killGraceMs = options.killGraceMs ?? 1000;
+  }
+
+  /**
+   * Ends every action still running (SIGTERM to its process group, SIGKILL after the kill
+   * grace) and resolves once all have exited: at a daemon's shutdown, so none outlives the
+   * daemon and none runs again, alongside its queued rerun, at the next start.
+   */
+  async terminate(): Promise<void> {
+    const running = [...this.#running];
+    for (const [pgid] of running) void killGroup(pgid, this.#killGraceMs);
+    await Promise.all(running.map(([, exited]) => exited));
   }
 
   /** Counters since start, for status and metrics. */
@@ -134,7 +147,11 @@ export class ActionRunner {
     } catch (err) {
       return Promise.resolve(failure(`cannot start ${this.#shell}: ${messageOf(err)}`));
     }
-    return waitFor(child, action.timeoutMs, this.#killGraceMs);
+    const pgid = child.pid;
+    const outcome = waitFor(child, action.timeoutMs, this.#killGraceMs);
+    if (pgid === undefined) return outcome;
+    this.#running.set(pgid, outcome);
+    return outcome.finally(() => this.#running.delete(pgid));
   }
 
   #argsAndEnv(group: string, localPaths: readonly string[]): { args: readonly string[]; env: NodeJS.ProcessEnv } {

@@ -175,8 +175,11 @@ export class Daemon {
       // stays queued in the index and runs at the next start.
       if (this.#dispatcher) {
         const drained = await withTimeout(this.#dispatcher.drain(), grace);
-        if (!drained) logger.warn({ graceMs: grace }, "actions still running at shutdown: they stay queued and run at the next start");
-        this.#dispatcher.close();
+        if (drained) this.#dispatcher.close();
+        else {
+          logger.warn({ graceMs: grace }, "actions still running at shutdown: ending them; they stay queued and run at the next start");
+          await this.#dispatcher.stop();
+        }
       }
       await this.#sweeping;
       this.#db?.close();

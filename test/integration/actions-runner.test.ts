@@ -158,6 +158,21 @@ for (const c of timeoutCases) {
   });
 }
 
+test("terminate() ends a running action's whole process group at once, grandchild included, and resolves when it is gone", async () => {
+  const pidFile = file("terminated.pid");
+  const runner = new ActionRunner({ logger, killGraceMs: 300 });
+  const run = runner.run("web", act(`sleep 30 & echo $! > ${pidFile}; wait`, { timeoutMs: 60_000 }), ["/x"]);
+  while (!existsSync(pidFile) || readFileSync(pidFile, "utf8") === "") await new Promise((r) => setTimeout(r, 20));
+  const started = Date.now();
+  await runner.terminate();
+  assert.ok(Date.now() - started < 2000, "terminate() does not wait for the action's own end");
+  const result = await run;
+  assert.equal(result.ok, false);
+  assert.equal(result.signal, "SIGTERM");
+  assert.equal(await gone(Number(readFileSync(pidFile, "utf8")), 2000), true, "the grandchild sleep survived");
+  await runner.terminate(); // nothing running: resolves at once
+});
+
 test("triggers during a run coalesce into one more run, and runs never overlap", async () => {
   const [args, trace] = [file("args"), file("trace")];
   const runner = new ActionRunner({ logger });

@@ -4,11 +4,12 @@
 // too many deletions halt the group (exit 5), and a daemon refuses what its config excludes.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { entryFromWire } from "../../src/core/entry.js";
-import { cleanup } from "../helpers/daemon.js";
+import { cleanup, tempDir } from "../helpers/daemon.js";
 import { makeCluster, snapshot, speakAs, type Cluster } from "./sync-cluster.js";
 
 const clusters: Cluster[] = [];
@@ -158,6 +159,29 @@ test("a peer whose include root is an empty mount point records no deletions for
   assert.match(again.stdout, /^beta\t>f\t%data%\/page\ttake-remote$/m, "an update, not a conflict with a deletion beta never made");
   assert.equal(readFileSync(join(beta!.root, "page"), "utf8"), "v2\n");
   assert.equal(existsSync(join(beta!.state, "backup")), false, "no conflict, so no backup");
+});
+
+test("a daemon stopped while an action runs ends it within its grace; the action runs again, once, at the next start", { timeout: 60_000 }, async () => {
+  const logDir = tempDir("action-shutdown");
+  const log = join(logDir, "action.log");
+  // A sleep no other process runs, to find the action's processes by.
+  const sleep = `sleep 29.${process.pid % 1000}`;
+  const c = await cluster(["alpha", "beta"], { extra: [`action { pattern %data%/conf; exec "echo start >> ${log}; ${sleep}"; timeout 60s; }`] });
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "conf"), "x\n");
+  await alpha!.run(["sync"]); // its batch-end answer comes after half the request timeout at the latest
+  const starts = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l === "start").length : 0);
+  while (starts() === 0) await new Promise((r) => setTimeout(r, 50));
+  const stopping = Date.now();
+  await beta!.stop();
+  assert.ok(Date.now() - stopping < 5_000, `stopped after ${Date.now() - stopping} ms, not when the action would have ended`);
+  assert.equal(spawnSync("pgrep", ["-f", sleep]).status, 1, "no action process outlives the daemon");
+  await beta!.start();
+  while (starts() < 2) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(starts(), 2, "run again at the start, once");
+  await beta!.stop();
+  cleanup(logDir);
 });
 
 test("a failing action on a receiver: the file is synced, the run exits 7", async () => {
