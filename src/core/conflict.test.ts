@@ -3,7 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { CONFLICT_POLICIES, type ConflictPolicy, type Group } from "../config/types.js";
 import { conflictContextFor, decideConflict, resolveConflict, type ConflictContext, type ConflictRule, type Resolution } from "./conflict.js";
-import type { EntryState } from "./entry.js";
+import { isDeleted, type EntryState } from "./entry.js";
 import { dir, file, gone, link } from "./testing-entries.js";
 
 // Hosts in config order: a, b, then the receive-only r. Writers a/b/r; "x" is no longer listed.
@@ -31,15 +31,15 @@ const cases: Case[] = [
   { name: "first with equal times falls to the tie-break (larger hash)", policy: "first", local: file({ hash: "aa" }), remote: file({ hash: "bb", by: "b" }), want: "remote", rule: "tie-break" },
   { name: "first with equal times keeps the existing side against a deletion", policy: "first", local: gone(), remote: file({ by: "b" }), want: "remote", rule: "tie-break" },
   // younger / older: mtime; a deletion loses.
-  { name: "younger keeps the newer local mtime", policy: "younger", local: file({ mtimeNs: T + 5n }), remote: file({ hash: "bb", by: "b" }), want: "local", rule: "younger" },
-  { name: "younger takes the newer remote mtime", policy: "younger", local: file(), remote: file({ mtimeNs: T + 1n, hash: "bb", by: "b" }), want: "remote", rule: "younger" },
+  { name: "younger keeps the newer local mtime", policy: "younger", local: file({ mtimeNs: T + 5_000n }), remote: file({ hash: "bb", by: "b" }), want: "local", rule: "younger" },
+  { name: "younger takes the newer remote mtime", policy: "younger", local: file(), remote: file({ mtimeNs: T + 1_000n, hash: "bb", by: "b" }), want: "remote", rule: "younger" },
   { name: "younger: a local deletion loses", policy: "younger", local: gone({ at: 9e12 }), remote: file({ by: "b" }), want: "remote", rule: "younger" },
   { name: "younger: a remote deletion loses", policy: "younger", local: file(), remote: gone({ by: "b", at: 9e12 }), want: "local", rule: "younger" },
   { name: "younger with equal mtimes falls to the tie-break", policy: "younger", local: file({ hash: "cc" }), remote: file({ hash: "bb", by: "b" }), want: "local", rule: "tie-break" },
-  { name: "older keeps the older local mtime", policy: "older", local: file(), remote: file({ mtimeNs: T + 1n, hash: "bb", by: "b" }), want: "local", rule: "older" },
-  { name: "older takes the older remote mtime", policy: "older", local: file({ mtimeNs: T + 1n }), remote: file({ hash: "bb", by: "b" }), want: "remote", rule: "older" },
+  { name: "older keeps the older local mtime", policy: "older", local: file(), remote: file({ mtimeNs: T + 1_000n, hash: "bb", by: "b" }), want: "local", rule: "older" },
+  { name: "older takes the older remote mtime", policy: "older", local: file({ mtimeNs: T + 1_000n }), remote: file({ hash: "bb", by: "b" }), want: "remote", rule: "older" },
   { name: "older: a deletion loses too", policy: "older", local: gone(), remote: file({ by: "b" }), want: "remote", rule: "older" },
-  { name: "older compares a dir with a file by mtime", policy: "older", local: dir({ mtimeNs: T - 1n }), remote: file({ by: "b" }), want: "local", rule: "older" },
+  { name: "older compares a dir with a file by mtime", policy: "older", local: dir({ mtimeNs: T - 1_000n }), remote: file({ by: "b" }), want: "local", rule: "older" },
   // bigger / smaller: size; links by target length, dirs 0; a deletion loses.
   { name: "bigger keeps the larger local file", policy: "bigger", local: file({ size: 30 }), remote: file({ size: 20, hash: "bb", by: "b" }), want: "local", rule: "bigger" },
   { name: "bigger takes the larger remote file", policy: "bigger", local: file({ size: 3 }), remote: file({ size: 20, hash: "bb", by: "b" }), want: "remote", rule: "bigger" },
@@ -60,9 +60,9 @@ const cases: Case[] = [
   { name: "left with one writer for both falls to the tie-break", policy: "left", local: file({ hash: "aa" }), remote: file({ hash: "bb" }), want: "remote", rule: "tie-break" },
   // receive-only and force come before the policy.
   { name: "a writable host beats a receive-only one even under none", policy: "none", local: file({ by: "r" }), remote: file({ hash: "bb", by: "a" }), want: "remote", rule: "receive-only" },
-  { name: "a writable host beats a receive-only one against the policy", policy: "younger", local: file({ by: "a" }), remote: file({ mtimeNs: T + 9n, by: "r" }), want: "local", rule: "receive-only" },
+  { name: "a writable host beats a receive-only one against the policy", policy: "younger", local: file({ by: "a" }), remote: file({ mtimeNs: T + 9_000n, by: "r" }), want: "local", rule: "receive-only" },
   { name: "a forced local version beats the policy", policy: "none", local: file(), remote: file({ hash: "bb", by: "b" }), ctx: { localForced: true }, want: "local", rule: "forced" },
-  { name: "a forced remote version beats the policy", policy: "younger", local: file({ mtimeNs: T + 9n }), remote: file({ hash: "bb", by: "b" }), ctx: { remoteForced: true }, want: "remote", rule: "forced" },
+  { name: "a forced remote version beats the policy", policy: "younger", local: file({ mtimeNs: T + 9_000n }), remote: file({ hash: "bb", by: "b" }), ctx: { remoteForced: true }, want: "remote", rule: "forced" },
   { name: "two forced versions fall back to the policy", policy: "none", local: file(), remote: file({ hash: "bb", by: "b" }), ctx: { localForced: true, remoteForced: true }, want: "conflict", rule: "none" },
   { name: "force does not lift a receive-only version over a writable one", policy: "none", local: file({ by: "r" }), remote: file({ hash: "bb", by: "b" }), ctx: { localForced: true }, want: "remote", rule: "receive-only" },
   // tie-breaks beyond content.
@@ -86,15 +86,15 @@ for (const c of cases) {
 // dir mtime, then the writer name "b" > "a"), so no cell depends on who asks.
 const KINDS = ["file", "dir", "symlink", "deleted"] as const;
 const LOCAL_OF = {
-  file: file({ by: "b", at: 2, size: 10, hash: "aa", mtimeNs: T + 2n }),
-  dir: dir({ by: "b", at: 2, mtimeNs: T + 2n }),
-  symlink: link({ by: "b", at: 2, target: "tt", mtimeNs: T + 2n }),
+  file: file({ by: "b", at: 2, size: 10, hash: "aa", mtimeNs: T + 2_000n }),
+  dir: dir({ by: "b", at: 2, mtimeNs: T + 2_000n }),
+  symlink: link({ by: "b", at: 2, target: "tt", mtimeNs: T + 2_000n }),
   deleted: gone({ by: "b", at: 2 }),
 };
 const REMOTE_OF = {
-  file: file({ by: "a", at: 1, size: 20, hash: "bb", mtimeNs: T + 1n }),
-  dir: dir({ by: "a", at: 1, mtimeNs: T + 1n }),
-  symlink: link({ by: "a", at: 1, target: "u", mtimeNs: T + 1n }),
+  file: file({ by: "a", at: 1, size: 20, hash: "bb", mtimeNs: T + 1_000n }),
+  dir: dir({ by: "a", at: 1, mtimeNs: T + 1_000n }),
+  symlink: link({ by: "a", at: 1, target: "u", mtimeNs: T + 1_000n }),
   deleted: gone({ by: "a", at: 1 }),
 };
 const GRID: Record<ConflictPolicy, Record<(typeof KINDS)[number], string>> = {
@@ -138,10 +138,11 @@ const arbEntry: fc.Arbitrary<EntryState> = fc
     uid: fc.constantFrom(0, 1),
   })
   .map((r): EntryState => {
-    const base = { by: r.by, at: r.at, mtimeNs: T + r.mtime, mode: r.mode, uid: r.uid };
+    // Whole microseconds: the precision versions are compared at (mtimeKey).
+    const base = { by: r.by, at: r.at, mtimeNs: T + r.mtime * 1_000n, mode: r.mode, uid: r.uid };
     if (r.kind === "file") return file({ ...base, size: r.size, hash: r.hash });
     if (r.kind === "dir") return dir(base);
-    if (r.kind === "symlink") return link({ by: r.by, at: r.at, mtimeNs: T + r.mtime, target: r.target, uid: r.uid });
+    if (r.kind === "symlink") return link({ by: r.by, at: r.at, mtimeNs: T + r.mtime * 1_000n, target: r.target, uid: r.uid });
     return gone({ by: r.by, at: r.at });
   });
 
@@ -162,6 +163,18 @@ test("resolveConflict() picks the same version from both viewpoints, under every
       },
     ),
     { numRuns: 5000 },
+  );
+});
+
+// The writer's node holds a version's mtime to the ns, its peers to the microsecond (all they
+// can set back): every node must decide the same on either.
+test("resolveConflict() decides the same whether an mtime carries its sub-microsecond digits or not", () => {
+  fc.assert(
+    fc.property(fc.constantFrom(...CONFLICT_POLICIES), arbEntry, arbEntry, fc.bigInt({ min: 1n, max: 999n }), (policy, a, b, extra) => {
+      const precise = isDeleted(a) ? a : { ...a, mtimeNs: a.mtimeNs + extra };
+      assert.equal(resolveConflict(policy, precise, b, ctx), resolveConflict(policy, a, b, ctx));
+    }),
+    { numRuns: 3000 },
   );
 });
 

@@ -20,6 +20,7 @@ import { permissionBits } from "./file-state.js";
 import {
   assertNever,
   isDeleted,
+  mtimeKey,
   sizeOf,
   type EntryState,
   type ExistingEntry,
@@ -106,9 +107,9 @@ function policyPreference(policy: ConflictPolicy, local: EntryState, remote: Ent
     case "first":
       return smaller(local.changedAtMs, remote.changedAtMs);
     case "younger":
-      return byAttribute(local, remote, (e) => e.mtimeNs, larger);
+      return byAttribute(local, remote, (e) => mtimeKey(e.mtimeNs), larger);
     case "older":
-      return byAttribute(local, remote, (e) => e.mtimeNs, smaller);
+      return byAttribute(local, remote, (e) => mtimeKey(e.mtimeNs), smaller);
     case "bigger":
       return byAttribute(local, remote, sizeOf, larger);
     case "smaller":
@@ -187,6 +188,6 @@ function contentKey(e: EntryState): string {
 function metaKey(e: EntryState): string {
   if (isDeleted(e)) return "";
   const mode = e.kind === "symlink" ? "" : permissionBits(e.mode).toString(8).padStart(4, "0");
-  const mtime = e.mtimeNs.toString().padStart(24, "0");
+  const mtime = mtimeKey(e.mtimeNs).toString().padStart(24, "0");
   return [mode, e.userName ?? "", e.uid, e.groupName ?? "", e.gid, mtime].join(":");
 }

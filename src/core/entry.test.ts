@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { IGNORE_NOTHING } from "./dirty.js";
 import { ProtocolError } from "../errors.js";
-import { entryFromWire, entryToWire, localOwnership, sameContent, sameMeta, sameVersion, sizeOf, type EntryState } from "./entry.js";
+import { entryFromWire, entryToWire, localOwnership, mtimeKey, sameContent, sameMeta, sameMtime, sameVersion, sizeOf, type EntryState } from "./entry.js";
 import { dir, file, gone, link } from "./testing-entries.js";
 
 const T = 1_700_000_000_000_000_000n;
@@ -103,3 +103,10 @@ for (const c of badEntries) {
     assert.throws(() => entryFromWire(c.raw), (err: unknown) => err instanceof ProtocolError && c.why.test(err.message));
   });
 }
+
+test("mtimeKey() is the microsecond rounded down, before 1970 too, as a node that set the mtime reads it back", () => {
+  const cases: [bigint, bigint][] = [[0n, 0n], [999n, 0n], [1_000n, 1n], [1_500n, 1n], [-1n, -1n], [-1_000n, -1n], [-1_500n, -2n], [1_700_000_000_123_456_789n, 1_700_000_000_123_456n]];
+  for (const [ns, want] of cases) assert.equal(mtimeKey(ns), want, String(ns));
+  assert.equal(sameMtime(-1_500n, -2_000n), true, "what the peer set back for -1500 ns");
+  assert.equal(sameMtime(-1_500n, -1_000n), false);
+});

@@ -89,7 +89,18 @@ export function sameVersion(a: EntryState, b: EntryState, ignore: IgnoreAttribut
 }
 
 export function sameMtime(a: bigint, b: bigint): boolean {
-  return a / MTIME_PRECISION_NS === b / MTIME_PRECISION_NS;
+  return mtimeKey(a) === mtimeKey(b);
+}
+
+/**
+ * An mtime at the precision nodes compare it at, rounded down (before 1970 too), as a node
+ * that set it reads it back. What decides between versions must use this, never the raw ns:
+ * the writer's node holds the ns, its peers the microsecond, and `auto younger` once picked
+ * by ns on one node and by the tie-break on the others.
+ */
+export function mtimeKey(ns: bigint): bigint {
+  const q = ns / MTIME_PRECISION_NS;
+  return ns < 0n && q * MTIME_PRECISION_NS !== ns ? q - 1n : q;
 }
 
 function sameOwner(nameA: string | undefined, idA: number, nameB: string | undefined, idB: number): boolean {
