@@ -38,6 +38,7 @@ const SWITCHES = {
   PEERSYNC_NATIVE_STAT: ["0", "1"],
   PEERSYNC_NATIVE_READ: ["0", "1"],
   PEERSYNC_NATIVE_WRITE: ["0", "1"],
+  PEERSYNC_NATIVE_TIMES: ["0", "1"],
   PEERSYNC_RAW_LSTAT: ["0", "1"],
   PEERSYNC_LOG_FORMAT: ["text", "json"],
 } as const satisfies Record<string, readonly string[]>;

@@ -16,7 +16,7 @@ const names = namesIn;
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 
-test("writeFileAtomic() creates a file with its content, mode and microsecond mtime", async () => {
+test("writeFileAtomic() creates a file with its content, mode and mtime to the nanosecond", async () => {
   const dir = await freshDir();
   const target = join(dir, "f");
   const mtimeNs = 1_700_000_000_123_456_789n;
@@ -24,7 +24,7 @@ test("writeFileAtomic() creates a file with its content, mode and microsecond mt
   assert.equal(await fsp.readFile(target, "utf8"), "hello");
   const after = await fsp.stat(target, { bigint: true });
   assert.equal(after.mode & 0o7777n, 0o640n);
-  assert.equal(after.mtimeNs, 1_700_000_000_123_456_000n);
+  assert.equal(after.mtimeNs, 1_700_000_000_123_456_789n);
   assert.equal(stat.mtimeNs, after.mtimeNs);
   assert.equal(stat.ino, after.ino);
   assert.deepEqual(await names(dir), ["f"]);

@@ -11,14 +11,14 @@
 // Temp files are named by temp-names.ts (hidden, recognisable, swept after a crash).
 
 import { createHash } from "node:crypto";
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, futimesSync, openSync, writeSync, type BigIntStats, type PathLike } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, openSync, writeSync, type BigIntStats, type PathLike } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
 import { EarlyWriteback } from "./early-writeback.js";
 import { contentChunks } from "./content-chunks.js";
-import { utimeArg } from "./file-times.js";
+import { setFdTimes, setPathTimes } from "./set-times.js";
 import { tempName } from "./temp-names.js";
 import type { TempWriter } from "./temp-writer.js";
 
@@ -44,7 +44,7 @@ export interface AtomicWriteOptions {
   /** Owner ids set with fchown before the mode (chown clears setuid bits). @default unchanged */
   readonly uid?: number;
   readonly gid?: number;
-  /** Modification (and access) time in ns since the epoch, applied to the microsecond. @default the write time */
+  /** Modification (and access) time in ns since the epoch, set to the nanosecond (fs/set-times.ts). @default the write time */
   readonly mtimeNs?: bigint;
   /** Lowercase hex digest the content must have, and its node:crypto algorithm. */
   readonly expectedHash?: { readonly algorithm: string; readonly hex: string };
@@ -176,10 +176,7 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
     // where a trip through the thread pool costs ten times that (thousands of small files).
     if (options.uid !== undefined || options.gid !== undefined) fchownSync(file.fd, options.uid ?? -1, options.gid ?? -1);
     fchmodSync(file.fd, (options.mode ?? 0o600) & 0o7777);
-    if (options.mtimeNs !== undefined) {
-      const t = utimeArg(options.mtimeNs);
-      futimesSync(file.fd, t, t);
-    }
+    if (options.mtimeNs !== undefined) setFdTimes(file.fd, options.mtimeNs);
     if (!options.deferFileSync) await file.sync();
     return { stat: fstatSync(file.fd, { bigint: true }), hash: hasher?.digest("hex") };
   } finally {
@@ -203,10 +200,7 @@ async function writeSmallTemp(temp: string, data: Uint8Array, options: AtomicWri
   try {
     for (let offset = 0; offset < data.length;) offset += writeSync(fd, data, offset, data.length - offset);
     const hash = options.expectedHash ? createHash(options.expectedHash.algorithm).update(data).digest("hex") : undefined;
-    if (options.mtimeNs !== undefined) {
-      const t = utimeArg(options.mtimeNs);
-      futimesSync(fd, t, t);
-    }
+    if (options.mtimeNs !== undefined) setFdTimes(fd, options.mtimeNs);
     let stat = fstatSync(fd, { bigint: true });
     const owned = (options.uid === undefined || BigInt(options.uid) === stat.uid) && (options.gid === undefined || BigInt(options.gid) === stat.gid);
     if (!owned || (Number(stat.mode) & 0o7777) !== mode) {
@@ -268,10 +262,7 @@ export async function writeSymlinkAtomic(target: string, linkText: string, optio
   try {
     await fsp.symlink(linkText, temp);
     if (options.uid !== undefined || options.gid !== undefined) await fsp.lchown(temp, options.uid ?? -1, options.gid ?? -1);
-    if (options.mtimeNs !== undefined) {
-      const t = utimeArg(options.mtimeNs);
-      await fsp.lutimes(temp, t, t);
-    }
+    if (options.mtimeNs !== undefined) await setPathTimes(temp, options.mtimeNs, { noFollow: true });
     const stat = await fsp.lstat(temp, { bigint: true });
     await options.beforeRename?.(temp);
     await io.rename(temp, target, stat);

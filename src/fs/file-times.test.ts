@@ -7,7 +7,8 @@ import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { writeFileAtomic, writeSymlinkAtomic } from "./atomic-write.js";
-import { microsecondTimespec, utimeArg } from "./file-times.js";
+import { microsecondTimespec, nsTimespec, utimeArg } from "./file-times.js";
+import { setFdTimes, setPathTimes } from "./set-times.js";
 import { caseDirs } from "./testing.js";
 
 const freshDir = caseDirs("times");
@@ -26,6 +27,35 @@ const timespecs: readonly (readonly [bigint, readonly [number, number]])[] = [
 for (const [ns, want] of timespecs) {
   test(`microsecondTimespec(${ns}) = ${JSON.stringify(want)}`, () => assert.deepEqual(microsecondTimespec(ns), want));
 }
+
+const exactTimespecs: readonly [bigint, [number, number]][] = [
+  [0n, [0, 0]],
+  [1_700_000_000_123_456_789n, [1_700_000_000, 123_456_789]],
+  [-1n, [-1, 999_999_999]],
+  [-1_000_000_000n, [-1, 0]],
+  [-1_000_000_001n, [-2, 999_999_999]],
+];
+for (const [ns, want] of exactTimespecs) {
+  test(`nsTimespec(${ns}) = ${JSON.stringify(want)}`, () => assert.deepEqual(nsTimespec(ns), want));
+}
+
+test("setFdTimes() and setPathTimes() set every time of TIMES to the nanosecond, a symlink's own too", async () => {
+  const dir = await freshDir();
+  await fsp.writeFile(join(dir, "f"), "x");
+  await fsp.symlink("f", join(dir, "l"));
+  const handle = await fsp.open(join(dir, "f"), "r");
+  try {
+    for (const ns of TIMES) {
+      setFdTimes(handle.fd, ns);
+      assert.equal((await fsp.stat(join(dir, "f"), { bigint: true })).mtimeNs, ns, `fd ${ns}`);
+      await setPathTimes(join(dir, "l"), ns + 1n, { noFollow: true });
+      assert.equal((await fsp.lstat(join(dir, "l"), { bigint: true })).mtimeNs, ns + 1n, `link ${ns}`);
+      assert.equal((await fsp.stat(join(dir, "f"), { bigint: true })).mtimeNs, ns, "the link's target untouched");
+    }
+  } finally {
+    await handle.close();
+  }
+});
 
 // Around 1970 on both sides, sub-second and whole seconds, far past (1906: ext4 stops at 1901)
 // and future, microsecond edges.
@@ -59,10 +89,10 @@ test("utimeArg() sets every microsecond through Node's utimes, futimes and lutim
   }
 });
 
-test("writeFileAtomic() (small and streamed) and writeSymlinkAtomic() keep an mtime before 1970", async () => {
+test("writeFileAtomic() (small and streamed) and writeSymlinkAtomic() keep an mtime before 1970, to the nanosecond", async () => {
   const dir = await freshDir();
   const mtimeNs = -1_234_567_890_123_456n;
-  const want = floorToMicrosecond(mtimeNs);
+  const want = mtimeNs;
   await writeFileAtomic(join(dir, "small"), "x", { mtimeNs });
   assert.equal((await fsp.stat(join(dir, "small"), { bigint: true })).mtimeNs, want);
   await writeFileAtomic(join(dir, "streamed"), Readable.from([Buffer.alloc(300_000, 1)]), { mtimeNs });

@@ -1,6 +1,12 @@
 // A recorded mtime (ns since the epoch) as the two ways of setting it take it. Both keep the
 // microsecond, rounded down (libuv's and the addon's precision), also before 1970.
 
+/** (seconds, nanoseconds) of a time in ns, exactly (nanoseconds 0..999999999, before 1970 too): for futimens(2). */
+export function nsTimespec(ns: bigint): [number, number] {
+  const sec = ns >= 0n ? ns / 1_000_000_000n : -((-ns + 999_999_999n) / 1_000_000_000n);
+  return [Number(sec), Number(ns - sec * 1_000_000_000n)];
+}
+
 /** (seconds, nanoseconds) of a time in ns, whole microseconds, rounded down: for futimens(2). */
 export function microsecondTimespec(ns: bigint): [number, number] {
   const floorDiv = (a: bigint, b: bigint): bigint => (a >= 0n ? a / b : -((-a + b - 1n) / b));

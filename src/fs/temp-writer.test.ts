@@ -41,10 +41,12 @@ for (const c of cases) {
   });
 }
 
-test("writeFiles() sets an mtime before 1970 to the microsecond (Node's futimes would take it for now)", async () => {
+test("writeFiles() sets an mtime to the nanosecond, before 1970 too (Node's futimes would take that for now)", async () => {
   const dir = fresh();
   await writer!({ temp: join(dir, "old"), data: Buffer.from("x"), mode: 0o644, mtimeNs: -1_234_567_890_123n });
-  assert.equal(lstatSync(join(dir, "old"), { bigint: true }).mtimeNs, -1_234_567_891_000n);
+  assert.equal(lstatSync(join(dir, "old"), { bigint: true }).mtimeNs, -1_234_567_890_123n);
+  await writer!({ temp: join(dir, "new"), data: Buffer.from("x"), mode: 0o644, mtimeNs: 1_700_000_000_123_456_789n });
+  assert.equal(lstatSync(join(dir, "new"), { bigint: true }).mtimeNs, 1_700_000_000_123_456_789n);
 });
 
 test("writeFiles() in a set-group-id directory: the group asked for, else the directory's", async (t) => {

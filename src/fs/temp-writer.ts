@@ -11,7 +11,8 @@
 
 import type { WrittenStat } from "./atomic-write.js";
 import { fsAddon } from "./fs-addon.js";
-import { microsecondTimespec } from "./file-times.js";
+import { microsecondTimespec, nsTimespec } from "./file-times.js";
+import { setsNanoseconds } from "./set-times.js";
 import { exactStat, STAT_FIELDS, systemError } from "./read-batch.js";
 
 export interface TempFile {
@@ -22,7 +23,7 @@ export interface TempFile {
   readonly mode: number;
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
-  /** Set to the microsecond (sub-microsecond digits dropped, as atomic-write.ts's futimesSync does). */
+  /** Set to the nanosecond, as atomic-write.ts does (to the microsecond where set-times.ts cannot). */
   readonly mtimeNs?: bigint | undefined;
 }
 
@@ -78,7 +79,7 @@ export function batchingWriter(writeFiles: FsAddon["writeFiles"]): TempWriter {
 async function run(writeFiles: FsAddon["writeFiles"], batch: readonly Waiting[]): Promise<void> {
   const attrs = new Float64Array(batch.length * ATTR_FIELDS);
   batch.forEach(({ file }, i) => {
-    const [sec, nsec] = file.mtimeNs === undefined ? [Number.NaN, 0] : microsecondTimespec(file.mtimeNs);
+    const [sec, nsec] = file.mtimeNs === undefined ? [Number.NaN, 0] : setsNanoseconds() ? nsTimespec(file.mtimeNs) : microsecondTimespec(file.mtimeNs);
     attrs.set([file.mode & 0o7777, file.uid ?? -1, file.gid ?? -1, sec, nsec], i * ATTR_FIELDS);
   });
   let result: Int32Array;

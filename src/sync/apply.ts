@@ -12,7 +12,7 @@ import * as fsp from "node:fs/promises";
 import { localOwnership, type EntryState, type ExistingEntry } from "../core/entry.js";
 import { permissionBits } from "../core/file-state.js";
 import { writeFileAtomic, writeSymlinkAtomic, type AtomicData, type WrittenStat } from "../fs/atomic-write.js";
-import { utimeArg } from "../fs/file-times.js";
+import { setPathTimes } from "../fs/set-times.js";
 import type { HashAlgorithm } from "../fs/hash.js";
 import { fsPath } from "../fs/name-codec.js";
 import type { OwnerNames } from "../fs/owners.js";
@@ -131,13 +131,9 @@ export async function setMeta(target: Target, remote: ExistingEntry, deps: Apply
   if (expected !== undefined) assertHolds(target, expected);
   const owner = ownerOf(remote, deps);
   if (owner.uid !== undefined) await fsp.lchown(target.fs, owner.uid, owner.gid ?? -1);
-  const t = utimeArg(remote.mtimeNs);
-  if (remote.kind === "symlink") {
-    await fsp.lutimes(target.fs, t, t);
-  } else {
-    await fsp.chmod(target.fs, permissionBits(remote.mode));
-    await fsp.utimes(target.fs, t, t);
-  }
+  if (remote.kind !== "symlink") await fsp.chmod(target.fs, permissionBits(remote.mode));
+  // Never through a symlink, whatever the decision expected there.
+  await setPathTimes(target.fs, remote.mtimeNs, { noFollow: true });
   const observed = await observe(target, remote, deps);
   // The content is taken as the version's without reading it, and a local write may have
   // landed between the look and these calls (our utimes then hides its mtime): the record

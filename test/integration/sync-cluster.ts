@@ -142,7 +142,7 @@ export function snapshot(root: string): Record<string, string> {
     }
     if (st.isSymbolicLink()) return `link -> ${readlinkSync(full, { encoding: "buffer" }).toString("hex")}`;
     const hash = createHash("sha256").update(readFileSync(full)).digest("hex").slice(0, 16);
-    return `file ${mode} ${st.size} ${hash} mtime ${st.mtimeNs / 1000n}`;
+    return `file ${mode} ${st.size} ${hash} mtime ${st.mtimeNs}`;
   };
   const readdirOrNothing = (dir: Buffer): Buffer[] => vanishedAsUndefined(() => readdirSync(dir, { encoding: "buffer" })) ?? [];
   readdirSync(root); // a missing root is the caller's error, not a vanished entry
