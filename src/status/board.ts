@@ -99,14 +99,20 @@ export class StatusBoard {
     this.#changed();
   }
 
-  /** The sync engine: a push to `peer` finished (error undefined) or failed. */
-  recordPeer(group: string, peer: string, error?: string): void {
+  /**
+   * The sync engine: a push to `peer` went through (`reached`), failed (`error`), or went
+   * through with paths the peer refused (both).
+   */
+  recordPeer(group: string, peer: string, error?: string, reached = error === undefined): void {
     const key = `${group}\0${peer}`;
     const old = this.#peers.get(key);
     const now = this.#options.timers.now();
-    this.#peers.set(key, error === undefined
-      ? { group, peer, lastSyncMs: now, lastErrorMs: old?.lastErrorMs, lastError: old?.lastError }
-      : { group, peer, lastSyncMs: old?.lastSyncMs, lastErrorMs: now, lastError: error });
+    this.#peers.set(key, {
+      group, peer,
+      lastSyncMs: reached ? now : old?.lastSyncMs,
+      lastErrorMs: error === undefined ? old?.lastErrorMs : now,
+      lastError: error ?? old?.lastError,
+    });
     this.#changed();
   }
 

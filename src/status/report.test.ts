@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ago, formatStatus, statusJson, type PeerStatus, type StatusReport } from "./report.js";
+import { ago, formatStatus, inTime, statusJson, type PeerStatus, type StatusReport } from "./report.js";
 
 const NOW = Date.UTC(2026, 10, 23, 20, 0, 0);
 
@@ -41,7 +41,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     name: "a running daemon with a watcher that fell back to polling",
     report: report({
       daemon: {
-        pid: 42, running: true, updatedAtMs: NOW, nextFullCheck: {},
+        pid: 42, running: true, updatedAtMs: NOW, nextFullCheck: { web: NOW + 300_000, other: NOW + 900_000 },
         lastFullCheck: { atMs: NOW - 90_000, scope: "full", durationMs: 12, changes: 0, reason: "start" }, lastCheck: undefined,
         watch: [{ group: "web", root: "/srv/www", local: "/srv/www", state: "polling", reason: "inotify limit" }],
       },
@@ -53,7 +53,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     }),
     want: [
       /^node a/, /^state/,
-      "daemon: running, pid 42, last full check 90 s ago",
+      "daemon: running, pid 42, last full check 90 s ago, next in 5 min",
       "  watch web /srv/www: polling (inotify limit)",
       "group web (as a): pending 0, conflicts 2",
       // An error older than the last sync is history, not news.
@@ -144,6 +144,12 @@ test("statusJson() writes null for unknowns, so every key is always there", () =
   assert.equal(parsed.daemon, null);
   assert.deepEqual(Object.keys(parsed.groups[0].peers[0]).sort(), Object.keys(peer()).sort());
   assert.equal(parsed.groups[0].peers[0].lastSyncMs, null);
+});
+
+test("inTime() says how long until a time, or now once it is due", () => {
+  assert.equal(inTime(NOW + 300_000, NOW), "in 5 min");
+  assert.equal(inTime(NOW + 5_000, NOW), "in 5 s");
+  assert.equal(inTime(NOW - 1, NOW), "now");
 });
 
 test("ago() picks a readable unit", () => {

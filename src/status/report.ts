@@ -113,7 +113,9 @@ function daemonLine(d: DaemonStatus | undefined, watched: boolean, nowMs: number
   if (!d.running) return `daemon: not running (pid ${d.pid} last reported ${ago(d.updatedAtMs, nowMs)})`;
   const full = d.lastFullCheck ? `last full check ${ago(d.lastFullCheck.atMs, nowMs)}`
     : watched ? "no full check yet" : "no group watched (changes go out when `peersync -x` runs)";
-  return `daemon: running, pid ${d.pid}, ${full}`;
+  const next = Object.values(d.nextFullCheck);
+  const due = next.length > 0 ? `, next ${inTime(Math.min(...next), nowMs)}` : "";
+  return `daemon: running, pid ${d.pid}, ${full}${due}`;
 }
 
 function peerLine(p: PeerStatus, nowMs: number): string {
@@ -123,7 +125,8 @@ function peerLine(p: PeerStatus, nowMs: number): string {
   parts.push(`conflicts ${count(p.conflicts)}`);
   if (p.clockWarning !== undefined) parts.push(`WARNING: ${p.clockWarning}`);
   parts.push(p.lastSyncMs === undefined ? "never synced" : `last sync ${ago(p.lastSyncMs, nowMs)}`);
-  if (p.lastError !== undefined && (p.lastSyncMs === undefined || (p.lastErrorMs ?? 0) > p.lastSyncMs)) {
+  // An error older than the last sync is history; one of the same push (paths refused) is news.
+  if (p.lastError !== undefined && (p.lastSyncMs === undefined || (p.lastErrorMs ?? 0) >= p.lastSyncMs)) {
     parts.push(`last error ${ago(p.lastErrorMs ?? nowMs, nowMs)}: ${p.lastError}`);
   }
   return parts.join(", ");
@@ -135,9 +138,18 @@ function count(n: number | undefined): string {
 
 /** "12 s ago", "3 min ago", "2 h ago", "4 d ago". */
 export function ago(thenMs: number, nowMs: number): string {
-  const s = Math.max(0, Math.round((nowMs - thenMs) / 1000));
-  if (s < 120) return `${s} s ago`;
-  if (s < 7200) return `${Math.round(s / 60)} min ago`;
-  if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86_400)} d ago`;
+  return `${span(nowMs - thenMs)} ago`;
+}
+
+/** "in 5 min", or "now" once due. */
+export function inTime(atMs: number, nowMs: number): string {
+  return atMs <= nowMs ? "now" : `in ${span(atMs - nowMs)}`;
+}
+
+function span(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
 }

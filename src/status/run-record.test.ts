@@ -1,18 +1,29 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PeerFact } from "./board.js";
-import { foldRun, mergeFacts } from "./run-record.js";
+import { foldRun, mergeFacts, problemsText } from "./run-record.js";
 
 const fact = (over: Partial<PeerFact> = {}): PeerFact => ({ group: "g", peer: "b", lastSyncMs: undefined, lastErrorMs: undefined, lastError: undefined, ...over });
 
-test("foldRun(): a reached peer's last sync moves and keeps its old error; a failed one's error moves and keeps its last sync", () => {
-  const before = [fact({ lastSyncMs: 10, lastErrorMs: 5, lastError: "old" }), fact({ peer: "c", lastSyncMs: 10 })];
-  const after = foldRun(before, [{ group: "g", peer: "b", error: undefined }, { group: "g", peer: "c", error: "refused" }, { group: "h", peer: "b", error: undefined }], 20);
+test("foldRun(): reaching a peer moves its last sync, an error its last error, a push with refused paths both", () => {
+  const before = [fact({ lastSyncMs: 10, lastErrorMs: 5, lastError: "old" }), fact({ peer: "c", lastSyncMs: 10 }), fact({ peer: "d", lastSyncMs: 10 })];
+  const after = foldRun(before, [
+    { group: "g", peer: "b", reached: true, error: undefined },
+    { group: "g", peer: "c", reached: false, error: "unreachable" },
+    { group: "g", peer: "d", reached: true, error: "1 path(s) not synced" },
+    { group: "h", peer: "b", reached: true, error: undefined },
+  ], 20);
   assert.deepEqual(after, [
     fact({ lastSyncMs: 20, lastErrorMs: 5, lastError: "old" }),
-    fact({ peer: "c", lastSyncMs: 10, lastErrorMs: 20, lastError: "refused" }),
+    fact({ peer: "c", lastSyncMs: 10, lastErrorMs: 20, lastError: "unreachable" }),
+    fact({ peer: "d", lastSyncMs: 20, lastErrorMs: 20, lastError: "1 path(s) not synced" }),
     fact({ group: "h", lastSyncMs: 20 }),
   ]);
+});
+
+test("problemsText(): the count and the first path's message, or nothing", () => {
+  assert.equal(problemsText([]), undefined);
+  assert.equal(problemsText([{ path: "%w%/a", message: "EPERM: x" }, { path: "%w%/b", message: "y" }]), "2 path(s) not synced, first %w%/a: EPERM: x");
 });
 
 test("mergeFacts(): the later sync and the later error of the daemon's and the runs' records", () => {

@@ -10,24 +10,39 @@ import type { PeerFact } from "./board.js";
 
 export const RUN_RECORD_KEY = "sync.peers";
 
-/** How one run ended with one peer: reached (error undefined, per-path problems aside) or not. */
+/**
+ * How one run ended with one peer: `reached` when its push went through (the peer's last
+ * sync), `error` when something went wrong: the peer not reached, a safety stop, or paths it
+ * refused (then both).
+ */
 export interface RunOutcome {
   readonly group: string;
   readonly peer: string;
+  readonly reached: boolean;
   readonly error: string | undefined;
 }
 
-/** `facts` with this run's outcomes folded in: a success moves lastSyncMs, a failure lastError. */
+/** `facts` with this run's outcomes folded in: reaching moves lastSyncMs, an error lastError. */
 export function foldRun(facts: readonly PeerFact[], outcomes: readonly RunOutcome[], atMs: number): PeerFact[] {
   const byKey = new Map(facts.map((f) => [`${f.group}\0${f.peer}`, f]));
   for (const o of outcomes) {
     const key = `${o.group}\0${o.peer}`;
     const old = byKey.get(key);
-    byKey.set(key, o.error === undefined
-      ? { group: o.group, peer: o.peer, lastSyncMs: atMs, lastErrorMs: old?.lastErrorMs, lastError: old?.lastError }
-      : { group: o.group, peer: o.peer, lastSyncMs: old?.lastSyncMs, lastErrorMs: atMs, lastError: o.error });
+    byKey.set(key, {
+      group: o.group, peer: o.peer,
+      lastSyncMs: o.reached ? atMs : old?.lastSyncMs,
+      lastErrorMs: o.error === undefined ? old?.lastErrorMs : atMs,
+      lastError: o.error ?? old?.lastError,
+    });
   }
   return [...byKey.values()];
+}
+
+/** A push's per-path errors as the peer's last error (the push itself reached the peer). */
+export function problemsText(problems: readonly { readonly path: string; readonly message: string }[]): string | undefined {
+  const first = problems[0];
+  if (first === undefined) return undefined;
+  return `${problems.length} path(s) not synced, first ${first.path}: ${first.message}`;
 }
 
 /** One peer's facts from the daemon and from sync runs as one: the later sync, the later error. */

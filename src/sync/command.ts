@@ -14,7 +14,7 @@ import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { messageOf } from "../errors.js";
 import type { Db } from "../index/database.js";
 import { createLogger, type Logger } from "../log.js";
-import { recordRun, type RunOutcome } from "../status/run-record.js";
+import { problemsText, recordRun, type RunOutcome } from "../status/run-record.js";
 import { prepareIdentity } from "../net/identity.js";
 import { contentKey, ContentCache } from "./content-cache.js";
 import { acquireRunLock } from "./lock.js";
@@ -91,8 +91,9 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
 /** What status shows as each peer's last sync and last error (status/run-record.ts); never fails the run. */
 function recordOutcomes(db: Db, u: UpdateSummary, logger: Logger): void {
   const outcomes: RunOutcome[] = [
-    ...u.results.map((r) => ({ group: r.group, peer: r.peer, error: undefined })),
-    ...u.unreachable.map((x) => ({ group: x.group, peer: x.peer, error: x.message })),
+    ...u.results.map((r) => ({ group: r.group, peer: r.peer, reached: true, error: problemsText(r.problems) })),
+    ...u.unreachable.map((x) => ({ group: x.group, peer: x.peer, reached: false, error: x.message })),
+    ...u.safetyStops.flatMap((s) => s.peers.map((peer) => ({ group: s.group, peer, reached: false, error: `safety stop: ${s.message}` }))),
   ];
   try {
     recordRun(db, outcomes, Date.now());
@@ -112,11 +113,13 @@ function reportDrift(ctx: CommandContext, config: Config, check: CheckSummary): 
 
 function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateSummary): void {
   for (const p of sortProblems(check?.problems ?? [])) ctx.err(formatProblem(p));
-  for (const s of u.safetyStops) ctx.err(`safety stop: ${s}`);
+  for (const s of u.safetyStops) ctx.err(`safety stop: ${s.message}`);
   for (const x of u.unreachable) ctx.err(`unreachable: ${x.group}/${x.peer}: ${x.message}`);
   for (const r of u.results) {
     for (const p of r.problems) ctx.err(`error: ${r.peer}: ${p.path}: ${p.message}`);
     for (const c of r.conflicts) ctx.err(`conflict: ${r.peer}: ${c}: both versions kept (auto none); \`peersync force ${c}\` picks this node's`);
+    // Exit 7 must say why: the files are synced, an action the batch triggered failed there.
+    if (r.actionsFailed > 0) ctx.err(`action failed: ${r.peer}: ${r.actionsFailed} run(s) of group "${r.group}"'s actions failed there; its action logfile and \`peersync status\` on ${r.peer} say why`);
   }
   const sum = (f: (r: UpdateSummary["results"][number]) => number): number => u.results.reduce((n, r) => n + f(r), 0);
   const line = {
@@ -136,6 +139,7 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
     `${line.fetched} taken back, ${line.inSync} already in sync, ` +
     `${settled} conflict(s) settled${settled > 0 ? ` (${line.conflictsWon} won, ${line.conflictsLost} lost and backed up here)` : ""}, ` +
     `${line.conflicts} left unresolved, ${line.problems} error(s)` +
+    (line.actionsFailed > 0 ? `, ${line.actionsFailed} action run(s) failed` : "") +
     (line.unreachable.length ? `; not reached: ${line.unreachable.join(", ")}` : ""));
 }
 

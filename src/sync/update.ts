@@ -59,11 +59,17 @@ export interface UpdateSummary {
   readonly results: readonly PeerResult[];
   /** "group/peer: why" for each peer not reached (or lost mid-way). */
   readonly unreachable: readonly { readonly group: string; readonly peer: string; readonly message: string }[];
-  /** Messages of groups halted by max-delete. */
-  readonly safetyStops: readonly string[];
+  /** Groups halted by max-delete: the message, and the peers that got nothing of the group. */
+  readonly safetyStops: readonly SafetyStop[];
   readonly conflicts: number;
   readonly problems: number;
   readonly actionsFailed: number;
+}
+
+export interface SafetyStop {
+  readonly group: string;
+  readonly peers: readonly string[];
+  readonly message: string;
 }
 
 export async function runUpdate(db: Db, config: Config, options: UpdateOptions): Promise<UpdateSummary> {
@@ -79,7 +85,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const pool = (): PeerPool => options.pool ?? (own ??= openPeerPool(db, config, logger));
   const results: PeerResult[] = [];
   const unreachable: { group: string; peer: string; message: string }[] = [];
-  const safetyStops: string[] = [];
+  const safetyStops: SafetyStop[] = [];
   const round = { config, pool, index, receiver, deps, options, results, unreachable, safetyStops };
   try {
     const fetched = await pushRound(round, undefined);
@@ -106,7 +112,7 @@ interface Round {
   readonly options: UpdateOptions;
   readonly results: PeerResult[];
   readonly unreachable: { group: string; peer: string; message: string }[];
-  readonly safetyStops: string[];
+  readonly safetyStops: SafetyStop[];
 }
 
 /** Pushes every peer its pending rows (only `only`'s "group\0path" keys when given); returns what was taken back. */
@@ -126,7 +132,7 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
       .filter((w) => w.rows.length > 0 && !failed.has(`${group.name}\0${w.host.name}`));
     const stop = only ? undefined : deleteStop(index, group, work);
     if (stop !== undefined) {
-      r.safetyStops.push(stop);
+      r.safetyStops.push({ group: group.name, peers: work.map((w) => w.host.name), message: stop });
       logger.error({ group: group.name }, stop);
       continue;
     }

@@ -22,6 +22,7 @@ import { PeerPool } from "../net/pool.js";
 import { StatusBoard } from "../status/board.js";
 import { conflictCounts, pendingCounts, queuedActions } from "../status/queries.js";
 import { runUpdate } from "../sync/update.js";
+import { problemsText } from "../status/run-record.js";
 import { startContinuous, type CheckFn, type Continuous } from "./continuous.js";
 import { markNewPeers } from "./new-peers.js";
 import type { PushFn } from "./pusher.js";
@@ -178,7 +179,7 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
     const seconds = (Date.now() - (context.sinceMs ?? started)) / 1000;
     for (const r of summary.results) {
       const labels = { group, peer: r.peer };
-      board?.recordPeer(group, r.peer);
+      board?.recordPeer(group, r.peer, problemsText(r.problems), true);
       metrics?.peerUp.set(labels, 1);
       metrics?.filesSent.inc(labels, r.applied);
       metrics?.filesReceived.inc(labels, r.fetched);
@@ -188,6 +189,7 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
       if (r.applied > 0) metrics?.syncLatency.observe(labels, seconds);
       if (r.actionsRan > 0) board?.recordAction(group, r.actionsFailed === 0, r.actionsFailed > 0 ? `${r.actionsFailed} failed on ${r.peer}` : undefined);
     }
+    for (const s of summary.safetyStops) for (const peer of s.peers) board?.recordPeer(group, peer, `safety stop: ${s.message}`);
     for (const u of summary.unreachable) {
       board?.recordPeer(group, u.peer, u.message);
       metrics?.peerUp.set({ group, peer: u.peer }, 0);

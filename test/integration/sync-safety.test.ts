@@ -71,6 +71,13 @@ test("a receive-only host: its sync pushes nothing, its local edit is drift, bac
   assert.match(own.stderr, /drift: 2 local change/);
   assert.equal(existsSync(join(alpha!.root, "new-on-beta")), false);
   assert.equal(readFileSync(join(alpha!.root, "site.conf"), "utf8"), "group version 1\n");
+  // Nothing goes from beta, so nothing of it can be forced or marked: said as such (the path
+  // as sync prints it).
+  for (const cmd of ["force", "mark"]) {
+    const r = await beta!.run([cmd, "%data%/site.conf"]);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(r.stderr, new RegExp(`Cannot ${cmd} "%data%/site.conf": this node is receive-only in group "g"`));
+  }
   writeFileSync(join(alpha!.root, "site.conf"), "group version 2\n");
   const push = await alpha!.run(["sync"]);
   assert.equal(push.code, 0, push.stderr + push.stdout);
@@ -94,6 +101,9 @@ test("more deletions than max-delete halt the group with exit 5 and delete nothi
   assert.equal(readdirSync(beta!.root).length, 5);
   const pending = await alpha!.run(["list-pending"]);
   assert.equal(pending.stdout.trim().split("\n").length, 4, "the deletions stay pending");
+  // status says why nothing moves, not only "pending 4".
+  const status = await alpha!.run(["status", "--no-probe"]);
+  assert.match(status.stdout, /^ {2}peer beta .*, last error \d+ s ago: safety stop: Cannot sync group "g" to peer "beta": Cannot delete 4 of \d+ entries: more than max-delete \(2\); raise the group's max-delete if this is intended/m, status.stdout);
 });
 
 test("a daemon refuses paths its config excludes, and a ../ path ends the session, writing nothing", async () => {
@@ -192,4 +202,7 @@ test("a failing action on a receiver: the file is synced, the run exits 7", asyn
   const run = await alpha!.run(["sync"]);
   assert.equal(run.code, 7, run.stderr + run.stdout);
   assert.equal(readFileSync(join(beta!.root, "conf", "x"), "utf8"), "x\n");
+  // Exit 7 says why, on the terminal the cron mail comes from.
+  assert.match(run.stderr, /^action failed: beta: 1 run\(s\) of group "g"'s actions failed there; its action logfile and `peersync status` on beta say why$/m);
+  assert.match(run.stdout, /, 0 error\(s\), 1 action run\(s\) failed$/m);
 });
