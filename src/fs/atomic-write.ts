@@ -99,7 +99,7 @@ export class DiskFullError extends PeersyncError {
     const free = freeBytes === undefined ? "free space unknown" : `${freeBytes} bytes free`;
     super("DISK_FULL", `Cannot write "${path}": no space left on device (${free})`, {
       cause,
-      hint: "free space on that filesystem; the previous version of the file was left in place",
+      hint: "free space on that filesystem; nothing was replaced (a previous version of the file, if any, stays in place)",
     });
     this.path = path;
     this.freeBytes = freeBytes;

@@ -3,10 +3,25 @@
 // command opens the index: `peersync hint` never does, and it runs once per application write.
 
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions } from "../cli/context.js";
 import type { Db } from "./database.js";
+
+/**
+ * A path as an operator gives it: on this disk, or as sync, list-pending and the conflict
+ * lines print it (`%prefix%/...`, a logical path; no local path starts with "%" once made
+ * absolute).
+ */
+export function logicalPathOf(config: Pick<Config, "toLogicalPath">, given: string): string {
+  return given.startsWith("%") ? given : config.toLogicalPath(resolve(given));
+}
+
+/** The same path on this disk: what a check walks. */
+export function localPathOf(config: Pick<Config, "toLocalPath">, given: string): string {
+  return given.startsWith("%") ? config.toLocalPath(given) : resolve(given);
+}
 
 export function configFromOptions(options: GlobalOptions): Config {
   return loadConfig({

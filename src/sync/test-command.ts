@@ -13,7 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { CommandContext } from "../cli/context.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import type { Config, Group, Host } from "../config/types.js";
@@ -21,7 +21,7 @@ import { compareListings, describeDifference, formatDifference, type Difference,
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, UsageError } from "../errors.js";
 import { runCheck } from "../index/check-run.js";
-import { configFromOptions, withIndex } from "../index/command-support.js";
+import { configFromOptions, logicalPathOf, withIndex } from "../index/command-support.js";
 import { PinStore } from "../index/pins.js";
 import { createLogger } from "../log.js";
 import { loadOrCreateIdentity } from "../net/identity.js";
@@ -52,7 +52,7 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
   const { peer, path } = parseArgs(config, args);
   // --json: one object at the end instead of the lines (documented in man/peersync.1, JSON OUTPUT).
   const json = { differences: [] as { mark: string; myname: string; peer: string; path: string }[], errors: [] as { group: string; peer: string; message: string }[] };
-  const under = path === undefined ? undefined : config.toLogicalPath(resolve(path)) as LogicalPath;
+  const under = path === undefined ? undefined : logicalPathOf(config, path) as LogicalPath;
   const logger = createLogger({ verbose: o.verbose, name: "test" });
   const groups = config.groups.filter((g) =>
     (!o.groups || o.groups.includes(g.name)) && (under === undefined || g.match(under) !== "ignore") &&

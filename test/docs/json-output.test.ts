@@ -109,6 +109,18 @@ const RUNS: readonly (readonly [string, readonly string[]])[] = [
   ["import-csync2", ["-d", "import-csync2", "--db", "csync2.db3"]],
 ];
 
+/** Every key, at any depth, that names a time in ms (…Ms, …At) and holds something. */
+function timeKeys(value: unknown, out: [string, unknown][] = []): [string, unknown][] {
+  if (Array.isArray(value)) for (const v of value) timeKeys(v, out);
+  else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (/(Ms|At)$/.test(k) && v !== null) out.push([k, v]);
+      else timeKeys(v, out);
+    }
+  }
+  return out;
+}
+
 test("each command's --json output parses and has the documented keys", async () => {
   const doc = documented();
   assert.deepEqual(
@@ -127,6 +139,8 @@ test("each command's --json output parses and has the documented keys", async ()
       const sample = Array.isArray(value) ? value[0] : value;
       assert.ok(sample !== undefined, `${name}: an empty array proves no keys`);
       assert.deepEqual(Object.keys(sample as object).sort(), [...want.keys].sort(), `${name}: keys`);
+      // peersync(1): "Times are milliseconds since the epoch unless the key ends in Ns".
+      for (const [key, time] of timeKeys(value)) assert.equal(typeof time, "number", `${name}: ${key} is ${JSON.stringify(time)}, not milliseconds`);
     }
   } finally {
     rmSync(join(tmpdir(), `peersync-json-${process.pid}.key`), { force: true });

@@ -248,6 +248,8 @@ describe("csync2 -o, -S and -R", () => {
     const notMe = await run(BIN, [...base, "-S", "other", "me"]);
     assert.equal(notMe.code, 1);
     assert.match(notMe.stderr, /this node is "me", not "other"/);
+    // The names swapped: the hint puts them the right way round.
+    assert.match(notMe.stderr, /hint: csync2 -S takes this node's own name first: peersync list-pair me other$/m);
   });
 
   test("prune (-R) drops entries the config no longer includes and pending rows of removed peers", async () => {

@@ -164,6 +164,10 @@ test("trust --reset lets a reinstalled peer pin its new certificate", async () =
   assert.equal((await session.request({ type: "ping" })).type, "pong");
   const listed = await runCli(["-N", "b", "--config", daemon.configFile, "--state-dir", daemon.stateDir, "trust"]);
   assert.match(listed.stdout, new RegExp(reinstalled.node.identity.fingerprint));
+  // --json gives times in milliseconds, as peersync(1) says of every --json time.
+  const json = await runCli(["-N", "b", "--config", daemon.configFile, "--state-dir", daemon.stateDir, "--json", "trust"]);
+  const pin = (JSON.parse(json.stdout) as { pins: { host: string; pinnedAt: unknown; lastSeenAt: unknown }[] }).pins.find((p) => p.host === "a");
+  assert.ok(pin !== undefined && typeof pin.pinnedAt === "number" && typeof pin.lastSeenAt === "number", json.stdout);
   await reinstalled.pool.close();
 });
 

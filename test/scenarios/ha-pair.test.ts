@@ -43,6 +43,9 @@ test("writes on both sides converge", async () => {
   await sync(b);
   await assertConverged();
   assert.equal(readFileSync(join(a.root, "session-b.dat"), "utf8"), "from ha2\n");
+  // A path named as sync and test print it (%prefix%/...) works as the local one does.
+  const under = await a.run(["test", "%data%/www"]);
+  assert.equal(under.code, 2, `test %data%/www says in sync\n${under.stdout}${under.stderr}`);
 });
 
 for (const [downName, upName] of [["ha2", "ha1"], ["ha1", "ha2"]] as const) {

@@ -2,9 +2,8 @@
 // conflict (core/conflict.ts rule 2) and is pending for every peer, so the next sync pushes it.
 // A version that another one dominates still loses: force settles conflicts, not history.
 
-import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
-import { configFromOptions, withIndex } from "../../index/command-support.js";
+import { configFromOptions, logicalPathOf, withIndex } from "../../index/command-support.js";
 import { SyncIndex } from "../../sync/sync-index.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
@@ -15,16 +14,26 @@ export const run: Command = async (ctx, paths) => {
   await withIndex(config.stateDir, (db) => {
     const index = new SyncIndex(db, config.localName);
     for (const p of paths) {
-      // "%prefix%/..." as sync, list-pending and the conflict line print it, or a local path.
-      const logical = p.startsWith("%") ? p : config.toLogicalPath(resolve(p));
+      const logical = logicalPathOf(config, p);
       let found = false;
+      const receiveOnly: string[] = [];
       for (const group of config.groups) {
         const local = index.get(group.name, logical);
         if (!local) continue;
+        // Its versions never go to a peer, so none of them can win anything there.
+        if (group.local.receiveOnly) {
+          receiveOnly.push(group.name);
+          continue;
+        }
         found = true;
         index.entries.transaction(() => {
           index.versions.setForced(local.record.id, true);
-          if (!group.local.receiveOnly) index.pending.mark(local.record.id, group.peers.map((h) => h.name), true);
+          index.pending.mark(local.record.id, group.peers.map((h) => h.name), true);
+        });
+      }
+      if (!found && receiveOnly.length > 0) {
+        throw new UsageError(`Cannot force "${p}": this node is receive-only in group "${receiveOnly[0]}" (listed in parentheses there), so its version never goes to a peer`, {
+          hint: "force it on a node that sends",
         });
       }
       if (!found) {

@@ -20,7 +20,8 @@ export function pairGroups(config: Pick<Config, "groups" | "localName">, myname:
   const mine = config.groups.filter((g) => g.local.name === myname);
   if (mine.length === 0) {
     throw new UsageError(`Cannot list the pair "${myname}" "${peer}": this node is "${config.localName}", not "${myname}"`, {
-      hint: `csync2 -S takes this node's own name first: peersync list-pair ${config.localName} ${peer}`,
+      // Swapped (`list-pair beta alpha` on alpha): the other name is the peer.
+      hint: `csync2 -S takes this node's own name first: peersync list-pair ${config.localName} ${peer === config.localName ? myname : peer}`,
     });
   }
   const shared = mine.filter((g) => g.peers.some((h) => h.name === peer));

@@ -3,10 +3,9 @@
 // gets it back; the peer answers "in sync" for the rest). The paths are checked first, so what
 // is marked is what is on disk now.
 
-import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { runCheck } from "../../index/check-run.js";
-import { configFromOptions, withIndex } from "../../index/command-support.js";
+import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../../index/command-support.js";
 import { EntryCursor } from "../../index/entry-cursor.js";
 import { SyncIndex } from "../../sync/sync-index.js";
 import type { Command } from "../context.js";
@@ -17,13 +16,17 @@ export const run: Command<readonly string[], { readonly markForced?: boolean }> 
   const recursive = ctx.options.recursive;
   let marked = 0;
   await withIndex(config.stateDir, async (db) => {
-    await runCheck(db, config, { paths, recursive, statWorker: false });
+    await runCheck(db, config, { paths: paths.map((p) => localPathOf(config, p)), recursive, statWorker: false });
     const index = new SyncIndex(db, config.localName);
     for (const p of paths) {
-      const logical = config.toLogicalPath(resolve(p));
+      const logical = logicalPathOf(config, p);
       let found = 0;
+      const receiveOnly: string[] = [];
       for (const group of config.groups) {
-        if (group.local.receiveOnly) continue;
+        if (group.local.receiveOnly) {
+          if (index.entries.get(group.name, logical) !== undefined) receiveOnly.push(group.name);
+          continue;
+        }
         const peers = group.peers.map((h) => h.name);
         const cursor = new EntryCursor(index.entries, group.name, logical, recursive);
         const ids: number[] = [];
@@ -35,6 +38,11 @@ export const run: Command<readonly string[], { readonly markForced?: boolean }> 
           for (const id of ids) index.pending.mark(id, peers, flags.markForced === true);
         });
         found += ids.length;
+      }
+      if (found === 0 && receiveOnly.length > 0) {
+        throw new UsageError(`Cannot mark "${p}": this node is receive-only in group "${receiveOnly[0]}" (listed in parentheses there), so nothing goes from it to a peer`, {
+          hint: "mark it on a node that sends",
+        });
       }
       if (found === 0) throw new UsageError(`Cannot mark "${p}": no group of this node includes it`, { hint: "check the include lines of the config" });
       marked += found;

@@ -47,7 +47,8 @@ function reset(ctx: CommandContext, pins: PinStore, host: string): number {
 }
 
 function pinJson(p: Pin) {
-  return { host: p.host, fingerprint: p.fingerprint, group: p.group, pinnedAt: iso(p.pinnedAt), lastSeenAt: iso(p.lastSeenAt) };
+  // Milliseconds, as every time in --json (peersync(1) JSON OUTPUT); the text shows ISO.
+  return { host: p.host, fingerprint: p.fingerprint, group: p.group, pinnedAt: p.pinnedAt, lastSeenAt: p.lastSeenAt };
 }
 
 function iso(ms: number): string {
