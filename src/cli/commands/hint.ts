@@ -11,9 +11,8 @@
 // being where it survives the process. bench/check reports both; node's start-up and module
 // loading come before either.
 
-import { resolve } from "node:path";
 import { appendHints } from "../../index/hint-spool.js";
-import { configFromOptions } from "../../index/command-support.js";
+import { configFromOptions, localPathOf } from "../../index/command-support.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
 
@@ -24,7 +23,8 @@ export interface HintCommandOptions {
 export const run: Command<readonly string[], HintCommandOptions> = async (ctx, paths, options) => {
   const entered = performance.now();
   const config = configFromOptions(ctx.options);
-  const absolute = paths.map((p) => resolve(p));
+  // A path as sync prints it (%prefix%/...) is this node's local one; any other is made absolute.
+  const absolute = paths.map((p) => localPathOf(config, p));
   const recordStarted = performance.now();
   appendHints(config.stateDir, absolute, ctx.options.recursive, { fsync: options.fsync === true });
   const recorded = performance.now();
