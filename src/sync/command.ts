@@ -3,13 +3,12 @@
 // stop (5) over unreachable peers (4) over unresolved conflicts (3) over failed actions (7)
 // over per-path errors (1).
 
-import { resolve } from "node:path";
 import type { CommandContext } from "../cli/context.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import type { Config } from "../config/types.js";
 import { countProblems, formatProblem, sortProblems } from "../core/problem.js";
 import { runCheck, type CheckSummary } from "../index/check-run.js";
-import { configFromOptions, withIndex } from "../index/command-support.js";
+import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../index/command-support.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { messageOf } from "../errors.js";
 import type { Db } from "../index/database.js";
@@ -61,7 +60,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           // run could not say what the peers would get. Files and peers are left alone.
           const checking = checkProgress(ctx, db);
           check = await runCheck(db, config, {
-            paths, recursive: o.recursive, full: !options.hinted, init: options.init === true,
+            paths: paths.map((p) => localPathOf(config, p)), recursive: o.recursive, full: !options.hinted, init: options.init === true,
             markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
             onSuspect: early.suspect, onLargeSuspect: deltas.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
           }).finally(checking.done);
@@ -72,7 +71,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
         const update = await updateStep(db, config, {
           logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
           ...(early.pool ? { pool: early.pool } : {}), contents, deltas,
-          paths: paths.map((p) => ({ path: config.toLogicalPath(resolve(p)), recursive: o.recursive })),
+          paths: paths.map((p) => ({ path: logicalPathOf(config, p), recursive: o.recursive })),
           item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
         }).finally(progress.done);
         if (!o.dryRun) recordOutcomes(db, update, logger);

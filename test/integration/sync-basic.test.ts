@@ -82,6 +82,18 @@ test("a change made on another node reaches the rest from a run there", async ()
   assert.equal(csync2Style.code, 0, csync2Style.stderr);
 });
 
+test("check and sync take a path as sync prints it (%data%/...)", async () => {
+  const a = c.nodes.alpha!;
+  writeFileSync(join(a.root, "named"), "named by its logical path\n");
+  const checked = await a.run(["--json", "check", "%data%/named"]);
+  assert.equal(checked.code, 0, checked.stderr);
+  const changes = (JSON.parse(checked.stdout) as { changes: { path: string; kind: string }[] }).changes;
+  assert.ok(changes.some((x) => x.path === "%data%/named" && x.kind === "new"), checked.stdout);
+  const run = await a.run([...SYNC, "%data%/named"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.equal(readFileSync(join(c.nodes.beta!.root, "named"), "utf8"), "named by its logical path\n");
+});
+
 test("-d prints what each peer would do and changes nothing anywhere", async () => {
   const a = c.nodes.alpha!;
   writeFileSync(join(a.root, "dry"), "would be sent\n");

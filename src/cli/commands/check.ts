@@ -6,7 +6,7 @@
 import { countProblems, formatProblem, sortProblems } from "../../core/problem.js";
 import { runCheck, type CheckSummary } from "../../index/check-run.js";
 import type { Change } from "../../index/check-merge.js";
-import { configFromOptions, withIndex } from "../../index/command-support.js";
+import { configFromOptions, localPathOf, withIndex } from "../../index/command-support.js";
 import type { Command, CommandContext } from "../context.js";
 import { checkProgress } from "../progress-runs.js";
 import { ExitCode } from "../exit-codes.js";
@@ -30,7 +30,8 @@ export const run: Command<readonly string[], CheckCommandOptions> = async (ctx, 
     const progress = checkProgress(ctx, db);
     try {
       return await runCheck(db, config, {
-        paths,
+        // As on disk, or as peersync prints them (%prefix%/...).
+        paths: paths.map((p) => localPathOf(config, p)),
         recursive: ctx.options.recursive,
         dryRun: ctx.options.dryRun,
         full: options.full === true,
