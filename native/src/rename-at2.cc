@@ -18,6 +18,8 @@
 
 #include <napi.h>
 
+#include "errno-name.h"
+
 #include <string>
 
 #ifndef RENAME_NOREPLACE
@@ -43,25 +45,6 @@ bool PathArg(const Napi::Value& v, std::string* out) {
   return out->find('\0') == std::string::npos && !out->empty();
 }
 
-const char* ErrnoName(int e) {
-  switch (e) {
-    case EINVAL: return "EINVAL";
-    case ENOSYS: return "ENOSYS";
-    case EEXIST: return "EEXIST";
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EXDEV: return "EXDEV";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EBUSY: return "EBUSY";
-    case EROFS: return "EROFS";
-    case ENOSPC: return "ENOSPC";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    default: return "EIO";
-  }
-}
 
 }  // namespace
 

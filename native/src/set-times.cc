@@ -16,28 +16,11 @@
 #include <cmath>
 #include <string>
 
+#include "errno-name.h"
 #include "fs-common.h"
 
 namespace peersync_fs {
 
-namespace {
-
-const char* ErrnoName(int err) {
-  switch (err) {
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EBADF: return "EBADF";
-    case ENOTDIR: return "ENOTDIR";
-    case ELOOP: return "ELOOP";
-    case EROFS: return "EROFS";
-    case EINVAL: return "EINVAL";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    default: return "EIO";
-  }
-}
-
-}  // namespace
 
 Napi::Value SetTimes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -66,8 +49,8 @@ Napi::Value SetTimes(const Napi::CallbackInfo& info) {
   }
   if (rc != 0) {
     int err = errno;
-    Napi::Error e = Napi::Error::New(env, std::string(ErrnoName(err)) + ": " + strerror(err) + ", setTimes");
-    e.Set("code", Napi::String::New(env, ErrnoName(err)));
+    Napi::Error e = Napi::Error::New(env, std::string(peersync::ErrnoName(err)) + ": " + strerror(err) + ", setTimes");
+    e.Set("code", Napi::String::New(env, peersync::ErrnoName(err)));
     e.Set("errno", Napi::Number::New(env, -err));
     e.ThrowAsJavaScriptException();
     return env.Undefined();

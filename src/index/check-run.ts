@@ -6,15 +6,13 @@
 // (fs/scanner.ts) and the index range are merged in path order (check-merge.ts); writes commit
 // in small transactions (write-batch.ts), so the check can be killed at any point.
 
-import { lstatSync, opendirSync, statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import type { Config, Group } from "../config/types.js";
 import type { ChangeKind } from "../core/dirty.js";
 import { isWithin, parentOf, type LogicalPath } from "../core/path.js";
 import type { Problem } from "../core/problem.js";
-import { isTempName } from "../fs/temp-names.js";
-import { isPartialName } from "../sync/partial.js";
 import { fsPath } from "../fs/name-codec.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { Scanner } from "../fs/scanner.js";
@@ -31,6 +29,8 @@ import { fullTargets, requestedTargets, type CheckRequest, type CheckTarget } fr
 import { HintStore } from "./hints.js";
 import { MetaStore } from "./meta.js";
 import { PendingStore } from "./pending.js";
+import { looksUnmounted, outsideGroupsProblem, unmountedProblem } from "./root-safety.js";
+import { isTransferPath } from "./transfer-paths.js";
 import { WriteBatch } from "./write-batch.js";
 import { tunable } from "../config/tunables.js";
 
@@ -288,22 +288,6 @@ function selectGroups(config: Config, names: readonly string[] | undefined): rea
   return names === undefined ? config.groups : config.groups.filter((g) => names.includes(g.name));
 }
 
-/**
- * A configured root that vanished, or is empty while the index knows entries below it: an
- * unmounted disk leaves an empty mount point, and a group of a dozen files is worth as much
- * as one of thousands (a threshold of 100 entries once let a small group's emptied root go
- * out to every peer as deletions).
- */
-function looksUnmounted(local: string, entries: EntryStore, group: string, root: string): boolean {
-  try {
-    const st = lstatSync(fsPath(local), { throwIfNoEntry: false });
-    if (st === undefined) return entries.countLiveUnder(group, root) > 0;
-    if (!st.isDirectory() || !isEmptyDir(local)) return false;
-  } catch {
-    return false; // the walk reports why it cannot read the root
-  }
-  return entries.countLiveBelow(group, root) > 0;
-}
 
 function isDirectoryNow(local: string): boolean {
   try {
@@ -313,40 +297,8 @@ function isDirectoryNow(local: string): boolean {
   }
 }
 
-/**
- * Entries read until the first that is not a writer's temp or partial file (a receiver writes a
- * batch's temp files into the root before it re-checks the batch's paths), not the whole
- * listing: a receiver asks this of a root for every offer.
- */
-function isEmptyDir(local: string): boolean {
-  const dir = opendirSync(fsPath(local));
-  try {
-    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) if (!isTransferPath(entry.name)) return false;
-    return true;
-  } finally {
-    dir.closeSync();
-  }
-}
 
-function outsideGroupsProblem(path: string): Problem {
-  return {
-    path,
-    op: "path",
-    severity: "skipped",
-    message: "Cannot check it: it lies under no include root of the groups checked (`peersync config-check` lists them)",
-  };
-}
 
-function unmountedProblem(root: string): Problem {
-  return {
-    path: root,
-    op: "root",
-    severity: "safety",
-    message:
-      "Cannot check root: it vanished or is empty while the index knows its files (unmounted disk?); " +
-      "nothing was recorded as deleted. If the files were removed on purpose, run `peersync check --allow-empty-roots`",
-  };
-}
 
 /**
  * True when something between the target's root and the target is not a directory (a symlink,
@@ -365,17 +317,3 @@ function hasNonDirectoryAncestor(config: Config, target: CheckTarget): boolean {
   }
   return false;
 }
-
-/**
- * Whether the last component of `path` is a temp or partial name. Called for every entry of a
- * walk (100 k in a no-change check): both names start with ".peersync-", so anything else is
- * settled without slicing or a regex.
- */
-function isTransferPath(path: string): boolean {
-  const start = path.lastIndexOf("/") + 1;
-  if (!path.startsWith(TRANSFER_PREFIX, start)) return false;
-  const name = path.slice(start);
-  return isTempName(name) || isPartialName(name);
-}
-
-const TRANSFER_PREFIX = ".peersync-";
