@@ -174,24 +174,27 @@ test("a peer whose include root is an empty mount point records no deletions for
 test("a daemon stopped while an action runs ends it within its grace; the action runs again, once, at the next start", { timeout: 60_000 }, async () => {
   const logDir = tempDir("action-shutdown");
   const log = join(logDir, "action.log");
-  // A sleep no other process runs, to find the action's processes by.
-  const sleep = `sleep 29.${process.pid % 1000}`;
-  const c = await cluster(["alpha", "beta"], { extra: [`action { pattern %data%/conf; exec "echo start >> ${log}; ${sleep}"; timeout 60s; }`] });
-  const { alpha, beta } = c.nodes;
-  writeFileSync(join(alpha!.root, "conf"), "x\n");
-  await alpha!.run(["sync"]); // its batch-end answer comes after half the request timeout at the latest
-  const starts = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l === "start").length : 0);
-  while (starts() === 0) await new Promise((r) => setTimeout(r, 50));
-  const stopping = Date.now();
-  await beta!.stop();
-  assert.ok(Date.now() - stopping < 5_000, `stopped after ${Date.now() - stopping} ms, not when the action would have ended`);
-  assert.equal(spawnSync("pgrep", ["-f", sleep]).status, 1, "no action process outlives the daemon");
-  await beta!.start();
-  while (starts() < 2) await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(starts(), 2, "run again at the start, once");
-  await beta!.stop();
-  cleanup(logDir);
+  try {
+    // A sleep no other process runs, to find the action's processes by.
+    const sleep = `sleep 29.${process.pid % 1000}`;
+    const c = await cluster(["alpha", "beta"], { extra: [`action { pattern %data%/conf; exec "echo start >> ${log}; ${sleep}"; timeout 60s; }`] });
+    const { alpha, beta } = c.nodes;
+    writeFileSync(join(alpha!.root, "conf"), "x\n");
+    await alpha!.run(["sync"]); // its batch-end answer comes after half the request timeout at the latest
+    const starts = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l === "start").length : 0);
+    while (starts() === 0) await new Promise((r) => setTimeout(r, 50));
+    const stopping = Date.now();
+    await beta!.stop();
+    assert.ok(Date.now() - stopping < 5_000, `stopped after ${Date.now() - stopping} ms, not when the action would have ended`);
+    assert.equal(spawnSync("pgrep", ["-f", sleep]).status, 1, "no action process outlives the daemon");
+    await beta!.start();
+    while (starts() < 2) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(starts(), 2, "run again at the start, once");
+    await beta!.stop();
+  } finally {
+    cleanup(logDir);
+  }
 });
 
 test("a failing action on a receiver: the file is synced, the run exits 7", async () => {
