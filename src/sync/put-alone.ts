@@ -36,7 +36,7 @@ export async function putAlone(ctx: IncomingPush, item: OfferItem, content: Buff
   const d = receiver.decide(group, item, index.get(group.name, item.path));
   if (!isWrite(d)) return { answer: (await receiver.carryOut(group, item, pusher, d)).answer };
   await receiver.reviveParents(group, item.path, pusher);
-  const target = await resolveTarget(ctx.config, group, item.path);
+  const target = await resolveTarget(ctx.config, group, item.path, { entries: index.entries });
   const applied = await applyVersion(target, item.entry, ctx.deps, {
     backup: "backup" in d && d.backup === true, expect: () => index.expected(group.name, item.path), content,
   });

@@ -178,7 +178,7 @@ async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<App
   try {
     // No lstat of the target: what stands there is for the commit's re-check to say (a
     // directory sends the file down put-alone.ts; anything else the swap looks at last).
-    target = await resolveTarget(ctx.config, ctx.group, slot.item.path, { checked: ctx.checked, stat: false });
+    target = await resolveTarget(ctx.config, ctx.group, slot.item.path, { checked: ctx.checked, stat: false, entries: ctx.index.entries });
   } catch (err) {
     if (needsParents(err)) slot.alone = content;
     throw err;

@@ -45,7 +45,7 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
   let slot: ReturnType<typeof claim>;
   const verdict: { outcome?: Outcome; decision?: Decision; backupPath?: string | undefined } = {};
   try {
-    const target = await resolveTarget(ctx.config, group, put.path);
+    const target = await resolveTarget(ctx.config, group, put.path, { entries: index.entries });
     if (put.encoding === "delta") basis = await fsp.open(target.fs, READ_FLAGS);
     // A large whole file goes through its partial file, kept if the transfer breaks (partial.ts).
     const offset = put.offset ?? 0;

@@ -16,6 +16,7 @@ import { pickRoot } from "../fs/safe-path.js";
 import * as fsp from "node:fs/promises";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
+import { looksUnmounted } from "../index/root-safety.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { messageOf } from "../errors.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
@@ -25,7 +26,7 @@ import { lossReason, replacedBy, reportLoss } from "./loss-report.js";
 import { Mutex } from "./mutex.js";
 import { refused, refusedFor } from "./refusal.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
-import { lstatOrUndefined, resolveTarget } from "./target.js";
+import { lstatOrUndefined, resolveTarget, RootMissingError, RootUnmountedError } from "./target.js";
 
 export interface ReceiverOptions {
   readonly config: () => Config;
@@ -155,6 +156,12 @@ export class Receiver {
     if (root === undefined) return;
     const ancestors: LogicalPath[] = [];
     for (let p = parentOf(path); p !== undefined && p !== root.logical && isWithin(p, root.logical); p = parentOf(p)) ancestors.unshift(p);
+    // Nothing is made in a root that is gone or looks unmounted (resolveTarget refuses the
+    // entry itself the same way): directories made in a mount point land on the wrong disk.
+    if (ancestors.length > 0) {
+      if ((await lstatOrUndefined(fsPath(root.local))) === undefined) throw new RootMissingError(group.name, root.local);
+      if (looksUnmounted(root.local, this.#o.index.entries, group.name, root.logical)) throw new RootUnmountedError(group.name, root.local);
+    }
     const made: string[] = [];
     for (const p of ancestors) {
       const local = config.toLocalPath(p);
@@ -267,7 +274,7 @@ export class Receiver {
       return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: false };
     }
     try {
-      const target = await resolveTarget(this.#o.config(), group, item.path);
+      const target = await resolveTarget(this.#o.config(), group, item.path, { entries: this.#o.index.entries });
       const deps = this.#o.deps(group);
       const applied = d.apply === "meta" && remote.kind !== "deleted"
         ? { observed: await setMeta(target, remote, deps, index.expected(group.name, item.path)), backupPath: undefined }

@@ -11,6 +11,8 @@ import { isWithin, type LogicalPath } from "../core/path.js";
 import { PeersyncError } from "../errors.js";
 import { fsPath } from "../fs/name-codec.js";
 import { pickRoot, UnsafePathError } from "../fs/safe-path.js";
+import type { EntryStore } from "../index/entries.js";
+import { looksUnmounted } from "../index/root-safety.js";
 
 export interface Target {
   readonly path: LogicalPath;
@@ -35,15 +37,41 @@ export class NotIncludedError extends PeersyncError {
  * file or directory, open '/srv/www'", and this node's operator read nothing at all).
  */
 export class RootMissingError extends PeersyncError {
-  constructor(group: string, path: string, root: string) {
-    super("ROOT_MISSING", `Cannot accept "${path}": the include root ${root} of group "${group}" does not exist on this node`, {
+  constructor(group: string, root: string) {
+    super("ROOT_MISSING", `Cannot accept entries below it: the include root ${root} of group "${group}" does not exist on this node`, {
       hint: "create that directory, or mount the disk it lives on, then sync again",
     });
   }
 }
 
-/** Maps `path` for `group`; creates missing parents (0755) when `createParents`. Throws NotIncludedError, UnsafePathError, RootMissingError. */
-export async function resolveTarget(config: Config, group: Group, path: LogicalPath, options: { readonly createParents?: boolean; readonly checked?: Map<string, Promise<void>>; readonly stat?: boolean } = {}): Promise<Target> {
+/**
+ * The group's include root is empty while this node's index knows entries below it: an
+ * unmounted disk's mount point. A version written there would land on the wrong disk, hidden
+ * once the disk is mounted again, and the next check would take the disk's state for
+ * deletions; a check stops at such a root (index/root-safety.ts), and so does a receiver.
+ */
+export class RootUnmountedError extends PeersyncError {
+  constructor(group: string, root: string) {
+    super("ROOT_UNMOUNTED", `Cannot accept entries below it: the include root ${root} of group "${group}" is empty while this node's index knows entries below it (an unmounted disk?)`, {
+      hint: "mount the disk; if its files were removed on purpose, run `peersync check --allow-empty-roots` on this node first",
+    });
+  }
+}
+
+export interface ResolveOptions {
+  readonly createParents?: boolean;
+  /** A batch's checks of the root and of shared parents, each made once (local path → its check). */
+  readonly checked?: Map<string, Promise<void>>;
+  readonly stat?: boolean;
+  /** A receiver's index: with it, a root that looks unmounted refuses what goes below it. */
+  readonly entries?: EntryStore;
+}
+
+/**
+ * Maps `path` for `group`; creates missing parents (0755) when `createParents`. Throws
+ * NotIncludedError, UnsafePathError, RootMissingError, RootUnmountedError.
+ */
+export async function resolveTarget(config: Config, group: Group, path: LogicalPath, options: ResolveOptions = {}): Promise<Target> {
   if (group.match(path) !== "match") throw new NotIncludedError(group.name, path);
   const roots = group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) }));
   const root = pickRoot(roots, path);
@@ -55,7 +83,7 @@ export async function resolveTarget(config: Config, group: Group, path: LogicalP
     const seen = options.checked?.get(root.local);
     if (seen) await seen;
     else {
-      const check = checkRoot(group.name, path, root.local);
+      const check = checkRoot(group.name, root, options.entries);
       options.checked?.set(root.local, check);
       await check;
     }
@@ -77,8 +105,9 @@ export async function resolveTarget(config: Config, group: Group, path: LogicalP
   return { path, local, fs, stat: options.stat === false ? undefined : await lstatOrUndefined(fs) };
 }
 
-async function checkRoot(group: string, path: string, local: string): Promise<void> {
-  if ((await lstatOrUndefined(fsPath(local))) === undefined) throw new RootMissingError(group, path, local);
+async function checkRoot(group: string, root: { readonly logical: string; readonly local: string }, entries: EntryStore | undefined): Promise<void> {
+  if ((await lstatOrUndefined(fsPath(root.local))) === undefined) throw new RootMissingError(group, root.local);
+  if (entries !== undefined && looksUnmounted(root.local, entries, group, root.logical)) throw new RootUnmountedError(group, root.local);
 }
 
 async function checkParent(path: string, local: string, create: boolean): Promise<void> {
