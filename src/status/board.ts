@@ -16,6 +16,8 @@ export interface CheckFact {
   readonly durationMs: number;
   readonly changes: number;
   readonly reason: string | undefined;
+  /** "PATH: message" of the check's first safety stop (a root that looks unmounted), if any. */
+  readonly safetyStop?: string | undefined;
 }
 
 export interface PeerFact {

@@ -74,6 +74,21 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     ],
   },
   {
+    name: "a running daemon whose last check left a root alone as unmounted",
+    report: report({
+      daemon: {
+        pid: 9, running: true, updatedAtMs: NOW, watch: [], nextFullCheck: {},
+        lastFullCheck: { atMs: NOW - 60_000, scope: "full", durationMs: 5, changes: 0, reason: "start" },
+        lastCheck: { atMs: NOW - 4_000, scope: "paths", durationMs: 1, changes: 0, reason: "watcher", safetyStop: "%www%: Cannot check root: it vanished or is empty" },
+      },
+    }),
+    want: [
+      /^node a/, /^state/, "daemon: running, pid 9, last full check 60 s ago",
+      "  SAFETY STOP at the last check, 4 s ago: %www%: Cannot check root: it vanished or is empty",
+      /^group web/, /^  peer b/, /^actions/,
+    ],
+  },
+  {
     name: "a running daemon before its first full check",
     report: report({ daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} } }),
     want: [/^node a/, /^state/, "daemon: running, pid 9, no full check yet", /^group web/, /^  peer b/, /^actions/],

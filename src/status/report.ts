@@ -87,6 +87,8 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
   for (const w of report.daemon?.running ? report.daemon.watch : []) {
     out.push(`  watch ${w.group} ${w.root}: ${w.state}${w.reason ? ` (${w.reason})` : ""}`);
   }
+  const lastCheck = report.daemon?.running ? report.daemon.lastCheck : undefined;
+  if (lastCheck?.safetyStop !== undefined) out.push(`  SAFETY STOP at the last check, ${ago(lastCheck.atMs, nowMs)}: ${lastCheck.safetyStop}`);
   for (const g of report.groups) {
     const role = g.receiveOnly ? ", receive-only" : "";
     const drift = g.drift === undefined ? "" : `, drift ${g.drift}`;

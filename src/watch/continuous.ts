@@ -250,7 +250,13 @@ class Loop {
       });
       this.#o.metrics?.checks.inc({ scope });
       for (const p of summary.problems) if (p.severity !== "skipped") this.#o.logger.warn({ path: p.path, op: p.op }, p.message);
-      this.#o.board?.recordCheck({ atMs: started, scope, durationMs: this.#timers.now() - started, changes: count, reason });
+      // A root left alone as unmounted halts its group until someone acts: status must say so,
+      // not only this log, which repeats at every check.
+      const stop = summary.problems.find((p) => p.severity === "safety");
+      this.#o.board?.recordCheck({
+        atMs: started, scope, durationMs: this.#timers.now() - started, changes: count, reason,
+        safetyStop: stop === undefined ? undefined : `${stop.path}: ${stop.message}`,
+      });
       return true;
     } catch (err) {
       // Stopping closes the index under a check that outlived the grace time: not news.

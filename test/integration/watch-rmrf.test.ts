@@ -37,3 +37,15 @@ test("continuous: rm -rf of a nested directory is deleted on the peer and stays 
   assert.equal(existsSync(join(beta!.root, "nest")), false, "still gone on beta");
   assert.equal(existsSync(join(alpha!.root, "nest")), false, "not resurrected on alpha");
 });
+
+test("continuous: a root emptied on one node stops its checks, deletes nothing on the peer, and status says so", { timeout: 60_000 }, async () => {
+  const { alpha, beta } = c.nodes;
+  assert.ok(existsSync(join(beta!.root, "keep")), "the previous test's kept file reached beta");
+  rmSync(join(alpha!.root, "keep")); // the root's last entry: it looks like an unmounted disk now
+  let status = "";
+  const shown = await waitFor(() => /^ {2}SAFETY STOP at the last check, \d+ s ago: %data%: Cannot check root: it vanished or is empty/m.test(status), 15_000, async () => {
+    status = (await alpha!.run(["status", "--no-probe"])).stdout;
+  });
+  assert.ok(shown, status);
+  assert.equal(existsSync(join(beta!.root, "keep")), true, "nothing deleted on the peer");
+});
