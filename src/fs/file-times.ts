@@ -1,15 +1,18 @@
-// A recorded mtime (ns since the epoch) as the two ways of setting it take it. Both keep the
-// microsecond, rounded down (libuv's and the addon's precision), also before 1970.
+// A recorded mtime (ns since the epoch) as the ways of setting it take it: to the nanosecond
+// for futimens/utimensat (fs/set-times.ts), to the microsecond, rounded down, for Node's utimes
+// (libuv's precision) and where the addon is missing; also before 1970.
+
+/** a / b rounded toward minus infinity (BigInt division rounds toward zero). */
+const floorDiv = (a: bigint, b: bigint): bigint => (a >= 0n ? a / b : -((-a + b - 1n) / b));
 
 /** (seconds, nanoseconds) of a time in ns, exactly (nanoseconds 0..999999999, before 1970 too): for futimens(2). */
 export function nsTimespec(ns: bigint): [number, number] {
-  const sec = ns >= 0n ? ns / 1_000_000_000n : -((-ns + 999_999_999n) / 1_000_000_000n);
+  const sec = floorDiv(ns, 1_000_000_000n);
   return [Number(sec), Number(ns - sec * 1_000_000_000n)];
 }
 
 /** (seconds, nanoseconds) of a time in ns, whole microseconds, rounded down: for futimens(2). */
 export function microsecondTimespec(ns: bigint): [number, number] {
-  const floorDiv = (a: bigint, b: bigint): bigint => (a >= 0n ? a / b : -((-a + b - 1n) / b));
   const us = floorDiv(ns, 1000n);
   const sec = floorDiv(us, 1_000_000n);
   return [Number(sec), Number(us - sec * 1_000_000n) * 1000];

@@ -7,6 +7,7 @@ import type { Db } from "../index/database.js";
 import { MetaStore } from "../index/meta.js";
 import type { RootState } from "../watch/watcher.js";
 import type { Timers } from "../watch/timers.js";
+import { foldRun } from "./run-record.js";
 
 export const BOARD_KEY = "daemon.status";
 
@@ -108,13 +109,9 @@ export class StatusBoard {
   recordPeer(group: string, peer: string, error?: string, reached = error === undefined): void {
     const key = `${group}\0${peer}`;
     const old = this.#peers.get(key);
-    const now = this.#options.timers.now();
-    this.#peers.set(key, {
-      group, peer,
-      lastSyncMs: reached ? now : old?.lastSyncMs,
-      lastErrorMs: error === undefined ? old?.lastErrorMs : now,
-      lastError: error ?? old?.lastError,
-    });
+    // The same fold as a sync run's record (run-record.ts), so both mean the same.
+    const [fact] = foldRun(old ? [old] : [], [{ group, peer, reached, error }], this.#options.timers.now());
+    this.#peers.set(key, fact!);
     this.#changed();
   }
 

@@ -55,6 +55,7 @@ export async function collectStatus(config: Config, options: CollectOptions = {}
     const clocks = db ? new ClockStore(db).all() : [];
     const pending = db ? pendingCounts(db) : [];
     const conflicts = db ? conflictCounts(db) : [];
+    const runs = db ? readRunRecord(db) : [];
     return {
       node: config.localName,
       fingerprint: identity?.fingerprint,
@@ -64,7 +65,7 @@ export async function collectStatus(config: Config, options: CollectOptions = {}
         pid: facts.pid, running, updatedAtMs: facts.updatedAtMs, watch: facts.watch, lastFullCheck: facts.lastFullCheck,
         lastCheck: facts.lastCheck, nextFullCheck: facts.nextFullCheck,
       },
-      groups: groups.map((g) => groupStatus(g, { db, config, facts, runs: db ? readRunRecord(db) : [], probes, pending, conflicts, clocks, peers: options.peers })),
+      groups: groups.map((g) => groupStatus(g, { db, config, facts, runs, probes, pending, conflicts, clocks, peers: options.peers })),
       actions: actionStatus(db, facts),
     };
   } finally {

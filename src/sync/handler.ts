@@ -12,7 +12,7 @@ import type { LogicalPath } from "../core/path.js";
 import { messageOf, PeersyncError } from "../errors.js";
 import { signature } from "../delta/rsync.js";
 import type { BasicHandler } from "../net/basic-handler.js";
-import type { Answer, ListRequest, Message, Offer, OfferReply, PartialRequest, Put, PutBatch, PutBatchReply, Request } from "../net/messages.js";
+import type { ListRequest, Message, Offer, OfferReply, PartialRequest, Put, PutBatch, PutBatchReply, Request } from "../net/messages.js";
 import { runCheck } from "../index/check-run.js";
 import { listGroup, listReplies } from "./listing.js";
 import type { Reply, RequestContext, SessionHandler } from "../net/serve.js";
@@ -24,15 +24,13 @@ import { stalePaths } from "./recheck.js";
 import { offsetFor, partialPath } from "./partial.js";
 import { chunksOf, readChunks, readChunksReusing } from "./read-chunks.js";
 import { receivePut, READ_FLAGS } from "./put-one.js";
+import { reportReplaced } from "./loss-report.js";
 import { Receiver, type Outcome } from "./receive.js";
-import { refusedFor, UnsureError } from "./refusal.js";
+import { logRefusals, refusedFor, UnsureError } from "./refusal.js";
 import type { SignatureCache } from "./signature-cache.js";
 import { syncSignatureOptions } from "./sync-signature.js";
 import type { SyncIndex } from "./sync-index.js";
 import { NotIncludedError, resolveTarget } from "./target.js";
-
-/** Refusals of one request logged one per line; the rest as a count (#logRefusals). */
-const REFUSALS_LOGGED = 20;
 
 export interface SyncHandlerOptions {
   readonly config: () => Config;
@@ -120,7 +118,7 @@ export class SyncHandler implements SessionHandler {
         if (outcome.changed) changedHere.push(item.path);
         answers.push({ path: item.path, answer: outcome.answer });
       }
-      if (!offer.dryRun) this.#logRefusals(pusher, answers);
+      if (!offer.dryRun) logRefusals(this.#o.logger, pusher.name, answers);
       this.#owe(session, group.name, changedHere);
       return { type: "offer-reply", answers };
     } finally {
@@ -147,30 +145,12 @@ export class SyncHandler implements SessionHandler {
       config: this.#o.config(), group, pusher, receiver: this.receiver, index: this.#o.index, deps: this.#o.deps(group), signal: context.signal,
     }, request.items, context.body ?? []);
     this.#owe(session, group.name, result.changed);
-    this.#logRefusals(pusher, result.answers);
+    logRefusals(this.#o.logger, pusher.name, result.answers);
     for (const n of result.notes) {
-      this.receiver.reportReplaced(group, n.path, "file", n.decision, pusher, n.backupPath);
+      reportReplaced(this.#o.index, logger, { group: group.name, path: n.path, incoming: "file", decision: n.decision, from: pusher.name, backupPath: n.backupPath });
       logger.info({ path: n.path, peer: pusher.name, encoding: "whole", batch: true, decision: n.decision.kind }, `received ${n.path} (whole, ${n.decision.kind})`);
     }
     return { type: "put-batch-reply", answers: result.answers };
-  }
-
-  /**
-   * The pusher prints what this node refused; this node's operator must read it too (a missing
-   * root, a full disk, a path this node's config does not include). A file that changed here
-   * while it was checked is a race the next run settles: info. At most REFUSALS_LOGGED lines per
-   * request, then one line with the rest's count: a root gone missing refuses thousands.
-   */
-  #logRefusals(pusher: Host, answers: readonly { readonly path: string; readonly answer: Answer }[]): void {
-    const refused = answers.filter((a) => a.answer.kind === "refused");
-    for (const { path, answer } of refused.slice(0, REFUSALS_LOGGED)) {
-      if (answer.kind !== "refused") continue;
-      const level = answer.code === "CHANGED" ? "info" : "warn";
-      this.#o.logger[level]({ path, peer: pusher.name, code: answer.code }, `refused ${path} from ${pusher.name}: ${answer.message}`);
-    }
-    if (refused.length > REFUSALS_LOGGED) {
-      this.#o.logger.warn({ peer: pusher.name, more: refused.length - REFUSALS_LOGGED }, `refused ${refused.length - REFUSALS_LOGGED} more path(s) from ${pusher.name} in the same request`);
-    }
   }
 
   /** How much of an interrupted put of this content is kept here (partial.ts). */

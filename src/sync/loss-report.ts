@@ -32,6 +32,14 @@ export function reportLoss(index: SyncIndex, logger: Logger, lost: LostVersion, 
   }
 }
 
+/** What a decision carried out on the receiving side replaced: a backed-up loser, or drift with nothing to keep. */
+export function reportReplaced(index: SyncIndex, logger: Logger, r: {
+  readonly group: string; readonly path: string; readonly incoming: EntryKind; readonly decision: Decision; readonly from: string; readonly backupPath: string | undefined;
+}): void {
+  if (r.backupPath !== undefined) reportLoss(index, logger, { group: r.group, path: r.path, backup: r.backupPath, reason: lossReason(r.decision, r.incoming), peer: r.from });
+  else if (r.decision.kind === "drift") logger.warn({ path: r.path }, `drift: local change to ${r.path} replaced by the group's version from ${r.from}`);
+}
+
 export function lossMessage(lost: LostVersion): string {
   const kept = `${lost.path} backed up to ${lost.backup}${lost.note === undefined ? "" : ` (${lost.note})`}`;
   if (lost.reason.startsWith("conflict")) return `lost a ${lost.reason} to ${lost.peer}: ${kept}`;

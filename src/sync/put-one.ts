@@ -9,6 +9,7 @@ import * as fsp from "node:fs/promises";
 import type { Logger } from "pino";
 import type { Decision } from "../core/reconcile.js";
 import { patch } from "../delta/rsync.js";
+import { reportReplaced } from "./loss-report.js";
 import { messageOf, PeersyncError } from "../errors.js";
 import type { Answer, Put } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
@@ -74,7 +75,7 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
     });
     const d = verdict.decision as Extract<Decision, { apply: unknown }>;
     receiver.record(group, put.path, put.entry, applied.observed, d.vector, pusher);
-    receiver.reportReplaced(group, put.path, put.entry.kind, d, pusher, verdict.backupPath);
+    reportReplaced(index, logger, { group: group.name, path: put.path, incoming: put.entry.kind, decision: d, from: pusher.name, backupPath: verdict.backupPath });
     logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding, decision: d.kind }, `received ${put.path} (${put.encoding}, ${d.kind})`);
     // The next delta against this file needs its signature: make it now, while nobody waits.
     if (applied.observed && typeof target.fs === "string") void ctx.signatures?.fill(target.fs, put.entry.hash, put.entry.size, applied.observed);

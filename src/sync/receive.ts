@@ -5,7 +5,7 @@
 
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
-import { entryToWire, type EntryKind, type EntryState } from "../core/entry.js";
+import { entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
 import { bumpVector, mergeVectors, type VersionVector } from "../core/vector.js";
@@ -16,17 +16,16 @@ import { pickRoot } from "../fs/safe-path.js";
 import * as fsp from "node:fs/promises";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
-import { looksUnmounted } from "../index/root-safety.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { messageOf } from "../errors.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { backupFile } from "./backup.js";
 import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
-import { lossReason, replacedBy, reportLoss } from "./loss-report.js";
+import { replacedBy, reportLoss, reportReplaced } from "./loss-report.js";
 import { Mutex } from "./mutex.js";
 import { refused, refusedFor } from "./refusal.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
-import { lstatOrUndefined, resolveTarget, RootMissingError, RootUnmountedError } from "./target.js";
+import { checkRoot, lstatOrUndefined, resolveTarget } from "./target.js";
 
 export interface ReceiverOptions {
   readonly config: () => Config;
@@ -158,10 +157,7 @@ export class Receiver {
     for (let p = parentOf(path); p !== undefined && p !== root.logical && isWithin(p, root.logical); p = parentOf(p)) ancestors.unshift(p);
     // Nothing is made in a root that is gone or looks unmounted (resolveTarget refuses the
     // entry itself the same way): directories made in a mount point land on the wrong disk.
-    if (ancestors.length > 0) {
-      if ((await lstatOrUndefined(fsPath(root.local))) === undefined) throw new RootMissingError(group.name, root.local);
-      if (looksUnmounted(root.local, this.#o.index.entries, group.name, root.logical)) throw new RootUnmountedError(group.name, root.local);
-    }
+    if (ancestors.length > 0) await checkRoot(group.name, root, this.#o.index.entries);
     const made: string[] = [];
     for (const p of ancestors) {
       const local = config.toLocalPath(p);
@@ -280,19 +276,12 @@ export class Receiver {
         ? { observed: await setMeta(target, remote, deps, index.expected(group.name, item.path)), backupPath: undefined }
         : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true, expect: () => index.expected(group.name, item.path) });
       this.record(group, item.path, remote, applied.observed, d.vector, pusher);
-      this.reportReplaced(group, item.path, remote.kind, d, pusher, applied.backupPath);
+      reportReplaced(index, logger, { group: group.name, path: item.path, incoming: remote.kind, decision: d, from: pusher.name, backupPath: applied.backupPath });
       logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `applied ${item.path} (${labelOf(d)})`);
       return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: true };
     } catch (err) {
       return { answer: refusedFor(item.path, err), changed: false };
     }
-  }
-
-  /** Says what a decision carried out here replaced: a backed-up loser (loss-report.ts), or drift with nothing to keep. */
-  reportReplaced(group: Group, path: string, incoming: EntryKind, d: Decision, from: Host, backupPath: string | undefined): void {
-    const { index, logger } = this.#o;
-    if (backupPath !== undefined) reportLoss(index, logger, { group: group.name, path, backup: backupPath, reason: lossReason(d, incoming), peer: from.name });
-    else if (d.kind === "drift") logger.warn({ path }, `drift: local change to ${path} replaced by the group's version from ${from.name}`);
   }
 
   /** Records a version just applied from `from` (the pusher, or the peer we fetched from). */

@@ -1,6 +1,7 @@
 // A path's failure as the answer the peer gets (never a session error): its error code and a
-// message naming the path.
+// message naming the path; and the receiving side's log of the refusals it answered.
 
+import type { Logger } from "pino";
 import { messageOf, PeersyncError } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 
@@ -23,4 +24,22 @@ export class UnsureError extends PeersyncError {
   constructor(path: string) {
     super("CHANGED", `Cannot take "${path}" now: the file here changed while it was checked; the next sync retries`);
   }
+}
+
+/** Refusals of one request logged one per line; the rest as a count. */
+const REFUSALS_LOGGED = 20;
+
+/**
+ * The pusher prints what this node refused; this node's operator must read it too (a missing
+ * root, a full disk, a path this node's config does not include). A file that changed here
+ * while it was checked is a race the next run settles: info. At most REFUSALS_LOGGED lines per
+ * request, then one line with the rest's count: a root gone missing refuses thousands.
+ */
+export function logRefusals(logger: Logger, pusher: string, answers: readonly { readonly path: string; readonly answer: Answer }[]): void {
+  const refusals = answers.flatMap(({ path, answer }) => (answer.kind === "refused" ? [{ path, answer }] : []));
+  for (const { path, answer } of refusals.slice(0, REFUSALS_LOGGED)) {
+    logger[answer.code === "CHANGED" ? "info" : "warn"]({ path, peer: pusher, code: answer.code }, `refused ${path} from ${pusher}: ${answer.message}`);
+  }
+  const more = refusals.length - REFUSALS_LOGGED;
+  if (more > 0) logger.warn({ peer: pusher, more }, `refused ${more} more path(s) from ${pusher} in the same request`);
 }

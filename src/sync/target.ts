@@ -105,7 +105,8 @@ export async function resolveTarget(config: Config, group: Group, path: LogicalP
   return { path, local, fs, stat: options.stat === false ? undefined : await lstatOrUndefined(fs) };
 }
 
-async function checkRoot(group: string, root: { readonly logical: string; readonly local: string }, entries: EntryStore | undefined): Promise<void> {
+/** Throws RootMissingError for a root that is gone; with the index, RootUnmountedError for one that looks unmounted. */
+export async function checkRoot(group: string, root: { readonly logical: string; readonly local: string }, entries: EntryStore | undefined): Promise<void> {
   if ((await lstatOrUndefined(fsPath(root.local))) === undefined) throw new RootMissingError(group, root.local);
   if (entries !== undefined && looksUnmounted(root.local, entries, group, root.logical)) throw new RootUnmountedError(group, root.local);
 }
