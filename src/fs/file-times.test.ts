@@ -100,3 +100,9 @@ test("writeFileAtomic() (small and streamed) and writeSymlinkAtomic() keep an mt
   await writeSymlinkAtomic(join(dir, "link"), "small", { mtimeNs });
   assert.equal((await fsp.lstat(join(dir, "link"), { bigint: true })).mtimeNs, want);
 });
+
+test("setFdTimes() and setPathTimes() fail with the errno's code on a bad descriptor or a missing path, and change nothing", async () => {
+  assert.throws(() => setFdTimes(2 ** 30, 1_700_000_000_000_000_000n), (err: NodeJS.ErrnoException) => err.code === "EBADF");
+  const dir = await freshDir();
+  await assert.rejects(setPathTimes(join(dir, "missing", "x"), 0n, { noFollow: true }), (err: NodeJS.ErrnoException) => err.code === "ENOENT");
+});

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { lossMessage, lossReasonOfLabel, replacedBy, type LostVersion } from "./loss-report.js";
+import { lossMessage, lossReasonOfLabel, replacedBy, reportLoss, type LostVersion } from "./loss-report.js";
+import type { SyncIndex } from "./sync-index.js";
+import type { Logger } from "pino";
 
 const lost = (reason: string, note?: string): LostVersion => ({ group: "web", path: "%www%/a", backup: "/b/a", reason, peer: "beta", ...(note ? { note } : {}) });
 
@@ -26,4 +28,15 @@ test("lossMessage() words each reason, keeping the prefixes operators grep for",
     [lost("file replaced by a directory"), "file replaced by a directory from beta: %www%/a backed up to /b/a"],
   ];
   for (const [l, want] of cases) assert.equal(lossMessage(l), want);
+});
+
+test("reportLoss() logs the loss at warn even when the index cannot record it, and says so instead of throwing", () => {
+  const lines: string[] = [];
+  const logger = { warn: (_f: object, m: string) => void lines.push(`warn ${m}`), error: (_f: object, m: string) => void lines.push(`error ${m}`) } as unknown as Logger;
+  const index = { losses: { record: () => { throw new Error("database or disk is full"); } } } as unknown as SyncIndex;
+  assert.doesNotThrow(() => reportLoss(index, logger, lost("conflict (younger)"), 5));
+  assert.deepEqual(lines, [
+    "warn lost a conflict (younger) to beta: %www%/a backed up to /b/a",
+    "error cannot record the backup of %www%/a for status: database or disk is full",
+  ]);
 });
