@@ -23,6 +23,7 @@ import { DeltaPrefetch } from "./delta-prefetch.js";
 import { EarlySessions } from "./early-sessions.js";
 import { openPeerPool } from "./peer-pool.js";
 import { updateStep } from "./update-step.js";
+import { markNewPeers } from "../watch/new-peers.js";
 
 export interface SyncCommandOptions {
   /** Run a check first (sync); update alone does not. */
@@ -66,6 +67,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           }).finally(checking.done);
           reportDrift(ctx, config, check);
         }
+        if (!o.dryRun) markPeersAddedOrRemoved(db, config, logger);
         await identity;
         const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
         const update = await updateStep(db, config, {
@@ -84,6 +86,17 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
     });
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * A host added to a group since the last run gets every entry of the group, and a host removed
+ * from it loses its pending rows (watch/new-peers.ts): without this, a group driven by cron
+ * never sent a new host the files that did not change after it joined.
+ */
+function markPeersAddedOrRemoved(db: Db, config: Config, logger: Logger): void {
+  for (const m of markNewPeers(db, config, "all")) {
+    logger.info(m, `new peer "${m.peer}" in group "${m.group}": ${m.entries} entries marked for it`);
   }
 }
 

@@ -44,3 +44,22 @@ test("markNewPeers() marks every live entry for a peer added to the group, and f
     db.close();
   }
 });
+
+test("markNewPeers() leaves a watch-no group to the sync runs: the daemon's scope skips it, a sync run's marks it", async () => {
+  const root = join(dir, "cron-tree");
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, "a.txt"), "a");
+  const etc = join(dir, "cron-etc");
+  const config = (hosts: string) => loadTestConfig(writeTestConfig(etc, { include: [root], hosts, groupExtra: "watch no;" }), join(dir, "cron-state"));
+  const db = openIndex(join(dir, "cron-state"));
+  try {
+    assert.deepEqual(markNewPeers(db, config("a b"), "all"), [], "first run: peers recorded");
+    await runCheck(db, config("a b"), { full: true, statWorker: false });
+    assert.deepEqual(markNewPeers(db, config("a b c")), [], "the daemon does not push a watch-no group");
+    assert.deepEqual(markNewPeers(db, config("a b c"), "all"), [{ group: "g", peer: "c", entries: 2 }], "root and a.txt");
+    markNewPeers(db, config("a b"), "all");
+    assert.equal(new PendingStore(db).listForPeer("c").length, 0, "a removed peer's rows go");
+  } finally {
+    db.close();
+  }
+});

@@ -8,6 +8,11 @@
 //
 // The first time (no record), the peers are only recorded: a fresh index marks everything for
 // every peer at its first check anyway, and an index made by cron runs is taken as synced.
+//
+// Two callers: the daemon for its `watch yes` groups (it pushes them), and every sync and
+// update run (sync/command.ts) for all of this node's groups, so a group driven by cron
+// (`watch no`, csync2's way) brings a new host the whole tree too. Both share the record, so
+// whichever runs first after the config changed marks the new peer, once.
 
 import type { Config } from "../config/types.js";
 import type { Db } from "../index/database.js";
@@ -35,8 +40,11 @@ export interface MarkedPeer {
 
 export const PEERS_KEY_PREFIX = "daemon.peers.";
 
+/** Which groups a caller keeps the peer record of: the daemon its watched ones, a sync run all. */
+export type PeerScope = "watched" | "all";
+
 /** Marks the whole group for each new peer, forgets removed ones, records the peers; returns what was marked. */
-export function markNewPeers(db: Db, config: Config): MarkedPeer[] {
+export function markNewPeers(db: Db, config: Config, scope: PeerScope = "watched"): MarkedPeer[] {
   const meta = new MetaStore(db);
   const pending = new PendingStore(db);
   const live = db.prepare<[string], { id: number }>("SELECT id FROM entries WHERE grp = ? AND deleted_ns IS NULL ORDER BY path");
@@ -44,9 +52,9 @@ export function markNewPeers(db: Db, config: Config): MarkedPeer[] {
   const out: MarkedPeer[] = [];
   db.transaction(() => {
     for (const group of config.groups) {
-      // A receive-only node never pushes, and a `watch no` group is left to cron runs (the
-      // daemon only serves it): nothing to mark, nothing to remember.
-      if (group.local.receiveOnly || !group.watch) continue;
+      // A receive-only node never pushes: nothing to mark, nothing to remember. The daemon
+      // leaves a `watch no` group to the sync runs (it only serves it).
+      if (group.local.receiveOnly || (scope === "watched" && !group.watch)) continue;
       const key = PEERS_KEY_PREFIX + group.name;
       const current = group.peers.map((p) => p.name);
       const change = peerChanges(parseNames(meta.get(key)), current);
