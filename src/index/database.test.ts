@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, test } from "node:test";
-import { indexPath, openIndex } from "./database.js";
+import { asDamagedIndex, indexPath, openIndex } from "./database.js";
 import { IndexError } from "../errors.js";
 import { EntryStore, type RecordInput } from "./entries.js";
 import { recordedFingerprintHash } from "./entry-rows.js";
@@ -147,3 +147,21 @@ test("openIndex() names a damaged index file and says how to rebuild it, read-on
     rmSync(damaged, { recursive: true, force: true });
   }
 });
+
+const sqliteError = (code: string) => Object.assign(new Error("database disk image is malformed"), { code });
+const damageCases: readonly { readonly name: string; readonly err: unknown; readonly damaged: boolean }[] = [
+  { name: "SQLITE_CORRUPT from a query", err: sqliteError("SQLITE_CORRUPT"), damaged: true },
+  { name: "SQLITE_NOTADB from a query", err: sqliteError("SQLITE_NOTADB"), damaged: true },
+  { name: "SQLITE_BUSY (not damage)", err: sqliteError("SQLITE_BUSY"), damaged: false },
+  { name: "an IndexError already named", err: new IndexError("Cannot open index: it is damaged"), damaged: false },
+  { name: "a TypeError", err: new TypeError("x"), damaged: false },
+];
+for (const c of damageCases) {
+  test(`asDamagedIndex() ${c.damaged ? "names the index for" : "passes on"} ${c.name}`, () => {
+    const out = asDamagedIndex("/var/lib/peersync", c.err);
+    if (!c.damaged) return assert.equal(out, c.err);
+    assert.ok(out instanceof IndexError);
+    assert.equal(out.message, 'Cannot use index "/var/lib/peersync/index.db": it is damaged (database disk image is malformed)');
+    assert.match(out.hint ?? "", /^move it aside \(mv \/var\/lib\/peersync\/index\.db /);
+  });
+}

@@ -62,12 +62,22 @@ export function openIndex(stateDir: string, options: OpenIndexOptions = {}): Db 
 
 /** SQLite's word that the file is not a database, or a damaged one. */
 function isDamaged(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
   const code = (err as { code?: unknown }).code;
   return code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || (err instanceof IndexError && isDamaged(err.cause));
 }
 
-function damagedIndex(file: string, err: unknown): IndexError {
-  return new IndexError(`Cannot open index "${file}": it is damaged (${messageOf(err instanceof IndexError ? err.cause : err)})`, {
+/**
+ * A query that met a damaged page of `stateDir`'s index (the header read at open was fine):
+ * the same named error and hint as at open, instead of an "internal error" that calls it a bug.
+ * Anything else is returned as it is.
+ */
+export function asDamagedIndex(stateDir: string, err: unknown): unknown {
+  return !(err instanceof IndexError) && isDamaged(err) ? damagedIndex(indexPath(stateDir), err, "use") : err;
+}
+
+function damagedIndex(file: string, err: unknown, verb: "open" | "use" = "open"): IndexError {
+  return new IndexError(`Cannot ${verb} index "${file}": it is damaged (${messageOf(err instanceof IndexError ? err.cause : err)})`, {
     cause: err,
     hint: `move it aside (mv ${file} ${file}.damaged) and run \`peersync check\` to rebuild it: files are found again, this node's version history and conflicts start afresh`,
   });
