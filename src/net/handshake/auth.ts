@@ -125,7 +125,7 @@ function proofInput(wire: Wire, group: Group, client: string, server: string, ve
 function checkPeerPin(wire: Wire, options: { pins: PinStore; now: () => number }, host: Host, group: Group) {
   const der = peerCertificateDer(wire.socket);
   if (der === undefined) throw new AuthError(`Cannot trust host "${host.name}": it presented no certificate`);
-  return checkPin(options.pins, host.name, group.name, der, options.now());
+  return checkPin(options.pins, host.name, group.name, der, options.now(), group.local.name);
 }
 
 /** The next setup message, which must be of type `type`; an error frame becomes a thrown error. */

@@ -12,20 +12,25 @@ export interface PinResult {
   readonly pinned: boolean;
 }
 
-export function checkPin(pins: PinStore, host: string, group: string, der: Buffer, now: number): PinResult {
+/** `local` is this node's name: the refusal travels to `host` too, and must say where to reset. */
+export function checkPin(pins: PinStore, host: string, group: string, der: Buffer, now: number, local: string): PinResult {
   const presented = fingerprint(der);
   const existing = pins.get(host);
   // pin() returns the pin in force: when two first contacts race, the loser compares with it.
   const known = existing ?? pins.pin(host, presented, der, group, now);
-  if (known.fingerprint !== presented) throw changedCertificate(host, known.fingerprint, presented);
+  if (known.fingerprint !== presented) throw changedCertificate(host, known.fingerprint, presented, local);
   if (existing) pins.touch(host, now);
   return { fingerprint: presented, pinned: existing === undefined };
 }
 
-export function changedCertificate(host: string, pinned: string, presented: string): AuthError {
+/**
+ * The refusal of a changed certificate. The server's is also sent to the connecting node, where
+ * "this node" would point at the wrong host, so it names the node that holds the pin (`local`).
+ */
+export function changedCertificate(host: string, pinned: string, presented: string, local: string): AuthError {
   return new AuthError(
     `Cannot trust host "${host}": its certificate changed (pinned ${pinned}, presented ${presented}); ` +
-      `if "${host}" was reinstalled, run \`peersync trust --reset ${host}\` on this node`,
-    { hint: `verify the new fingerprint on "${host}" with \`peersync status\`, then run \`peersync trust --reset ${host}\`` },
+      `if "${host}" was reinstalled, run \`peersync trust --reset ${host}\` on node "${local}"`,
+    { hint: `verify the new fingerprint on "${host}" with \`peersync status\`, then run \`peersync trust --reset ${host}\` on node "${local}"` },
   );
 }
