@@ -31,7 +31,7 @@ export interface SessionHandler {
 export async function serveRequest(session: Session, handler: SessionHandler, id: number, request: Request, entry: Incoming): Promise<void> {
   const { wire } = session;
   const signal = entry.abort.signal;
-  const timer = setTimeout(() => entry.abort.abort(new TimeoutError(request.type, wire.limits.requestTimeoutMs)), wire.limits.requestTimeoutMs);
+  const stopDeadline = armDeadline(entry, request.type, wire.limits.requestTimeoutMs);
   try {
     const reply = await abortable(Promise.resolve(handler.onRequest(session, request, { id, body: entry.body, signal })), signal);
     if (isMessage(reply)) {
@@ -52,13 +52,42 @@ export async function serveRequest(session: Session, handler: SessionHandler, id
     wire.send(id, { type: "error", code, message: messageOf(err) });
     await wire.drained().catch(() => undefined);
   } finally {
-    clearTimeout(timer);
+    stopDeadline();
   }
 }
 
+/**
+ * The request's deadline: `ms` without progress. While its body streams in, each body frame
+ * starts the clock again: a big file on a thin link takes longer than any fixed limit (30 s is
+ * 375 MB at 100 Mbit/s), and a peer that stops sending is still cut off. From the body's end
+ * the handler has `ms` to answer. On expiry the body fails too: a handler still reading it
+ * must see a broken transfer (a resumable put keeps its partial file), never a short body that
+ * ended cleanly. Returns the function that disarms it.
+ */
+function armDeadline(entry: Incoming, type: string, ms: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const expire = (): void => {
+    const err = new TimeoutError(type, ms, entry.bodyOpen);
+    entry.abort.abort(err);
+    entry.body?.fail(err);
+  };
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(expire, ms);
+  };
+  arm();
+  entry.onBody = arm;
+  return () => {
+    entry.onBody = undefined;
+    clearTimeout(timer);
+  };
+}
+
 class TimeoutError extends PeersyncError {
-  constructor(type: string, ms: number) {
-    super("TIMEOUT", `Cannot answer ${type}: no reply within ${ms} ms`);
+  constructor(type: string, ms: number, bodyStalled = false) {
+    super("TIMEOUT", bodyStalled ? `Cannot take ${type}: its body stalled for ${ms} ms` : `Cannot answer ${type}: no reply within ${ms} ms`, {
+      hint: "a slow link or a busy node; the next sync retries (PEERSYNC_REQUEST_TIMEOUT_MS sets the limit)",
+    });
   }
 }
 

@@ -11,9 +11,9 @@ after(async () => {
   for (const n of nodes) await n.server?.close(100);
 });
 
-async function pair(options: { serverKey?: string; clientKey?: string } = {}) {
+async function pair(options: { serverKey?: string; clientKey?: string; serverTimeoutMs?: number } = {}) {
   const a = { ...makeNode("a", { requestTimeoutMs: 2000 }), config: undefined! } as TestNode;
-  const b = { ...makeNode("b", { requestTimeoutMs: 2000 }), config: undefined! } as TestNode;
+  const b = { ...makeNode("b", { requestTimeoutMs: options.serverTimeoutMs ?? 2000 }), config: undefined! } as TestNode;
   b.config = makeConfig("b", b.stateDir, [makeGroup("g", "b", [makeHost("a"), makeHost("b")], options.serverKey)]);
   nodes.push(a, b);
   const port = await serve(b);
@@ -49,6 +49,28 @@ test("Session pipelines requests and streams a body with backpressure", async ()
   const done = await session.request({ type: "discard" }, { body: body() });
   assert.deepEqual(done, { type: "discarded", bytes: 64 * 300_000 });
   await assert.rejects(session.request({ type: "stat", path: "/etc/hosts" as never }), (e: unknown) => e instanceof PeerError && e.remoteCode === "UNSUPPORTED");
+  session.close();
+});
+
+test("Session (server) times a request's body by its progress: a steady slow body is taken, a stalled one refused", async () => {
+  const { connect } = await pair({ serverTimeoutMs: 600 });
+  const session = await connect();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // Ten chunks 150 ms apart: 1.5 s of body, well over the server's 600 ms, never 600 ms without a byte.
+  async function* steady() {
+    for (let i = 0; i < 10; i++) {
+      yield Buffer.alloc(1000, i);
+      await sleep(150);
+    }
+  }
+  assert.deepEqual(await session.request({ type: "discard" }, { body: steady() }), { type: "discarded", bytes: 10_000 });
+  async function* stalls() {
+    yield Buffer.alloc(1000);
+    await sleep(1200);
+    yield Buffer.alloc(1000);
+  }
+  await assert.rejects(session.request({ type: "discard" }, { body: stalls() }),
+    (e: unknown) => e instanceof PeerError && e.remoteCode === "TIMEOUT" && /body stalled for 600 ms/.test(e.message));
   session.close();
 });
 

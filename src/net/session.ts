@@ -32,6 +32,8 @@ export interface Incoming {
   readonly abort: AbortController;
   bodyOpen: boolean;
   handlerDone: boolean;
+  /** Called on each body frame (data or end): the body is still arriving (serve.ts restarts its deadline). */
+  onBody?: (() => void) | undefined;
 }
 
 const messageBytes = (m: Message): number => (m.type === "data" ? m.bytes.length : 64);
@@ -245,9 +247,13 @@ export class Session {
   #bodyFrame(id: number, msg: Message): void {
     const entry = this.#incoming.get(id);
     if (!entry?.bodyOpen || !entry.body) throw new ProtocolError(`Cannot accept ${msg.type}: stream ${id} has no open body`);
-    if (msg.type === "data") return entry.body.push(msg.bytes);
+    if (msg.type === "data") {
+      entry.body.push(msg.bytes);
+      return entry.onBody?.();
+    }
     entry.bodyOpen = false;
     entry.body.end();
+    entry.onBody?.();
     this.#settle(id, entry);
   }
 
