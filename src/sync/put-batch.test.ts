@@ -112,6 +112,33 @@ test("when the data sync fails, no file of the batch is renamed or recorded, and
   t.db.close();
 });
 
+test("a put-batch whose request ends before the commit answers why (ABORTED), renames and records nothing, and leaves no temp file", async () => {
+  const t = setUp("put-batch-aborted");
+  const items = [item(join(t.root, "d1/x"), Buffer.from("x\n")), item(join(t.root, "d2/y"), Buffer.from("yy\n"))];
+  const request = new AbortController();
+  const durability = (): BatchDurability => {
+    const real = batchDurability();
+    // The pusher's session closes while the temp files' data is being synced.
+    return { ...real, syncData: async () => (request.abort(new Error("read ECONNRESET")), real.syncData()) };
+  };
+  const result = await receivePutBatch(
+    { config: t.config, group: t.group, pusher: t.pusher, receiver: t.receiver, index: t.index, deps: t.deps(t.group), signal: request.signal, durability },
+    items, [Buffer.from("x\nyy\n")],
+  );
+  for (const { answer } of result.answers) {
+    assert.equal(answer.kind, "refused");
+    assert.equal(answer.kind === "refused" && answer.code, "ABORTED");
+    assert.match(answer.kind === "refused" ? answer.message : "", /request ended before its files were committed \(read ECONNRESET\).*next sync/);
+  }
+  assert.deepEqual(result.changed, []);
+  for (const rel of ["d1/x", "d2/y"]) {
+    assert.equal(existsSync(join(t.root, rel)), false);
+    assert.equal(t.index.get(t.group.name, join(t.root, rel)), undefined);
+  }
+  assert.deepEqual([...temps(join(t.root, "d1")), ...temps(join(t.root, "d2"))], []);
+  t.db.close();
+});
+
 for (const [label, tempWriter] of [["the thread pool (native)", undefined], ["the main thread", null]] as const) {
   test(`a put-batch written on ${label}: every file lands with its bytes, mode and mtime; one with a wrong hash is refused alone, leaving no temp file`, async () => {
     const t = setUp(`put-batch-writer-${tempWriter === null ? "main" : "pool"}`);

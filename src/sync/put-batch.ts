@@ -10,7 +10,7 @@
 
 import { dirname } from "node:path";
 import type { Decision } from "../core/reconcile.js";
-import { PeersyncError } from "../errors.js";
+import { messageOf, PeersyncError } from "../errors.js";
 import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
 import { nativeTempWriter, type TempWriter } from "../fs/temp-writer.js";
 import type { Answer, OfferItem } from "../net/messages.js";
@@ -98,6 +98,15 @@ class Slot {
 
 /** Thrown at the gate when the fresh decision is no longer "write": the temp file goes. */
 class Superseded extends Error {}
+
+/** Thrown at the gate when the request ended (session closed, timed out) before the commit: the temp file goes. */
+export class BatchAbortedError extends PeersyncError {
+  constructor(reason: unknown) {
+    super("ABORTED", `the put-batch request ended before its files were committed (${reason === undefined ? "aborted" : messageOf(reason)}); nothing was written`, {
+      hint: "the pusher sends these files again at its next sync",
+    });
+  }
+}
 
 export async function receivePutBatch(options: PutBatchContext, items: readonly OfferItem[], body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<PutBatchResult> {
   // Parent directories checked once per batch (most files of a batch share a few).
@@ -198,7 +207,7 @@ async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<App
     beforeRename: async () => {
       slot.atGate = true;
       slot.arrive();
-      if (!(await slot.gate)) throw new Superseded();
+      if (!(await slot.gate)) throw ctx.signal.aborted ? new BatchAbortedError(ctx.signal.reason) : new Superseded();
     },
   });
 }

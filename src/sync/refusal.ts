@@ -38,7 +38,7 @@ const REFUSALS_LOGGED = 20;
 export function logRefusals(logger: Logger, pusher: string, answers: readonly { readonly path: string; readonly answer: Answer }[]): void {
   const refusals = answers.flatMap(({ path, answer }) => (answer.kind === "refused" ? [{ path, answer }] : []));
   for (const { path, answer } of refusals.slice(0, REFUSALS_LOGGED)) {
-    logger[answer.code === "CHANGED" ? "info" : "warn"]({ path, peer: pusher, code: answer.code }, `refused ${path} from ${pusher}: ${answer.message}`);
+    logger[answer.code === "CHANGED" || answer.code === "ABORTED" ? "info" : "warn"]({ path, peer: pusher, code: answer.code }, `refused ${path} from ${pusher}: ${answer.message}`);
   }
   const more = refusals.length - REFUSALS_LOGGED;
   if (more > 0) logger.warn({ peer: pusher, more }, `refused ${more} more path(s) from ${pusher} in the same request`);
