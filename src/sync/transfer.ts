@@ -3,11 +3,12 @@
 // Per-path failures come back as refused answers or thrown errors the caller turns into
 // problems; a session failure throws PeerError.
 
-import { closeSync, constants, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { Group } from "../config/types.js";
 import type { EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
+import { staleSince, type OpenFileStat, type SendStaleness } from "../core/send-guard.js";
 import { deltaJobs, parallelDelta } from "../delta/parallel-delta.js";
 import { PeersyncError, ProtocolError } from "../errors.js";
 import type { Config } from "../config/types.js";
@@ -35,6 +36,7 @@ export async function putFile(
   const target = await resolveTarget(config, group, item.path);
   const file = await fsp.open(target.fs, READ_FLAGS);
   try {
+    refuseIfStale(item, await file.stat({ bigint: true }));
     if (mode === "whole") {
       // A large file the peer began to receive before (connection dropped) continues where it stopped (partial.ts).
       const { entry } = item;
@@ -67,7 +69,7 @@ export async function putBatch(session: Session, config: Config, group: Group, i
   const checked = new Map<string, Promise<void>>(); // parents shared by the batch's files, checked once
   const contents = await mapBounded(items, 8, async (item): Promise<Buffer | Error> => {
     const size = item.entry.kind === "file" ? item.entry.size : 0;
-    const read = (): Promise<Buffer> => readExactly(config, group, item.path, size, checked);
+    const read = (): Promise<Buffer> => readExactly(config, group, item.path, item.entry, size, checked);
     try {
       // The check's read of this version, or one read shared by the run's peers (content-cache.ts).
       return await (cache && item.entry.kind === "file" ? cache.get(contentKey(group.name, item.path, item.entry.hash, size), size, read) : read());
@@ -99,7 +101,7 @@ export async function putBatch(session: Session, config: Config, group: Group, i
  * synchronous: a file of a put-batch is at most SMALL_FILE bytes in the page cache, and three
  * syscalls cost far less than three trips through the thread pool.
  */
-async function readExactly(config: Config, group: Group, path: LogicalPath, size: number, checked: Map<string, Promise<void>>): Promise<Buffer> {
+async function readExactly(config: Config, group: Group, path: LogicalPath, entry: EntryState, size: number, checked: Map<string, Promise<void>>): Promise<Buffer> {
   const target = await resolveTarget(config, group, path, { checked, stat: false });
   const fd = openSync(target.fs, READ_FLAGS);
   try {
@@ -111,7 +113,8 @@ async function readExactly(config: Config, group: Group, path: LogicalPath, size
       have += n;
       if (have > size) break;
     }
-    if (have !== size) throw new PeersyncError("CHANGED", `Cannot send "${path}": it changed since the check (${have > size ? "grew" : "shrank"}); the next run sends its new version`);
+    if (have !== size) throw new ChangedSinceCheckError(path, have > size ? "grew" : "shrank");
+    refuseIfStale({ path, entry }, fstatSync(fd, { bigint: true }));
     return buffer.subarray(0, size);
   } finally {
     closeSync(fd);
@@ -176,6 +179,23 @@ export async function getFile(session: Session, path: LogicalPath): Promise<{ en
     }
   }
   return { entry: first.value.entry, content: content(), close: async () => void (await it.return?.()) };
+}
+
+/** Our file was written since the check recorded the version offered: it does not go (it would only fail the peer's hash check). */
+export class ChangedSinceCheckError extends PeersyncError {
+  constructor(path: string, how: SendStaleness) {
+    super("CHANGED", `Cannot send "${path}": it changed here since the check (${how}); the next sync checks it again and sends its new version`, {
+      hint: "nothing to do: the next sync sends it",
+    });
+  }
+}
+
+/** Throws ChangedSinceCheckError when the open file (fstat) is no longer the offered version. */
+function refuseIfStale(item: { path: LogicalPath; entry: EntryState }, st: { size: bigint; mtimeNs: bigint }): void {
+  if (item.entry.kind !== "file") return;
+  const now: OpenFileStat = { size: Number(st.size), mtimeNs: st.mtimeNs };
+  const how = staleSince(item.entry, now);
+  if (how !== undefined) throw new ChangedSinceCheckError(item.path, how);
 }
 
 /** A version fetched back differs from the one the peer announced: it changed meanwhile. */
