@@ -3,14 +3,16 @@ import { test } from "node:test";
 import { staleSince, type SendStaleness } from "./send-guard.js";
 
 const offered = { size: 100, mtimeNs: 1_700_000_000_123_456_789n };
+const file = { isFile: true };
 
-const cases: readonly { name: string; now: { size: number; mtimeNs: bigint }; want: SendStaleness | undefined }[] = [
-  { name: "unchanged", now: offered, want: undefined },
-  { name: "mtime differs below the compared microsecond", now: { size: 100, mtimeNs: 1_700_000_000_123_456_001n }, want: undefined },
-  { name: "appended to (a log)", now: { size: 150, mtimeNs: 1_700_000_001_000_000_000n }, want: "grew" },
-  { name: "truncated", now: { size: 10, mtimeNs: 1_700_000_001_000_000_000n }, want: "shrank" },
-  { name: "rewritten in place, same size", now: { size: 100, mtimeNs: 1_700_000_001_000_000_000n }, want: "rewritten" },
-  { name: "replaced by an older file of the same size (mv over, mtime kept)", now: { size: 100, mtimeNs: 1_600_000_000_000_000_000n }, want: "rewritten" },
+const cases: readonly { name: string; now: { isFile: boolean; size: number; mtimeNs: bigint }; want: SendStaleness | undefined }[] = [
+  { name: "unchanged", now: { ...file, ...offered }, want: undefined },
+  { name: "mtime differs below the compared microsecond", now: { ...file, size: 100, mtimeNs: 1_700_000_000_123_456_001n }, want: undefined },
+  { name: "appended to (a log)", now: { ...file, size: 150, mtimeNs: 1_700_000_001_000_000_000n }, want: "grew" },
+  { name: "truncated", now: { ...file, size: 10, mtimeNs: 1_700_000_001_000_000_000n }, want: "shrank" },
+  { name: "rewritten in place, same size", now: { ...file, size: 100, mtimeNs: 1_700_000_001_000_000_000n }, want: "rewritten" },
+  { name: "replaced by an older file of the same size (mv over, mtime kept)", now: { ...file, size: 100, mtimeNs: 1_600_000_000_000_000_000n }, want: "rewritten" },
+  { name: "a directory in its place", now: { isFile: false, size: 4096, mtimeNs: 1_700_000_001_000_000_000n }, want: "replaced by a directory or special file" },
 ];
 
 for (const c of cases) {

@@ -10,14 +10,17 @@ import { sameMtime } from "./entry.js";
 
 /** What an fstat of the open file says, as compared with the offered version. */
 export interface OpenFileStat {
+  /** False for a directory (or anything else) standing where the file was. */
+  readonly isFile: boolean;
   readonly size: number;
   readonly mtimeNs: bigint;
 }
 
-export type SendStaleness = "grew" | "shrank" | "rewritten";
+export type SendStaleness = "grew" | "shrank" | "rewritten" | "replaced by a directory or special file" | "replaced by a symlink";
 
 /** Undefined while the open file still looks like `offered`; else how it changed since the check. */
 export function staleSince(offered: { readonly size: number; readonly mtimeNs: bigint }, now: OpenFileStat): SendStaleness | undefined {
+  if (!now.isFile) return "replaced by a directory or special file";
   if (now.size > offered.size) return "grew";
   if (now.size < offered.size) return "shrank";
   return sameMtime(now.mtimeNs, offered.mtimeNs) ? undefined : "rewritten";

@@ -34,7 +34,7 @@ export async function putFile(
   prefetched?: PrefetchedDelta,
 ): Promise<Answer> {
   const target = await resolveTarget(config, group, item.path);
-  const file = await fsp.open(target.fs, READ_FLAGS);
+  const file = await fsp.open(target.fs, READ_FLAGS).catch((err: unknown) => rethrowReplaced(item.path, err));
   try {
     refuseIfStale(item, await file.stat({ bigint: true }));
     if (mode === "whole") {
@@ -103,8 +103,14 @@ export async function putBatch(session: Session, config: Config, group: Group, i
  */
 async function readExactly(config: Config, group: Group, path: LogicalPath, entry: EntryState, size: number, checked: Map<string, Promise<void>>): Promise<Buffer> {
   const target = await resolveTarget(config, group, path, { checked, stat: false });
-  const fd = openSync(target.fs, READ_FLAGS);
+  let fd: number;
   try {
+    fd = openSync(target.fs, READ_FLAGS);
+  } catch (err) {
+    rethrowReplaced(path, err);
+  }
+  try {
+    refuseIfStale({ path, entry }, fstatSync(fd, { bigint: true }));
     const buffer = Buffer.allocUnsafe(size + 1);
     let have = 0;
     for (;;) {
@@ -114,7 +120,6 @@ async function readExactly(config: Config, group: Group, path: LogicalPath, entr
       if (have > size) break;
     }
     if (have !== size) throw new ChangedSinceCheckError(path, have > size ? "grew" : "shrank");
-    refuseIfStale({ path, entry }, fstatSync(fd, { bigint: true }));
     return buffer.subarray(0, size);
   } finally {
     closeSync(fd);
@@ -191,11 +196,17 @@ export class ChangedSinceCheckError extends PeersyncError {
 }
 
 /** Throws ChangedSinceCheckError when the open file (fstat) is no longer the offered version. */
-function refuseIfStale(item: { path: LogicalPath; entry: EntryState }, st: { size: bigint; mtimeNs: bigint }): void {
+function refuseIfStale(item: { path: LogicalPath; entry: EntryState }, st: { isFile(): boolean; size: bigint; mtimeNs: bigint }): void {
   if (item.entry.kind !== "file") return;
-  const now: OpenFileStat = { size: Number(st.size), mtimeNs: st.mtimeNs };
+  const now: OpenFileStat = { isFile: st.isFile(), size: Number(st.size), mtimeNs: st.mtimeNs };
   const how = staleSince(item.entry, now);
   if (how !== undefined) throw new ChangedSinceCheckError(item.path, how);
+}
+
+/** ELOOP from an O_NOFOLLOW open: a symlink now stands where the checked file was. */
+function rethrowReplaced(path: LogicalPath, err: unknown): never {
+  if ((err as NodeJS.ErrnoException).code === "ELOOP") throw new ChangedSinceCheckError(path, "replaced by a symlink");
+  throw err;
 }
 
 /** A version fetched back differs from the one the peer announced: it changed meanwhile. */

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { openSync, readFileSync, writeFileSync, writeSync, closeSync, utimesSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
@@ -46,6 +46,23 @@ test("a file written since the check is not sent under the checked hash; the nex
   assert.doesNotMatch(said, /HASH_MISMATCH|sending it whole/, said);
   const bLog = b.daemon!.logsSince(mark).map((r) => JSON.stringify(r)).join("\n");
   assert.doesNotMatch(bLog, /does not match/, "b was sent no bytes under a hash they do not have");
+
+  // A directory and a symlink put where checked files stood: named as such, never read through.
+  writeFileSync(join(a.root, "swap-dir"), "one\n");
+  writeFileSync(join(a.root, "swap-link"), "two\n");
+  assert.equal((await a.run(["sync"])).code, 0);
+  writeFileSync(join(a.root, "swap-dir"), "changed\n");
+  writeFileSync(join(a.root, "swap-link"), "changed\n");
+  assert.equal((await a.run(["check"])).code, 0);
+  rmSync(join(a.root, "swap-dir"));
+  mkdirSync(join(a.root, "swap-dir"));
+  rmSync(join(a.root, "swap-link"));
+  symlinkSync("/etc/passwd", join(a.root, "swap-link"));
+  const swapped = await a.run(["update"]);
+  const told = swapped.stdout + swapped.stderr;
+  assert.match(told, /swap-dir": it changed here since the check \(replaced by a directory or special file\)/, told);
+  assert.match(told, /swap-link": it changed here since the check \(replaced by a symlink\)/, told);
+  assert.doesNotMatch(told, /EISDIR|ELOOP/, told);
 
   const s = await a.run(["sync"]);
   assert.equal(s.code, 0, s.stdout + s.stderr);
