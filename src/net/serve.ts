@@ -65,18 +65,13 @@ export async function serveRequest(session: Session, handler: SessionHandler, id
  * ended cleanly. Returns the function that disarms it.
  */
 function armDeadline(entry: Incoming, type: string, ms: number): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  const expire = (): void => {
+  const timer = setTimeout(() => {
     const err = new TimeoutError(type, ms, entry.bodyOpen);
     entry.abort.abort(err);
     entry.body?.fail(err);
-  };
-  const arm = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(expire, ms);
-  };
-  arm();
-  entry.onBody = arm;
+  }, ms);
+  // refresh() restarts the same timer: a put-batch's body is thousands of frames.
+  entry.onBody = () => void timer.refresh();
   return () => {
     entry.onBody = undefined;
     clearTimeout(timer);
