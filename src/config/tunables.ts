@@ -26,6 +26,7 @@ const TUNABLES = {
   PEERSYNC_SIG_CACHE_MIN_BYTES: { min: 0, unit: "bytes" },
   PEERSYNC_SIG_CACHE_MAX_BYTES: { min: 0, unit: "bytes" },
   PEERSYNC_CHECK_THREADS: { min: 1, max: 64, unit: "threads" },
+  PEERSYNC_CHECK_BATCH: { min: 1, max: 100_000, unit: "entries" },
 } as const satisfies Record<string, Range>;
 
 export type TunableName = keyof typeof TUNABLES;
@@ -40,6 +41,7 @@ const SWITCHES = {
   PEERSYNC_NATIVE_WRITE: ["0", "1"],
   PEERSYNC_NATIVE_TIMES: ["0", "1"],
   PEERSYNC_RAW_LSTAT: ["0", "1"],
+  PEERSYNC_EARLY_PUSH: ["0", "1"],
   PEERSYNC_LOG_FORMAT: ["text", "json"],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -71,6 +71,18 @@ export function childOf(parent: LogicalPath, name: string): LogicalPath {
   return toLogicalPath(parent === "/" ? `/${name}` : `${parent}/${name}`);
 }
 
+/** A path a command names: that path alone, or with recursive its subtree too. */
+export interface PathFilter {
+  readonly path: string;
+  readonly recursive: boolean;
+}
+
+/** True when no filter is given or one of them takes `path`. */
+export function passesFilters(path: string, filters: readonly PathFilter[] | undefined): boolean {
+  if (!filters || filters.length === 0) return true;
+  return filters.some((f) => path === f.path || (f.recursive && isWithin(path as LogicalPath, f.path as LogicalPath)));
+}
+
 /** True when `path` is `ancestor` or lies below it. */
 export function isWithin(path: LogicalPath, ancestor: LogicalPath): boolean {
   if (path === ancestor) return true;

@@ -81,8 +81,14 @@ export interface CheckOptions {
   readonly onProgress?: (scanned: number) => void | Promise<void>;
   /** lstat whole subtrees in a worker thread (PEERSYNC_CHECK_WORKER=0 also turns it off). @default true */
   readonly statWorker?: boolean;
-  /** Ops per transaction. @default 1000 */
+  /** Ops per transaction. @default PEERSYNC_CHECK_BATCH, else 1000 */
   readonly batchSize?: number;
+  /**
+   * After each transaction: the ids of the entries it recorded new versions of for peers (not
+   * tombstones). Sync pushes them while the check goes on (sync/early-push.ts). Not called in
+   * a dry run.
+   */
+  readonly onCommit?: (ids: readonly number[]) => void;
 }
 
 export type CheckScope = "paths" | "hints" | "full";
@@ -128,7 +134,8 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   let examined = 0;
   const digests = new DirDigestStore(db);
   const batch = new WriteBatch(entries, new PendingStore(db), {
-    size: options.batchSize ?? 1000, dryRun: options.dryRun ?? false, forced: options.markForced ?? false, digests,
+    size: options.batchSize ?? tunable("PEERSYNC_CHECK_BATCH", process.env) ?? 1000, dryRun: options.dryRun ?? false, forced: options.markForced ?? false, digests,
+    ...(options.onCommit && !options.dryRun ? { onCommit: options.onCommit } : {}),
   });
   const ctx: MergeContext = {
     node: config.localName,

@@ -3,7 +3,7 @@
 // acknowledged. Marking an entry already pending for a peer is a no-op (never a duplicate).
 
 import type { Db } from "./database.js";
-import { eachChunk, IN_PLACES } from "./points.js";
+import { eachChunk, IN_PLACES, inChunks } from "./points.js";
 
 /** One pending (entry, peer) pair with what the listings and the sync engine need. */
 export interface PendingRow {
@@ -32,6 +32,8 @@ export class PendingStore {
   readonly #force;
   readonly #all;
   readonly #forPeer;
+  readonly #forPeerByIds;
+  readonly #anyInGroup;
   readonly #count;
   readonly #peersOf;
 
@@ -47,6 +49,10 @@ export class PendingStore {
     this.#force = db.prepare<[number]>("UPDATE pending SET forced = 1 WHERE entry_id = ?");
     this.#all = db.prepare(`${SELECT} ORDER BY e.path, p.peer, e.grp`);
     this.#forPeer = db.prepare(`${SELECT} WHERE p.peer = ? ORDER BY e.path, e.grp`);
+    this.#forPeerByIds = db.prepare(`${SELECT} WHERE p.peer = ? AND p.entry_id IN (${IN_PLACES})`);
+    this.#anyInGroup = db.prepare<[string, string]>(
+      "SELECT EXISTS (SELECT 1 FROM pending p JOIN entries e ON e.id = p.entry_id WHERE p.peer = ? AND e.grp = ?)",
+    ).pluck();
     this.#count = db.prepare("SELECT count(*) AS n FROM pending");
     this.#peersOf = db.prepare<[number], { peer: string }>("SELECT peer FROM pending WHERE entry_id = ? ORDER BY peer");
   }
@@ -84,6 +90,16 @@ export class PendingStore {
   /** Pending pairs of one peer, by path (parents before children). */
   listForPeer(peer: string): PendingRow[] {
     return (this.#forPeer.all(peer) as RawPending[]).map(toRow);
+  }
+
+  /** The rows of `peer` among these entries, in no particular order (a push orders its rows: core/plan.ts). */
+  listForPeerByIds(peer: string, entryIds: readonly number[]): PendingRow[] {
+    return inChunks(entryIds, (places) => this.#forPeerByIds.all(peer, ...places) as RawPending[]).map(toRow);
+  }
+
+  /** Whether anything of `group` is pending for `peer`. */
+  anyForPeerInGroup(peer: string, group: string): boolean {
+    return this.#anyInGroup.get(peer, group) === 1;
   }
 
   /** Peers the entry is pending for. */

@@ -22,6 +22,12 @@ export interface WriteBatchOptions {
   readonly forced?: boolean;
   /** Where directory digests go; without it they are dropped. */
   readonly digests?: DirDigestStore;
+  /**
+   * Called after each transaction with the ids of the entries it recorded for peers (new and
+   * changed versions; not tombstones): sync pushes them while the check goes on
+   * (sync/early-push.ts).
+   */
+  readonly onCommit?: (ids: readonly number[]) => void;
 }
 
 export class WriteBatch {
@@ -31,6 +37,7 @@ export class WriteBatch {
   readonly #dryRun: boolean;
   readonly #forced: boolean;
   readonly #digests: DirDigestStore | undefined;
+  readonly #onCommit: ((ids: readonly number[]) => void) | undefined;
   #ops: Op[] = [];
   #written = 0;
 
@@ -41,6 +48,7 @@ export class WriteBatch {
     this.#dryRun = options.dryRun ?? false;
     this.#forced = options.forced ?? false;
     this.#digests = options.digests;
+    this.#onCommit = options.onCommit;
   }
 
   /** Ops committed so far. */
@@ -70,10 +78,15 @@ export class WriteBatch {
     const ops = this.#ops;
     this.#ops = [];
     if (ops.length === 0 || this.#dryRun) return;
+    const recorded: number[] = [];
     this.#entries.transaction(() => {
-      for (const op of ops) this.#apply(op);
+      for (const op of ops) {
+        const id = this.#apply(op);
+        if (id !== undefined) recorded.push(id);
+      }
     });
     this.#written += ops.length;
+    if (recorded.length > 0) this.#onCommit?.(recorded);
   }
 
   #push(op: Op): void {
@@ -81,15 +94,18 @@ export class WriteBatch {
     if (this.#ops.length >= this.#size) this.flush();
   }
 
-  #apply(op: Op): void {
+  /** Applies one op; the entry's id when it recorded a version for peers. */
+  #apply(op: Op): number | undefined {
     if (op.type === "record") {
       const id = this.#entries.record(op.input, op.id);
       this.#pending.mark(id, op.peers, this.#forced);
+      return op.peers.length > 0 ? id : undefined;
     } else if (op.type === "tombstone") {
       this.#entries.tombstone(op.id, op.vector, op.at);
       this.#pending.mark(op.id, op.peers, this.#forced);
     } else {
       this.#digests!.put(op.group, op.dir, op.stored);
     }
+    return undefined;
   }
 }

@@ -11,6 +11,7 @@ import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../index/command-support.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { messageOf } from "../errors.js";
+import { switchValue } from "../config/tunables.js";
 import type { Db } from "../index/database.js";
 import { createLogger, type Logger } from "../log.js";
 import { problemsText, recordRun, type RunOutcome } from "../status/run-record.js";
@@ -21,6 +22,7 @@ import { sweepTemps } from "./sweep.js";
 import type { UpdateSummary } from "./update.js";
 import { DeltaPrefetch } from "./delta-prefetch.js";
 import { EarlySessions } from "./early-sessions.js";
+import { EarlyPush } from "./early-push.js";
 import { openPeerPool } from "./peer-pool.js";
 import { updateStep } from "./update-step.js";
 import { markNewPeers } from "../watch/new-peers.js";
@@ -54,6 +56,14 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
       const early = new EarlySessions({ open: () => openPeerPool(db, config, logger), config, ready: identity, peers: o.peers });
       // Big changed files: their deltas begin while the check hashes them.
       const deltas = new DeltaPrefetch({ config, session: (group, host) => early.session(group, host), peers: o.peers });
+      // What the check records goes out while it walks on (early-push.ts); not in a dry run, nor
+      // with -I (it makes nothing pending).
+      const pushEarly = options.check && !o.dryRun && options.init !== true && switchValue("PEERSYNC_EARLY_PUSH", process.env) !== "0";
+      const filters = paths.map((p) => ({ path: logicalPathOf(config, p), recursive: o.recursive }));
+      const earlyPush = pushEarly ? new EarlyPush({
+        db, config, logger, session: (group, host) => early.session(group, host), groups: o.groups, peers: o.peers, paths: filters, contents, deltas,
+        item: (line) => (o.verbose > 0 && !o.json ? ctx.out(line) : undefined),
+      }) : undefined;
       try {
         if (options.check) {
           // NOTE: with -d the check still records what it finds in the index (bookkeeping of this
@@ -64,7 +74,8 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
             paths: paths.map((p) => localPathOf(config, p)), recursive: o.recursive, full: !options.hinted, init: options.init === true,
             markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
             onSuspect: early.suspect, onLargeSuspect: deltas.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
-          }).finally(checking.done);
+            ...(earlyPush ? { onChange: earlyPush.onChange, onCommit: earlyPush.onCommit } : {}),
+          }).finally(checking.done).finally(() => earlyPush?.finish());
           reportDrift(ctx, config, check);
         }
         if (!o.dryRun) markPeersAddedOrRemoved(db, config, logger);
@@ -72,8 +83,8 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
         const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
         const update = await updateStep(db, config, {
           logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
-          ...(early.pool ? { pool: early.pool } : {}), contents, deltas,
-          paths: paths.map((p) => ({ path: logicalPathOf(config, p), recursive: o.recursive })),
+          ...(early.pool ? { pool: early.pool } : {}), contents, deltas, ...(earlyPush ? { early: earlyPush } : {}),
+          paths: filters,
           item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
         }).finally(progress.done);
         if (!o.dryRun) recordOutcomes(db, update, logger);

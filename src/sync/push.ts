@@ -26,11 +26,23 @@ const BATCH_ENTRIES = 200;
 /** Put-batches (push-batch.ts) in flight at once while the next entries are offered. */
 const PUT_WINDOW = 3;
 
-export async function pushPending(ctx: PushContext, rows: readonly PendingRow[]): Promise<PeerResult> {
-  const result: PeerResult = {
+export async function pushPending(ctx: PushContext, rows: readonly PendingRow[], prior?: PeerResult): Promise<PeerResult> {
+  const result = prior ?? newResult(ctx);
+  await pushRows(ctx, rows, result);
+  await endBatch(ctx, result);
+  return result;
+}
+
+/** A result with nothing done yet. */
+export function newResult(ctx: PushContext): PeerResult {
+  return {
     group: ctx.group.name, peer: ctx.host.name, offered: 0, sent: 0, applied: 0, fetched: 0, inSync: 0,
     conflictsWon: 0, conflictsLost: 0, conflicts: [], problems: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
   };
+}
+
+/** Offers and sends `rows`, adding to `result`; the batch stays open (endBatch). */
+export async function pushRows(ctx: PushContext, rows: readonly PendingRow[], result: PeerResult): Promise<void> {
   const planned = orderOperations(rows.map((row) => ({ row, path: row.path as LogicalPath, op: row.deleted ? "delete" as const : "write" as const })));
   const window = new PutWindow(PUT_WINDOW);
   try {
@@ -42,20 +54,22 @@ export async function pushPending(ctx: PushContext, rows: readonly PendingRow[])
   } finally {
     await window.settle();
   }
-  if (!ctx.dryRun && result.changedRemote.length > 0) {
-    try {
-      const reply = await ctx.session.request({ type: "batch-end" });
-      if (reply.type === "batch-end-reply") {
-        result.actionsRan = reply.ran;
-        result.actionsFailed = reply.failed;
-      }
-    } catch (err) {
-      // The entries are applied and acknowledged; only the peer's actions are in doubt (its
-      // queue keeps them until they ran).
-      problem(ctx, result, ctx.group.name, `Cannot end the batch (actions): ${messageOf(err)}`);
+}
+
+/** Ends the batch when the peer changed anything in it, so it runs its actions once for all of it. */
+export async function endBatch(ctx: PushContext, result: PeerResult): Promise<void> {
+  if (ctx.dryRun || result.changedRemote.length === 0) return;
+  try {
+    const reply = await ctx.session.request({ type: "batch-end" });
+    if (reply.type === "batch-end-reply") {
+      result.actionsRan = reply.ran;
+      result.actionsFailed = reply.failed;
     }
+  } catch (err) {
+    // The entries are applied and acknowledged; only the peer's actions are in doubt (its
+    // queue keeps them until they ran).
+    problem(ctx, result, ctx.group.name, `Cannot end the batch (actions): ${messageOf(err)}`);
   }
-  return result;
 }
 
 /**

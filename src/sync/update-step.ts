@@ -11,7 +11,8 @@ import { SyncIndex } from "./sync-index.js";
 import type { UpdateOptions, UpdateSummary } from "./update.js";
 
 export async function updateStep(db: Db, config: Config, options: UpdateOptions): Promise<UpdateSummary> {
-  if (hasUpdateWork(db)) return (await import("./update.js")).runUpdate(db, config, options);
+  // A run whose check pushed everything early still ends those batches (the peers' actions).
+  if (hasUpdateWork(db) || options.early?.pushedAny) return (await import("./update.js")).runUpdate(db, config, options);
   if (!options.dryRun) forgetTombstones(db, () => new SyncIndex(db, config.localName), config, options);
   return { results: [], unreachable: [], safetyStops: [], conflicts: 0, problems: 0, actionsFailed: 0 };
 }

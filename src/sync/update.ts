@@ -9,7 +9,7 @@ import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { checkDeleteBudget } from "../core/plan.js";
-import { isWithin, type LogicalPath } from "../core/path.js";
+import { passesFilters, type PathFilter } from "../core/path.js";
 import { messageOf } from "../errors.js";
 import { ActionQueue } from "../index/action-queue.js";
 import type { Db } from "../index/database.js";
@@ -34,7 +34,7 @@ export interface UpdateOptions {
   readonly groups?: readonly string[];
   readonly peers?: readonly string[];
   /** Only pending entries at (or, with recursive, below) these logical paths. */
-  readonly paths?: readonly { readonly path: string; readonly recursive: boolean }[];
+  readonly paths?: readonly PathFilter[];
   /** Peers pushed at once. @default 4 */
   readonly parallel?: number;
   /** One itemized line per path and peer. */
@@ -53,6 +53,12 @@ export interface UpdateOptions {
   readonly contents?: ContentCache;
   /** Deltas of big files this run's check began (delta-prefetch.ts). @default none */
   readonly deltas?: DeltaPrefetch;
+  /** What this run pushed while its check went on (early-push.ts): the update goes on from there. @default none */
+  readonly early?: {
+    resultFor(group: string, host: string): PeerResult | undefined;
+    failureFor(group: string, host: string): Error | undefined;
+    readonly pushedAny: boolean;
+  };
 }
 
 export interface UpdateSummary {
@@ -129,28 +135,35 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
     }
     const work = peerWork(index, group, options)
       .map((w) => ({ ...w, rows: only ? w.rows.filter((row) => only.has(`${group.name}\0${row.path}`)) : w.rows }))
-      .filter((w) => w.rows.length > 0 && !failed.has(`${group.name}\0${w.host.name}`));
+      .map((w) => ({ ...w, prior: only ? undefined : options.early?.resultFor(group.name, w.host.name) }))
+      .filter((w) => (w.rows.length > 0 || w.prior !== undefined) && !failed.has(`${group.name}\0${w.host.name}`));
     const stop = only ? undefined : deleteStop(index, group, work);
     if (stop !== undefined) {
-      r.safetyStops.push({ group: group.name, peers: work.map((w) => w.host.name), message: stop });
-      logger.error({ group: group.name }, stop);
-      continue;
+      const message = stop + stopNote(work);
+      r.safetyStops.push({ group: group.name, peers: work.map((w) => w.host.name), message });
+      logger.error({ group: group.name }, message);
     }
     // Several peers get this group's files: each small file is read once for all of them. One
     // peer uses what the check kept, and keeps nothing more.
     const contents = work.length > 1 ? (options.contents ?? new ContentCache()) : options.contents?.readThrough();
-    for (const { host, rows } of work) {
+    for (const { host, rows, prior } of work) {
+      // Stopped: nothing more goes, but what went during the check ends its batch (the peer's actions).
+      if (stop !== undefined && prior === undefined) continue;
       tasks.push(async () => {
         try {
+          const failedEarly = only ? undefined : options.early?.failureFor(group.name, host.name);
+          if (failedEarly) throw failedEarly;
           const session = await r.pool().session(group, host);
           const ctx = {
             config, group, host, session, index, receiver: r.receiver, deps: r.deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}),
             ...(contents ? { contents } : {}), ...(options.deltas ? { deltas: options.deltas } : {}),
           };
-          const result = await pushPending(ctx, rows);
+          const result = await pushPending(ctx, stop === undefined ? rows : [], prior);
           r.results.push(result);
           for (const p of result.fetchedPaths) fetched.add(`${group.name}\0${p}`);
         } catch (err) {
+          // What went during the check happened: it counts, whatever became of the rest.
+          if (prior !== undefined) r.results.push(prior);
           r.unreachable.push({ group: group.name, peer: host.name, message: messageOf(err) });
           logger.warn({ group: group.name, peer: host.name }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
         }
@@ -167,15 +180,10 @@ function peerWork(index: SyncIndex, group: Group, options: UpdateOptions): { hos
   const out: { host: Host; rows: PendingRow[] }[] = [];
   for (const host of group.peers) {
     if (options.peers && !options.peers.includes(host.name)) continue;
-    const rows = index.pending.listForPeer(host.name).filter((r) => r.group === group.name && wanted(r.path, options.paths));
-    if (rows.length > 0) out.push({ host, rows });
+    const rows = index.pending.listForPeer(host.name).filter((r) => r.group === group.name && passesFilters(r.path, options.paths));
+    out.push({ host, rows });
   }
   return out;
-}
-
-function wanted(path: string, filters: UpdateOptions["paths"]): boolean {
-  if (!filters || filters.length === 0) return true;
-  return filters.some((f) => path === f.path || (f.recursive && isWithin(path as LogicalPath, f.path as LogicalPath)));
 }
 
 /** The max-delete safety stop (core/plan.ts): the message when any peer would lose too much. */
@@ -188,10 +196,17 @@ function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host;
     live ??= group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
     const budget = checkDeleteBudget(deletes, live + deletes, group.maxDelete);
     if (!budget.ok) {
-      return `Cannot sync group "${group.name}" to peer "${host.name}": ${budget.message} (nothing was sent for this group)`;
+      return `Cannot sync group "${group.name}" to peer "${host.name}": ${budget.message}`;
     }
   }
   return undefined;
+}
+
+/** What the stop's message adds: nothing was sent, or only what went while the check went on. */
+function stopNote(work: readonly { prior: PeerResult | undefined }[]): string {
+  const early = sum(work, (w) => w.prior?.offered ?? 0);
+  if (early === 0) return " (nothing was sent for this group)";
+  return ` (no deletion was sent; ${early} new or changed entr${early === 1 ? "y" : "ies"} went to peers while the check went on, before it found the deletions)`;
 }
 
 /** do-local actions for what peers applied, and this node's actions for what it took back. */

@@ -53,6 +53,12 @@ export interface ConvergenceOptions {
    * another creates a file in it happens (it must come back with that file). @default false
    */
   readonly dirDeletes?: boolean;
+  /**
+   * Entries per transaction of every sync run's check (PEERSYNC_CHECK_BATCH): a few make the
+   * runs push what their check recorded while it goes on (sync/early-push.ts), with this
+   * test's random mix of changes. @default the check's own (1000: a test tree pushes nothing early)
+   */
+  readonly checkBatch?: number;
 }
 
 export interface ConvergenceResult {
@@ -105,6 +111,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
   const syncEvery = options.syncEvery ?? 0.1;
   const maxRounds = options.maxRounds ?? 8;
   const log = options.log ?? (() => {});
+  const syncEnv = options.checkBatch === undefined ? ENV : { ...ENV, PEERSYNC_CHECK_BATCH: String(options.checkBatch) };
   const rand = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const history: string[] = [];
@@ -287,7 +294,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     const trail = new Map<string, string[]>(); // content hash → what syncs did to it
     const sync = async (node: ClusterNode, why: string): Promise<{ offered: number; fetched: number }> => {
       const before = nodeList.map((n) => contentsOf(n.root));
-      const r = await node.run(["sync", "--json"], ENV);
+      const r = await node.run(["sync", "--json"], syncEnv);
       syncs++;
       nodeList.forEach((n, j) => {
         const after = contentsOf(n.root);
