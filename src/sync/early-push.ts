@@ -24,7 +24,7 @@ import { passesFilters, type PathFilter } from "../core/path.js";
 import type { Session } from "../net/session.js";
 import type { ContentCache } from "./content-cache.js";
 import type { DeltaPrefetch } from "./delta-prefetch.js";
-import type { PeerResult, PushContext } from "./push-context.js";
+import { newResult, type PeerResult, type PushContext } from "./push-context.js";
 
 export interface EarlyPushOptions {
   readonly db: Db;
@@ -60,7 +60,6 @@ interface Lane {
 interface Machinery {
   readonly context: (lane: Lane) => Promise<PushContext>;
   readonly pushRows: typeof import("./push.js").pushRows;
-  readonly newResult: typeof import("./push.js").newResult;
 }
 
 export class EarlyPush {
@@ -141,7 +140,7 @@ export class EarlyPush {
         if (ready.length === 0) break;
         const m = await (this.#machinery ??= loadMachinery(this.#o));
         const ctx = await m.context(lane);
-        lane.result ??= m.newResult(ctx);
+        lane.result ??= newResult(lane.group.name, lane.host.name);
         await m.pushRows(ctx, ready, lane.result);
         for (const row of ready) lane.sent.add(row.path);
       }
@@ -186,5 +185,5 @@ async function loadMachinery(o: EarlyPushOptions): Promise<Machinery> {
       ...(contents ? { contents } : {}), ...(o.deltas ? { deltas: o.deltas } : {}),
     };
   };
-  return { context, pushRows: push.pushRows, newResult: push.newResult };
+  return { context, pushRows: push.pushRows };
 }

@@ -55,6 +55,14 @@ export interface PeerResult {
   actionsFailed: number;
 }
 
+/** A peer's result with nothing done yet. */
+export function newResult(group: string, peer: string): PeerResult {
+  return {
+    group, peer, offered: 0, sent: 0, applied: 0, fetched: 0, inSync: 0,
+    conflictsWon: 0, conflictsLost: 0, conflicts: [], problems: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
+  };
+}
+
 /** One pending entry on its way to the peer, as read when the push began. */
 export interface Work { readonly path: LogicalPath; readonly op: "delete" | "write"; readonly local: LocalEntry; readonly forced: boolean }
 

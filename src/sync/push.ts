@@ -12,7 +12,7 @@ import type { PendingRow } from "../index/pending.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { handleAnswer } from "./push-answer.js";
 import { BATCH_BYTES, putBatches, sendPutBatch, SMALL_FILE } from "./push-batch.js";
-import { isSessionError, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import { isSessionError, newResult, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import { takeBackEach } from "./take-back.js";
 import { putFile } from "./transfer.js";
 import { PutWindow } from "./put-window.js";
@@ -26,19 +26,15 @@ const BATCH_ENTRIES = 200;
 /** Put-batches (push-batch.ts) in flight at once while the next entries are offered. */
 const PUT_WINDOW = 3;
 
+/**
+ * Pushes `rows` and ends the batch. `prior`: the result to add to (what went during the check,
+ * early-push.ts, or one the caller keeps to count what a push lost mid-way did); else a new one.
+ */
 export async function pushPending(ctx: PushContext, rows: readonly PendingRow[], prior?: PeerResult): Promise<PeerResult> {
-  const result = prior ?? newResult(ctx);
+  const result = prior ?? newResult(ctx.group.name, ctx.host.name);
   await pushRows(ctx, rows, result);
   await endBatch(ctx, result);
   return result;
-}
-
-/** A result with nothing done yet. */
-export function newResult(ctx: PushContext): PeerResult {
-  return {
-    group: ctx.group.name, peer: ctx.host.name, offered: 0, sent: 0, applied: 0, fetched: 0, inSync: 0,
-    conflictsWon: 0, conflictsLost: 0, conflicts: [], problems: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
-  };
 }
 
 /** Offers and sends `rows`, adding to `result`; the batch stays open (endBatch). */

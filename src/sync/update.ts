@@ -20,6 +20,7 @@ import { ContentCache } from "./content-cache.js";
 import type { DeltaPrefetch } from "./delta-prefetch.js";
 import { applyDepsFor } from "./deps.js";
 import { pushPending, type PeerResult } from "./push.js";
+import { newResult } from "./push-context.js";
 import { Receiver } from "./receive.js";
 import { openPeerPool } from "./peer-pool.js";
 import { daemonOwnsQueue } from "./service.js";
@@ -150,6 +151,8 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
       // Stopped: nothing more goes, but what went during the check ends its batch (the peer's actions).
       if (stop !== undefined && prior === undefined) continue;
       tasks.push(async () => {
+        // Filled as the push goes: a peer lost mid-way keeps what it applied before (the summary counts it).
+        const result = prior ?? newResult(group.name, host.name);
         try {
           const failedEarly = only ? undefined : options.early?.failureFor(group.name, host.name);
           if (failedEarly) throw failedEarly;
@@ -158,12 +161,11 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
             config, group, host, session, index, receiver: r.receiver, deps: r.deps(group), logger, dryRun: options.dryRun ?? false, item: options.item ?? (() => {}),
             ...(contents ? { contents } : {}), ...(options.deltas ? { deltas: options.deltas } : {}),
           };
-          const result = await pushPending(ctx, stop === undefined ? rows : [], prior);
+          await pushPending(ctx, stop === undefined ? rows : [], result);
           r.results.push(result);
           for (const p of result.fetchedPaths) fetched.add(`${group.name}\0${p}`);
         } catch (err) {
-          // What went during the check happened: it counts, whatever became of the rest.
-          if (prior !== undefined) r.results.push(prior);
+          if (result.offered > 0) r.results.push(result);
           r.unreachable.push({ group: group.name, peer: host.name, message: messageOf(err) });
           logger.warn({ group: group.name, peer: host.name }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
         }

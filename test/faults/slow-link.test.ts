@@ -7,7 +7,8 @@
 //  2. A large new file whose transfer is cut off mid-way resumes: b kept a partial file named by
 //     the content hash, the next sync sends only the rest (bytes on the wire say so), the file
 //     arrives whole and verified, and no partial is left.
-//  3. A stale partial (older than PEERSYNC_PARTIAL_TTL_MS) is removed when the daemon starts.
+//  3. A run cut off after the peer applied part of it counts that part in its summary.
+//  4. A stale partial (older than PEERSYNC_PARTIAL_TTL_MS) is removed when the daemon starts.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -95,6 +96,30 @@ test(`a ${BIG_MB} MiB transfer cut off mid-way resumes from the partial file ins
   console.log(`# resume: b kept ${keptBytes} bytes; the second run sent ${proxy!.bytesUp} bytes for a ${size}-byte file`);
   assert.ok(proxy!.bytesUp <= size - keptBytes + slack, `the second run sent ${proxy!.bytesUp} bytes: more than the ${size - keptBytes} missing (restarted from zero?)`);
   assert.deepEqual(partials(), [], "no partial left");
+  assert.deepEqual(snapshot(root("b")), snapshot(root("a")));
+});
+
+test("a run whose link is cut mid-way counts what the peer applied before the cut", { timeout: 300_000 }, async () => {
+  mkdirSync(join(root("a"), "cut"));
+  // More than one offer batch (200 entries): the first one's files go before the big file's offer.
+  for (let f = 0; f < 250; f++) writeFileSync(join(root("a"), "cut", `f${f}.txt`), randomBytes(1000));
+  // Offered after the small files (path order): the cut falls in its body.
+  const big = randomBytes(6 << 20);
+  writeFileSync(join(root("a"), "zz-cut.bin"), big);
+  proxy!.reset();
+  proxy!.dropAfter(4 << 20);
+  const cut = await runCli(["-N", "a", "--config", s.cfgA, "--state-dir", state("a"), "sync", "--json"], ENV);
+  assert.equal(cut.code, 4, `b lost mid-way: ${cut.stderr}`);
+  assert.equal(proxy!.drops, 1);
+  const summary = JSON.parse(cut.stdout) as { applied: number; unreachable: string[] };
+  assert.deepEqual(summary.unreachable, ["b"]);
+  const landed = readdirSync(join(root("b"), "cut")).filter((f) => !f.startsWith(".peersync-")).length;
+  assert.ok(landed > 0, "small files landed before the cut");
+  // Those whose answers came back before the cut (an answer the cut lost leaves its file pending).
+  assert.ok(summary.applied > 0 && summary.applied <= landed + 1, `the summary counts what b applied (${landed} files there): ${cut.stdout}`);
+  proxy!.reset();
+  const rest = await syncA(s);
+  assert.equal(rest.code, 0, rest.stderr);
   assert.deepEqual(snapshot(root("b")), snapshot(root("a")));
 });
 
