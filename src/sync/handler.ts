@@ -107,7 +107,7 @@ export class SyncHandler implements SessionHandler {
         let outcome: Outcome;
         try {
           outcome = group.match(item.path) !== "match"
-            ? { answer: refusedFor(item.path, new NotIncludedError(group.name, item.path)), changed: false }
+            ? { answer: refusedFor(item.path, new NotIncludedError(group, item.path)), changed: false }
             : unsure.has(item.path) ? { answer: refusedFor(item.path, new UnsureError(item.path)), changed: false }
             : await this.receiver.offer(group, item, pusher, offer.dryRun, seenDirs, { local: locals.get(i) });
         } catch (err) {
@@ -156,7 +156,7 @@ export class SyncHandler implements SessionHandler {
   /** How much of an interrupted put of this content is kept here (partial.ts). */
   async #partial(session: Session, request: PartialRequest): Promise<Message> {
     const { group } = this.#where(session, true);
-    if (group.match(request.path) !== "match") throw new NotIncludedError(group.name, request.path);
+    if (group.match(request.path) !== "match") throw new NotIncludedError(group, request.path);
     const target = await resolveTarget(this.#o.config(), group, request.path);
     const offset = typeof target.fs === "string" ? await offsetFor(partialPath(target.fs, request.hash)) : 0;
     return { type: "partial-reply", offset };
@@ -165,7 +165,7 @@ export class SyncHandler implements SessionHandler {
   /** The current local entry of a path, re-checked from disk first. */
   async #fresh(session: Session, path: LogicalPath) {
     const { group } = this.#where(session, false);
-    if (group.match(path) !== "match") throw new NotIncludedError(group.name, path);
+    if (group.match(path) !== "match") throw new NotIncludedError(group, path);
     const release = await this.receiver.mutex.lock();
     try {
       await this.receiver.recheck(group, [path]);

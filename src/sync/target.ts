@@ -24,10 +24,15 @@ export interface Target {
   readonly stat: BigIntStats | undefined;
 }
 
-/** The path is not one this node syncs for that group; nothing was touched. */
+/**
+ * The path is not one this node syncs for that group; nothing was touched. The refusal travels
+ * to the pusher, where "this node" would read as the pusher: it names the node.
+ */
 export class NotIncludedError extends PeersyncError {
-  constructor(group: string, path: string) {
-    super("NOT_INCLUDED", `Cannot accept "${path}": group "${group}" on this node does not include it`);
+  constructor(group: Pick<Group, "name" | "local">, path: string) {
+    super("NOT_INCLUDED", `Cannot accept "${path}": group "${group.name}" on node "${group.local.name}" does not include it`, {
+      hint: "every node of a group needs the same include and exclude lines (one config everywhere, as with csync2): compare the nodes' configs, then sync again",
+    });
   }
 }
 
@@ -72,10 +77,10 @@ export interface ResolveOptions {
  * NotIncludedError, UnsafePathError, RootMissingError, RootUnmountedError.
  */
 export async function resolveTarget(config: Config, group: Group, path: LogicalPath, options: ResolveOptions = {}): Promise<Target> {
-  if (group.match(path) !== "match") throw new NotIncludedError(group.name, path);
+  if (group.match(path) !== "match") throw new NotIncludedError(group, path);
   const roots = group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) }));
   const root = pickRoot(roots, path);
-  if (root === undefined || !isWithin(path, root.logical)) throw new NotIncludedError(group.name, path);
+  if (root === undefined || !isWithin(path, root.logical)) throw new NotIncludedError(group, path);
   const rest = path.slice(root.logical.length).split("/").filter((s) => s !== "");
   let current = root.local;
   // The root itself may be missing only for the root's own entry, which a write creates.

@@ -129,6 +129,24 @@ test("a daemon refuses paths its config excludes, and a ../ path ends the sessio
   await beta!.daemon!.waitForLog(/Cannot decode message.*\.\./);
 });
 
+test("a peer whose config excludes what the pusher includes says which node refuses and how to fix it", async () => {
+  const c = await cluster(["alpha", "beta"], { start: false });
+  const { alpha, beta } = c.nodes;
+  const shared = readFileSync(c.configFile, "utf8");
+  writeFileSync(c.configFile, shared.replace("  include %data%;\n", "  include %data%;\n  exclude %data%/private;\n"));
+  await beta!.start(); // beta's daemon keeps the config it read: private excluded
+  writeFileSync(c.configFile, shared);
+  mkdirSync(join(alpha!.root, "private"));
+  writeFileSync(join(alpha!.root, "private", "x"), "x\n");
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 1, run.stderr + run.stdout);
+  assert.match(run.stderr, /error: beta: %data%\/private: NOT_INCLUDED: .*Cannot accept "%data%\/private": group "g" on node "beta" does not include it; every node of a group needs the same include and exclude lines/);
+  // Offered once in the run (pushed while the check went on, then not again by the update).
+  assert.equal(run.stderr.match(/^error: beta: %data%\/private: /gm)?.length, 1, run.stderr);
+  assert.equal(run.stderr.match(/warn: beta: %data%\/private: /g)?.length, 1, run.stderr);
+  assert.equal(existsSync(join(beta!.root, "private")), false);
+});
+
 test("a peer whose include root is missing refuses what goes below it by name, in its own log too, and takes it once the root is back", async () => {
   const c = await cluster(["alpha", "beta"]);
   const { alpha, beta } = c.nodes;
