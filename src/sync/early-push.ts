@@ -49,7 +49,10 @@ interface Lane {
   readonly host: Host;
   /** Committed entry ids not pushed yet (some wait for their parent). */
   queue: number[];
+  /** Paths offered early (a path's children wait for it: core/early-push.ts). */
   readonly sent: Set<string>;
+  /** Entry ids offered early: the update does not offer them again (a refusal or a conflict would count twice). */
+  readonly offered: Set<number>;
   result: PeerResult | undefined;
   running: Promise<void> | undefined;
   /** Why its push failed (the peer is down, the session broke): the update reports it for the peer. */
@@ -82,7 +85,7 @@ export class EarlyPush {
       for (const host of group.peers) {
         if (options.peers && !options.peers.includes(host.name)) continue;
         if (this.#pending.anyForPeerInGroup(host.name, group.name)) continue;
-        this.#lanes.push({ group, host, queue: [], sent: new Set(), result: undefined, running: undefined, failure: undefined });
+        this.#lanes.push({ group, host, queue: [], sent: new Set(), offered: new Set(), result: undefined, running: undefined, failure: undefined });
       }
     }
   }
@@ -128,6 +131,11 @@ export class EarlyPush {
     return this.#lanes.find((l) => l.group.name === group && l.host.name === host)?.failure;
   }
 
+  /** Whether the entry was offered to `host` of `group` during the check (the update leaves it alone). */
+  offeredEarly(group: string, host: string, entryId: number): boolean {
+    return this.#lanes.find((l) => l.group.name === group && l.host.name === host)?.offered.has(entryId) ?? false;
+  }
+
   /** Whether anything went early to any peer. */
   get pushedAny(): boolean {
     return this.#lanes.some((l) => l.result !== undefined);
@@ -141,6 +149,7 @@ export class EarlyPush {
         const m = await (this.#machinery ??= loadMachinery(this.#o));
         const ctx = await m.context(lane);
         lane.result ??= newResult(lane.group.name, lane.host.name);
+        for (const row of ready) lane.offered.add(row.entryId);
         await m.pushRows(ctx, ready, lane.result);
         for (const row of ready) lane.sent.add(row.path);
       }

@@ -58,6 +58,7 @@ export interface UpdateOptions {
   readonly early?: {
     resultFor(group: string, host: string): PeerResult | undefined;
     failureFor(group: string, host: string): Error | undefined;
+    offeredEarly(group: string, host: string, entryId: number): boolean;
     readonly pushedAny: boolean;
   };
 }
@@ -135,7 +136,7 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
       continue;
     }
     const work = peerWork(index, group, options)
-      .map((w) => ({ ...w, rows: only ? w.rows.filter((row) => only.has(`${group.name}\0${row.path}`)) : w.rows }))
+      .map((w) => ({ ...w, rows: only ? w.rows.filter((row) => only.has(`${group.name}\0${row.path}`)) : w.rows.filter((row) => !options.early?.offeredEarly(group.name, w.host.name, row.entryId)) }))
       .map((w) => ({ ...w, prior: only ? undefined : options.early?.resultFor(group.name, w.host.name) }))
       .filter((w) => (w.rows.length > 0 || w.prior !== undefined) && !failed.has(`${group.name}\0${w.host.name}`));
     const stop = only ? undefined : deleteStop(index, group, work);
