@@ -3,8 +3,10 @@
 // included); peersync compares entries the same way: content (sameContent) and the attributes
 // it syncs (sameMeta, honouring `ignore`). Version vectors are NOT compared: two nodes holding
 // the same bytes and attributes are in sync whatever their histories. A tombstone and no row
-// both mean "not there". Pure.
+// both mean "not there". One exception: a file both nodes still hold as csync2 left it (the
+// import baseline) compares its mtime at the second, as csync2 does (see sameCsync2Version). Pure.
 
+import { isCsync2Baseline } from "./csync2-db.js";
 import { isDeleted, sameContent, sameMeta, type EntryState, type IgnoreAttributes } from "./entry.js";
 import { IGNORE_NOTHING } from "./dirty.js";
 
@@ -36,7 +38,7 @@ export function compareListings(local: Iterable<Listed>, remote: Iterable<Listed
     const r = theirs.get(path);
     if (l && !r) out.push({ path, mark: "L", local: l });
     else if (!l && r) out.push({ path, mark: "R", remote: r });
-    else if (l && r && !(sameContent(l, r) && sameMeta(l, r, ignore))) out.push({ path, mark: "X", local: l, remote: r });
+    else if (l && r && !inSync(l, r, ignore)) out.push({ path, mark: "X", local: l, remote: r });
   }
   return out;
 }
@@ -54,6 +56,28 @@ export function describeDifference(d: Difference): string {
   const r = d.remote!;
   if (l.kind !== r.kind) return `${l.kind} here, ${r.kind} there`;
   return sameContent(l, r) ? "attributes differ" : "content differs";
+}
+
+function inSync(l: EntryState, r: EntryState, ignore: IgnoreAttributes): boolean {
+  return sameContent(l, r) && (sameMeta(l, r, ignore) || sameCsync2Version(l, r, ignore));
+}
+
+/**
+ * Both sides hold a file as csync2 left it (the import baseline, unchanged since) and agree but
+ * for the fraction of a second of its mtime. csync2 sets a received file's mtime to the whole
+ * second (SETIME), while the node that wrote it keeps the nanoseconds, and its checktxt compares
+ * seconds: so after the switch every file csync2 ever sent would read X here, and exit 0 ("not
+ * in sync") for good, since sync sends nothing between equal versions.
+ */
+function sameCsync2Version(l: EntryState, r: EntryState, ignore: IgnoreAttributes): boolean {
+  if (l.kind !== "file" || r.kind !== "file" || !isCsync2Baseline(l.vector) || !isCsync2Baseline(r.vector)) return false;
+  return wholeSeconds(l.mtimeNs) === wholeSeconds(r.mtimeNs) && sameMeta(l, { ...r, mtimeNs: l.mtimeNs }, ignore);
+}
+
+/** Seconds since the epoch, rounded down (before 1970 too), as csync2's checktxt records them. */
+function wholeSeconds(ns: bigint): bigint {
+  const q = ns / 1_000_000_000n;
+  return ns < 0n && q * 1_000_000_000n !== ns ? q - 1n : q;
 }
 
 function liveByPath(items: Iterable<Listed>): Map<string, EntryState> {

@@ -4,6 +4,8 @@
 // URL-encoded once more in the table. Pure: rows in, values out. `peersync import-csync2`
 // (src/migrate/import-csync2.ts) reads the rows and compares them with the disk.
 
+import { counterOf, type VersionVector } from "./vector.js";
+
 /** The file types a checktxt can name (checktxt.c). peersync syncs reg, dir and lnk. */
 export const CSYNC2_TYPES = ["reg", "dir", "lnk", "chr", "blk", "fifo", "sock"] as const;
 export type Csync2Type = (typeof CSYNC2_TYPES)[number];
@@ -180,3 +182,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * this vector plus its own counter, which dominates the baseline everywhere.
  */
 export const CSYNC2_BASELINE_NODE = "csync2";
+
+/**
+ * True for the version an import gave a file csync2 had in sync, unchanged since: exactly the
+ * baseline vector. Such a file's mtime is only as exact as csync2 made it (see compare.ts).
+ */
+export function isCsync2Baseline(v: VersionVector): boolean {
+  const nodes = Object.keys(v);
+  return nodes.length === 1 && nodes[0] === CSYNC2_BASELINE_NODE && counterOf(v, CSYNC2_BASELINE_NODE) === 1;
+}
