@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfig } from "../config/load.js";
+import { checkGroupSelection } from "../config/select-groups.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions } from "../cli/context.js";
 import type { Db } from "./database.js";
@@ -24,12 +25,14 @@ export function localPathOf(config: Pick<Config, "toLocalPath">, given: string):
 }
 
 export function configFromOptions(options: GlobalOptions): Config {
-  return loadConfig({
+  const config = loadConfig({
     configFile: options.configFile,
     nodeName: options.nodeName,
     stateDir: options.stateDir,
     port: options.port,
   });
+  checkGroupSelection(options.groups, config.groups.map((g) => g.name), config.localName);
+  return config;
 }
 
 /** Runs `fn` with the index open for writing (created when missing); always closes it. */

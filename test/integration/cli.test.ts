@@ -189,6 +189,30 @@ describe("csync2-style flags", { concurrency: true }, () => {
   }
 });
 
+describe("-G (csync2's group list)", () => {
+  // csync2: "This host (h1) is not a member of any configured group.", exit 1. A typo in a cron
+  // line's -G must not turn every run into a silent no-op.
+  const setup = (): string[] => {
+    const dir = mkdtempSync(join(tmp, "groups-"));
+    writeFileSync(join(dir, "k.key"), `${"k".repeat(40)}\n`);
+    writeFileSync(join(dir, "p.cfg"), `group web { host h1 h2; key ${join(dir, "k.key")}; include ${join(dir, "data")}; }\n`);
+    return ["--config", join(dir, "p.cfg"), "-N", "h1", "-D", join(dir, "state")];
+  };
+
+  for (const argv of [["-G", "wbe", "-x"], ["-G", "wbe", "-M"], ["sync", "-G", "mail,dns"], ["list-db", "--groups", "wbe"]]) {
+    test(`"${argv.join(" ")}" with no group of this node is a usage error (exit 1)`, async () => {
+      const r = await peersync([...setup(), ...argv]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /^peersync: Cannot use -G [a-z,]+: this node \(h1\) is a host of no group named .*\nhint: its groups: web /);
+    });
+  }
+
+  test("a list that also names this node's group works (one cron line for the cluster)", async () => {
+    const r = await peersync([...setup(), "-G", "mail,web", "-M"]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+  });
+});
+
 describe("man/peersync.1", { skip: !hasCommand("man") && "man-db is not installed" }, () => {
   test("renders without warnings", () => {
     const r = spawnSync("man", ["-l", "--warnings", join(ROOT, "man", "peersync.1")], {
