@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checktxtDifference, csync2UrlDecode, parseChecktxt, type Csync2Checktxt, type DiskState } from "./csync2-db.js";
+import { checktxtDifference, csync2UrlDecode, parseChecktxt, unsentDeletionPaths, type Csync2Checktxt, type DiskState } from "./csync2-db.js";
 
 const bytes = (s: string) => Uint8Array.from(Buffer.from(s, "latin1"));
 const text = (b: Uint8Array) => Buffer.from(b).toString("latin1");
@@ -93,4 +93,18 @@ const diffCases: readonly { name: string; stored: string; disk: DiskState; want:
 
 for (const c of diffCases) {
   test(`checktxtDifference() ${c.name}`, () => assert.equal(checktxtDifference(recorded(c.stored), c.disk), c.want));
+}
+
+const unsentCases: readonly { name: string; dirty: string[]; recorded: string[]; want: string[] }[] = [
+  { name: "nothing dirty", dirty: [], recorded: ["/d/a"], want: [] },
+  { name: "dirty with a file row is a change, not a deletion", dirty: ["/d/a"], recorded: ["/d/a"], want: [] },
+  { name: "dirty without a file row is a deletion", dirty: ["/d/b"], recorded: ["/d/a"], want: ["/d/b"] },
+  { name: "one row per peer counts once, sorted", dirty: ["/d/z", "/d/b", "/d/z"], recorded: [], want: ["/d/b", "/d/z"] },
+  { name: "a path no group of this node includes is left out", dirty: ["/elsewhere/x", "/d/b"], recorded: [], want: ["/d/b"] },
+];
+
+for (const c of unsentCases) {
+  test(`unsentDeletionPaths() ${c.name}`, () => {
+    assert.deepEqual(unsentDeletionPaths(c.dirty, new Set(c.recorded), (p) => p.startsWith("/d/")), c.want);
+  });
 }

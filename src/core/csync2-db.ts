@@ -191,3 +191,13 @@ export function isCsync2Baseline(v: VersionVector): boolean {
   const nodes = Object.keys(v);
   return nodes.length === 1 && nodes[0] === CSYNC2_BASELINE_NODE && counterOf(v, CSYNC2_BASELINE_NODE) === 1;
 }
+
+/**
+ * The deletions csync2 noticed but never sent: paths with a dirty row and no file row (csync2
+ * drops the row of a file it finds deleted and keeps only the dirty rows, csync2.md §6.3), that
+ * `included` selects. Sorted, so an operator can act on the list (the import does not replay them).
+ */
+export function unsentDeletionPaths(dirty: Iterable<string>, recorded: ReadonlySet<string>, included: (path: string) => boolean): string[] {
+  const out = [...new Set(dirty)].filter((path) => !recorded.has(path) && included(path));
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}

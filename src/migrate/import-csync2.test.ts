@@ -96,6 +96,8 @@ test("importCsync2() keeps csync2's dirty files and later edits pending; a dry r
   add(`${root}/real/f`, checktxtOf(join(root, "real/f")).replace(/size=\d+/, "size=99"));
   csync2.prepare("INSERT INTO dirty VALUES (?, 0, 'a', 'b')").run(`${root}/plain`);
   csync2.prepare("INSERT INTO dirty VALUES (?, 0, 'a', 'b')").run(`${root}/deleted`);
+  csync2.prepare("INSERT INTO dirty VALUES (?, 0, 'a', 'c')").run(`${root}/deleted`);
+  csync2.prepare("INSERT INTO dirty VALUES (?, 0, 'a', 'b')").run("/elsewhere/deleted"); // no group of this node
   const db = openIndex(config.stateDir);
   try {
     // A directory digest an earlier check kept (index/dir-digests.ts): the rows imported did not come from it.
@@ -108,6 +110,7 @@ test("importCsync2() keeps csync2's dirty files and later edits pending; a dry r
     const s = await importCsync2(db, csync2, config);
     assert.equal(digests.get(), 0);
     assert.deepEqual([s.inSync, s.pending, s.unsentDeletions], [1, 2, 1]);
+    assert.deepEqual(s.unsentDeletionPaths, [`${root}/deleted`]);
     const pending = new PendingStore(db).list().map((p) => [p.path.slice(root.length), p.peer]);
     assert.deepEqual(pending, [["/plain", "b"], ["/real/f", "b"]]);
     assert.deepEqual(new EntryStore(db).get("g", `${root}/plain`)?.vector, { a: 1, csync2: 1 });

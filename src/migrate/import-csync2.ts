@@ -18,7 +18,7 @@
 import Database from "better-sqlite3";
 import type { Config, Group } from "../config/types.js";
 import {
-  CSYNC2_BASELINE_NODE, checktxtDifference, csync2UrlDecode, kindOfCsync2Type, parseChecktxt, type DiskState,
+  CSYNC2_BASELINE_NODE, checktxtDifference, csync2UrlDecode, kindOfCsync2Type, parseChecktxt, unsentDeletionPaths, type DiskState,
 } from "../core/csync2-db.js";
 import type { FileState } from "../core/file-state.js";
 import { logicalPathProblem, type LogicalPath } from "../core/path.js";
@@ -58,8 +58,10 @@ export interface ImportSummary {
   readonly missing: number;
   /** (group, path) pairs already in the index, left as they were. */
   readonly alreadyIndexed: number;
-  /** Files dirty in csync2 whose row is gone: deletions csync2 had not sent. */
+  /** Files dirty in csync2 whose row is gone: deletions csync2 had not sent (not replayed). */
   readonly unsentDeletions: number;
+  /** Their paths, sorted, at most MAX_LISTED (the count is complete): what to delete on the peers by hand. */
+  readonly unsentDeletionPaths: readonly string[];
   readonly problems: readonly Problem[];
 }
 
@@ -76,6 +78,9 @@ export function openCsync2Db(file: string): Database.Database {
     });
   }
 }
+
+/** Most unsent deletion paths a summary lists, as prune and check cap theirs. */
+export const MAX_LISTED = 10000;
 
 export const BASELINE: VersionVector = vectorFromWire({ [CSYNC2_BASELINE_NODE]: 1 });
 
@@ -142,8 +147,9 @@ export async function importCsync2(db: Db, csync2: Database.Database, config: Co
     }
   }
   batch.flush();
-  const unsentDeletions = [...dirty].filter((p) => !seen.has(p)).length;
-  return { ...counts, unsentDeletions, problems };
+  const included = (path: string): boolean => logicalPathProblem(path) === undefined && groups.some((g) => g.match(path) === "match");
+  const unsent = unsentDeletionPaths(dirty, seen, included);
+  return { ...counts, unsentDeletions: unsent.length, unsentDeletionPaths: unsent.slice(0, MAX_LISTED), problems };
 }
 
 function peersOf(group: Group): string[] {

@@ -56,6 +56,8 @@ function printHuman(ctx: CommandContext, file: string, s: ImportSummary): void {
       `${s.unsentDeletions} unsent deletions, ${s.problems.length} problems${dry}`,
   );
   if (s.unsentDeletions > 0) {
-    ctx.err("hint: csync2 had deletions it never sent; peersync does not replay them: delete those files on the peers, or run csync2 -x before importing");
+    for (const path of s.unsentDeletionPaths) ctx.err(`unsent deletion: ${path}`);
+    if (s.unsentDeletionPaths.length < s.unsentDeletions) ctx.err(`unsent deletion: ... and ${s.unsentDeletions - s.unsentDeletionPaths.length} more`);
+    ctx.err("hint: csync2 had deletions it never sent (listed above); peersync does not replay them: delete those files on the peers, or run csync2 -x before importing");
   }
 }
