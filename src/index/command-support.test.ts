@@ -1,13 +1,34 @@
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
+import type { Config } from "../config/types.js";
 import { localPathOf, logicalPathOf } from "./command-support.js";
 
 // %www% is /srv/www on this node.
 const config = {
   toLogicalPath: (local: string) => (local.startsWith("/srv/www") ? `%www%${local.slice("/srv/www".length)}` : local),
   toLocalPath: (logical: string) => (logical.startsWith("%www%") ? `/srv/www${logical.slice("%www%".length)}` : logical),
+  groups: [{ roots: ["%www%", "/etc"] }] as unknown as Config["groups"],
 };
+
+test("a path through a symlinked directory is resolved as csync2 does, when only that form is included", () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "args-")));
+  try {
+    mkdirSync(join(dir, "srv/www/html"), { recursive: true });
+    symlinkSync(join(dir, "srv/www"), join(dir, "www-link"));
+    const identity = (p: string): string => p;
+    const real = { toLogicalPath: identity, toLocalPath: identity, groups: [{ roots: [join(dir, "srv/www")] }] as unknown as Config["groups"] };
+    assert.equal(localPathOf(real, join(dir, "www-link/html")), join(dir, "srv/www/html"));
+    assert.equal(logicalPathOf(real, join(dir, "www-link/html")), join(dir, "srv/www/html"));
+    // Included as given (the root is the link's form): kept, not resolved.
+    const viaLink = { ...real, groups: [{ roots: [join(dir, "www-link")] }] as unknown as Config["groups"] };
+    assert.equal(localPathOf(viaLink, join(dir, "www-link/html")), join(dir, "www-link/html"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("logicalPathOf() and localPathOf() take a path as peersync prints it or as it is on disk", () => {
   const cases: [given: string, logical: string, local: string][] = [
