@@ -93,6 +93,20 @@ export class IndexError extends PeersyncError {
   }
 }
 
+/**
+ * A file's time is one the index cannot hold (core/entry.ts isRecordableNs): the path is
+ * reported as a problem and left out of the index, the rest of the run goes on.
+ */
+export class TimeRangeError extends PeersyncError {
+  constructor(what: string, ns: bigint, options: PeersyncErrorOptions = {}) {
+    const when = ns > 0n ? "after 2262-04-11" : "before 1677-09-21";
+    super("MTIME_RANGE", `Cannot record the ${what} ${ns / 1_000_000_000n} s since 1970: it is ${when}, outside what the index holds`, {
+      hint: "give the file a real time (touch PATH) on this node; it syncs at the next check",
+      ...options,
+    });
+  }
+}
+
 /** Another peersync run holds the lock for this config. */
 export class LockError extends PeersyncError {
   constructor(message: string, options: PeersyncErrorOptions = {}) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { IGNORE_NOTHING } from "./dirty.js";
 import { ProtocolError } from "../errors.js";
-import { entryFromWire, entryToWire, localOwnership, mtimeKey, sameContent, sameMeta, sameMtime, sameVersion, sizeOf, type EntryState } from "./entry.js";
+import { entryFromWire, entryToWire, isRecordableNs, localOwnership, mtimeKey, sameContent, sameMeta, sameMtime, sameVersion, sizeOf, type EntryState } from "./entry.js";
 import { dir, file, gone, link } from "./testing-entries.js";
 
 const T = 1_700_000_000_000_000_000n;
@@ -110,3 +110,15 @@ test("mtimeKey() is the microsecond rounded down, before 1970 too, as a node tha
   assert.equal(sameMtime(-1_500n, -2_000n), true, "what the peer set back for -1500 ns");
   assert.equal(sameMtime(-1_500n, -1_000n), false);
 });
+
+const recordableCases = [
+  { name: "the epoch", ns: 0n, want: true },
+  { name: "before 1970", ns: -1_500_000_000n, want: true },
+  { name: "2100", ns: 4_102_444_800_123_456_789n, want: true },
+  { name: "the last nanosecond of 2262-04-11", ns: 2n ** 63n - 1n, want: true },
+  { name: "2^63 (2262-04-11, one ns later)", ns: 2n ** 63n, want: false },
+  { name: "2500 (ext4 stores it)", ns: 16_733_894_400n * 1_000_000_000n, want: false },
+  { name: "the earliest it holds", ns: -(2n ** 63n - 1n), want: true },
+  { name: "before 1677", ns: -(2n ** 63n), want: false },
+] as const;
+for (const c of recordableCases) test(`isRecordableNs() ${c.name}: ${c.want}`, () => assert.equal(isRecordableNs(c.ns), c.want));

@@ -49,6 +49,18 @@ export type { IgnoreAttributes };
 /** mtimes compare at this precision: libuv truncates the times it sets to microseconds. */
 export const MTIME_PRECISION_NS = 1000n;
 
+/**
+ * The times the index and the wire hold: nanoseconds in a signed 64-bit integer (SQLite's
+ * INTEGER), 1677-09-21 to 2262-04-11. ext4 and XFS store mtimes up to 2446 and beyond, so a
+ * file can carry one outside (a `touch -d 2500-01-01`, an archive with a broken timestamp).
+ */
+export const MAX_RECORDABLE_NS = 2n ** 63n - 1n;
+
+/** True when `ns` fits the index (MAX_RECORDABLE_NS either side of the epoch). */
+export function isRecordableNs(ns: bigint): boolean {
+  return ns <= MAX_RECORDABLE_NS && ns >= -MAX_RECORDABLE_NS;
+}
+
 export function isDeleted(e: EntryState): e is DeletedEntry {
   return e.kind === "deleted";
 }
@@ -227,10 +239,9 @@ function wireNs(o: Readonly<Record<string, unknown>>, field: string): bigint {
   const v = o[field];
   if (typeof v !== "string" || !NS.test(v)) wireFail(field, "must be a decimal string of nanoseconds");
   const ns = BigInt(v);
-  if (ns > MAX_NS || ns < -MAX_NS) wireFail(field, "is out of range");
+  if (!isRecordableNs(ns)) wireFail(field, "is out of range");
   return ns;
 }
-const MAX_NS = 2n ** 63n - 1n;
 
 function wireOwnerName(o: Readonly<Record<string, unknown>>, field: string): string | undefined {
   const v = o[field];

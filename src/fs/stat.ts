@@ -3,7 +3,9 @@
 // (exact nanoseconds), a hash or a readlink here.
 
 import { lstatSync, readlinkSync } from "node:fs";
+import { isRecordableNs } from "../core/entry.js";
 import { kindOfMode, type FileState, type Fingerprint } from "../core/file-state.js";
+import { TimeRangeError } from "../errors.js";
 import { ChangedWhileHashingError, hashBytes, hashFile, type HashAlgorithm } from "./hash.js";
 import { decodeName } from "./name-codec.js";
 import type { OwnerNames } from "./owners.js";
@@ -73,7 +75,9 @@ export function observeRead(read: FileRead, path: string | Buffer, seen: Pick<Fi
   }
 }
 
+/** Throws TimeRangeError for an mtime past what the index holds (the path becomes a problem). */
 function baseState(st: ExactStat, owners: OwnerNames) {
+  if (!isRecordableNs(st.mtimeNs)) throw new TimeRangeError("modification time", st.mtimeNs);
   const uid = Number(st.uid);
   const gid = Number(st.gid);
   return {

@@ -16,6 +16,7 @@ import { classifyChange, type ChangeKind, type IgnoreAttributes } from "../core/
 import { fingerprintHash, kindOfMode } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { bumpVector, EMPTY_VECTOR, type VersionVector } from "../core/vector.js";
+import { PeersyncError } from "../errors.js";
 import { ChangedWhileHashingError } from "../fs/hash.js";
 import type { ScanItem, ScanSink } from "../fs/scanner.js";
 import { fileReader, READ_LIMIT, type FileRead } from "../fs/read-batch.js";
@@ -201,7 +202,9 @@ export class TargetMerge implements ScanSink {
   #cannotRead(path: string, err: unknown): void {
     const e = err as NodeJS.ErrnoException;
     const severity = err instanceof ChangedWhileHashingError ? "skipped" : "error";
-    this.#onProblem({ path, op: "read", severity, message: `Cannot read: ${e.message}`, code: e.code });
+    // A typed error says what it could not do itself, and how to fix it.
+    const message = err instanceof PeersyncError ? `${err.message}${err.hint ? ` (${err.hint})` : ""}` : `Cannot read: ${e.message}`;
+    this.#onProblem({ path, op: "read", severity, message, code: e.code });
   }
 
   #onProblem(problem: Problem): void {

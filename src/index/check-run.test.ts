@@ -259,3 +259,15 @@ test("runCheck(): a recorded directory whose times alone moved is no suspect; a 
   await f.check({ onSuspect });
   assert.equal(suspects[0], "g", "a file that differs from its record is a suspect before it is read");
 });
+
+test("runCheck() reports a file whose mtime the index cannot hold (after 2262) and records the rest", async () => {
+  const f = fixture("far-future", { "ok.txt": "ok", "y2500.txt": "far", "d/pre1970.txt": "old" });
+  // 2500-06-01: nanoseconds past 2^63, what SQLite's INTEGER holds; ext4 stores it.
+  utimesSync(join(f.root, "y2500.txt"), 16_733_894_400, 16_733_894_400);
+  utimesSync(join(f.root, "d/pre1970.txt"), -1.5, -1.5);
+  const { changes, summary } = await f.check();
+  assert.deepEqual(Object.fromEntries(changes), { "/": "new", "/ok.txt": "new", "/d": "new", "/d/pre1970.txt": "new" });
+  assert.deepEqual(summary.problems.map((p) => [p.path, p.severity, p.code]), [[join(f.root, "y2500.txt"), "error", "MTIME_RANGE"]]);
+  assert.match(summary.problems[0]!.message, /modification time .* after 2262-04-11.*touch/);
+  assert.equal(new EntryStore(f.db).get("g", join(f.root, "y2500.txt")), undefined);
+});
