@@ -2,14 +2,15 @@
 // behind), from the pusher's side: re-check our disk, fetch the version, back ours up when it
 // lost a conflict, apply it, record it, and make it pending for our other peers.
 
-import { mergeVectors } from "../core/vector.js";
+import { bumpVector, mergeVectors } from "../core/vector.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
-import { backupFile } from "./backup.js";
+import { BackupError, backupFile } from "./backup.js";
 import { lossReasonOfLabel, reportLoss } from "./loss-report.js";
 import { isSessionError, kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import type { LocalEntry } from "./sync-index.js";
 import { resolveTarget } from "./target.js";
 import { ChangedMeanwhileError, getFile } from "./transfer.js";
 
@@ -75,6 +76,9 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
     // the swap refuse (replace.ts), and the next run decides between that write and the peer's.
     const applied = await applyVersion(target, entry, ctx.deps, {
       backup: lost, expect: () => ctx.index.expected(ctx.group.name, w.path), ...(fetched ? { content: fetched.content } : {}),
+    }).catch((err: unknown) => {
+      if (err instanceof BackupError) holdLoser(ctx, current);
+      throw err;
     });
     ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
     if (applied.backupPath) {
@@ -107,5 +111,22 @@ async function keepLoser(ctx: PushContext, path: LogicalPath, reason: string): P
     if (saved) reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path, backup: saved, reason, peer: ctx.host.name, note: "the winner could not be fetched yet" });
   } catch (err) {
     ctx.logger.error({ path, err: messageOf(err) }, `lost a conflict: ${path} could not be backed up: ${messageOf(err)}`);
+    const local = ctx.index.get(ctx.group.name, path);
+    if (local) holdLoser(ctx, local);
   }
+}
+
+/**
+ * Ours lost a conflict and could not be backed up, so it stays on disk; but the peer recorded
+ * a vector covering it when it decided, and the next offer of this version would be answered
+ * "keep-local" and replace it without a backup (found by filling the backup filesystem: the
+ * loser was gone in the same run). Our version gets a new counter of this node, the writer and
+ * time it had (so every policy decides as before), and is pending for every peer: it is
+ * concurrent with the winner again, and the next exchange is the same conflict, backup first.
+ */
+function holdLoser(ctx: PushContext, local: LocalEntry): void {
+  const vector = bumpVector(local.entry.vector, ctx.group.local.name);
+  ctx.index.recordVector(local, vector);
+  const peers = ctx.group.local.receiveOnly ? [] : ctx.group.peers.map((h) => h.name);
+  ctx.index.pending.mark(local.record.id, peers);
 }
