@@ -123,6 +123,11 @@ export class NotImplementedError extends PeersyncError {
   }
 }
 
+/** The hint of a PeersyncError (what to do about it), if it has one. */
+export function hintOf(err: unknown): string | undefined {
+  return err instanceof PeersyncError ? err.hint : undefined;
+}
+
 /** Best-effort message of anything thrown, for logs and problems. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -115,7 +115,7 @@ function markPeersAddedOrRemoved(db: Db, config: Config, logger: Logger): void {
 function recordOutcomes(db: Db, u: UpdateSummary, logger: Logger): void {
   const outcomes: RunOutcome[] = [
     ...u.results.map((r) => ({ group: r.group, peer: r.peer, reached: true, error: problemsText(r.problems) })),
-    ...u.unreachable.map((x) => ({ group: x.group, peer: x.peer, reached: false, error: x.message })),
+    ...u.unreachable.map((x) => ({ group: x.group, peer: x.peer, reached: false, error: x.hint !== undefined ? `${x.message}; ${x.hint}` : x.message })),
     ...u.safetyStops.flatMap((s) => s.peers.map((peer) => ({ group: s.group, peer, reached: false, error: `safety stop: ${s.message}` }))),
   ];
   try {
@@ -137,7 +137,10 @@ function reportDrift(ctx: CommandContext, config: Config, check: CheckSummary): 
 function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateSummary): void {
   for (const p of sortProblems(check?.problems ?? [])) ctx.err(formatProblem(p));
   for (const s of u.safetyStops) ctx.err(`safety stop: ${s.message}`);
-  for (const x of u.unreachable) ctx.err(`unreachable: ${x.group}/${x.peer}: ${x.message}`);
+  for (const x of u.unreachable) {
+    ctx.err(`unreachable: ${x.group}/${x.peer}: ${x.message}`);
+    if (x.hint !== undefined) ctx.err(`  hint: ${x.hint}`);
+  }
   for (const r of u.results) {
     for (const p of r.problems) ctx.err(`error: ${r.peer}: ${p.path}: ${p.message}`);
     for (const c of r.conflicts) ctx.err(`conflict: ${r.peer}: ${c}: both versions kept (auto none); \`peersync force ${c}\` picks this node's`);

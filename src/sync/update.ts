@@ -10,7 +10,7 @@ import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { checkDeleteBudget } from "../core/plan.js";
 import { passesFilters, type PathFilter } from "../core/path.js";
-import { messageOf } from "../errors.js";
+import { hintOf, messageOf } from "../errors.js";
 import { ActionQueue } from "../index/action-queue.js";
 import type { Db } from "../index/database.js";
 import type { PendingRow } from "../index/pending.js";
@@ -66,7 +66,8 @@ export interface UpdateOptions {
 export interface UpdateSummary {
   readonly results: readonly PeerResult[];
   /** "group/peer: why" for each peer not reached (or lost mid-way). */
-  readonly unreachable: readonly { readonly group: string; readonly peer: string; readonly message: string }[];
+  /** A peer not synced, and what to do about it when the error says (a wrong key, a host the peer does not know). */
+  readonly unreachable: readonly { readonly group: string; readonly peer: string; readonly message: string; readonly hint?: string }[];
   /** Groups halted by max-delete: the message, and the peers that got nothing of the group. */
   readonly safetyStops: readonly SafetyStop[];
   readonly conflicts: number;
@@ -92,7 +93,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   let own: PeerPool | undefined;
   const pool = (): PeerPool => options.pool ?? (own ??= openPeerPool(db, config, logger));
   const results: PeerResult[] = [];
-  const unreachable: { group: string; peer: string; message: string }[] = [];
+  const unreachable: { group: string; peer: string; message: string; hint?: string }[] = [];
   const safetyStops: SafetyStop[] = [];
   const round = { config, pool, index, receiver, deps, options, results, unreachable, safetyStops };
   try {
@@ -119,7 +120,7 @@ interface Round {
   readonly deps: ReturnType<typeof applyDepsFor>;
   readonly options: UpdateOptions;
   readonly results: PeerResult[];
-  readonly unreachable: { group: string; peer: string; message: string }[];
+  readonly unreachable: { group: string; peer: string; message: string; hint?: string }[];
   readonly safetyStops: SafetyStop[];
 }
 
@@ -167,8 +168,9 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
           for (const p of result.fetchedPaths) fetched.add(`${group.name}\0${p}`);
         } catch (err) {
           if (result.offered > 0) r.results.push(result);
-          r.unreachable.push({ group: group.name, peer: host.name, message: messageOf(err) });
-          logger.warn({ group: group.name, peer: host.name }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
+          const hint = hintOf(err);
+          r.unreachable.push({ group: group.name, peer: host.name, message: messageOf(err), ...(hint !== undefined ? { hint } : {}) });
+          logger.warn({ group: group.name, peer: host.name, ...(hint !== undefined ? { hint } : {}) }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
         }
       });
     }

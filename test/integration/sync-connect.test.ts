@@ -4,12 +4,12 @@
 // refuses it is reported with that attempt's own error, not tried a second time.
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+import { cleanup, runCli, writeKey } from "../helpers/daemon.js";
+import { FAST_ENV, makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
 
 const clusters: Cluster[] = [];
 after(async () => {
@@ -62,4 +62,25 @@ test("sync connects only when its check finds a change, and then once per peer",
   const caughtUp = await alpha!.run(["sync"]);
   assert.equal(caughtUp.code, 0, caughtUp.stderr + caughtUp.stdout);
   assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+});
+
+test("a peer that refuses this node's group key is reported with the hint that fixes it", async () => {
+  const c = await makeCluster(["alpha", "beta"]);
+  clusters.push(c);
+  const { alpha, beta } = c.nodes;
+  // alpha's copy of the config names a key file that differs from the one beta was given.
+  const wrongKey = writeKey(c.dir, "other.key", "another-group");
+  const config = readFileSync(c.configFile, "utf8").replace(/key [^;]+;/, `key ${wrongKey};`);
+  const wrongConfig = join(c.dir, "alpha-wrong-key.cfg");
+  writeFileSync(wrongConfig, config);
+  writeFileSync(join(alpha!.root, "f"), "one\n");
+  const r = await runCli(["-N", "alpha", "--config", wrongConfig, "--state-dir", alpha!.state, "sync"], FAST_ENV);
+  assert.equal(r.code, 4, r.stderr + r.stdout);
+  const lines = r.stderr.split("\n");
+  const at = lines.findIndex((l) => /^unreachable: g\/beta: .*group-key proof does not match/.test(l));
+  assert.ok(at >= 0, r.stderr);
+  assert.match(lines[at + 1] ?? "", /^ {2}hint: .*key/, "the hint follows the unreachable line");
+  assert.deepEqual(snapshot(beta!.root), {}, "nothing reached beta");
+  const status = await alpha!.run(["status", "--json"]);
+  assert.match(status.stdout, /group-key proof does not match[^"]*; /, "status keeps the hint with the peer's last error");
 });
