@@ -21,6 +21,8 @@ interface Row {
   readonly remote: EntryState;
   readonly policy?: ConflictPolicy;
   readonly localNode?: string;
+  /** The pusher; "a" unless given, "" for none. */
+  readonly remoteNode?: string;
   readonly ctx?: Partial<ConflictContext>;
   readonly ignore?: ReconcileInput["ignore"];
   readonly localChildren?: boolean;
@@ -51,6 +53,15 @@ const rows: Row[] = [
   { name: "keeps local when local dominates even if the pusher forced", local: file({ vector: B_NEWER, by: "b", hash: "bb" }), remote: file({ vector: OLD }), ctx: { remoteForced: true }, want: { kind: "keep-local", sendBack: true } },
   { name: "keeps local on a receive-only node without sending back", localNode: "r", local: file({ vector: { a: 1, b: 1 }, by: "b", hash: "bb" }), remote: file({ vector: OLD }), want: { kind: "keep-local", sendBack: false } },
   { name: "refuses a version written on a receive-only host", local: file({ vector: OLD }), remote: file({ vector: { a: 1, r: 1 }, by: "r", hash: "bb" }), want: { kind: "keep-local", sendBack: true } },
+  // One side lost its history of the path (its index rebuilt): its counter restarted at one the
+  // other has seen, so the vectors alone would call its write behind.
+  { name: "a pusher that lost its history does not read as behind: younger settles it, ours backed up", local: file({ vector: { a: 3 } }), remote: file({ vector: OLD, hash: "bb", mtimeNs: T + 5000n }), policy: "younger", want: { kind: "conflict-remote-wins", apply: "write", backup: true, rule: "younger" } },
+  { name: "a pusher that lost its history: an older write of its loses to ours under younger", local: file({ vector: { a: 3 } }), remote: file({ vector: OLD, hash: "bb", mtimeNs: T - 5000n }), policy: "younger", want: { kind: "conflict-local-wins", sendBack: true, rule: "younger" } },
+  { name: "a pusher that lost its history leaves the conflict to the operator under none", local: file({ vector: { a: 3, b: 1 }, by: "b" }), remote: file({ vector: OLD, hash: "bb" }), policy: "none", want: { kind: "conflict-unresolved" } },
+  { name: "a tombstone the pusher forgot: its new file is concurrent with the deletion", local: gone({ vector: { a: 5 } }), remote: file({ vector: OLD, mtimeNs: T + 5000n }), policy: "younger", want: { kind: "conflict-remote-wins", apply: "write", backup: false, rule: "younger" } },
+  { name: "this node lost its history: the pusher's copy of our change is not simply newer", local: file({ vector: { b: 1 }, by: "b", mtimeNs: T + 5000n }), remote: file({ vector: { a: 1, b: 3 }, hash: "bb" }), policy: "younger", want: { kind: "conflict-local-wins", sendBack: true, rule: "younger" } },
+  { name: "a pusher behind by another node's change is behind, not forgetful", local: file({ vector: { a: 2, c: 1 }, by: "c", hash: "bb" }), remote: file({ vector: { a: 2 } }), want: { kind: "keep-local", sendBack: true } },
+  { name: "without the pusher's name only this node's own lost history is noticed", remoteNode: "", local: file({ vector: { a: 3 } }), remote: file({ vector: OLD, hash: "bb" }), want: { kind: "keep-local", sendBack: true } },
   // Concurrent.
   { name: "leaves two edits unresolved under none", local: file({ vector: B_NEWER, by: "b" }), remote: file({ vector: A_NEWER, hash: "bb" }), policy: "none", want: { kind: "conflict-unresolved" } },
   { name: "leaves a delete against an edit unresolved under none", local: gone({ vector: B_NEWER, by: "b" }), remote: file({ vector: A_NEWER, hash: "bb" }), policy: "none", want: { kind: "conflict-unresolved" } },
@@ -83,12 +94,13 @@ const rows: Row[] = [
   { name: "takes a new file on a receive-only node without drift", localNode: "r", local: undefined, remote: file({ vector: OLD }), want: { kind: "take-remote", apply: "write" } },
 ];
 
-function run(row: Pick<Row, "local" | "remote" | "policy" | "localNode" | "ctx" | "ignore" | "localChildren">): Decision {
+function run(row: Pick<Row, "local" | "remote" | "policy" | "localNode" | "remoteNode" | "ctx" | "ignore" | "localChildren">): Decision {
   return reconcile({
     local: row.local,
     remote: row.remote,
     policy: row.policy ?? "none",
     localNode: row.localNode ?? "b",
+    ...(row.remoteNode === "" ? {} : { remoteNode: row.remoteNode ?? "a" }),
     context: { ...context, ...row.ctx },
     ...(row.ignore ? { ignore: row.ignore } : {}),
     ...(row.localChildren === undefined ? {} : { localChildren: row.localChildren }),

@@ -33,7 +33,7 @@ export async function putAlone(ctx: IncomingPush, item: OfferItem, content: Buff
   // A directory in the way (recorded, or just found by that re-check): what lies below it
   // decides whether it stays (keepsDirectory), so its whole subtree is looked at first.
   if (index.get(group.name, item.path)?.entry.kind === "dir") await receiver.recheck(group, [item.path], { recursive: true });
-  const d = receiver.decide(group, item, index.get(group.name, item.path));
+  const d = receiver.decide(group, item, index.get(group.name, item.path), pusher);
   if (!isWrite(d)) return { answer: (await receiver.carryOut(group, item, pusher, d)).answer };
   await receiver.reviveParents(group, item.path, pusher);
   const target = await resolveTarget(ctx.config, group, item.path, { entries: index.entries });

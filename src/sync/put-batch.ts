@@ -247,7 +247,7 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
           slot.open(false);
           continue;
         }
-        const d = receiver.decide(group, slot.item, locals.get(slot.item.path));
+        const d = receiver.decide(group, slot.item, locals.get(slot.item.path), pusher);
         if (!isWrite(d)) {
           slot.answer = (await receiver.carryOut(group, slot.item, pusher, d)).answer;
           slot.open(false);

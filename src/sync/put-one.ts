@@ -63,7 +63,7 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
       beforeRename: async () => {
         release = await receiver.mutex.lock();
         if ((await receiver.recheck(group, [put.path])).has(put.path)) throw new UnsureError(put.path);
-        const d = receiver.decide(group, put, index.get(group.name, put.path));
+        const d = receiver.decide(group, put, index.get(group.name, put.path), pusher);
         if (!isWrite(d)) {
           verdict.outcome = await receiver.carryOut(group, put, pusher, d);
           throw new Superseded();

@@ -102,11 +102,11 @@ export class Receiver {
    * none (no default that reads again: undefined would trigger it, and a new file, which has no
    * entry, was looked up twice; 150 ms of a receiving daemon's 10,000 new files).
    */
-  decide(group: Group, item: Pick<OfferItem, "path" | "entry" | "forced">, local: LocalEntry | undefined): Decision {
+  decide(group: Group, item: Pick<OfferItem, "path" | "entry" | "forced">, local: LocalEntry | undefined, pusher: Pick<Host, "name">): Decision {
     const { index } = this.#o;
     const config = this.#o.config();
     return reconcile({
-      local: local?.entry, remote: item.entry, policy: group.auto, localNode: group.local.name,
+      local: local?.entry, remote: item.entry, policy: group.auto, localNode: group.local.name, remoteNode: pusher.name,
       context: contextFor(group, { local: local?.forced ?? false, remote: item.forced }), ignore: config.ignore,
       localChildren: local?.entry.kind === "dir" && index.entries.countLiveUnder(group.name, item.path) > 1,
     });
@@ -207,7 +207,7 @@ export class Receiver {
     // One read of the path's entry serves the tree re-check's test, the decision and the answer
     // (three reads per offered path were ~7 % of a receiving daemon's time in bench/sync (a));
     // read again only when the re-check ran and may have recorded something new.
-    const early = known ? this.decide(group, item, known.local) : undefined;
+    const early = known ? this.decide(group, item, known.local, pusher) : undefined;
     const fromWindow = early !== undefined && sendsContent(early, item);
     let local = fromWindow ? known!.local : this.#o.index.get(group.name, item.path);
     let decided = fromWindow ? early : undefined;
@@ -216,7 +216,7 @@ export class Receiver {
       local = this.#o.index.get(group.name, item.path);
       decided = undefined;
     }
-    const d = decided ?? this.decide(group, item, local);
+    const d = decided ?? this.decide(group, item, local, pusher);
     // reviveParents re-creates and records ancestors only: `local` (this path's entry) stays current.
     if (!dryRun && "apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") await this.reviveParents(group, item.path, pusher, seenDirs);
     if (sendsContent(d, item) && item.entry.kind === "file") {

@@ -1,0 +1,56 @@
+// A node whose index was lost and rebuilt, as the damaged-index hint says (move index.db aside,
+// check again): its index has forgotten the version counters it gave out, and its peers hold
+// them. A write made there meanwhile must not read as "behind" the peers and be overwritten
+// without a backup (it was, before core/reconcile.ts forgotHistory): it is a conflict the
+// group's policy settles, with the loser in a backup; what only the peers changed still wins.
+
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { cleanup } from "../helpers/daemon.js";
+import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+
+const clusters: Cluster[] = [];
+after(async () => {
+  for (const c of clusters) {
+    await c.stop();
+    cleanup(c.dir);
+  }
+});
+
+test("after its index is rebuilt, a node's edit wins by the policy with the peer's copy backed up, and the peer's own edits still arrive", async () => {
+  const c = await makeCluster(["alpha", "beta"], { extra: ["auto younger;"] });
+  clusters.push(c);
+  const { alpha, beta } = c.nodes;
+  const at = (node: typeof alpha, name: string) => join(node!.root, name);
+  // alpha writes conf three times (its counter reaches 3 on both nodes) and two other files.
+  writeFileSync(at(alpha, "untouched"), "same everywhere\n");
+  writeFileSync(at(alpha, "theirs"), "alpha's first\n");
+  for (const v of ["one", "two", "three"]) {
+    writeFileSync(at(alpha, "conf"), `${v}\n`);
+    const r = await alpha!.run(["sync"]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  // beta changes "theirs"; alpha is down and never hears of it before its index is lost.
+  await alpha!.stop();
+  writeFileSync(at(beta, "theirs"), "beta's edit\n");
+  assert.equal((await beta!.run(["check"])).code, 0);
+
+  renameSync(join(alpha!.state, "index.db"), join(alpha!.state, "index.db.damaged"));
+  for (const s of ["-wal", "-shm"]) {
+    if (existsSync(join(alpha!.state, `index.db${s}`))) renameSync(join(alpha!.state, `index.db${s}`), join(alpha!.state, `index.db.damaged${s}`));
+  }
+  writeFileSync(at(alpha, "conf"), "written after the index was lost\n");
+  await alpha!.start();
+  const r = await alpha!.run(["sync"]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+
+  assert.equal(readFileSync(at(alpha, "conf"), "utf8"), "written after the index was lost\n", "alpha's write survives");
+  assert.equal(readFileSync(at(beta, "conf"), "utf8"), "written after the index was lost\n", "and reaches beta as the younger version");
+  assert.equal(readFileSync(join(beta!.state, "backup", beta!.root, "conf"), "utf8"), "three\n", "beta's copy lost the conflict and is kept");
+  assert.equal(readFileSync(at(alpha, "theirs"), "utf8"), "beta's edit\n", "beta's own edit still wins on alpha");
+  assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+  assert.equal(existsSync(join(alpha!.state, "backup", alpha!.root, "untouched")), false, "files the same on both sides are no conflict");
+  assert.equal(existsSync(join(beta!.state, "backup", beta!.root, "untouched")), false);
+});
