@@ -20,7 +20,8 @@ import type { ConflictPolicy } from "../config/types.js";
 import { decideConflict, tieBreak, type ConflictContext, type ConflictRule, type Winner } from "./conflict.js";
 import { IGNORE_NOTHING, type IgnoreAttributes } from "./dirty.js";
 import { sameContent, sameMeta, type EntryState } from "./entry.js";
-import { bumpVector, compareVectors, counterOf, EMPTY_VECTOR, mergeVectors, type VectorRelation, type VersionVector } from "./vector.js";
+import { forgotHistory } from "./lost-history.js";
+import { bumpVector, compareVectors, EMPTY_VECTOR, mergeVectors, type VectorRelation, type VersionVector } from "./vector.js";
 
 /**
  * What the receiver does to its disk:
@@ -85,7 +86,7 @@ export function reconcile(input: ReconcileInput): Decision {
   const local = input.local ?? ABSENT;
   const vector = mergeVectors(local.vector, remote.vector);
   const sendBack = !context.receiveOnly.has(input.localNode);
-  const relation = forgotHistory(input, local) ? "concurrent" : compareVectors(local.vector, remote.vector);
+  const relation = input.local !== undefined && forgotHistory(input.local.vector, input.remote.vector, input.localNode, input.remoteNode) ? "concurrent" : compareVectors(local.vector, remote.vector);
   if (sameContent(local, remote) && sameMeta(local, remote, input.ignore)) {
     return { kind: "in-sync", vector, versionOf: newerVersion(relation, local, remote) };
   }
@@ -111,23 +112,6 @@ export function reconcile(input: ReconcileInput): Decision {
   if (relation === "dominates") return { kind: "keep-local", vector, sendBack };
   // Concurrent (or equal vectors over different states): both changed since they agreed.
   return concurrent(input, local, vector, sendBack);
-}
-
-/**
- * Whether one side's entry lacks changes its own node made, which the other side holds: then
- * that node lost its history of the path (its index was rebuilt: a damaged one moved aside, a
- * reinstalled node; or it forgot a tombstone the other kept), and its version restarted at a
- * counter the other has seen. Read as they stand, the vectors would call a write made there
- * since "behind" and overwrite it without a backup (found by rebuilding an index after an
- * edit). A node never gives out a counter it does not hold itself, so this cannot happen
- * otherwise; the versions are treated as concurrent and the policy decides, loser backed up.
- * It cannot notice a lost history whose node had changed the path once only (equal counters).
- */
-export function forgotHistory(input: Pick<ReconcileInput, "remote" | "localNode" | "remoteNode">, local: EntryState): boolean {
-  if (local === ABSENT) return false;
-  const { remote, localNode, remoteNode } = input;
-  if (counterOf(remote.vector, localNode) > counterOf(local.vector, localNode)) return true;
-  return remoteNode !== undefined && remoteNode !== localNode && counterOf(local.vector, remoteNode) > counterOf(remote.vector, remoteNode);
 }
 
 function concurrent(input: ReconcileInput, local: EntryState, vector: VersionVector, sendBack: boolean): Decision {

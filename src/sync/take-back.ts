@@ -2,6 +2,7 @@
 // behind), from the pusher's side: re-check our disk, fetch the version, back ours up when it
 // lost a conflict, apply it, record it, and make it pending for our other peers.
 
+import { keptOnlyByUs } from "../core/lost-history.js";
 import { bumpVector, mergeVectors } from "../core/vector.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf } from "../errors.js";
@@ -57,8 +58,12 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);
   ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
-  // Ours lost a conflict, or is a file a directory or symlink replaces: keep a copy.
-  const lost = w.local.entry.kind === "file" && (answer.decision.startsWith("conflict") || entry.kind === "dir" || entry.kind === "symlink");
+  // Ours lost a conflict, or is a file a directory or symlink replaces, or is a first version
+  // of ours the peer calls behind (a write made after this node's history was lost?): keep a copy.
+  const firstOfOurs = answer.decision === "keep-local" && keptOnlyByUs(current.entry.vector, ctx.group.local.name);
+  const kindChange = entry.kind === "dir" || entry.kind === "symlink";
+  const lost = w.local.entry.kind === "file" && (answer.decision.startsWith("conflict") || kindChange || firstOfOurs);
+  const reason = firstOfOurs && !kindChange ? "this node's first version replaced (a rebuilt index?)" : lossReasonOfLabel(answer.decision, entry.kind);
   let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
   try {
     if (entry.kind === "file" && entry.size > 0) {
@@ -66,7 +71,7 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
         fetched = await getFile(ctx.session, w.path);
         if (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash) throw new ChangedMeanwhileError(w.path);
       } catch (err) {
-        if (lost) await keepLoser(ctx, w.path, lossReasonOfLabel(answer.decision, entry.kind));
+        if (lost) await keepLoser(ctx, w.path, reason);
         throw err;
       }
     }
@@ -82,7 +87,7 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
     });
     ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
     if (applied.backupPath) {
-      reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path: w.path, backup: applied.backupPath, reason: lossReasonOfLabel(answer.decision, entry.kind), peer: ctx.host.name });
+      reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path: w.path, backup: applied.backupPath, reason, peer: ctx.host.name });
     }
     // Our other peers have the version we just replaced: they need this one.
     const id = ctx.index.entries.get(ctx.group.name, w.path)?.id;

@@ -27,11 +27,16 @@ test("after its index is rebuilt, a node's edit wins by the policy with the peer
   // alpha writes conf three times (its counter reaches 3 on both nodes) and two other files.
   writeFileSync(at(alpha, "untouched"), "same everywhere\n");
   writeFileSync(at(alpha, "theirs"), "alpha's first\n");
+  writeFileSync(at(alpha, "once"), "alpha wrote this once\n");
   for (const v of ["one", "two", "three"]) {
     writeFileSync(at(alpha, "conf"), `${v}\n`);
     const r = await alpha!.run(["sync"]);
     assert.equal(r.code, 0, r.stderr);
   }
+  // beta changes "once" and alpha gets it: alpha had given out only its first version of it.
+  writeFileSync(at(beta, "once"), "beta's edit of once\n");
+  assert.equal((await beta!.run(["sync"])).code, 0);
+  assert.equal(readFileSync(at(alpha, "once"), "utf8"), "beta's edit of once\n");
   // beta changes "theirs"; alpha is down and never hears of it before its index is lost.
   await alpha!.stop();
   writeFileSync(at(beta, "theirs"), "beta's edit\n");
@@ -42,6 +47,7 @@ test("after its index is rebuilt, a node's edit wins by the policy with the peer
     if (existsSync(join(alpha!.state, `index.db${s}`))) renameSync(join(alpha!.state, `index.db${s}`), join(alpha!.state, `index.db.damaged${s}`));
   }
   writeFileSync(at(alpha, "conf"), "written after the index was lost\n");
+  writeFileSync(at(alpha, "once"), "alpha's write after the loss\n");
   await alpha!.start();
   const r = await alpha!.run(["sync"]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -50,6 +56,11 @@ test("after its index is rebuilt, a node's edit wins by the policy with the peer
   assert.equal(readFileSync(at(beta, "conf"), "utf8"), "written after the index was lost\n", "and reaches beta as the younger version");
   assert.equal(readFileSync(join(beta!.state, "backup", beta!.root, "conf"), "utf8"), "three\n", "beta's copy lost the conflict and is kept");
   assert.equal(readFileSync(at(alpha, "theirs"), "utf8"), "beta's edit\n", "beta's own edit still wins on alpha");
+  // "once": alpha's write restarted at the very counter beta saw, so it reads as behind and
+  // beta's copy wins, but alpha's write is kept in alpha's backup and named as lost.
+  assert.equal(readFileSync(at(alpha, "once"), "utf8"), "beta's edit of once\n");
+  assert.equal(readFileSync(join(alpha!.state, "backup", alpha!.root, "once"), "utf8"), "alpha's write after the loss\n");
+  assert.match(r.stderr + r.stdout, /first version replaced \(a rebuilt index\?\)/);
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
   assert.equal(existsSync(join(alpha!.state, "backup", alpha!.root, "untouched")), false, "files the same on both sides are no conflict");
   assert.equal(existsSync(join(beta!.state, "backup", beta!.root, "untouched")), false);
