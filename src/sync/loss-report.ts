@@ -47,10 +47,15 @@ export function lossMessage(lost: LostVersion): string {
   return `${lost.reason} from ${lost.peer}: ${kept}`;
 }
 
+/** A first version of ours that a peer held a newer one of (core/lost-history.ts keptOnlyByUs). */
+export const FIRST_VERSION_REPLACED = "this node's first version replaced (a rebuilt index?)";
+
 /** Why our version lost, for a decision made here (the receiving side). */
 export function lossReason(d: Decision, incoming: EntryKind): string {
   if ("rule" in d) return `conflict (${d.rule})`;
   if (d.kind === "drift") return "drift";
+  // take-remote backs up otherwise only a file that a directory or symlink replaces.
+  if (d.kind === "take-remote" && (incoming === "file" || incoming === "deleted")) return FIRST_VERSION_REPLACED;
   return replacedBy(incoming);
 }
 

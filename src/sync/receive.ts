@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
 import { entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
+import { keptOnlyByUs } from "../core/lost-history.js";
 import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
 import { bumpVector, mergeVectors, type VersionVector } from "../core/vector.js";
 import { permissionBits } from "../core/file-state.js";
@@ -105,11 +106,23 @@ export class Receiver {
   decide(group: Group, item: Pick<OfferItem, "path" | "entry" | "forced">, local: LocalEntry | undefined, pusher: Pick<Host, "name">): Decision {
     const { index } = this.#o;
     const config = this.#o.config();
-    return reconcile({
+    const d = reconcile({
       local: local?.entry, remote: item.entry, policy: group.auto, localNode: group.local.name, remoteNode: pusher.name,
       context: contextFor(group, { local: local?.forced ?? false, remote: item.forced }), ignore: config.ignore,
       localChildren: local?.entry.kind === "dir" && index.entries.countLiveUnder(group.name, item.path) > 1,
     });
+    return d.kind === "take-remote" && d.apply !== "meta" && local !== undefined && this.#unseenFirstVersion(group, local, pusher) ? { ...d, backup: true } : d;
+  }
+
+  /**
+   * Our file is a first version of ours ({us: 1} alone) that the pusher never acknowledged, yet
+   * it pushes a newer one: it holds our counter 1 from before this node lost its history (a
+   * rebuilt index, which marks everything pending), or from a third node. Ours may be a write
+   * no one else has, so the replacement backs it up (core/lost-history.ts keptOnlyByUs; in the
+   * three-node case the copy is a spare).
+   */
+  #unseenFirstVersion(group: Group, local: LocalEntry, pusher: Pick<Host, "name">): boolean {
+    return local.entry.kind === "file" && keptOnlyByUs(local.entry.vector, group.local.name) && this.#o.index.pending.peersOf(local.record.id).includes(pusher.name);
   }
 
   /**

@@ -9,7 +9,7 @@ import { messageOf } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
 import { BackupError, backupFile } from "./backup.js";
-import { lossReasonOfLabel, reportLoss } from "./loss-report.js";
+import { FIRST_VERSION_REPLACED, lossReasonOfLabel, reportLoss } from "./loss-report.js";
 import { isSessionError, kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import type { LocalEntry } from "./sync-index.js";
 import { resolveTarget } from "./target.js";
@@ -63,7 +63,7 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   const firstOfOurs = answer.decision === "keep-local" && keptOnlyByUs(current.entry.vector, ctx.group.local.name);
   const kindChange = entry.kind === "dir" || entry.kind === "symlink";
   const lost = w.local.entry.kind === "file" && (answer.decision.startsWith("conflict") || kindChange || firstOfOurs);
-  const reason = firstOfOurs && !kindChange ? "this node's first version replaced (a rebuilt index?)" : lossReasonOfLabel(answer.decision, entry.kind);
+  const reason = firstOfOurs && !kindChange ? FIRST_VERSION_REPLACED : lossReasonOfLabel(answer.decision, entry.kind);
   let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
   try {
     if (entry.kind === "file" && entry.size > 0) {

@@ -65,3 +65,46 @@ test("after its index is rebuilt, a node's edit wins by the policy with the peer
   assert.equal(existsSync(join(alpha!.state, "backup", alpha!.root, "untouched")), false, "files the same on both sides are no conflict");
   assert.equal(existsSync(join(beta!.state, "backup", beta!.root, "untouched")), false);
 });
+
+test("after its index is rebuilt, a node's write to a file it had written once is backed up when a peer's newer version arrives first", async () => {
+  const c = await makeCluster(["alpha", "beta"], { extra: ["auto younger;"] });
+  clusters.push(c);
+  const { alpha, beta } = c.nodes;
+  const at = (node: typeof alpha, name: string) => join(node!.root, name);
+  writeFileSync(at(alpha, "once"), "alpha wrote this once\n");
+  writeFileSync(at(alpha, "plain"), "never touched again\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  writeFileSync(at(beta, "once"), "beta's first edit\n");
+  assert.equal((await beta!.run(["sync"])).code, 0);
+
+  await alpha!.stop();
+  renameSync(join(alpha!.state, "index.db"), join(alpha!.state, "index.db.damaged"));
+  for (const s of ["-wal", "-shm"]) {
+    if (existsSync(join(alpha!.state, `index.db${s}`))) renameSync(join(alpha!.state, `index.db${s}`), join(alpha!.state, `index.db.damaged${s}`));
+  }
+  writeFileSync(at(alpha, "once"), "alpha's write after the loss\n");
+  assert.equal((await alpha!.run(["check"])).code, 0, "the rebuild the hint asks for");
+  await alpha!.start();
+
+  // beta's next change of that file reaches alpha before alpha syncs.
+  writeFileSync(at(beta, "once"), "beta's second edit\n");
+  const r = await beta!.run(["sync"]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(readFileSync(at(alpha, "once"), "utf8"), "beta's second edit\n", "the peer's newer version is taken");
+  assert.equal(readFileSync(join(alpha!.state, "backup", alpha!.root, "once"), "utf8"), "alpha's write after the loss\n", "alpha's write is kept");
+  const status = await alpha!.run(["status"]);
+  assert.match(status.stdout, /first version replaced \(a rebuilt index\?\)/, status.stdout);
+
+  // A file written once and acknowledged is replaced by a peer's edit without a spare copy.
+  writeFileSync(at(beta, "plain"), "beta edits it\n");
+  assert.equal((await beta!.run(["sync"])).code, 0);
+  const sync = await alpha!.run(["sync"]);
+  assert.equal(sync.code, 0, sync.stderr);
+  writeFileSync(at(alpha, "fresh"), "new on alpha\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  writeFileSync(at(beta, "fresh"), "beta edits alpha's new file\n");
+  assert.equal((await beta!.run(["sync"])).code, 0);
+  assert.equal(readFileSync(at(alpha, "fresh"), "utf8"), "beta edits alpha's new file\n");
+  assert.equal(existsSync(join(alpha!.state, "backup", alpha!.root, "fresh")), false, "an acknowledged first version is no loss");
+  assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+});
