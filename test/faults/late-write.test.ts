@@ -12,23 +12,14 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { cleanup, holdFreePorts, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
-import { sha256, sleep, writeProxiedPair } from "../helpers/faults.js";
+import { test } from "node:test";
+import { holdFreePorts, runCli, startDaemon, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+import { sha256, sleep, proxiedPairFixture, writeProxiedPair } from "../helpers/faults.js";
 import { LinkProxy } from "../helpers/link-proxy.js";
 import { FAST_ENV } from "../integration/sync-cluster.js";
 
-const dir = tempDir("late");
-let proxy: LinkProxy | undefined;
-let daemon: DaemonProcess | undefined;
-after(async () => {
-  await daemon?.stop();
-  await proxy?.close();
-  cleanup(dir);
-});
-
-const root = (n: string): string => join(dir, n, "tree");
-const state = (n: string): string => join(dir, n, "state");
+const fx = proxiedPairFixture("late");
+const { dir, root, state } = fx;
 
 /** Content hashes of every file below `d` (a backup directory), recursively. */
 function hashesBelow(d: string, into = new Set<string>()): Set<string> {
@@ -46,10 +37,10 @@ test("a file written here while the peer's winning version streams in is neither
   const held = await holdFreePorts(2);
   const [portA, portB] = held.ports as [number, number];
   const SIZE = 8 << 20;
-  proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 20, bytesPerSecond: 4 << 20 });
+  fx.proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 20, bytesPerSecond: 4 << 20 });
   await held.release();
   for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: proxy.port, key, extra: ["auto younger;"] });
+  writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: fx.proxy.port, key, extra: ["auto younger;"] });
   const syncA = () => runCli(["-N", "a", "--config", join(dir, "a.cfg"), "--state-dir", state("a"), "sync"], FAST_ENV);
 
   const f = (n: string): string => join(root(n), "f.bin");
@@ -59,7 +50,7 @@ test("a file written here while the peer's winning version streams in is neither
   utimesSync(f("a"), 1_700_000_000, 1_700_000_000);
   writeFileSync(f("b"), theirs);
   utimesSync(f("b"), 1_750_000_000, 1_750_000_000);
-  daemon = await startDaemon({ name: "b", configFile: join(dir, "b.cfg"), stateDir: state("b"), env: FAST_ENV });
+  fx.daemon = await startDaemon({ name: "b", configFile: join(dir, "b.cfg"), stateDir: state("b"), env: FAST_ENV });
 
   const run = syncA();
   // Wait until b's bytes stream into a's temp file, then write the file here in place.
@@ -89,7 +80,7 @@ test("a file written here while the peer's winning version streams in is neither
 
   // The next sync decides between the late write (now a version of its own, younger) and b's.
   const second = await syncA();
-  assert.equal(second.code, 0, `${second.stderr}\nb's log:\n${daemon.logText()}`);
+  assert.equal(second.code, 0, `${second.stderr}\nb's log:\n${fx.daemon.logText()}`);
   assert.ok(readFileSync(f("a")).equals(late));
   assert.ok(readFileSync(f("b")).equals(late), "b takes the younger late write");
   assert.ok(hashesBelow(join(state("b"), "backup")).has(sha256(theirs)), "b's version, the loser, is backed up on b");

@@ -14,25 +14,16 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { cleanup, holdFreePorts, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
-import { sha256, sized, writeProxiedPair } from "../helpers/faults.js";
+import { sha256, sized, proxiedPairFixture, writeProxiedPair } from "../helpers/faults.js";
 import { LinkProxy } from "../helpers/link-proxy.js";
 import { applyNetem, createLab, netemAvailable, runIn } from "../helpers/netns.js";
 import { FAST_ENV, snapshot } from "../integration/sync-cluster.js";
 
 const BIG_MB = sized("PEERSYNC_RESUME_BIG_MB", 24, 200);
-const dir = tempDir("link");
-let proxy: LinkProxy | undefined;
-let daemon: DaemonProcess | undefined;
-after(async () => {
-  await daemon?.stop();
-  await proxy?.close();
-  cleanup(dir);
-});
-
-const root = (n: string): string => join(dir, n, "tree");
-const state = (n: string): string => join(dir, n, "state");
+const fx = proxiedPairFixture("link");
+const { dir, root, state } = fx;
 const partials = (): string[] => readdirSync(root("b")).filter((f) => f.startsWith(".peersync-part-"));
 // Long enough for a 200 MiB put through the thin pipe in soak.
 const ENV = { ...FAST_ENV, PEERSYNC_REQUEST_TIMEOUT_MS: "600000" };
@@ -47,11 +38,11 @@ async function setup(): Promise<Setup> {
   const key = writeKey(dir, "g.key", "slow-link");
   const held = await holdFreePorts(2);
   const [portA, portB] = held.ports as [number, number];
-  proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 100, stallChance: 0.05, bytesPerSecond: 8 << 20 });
+  fx.proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 100, stallChance: 0.05, bytesPerSecond: 8 << 20 });
   await held.release();
   for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  const { cfgA, cfgB } = writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: proxy.port, key });
-  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: ENV });
+  const { cfgA, cfgB } = writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: fx.proxy.port, key });
+  fx.daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: ENV });
   return { cfgA, cfgB };
 }
 
@@ -67,20 +58,20 @@ test("a mixed tree syncs through a 100 ms, stalling, thin link", { timeout: 300_
   }
   writeFileSync(join(root("a"), "medium.bin"), randomBytes(300 * 1024));
   const r = await syncA(s);
-  assert.equal(r.code, 0, `${r.stderr}\nb's log:\n${daemon!.logText()}`);
+  assert.equal(r.code, 0, `${r.stderr}\nb's log:\n${fx.daemon!.logText()}`);
   assert.deepEqual(snapshot(root("b")), snapshot(root("a")));
-  assert.ok(proxy!.bytesUp > 300 * 1024, "the bytes went through the proxy");
+  assert.ok(fx.proxy!.bytesUp > 300 * 1024, "the bytes went through the proxy");
 });
 
 test(`a ${BIG_MB} MiB transfer cut off mid-way resumes from the partial file instead of starting over`, { timeout: 1_200_000 }, async () => {
   const size = BIG_MB << 20;
   const content = randomBytes(size);
   writeFileSync(join(root("a"), "big.bin"), content);
-  proxy!.reset();
-  proxy!.dropAfter(Math.floor(size / 2));
+  fx.proxy!.reset();
+  fx.proxy!.dropAfter(Math.floor(size / 2));
   const cut = await syncA(s);
   assert.notEqual(cut.code, 0, "the cut-off run reports the peer's failure");
-  assert.equal(proxy!.drops, 1, "the link was torn down once");
+  assert.equal(fx.proxy!.drops, 1, "the link was torn down once");
   assert.ok(!existsSync(join(root("b"), "big.bin")), "nothing at the target path");
   const kept = partials();
   assert.equal(kept.length, 1, `one partial file on b: ${kept.join(", ")}`);
@@ -88,13 +79,13 @@ test(`a ${BIG_MB} MiB transfer cut off mid-way resumes from the partial file ins
   const keptBytes = statSync(join(root("b"), kept[0]!)).size;
   assert.ok(keptBytes >= size / 4, `b kept ${keptBytes} of ${size} bytes`);
 
-  proxy!.reset();
+  fx.proxy!.reset();
   const resumed = await syncA(s);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.ok(readFileSync(join(root("b"), "big.bin")).equals(content), "the file arrived whole");
   const slack = 2 << 20; // protocol, the small check traffic
-  console.log(`# resume: b kept ${keptBytes} bytes; the second run sent ${proxy!.bytesUp} bytes for a ${size}-byte file`);
-  assert.ok(proxy!.bytesUp <= size - keptBytes + slack, `the second run sent ${proxy!.bytesUp} bytes: more than the ${size - keptBytes} missing (restarted from zero?)`);
+  console.log(`# resume: b kept ${keptBytes} bytes; the second run sent ${fx.proxy!.bytesUp} bytes for a ${size}-byte file`);
+  assert.ok(fx.proxy!.bytesUp <= size - keptBytes + slack, `the second run sent ${fx.proxy!.bytesUp} bytes: more than the ${size - keptBytes} missing (restarted from zero?)`);
   assert.deepEqual(partials(), [], "no partial left");
   assert.deepEqual(snapshot(root("b")), snapshot(root("a")));
 });
@@ -106,18 +97,18 @@ test("a run whose link is cut mid-way counts what the peer applied before the cu
   // Offered after the small files (path order): the cut falls in its body.
   const big = randomBytes(6 << 20);
   writeFileSync(join(root("a"), "zz-cut.bin"), big);
-  proxy!.reset();
-  proxy!.dropAfter(4 << 20);
+  fx.proxy!.reset();
+  fx.proxy!.dropAfter(4 << 20);
   const cut = await runCli(["-N", "a", "--config", s.cfgA, "--state-dir", state("a"), "sync", "--json"], ENV);
   assert.equal(cut.code, 4, `b lost mid-way: ${cut.stderr}`);
-  assert.equal(proxy!.drops, 1);
+  assert.equal(fx.proxy!.drops, 1);
   const summary = JSON.parse(cut.stdout) as { applied: number; unreachable: string[] };
   assert.deepEqual(summary.unreachable, ["b"]);
   const landed = readdirSync(join(root("b"), "cut")).filter((f) => !f.startsWith(".peersync-")).length;
   assert.ok(landed > 0, "small files landed before the cut");
   // Those whose answers came back before the cut (an answer the cut lost leaves its file pending).
   assert.ok(summary.applied > 0 && summary.applied <= landed + 1, `the summary counts what b applied (${landed} files there): ${cut.stdout}`);
-  proxy!.reset();
+  fx.proxy!.reset();
   const rest = await syncA(s);
   assert.equal(rest.code, 0, rest.stderr);
   assert.deepEqual(snapshot(root("b")), snapshot(root("a")));
@@ -130,10 +121,10 @@ test("a stale partial file is removed when the daemon starts; a fresh one is kep
   writeFileSync(fresh, "half of something else");
   const old = Date.now() / 1000 - 2 * 24 * 3600;
   utimesSync(stale, old, old);
-  await daemon!.stop();
-  daemon = await startDaemon({ name: "b", configFile: s.cfgB, stateDir: state("b"), env: ENV });
+  await fx.daemon!.stop();
+  fx.daemon = await startDaemon({ name: "b", configFile: s.cfgB, stateDir: state("b"), env: ENV });
   // The daemon sweeps its roots in the background once it serves (start-up stays short).
-  await daemon.waitForLog((r) => r.msg === "temp sweep done", 60_000);
+  await fx.daemon.waitForLog((r) => r.msg === "temp sweep done", 60_000);
   assert.ok(!existsSync(stale), "expired (default TTL 24 h)");
   assert.ok(existsSync(fresh), "kept for a transfer that may still resume");
 });

@@ -5,7 +5,10 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { after } from "node:test";
 import Database from "better-sqlite3";
+import { cleanup, tempDir, type DaemonProcess } from "./daemon.js";
+import type { LinkProxy } from "./link-proxy.js";
 import { isTempName } from "../../src/fs/temp-names.js";
 
 /** `make soak` sets PEERSYNC_SOAK=1: the fault tests then run at their long sizes. */
@@ -101,6 +104,31 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
     if (Date.now() > end) return false;
     await sleep(100);
   }
+}
+
+/**
+ * The scaffolding of a file's tests of a pair a → proxy → b: a temp directory with each node's
+ * tree and state dir, and slots for b's daemon and the proxy, which are stopped, and the
+ * directory removed, after the file's tests.
+ */
+export function proxiedPairFixture(name: string): {
+  readonly dir: string;
+  readonly root: (node: string) => string;
+  readonly state: (node: string) => string;
+  proxy: LinkProxy | undefined;
+  daemon: DaemonProcess | undefined;
+} {
+  const dir = tempDir(name);
+  const fx = {
+    dir, proxy: undefined as LinkProxy | undefined, daemon: undefined as DaemonProcess | undefined,
+    root: (node: string) => join(dir, node, "tree"), state: (node: string) => join(dir, node, "state"),
+  };
+  after(async () => {
+    await fx.daemon?.stop();
+    await fx.proxy?.close();
+    cleanup(dir);
+  });
+  return fx;
 }
 
 /**

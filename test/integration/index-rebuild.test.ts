@@ -9,7 +9,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
+import { makeCluster, snapshot, type Cluster, type ClusterNode } from "./sync-cluster.js";
 
 const clusters: Cluster[] = [];
 after(async () => {
@@ -19,11 +19,23 @@ after(async () => {
   }
 });
 
-test("after its index is rebuilt, a node's edit wins by the policy with the peer's copy backed up, and the peer's own edits still arrive", async () => {
+async function youngerPair(): Promise<Cluster["nodes"]> {
   const c = await makeCluster(["alpha", "beta"], { extra: ["auto younger;"] });
   clusters.push(c);
-  const { alpha, beta } = c.nodes;
-  const at = (node: typeof alpha, name: string) => join(node!.root, name);
+  return c.nodes;
+}
+
+const at = (node: ClusterNode | undefined, name: string): string => join(node!.root, name);
+
+/** What the damaged-index hint asks for: mv index.db index.db.damaged (with its WAL files). */
+function moveIndexAside(state: string): void {
+  for (const s of ["", "-wal", "-shm"]) {
+    if (existsSync(join(state, `index.db${s}`))) renameSync(join(state, `index.db${s}`), join(state, `index.db.damaged${s}`));
+  }
+}
+
+test("after its index is rebuilt, a node's edit wins by the policy with the peer's copy backed up, and the peer's own edits still arrive", async () => {
+  const { alpha, beta } = await youngerPair();
   // alpha writes conf three times (its counter reaches 3 on both nodes) and two other files.
   writeFileSync(at(alpha, "untouched"), "same everywhere\n");
   writeFileSync(at(alpha, "theirs"), "alpha's first\n");
@@ -42,10 +54,7 @@ test("after its index is rebuilt, a node's edit wins by the policy with the peer
   writeFileSync(at(beta, "theirs"), "beta's edit\n");
   assert.equal((await beta!.run(["check"])).code, 0);
 
-  renameSync(join(alpha!.state, "index.db"), join(alpha!.state, "index.db.damaged"));
-  for (const s of ["-wal", "-shm"]) {
-    if (existsSync(join(alpha!.state, `index.db${s}`))) renameSync(join(alpha!.state, `index.db${s}`), join(alpha!.state, `index.db.damaged${s}`));
-  }
+  moveIndexAside(alpha!.state);
   writeFileSync(at(alpha, "conf"), "written after the index was lost\n");
   writeFileSync(at(alpha, "once"), "alpha's write after the loss\n");
   await alpha!.start();
@@ -67,10 +76,7 @@ test("after its index is rebuilt, a node's edit wins by the policy with the peer
 });
 
 test("after its index is rebuilt, a node's write to a file it had written once is backed up when a peer's newer version arrives first", async () => {
-  const c = await makeCluster(["alpha", "beta"], { extra: ["auto younger;"] });
-  clusters.push(c);
-  const { alpha, beta } = c.nodes;
-  const at = (node: typeof alpha, name: string) => join(node!.root, name);
+  const { alpha, beta } = await youngerPair();
   writeFileSync(at(alpha, "once"), "alpha wrote this once\n");
   writeFileSync(at(alpha, "plain"), "never touched again\n");
   assert.equal((await alpha!.run(["sync"])).code, 0);
@@ -78,10 +84,7 @@ test("after its index is rebuilt, a node's write to a file it had written once i
   assert.equal((await beta!.run(["sync"])).code, 0);
 
   await alpha!.stop();
-  renameSync(join(alpha!.state, "index.db"), join(alpha!.state, "index.db.damaged"));
-  for (const s of ["-wal", "-shm"]) {
-    if (existsSync(join(alpha!.state, `index.db${s}`))) renameSync(join(alpha!.state, `index.db${s}`), join(alpha!.state, `index.db.damaged${s}`));
-  }
+  moveIndexAside(alpha!.state);
   writeFileSync(at(alpha, "once"), "alpha's write after the loss\n");
   assert.equal((await alpha!.run(["check"])).code, 0, "the rebuild the hint asks for");
   await alpha!.start();

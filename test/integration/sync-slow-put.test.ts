@@ -9,40 +9,31 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { cleanup, holdFreePorts, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
-import { writeProxiedPair } from "../helpers/faults.js";
+import { test } from "node:test";
+import { holdFreePorts, runCli, startDaemon, writeKey } from "../helpers/daemon.js";
+import { proxiedPairFixture, writeProxiedPair } from "../helpers/faults.js";
 import { LinkProxy } from "../helpers/link-proxy.js";
 import { FAST_ENV } from "./sync-cluster.js";
 
-const dir = tempDir("slow-put");
-let proxy: LinkProxy | undefined;
-let daemon: DaemonProcess | undefined;
-after(async () => {
-  await daemon?.stop();
-  await proxy?.close();
-  cleanup(dir);
-});
-
-const root = (n: string): string => join(dir, n, "tree");
-const state = (n: string): string => join(dir, n, "state");
+const fx = proxiedPairFixture("slow-put");
+const { dir, root, state } = fx;
 
 test("a put that takes longer than the receiver's request timeout to arrive still lands", { timeout: 120_000 }, async () => {
   const key = writeKey(dir, "g.key", "slow-put");
   const held = await holdFreePorts(2);
   const [portA, portB] = held.ports as [number, number];
   // 4 MiB at 1 MiB/s: about 4 s of body against b's 1.5 s request timeout.
-  proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 5, bytesPerSecond: 1 << 20 });
+  fx.proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 5, bytesPerSecond: 1 << 20 });
   await held.release();
   for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  const { cfgA, cfgB } = writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: proxy.port, key });
-  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: { ...FAST_ENV, PEERSYNC_REQUEST_TIMEOUT_MS: "1500" } });
+  const { cfgA, cfgB } = writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: fx.proxy.port, key });
+  fx.daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: { ...FAST_ENV, PEERSYNC_REQUEST_TIMEOUT_MS: "1500" } });
   const content = randomBytes(4 << 20);
   writeFileSync(join(root("a"), "big.bin"), content);
 
   const r = await runCli(["-N", "a", "--config", cfgA, "--state-dir", state("a"), "sync"], FAST_ENV);
-  assert.equal(r.code, 0, `${r.stderr}\nb's log:\n${daemon.logText()}`);
+  assert.equal(r.code, 0, `${r.stderr}\nb's log:\n${fx.daemon.logText()}`);
   assert.ok(readFileSync(join(root("b"), "big.bin")).equals(content), "the file arrived whole");
   assert.deepEqual(readdirSync(root("b")).filter((f) => f.startsWith(".peersync-")), [], "no temp or partial file left");
-  assert.ok(!/does not match/.test(daemon.logText()), "no truncated body taken for a complete one");
+  assert.ok(!/does not match/.test(fx.daemon.logText()), "no truncated body taken for a complete one");
 });
