@@ -13,9 +13,11 @@
 import { lstatSync } from "node:fs";
 import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
+import { needsSubtreeCheck, type DiskNow } from "../core/subtree-check.js";
 import { messageOf } from "../errors.js";
 import { runCheck, type CheckOptions, type CheckSummary } from "../index/check-run.js";
 import type { Db } from "../index/database.js";
+import { EntryStore } from "../index/entries.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { StatusBoard } from "../status/board.js";
 import { EventBuffer, type Batch, type DuePath } from "./event-buffer.js";
@@ -93,6 +95,7 @@ class Loop {
   readonly #buffer: EventBuffer;
   readonly #schedule: RescanSchedule;
   readonly #pusher: Pusher;
+  readonly #entries: EntryStore;
   readonly watchers: Watchers;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
@@ -113,6 +116,7 @@ class Loop {
     this.#schedule = new RescanSchedule({
       timers, random: options.random, onDue: (g) => this.#buffer.requestRescan("rescan-interval", g),
     });
+    this.#entries = new EntryStore(options.db);
     this.#pusher = new Pusher({
       config: options.config, db: options.db, logger: options.logger, push: options.push, buffer: this.#buffer, timers,
       random: options.random, metrics: options.metrics,
@@ -184,13 +188,13 @@ class Loop {
   }
 
   async #checkPaths(group: string, items: readonly DuePath[]): Promise<void> {
-    // A directory that appeared is checked with its subtree: files written into it before its
-    // watch was added raised no event of their own. A path that is gone is checked with its
-    // subtree too (only index records then, cheap): a removed tree does not always report
-    // each of its files.
+    // A directory that appeared, or replaced another (core/subtree-check.ts), is checked with its
+    // subtree: files written into it before its watch was added raised no event of their own. A
+    // path that is gone is checked with its subtree too (only index records then, cheap): a
+    // removed tree does not always report each of its files.
     const trees: string[] = [];
     const single: string[] = [];
-    for (const item of items) (needsSubtree(item) ? trees : single).push(item.local);
+    for (const item of items) (needsSubtree(this.#entries, item) ? trees : single).push(item.local);
     const changed = new Set<string>();
     for (const [paths, recursive] of [[single, false], [trees, true]] as const) {
       if (paths.length === 0) continue;
@@ -317,13 +321,19 @@ class Loop {
   }
 }
 
-function needsSubtree(item: DuePath): boolean {
+/** Whether a due path is checked with its subtree (core/subtree-check.ts): lstat now, its index record. */
+function needsSubtree(entries: EntryStore, item: DuePath): boolean {
+  let st;
   try {
-    const st = lstatSync(item.local, { throwIfNoEntry: false });
-    return st === undefined || (item.created && st.isDirectory());
+    st = lstatSync(item.local, { bigint: true, throwIfNoEntry: false });
   } catch {
     return false;
   }
+  const now: DiskNow = st === undefined ? { kind: "missing" }
+    : st.isDirectory() ? { kind: "dir", ino: st.ino, dev: st.dev, birthNs: st.birthtimeNs } : { kind: "other" };
+  if (now.kind !== "dir" || item.created) return needsSubtreeCheck(item.created, now, undefined);
+  const r = entries.get(item.group, item.path);
+  return needsSubtreeCheck(item.created, now, r && { kind: r.kind, deleted: r.deletedNs !== undefined, ino: r.ino, dev: r.dev, ctimeNs: r.ctimeNs });
 }
 
 /** A bounded label for the rescans counter. */
