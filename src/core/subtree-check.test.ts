@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { needsSubtreeCheck, type DiskNow, type RecordedDir } from "./subtree-check.js";
+import { isReplacedDirectory, needsSubtreeCheck, type DiskNow, type RecordedDir } from "./subtree-check.js";
 
 const dirNow = (ino: bigint, birthNs: bigint | undefined = 100n, dev = 1n): DiskNow => ({ kind: "dir", ino, dev, birthNs });
 const dirRec = (ino: bigint, ctimeNs = 500n, dev = 1n): RecordedDir => ({ kind: "dir", deleted: false, ino, dev, ctimeNs });
@@ -26,5 +26,21 @@ const cases: { name: string; created: boolean; now: DiskNow; recorded: RecordedD
 for (const c of cases) {
   test(`needsSubtreeCheck: ${c.name}`, () => {
     assert.equal(needsSubtreeCheck(c.created, c.now, c.recorded), c.want);
+  });
+}
+
+const replacedCases: { name: string; now: DiskNow; recorded: RecordedDir | undefined; want: boolean }[] = [
+  { name: "the recorded directory", now: dirNow(5n, 100n), recorded: dirRec(5n, 500n), want: false },
+  { name: "born after the record, same inode number", now: dirNow(5n, 900n), recorded: dirRec(5n, 500n), want: true },
+  { name: "another inode", now: dirNow(9n, 100n), recorded: dirRec(5n, 500n), want: true },
+  { name: "no record: new, not replaced (a check of one path leaves a new directory's files to their own events)", now: dirNow(5n), recorded: undefined, want: false },
+  { name: "a tombstone: not replaced", now: dirNow(5n, 900n), recorded: { ...dirRec(5n), deleted: true }, want: false },
+  { name: "a file on disk now", now: { kind: "other" }, recorded: dirRec(5n), want: false },
+  { name: "gone", now: { kind: "missing" }, recorded: dirRec(5n), want: false },
+];
+
+for (const c of replacedCases) {
+  test(`isReplacedDirectory: ${c.name}`, () => {
+    assert.equal(isReplacedDirectory(c.now, c.recorded), c.want);
   });
 }

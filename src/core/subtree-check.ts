@@ -35,13 +35,26 @@ export interface RecordedDir {
 /**
  * True when the path must be checked with its subtree: it is gone (its records below it must go
  * too, as a removed tree does not always report each of its files), or it is a directory that
- * the burst created or that is not the directory the index holds at that path.
+ * the burst created, that the index does not hold, or that replaced the one it holds.
  */
 export function needsSubtreeCheck(created: boolean, now: DiskNow, recorded: RecordedDir | undefined): boolean {
   if (now.kind === "missing") return true;
   if (now.kind !== "dir") return false;
   if (created) return true;
   if (recorded === undefined || recorded.deleted || recorded.kind !== "dir") return true;
+  return isReplacedDirectory(now, recorded);
+}
+
+/**
+ * True when the directory on disk is not the live directory the index holds at its path: another
+ * inode or device, or born after the record's ctime. Whatever check meets such a directory, as
+ * a target or as the parent of one, must walk it: a check of a file below it re-records the
+ * parent, and a later look at the directory alone would then find nothing new about it while
+ * its files were never seen (exploratory run: a daemon restarted during a churn of
+ * `rm -rf d; mkdir d; echo > d/f`, and d/f never reached the peer).
+ */
+export function isReplacedDirectory(now: DiskNow, recorded: RecordedDir | undefined): boolean {
+  if (now.kind !== "dir" || recorded === undefined || recorded.deleted || recorded.kind !== "dir") return false;
   if (recorded.ino !== now.ino || recorded.dev !== now.dev) return true;
   return now.birthNs !== undefined && now.birthNs > 0n && now.birthNs > recorded.ctimeNs;
 }

@@ -100,6 +100,27 @@ test("runCheck() on paths: without -r only the path, with -r its subtree", async
   assert.deepEqual([...sub.changes.keys()].sort(), ["/s/a", "/s/b", "/s/b/c"]);
 });
 
+test("runCheck() on paths walks a directory that replaced the recorded one, asked for or met as a parent", async () => {
+  // rm -rf d; mkdir d: ext4 gives the new d the old inode number, and continuous mode may see
+  // only a file of the old d gone. Its check re-recorded d as the parent of that file, and the
+  // files of the new d, written before the watcher watched it, were never looked at.
+  const f = fixture("replaced", { "keep": "k", "d/old": "o", "e/old": "o" });
+  await f.check();
+  for (const dir of ["d", "e"]) {
+    rmSync(join(f.root, dir), { recursive: true });
+    mkdirSync(join(f.root, dir));
+    writeFileSync(join(f.root, dir, "new"), "n");
+  }
+  const below = await f.check({ paths: [join(f.root, "d/old")] });
+  assert.deepEqual([...below.changes.keys()].filter((p) => p !== "/d").sort(), ["/d/new", "/d/old"], "met as the parent of a path");
+  // With a path below it asked for too: each new path is recorded once (a second insert of
+  // e/new failed the whole check with a UNIQUE constraint error).
+  const itself = await f.check({ paths: [join(f.root, "e"), join(f.root, "e/new")] });
+  assert.deepEqual([...itself.changes.keys()].filter((p) => p !== "/e").sort(), ["/e/new", "/e/old"], "asked for, with a path below it");
+  const again = await f.check({ paths: [join(f.root, "d"), join(f.root, "e")] });
+  assert.deepEqual([...again.changes.keys()], [], "once recorded, the same directory is looked at alone");
+});
+
 test("runCheck() does not delete what an exclude now covers", async () => {
   const f = fixture("exclude", { "keep.txt": "k", "log.txt": "l" });
   await f.check();

@@ -15,7 +15,7 @@ import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
 import { needsSubtreeCheck, type DiskNow } from "../core/subtree-check.js";
 import { messageOf } from "../errors.js";
-import { runCheck, type CheckOptions, type CheckSummary } from "../index/check-run.js";
+import { recordedDir, runCheck, type CheckOptions, type CheckSummary } from "../index/check-run.js";
 import type { Db } from "../index/database.js";
 import { EntryStore } from "../index/entries.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -332,8 +332,7 @@ function needsSubtree(entries: EntryStore, item: DuePath): boolean {
   const now: DiskNow = st === undefined ? { kind: "missing" }
     : st.isDirectory() ? { kind: "dir", ino: st.ino, dev: st.dev, birthNs: st.birthtimeNs } : { kind: "other" };
   if (now.kind !== "dir" || item.created) return needsSubtreeCheck(item.created, now, undefined);
-  const r = entries.get(item.group, item.path);
-  return needsSubtreeCheck(item.created, now, r && { kind: r.kind, deleted: r.deletedNs !== undefined, ino: r.ino, dev: r.dev, ctimeNs: r.ctimeNs });
+  return needsSubtreeCheck(item.created, now, recordedDir(entries, item.group, item.path));
 }
 
 /** A bounded label for the rescans counter. */
