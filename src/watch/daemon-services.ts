@@ -195,5 +195,6 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
       metrics?.peerUp.set({ group, peer: u.peer }, 0);
       metrics?.syncErrors.inc({ group, peer: u.peer });
     }
+    return summary.results.flatMap((r) => r.problems.map((p) => p.path));
   };
 }

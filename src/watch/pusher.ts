@@ -18,9 +18,13 @@ import type { Timers } from "./timers.js";
 /**
  * The sync engine's side: send `group`'s peers these changed logical paths now (and whatever
  * else is pending for them). Empty `paths`: a retry, because entries were still pending after
- * the last push (a peer was down); push whatever is pending.
+ * the last push (a peer was down); push whatever is pending. Returns the paths that could not
+ * be sent (the run's per-path problems), or nothing.
  */
-export type PushFn = (group: string, paths: readonly string[], context: PushContext) => void | Promise<void>;
+export type PushFn = (group: string, paths: readonly string[], context: PushContext) => PushOutcome | Promise<PushOutcome>;
+
+/** The logical paths a push reported a problem at; void when it has nothing to say. */
+export type PushOutcome = readonly string[] | void;
 
 export interface PushContext {
   /** When the oldest of these changes was first seen (Date.now clock): for the sync latency. */
@@ -72,12 +76,39 @@ export class Pusher {
       this.#o.buffer.add({ group, path, local, type: "update" });
     }
     if (ready.length === 0 && !retry) return;
+    let failed: PushOutcome = undefined;
     try {
-      await this.#o.push(group, ready, { sinceMs: options.sinceMs });
+      failed = await this.#o.push(group, ready, { sinceMs: options.sinceMs });
     } catch (err) {
       this.#o.logger.warn({ group, paths: ready.length, err: messageOf(err) }, `push failed: ${messageOf(err)}`);
     }
+    this.#checkAgainIfMoved(group, failed ?? []);
     this.#retryIfPending(group);
+  }
+
+  /**
+   * A path the push could not send because it is no longer on disk as the check recorded it
+   * (gone: ENOENT on open; rewritten: "changed here since the check") is checked again, as if
+   * the watcher had reported it. Its own event normally does that, but an event can be lost
+   * (a directory replaced before it was watched, inotify's queue overflowing), and the push
+   * retries alone would only repeat the same failure, with backoff, until the next full check
+   * (exploratory run: ENOENT for the files of a removed directory logged for 30 s). A path
+   * whose disk state still matches its record failed for another reason and is not touched.
+   */
+  #checkAgainIfMoved(group: string, paths: readonly string[]): void {
+    for (const path of new Set(paths)) {
+      const record = this.#entries.get(group, path);
+      if (record === undefined) continue;
+      let local: string;
+      try {
+        local = this.#o.config.toLocalPath(path);
+      } catch {
+        continue; // not a path of this node (a group-wide problem is reported under the group's name)
+      }
+      if (stabilityOf(local, record) === "stable") continue;
+      this.#o.logger.debug({ group, path }, "not sent: it changed or vanished since its check; checking it again");
+      this.#o.buffer.add({ group, path, local, type: "update" });
+    }
   }
 
   /** No more retries (stopping): pushes already asked for still go. */

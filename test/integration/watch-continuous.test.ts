@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { appendFileSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCheck } from "../../src/index/check-run.js";
@@ -218,6 +218,45 @@ test("continuous: a directory replaced within one watcher batch (reported as an 
     deliver!([{ path: join(fx.root, "d"), type: "update" }]);
     const both = () => pushed().has("%www%/d/new") && new EntryStore(fx.db).get("g", "%www%/d/old")?.deletedNs !== undefined;
     assert.ok(await waitFor(both, 3000), `the new file pushed and the old one deleted; pushed: ${[...pushed()].join(" ")}`);
+  } finally {
+    await c.stop();
+    fx.cleanup();
+  }
+});
+
+test("continuous: a path a push could not send because it vanished unseen is checked again, not retried as it was", async () => {
+  // The watcher's event for a deletion can be lost (a directory replaced before it was
+  // watched, inotify's queue overflowing). The engine then finds the file pending and gone
+  // (ENOENT on open, a per-path problem); the push retries alone repeated that failure with
+  // backoff until the next full check. The fake watcher delivers no event for the deletion.
+  const fx = watchFixture("cont-vanished");
+  writeFileSync(join(fx.root, "keep"), "k");
+  writeFileSync(join(fx.root, "gone"), "g");
+  let deliver: ((events: { path: string; type: "create" | "update" | "delete" }[]) => void) | undefined;
+  const entries = new EntryStore(fx.db);
+  // What the engine reports: every pending path whose file cannot be opened is a problem.
+  const { push, pushed } = recordingPush();
+  const enginePush = (group: string, paths: readonly string[]): string[] => {
+    push(group, paths);
+    const live = ["%www%/gone", "%www%/new"].filter((p) => entries.get(group, p)?.deletedNs === undefined && entries.get(group, p) !== undefined);
+    return live.filter((p) => !existsSync(fx.config.toLocalPath(p)));
+  };
+  const c = startContinuous({
+    config: fx.config, db: fx.db, logger: capturedLogger().logger, push: enginePush,
+    subscribe: async (_dir, fn) => {
+      deliver = (events) => void fn(null, events);
+      return { unsubscribe: async () => {} };
+    },
+  });
+  try {
+    await c.ready;
+    unlinkSync(join(fx.root, "gone"));
+    writeFileSync(join(fx.root, "new"), "n");
+    deliver!([{ path: join(fx.root, "new"), type: "create" }]);
+    assert.ok(await waitFor(() => pushed().has("%www%/new"), 3000), "the reported change pushed");
+    const recorded = () => entries.get("g", "%www%/gone")?.deletedNs !== undefined;
+    assert.ok(await waitFor(recorded, 3000), "the vanished file checked again and recorded deleted");
+    assert.ok(await waitFor(() => pushed().has("%www%/gone"), 3000), "and its deletion pushed");
   } finally {
     await c.stop();
     fx.cleanup();

@@ -4,13 +4,15 @@
 // metrics and the status board must say so.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { loadConfig } from "../../src/config/load.js";
+import type { Config } from "../../src/config/types.js";
+import { runCheck } from "../../src/index/check-run.js";
 import { openIndex, type Db } from "../../src/index/database.js";
 import { readDaemonFacts } from "../../src/status/board.js";
-import { startDaemonServices, type DaemonServices } from "../../src/watch/daemon-services.js";
+import { startDaemonServices, updatePush, type DaemonServices } from "../../src/watch/daemon-services.js";
 import { cleanup, freePort, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
 import { capturedLogger, waitFor } from "../helpers/watch.js";
 
@@ -20,6 +22,7 @@ const rootB = join(dir, "www-b");
 let b: DaemonProcess | undefined;
 let services: DaemonServices | undefined;
 let db: Db | undefined;
+let config: Config | undefined;
 
 before(async () => {
   mkdirSync(rootA);
@@ -37,7 +40,7 @@ before(async () => {
     "}",
   ].join("\n") + "\n");
   b = await startDaemon({ name: "b", configFile: cfg, stateDir: join(dir, "b") });
-  const config = loadConfig({ configFile: cfg, nodeName: "a", stateDir: join(dir, "a") });
+  config = loadConfig({ configFile: cfg, nodeName: "a", stateDir: join(dir, "a") });
   db = openIndex(config.stateDir);
   services = await startDaemonServices({ config, db, logger: capturedLogger().logger, metricsAddress: { host: "127.0.0.1", port: 0 } });
   await services.continuous!.ready;
@@ -74,4 +77,17 @@ test("daemon services: /metrics and the status board record the peer", async () 
   assert.equal(facts?.peers.find((p) => p.peer === "b")?.lastError, undefined);
   assert.equal(typeof facts?.peers.find((p) => p.peer === "b")?.lastSyncMs, "number");
   assert.equal(facts?.watch[0]?.state, "watching");
+});
+
+test("daemon services: a push names the paths it could not send, for the loop to check again", async () => {
+  // The loop re-checks a path the push could not send when its disk state moved since its check
+  // (watch/pusher.ts); the engine's side of that is naming those paths. Without the watcher, a
+  // file recorded and then removed unseen is what a lost inotify event leaves behind.
+  await services!.stop();
+  services = undefined;
+  writeFileSync(join(rootA, "ghost.txt"), "recorded, then removed unseen");
+  await runCheck(db!, config!, {});
+  unlinkSync(join(rootA, "ghost.txt"));
+  const failed = await updatePush({ config: config!, db: db!, logger: capturedLogger().logger })("farm", [], { sinceMs: undefined });
+  assert.deepEqual(failed, ["%www%/ghost.txt"]);
 });
