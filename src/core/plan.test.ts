@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkDeleteBudget, comparePaths, DIRECT_FILE_BYTES, orderOperations, skipsOffer, type PlanItem } from "./plan.js";
+import { checkDeleteBudget, comparePaths, countMoves, type MoveKey, DIRECT_FILE_BYTES, orderOperations, skipsOffer, type PlanItem } from "./plan.js";
 import { toLogicalPath } from "./path.js";
 import { dir, file, gone, link } from "./testing-entries.js";
 
@@ -89,4 +89,18 @@ const offerCases: { name: string; op: PlanItem["op"]; entry: Parameters<typeof s
 ];
 for (const c of offerCases) {
   test(`skipsOffer(): ${c.name} -> ${c.want}`, () => assert.equal(skipsOffer(c.op, c.entry, "a"), c.want));
+}
+
+const f = (hash: string): MoveKey => ({ kind: "file", hash });
+const moveCases: { name: string; deleted: MoveKey[]; written: MoveKey[]; want: number }[] = [
+  { name: "a renamed directory: every file and the directory are moves", deleted: [f("a"), f("b"), { kind: "dir" }], written: [{ kind: "dir" }, f("b"), f("a")], want: 3 },
+  { name: "deletions with nothing written (an unmounted disk)", deleted: [f("a"), f("b"), { kind: "dir" }], written: [], want: 0 },
+  { name: "new content is not a move", deleted: [f("a")], written: [f("x")], want: 0 },
+  { name: "one write matches one deletion: many empty files deleted, one written", deleted: [f("e"), f("e"), f("e")], written: [f("e")], want: 1 },
+  { name: "two copies written, two deleted", deleted: [f("e"), f("e")], written: [f("e"), f("e"), f("e")], want: 2 },
+  { name: "a symlink moves with its target", deleted: [{ kind: "symlink", target: "../x" }], written: [{ kind: "symlink", target: "../x" }], want: 1 },
+  { name: "a symlink is not a file with the same text", deleted: [{ kind: "symlink", target: "abc" }], written: [f("abc")], want: 0 },
+];
+for (const c of moveCases) {
+  test(`countMoves() ${c.name}`, () => assert.equal(countMoves(c.deleted, c.written), c.want));
 }

@@ -87,3 +87,36 @@ export function checkDeleteBudget(deletes: number, groupFileCount: number, maxDe
       `of the group and more than ${DEFAULT_DELETE_FLOOR}; set max-delete for the group if this is intended`,
   };
 }
+
+/** What a deletion or a write of one entry carries, for countMoves(): a file's content hash, a symlink's target, or a directory. */
+export type MoveKey =
+  | { readonly kind: "file"; readonly hash: string }
+  | { readonly kind: "symlink"; readonly target: string }
+  | { readonly kind: "dir" };
+
+/**
+ * How many of a run's deletions for one peer are moves: each deletion whose entry goes to the
+ * same peer in the same run under another path (the same content, the same symlink target, a
+ * directory for a directory), each write matched at most once. A renamed directory is as many
+ * deletions as it holds entries, and as many writes carrying what they held; counted as
+ * deletions, `mv images img` halted the whole group under the max-delete rule while nothing
+ * was lost (exploratory run, continuous mode). An unmounted disk or a wrong include, what the
+ * rule is for, deletes with nothing written in return.
+ */
+export function countMoves(deleted: readonly MoveKey[], written: readonly MoveKey[]): number {
+  const supply = new Map<string, number>();
+  for (const w of written) supply.set(moveKey(w), (supply.get(moveKey(w)) ?? 0) + 1);
+  let moves = 0;
+  for (const d of deleted) {
+    const key = moveKey(d);
+    const left = supply.get(key) ?? 0;
+    if (left === 0) continue;
+    supply.set(key, left - 1);
+    moves++;
+  }
+  return moves;
+}
+
+function moveKey(k: MoveKey): string {
+  return k.kind === "file" ? `f:${k.hash}` : k.kind === "symlink" ? `l:${k.target}` : "d";
+}

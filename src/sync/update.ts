@@ -8,11 +8,12 @@ import type { Logger } from "pino";
 import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
-import { checkDeleteBudget } from "../core/plan.js";
+import { checkDeleteBudget, countMoves, type MoveKey } from "../core/plan.js";
 import { passesFilters, type PathFilter } from "../core/path.js";
 import { hintOf, messageOf } from "../errors.js";
 import { ActionQueue } from "../index/action-queue.js";
 import type { Db } from "../index/database.js";
+import type { EntryRecord } from "../index/entries.js";
 import type { PendingRow } from "../index/pending.js";
 import { actionRecorder } from "../status/action-record.js";
 import type { PeerPool } from "../net/pool.js";
@@ -199,12 +200,33 @@ function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host;
     const deletes = rows.filter((r) => r.deleted).length;
     if (deletes === 0) continue;
     live ??= group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
-    const budget = checkDeleteBudget(deletes, live + deletes, group.maxDelete);
+    if (checkDeleteBudget(deletes, live + deletes, group.maxDelete).ok) continue;
+    // Only past the budget are the rows read: what a rename deletes, it writes again elsewhere.
+    const budget = checkDeleteBudget(deletes - movesIn(index, rows), live + deletes, group.maxDelete);
     if (!budget.ok) {
       return `Cannot sync group "${group.name}" to peer "${host.name}": ${budget.message}`;
     }
   }
   return undefined;
+}
+
+/** How many of one peer's pending deletions are moves (core/plan.ts countMoves). */
+function movesIn(index: SyncIndex, rows: readonly PendingRow[]): number {
+  const deleted: MoveKey[] = [];
+  const written: MoveKey[] = [];
+  for (const row of rows) {
+    const key = moveKeyOf(index.entries.getById(row.entryId));
+    if (key !== undefined) (row.deleted ? deleted : written).push(key);
+  }
+  return countMoves(deleted, written);
+}
+
+/** A tombstone keeps the kind, hash and target of what it deleted. */
+function moveKeyOf(record: EntryRecord | undefined): MoveKey | undefined {
+  if (record === undefined) return undefined;
+  if (record.kind === "dir") return { kind: "dir" };
+  if (record.kind === "symlink") return record.target === undefined ? undefined : { kind: "symlink", target: record.target };
+  return record.hash === undefined ? undefined : { kind: "file", hash: record.hash };
 }
 
 /** What the stop's message adds: nothing was sent, or only what went while the check went on. */

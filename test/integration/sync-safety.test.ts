@@ -106,6 +106,31 @@ test("more deletions than max-delete halt the group with exit 5 and delete nothi
   assert.match(status.stdout, /^ {2}peer beta .*, last error \d+ s ago: safety stop: Cannot sync group "g" to peer "beta": Cannot delete 4 of \d+ entries: more than max-delete \(2\); raise the group's max-delete if this is intended/m, status.stdout);
 });
 
+test("a renamed directory is not a mass deletion: its entries are moves, and max-delete counts only what is lost", async () => {
+  // `mv images img` of most of a group: as many deletions as the directory held, and as many
+  // writes of the same contents. Counted as deletions, the default rule halted the whole group
+  // (exploratory run, continuous mode: nothing of the group went out, retried for ever).
+  const c = await cluster(["alpha", "beta"], { extra: ["max-delete 2;"] });
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "keep"), "keep\n");
+  mkdirSync(join(alpha!.root, "images/sub"), { recursive: true });
+  for (let i = 0; i < 6; i++) writeFileSync(join(alpha!.root, "images/sub", `p${i}`), `picture ${i}\n`);
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  renameSync(join(alpha!.root, "images"), join(alpha!.root, "img"));
+  const moved = await alpha!.run(["sync"]);
+  assert.equal(moved.code, 0, moved.stderr + moved.stdout);
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+  // What is really lost still counts: 3 deletions, 1 of them matched by a copy written.
+  writeFileSync(join(alpha!.root, "copy"), "picture 0\n");
+  for (const i of [0, 1, 2]) rmSync(join(alpha!.root, "img/sub", `p${i}`));
+  const lost = await alpha!.run(["sync"]);
+  assert.equal(lost.code, 0, "2 lost: within max-delete 2");
+  for (const i of [3, 4, 5]) rmSync(join(alpha!.root, "img/sub", `p${i}`));
+  const more = await alpha!.run(["sync"]);
+  assert.equal(more.code, 5, more.stderr + more.stdout);
+  assert.match(more.stderr, /Cannot delete 3 of \d+ entries: more than max-delete \(2\)/);
+});
+
 test("a daemon refuses paths its config excludes, and a ../ path ends the session, writing nothing", async () => {
   const c = await cluster(["alpha", "beta"], { extra: ["exclude %data%/secret;"] });
   const { alpha, beta } = c.nodes;
