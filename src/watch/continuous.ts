@@ -297,7 +297,7 @@ class Loop {
     const fields = { group: t.group, root: t.root, kind: t.kind };
     if (t.kind === "limit") {
       this.#o.logger.error({ ...fields, hint: t.hint }, `${t.message}: inotify limit reached; ${t.hint}`);
-    } else if (t.kind === "rewatch") {
+    } else if (t.kind === "rewatch" || t.kind === "returned") {
       this.#o.logger.info(fields, t.message);
     } else {
       this.#o.logger.warn(fields, `${t.message}; checked by periodic full checks until it can be watched`);

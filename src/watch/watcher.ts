@@ -17,8 +17,8 @@
 // a full check, which subscribes it again first (a fresh crawl) and then walks. Directories
 // appearing within REWATCH_DELAY_MS of each other share one.
 
-import { watch as fsWatch, lstatSync, readdirSync, readFileSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { watch as fsWatch, lstatSync, readdirSync, readFileSync, type FSWatcher } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import * as parcel from "@parcel/watcher";
 import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
@@ -44,8 +44,11 @@ export interface RootState {
   readonly reason: string | undefined;
 }
 
-/** "rewatch": not a fault, see the NOTE above; the root is watched again after a full check. */
-export type TroubleKind = "missing" | "limit" | "error" | "vanished" | "rewatch";
+/**
+ * "rewatch": not a fault, see the NOTE above; the root is watched again after a full check.
+ * "returned": a missing root is there again (not a fault either); likewise.
+ */
+export type TroubleKind = "missing" | "limit" | "error" | "vanished" | "rewatch" | "returned";
 
 export interface WatchTrouble {
   readonly group: string;
@@ -81,6 +84,8 @@ interface Root {
   /** New directories (local paths) that already held directories: the root is watched again. */
   readonly rewatch: Set<string>;
   rewatchTimer: NodeJS.Timeout | undefined;
+  /** While the root is missing: a watch of its nearest existing ancestor, for its return. */
+  returnWatch: FSWatcher | undefined;
 }
 
 /** How long a re-watch waits for more directories of the same `mkdir -p` or move. */
@@ -94,7 +99,7 @@ export class Watchers {
   constructor(options: WatchersOptions) {
     this.#options = options;
     this.#roots = options.groups.flatMap((group) =>
-      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined, rewatch: new Set<string>(), rewatchTimer: undefined })),
+      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined, rewatch: new Set<string>(), rewatchTimer: undefined, returnWatch: undefined })),
     );
   }
 
@@ -114,13 +119,20 @@ export class Watchers {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const r of this.#roots) clearTimeout(r.rewatchTimer);
+    for (const r of this.#roots) {
+      clearTimeout(r.rewatchTimer);
+      this.#stopReturnWatch(r);
+    }
     await Promise.all(this.#roots.map((r) => this.#unsubscribe(r, "stopped")));
   }
 
   async #subscribe(r: Root): Promise<void> {
     const st = lstatSync(r.local, { throwIfNoEntry: false });
-    if (st === undefined) return this.#trouble(r, "missing", `Cannot watch "${r.local}": it does not exist`, false);
+    if (st === undefined) {
+      this.#watchForReturn(r);
+      return this.#trouble(r, "missing", `Cannot watch "${r.local}": it does not exist`, false);
+    }
+    this.#stopReturnWatch(r);
     try {
       const subscribe = st.isDirectory() ? (this.#options.subscribe ?? parcelSubscribe) : watchOneFile;
       const sub = await subscribe(r.local, (err, events) => this.#onRaw(r, err, events));
@@ -163,6 +175,38 @@ export class Watchers {
     }
   }
 
+  /**
+   * A root that does not exist (removed, not mounted yet, restored from a backup) is waited for
+   * through its nearest existing ancestor, not only by the full check that comes every
+   * FALLBACK_INTERVAL_MS (5 min) while a root is not watched: `rm -rf /srv/www; mkdir /srv/www;
+   * tar x` left the restored tree unsynced for those minutes. When the next name on the way to
+   * the root appears, the root is reported "returned" (lost: the loop runs a full check, which
+   * subscribes first); a root deeper than that name is waited for again from there.
+   */
+  #watchForReturn(r: Root): void {
+    if (r.returnWatch !== undefined || this.#stopped) return;
+    const way = existingAncestor(r.local);
+    if (way === undefined) return;
+    try {
+      r.returnWatch = fsWatch(way.dir, { persistent: false }, (_type, filename) => {
+        if (filename !== null && filename !== way.next) return;
+        if (lstatSync(join(way.dir, way.next), { throwIfNoEntry: false }) === undefined) return;
+        this.#stopReturnWatch(r);
+        if (this.#stopped || r.state === "watching") return;
+        this.#options.onTrouble({ group: r.group.name, root: r.root, kind: "returned", message: `"${r.local}" (or the way to it) is there again: watching it after a full check`, hint: undefined, lost: true });
+      });
+      r.returnWatch.on("error", () => this.#stopReturnWatch(r));
+    } catch (err) {
+      // An inotify limit here too: the periodic full check still comes.
+      this.#options.logger?.debug({ root: r.root, dir: way.dir, err: messageOf(err) }, "cannot wait for the root's return");
+    }
+  }
+
+  #stopReturnWatch(r: Root): void {
+    r.returnWatch?.close();
+    r.returnWatch = undefined;
+  }
+
   #rewatchSoon(r: Root, dir: string): void {
     r.rewatch.add(dir);
     r.rewatchTimer ??= setTimeout(() => void this.#rewatch(r), REWATCH_DELAY_MS).unref();
@@ -200,6 +244,18 @@ export class Watchers {
       this.#options.logger?.debug({ root: r.root, err: messageOf(err) }, "unsubscribe failed");
     }
   }
+}
+
+/** The nearest directory above `path` that exists, and the name below it on the way to `path`. */
+function existingAncestor(path: string): { dir: string; next: string } | undefined {
+  for (let next = path, dir = dirname(path); dir !== next; next = dir, dir = dirname(dir)) {
+    try {
+      if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return { dir, next: basename(next) };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** A directory at `path` that holds at least one directory (false for anything else, or gone). */

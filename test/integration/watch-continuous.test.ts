@@ -262,3 +262,28 @@ test("continuous: a path a push could not send because it vanished unseen is che
     fx.cleanup();
   }
 });
+
+test("continuous: an include root removed and made again is watched and checked at once, not at the 5-minute fallback", async () => {
+  // `rm -rf /srv/www; mkdir /srv/www; tar x` (a restore): the root's full check found it gone,
+  // subscribing failed ("does not exist"), and nothing looked again until the full check that
+  // comes every 5 min while a root is not watched.
+  const fx = watchFixture("cont-root-back");
+  writeFileSync(join(fx.root, "keep"), "k");
+  const { push, pushed } = recordingPush();
+  const log = capturedLogger();
+  const c = startContinuous({ config: fx.config, db: fx.db, logger: log.logger, push });
+  try {
+    await c.ready;
+    rmSync(fx.root, { recursive: true });
+    assert.ok(await waitFor(() => /does not exist/.test(c.states()[0]?.reason ?? ""), 5000), "the root is missing");
+    await sleep(300);
+    mkdirSync(fx.root);
+    writeFileSync(join(fx.root, "back.txt"), "b");
+    assert.ok(await waitFor(() => pushed().has("%www%/back.txt"), 5000), `the restored tree pushed; states: ${JSON.stringify(c.states())}`);
+    assert.equal(c.states()[0]?.state, "watching");
+    assert.ok(log.lines().some((l) => l.kind === "returned" && l.level === 30), "an info line says the root is back");
+  } finally {
+    await c.stop();
+    fx.cleanup();
+  }
+});
