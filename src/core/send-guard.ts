@@ -16,7 +16,8 @@ export interface OpenFileStat {
   readonly mtimeNs: bigint;
 }
 
-export type SendStaleness = "grew" | "shrank" | "rewritten" | "replaced by a directory or special file" | "replaced by a symlink";
+/** "removed": gone when it was opened, a change of its own: say so rather than ENOENT (transfer.ts). */
+export type SendStaleness = "grew" | "shrank" | "rewritten" | "replaced by a directory or special file" | "replaced by a symlink" | "removed";
 
 /** Undefined while the open file still looks like `offered`; else how it changed since the check. */
 export function staleSince(offered: { readonly size: number; readonly mtimeNs: bigint }, now: OpenFileStat): SendStaleness | undefined {

@@ -203,9 +203,15 @@ function refuseIfStale(item: { path: LogicalPath; entry: EntryState }, st: { isF
   if (how !== undefined) throw new ChangedSinceCheckError(item.path, how);
 }
 
-/** ELOOP from an O_NOFOLLOW open: a symlink now stands where the checked file was. */
+/**
+ * ELOOP from an O_NOFOLLOW open: a symlink now stands where the checked file was. ENOENT: the
+ * file was removed since the check, which under continuous churn (a file written and deleted
+ * again at once) is routine and was logged as a bare "ENOENT: no such file or directory, open".
+ */
 function rethrowReplaced(path: LogicalPath, err: unknown): never {
-  if ((err as NodeJS.ErrnoException).code === "ELOOP") throw new ChangedSinceCheckError(path, "replaced by a symlink");
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ELOOP") throw new ChangedSinceCheckError(path, "replaced by a symlink");
+  if (code === "ENOENT") throw new ChangedSinceCheckError(path, "removed");
   throw err;
 }
 

@@ -88,7 +88,7 @@ export class Pusher {
 
   /**
    * A path the push could not send because it is no longer on disk as the check recorded it
-   * (gone: ENOENT on open; rewritten: "changed here since the check") is checked again, as if
+   * (removed, rewritten: "it changed here since the check") is checked again, as if
    * the watcher had reported it. Its own event normally does that, but an event can be lost
    * (a directory replaced before it was watched, inotify's queue overflowing), and the push
    * retries alone would only repeat the same failure, with backoff, until the next full check
