@@ -107,6 +107,21 @@ export class TimeRangeError extends PeersyncError {
   }
 }
 
+/**
+ * A write to this node's own files (index, identity, run lock, hint spool) failed for a reason
+ * of the disk's: full, over quota, read-only, not permitted, an I/O error (core/storage-fault.ts
+ * words each). Not a bug and not damage: the operator fixes the disk and runs the command again.
+ */
+export class StorageError extends PeersyncError {
+  readonly path: string;
+  readonly fault: string;
+  constructor(message: string, options: PeersyncErrorOptions & { path: string; fault: string }) {
+    super("STORAGE", message, options);
+    this.path = options.path;
+    this.fault = options.fault;
+  }
+}
+
 /** Another peersync run holds the lock for this config. */
 export class LockError extends PeersyncError {
   constructor(message: string, options: PeersyncErrorOptions = {}) {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { CommanderError } from "commander";
 import {
   AuthError, ConfigError, ConfigErrors, IndexError, LockError, NotImplementedError, PeerError, PeersyncError,
-  ProtocolError, RsyncError, UsageError,
+  ProtocolError, RsyncError, StorageError, UsageError,
 } from "../errors.js";
 import { ExitCode } from "./exit-codes.js";
 import { classify, toCsync2ExitCode } from "./exit-table.js";
@@ -22,6 +22,7 @@ const cases: readonly { readonly name: string; readonly err: unknown; readonly e
   { name: "PeerError", err: new PeerError("refused", { peer: "h2" }), exitCode: ExitCode.ERROR, code: "PEER" },
   { name: "RsyncError", err: new RsyncError("RS_CORRUPT", "corrupt"), exitCode: ExitCode.ERROR, code: "RSYNC" },
   { name: "IndexError", err: new IndexError("locked db"), exitCode: ExitCode.ERROR, code: "INDEX" },
+  { name: "StorageError (a full state dir)", err: new StorageError("Cannot write the index", { path: "/s/index.db", fault: "full" }), exitCode: ExitCode.ERROR, code: "STORAGE" },
   { name: "LockError", err: new LockError("held"), exitCode: ExitCode.LOCKED, code: "LOCKED" },
   { name: "a PeersyncError with a code the table lacks", err: new PeersyncError("NEW", "m"), exitCode: 1, code: "NEW" },
   { name: "--help", err: new CommanderError(0, "commander.helpDisplayed", "(outputHelp)"), exitCode: 0, code: "USAGE" },

@@ -19,6 +19,7 @@ export const EXIT_TABLE: Readonly<Record<string, ExitCode>> = {
   PEER: ExitCode.ERROR,
   RSYNC: ExitCode.ERROR,
   INDEX: ExitCode.ERROR,
+  STORAGE: ExitCode.ERROR,
   IO: ExitCode.ERROR,
   LOCKED: ExitCode.LOCKED,
   "commander.helpDisplayed": ExitCode.OK,

@@ -59,12 +59,12 @@ export function configFromOptions(options: GlobalOptions): Config {
 
 /** Runs `fn` with the index open for writing (created when missing); always closes it. */
 export async function withIndex<T>(stateDir: string, fn: (db: Db) => T | Promise<T>): Promise<T> {
-  const { asDamagedIndex, openIndex } = await import("./database.js");
+  const { asIndexFault, openIndex } = await import("./database.js");
   const db = openIndex(stateDir);
   try {
     return await fn(db);
   } catch (err) {
-    throw asDamagedIndex(stateDir, err);
+    throw asIndexFault(stateDir, err);
   } finally {
     db.close();
   }
@@ -72,13 +72,13 @@ export async function withIndex<T>(stateDir: string, fn: (db: Db) => T | Promise
 
 /** Like withIndex, read-only; `empty` when no index exists yet (listings then print nothing). */
 export async function withIndexReadonly<T>(stateDir: string, empty: T, fn: (db: Db) => T | Promise<T>): Promise<T> {
-  const { asDamagedIndex, indexPath, openIndex } = await import("./database.js");
+  const { asIndexFault, indexPath, openIndex } = await import("./database.js");
   if (!existsSync(indexPath(stateDir))) return empty;
   const db = openIndex(stateDir, { readonly: true });
   try {
     return await fn(db);
   } catch (err) {
-    throw asDamagedIndex(stateDir, err);
+    throw asIndexFault(stateDir, err);
   } finally {
     db.close();
   }

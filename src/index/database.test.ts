@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { after, test } from "node:test";
-import { asDamagedIndex, indexPath, openIndex } from "./database.js";
-import { IndexError } from "../errors.js";
+import { asIndexFault, indexPath, openIndex } from "./database.js";
+import { IndexError, StorageError } from "../errors.js";
 import { EntryStore, type RecordInput } from "./entries.js";
 import { recordedFingerprintHash } from "./entry-rows.js";
 import { VersionStore } from "./versions.js";
@@ -157,11 +157,34 @@ const damageCases: readonly { readonly name: string; readonly err: unknown; read
   { name: "a TypeError", err: new TypeError("x"), damaged: false },
 ];
 for (const c of damageCases) {
-  test(`asDamagedIndex() ${c.damaged ? "names the index for" : "passes on"} ${c.name}`, () => {
-    const out = asDamagedIndex("/var/lib/peersync", c.err);
+  test(`asIndexFault() ${c.damaged ? "names the index for" : "passes on"} ${c.name}`, () => {
+    const out = asIndexFault("/var/lib/peersync", c.err);
     if (!c.damaged) return assert.equal(out, c.err);
     assert.ok(out instanceof IndexError);
     assert.equal(out.message, 'Cannot use index "/var/lib/peersync/index.db": it is damaged (database disk image is malformed)');
     assert.match(out.hint ?? "", /^move it aside \(mv \/var\/lib\/peersync\/index\.db /);
+  });
+}
+
+// A write the disk refused is not damage: the hint says to fix the disk and run again, never to
+// move the index aside (which would throw away every version vector).
+const storageCases: readonly { readonly name: string; readonly err: unknown; readonly reason: RegExp; readonly hint: RegExp }[] = [
+  { name: "SQLITE_FULL from a query", err: Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }), reason: /the file system holding it is full \(SQLITE_FULL: database or disk is full\)$/, hint: /^free space on the file system of \/var\/lib\/peersync \(df -h/ },
+  { name: "SQLITE_READONLY_DIRECTORY", err: Object.assign(new Error("attempt to write a readonly database"), { code: "SQLITE_READONLY_DIRECTORY" }), reason: /is read-only/, hint: /^remount the file system of \/var\/lib\/peersync read-write/ },
+  { name: "SQLITE_IOERR_WRITE", err: Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR_WRITE" }), reason: /I\/O error/, hint: /dmesg/ },
+  {
+    name: "SQLITE_FULL wrapped by the schema update", reason: /is full/, hint: /^free space/,
+    err: new IndexError("Cannot bring the index schema up to date: database or disk is full", { cause: Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }) }),
+  },
+];
+for (const c of storageCases) {
+  test(`asIndexFault() names the disk, not damage nor a bug, for ${c.name}`, () => {
+    const out = asIndexFault("/var/lib/peersync", c.err);
+    assert.ok(out instanceof StorageError, String(out));
+    assert.equal(out.code, "STORAGE");
+    assert.match(out.message, /^Cannot write the index "\/var\/lib\/peersync\/index\.db": /);
+    assert.match(out.message, c.reason);
+    assert.match(out.hint ?? "", c.hint);
+    assert.doesNotMatch(out.hint ?? "", /move it aside/);
   });
 }

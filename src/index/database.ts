@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IndexError, messageOf } from "../errors.js";
+import { storageErrorOf } from "../fs/storage-error.js";
 import { recordedFingerprintHash } from "./entry-rows.js";
 
 export type Db = Database.Database;
@@ -38,7 +39,7 @@ export function openIndex(stateDir: string, options: OpenIndexOptions = {}): Db 
     if (!options.readonly) mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, ...nativeBinding() });
   } catch (err) {
-    throw new IndexError(`Cannot open index "${file}": ${messageOf(err)}`, {
+    throw storageErrorOf(err, "the index", file, stateDir) ?? new IndexError(`Cannot open index "${file}": ${messageOf(err)}`, {
       cause: err,
       hint: "check that the state dir exists and is writable by this user (--state-dir DIR)",
     });
@@ -55,7 +56,7 @@ export function openIndex(stateDir: string, options: OpenIndexOptions = {}): Db 
     }
   } catch (err) {
     db.close();
-    throw isDamaged(err) ? damagedIndex(file, err) : err;
+    throw asIndexFault(stateDir, err, "open");
   }
   return db;
 }
@@ -68,12 +69,19 @@ function isDamaged(err: unknown): boolean {
 }
 
 /**
- * A query that met a damaged page of `stateDir`'s index (the header read at open was fine):
- * the same named error and hint as at open, instead of an "internal error" that calls it a bug.
- * Anything else is returned as it is.
+ * A failure of `stateDir`'s index, at open or met mid-command, as the operator must read it: a
+ * damaged page (the header read at open was fine) is named with the way to rebuild; a write the
+ * disk refused (full, read-only, an I/O error: SQLite rolled it back, the index is intact) names
+ * the disk and says to run again, never to move the index aside. Instead of an "internal error"
+ * that calls either a bug. Anything else is returned as it is.
  */
-export function asDamagedIndex(stateDir: string, err: unknown): unknown {
-  return !(err instanceof IndexError) && isDamaged(err) ? damagedIndex(indexPath(stateDir), err, "use") : err;
+export function asIndexFault(stateDir: string, err: unknown, verb: "open" | "use" = "use"): unknown {
+  const file = indexPath(stateDir);
+  const cause = err instanceof IndexError && !isDamaged(err) ? err.cause : err;
+  const storage = storageErrorOf(cause, "the index", file, stateDir);
+  if (storage) return storage;
+  if (err instanceof IndexError) return isDamaged(err) && verb === "open" ? damagedIndex(file, err) : err;
+  return isDamaged(err) ? damagedIndex(file, err, verb) : err;
 }
 
 function damagedIndex(file: string, err: unknown, verb: "open" | "use" = "open"): IndexError {

@@ -27,6 +27,7 @@ import {
   statSync, unlinkSync, writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { asStorageError } from "../fs/storage-error.js";
 
 export const SPOOL_NAME = "hints.spool";
 const ROTATED_PREFIX = `${SPOOL_NAME}.`;
@@ -49,8 +50,17 @@ export function spoolPath(stateDir: string): string {
 /** Appends hints for `paths` to the spool of `stateDir` (created with the state dir when missing). */
 export function appendHints(stateDir: string, paths: readonly string[], recursive: boolean, options: AppendOptions = {}): void {
   if (paths.length === 0) return;
-  const record = Buffer.from(paths.map((path) => `\n${JSON.stringify({ path, recursive })}`).join(""));
   const file = spoolPath(stateDir);
+  try {
+    appendRecord(stateDir, file, paths, recursive, options);
+  } catch (err) {
+    // A full or read-only state dir: named as the disk's fault (a torn record is skipped by the reader).
+    throw asStorageError(err, "the hint spool", file, stateDir);
+  }
+}
+
+function appendRecord(stateDir: string, file: string, paths: readonly string[], recursive: boolean, options: AppendOptions): void {
+  const record = Buffer.from(paths.map((path) => `\n${JSON.stringify({ path, recursive })}`).join(""));
   // Bounded: each retry means an ingester rotated the spool meanwhile.
   for (let attempt = 0; attempt < 8; attempt++) {
     const { fd, created } = openSpool(stateDir, file);

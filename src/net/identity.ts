@@ -8,11 +8,12 @@
 
 import { constants as cryptoConstants, createHash, createPrivateKey, generateKeyPair, generateKeyPairSync, privateEncrypt, randomBytes, X509Certificate, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, fsyncSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import type forgeModule from "node-forge";
 import { AuthError, messageOf } from "../errors.js";
+import { storageErrorOf } from "../fs/storage-error.js";
 
 export const IDENTITY_FILE = "identity.pem";
 
@@ -58,15 +59,17 @@ export async function prepareIdentity(stateDir: string): Promise<void> {
 /** Writes a new identity with one atomic link; when another process won the race, theirs stays. */
 function storeIdentity(stateDir: string, pem: string): void {
   const file = identityPath(stateDir);
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  writePrivateFile(tmp, pem);
   try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    writePrivateFile(tmp, pem);
     linkSync(tmp, file); // fails with EEXIST when another process won the race: use theirs
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw identityError(file, err);
+    // A full or read-only state dir is the disk's fault, named as such (not "fix its permissions").
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw storageErrorOf(err, "the node identity", file, stateDir) ?? identityError(file, err);
   } finally {
-    unlinkSync(tmp);
+    // Also when the write failed: a half-written temp file would stay in the state dir for good.
+    rmSync(tmp, { force: true });
   }
 }
 

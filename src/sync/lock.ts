@@ -9,6 +9,7 @@ import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import { LockError } from "../errors.js";
+import { asStorageError } from "../fs/storage-error.js";
 
 export const LOCK_FILE = "sync.lock";
 
@@ -24,16 +25,23 @@ export interface HeldLock {
 
 /** Takes the run lock of `stateDir` or throws LockError naming the holder. */
 export async function acquireRunLock(stateDir: string, pid = process.pid): Promise<HeldLock> {
-  await fsp.mkdir(stateDir, { recursive: true, mode: 0o700 });
   const path = join(stateDir, LOCK_FILE);
+  await fsp.mkdir(stateDir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    throw asStorageError(err, "the run lock", path, stateDir);
+  });
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const file = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      await file.writeFile(`${pid}\n`);
+    const file = await createExclusive(path, stateDir);
+    if (file !== undefined) {
+      try {
+        await file.writeFile(`${pid}\n`);
+      } catch (err) {
+        // A full disk: an empty lock file left behind would read as the lock of a run that died.
+        await file.close().catch(() => undefined);
+        await fsp.unlink(path).catch(() => undefined);
+        throw asStorageError(err, "the run lock", path, stateDir);
+      }
       await file.close();
       return { path, tookOverStale: attempt > 0, release: () => fsp.unlink(path).catch(() => undefined) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     const holder = await readHolder(path);
     if (holder !== undefined && isAlive(holder)) {
@@ -45,6 +53,16 @@ export async function acquireRunLock(stateDir: string, pid = process.pid): Promi
     await fsp.unlink(path).catch(() => undefined);
   }
   throw new LockError(`Cannot start a sync run: "${path}" was taken by another run meanwhile`);
+}
+
+/** The lock file, made with O_EXCL; undefined when it exists already. */
+async function createExclusive(path: string, stateDir: string): Promise<fsp.FileHandle | undefined> {
+  try {
+    return await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+    throw asStorageError(err, "the run lock", path, stateDir);
+  }
 }
 
 async function readHolder(path: string): Promise<number | undefined> {
