@@ -2,7 +2,7 @@
 // the index of its state dir. The index module (and SQLite's native addon) loads only when a
 // command opens the index: `peersync hint` never does, and it runs once per application write.
 
-import { existsSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { pickArgumentPath } from "../core/argument-path.js";
 import { loadConfig } from "../config/load.js";
@@ -70,11 +70,11 @@ export async function withIndex<T>(stateDir: string, fn: (db: Db) => T | Promise
   }
 }
 
-/** Like withIndex, read-only; `empty` when no index exists yet (listings then print nothing). */
+/** Like withIndex, read-only; `empty` when no index is set up yet (listings then print nothing). */
 export async function withIndexReadonly<T>(stateDir: string, empty: T, fn: (db: Db) => T | Promise<T>): Promise<T> {
-  const { asIndexFault, indexPath, openIndex } = await import("./database.js");
-  if (!existsSync(indexPath(stateDir))) return empty;
-  const db = openIndex(stateDir, { readonly: true });
+  const { asIndexFault, openIndexIfSetUp } = await import("./database.js");
+  const db = openIndexIfSetUp(stateDir);
+  if (db === undefined) return empty;
   try {
     return await fn(db);
   } catch (err) {

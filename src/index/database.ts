@@ -61,6 +61,20 @@ export function openIndex(stateDir: string, options: OpenIndexOptions = {}): Db 
   return db;
 }
 
+/**
+ * The index of `stateDir` opened read-only (listings, status), or undefined when there is none
+ * yet: no file, or one left blank by a first open that failed before it wrote the schema (a full
+ * disk, a kill). Every listing once called such a file's missing tables "internal error: no such
+ * table: meta ... a bug"; the next command that writes the index sets it up as usual.
+ */
+export function openIndexIfSetUp(stateDir: string, options: Omit<OpenIndexOptions, "readonly"> = {}): Db | undefined {
+  if (!existsSync(indexPath(stateDir))) return undefined;
+  const db = openIndex(stateDir, { ...options, readonly: true });
+  if (db.pragma("schema_version", { simple: true }) !== 0) return db;
+  db.close();
+  return undefined;
+}
+
 /** SQLite's word that the file is not a database, or a damaged one. */
 function isDamaged(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import type { Config, Group, Host } from "../config/types.js";
 import { messageOf } from "../errors.js";
-import { indexPath, openIndex, type Db } from "../index/database.js";
+import { indexPath, openIndex, openIndexIfSetUp, type Db } from "../index/database.js";
 import { PinStore } from "../index/pins.js";
 import { readIdentity, type Identity } from "../net/identity.js";
 import { resolveLimits, type Limits } from "../net/limits.js";
@@ -40,11 +40,12 @@ interface Probe {
 }
 
 export async function collectStatus(config: Config, options: CollectOptions = {}): Promise<StatusReport> {
-  const indexExists = existsSync(indexPath(config.stateDir));
   const identity = readIdentity(config.stateDir);
   const probe = options.probe ?? true;
   // Probing may pin a peer's certificate (first contact), which needs the index writable.
-  const db = probe && identity ? openIndex(config.stateDir) : indexExists ? openIndex(config.stateDir, { readonly: true }) : undefined;
+  const existed = existsSync(indexPath(config.stateDir));
+  const db = probe && identity ? openIndex(config.stateDir) : openIndexIfSetUp(config.stateDir);
+  const indexExists = existed && db !== undefined;
   try {
     const groups = config.groups.filter((g) => options.groups === undefined || options.groups.includes(g.name));
     const facts = db ? readDaemonFacts(db) : undefined;

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -210,6 +210,40 @@ describe("-G (csync2's group list)", () => {
   test("a list that also names this node's group works (one cron line for the cluster)", async () => {
     const r = await peersync([...setup(), "-G", "mail,web", "-M"]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
+  });
+});
+
+describe("an index a failed first start left blank", () => {
+  // A first `check` on a full state dir creates index.db and fails before the schema is written
+  // (test/faults/state-dir-full.test.ts). The listings and status must read that file as "no
+  // index yet", not report "internal error: no such table" as a bug.
+  const setup = (): string[] => {
+    const dir = mkdtempSync(join(tmp, "blank-"));
+    writeFileSync(join(dir, "k.key"), `${"k".repeat(40)}\n`);
+    writeFileSync(join(dir, "p.cfg"), `group web { host h1 h2@127.0.0.1:1; key ${join(dir, "k.key")}; include ${join(dir, "data")}; }\n`);
+    mkdirSync(join(dir, "state"));
+    writeFileSync(join(dir, "state", "index.db"), "");
+    return ["--config", join(dir, "p.cfg"), "-N", "h1", "-D", join(dir, "state")];
+  };
+
+  for (const argv of [["-M"], ["-L"], ["-H"], ["list-pair", "h1", "h2"]]) {
+    test(`"${argv.join(" ")}" lists nothing (exit 2)`, async () => {
+      const r = await peersync([...setup(), ...argv]);
+      assert.deepEqual(r, { code: 2, stdout: "", stderr: "" });
+    });
+  }
+
+  test("status says there is no index yet (exit 0)", async () => {
+    const r = await peersync([...setup(), "status", "--no-probe"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^state .* \(no index yet: run `peersync check`\)$/m);
+    assert.equal(r.stderr, "");
+  });
+
+  test("the next check sets it up", async () => {
+    const argv = setup();
+    assert.equal((await peersync([...argv, "check"])).code, 0);
+    assert.equal((await peersync([...argv, "-L"])).code, 2);
   });
 });
 
