@@ -97,7 +97,14 @@ export class Session {
     this.wire.send(0, { type: "bye" });
     const deadline = Date.now() + graceMs;
     while (this.inFlight > 0 && !this.wire.closed && Date.now() < deadline) await sleep(Math.min(20, graceMs));
-    this.wire.close();
+    // Requests still in hand are cut off: the peer is told why (a pusher once read only "the
+    // peer closed mid-frame" when the daemon it was syncing to was stopped or restarted), and
+    // this node's own refusals of them say it too, not that the peer closed.
+    const cut = this.role === "server" ? this.inFlight : 0;
+    this.wire.close(cut === 0 ? undefined : new ShutdownError(
+      `Cannot finish ${cut} request(s) of "${this.peer.host.name}": node "${this.peer.localName}" is shutting down and its grace time (${graceMs} ms) is over`,
+      { hint: `the next sync sends what is still pending once "${this.peer.localName}" serves again; for a stop that waits longer for transfers, raise PEERSYNC_SHUTDOWN_GRACE_MS there (and TimeoutStopSec= of its unit)` },
+    ));
   }
 
   close(reason?: Error): void {
@@ -176,8 +183,13 @@ export class Session {
 
   #ready(): boolean {
     const limits = this.wire.limits;
-    if (this.wire.congested || this.#queuedBytes >= limits.bodyHighWaterBytes) return false;
-    return this.role === "client" || this.#incoming.size < limits.maxInFlight;
+    if (this.#queuedBytes >= limits.bodyHighWaterBytes) return false;
+    // A client writes nothing in answer to what it reads, so its own congested writes (a big
+    // put's body) are no reason to stop reading: it once read neither the bye nor the reason
+    // of a daemon that stopped mid-put, and reported only "write EPIPE". A server stops reading
+    // requests while it cannot write their replies.
+    if (this.role === "client") return true;
+    return !this.wire.congested && this.#incoming.size < limits.maxInFlight;
   }
 
   #consumed(): void {
@@ -218,7 +230,7 @@ export class Session {
     }
     if (msg.type === "error") {
       const remote = new PeerError(`Peer "${this.peer.host.name}" closed the session: ${msg.message}`, {
-        peer: this.peer.host.name, remoteCode: msg.code,
+        peer: this.peer.host.name, remoteCode: msg.code, ...(msg.hint === undefined ? {} : { hint: msg.hint }),
       });
       return this.wire.close(remote, false);
     }
@@ -279,9 +291,24 @@ export class Session {
     this.#idleTimer.unref();
   }
 
+  /**
+   * What the requests still open fail with. A peer that announced its shutdown (bye) and then
+   * dropped the connection without saying more (killed after its grace, its error frame lost)
+   * is named as shutting down, not as a framing fault.
+   */
+  #failureOf(reason: Error | undefined): Error {
+    const peer = this.peer.host.name;
+    if (this.role === "client" && this.#peerDraining && !(reason instanceof PeerError)) {
+      return new PeerError(`Cannot finish the requests sent to "${peer}": it is shutting down (it said so) and closed the session${reason ? ` (${reason.message})` : ""}`, {
+        peer, remoteCode: "UNAVAILABLE", hint: `the next sync sends what is still pending once "${peer}" serves again`,
+      });
+    }
+    return reason ?? new PeerError(`Cannot use session with "${peer}": it closed`, { peer });
+  }
+
   #onClosed(reason: Error | undefined): void {
     clearTimeout(this.#idleTimer);
-    const err = reason ?? new PeerError(`Cannot use session with "${this.peer.host.name}": it closed`, { peer: this.peer.host.name });
+    const err = this.#failureOf(reason);
     for (const p of this.#pending.values()) p.replies.fail(err);
     for (const i of this.#incoming.values()) {
       i.abort.abort(err);
@@ -293,6 +320,13 @@ export class Session {
     } catch (e) {
       void messageOf(e);
     }
+  }
+}
+
+/** Requests in hand cut off by a daemon that stops; told to the peer so its log says why. */
+export class ShutdownError extends PeersyncError {
+  constructor(message: string, options: { hint?: string } = {}) {
+    super("UNAVAILABLE", message, options);
   }
 }
 
