@@ -143,6 +143,16 @@ export function hintOf(err: unknown): string | undefined {
   return err instanceof PeersyncError ? err.hint : undefined;
 }
 
+/**
+ * The message with the error's hint after it ("MESSAGE; HINT"), for lines that report one
+ * peer's failure among others (test's ERROR lines, logs), where the "hint:" line of a fatal
+ * error has no place: the fix must not be lost there.
+ */
+export function messageWithHint(err: unknown): string {
+  const hint = hintOf(err);
+  return hint === undefined ? messageOf(err) : `${messageOf(err)}; ${hint}`;
+}
+
 /** Best-effort message of anything thrown, for logs and problems. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -20,6 +20,7 @@ import { hostname } from "node:os";
 import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
 import { ConfigError, ConfigErrors, UsageError, type Location } from "../errors.js";
 import { compileConfig } from "./compile.js";
+import { keyFromText } from "./values.js";
 import type { Source } from "./lexer.js";
 import type { Config } from "./types.js";
 
@@ -81,6 +82,19 @@ function readInclude(name: string, from: Location): Source {
   const candidates = [resolvePath(name), resolvePath(dirname(from.file), name)];
   const found = candidates.find((c) => existsSync(c));
   return readSource(found ?? (candidates[0] as string), from, "included config file");
+}
+
+/**
+ * The key in `file` as it is now (csync2's rules), or undefined when it cannot be read or holds
+ * no valid key: a daemon compares it with the key it holds when a proof fails (a key rotation
+ * that was not followed by a reload).
+ */
+export function readKeyNow(file: string): string | undefined {
+  try {
+    return keyFromText(readFileSync(file, "utf8"), file, { file, line: 1, column: 1 });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads, parses and resolves the config for the local node; throws ConfigErrors with every error. */

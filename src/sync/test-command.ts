@@ -19,7 +19,7 @@ import { ExitCode } from "../cli/exit-codes.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { compareListings, describeDifference, formatDifference, type Difference, type Listed } from "../core/compare.js";
 import type { LogicalPath } from "../core/path.js";
-import { messageOf, UsageError } from "../errors.js";
+import { messageOf, messageWithHint, UsageError } from "../errors.js";
 import { runCheck } from "../index/check-run.js";
 import { configFromOptions, logicalPathOf, withIndex } from "../index/command-support.js";
 import { PinStore } from "../index/pins.js";
@@ -87,8 +87,8 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
             }
           } catch (err) {
             errors++;
-            if (o.json) json.errors.push({ group: group.name, peer: host.name, message: messageOf(err) });
-            ctx.err(`ERROR: ${group.name}/${host.name}: ${messageOf(err)}`);
+            if (o.json) json.errors.push({ group: group.name, peer: host.name, message: messageWithHint(err) });
+            ctx.err(`ERROR: ${group.name}/${host.name}: ${messageWithHint(err)}`);
           }
         }
       }

@@ -8,6 +8,8 @@
 // stranger learns nothing from it.
 
 import { AuthError, PeerError, ProtocolError } from "../../errors.js";
+import { readKeyNow } from "../../config/load.js";
+import { keyMismatchAdvice } from "../../core/key-mismatch.js";
 import type { Config, Group, Host } from "../../config/types.js";
 import type { PinStore } from "../../index/pins.js";
 import { decodeMessage, PROTOCOL_MAJOR, PROTOCOL_MINOR, type Message, type MessageOf, type Version } from "../messages.js";
@@ -38,6 +40,8 @@ export interface ServerAuthOptions {
   readonly config: Config;
   readonly pins: PinStore;
   readonly now: () => number;
+  /** A key file's key as it is now (undefined: unreadable), to tell a stale key from a different one. @default readKeyNow */
+  readonly keyOnDisk?: (file: string) => string | undefined;
 }
 
 export async function serverHandshake(wire: Wire, options: ServerAuthOptions): Promise<PeerIdentity> {
@@ -59,9 +63,7 @@ export async function serverHandshake(wire: Wire, options: ServerAuthOptions): P
   const input = proofInput(wire, group, hello.node, group.local.name, version);
   const proof = await expect(wire, "proof");
   if (!proofMatches(computeProof(group.key, { ...input, role: "client" }), proof.mac)) {
-    throw new AuthError(`Cannot accept node "${hello.node}" for group "${group.name}": its group-key proof does not match`, {
-      hint: `check that both nodes use the same key file for group "${group.name}"`,
-    });
+    throw keyMismatch(`Cannot accept node "${hello.node}" for group "${group.name}": its group-key proof does not match`, group, options.keyOnDisk);
   }
   const pin = checkPeerPin(wire, options, host, group);
   wire.send(0, { type: "proof", mac: computeProof(group.key, { ...input, role: "server" }) });
@@ -73,6 +75,8 @@ export interface ClientAuthOptions {
   readonly host: Host;
   readonly pins: PinStore;
   readonly now: () => number;
+  /** As in ServerAuthOptions. @default readKeyNow */
+  readonly keyOnDisk?: (file: string) => string | undefined;
 }
 
 export async function clientHandshake(wire: Wire, options: ClientAuthOptions): Promise<PeerIdentity> {
@@ -87,14 +91,30 @@ export async function clientHandshake(wire: Wire, options: ClientAuthOptions): P
   }
   const input = proofInput(wire, group, group.local.name, host.name, version);
   wire.send(0, { type: "proof", mac: computeProof(group.key, { ...input, role: "client" }) });
-  const proof = await expect(wire, "proof");
+  const proof = await expect(wire, "proof").catch((err: unknown) => {
+    throw err instanceof AuthError ? staleOwnKey(err, group, options.keyOnDisk) : err;
+  });
   if (!proofMatches(computeProof(group.key, { ...input, role: "server" }), proof.mac)) {
-    throw new AuthError(`Cannot trust host "${host.name}" for group "${group.name}": its group-key proof does not match`, {
-      hint: `check that both nodes use the same key file for group "${group.name}"`,
-    });
+    throw keyMismatch(`Cannot trust host "${host.name}" for group "${group.name}": its group-key proof does not match`, group, options.keyOnDisk);
   }
   const pin = checkPeerPin(wire, options, host, group);
   return withClock(options, { group, host, localName: group.local.name, version, fingerprint: pin.fingerprint, pinned: pin.pinned }, skew);
+}
+
+/** A proof that did not match, with what the held key and the key file now say (core/key-mismatch.ts). */
+function keyMismatch(message: string, group: Group, read: (file: string) => string | undefined = readKeyNow): AuthError {
+  const advice = keyMismatchAdvice({ node: group.local.name, group: group.name, keyFile: group.keyFile, heldKey: group.key, keyOnDisk: read(group.keyFile) });
+  return new AuthError(advice.note === undefined ? message : `${message}: ${advice.note}`, { hint: advice.hint });
+}
+
+/**
+ * The peer refused our proof (or our pin): when this process holds a key older than its key file
+ * (a daemon pushing after a rotation, not reloaded), that is the cause to name, not the peer.
+ */
+function staleOwnKey(refusal: AuthError, group: Group, read: (file: string) => string | undefined = readKeyNow): AuthError {
+  const advice = keyMismatchAdvice({ node: group.local.name, group: group.name, keyFile: group.keyFile, heldKey: group.key, keyOnDisk: read(group.keyFile) });
+  if (advice.note === undefined) return refusal;
+  return new AuthError(`${refusal.message}: ${advice.note}`, { hint: advice.hint, cause: refusal });
 }
 
 /** An authenticated peer's clock skew, recorded in the index for `peersync status`. */
