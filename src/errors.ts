@@ -122,6 +122,17 @@ export class StorageError extends PeersyncError {
   }
 }
 
+/** The daemon cannot listen where its config says (core/listen-failure.ts words why). */
+export class ListenError extends PeersyncError {
+  readonly address: string;
+  readonly port: number;
+  constructor(message: string, options: PeersyncErrorOptions & { address: string; port: number }) {
+    super("LISTEN", message, options);
+    this.address = options.address;
+    this.port = options.port;
+  }
+}
+
 /** Another peersync run holds the lock for this config. */
 export class LockError extends PeersyncError {
   constructor(message: string, options: PeersyncErrorOptions = {}) {

@@ -20,6 +20,7 @@ export const EXIT_TABLE: Readonly<Record<string, ExitCode>> = {
   RSYNC: ExitCode.ERROR,
   INDEX: ExitCode.ERROR,
   STORAGE: ExitCode.ERROR,
+  LISTEN: ExitCode.ERROR,
   IO: ExitCode.ERROR,
   LOCKED: ExitCode.LOCKED,
   "commander.helpDisplayed": ExitCode.OK,

@@ -91,7 +91,6 @@ export class PeerServer {
       });
     });
     server.on("secureConnection", (socket) => void this.#accept(socket));
-    server.on("error", (err) => logger.error({ err: err.message }, "listener error"));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen({ host: address.host, port: address.port, ipv6Only: false }, () => {
@@ -99,6 +98,8 @@ export class PeerServer {
         resolve();
       });
     });
+    // After the listen: a failure to listen is the caller's to report (once, with its cause).
+    server.on("error", (err) => logger.error({ err: err.message }, "listener error"));
     this.#servers.push(server);
     const bound = server.address() as AddressInfo;
     logger.info({ address: bound.address, port: bound.port }, "listening");

@@ -14,7 +14,8 @@
 
 import { isIP } from "node:net";
 import type { Logger } from "pino";
-import { messageOf } from "../errors.js";
+import { ListenError, messageOf } from "../errors.js";
+import { listenFailure } from "../core/listen-failure.js";
 import type { Config } from "../config/types.js";
 import { openIndex, type Db } from "../index/database.js";
 import { PinStore } from "../index/pins.js";
@@ -209,10 +210,20 @@ async function listenWithFallback(server: PeerServer, address: ListenAddress, lo
     await server.listen(address);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (address.host !== "::" || (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL")) throw err;
+    if (address.host !== "::" || (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL")) throw asListenError(err, address);
     logger.warn({ err: messageOf(err) }, "no IPv6: listening on IPv4 only");
-    await server.listen({ host: "0.0.0.0", port: address.port });
+    await server.listen({ host: "0.0.0.0", port: address.port }).catch((e: unknown) => {
+      throw asListenError(e, { host: "0.0.0.0", port: address.port });
+    });
   }
+}
+
+/** A listen failure with its cause and fix named (port taken, foreign address, privileged port); else as it was. */
+function asListenError(err: unknown, address: ListenAddress): unknown {
+  const failure = listenFailure((err as NodeJS.ErrnoException).code, address.host, address.port);
+  if (failure === undefined) return err;
+  const shown = address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  return new ListenError(`Cannot listen on ${shown}: ${failure.reason}`, { cause: err, hint: failure.hint, address: address.host, port: address.port });
 }
 
 /** Runs a daemon until SIGTERM or SIGINT; SIGHUP reloads the config. Resolves with the exit code. */
