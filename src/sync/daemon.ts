@@ -28,7 +28,7 @@ import type { MetricsAddress } from "../metrics/server.js";
 import { startDaemonServices, type DaemonServices } from "../watch/daemon-services.js";
 import type { ActionDispatcher } from "../actions/dispatcher.js";
 import { SyncHandler } from "./handler.js";
-import { createSyncHandler } from "./service.js";
+import { claimActionQueue, createSyncHandler } from "./service.js";
 import { sweepTemps } from "./sweep.js";
 
 export interface DaemonOptions {
@@ -104,6 +104,9 @@ export class Daemon {
     for (const address of listenAddresses(config)) await listenWithFallback(server, address, logger);
     // Continuous mode shares the handler's action dispatcher and receive lock (sync/handler.ts).
     const sync = handler instanceof SyncHandler ? handler : undefined;
+    // Only now, listening: a daemon whose ports are taken (this node's daemon runs already) exits
+    // above without taking the action queue from the one that runs.
+    if (sync) claimActionQueue(db, sync);
     this.#dispatcher = sync?.dispatcher;
     this.#services = await startDaemonServices({
       config, db, logger, metricsAddress: this.#options.metricsAddress, continuous: !this.#options.once,

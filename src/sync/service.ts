@@ -1,6 +1,6 @@
 // The daemon's default handler: the sync service (handler.ts) with its index view, apply
-// dependencies and action dispatcher. Actions a crash left queued run at once (csync2 runs
-// leftover rows at its next start).
+// dependencies and action dispatcher. Actions a crash left queued run as soon as the daemon
+// listens (csync2 runs leftover rows at its next start): claimActionQueue().
 
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -34,14 +34,23 @@ export function createSyncHandler(deps: SyncServiceDeps): SyncHandler {
     // group's `debounce` (DESIGN §8), not once per batch.
     debounce: true, onResult: actionRecorder(db),
   });
-  new MetaStore(db).set(DAEMON_PID_KEY, String(process.pid));
-  void dispatcher.runPending();
   const wholeBelow = tunable("PEERSYNC_WHOLE_FILE_BELOW", process.env);
   return new SyncHandler({
     config, index: new SyncIndex(db, config().localName), deps: applyDepsFor(db, config), basic: deps.basic, dispatcher, logger,
     signatures: signatureCacheFromEnv(join(config().stateDir, "signatures"), logger),
     ...(wholeBelow === undefined ? {} : { wholeBelow }),
   });
+}
+
+/**
+ * Makes this daemon the owner of the index's action queue and runs the rows a crash left queued.
+ * Called once the daemon listens: a second daemon started by mistake (its listen fails) once
+ * took the queue over before failing, so one-shot runs found the owner dead and ran the rows
+ * the live daemon was running too: actions twice.
+ */
+export function claimActionQueue(db: Db, handler: SyncHandler): void {
+  new MetaStore(db).set(DAEMON_PID_KEY, String(process.pid));
+  void handler.dispatcher.runPending();
 }
 
 /** The pid of the daemon that owns this index's action queue (it runs leftover rows itself). */
