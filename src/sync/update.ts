@@ -10,6 +10,7 @@ import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { checkDeleteBudget, countMoves, type MoveKey } from "../core/plan.js";
 import { passesFilters, type PathFilter } from "../core/path.js";
+import { uncoveredReason } from "../core/coverage.js";
 import { hintOf, messageOf } from "../errors.js";
 import { ActionQueue } from "../index/action-queue.js";
 import type { Db } from "../index/database.js";
@@ -184,10 +185,21 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
 
 function peerWork(index: SyncIndex, group: Group, options: UpdateOptions): { host: Host; rows: PendingRow[] }[] {
   const out: { host: Host; rows: PendingRow[] }[] = [];
+  let dropped = 0;
   for (const host of group.peers) {
     if (options.peers && !options.peers.includes(host.name)) continue;
     const rows = index.pending.listForPeer(host.name).filter((r) => r.group === group.name && passesFilters(r.path, options.paths));
-    out.push({ host, rows });
+    // Marked before an exclude was added (or an include removed): no peer takes them, each
+    // refused them NOT_INCLUDED on every run, for ever. They are no longer this group's to send.
+    const uncovered = rows.filter((r) => uncoveredReason([group], group.name, r.path) !== undefined);
+    if (uncovered.length > 0 && !options.dryRun) index.pending.clearMany(uncovered.map((r) => r.entryId), host.name);
+    dropped += uncovered.length;
+    const gone = new Set(uncovered);
+    out.push({ host, rows: gone.size === 0 ? rows : rows.filter((r) => !gone.has(r)) });
+  }
+  if (dropped > 0) {
+    options.logger.info({ group: group.name, rows: dropped },
+      `group "${group.name}": ${options.dryRun ? "would drop" : "dropped"} ${dropped} pending row(s) of paths its include and exclude lines no longer cover; \`peersync prune\` removes their index entries`);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 // meanwhile. Exit 0.
 
 import type { Config } from "../../config/types.js";
+import { uncoveredReason, type UncoveredReason } from "../../core/coverage.js";
 import { UsageError } from "../../errors.js";
 import { configFromOptions, withIndex } from "../../index/command-support.js";
 import type { Db } from "../../index/database.js";
@@ -14,13 +15,11 @@ import { acquireRunLock } from "../../sync/lock.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
 
-export type PruneReason = "group-gone" | "not-included";
+export type PruneReason = UncoveredReason;
 
-/** Why an entry no longer belongs in the index, or undefined when it does. Pure. */
-export function pruneReason(config: Pick<Config, "groups">, group: string, path: string): PruneReason | undefined {
-  const g = config.groups.find((x) => x.name === group);
-  if (g === undefined) return "group-gone";
-  return g.match(path) === "match" ? undefined : "not-included";
+/** Why an entry no longer belongs in the index, or undefined when it does (core/coverage.ts). */
+function pruneReason(config: Pick<Config, "groups">, group: string, path: string): PruneReason | undefined {
+  return uncoveredReason(config.groups, group, path);
 }
 
 /** Entries listed in --json output at most (the counts are always complete). */
