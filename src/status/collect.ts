@@ -120,6 +120,9 @@ function groupStatus(g: Group, i: GroupInputs): GroupStatus {
     drift: g.local.receiveOnly && i.db ? driftCount(i.db, g.name, i.config.localName) : undefined,
     losses: i.db ? lossesOf(i.db, g.name) : undefined,
     peers,
+    // The group's pending count includes them: named, so it adds up with the peers' lines.
+    formerPeers: i.pending.filter((c) => c.group === g.name && !g.peers.some((h) => h.name === c.peer) && c.n > 0)
+      .map((c) => ({ name: c.peer, pending: c.n })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
   };
 }
 

@@ -19,12 +19,26 @@ function actions(over: Partial<StatusReport["actions"]> = {}): StatusReport["act
 function report(over: Partial<StatusReport> = {}): StatusReport {
   return {
     node: "a", fingerprint: "AB:CD", stateDir: "/var/lib/peersync", indexExists: true, daemon: undefined,
-    groups: [{ name: "web", localName: "a", receiveOnly: false, watch: true, pending: 3, conflicts: 0, drift: undefined, losses: undefined, peers: [peer()] }],
+    groups: [{ name: "web", localName: "a", receiveOnly: false, watch: true, pending: 3, conflicts: 0, drift: undefined, losses: undefined, peers: [peer()], formerPeers: [] }],
     actions: actions(), ...over,
   };
 }
 
 const cases: readonly { name: string; report: StatusReport; want: readonly (string | RegExp)[] }[] = [
+  {
+    // Removed from the group before the next sync: the group's count must add up with the lines.
+    name: "a host removed from the group with rows still pending here",
+    report: report({
+      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 5, conflicts: 0, drift: undefined, losses: undefined, peers: [peer()], formerPeers: [{ name: "c", pending: 2 }] }],
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: no record/,
+      "group web (as a): pending 5, conflicts 0",
+      "  peer b 10.0.0.2:30865: not probed, pending 3, conflicts 0, never synced",
+      "  former peer c (no longer a host of the group): pending 2; the next sync or update drops them",
+      "actions: 0 queued",
+    ],
+  },
   {
     name: "a node that never ran a daemon",
     report: report(),
@@ -46,7 +60,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
         watch: [{ group: "web", root: "/srv/www", local: "/srv/www", state: "polling", reason: "inotify limit" }],
       },
       groups: [{
-        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, drift: undefined, losses: undefined,
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, drift: undefined, losses: undefined, formerPeers: [],
         peers: [peer({ pending: 0, conflicts: 2, lastSyncMs: NOW - 5_000, lastError: "refused", lastErrorMs: NOW - 60_000 })],
       }],
       actions: actions({ queued: 1, last: { group: "web", atMs: NOW - 30_000, ok: false, message: "exit 3" } }),
@@ -65,7 +79,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     name: "a running daemon whose groups are all `watch no` (it checks nothing on its own), and one still at its first check",
     report: report({
       daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
-      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 0, conflicts: 0, drift: undefined, losses: undefined, peers: [peer({ pending: 0 })] }],
+      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 0, conflicts: 0, drift: undefined, losses: undefined, peers: [peer({ pending: 0 })], formerPeers: [] }],
     }),
     want: [
       /^node a/, /^state/,
@@ -99,7 +113,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       fingerprint: undefined,
       daemon: { pid: 7, running: false, updatedAtMs: NOW - 7_200_000, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
       groups: [{
-        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, drift: 4, losses: { count: 0, last: undefined },
+        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, drift: 4, losses: { count: 0, last: undefined }, formerPeers: [],
         peers: [peer({ pending: 0, conflicts: undefined, reachable: false, probeError: "ECONNREFUSED" })],
       }],
     }),
@@ -118,7 +132,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       groups: [{
         name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, drift: undefined,
         losses: { count: 3, last: { group: "web", path: "%www%/index.html", backup: "/var/lib/peersync/backup/srv/www/index.html", reason: "conflict (younger)", peer: "b", atMs: NOW - 120_000 } },
-        peers: [peer({ pending: 0 })],
+        peers: [peer({ pending: 0 })], formerPeers: [],
       }],
     }),
     want: [

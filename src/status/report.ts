@@ -43,6 +43,11 @@ export interface GroupStatus {
    */
   readonly losses: { readonly count: number; readonly last: Loss | undefined } | undefined;
   readonly peers: readonly PeerStatus[];
+  /**
+   * Hosts removed from the group that still have rows pending here: the next sync or update
+   * (or the daemon's reload, for a watched group) drops them (watch/new-peers.ts).
+   */
+  readonly formerPeers: readonly { readonly name: string; readonly pending: number }[];
 }
 
 export interface DaemonStatus {
@@ -97,6 +102,7 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
     if (lost) out.push(`  lost here: ${g.losses!.count} version(s) kept in the backup directory; last ${ago(lost.atMs, nowMs)}: ${lost.path}, ${lost.reason}, to ${lost.peer}, kept as ${lost.backup}`);
     for (const p of g.peers) out.push(`  peer ${p.name} ${p.address}:${p.port}${p.receiveOnly ? " (receive-only)" : ""}: ${peerLine(p, nowMs)}`);
     if (g.peers.length === 0) out.push("  no peers");
+    for (const f of g.formerPeers) out.push(`  former peer ${f.name} (no longer a host of the group): pending ${f.pending}; the next sync or update drops them`);
   }
   const last = report.actions.last;
   const lastText = last ? `, last ${last.ok ? "ok" : "FAILED"} ${ago(last.atMs, nowMs)} (${last.group}${last.message ? `: ${last.message}` : ""})` : "";

@@ -2,7 +2,7 @@
 // a live peer (a real daemon) and a dead one, and what a daemon recorded on its board.
 
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { openIndex } from "../../src/index/database.js";
@@ -99,3 +99,28 @@ test("status shows a sync run's pushes too: the last sync of a peer it reached, 
   assert.ok(c!.lastErrorMs !== null && c!.lastErrorMs >= t0, `c's last error is this run's (${c!.lastErrorMs} >= ${t0})`);
   assert.match(c!.lastError ?? "", /connect|ECONNREFUSED/i);
 });
+
+test("a host removed from the group: status names its rows left pending here, and the next sync drops them", async () => {
+  // c (down above) still has every entry pending; the operator removes it from the group.
+  const without = writeConfig(dir, "without-c.cfg", [{
+    name: "g", keyFile: join(dir, "g.key"), include: [root], hosts: ["a@127.0.0.1", `b@127.0.0.1:${portOf(cfg, "b")}`],
+  }]);
+  const cliWithout = (...args: string[]) => runCli(["--config", without, "-N", "a", "--state-dir", stateA, ...args], { PEERSYNC_CONNECT_TIMEOUT_MS: "2000" });
+  const res = await cliWithout("status", "--no-probe", "--json");
+  assert.equal(res.code, 0, res.stderr);
+  const g = (JSON.parse(res.stdout) as { groups: { pending: number; peers: { name: string; pending: number }[]; formerPeers: { name: string; pending: number }[] }[] }).groups[0]!;
+  assert.deepEqual(g.peers.map((p) => p.name), ["b"]);
+  assert.deepEqual(g.formerPeers, [{ name: "c", pending: 4 }]);
+  assert.equal(g.pending, g.peers[0]!.pending + 4, "the group's count adds up with its lines");
+  const text = await cliWithout("status", "--no-probe");
+  assert.match(text.stdout, /^ {2}former peer c \(no longer a host of the group\): pending 4; the next sync or update drops them$/m);
+
+  assert.equal((await cliWithout("sync")).code, 0);
+  const after = JSON.parse((await cliWithout("status", "--no-probe", "--json")).stdout) as { groups: { formerPeers: unknown[] }[] };
+  assert.deepEqual(after.groups[0]!.formerPeers, []);
+});
+
+/** The port of `name@127.0.0.1:PORT` in a config file written by writeConfig. */
+function portOf(file: string, name: string): number {
+  return Number(new RegExp(`\\b${name}@127\\.0\\.0\\.1:(\\d+)`).exec(readFileSync(file, "utf8"))![1]);
+}
