@@ -16,6 +16,7 @@ import { isIP } from "node:net";
 import type { Logger } from "pino";
 import { ListenError, messageOf } from "../errors.js";
 import { listenFailure } from "../core/listen-failure.js";
+import { reloadRefusal } from "../core/reload.js";
 import type { Config } from "../config/types.js";
 import { openIndex, type Db } from "../index/database.js";
 import { PinStore } from "../index/pins.js";
@@ -139,6 +140,11 @@ export class Daemon {
     const { logger } = this.#options;
     try {
       const next = this.#options.loadConfig();
+      const refused = reloadRefusal(this.#config, next);
+      if (refused) {
+        logger.error({ hint: refused.hint }, `config reload refused, keeping the old config: ${refused.message}; ${refused.hint}`);
+        return false;
+      }
       const before = listenAddresses(this.#config).map((a) => `${a.host}:${a.port}`).join(",");
       const after = listenAddresses(next).map((a) => `${a.host}:${a.port}`).join(",");
       if (before !== after) logger.warn({ before, after }, "listen addresses changed: restart the daemon to apply them");

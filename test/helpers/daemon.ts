@@ -144,6 +144,8 @@ export interface StartOptions {
   readonly wrapper?: readonly string[];
   /** A command that execs node in another context, e.g. `ip netns exec NS` (test/helpers/netns.ts); the pid stays the daemon's. */
   readonly wrap?: readonly string[];
+  /** The config's `state-dir` names the state dir: no --state-dir argument (stateDir is then only recorded). @default false */
+  readonly stateDirInConfig?: boolean;
 }
 
 export class DaemonProcess {
@@ -160,7 +162,8 @@ export class DaemonProcess {
     this.name = options.name;
     this.stateDir = options.stateDir;
     this.configFile = options.configFile;
-    const argv = [PEERSYNC_BIN, "-N", options.name, "--config", options.configFile, "--state-dir", options.stateDir, "daemon", ...(options.args ?? [])];
+    const stateArg = options.stateDirInConfig ? [] : ["--state-dir", options.stateDir];
+    const argv = [PEERSYNC_BIN, "-N", options.name, "--config", options.configFile, ...stateArg, "daemon", ...(options.args ?? [])];
     const [command, ...args] = [...(options.wrapper ?? options.wrap ?? []), process.execPath, ...argv] as [string, ...string[]];
     this.child = spawn(command, args, {
       env: { ...process.env, PEERSYNC_LOG_FORMAT: "json", ...options.env },
