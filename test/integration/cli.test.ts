@@ -110,7 +110,7 @@ describe("peersync keygen", { concurrency: true }, () => {
       assert.equal(r.stdout, "");
       assert.equal(
         r.stderr,
-        `peersync: Cannot write key file "${file}": it already exists\nhint: choose another path or remove the old key first\n`,
+        `peersync: Cannot write key file "${file}": it already exists\nhint: to change a group's key, write the new one elsewhere (peersync keygen FILE.new), copy it to every host of the group, move it over the old file there (or name it in the group's key statement), then reload each daemon (systemctl reload peersync); removing the old key first stops every sync of the group\n`,
       );
     }
     assert.equal(readFileSync(file, "utf8"), "precious\n");
@@ -140,7 +140,7 @@ describe("peersync keygen", { concurrency: true }, () => {
       error: {
         code: "IO",
         message: `Cannot write key file "${file}": it already exists`,
-        hint: "choose another path or remove the old key first",
+        hint: "to change a group's key, write the new one elsewhere (peersync keygen FILE.new), copy it to every host of the group, move it over the old file there (or name it in the group's key statement), then reload each daemon (systemctl reload peersync); removing the old key first stops every sync of the group",
       },
       exitCode: 1,
     });

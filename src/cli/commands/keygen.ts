@@ -50,7 +50,7 @@ function explain(path: string, err: unknown): PeersyncError {
     new PeersyncError("IO", `Cannot write key file "${path}": ${reason}`, { cause: err, hint });
   switch (code) {
     case "EEXIST":
-      return fail("it already exists", "choose another path or remove the old key first");
+      return fail("it already exists", "to change a group's key, write the new one elsewhere (peersync keygen FILE.new), copy it to every host of the group, move it over the old file there (or name it in the group's key statement), then reload each daemon (systemctl reload peersync); removing the old key first stops every sync of the group");
     case "ENOENT":
       return fail(`directory "${dirname(path)}" does not exist`, "create the directory first or choose another path");
     case "ENOTDIR":
