@@ -11,7 +11,7 @@ import type { PeerIdentity } from "./handshake/auth.js";
 import { decodeMessage, hasBody, roleOf, type Message, type Request } from "./messages.js";
 import { AsyncQueue } from "./queue.js";
 import { serveRequest, type SessionHandler } from "./serve.js";
-import type { Wire } from "./wire.js";
+import { MidFrameError, type Wire } from "./wire.js";
 
 export type SessionRole = "client" | "server";
 
@@ -53,6 +53,8 @@ export class Session {
   #idleTimer: NodeJS.Timeout | undefined;
   #draining = false;
   #peerDraining = false;
+  /** This side closed the session (close(), drain()): what it cut off is not a lost connection. */
+  #closedHere = false;
 
   constructor(wire: Wire, peer: PeerIdentity, role: SessionRole, handler?: SessionHandler) {
     this.wire = wire;
@@ -108,6 +110,7 @@ export class Session {
   }
 
   close(reason?: Error): void {
+    this.#closedHere = true;
     this.wire.close(reason);
   }
 
@@ -123,9 +126,14 @@ export class Session {
     try {
       if (!this.usable) throw new PeerError(`Cannot send ${msg.type} to "${this.peer.host.name}": the session is closing`, { peer: this.peer.host.name });
       this.#touch();
-      this.wire.send(id, msg);
-      if (options.body) await this.#sendBody(id, options.body);
-      await this.wire.drained();
+      try {
+        this.wire.send(id, msg);
+        if (options.body) await this.#sendBody(id, options.body);
+        await this.wire.drained();
+      } catch (err) {
+        // The connection went away while the request (a put's body) was still being written.
+        throw this.wire.closed ? this.#failureOf(this.wire.closeReason) : err;
+      }
       yield* this.#replies(id, replies, msg.type, options.timeoutMs ?? this.wire.limits.requestTimeoutMs);
     } finally {
       this.#pending.delete(id);
@@ -303,6 +311,15 @@ export class Session {
         peer, remoteCode: "UNAVAILABLE", hint: `the next sync sends what is still pending once "${peer}" serves again`,
       });
     }
+    // Requests in flight and the connection gone without a word (no bye, no error frame): the
+    // peer's daemon was killed, crashed or restarted, or the network failed. Said so, with the
+    // raw cause after it, rather than a bare "read ECONNRESET" or "the peer closed mid-frame".
+    if (this.role === "client" && !this.#closedHere && !this.#draining && this.#pending.size > 0 && isConnectionLoss(reason)) {
+      return new PeerError(`Lost the connection to "${peer}" with ${this.#pending.size} request(s) unanswered (${reason === undefined ? "it closed" : reason.message}): its daemon stopped, restarted or crashed, or the network failed`, {
+        peer, remoteCode: "UNAVAILABLE", hint: `what was not answered stays pending; the next sync sends it once "${peer}" answers again (\`peersync status\` probes it)`,
+        ...(reason === undefined ? {} : { cause: reason }),
+      });
+    }
     return reason ?? new PeerError(`Cannot use session with "${peer}": it closed`, { peer });
   }
 
@@ -321,6 +338,13 @@ export class Session {
       void messageOf(e);
     }
   }
+}
+
+/** A close that says only that the connection went away: nothing told, nothing timed out here. */
+function isConnectionLoss(reason: Error | undefined): boolean {
+  if (reason === undefined || reason instanceof MidFrameError) return true;
+  const code = (reason as NodeJS.ErrnoException).code;
+  return !(reason instanceof PeersyncError) && (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED" || code === "ETIMEDOUT");
 }
 
 /** Requests in hand cut off by a daemon that stops; told to the peer so its log says why. */

@@ -9,6 +9,13 @@ import { FrameDecoder, encodeHeader, type Frame } from "./frame.js";
 import type { Limits } from "./limits.js";
 import { encodeMessage, kindOf, type Message } from "./messages.js";
 
+/** The connection ended inside a frame: the peer's process or the network went away mid-message. */
+export class MidFrameError extends ProtocolError {
+  constructor() {
+    super("Cannot read frame: the peer closed mid-frame");
+  }
+}
+
 /** Who consumes frames: pulled only while ready() is true. */
 export interface FrameSink {
   ready(): boolean;
@@ -39,7 +46,7 @@ export class Wire {
     });
     socket.on("error", (err) => this.close(err, false));
     socket.on("end", () => {
-      const reason = this.#decoder.atBoundary ? undefined : new ProtocolError("Cannot read frame: the peer closed mid-frame");
+      const reason = this.#decoder.atBoundary ? undefined : new MidFrameError();
       this.close(reason, false);
     });
     socket.on("close", () => this.close(undefined, false));

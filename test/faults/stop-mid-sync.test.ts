@@ -1,5 +1,5 @@
-// A daemon stopped (systemctl stop/restart: SIGTERM) while a sync is pushing a file to it over a
-// thin link. The pusher must say that the peer is shutting down, not just "write EPIPE" or "the
+// A daemon stopped (systemctl stop/restart: SIGTERM), or killed (a crash), while a sync is
+// pushing a file to it over a thin link. The pusher must say that the peer is shutting down, not just "write EPIPE" or "the
 // peer closed mid-frame"; the stopping daemon's own log must say it cut the request off, not that the
 // pusher closed; and once the daemon is back, the next sync converges.
 
@@ -63,4 +63,31 @@ test("a daemon stopped mid-put: both sides say it is shutting down, and the next
   assert.equal(again.code, 0, again.stderr);
   assert.ok(readFileSync(join(root("b"), "big.bin")).equals(content), "the file arrived whole");
   assert.deepEqual(readdirSync(root("b")).filter((f) => f.startsWith(".peersync-")), [], "no temp or partial file left");
+});
+
+test("a daemon killed mid-put (SIGKILL, a crash): the pusher names the lost connection, and the next sync converges", { timeout: 120_000 }, async () => {
+  await daemon?.stop();
+  const cfgA = join(dir, "a.cfg");
+  const cfgB = join(dir, "b.cfg");
+  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: FAST_ENV });
+  const content = randomBytes(6 << 20);
+  writeFileSync(join(root("a"), "crash.bin"), content);
+  const sync = () => runCli(["-N", "a", "--config", cfgA, "--state-dir", state("a"), "sync"], FAST_ENV);
+  const before = proxy!.bytesUp;
+  const running = sync();
+  const started = Date.now();
+  while (proxy!.bytesUp - before < 1 << 20) {
+    assert.ok(Date.now() - started < 30_000, "the put began");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  daemon.child.kill("SIGKILL");
+  await daemon.exited;
+  const cut = await running;
+  assert.equal(cut.code, 4, cut.stderr);
+  assert.match(cut.stderr, /^unreachable: g\/b: Lost the connection to "b" with \d+ request\(s\) unanswered \(.*\): its daemon stopped, restarted or crashed, or the network failed; what was not answered stays pending/m, cut.stderr);
+
+  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: FAST_ENV });
+  const again = await sync();
+  assert.equal(again.code, 0, again.stderr);
+  assert.ok(readFileSync(join(root("b"), "crash.bin")).equals(content), "the file arrived whole");
 });
