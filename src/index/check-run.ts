@@ -226,7 +226,7 @@ async function checkGroup(run: GroupRun, group: Group): Promise<void> {
       unmounted.set(root, stop);
       if (stop) {
         run.safetyStop = true;
-        run.problems.push(unmountedProblem(root));
+        run.problems.push(unmountedProblem(root, config.toLocalPath(root)));
       }
     }
     return stop;

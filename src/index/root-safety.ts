@@ -50,13 +50,20 @@ export function outsideGroupsProblem(path: string): Problem {
   };
 }
 
-export function unmountedProblem(root: string): Problem {
+/**
+ * `local` is where the config puts the root on this node: after a `prefix` or `include` was
+ * pointed at a new, empty directory, the operator must see which one, and that the way out is
+ * to move the files there. The old hint offered only --allow-empty-roots, which records every
+ * file as deleted and sends the deletions to every peer.
+ */
+export function unmountedProblem(root: string, local: string): Problem {
   return {
     path: root,
     op: "root",
     severity: "safety",
     message:
-      "Cannot check root: it vanished or is empty while the index knows its files (unmounted disk?); " +
-      "nothing was recorded as deleted. If the files were removed on purpose, run `peersync check --allow-empty-roots`",
+      `Cannot check root: it vanished or is empty (${local}) while the index knows its files: an unmounted disk, or a config whose prefix or include now names another directory? ` +
+      "Nothing was recorded as deleted. Mount the disk, or move the files to the directory the config names; " +
+      "only if the files were removed on purpose, run `peersync check --allow-empty-roots` (their deletions then go to every peer)",
   };
 }
