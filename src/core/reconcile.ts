@@ -20,7 +20,7 @@ import type { ConflictPolicy } from "../config/types.js";
 import { decideConflict, tieBreak, type ConflictContext, type ConflictRule, type Winner } from "./conflict.js";
 import { IGNORE_NOTHING, type IgnoreAttributes } from "./dirty.js";
 import { sameContent, sameMeta, type EntryState } from "./entry.js";
-import { forgotHistory } from "./lost-history.js";
+import { whoLostHistory } from "./lost-history.js";
 import { bumpVector, compareVectors, EMPTY_VECTOR, mergeVectors, type VectorRelation, type VersionVector } from "./vector.js";
 
 /**
@@ -70,7 +70,7 @@ export interface ReconcileInput {
   readonly policy: ConflictPolicy;
   /** This node's vector name. */
   readonly localNode: string;
-  /** The pusher's vector name (a lost history of its own is then noticed, see forgotHistory). */
+  /** The pusher's vector name (a lost history of its own is then noticed: core/lost-history.ts). */
   readonly remoteNode?: string;
   /** Group facts shared by every node, and the -f flags of both sides. */
   readonly context: ConflictContext;
@@ -84,12 +84,19 @@ export interface ReconcileInput {
 export function reconcile(input: ReconcileInput): Decision {
   const { remote, context } = input;
   const local = input.local ?? ABSENT;
-  const vector = mergeVectors(local.vector, remote.vector);
+  const merged = mergeVectors(local.vector, remote.vector);
   const sendBack = !context.receiveOnly.has(input.localNode);
-  const relation = input.local !== undefined && forgotHistory(input.local.vector, input.remote.vector, input.localNode, input.remoteNode) ? "concurrent" : compareVectors(local.vector, remote.vector);
+  const ordered = compareVectors(local.vector, remote.vector);
   if (sameContent(local, remote) && sameMeta(local, remote, input.ignore)) {
-    return { kind: "in-sync", vector, versionOf: newerVersion(relation, local, remote) };
+    return { kind: "in-sync", vector: merged, versionOf: newerVersion(ordered, local, remote) };
   }
+  // A side that lost its history of the path (core/lost-history.ts) may hold a write the other
+  // never saw, however old its vector looks: the two are concurrent. The result counts one more
+  // version of that node: the merge alone would equal the vector a third node holds for the
+  // version it lost to, over another state, and the policy would run again there.
+  const lost = input.local === undefined ? undefined : whoLostHistory(local.vector, remote.vector, input.localNode, input.remoteNode);
+  const relation = lost === undefined ? ordered : "concurrent";
+  const vector = lost === undefined ? merged : bumpVector(merged, lost);
 
   // Invariant from here: the states differ, so every decision changes one side's disk.
   // Receive-only hosts first: whatever the vectors say, a version written on one never

@@ -1,7 +1,7 @@
 // A node whose index was lost and rebuilt, as the damaged-index hint says (move index.db aside,
 // check again): its index has forgotten the version counters it gave out, and its peers hold
 // them. A write made there meanwhile must not read as "behind" the peers and be overwritten
-// without a backup (it was, before core/reconcile.ts forgotHistory): it is a conflict the
+// without a backup (it was, before core/lost-history.ts): it is a conflict the
 // group's policy settles, with the loser in a backup; what only the peers changed still wins.
 
 import assert from "node:assert/strict";
@@ -110,4 +110,60 @@ test("after its index is rebuilt, a node's write to a file it had written once i
   assert.equal(readFileSync(at(alpha, "fresh"), "utf8"), "beta edits alpha's new file\n");
   assert.equal(existsSync(join(alpha!.state, "backup", alpha!.root, "fresh")), false, "an acknowledged first version is no loss");
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+});
+
+test("under auto none an edit on a rebuilt node is a conflict, both kept; force settles it and later edits flow", async () => {
+  const c = await makeCluster(["alpha", "beta"]);
+  clusters.push(c);
+  const { alpha, beta } = c.nodes;
+  for (const v of ["v1", "v2", "v3"]) {
+    writeFileSync(at(alpha, "f1"), `${v}\n`);
+    assert.equal((await alpha!.run(["sync"])).code, 0);
+  }
+  writeFileSync(at(beta, "f1"), "edited on beta\n");
+  assert.equal((await beta!.run(["sync"])).code, 0);
+
+  await alpha!.stop();
+  moveIndexAside(alpha!.state);
+  await alpha!.start();
+  assert.equal((await alpha!.run(["check"])).code, 0);
+  writeFileSync(at(alpha, "f1"), "edited on alpha after the rebuild\n");
+  const r = await alpha!.run(["sync"]);
+  assert.equal(r.code, 3, `a conflict is left, not a silent take-back:\n${r.stderr}${r.stdout}`);
+  assert.match(r.stderr, /^conflict: beta: %data%\/f1: both versions kept/m);
+  assert.equal(readFileSync(at(alpha, "f1"), "utf8"), "edited on alpha after the rebuild\n");
+  assert.equal(readFileSync(at(beta, "f1"), "utf8"), "edited on beta\n");
+
+  assert.equal((await alpha!.run(["force", at(alpha, "f1")])).code, 0);
+  const forced = await alpha!.run(["sync"]);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+  writeFileSync(at(alpha, "f1"), "next\n");
+  const next = await alpha!.run(["sync"]);
+  assert.equal(next.code, 0, next.stderr);
+  assert.equal(readFileSync(at(beta, "f1"), "utf8"), "next\n", "the history goes on from the settled version");
+});
+
+test("with three nodes, the version a rebuilt node's write beat is not taken for a rival at the third", async () => {
+  const c = await makeCluster(["alpha", "beta", "gamma"], { extra: ["auto younger;"] });
+  clusters.push(c);
+  const { alpha, beta, gamma } = c.nodes;
+  for (const v of ["v1", "v2", "v3"]) {
+    writeFileSync(at(alpha, "conf"), `${v}\n`);
+    assert.equal((await alpha!.run(["sync"])).code, 0);
+  }
+  await alpha!.stop();
+  moveIndexAside(alpha!.state);
+  writeFileSync(at(alpha, "conf"), "written after the index was lost\n");
+  await alpha!.start();
+  // Only beta hears of it first; then beta passes it on to gamma, which still holds v3.
+  const r = await alpha!.run(["-P", "beta", "sync"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(at(beta, "conf"), "utf8"), "written after the index was lost\n");
+  const b = await beta!.run(["mark", at(beta, "conf")]);
+  assert.equal(b.code, 0, b.stderr);
+  const relay = await beta!.run(["sync"]);
+  assert.equal(relay.code, 0, relay.stderr);
+  assert.equal(readFileSync(at(gamma, "conf"), "utf8"), "written after the index was lost\n");
+  assert.equal(existsSync(join(gamma!.state, "backup", gamma!.root, "conf")), false, "v3 at gamma is simply older: no conflict there");
 });
