@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, type Cluster, type ClusterNode } from "./sync-cluster.js";
 
 let cluster: Cluster;
@@ -19,6 +20,7 @@ before(async () => {
 });
 after(async () => {
   await cluster.stop();
+  cleanup(cluster.dir);
 });
 
 test("rows pending below a newly excluded path are dropped, not refused on every run", async () => {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { runCli, writeKey } from "../helpers/daemon.js";
+import { cleanup, runCli, writeKey } from "../helpers/daemon.js";
 import { makeCluster, snapshot, type Cluster, type ClusterNode } from "./sync-cluster.js";
 
 let cluster: Cluster;
@@ -22,6 +22,7 @@ before(async () => {
 });
 after(async () => {
   await cluster.stop();
+  cleanup(cluster.dir);
 });
 
 test("a daemon that still holds the old key after a rotation is named, with the reload to run; after it, the sync converges", async () => {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, snapshot, type Cluster, type ClusterNode } from "./sync-cluster.js";
 
 let cluster: Cluster;
@@ -19,6 +20,7 @@ before(async () => {
 });
 after(async () => {
   await cluster.stop();
+  cleanup(cluster.dir);
 });
 
 test("a prefix moved to an empty directory stops the check, names that directory and says to move the files there", async () => {

@@ -9,10 +9,14 @@ import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, snapshot, type Cluster } from "./sync-cluster.js";
 
 let c: Cluster | undefined;
-after(async () => c?.stop());
+after(async () => {
+  await c?.stop();
+  if (c) cleanup(c.dir);
+});
 
 /** Overwrites one byte at `at`, keeping the size; the mtime moves on by a second. */
 function rewriteByte(path: string, at: number, byte: number): void {
