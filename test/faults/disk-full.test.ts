@@ -11,25 +11,18 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { cleanup } from "../helpers/daemon.js";
-import { indexEntry, sha256 } from "../helpers/faults.js";
+import { indexEntry, sha256, mountedClusterFixture } from "../helpers/faults.js";
 import { makeCluster, snapshot, type Cluster } from "../integration/sync-cluster.js";
 
 const TMPFS_MB = 12;
-let cluster: Cluster | undefined;
-let mounted: string | undefined;
-after(async () => {
-  await cluster?.stop();
-  if (mounted) execFileSync("umount", ["-l", mounted]);
-  if (cluster) cleanup(cluster.dir);
-});
+const fx = mountedClusterFixture();
 
 test("a receiver whose disk fills mid-sync keeps the previous version, says where and how much is free, and catches up once freed", { timeout: 300_000 }, async () => {
   // The filler lives on b's tmpfs but outside the group (excluded), as another tenant's data would.
-  cluster = await makeCluster(["a", "b"], { start: false, extra: ["exclude %data%/filler;"] });
-  const { a, b } = cluster.nodes as Record<string, Cluster["nodes"][string]>;
+  fx.cluster = await makeCluster(["a", "b"], { start: false, extra: ["exclude %data%/filler;"] });
+  const { a, b } = fx.cluster.nodes as Record<string, Cluster["nodes"][string]>;
   execFileSync("mount", ["-t", "tmpfs", "-o", `size=${TMPFS_MB}m,mode=0755`, "tmpfs", b!.root]);
-  mounted = b!.root;
+  fx.mounted = b!.root;
   await a!.start();
   await b!.start();
 

@@ -33,14 +33,8 @@ function hashesBelow(d: string, into = new Set<string>()): Set<string> {
 }
 
 test("a file written here while the peer's winning version streams in is neither replaced nor lost", { timeout: 120_000 }, async () => {
-  const key = writeKey(dir, "g.key", "late-write");
-  const held = await holdFreePorts(2);
-  const [portA, portB] = held.ports as [number, number];
   const SIZE = 8 << 20;
-  fx.proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 20, bytesPerSecond: 4 << 20 });
-  await held.release();
-  for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: fx.proxy.port, key, extra: ["auto younger;"] });
+  await fx.link({ link: { latencyMs: 20, bytesPerSecond: 4 << 20 }, extra: ["auto younger;"] });
   const syncA = () => runCli(["-N", "a", "--config", join(dir, "a.cfg"), "--state-dir", state("a"), "sync"], FAST_ENV);
 
   const f = (n: string): string => join(root(n), "f.bin");

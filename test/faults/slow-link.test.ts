@@ -15,9 +15,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cleanup, holdFreePorts, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
-import { sha256, sized, proxiedPairFixture, writeProxiedPair } from "../helpers/faults.js";
-import { LinkProxy } from "../helpers/link-proxy.js";
+import { cleanup, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+import { sha256, sized, proxiedPairFixture } from "../helpers/faults.js";
 import { applyNetem, createLab, netemAvailable, runIn } from "../helpers/netns.js";
 import { FAST_ENV, snapshot } from "../integration/sync-cluster.js";
 
@@ -35,13 +34,7 @@ interface Setup {
 
 /** a pushes to b through the proxy: a's config has b at the proxy's port, b's its real port. */
 async function setup(): Promise<Setup> {
-  const key = writeKey(dir, "g.key", "slow-link");
-  const held = await holdFreePorts(2);
-  const [portA, portB] = held.ports as [number, number];
-  fx.proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 100, stallChance: 0.05, bytesPerSecond: 8 << 20 });
-  await held.release();
-  for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  const { cfgA, cfgB } = writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: fx.proxy.port, key });
+  const { cfgA, cfgB } = await fx.link({ link: { latencyMs: 100, stallChance: 0.05, bytesPerSecond: 8 << 20 } });
   fx.daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: ENV });
   return { cfgA, cfgB };
 }

@@ -11,16 +11,10 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { cleanup } from "../helpers/daemon.js";
+import { mountedClusterFixture } from "../helpers/faults.js";
 import { makeCluster, snapshot, type Cluster } from "../integration/sync-cluster.js";
 
-let cluster: Cluster | undefined;
-let mounted: string | undefined;
-after(async () => {
-  await cluster?.stop();
-  if (mounted) execFileSync("umount", ["-l", mounted]);
-  if (cluster) cleanup(cluster.dir);
-});
+const fx = mountedClusterFixture();
 
 /** What a command writes first in the state dir, as its error names it. */
 const commands: readonly { args: (root: string) => string[]; writes: string }[] = [
@@ -31,11 +25,11 @@ const commands: readonly { args: (root: string) => string[]; writes: string }[] 
 ];
 
 test("a full or read-only state dir is named with its fix by every command, leaves nothing behind, and the next sync converges", { timeout: 120_000 }, async () => {
-  cluster = await makeCluster(["a", "b"], { start: false });
-  const { a, b } = cluster.nodes as Record<string, Cluster["nodes"][string]>;
+  fx.cluster = await makeCluster(["a", "b"], { start: false });
+  const { a, b } = fx.cluster.nodes as Record<string, Cluster["nodes"][string]>;
   mkdirSync(a!.state, { recursive: true });
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", a!.state]);
-  mounted = a!.state;
+  fx.mounted = a!.state;
   await b!.start();
   writeFileSync(join(a!.root, "new.txt"), "made while the state dir was full\n");
   const filler = join(a!.state, "filler");

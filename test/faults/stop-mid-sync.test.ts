@@ -5,60 +5,44 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { cleanup, holdFreePorts, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
-import { writeProxiedPair } from "../helpers/faults.js";
-import { LinkProxy } from "../helpers/link-proxy.js";
+import { test } from "node:test";
+import { runCli, startDaemon } from "../helpers/daemon.js";
+import { proxiedPairFixture } from "../helpers/faults.js";
 import { FAST_ENV } from "../integration/sync-cluster.js";
 
-const dir = tempDir("stop-mid-sync");
-let proxy: LinkProxy | undefined;
-let daemon: DaemonProcess | undefined;
-after(async () => {
-  await daemon?.stop();
-  await proxy?.close();
-  cleanup(dir);
-});
-
-const root = (n: string): string => join(dir, n, "tree");
-const state = (n: string): string => join(dir, n, "state");
+const fx = proxiedPairFixture("stop-mid-sync");
+const { dir, root, state } = fx;
 
 test("a daemon stopped mid-put: both sides say it is shutting down, and the next sync converges", { timeout: 120_000 }, async () => {
-  const key = writeKey(dir, "g.key", "stop-mid-sync");
-  const held = await holdFreePorts(2);
-  const [portA, portB] = held.ports as [number, number];
   // 6 MiB at 1 MiB/s: the put is still on the wire when b is stopped.
-  proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 5, bytesPerSecond: 1 << 20 });
-  await held.release();
-  for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  const { cfgA, cfgB } = writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: proxy.port, key });
+  const { cfgA, cfgB } = await fx.link({ link: { latencyMs: 5, bytesPerSecond: 1 << 20 } });
   const env = { ...FAST_ENV, PEERSYNC_SHUTDOWN_GRACE_MS: "300" };
-  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env });
+  fx.daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env });
   const content = randomBytes(6 << 20);
   writeFileSync(join(root("a"), "big.bin"), content);
   const sync = () => runCli(["-N", "a", "--config", cfgA, "--state-dir", state("a"), "sync"], FAST_ENV);
 
   const running = sync();
   const started = Date.now();
-  while (proxy.bytesUp < 1 << 20) {
+  while (fx.proxy!.bytesUp < 1 << 20) {
     assert.ok(Date.now() - started < 30_000, "the put began");
     await new Promise((r) => setTimeout(r, 20));
   }
-  const mark = daemon.mark();
-  assert.equal((await daemon.stop()).code, 0, daemon.logText());
+  const mark = fx.daemon.mark();
+  assert.equal((await fx.daemon.stop()).code, 0, fx.daemon.logText());
   const cut = await running;
 
   assert.equal(cut.code, 4, cut.stderr);
   // Its error frame may be lost with the connection (here the proxy drops both ends): the bye it
   // sent first still names the cause. The raw socket error may follow in parentheses.
   assert.match(cut.stderr, /^unreachable: g\/b: (Peer "b" closed the session: .* node "b" is shutting down|Cannot finish the requests sent to "b": it is shutting down)/m, cut.stderr);
-  const logged = daemon.logsSince(mark).map((r) => JSON.stringify(r)).filter((l) => /big\.bin/.test(l));
-  assert.ok(logged.length > 0 && logged.every((l) => /node \\"b\\" is shutting down/.test(l)), `b says it cut the put off:\n${daemon.logText()}`);
-  assert.ok(!daemon.logsSince(mark).some((r) => /Cannot use session with "a": it closed/.test(r.msg ?? "")), "b does not blame a");
+  const logged = fx.daemon.logsSince(mark).map((r) => JSON.stringify(r)).filter((l) => /big\.bin/.test(l));
+  assert.ok(logged.length > 0 && logged.every((l) => /node \\"b\\" is shutting down/.test(l)), `b says it cut the put off:\n${fx.daemon.logText()}`);
+  assert.ok(!fx.daemon.logsSince(mark).some((r) => /Cannot use session with "a": it closed/.test(r.msg ?? "")), "b does not blame a");
 
-  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env });
+  fx.daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env });
   const again = await sync();
   assert.equal(again.code, 0, again.stderr);
   assert.ok(readFileSync(join(root("b"), "big.bin")).equals(content), "the file arrived whole");
@@ -66,27 +50,27 @@ test("a daemon stopped mid-put: both sides say it is shutting down, and the next
 });
 
 test("a daemon killed mid-put (SIGKILL, a crash): the pusher names the lost connection, and the next sync converges", { timeout: 120_000 }, async () => {
-  await daemon?.stop();
+  await fx.daemon?.stop();
   const cfgA = join(dir, "a.cfg");
   const cfgB = join(dir, "b.cfg");
-  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: FAST_ENV });
+  fx.daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: FAST_ENV });
   const content = randomBytes(6 << 20);
   writeFileSync(join(root("a"), "crash.bin"), content);
   const sync = () => runCli(["-N", "a", "--config", cfgA, "--state-dir", state("a"), "sync"], FAST_ENV);
-  const before = proxy!.bytesUp;
+  const before = fx.proxy!.bytesUp;
   const running = sync();
   const started = Date.now();
-  while (proxy!.bytesUp - before < 1 << 20) {
+  while (fx.proxy!.bytesUp - before < 1 << 20) {
     assert.ok(Date.now() - started < 30_000, "the put began");
     await new Promise((r) => setTimeout(r, 20));
   }
-  daemon.child.kill("SIGKILL");
-  await daemon.exited;
+  fx.daemon.child.kill("SIGKILL");
+  await fx.daemon.exited;
   const cut = await running;
   assert.equal(cut.code, 4, cut.stderr);
-  assert.match(cut.stderr, /^unreachable: g\/b: Lost the connection to "b" with \d+ request\(s\) unanswered \(.*\): its daemon stopped, restarted or crashed, or the network failed; what was not answered stays pending/m, cut.stderr);
+  assert.match(cut.stderr, /^unreachable: g\/b: Lost the connection to "b" with \d+ request\(s\) unanswered \(.*\): its daemon stopped, restarted or crashed, or the network failed\n {2}hint: what was not answered stays pending/m, cut.stderr);
 
-  daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: FAST_ENV });
+  fx.daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: FAST_ENV });
   const again = await sync();
   assert.equal(again.code, 0, again.stderr);
   assert.ok(readFileSync(join(root("b"), "crash.bin")).equals(content), "the file arrived whole");

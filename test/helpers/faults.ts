@@ -2,14 +2,16 @@
 // source, content hashes of a tree, leftover temp files, and the index's own integrity check.
 // Nothing here knows about one scenario.
 
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after } from "node:test";
 import Database from "better-sqlite3";
-import { cleanup, tempDir, type DaemonProcess } from "./daemon.js";
-import type { LinkProxy } from "./link-proxy.js";
+import { cleanup, holdFreePorts, tempDir, writeKey, type DaemonProcess } from "./daemon.js";
+import { LinkProxy, type LinkProxyOptions } from "./link-proxy.js";
 import { isTempName } from "../../src/fs/temp-names.js";
+import type { Cluster } from "../integration/sync-cluster.js";
 
 /** `make soak` sets PEERSYNC_SOAK=1: the fault tests then run at their long sizes. */
 export const SOAK = process.env.PEERSYNC_SOAK === "1";
@@ -107,21 +109,47 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
 }
 
 /**
+ * Slots for a fault test's cluster and the tmpfs it mounted in it: the cluster is stopped, the
+ * tmpfs unmounted and the directory removed after the file's tests.
+ */
+export function mountedClusterFixture(): { cluster: Cluster | undefined; mounted: string | undefined } {
+  const fx = { cluster: undefined as Cluster | undefined, mounted: undefined as string | undefined };
+  after(async () => {
+    await fx.cluster?.stop();
+    if (fx.mounted) execFileSync("umount", ["-l", fx.mounted]);
+    if (fx.cluster) cleanup(fx.cluster.dir);
+  });
+  return fx;
+}
+
+/**
  * The scaffolding of a file's tests of a pair a → proxy → b: a temp directory with each node's
  * tree and state dir, and slots for b's daemon and the proxy, which are stopped, and the
- * directory removed, after the file's tests.
+ * directory removed, after the file's tests. `link()` makes the pair: the group key, a proxy
+ * in front of b's port, both trees and both configs (b's daemon is the test's to start).
  */
 export function proxiedPairFixture(name: string): {
   readonly dir: string;
   readonly root: (node: string) => string;
   readonly state: (node: string) => string;
+  link(o: { readonly link: Omit<LinkProxyOptions, "targetPort">; readonly extra?: readonly string[] }): Promise<{ cfgA: string; cfgB: string }>;
   proxy: LinkProxy | undefined;
   daemon: DaemonProcess | undefined;
 } {
   const dir = tempDir(name);
+  const root = (node: string): string => join(dir, node, "tree");
   const fx = {
     dir, proxy: undefined as LinkProxy | undefined, daemon: undefined as DaemonProcess | undefined,
-    root: (node: string) => join(dir, node, "tree"), state: (node: string) => join(dir, node, "state"),
+    root, state: (node: string) => join(dir, node, "state"),
+    async link(o: { readonly link: Omit<LinkProxyOptions, "targetPort">; readonly extra?: readonly string[] }) {
+      const key = writeKey(dir, "g.key", name);
+      const held = await holdFreePorts(2);
+      const [portA, portB] = held.ports as [number, number];
+      fx.proxy = await LinkProxy.start({ ...o.link, targetPort: portB });
+      await held.release();
+      for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
+      return writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: fx.proxy.port, key, ...(o.extra ? { extra: o.extra } : {}) });
+    },
   };
   after(async () => {
     await fx.daemon?.stop();

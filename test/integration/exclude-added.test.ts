@@ -7,23 +7,13 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, type Cluster, type ClusterNode } from "./sync-cluster.js";
+import { test } from "node:test";
+import { pairForFile } from "./sync-cluster.js";
 
-let cluster: Cluster;
-let a: ClusterNode;
-let b: ClusterNode;
-before(async () => {
-  cluster = await makeCluster(["a", "b"]);
-  ({ a, b } = cluster.nodes as { a: ClusterNode; b: ClusterNode });
-});
-after(async () => {
-  await cluster.stop();
-  cleanup(cluster.dir);
-});
+const pair = pairForFile();
 
 test("rows pending below a newly excluded path are dropped, not refused on every run", async () => {
+  const { cluster, a, b } = pair;
   writeFileSync(join(a.root, "f1"), "v1\n");
   assert.equal((await a.run(["sync"])).code, 0);
 

@@ -9,23 +9,14 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { cleanup, runCli, writeKey } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster, type ClusterNode } from "./sync-cluster.js";
+import { test } from "node:test";
+import { runCli, writeKey } from "../helpers/daemon.js";
+import { pairForFile, snapshot } from "./sync-cluster.js";
 
-let cluster: Cluster;
-let a: ClusterNode;
-let b: ClusterNode;
-before(async () => {
-  cluster = await makeCluster(["a", "b"]);
-  ({ a, b } = cluster.nodes as { a: ClusterNode; b: ClusterNode });
-});
-after(async () => {
-  await cluster.stop();
-  cleanup(cluster.dir);
-});
+const pair = pairForFile();
 
 test("a daemon that still holds the old key after a rotation is named, with the reload to run; after it, the sync converges", async () => {
+  const { cluster, a, b } = pair;
   writeFileSync(join(a.root, "before.txt"), "synced with the old key\n");
   assert.equal((await a.run(["sync"])).code, 0);
 
@@ -55,6 +46,7 @@ test("a daemon that still holds the old key after a rotation is named, with the 
 });
 
 test("keys that really differ: the refusal says to give every host the same key file", async () => {
+  const { cluster, a, b } = pair;
   // a runs with a config naming another key file: b holds the key its file has.
   const otherKey = writeKey(cluster.dir, "other.key", "not-the-group-key");
   const cfg = join(cluster.dir, "a-other.cfg");

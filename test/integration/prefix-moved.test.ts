@@ -7,23 +7,13 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { cleanup } from "../helpers/daemon.js";
-import { makeCluster, snapshot, type Cluster, type ClusterNode } from "./sync-cluster.js";
+import { test } from "node:test";
+import { pairForFile, snapshot } from "./sync-cluster.js";
 
-let cluster: Cluster;
-let a: ClusterNode;
-let b: ClusterNode;
-before(async () => {
-  cluster = await makeCluster(["a", "b"]);
-  ({ a, b } = cluster.nodes as { a: ClusterNode; b: ClusterNode });
-});
-after(async () => {
-  await cluster.stop();
-  cleanup(cluster.dir);
-});
+const pair = pairForFile();
 
 test("a prefix moved to an empty directory stops the check, names that directory and says to move the files there", async () => {
+  const { cluster, a, b } = pair;
   for (let i = 0; i < 5; i++) writeFileSync(join(a.root, `f${i}`), `file ${i}\n`);
   assert.equal((await a.run(["sync"])).code, 0);
   const peerBefore = snapshot(b.root);

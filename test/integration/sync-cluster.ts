@@ -14,7 +14,8 @@ import { resolveLimits } from "../../src/net/limits.js";
 import { PeerPool } from "../../src/net/pool.js";
 import type { Session } from "../../src/net/session.js";
 import { silentLogger } from "../../src/net/testing.js";
-import { freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
+import { after, before } from "node:test";
+import { cleanup, freePort, runCli, startDaemon, tempDir, writeKey, type DaemonProcess } from "../helpers/daemon.js";
 
 /** Short network timeouts so a down peer costs little (net/limits.ts). */
 export const FAST_ENV: Readonly<Record<string, string>> = {
@@ -117,6 +118,29 @@ export async function makeCluster(names: readonly string[], options: ClusterOpti
     }
   }
   return { dir, configFile, nodes, stop };
+}
+
+/**
+ * A cluster of `names` made before the file's tests, handed to `take` (the tests keep its nodes
+ * in variables of their own), and stopped and removed after them.
+ */
+export function clusterForFile(names: readonly string[], take: (c: Cluster) => void, options: ClusterOptions = {}): void {
+  let cluster: Cluster | undefined;
+  before(async () => {
+    cluster = await makeCluster(names, options);
+    take(cluster);
+  });
+  after(async () => {
+    await cluster?.stop();
+    if (cluster) cleanup(cluster.dir);
+  });
+}
+
+/** Nodes a and b of a cluster made for the file's tests (clusterForFile); read them inside a test. */
+export function pairForFile(options: ClusterOptions = {}): { readonly cluster: Cluster; readonly a: ClusterNode; readonly b: ClusterNode } {
+  const pair = {} as { cluster: Cluster; a: ClusterNode; b: ClusterNode };
+  clusterForFile(["a", "b"], (c) => Object.assign(pair, { cluster: c, a: c.nodes["a"], b: c.nodes["b"] }), options);
+  return pair;
 }
 
 /** Every entry below `root`: relative name (raw bytes as hex when not UTF-8) → what diff -r and ls -l would compare. */

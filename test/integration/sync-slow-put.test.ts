@@ -7,26 +7,19 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { holdFreePorts, runCli, startDaemon, writeKey } from "../helpers/daemon.js";
-import { proxiedPairFixture, writeProxiedPair } from "../helpers/faults.js";
-import { LinkProxy } from "../helpers/link-proxy.js";
+import { runCli, startDaemon } from "../helpers/daemon.js";
+import { proxiedPairFixture } from "../helpers/faults.js";
 import { FAST_ENV } from "./sync-cluster.js";
 
 const fx = proxiedPairFixture("slow-put");
 const { dir, root, state } = fx;
 
 test("a put that takes longer than the receiver's request timeout to arrive still lands", { timeout: 120_000 }, async () => {
-  const key = writeKey(dir, "g.key", "slow-put");
-  const held = await holdFreePorts(2);
-  const [portA, portB] = held.ports as [number, number];
   // 4 MiB at 1 MiB/s: about 4 s of body against b's 1.5 s request timeout.
-  fx.proxy = await LinkProxy.start({ targetPort: portB, latencyMs: 5, bytesPerSecond: 1 << 20 });
-  await held.release();
-  for (const n of ["a", "b"]) mkdirSync(root(n), { recursive: true });
-  const { cfgA, cfgB } = writeProxiedPair(dir, { roots: { a: root("a"), b: root("b") }, ports: { a: portA, b: portB }, proxyPort: fx.proxy.port, key });
+  const { cfgA, cfgB } = await fx.link({ link: { latencyMs: 5, bytesPerSecond: 1 << 20 } });
   fx.daemon = await startDaemon({ name: "b", configFile: cfgB, stateDir: state("b"), env: { ...FAST_ENV, PEERSYNC_REQUEST_TIMEOUT_MS: "1500" } });
   const content = randomBytes(4 << 20);
   writeFileSync(join(root("a"), "big.bin"), content);
