@@ -13,7 +13,6 @@ import type { Config, Group } from "../config/types.js";
 import type { ChangeKind } from "../core/dirty.js";
 import { isWithin, parentOf, type LogicalPath } from "../core/path.js";
 import type { Problem } from "../core/problem.js";
-import { isReplacedDirectory, type DiskNow, type RecordedDir } from "../core/subtree-check.js";
 import { fsPath } from "../fs/name-codec.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { Scanner } from "../fs/scanner.js";
@@ -26,8 +25,9 @@ import type { Db } from "./database.js";
 import { EntryStore } from "./entries.js";
 import { EntryCursor } from "./entry-cursor.js";
 import { TargetMerge, type Change, type MergeContext } from "./check-merge.js";
-import { dedupe, fullTargets, requestedTargets, type CheckRequest, type CheckTarget } from "./check-targets.js";
+import { fullTargets, requestedTargets, type CheckRequest, type CheckTarget } from "./check-targets.js";
 import { HintStore } from "./hints.js";
+import { diskNow, walkReplaced } from "./replaced-dirs.js";
 import { MetaStore } from "./meta.js";
 import { PendingStore } from "./pending.js";
 import { looksUnmounted, outsideGroupsProblem, unmountedProblem } from "./root-safety.js";
@@ -296,50 +296,9 @@ function selectGroups(config: Config, names: readonly string[] | undefined): rea
   return names === undefined ? config.groups : config.groups.filter((g) => names.includes(g.name));
 }
 
-
 function isDirectoryNow(local: string): boolean {
-  return diskNow(local).kind === "dir";
+  return diskNow(fsPath(local)).kind === "dir";
 }
-
-/**
- * The targets, with every directory that replaced the one recorded (rm -rf d; mkdir d) walked
- * even when only it, or a path below it, was asked for: its files may never have been looked
- * at, and once its record is rewritten as a parent nothing would tell any more
- * (core/subtree-check.ts). Decided before the walk and deduplicated again, so no path below it
- * is recorded twice. Not a root: a replaced root (a remount) is the full check's (continuous
- * mode runs one when its watch of the root is lost), not a side effect of looking at one file.
- */
-function walkReplaced(config: Config, entries: EntryStore, group: Group, targets: readonly CheckTarget[]): CheckTarget[] {
-  let changed = false;
-  const out = targets.map((t) => {
-    if (t.recursive || t.path === t.root) return t;
-    if (!isReplacedDirectory(diskNow(config.toLocalPath(t.path)), recordedDir(entries, group.name, t.path))) return t;
-    changed = true;
-    return { ...t, recursive: true };
-  });
-  return changed ? dedupe(out) : out;
-}
-
-/** The path on disk now, as core/subtree-check.ts needs it. */
-function diskNow(local: string): DiskNow {
-  let st;
-  try {
-    st = lstatSync(fsPath(local), { bigint: true, throwIfNoEntry: false });
-  } catch {
-    return { kind: "missing" };
-  }
-  if (st === undefined) return { kind: "missing" };
-  return st.isDirectory() ? { kind: "dir", ino: st.ino, dev: st.dev, birthNs: st.birthtimeNs } : { kind: "other" };
-}
-
-/** The index record at `path`, as core/subtree-check.ts needs it. */
-export function recordedDir(entries: EntryStore, group: string, path: string): RecordedDir | undefined {
-  const r = entries.get(group, path);
-  return r && { kind: r.kind, deleted: r.deletedNs !== undefined, ino: r.ino, dev: r.dev, ctimeNs: r.ctimeNs };
-}
-
-
-
 
 /**
  * True when something between the target's root and the target is not a directory (a symlink,

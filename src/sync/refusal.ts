@@ -2,7 +2,7 @@
 // message naming the path; and the receiving side's log of the refusals it answered.
 
 import type { Logger } from "pino";
-import { messageOf, PeersyncError } from "../errors.js";
+import { messageWithHint, PeersyncError } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 
 export function refused(code: string, message: string): Answer {
@@ -15,8 +15,7 @@ export function refused(code: string, message: string): Answer {
  */
 export function refusedFor(path: string, err: unknown): Answer {
   const code = err instanceof PeersyncError ? err.code : ((err as NodeJS.ErrnoException).code ?? "ERROR");
-  const hint = err instanceof PeersyncError && err.hint !== undefined ? `; ${err.hint}` : "";
-  return refused(/^[\x21-\x7e]{1,255}$/.test(code) ? code : "ERROR", `Cannot apply "${path}": ${messageOf(err)}${hint}`.slice(0, 3900));
+  return refused(/^[\x21-\x7e]{1,255}$/.test(code) ? code : "ERROR", `Cannot apply "${path}": ${messageWithHint(err)}`.slice(0, 3900));
 }
 
 /** This node's file at the path is being written (or unreadable): no decision on a stale index; the pusher retries. */

@@ -65,11 +65,18 @@ export interface UpdateOptions {
   };
 }
 
+/** A peer not synced: why, and what to do about it when the error says (a wrong key, a host the peer does not know). */
+export interface Unreachable {
+  readonly group: string;
+  readonly peer: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
 export interface UpdateSummary {
   readonly results: readonly PeerResult[];
-  /** "group/peer: why" for each peer not reached (or lost mid-way). */
-  /** A peer not synced, and what to do about it when the error says (a wrong key, a host the peer does not know). */
-  readonly unreachable: readonly { readonly group: string; readonly peer: string; readonly message: string; readonly hint?: string }[];
+  /** Each peer not reached (or lost mid-way). */
+  readonly unreachable: readonly Unreachable[];
   /** Groups halted by max-delete: the message, and the peers that got nothing of the group. */
   readonly safetyStops: readonly SafetyStop[];
   readonly conflicts: number;
@@ -95,7 +102,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   let own: PeerPool | undefined;
   const pool = (): PeerPool => options.pool ?? (own ??= openPeerPool(db, config, logger));
   const results: PeerResult[] = [];
-  const unreachable: { group: string; peer: string; message: string; hint?: string }[] = [];
+  const unreachable: Unreachable[] = [];
   const safetyStops: SafetyStop[] = [];
   const round = { config, pool, index, receiver, deps, options, results, unreachable, safetyStops };
   try {
@@ -122,7 +129,7 @@ interface Round {
   readonly deps: ReturnType<typeof applyDepsFor>;
   readonly options: UpdateOptions;
   readonly results: PeerResult[];
-  readonly unreachable: { group: string; peer: string; message: string; hint?: string }[];
+  readonly unreachable: Unreachable[];
   readonly safetyStops: SafetyStop[];
 }
 
@@ -191,11 +198,12 @@ function peerWork(index: SyncIndex, group: Group, options: UpdateOptions): { hos
     const rows = index.pending.listForPeer(host.name).filter((r) => r.group === group.name && passesFilters(r.path, options.paths));
     // Marked before an exclude was added (or an include removed): no peer takes them, each
     // refused them NOT_INCLUDED on every run, for ever. They are no longer this group's to send.
-    const uncovered = rows.filter((r) => uncoveredReason([group], group.name, r.path) !== undefined);
-    if (uncovered.length > 0 && !options.dryRun) index.pending.clearMany(uncovered.map((r) => r.entryId), host.name);
+    const covered: PendingRow[] = [];
+    const uncovered: number[] = [];
+    for (const r of rows) (uncoveredReason([group], group.name, r.path) === undefined ? covered.push(r) : uncovered.push(r.entryId));
+    if (uncovered.length > 0 && !options.dryRun) index.pending.clearMany(uncovered, host.name);
     dropped += uncovered.length;
-    const gone = new Set(uncovered);
-    out.push({ host, rows: gone.size === 0 ? rows : rows.filter((r) => !gone.has(r)) });
+    out.push({ host, rows: covered });
   }
   if (dropped > 0) {
     options.logger.info({ group: group.name, rows: dropped },

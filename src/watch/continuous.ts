@@ -10,12 +10,12 @@
 // The loop runs one check at a time: checks and pushes share the index, and a check that
 // overlapped another would only do the same work twice.
 
-import { lstatSync } from "node:fs";
 import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
-import { needsSubtreeCheck, type DiskNow } from "../core/subtree-check.js";
+import { needsSubtreeCheck } from "../core/subtree-check.js";
 import { messageOf } from "../errors.js";
-import { recordedDir, runCheck, type CheckOptions, type CheckSummary } from "../index/check-run.js";
+import { runCheck, type CheckOptions, type CheckSummary } from "../index/check-run.js";
+import { diskNow, recordedDir } from "../index/replaced-dirs.js";
 import type { Db } from "../index/database.js";
 import { EntryStore } from "../index/entries.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -323,14 +323,7 @@ class Loop {
 
 /** Whether a due path is checked with its subtree (core/subtree-check.ts): lstat now, its index record. */
 function needsSubtree(entries: EntryStore, item: DuePath): boolean {
-  let st;
-  try {
-    st = lstatSync(item.local, { bigint: true, throwIfNoEntry: false });
-  } catch {
-    return false;
-  }
-  const now: DiskNow = st === undefined ? { kind: "missing" }
-    : st.isDirectory() ? { kind: "dir", ino: st.ino, dev: st.dev, birthNs: st.birthtimeNs } : { kind: "other" };
+  const now = diskNow(item.local);
   if (now.kind !== "dir" || item.created) return needsSubtreeCheck(item.created, now, undefined);
   return needsSubtreeCheck(item.created, now, recordedDir(entries, item.group, item.path));
 }
