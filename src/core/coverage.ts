@@ -14,3 +14,12 @@ export function uncoveredReason(groups: readonly Pick<Group, "name" | "match">[]
   if (g === undefined) return "group-gone";
   return g.match(path) === "match" ? undefined : "not-included";
 }
+
+/**
+ * The group that takes over a row whose group left the config (a rename, a split, a merge):
+ * the first group, in config order, whose patterns select the path, as a check would record
+ * it. Undefined when none does (the row is then what `prune` drops).
+ */
+export function coveringGroup<G extends Pick<Group, "name" | "match">>(groups: readonly G[], path: string): G | undefined {
+  return groups.find((g) => g.match(path) === "match");
+}

@@ -20,6 +20,7 @@ import type { StatStarter } from "../fs/dir-listing.js";
 import { StatPool } from "../fs/stat-pool.js";
 import { nativeStatAt } from "../fs/stat-native.js";
 import { nativeDirProbe } from "../fs/dir-probe.js";
+import { carryGoneGroups, type CarriedGroup } from "./group-carry.js";
 import { DirDigestStore } from "./dir-digests.js";
 import type { Db } from "./database.js";
 import { EntryStore } from "./entries.js";
@@ -108,6 +109,8 @@ export interface CheckSummary {
   readonly problems: readonly Problem[];
   /** A root was left alone because it looks unmounted. */
   readonly safetyStop: boolean;
+  /** Rows of groups no longer in the config, moved to the groups that now select them (group-carry.ts). */
+  readonly carried: readonly CarriedGroup[];
 }
 
 const MMAP_BYTES = 32 * 1024 * 1024;
@@ -128,6 +131,10 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   // for an index of up to 32 MB (about 110k files): mapped pages count as resident memory, and
   // a million-file check must stay well under 200 MB.
   if (indexBytes(db) <= MMAP_BYTES) db.pragma(`mmap_size = ${MMAP_BYTES}`);
+  // Before anything is recorded under a renamed group: its rows keep their vectors. A dry run
+  // carries them too (bookkeeping every later run does the same way; no file or peer changes),
+  // or it would report every file of a renamed group as new.
+  const carried = carryGoneGroups(db, config);
   const entries = new EntryStore(db);
   const hints = new HintStore(db);
   const counts = { new: 0, deleted: 0, type: 0, content: 0, meta: 0, mtime: 0 };
@@ -185,7 +192,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   // A big first check leaves a WAL as big as the index; fold it back and truncate it.
   if (batch.written > 1000) db.pragma("wal_checkpoint(TRUNCATE)");
   return {
-    scope, scanned: run.scanned, examined, counts, problems, safetyStop: run.safetyStop,
+    scope, scanned: run.scanned, examined, counts, problems, safetyStop: run.safetyStop, carried,
     new: counts.new,
     modified: counts.content + counts.type + counts.meta + counts.mtime,
     deleted: counts.deleted,

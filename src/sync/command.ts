@@ -8,6 +8,7 @@ import { ExitCode } from "../cli/exit-codes.js";
 import type { Config } from "../config/types.js";
 import { countProblems, formatProblem, sortProblems } from "../core/problem.js";
 import { runCheck, type CheckSummary } from "../index/check-run.js";
+import { carriedText, carryGoneGroups } from "../index/group-carry.js";
 import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../index/command-support.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { messageOf } from "../errors.js";
@@ -106,6 +107,8 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
  * never sent a new host the files that did not change after it joined.
  */
 function markPeersAddedOrRemoved(db: Db, config: Config, logger: Logger): void {
+  // An update without a check (-u) carries a renamed group's rows here (a check did already).
+  for (const c of carryGoneGroups(db, config)) logger.info(c, carriedText(c));
   for (const m of markNewPeers(db, config, "all")) {
     logger.info(m, `new peer "${m.peer}" in group "${m.group}": ${m.entries} entries marked for it`);
   }
@@ -135,6 +138,7 @@ function reportDrift(ctx: CommandContext, config: Config, check: CheckSummary): 
 }
 
 function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateSummary): void {
+  if (!ctx.options.json) for (const c of check?.carried ?? []) ctx.err(carriedText(c));
   for (const p of sortProblems(check?.problems ?? [])) ctx.err(formatProblem(p));
   for (const s of u.safetyStops) ctx.err(`safety stop: ${s.message}`);
   for (const x of u.unreachable) {
@@ -153,7 +157,7 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
     fetched: sum((r) => r.fetched), inSync: sum((r) => r.inSync), conflicts: u.conflicts,
     conflictsWon: sum((r) => r.conflictsWon), conflictsLost: sum((r) => r.conflictsLost), problems: u.problems,
     unreachable: u.unreachable.map((x) => x.peer), safetyStops: u.safetyStops.length, actionsFailed: u.actionsFailed,
-    ...(check ? { checked: { new: check.new, modified: check.modified, deleted: check.deleted } } : {}),
+    ...(check ? { checked: { new: check.new, modified: check.modified, deleted: check.deleted }, carried: check.carried } : {}),
   };
   if (ctx.options.json) return ctx.out(JSON.stringify({ dryRun: ctx.options.dryRun, ...line }));
   if (ctx.options.verbose === 0 && !ctx.options.dryRun && line.offered === 0 && u.unreachable.length === 0) return;

@@ -19,6 +19,7 @@ import { listenFailure } from "../core/listen-failure.js";
 import { reloadRefusal } from "../core/reload.js";
 import type { Config } from "../config/types.js";
 import { openIndex, type Db } from "../index/database.js";
+import { carriedText, carryGoneGroups } from "../index/group-carry.js";
 import { PinStore } from "../index/pins.js";
 import { BasicHandler } from "../net/basic-handler.js";
 import { loadOrCreateIdentity, type Identity } from "../net/identity.js";
@@ -92,6 +93,8 @@ export class Daemon {
     const config = this.#config;
     const identity = loadOrCreateIdentity(config.stateDir);
     const db = (this.#db = openIndex(config.stateDir));
+    // Before a peer's push or the first check can record anything under a renamed group.
+    for (const c of carryGoneGroups(db, config)) logger.info(c, carriedText(c));
     const startedAt = Date.now();
     const deps = { db, identity, config: () => this.#config };
     const basic = new BasicHandler({
@@ -148,6 +151,8 @@ export class Daemon {
       const before = listenAddresses(this.#config).map((a) => `${a.host}:${a.port}`).join(",");
       const after = listenAddresses(next).map((a) => `${a.host}:${a.port}`).join(",");
       if (before !== after) logger.warn({ before, after }, "listen addresses changed: restart the daemon to apply them");
+      // Before the new config serves a push: a renamed group's rows keep their vectors.
+      if (this.#db) for (const c of carryGoneGroups(this.#db, next)) logger.info(c, carriedText(c));
       this.#config = next;
       const revoked = this.#server?.revoke(next) ?? 0;
       logger.info({ groups: next.groups.map((g) => g.name), revoked }, "config reloaded");

@@ -6,6 +6,7 @@
 import { countProblems, formatProblem, sortProblems } from "../../core/problem.js";
 import { runCheck, type CheckSummary } from "../../index/check-run.js";
 import type { Change } from "../../index/check-merge.js";
+import { carriedText } from "../../index/group-carry.js";
 import { configFromOptions, localPathOf, withIndex } from "../../index/command-support.js";
 import type { Command, CommandContext } from "../context.js";
 import { checkProgress } from "../progress-runs.js";
@@ -61,6 +62,7 @@ export const run: Command<readonly string[], CheckCommandOptions> = async (ctx, 
 };
 
 function printHuman(ctx: CommandContext, s: CheckSummary, seconds: number): void {
+  for (const c of s.carried) ctx.err(carriedText(c));
   for (const p of sortProblems(s.problems)) ctx.err(formatProblem(p));
   const dry = ctx.options.dryRun ? " (dry run: nothing recorded)" : "";
   ctx.out(
@@ -82,6 +84,7 @@ function printJson(ctx: CommandContext, s: CheckSummary, changes: readonly Chang
       examined: s.examined,
       seconds: Number(seconds.toFixed(3)),
       safetyStop: s.safetyStop,
+      carried: s.carried,
       problems: sortProblems(s.problems),
       changes,
       changesTruncated: s.new + s.modified + s.deleted > changes.length,

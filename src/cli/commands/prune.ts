@@ -10,6 +10,7 @@ import type { Config } from "../../config/types.js";
 import { uncoveredReason, type UncoveredReason } from "../../core/coverage.js";
 import { UsageError } from "../../errors.js";
 import { configFromOptions, withIndex } from "../../index/command-support.js";
+import { carriedText, carryGoneGroups } from "../../index/group-carry.js";
 import type { Db } from "../../index/database.js";
 import { acquireRunLock } from "../../sync/lock.js";
 import type { Command } from "../context.js";
@@ -39,7 +40,7 @@ export const run: Command = async (ctx) => {
   const lock = o.dryRun ? undefined : await acquireRunLock(config.stateDir);
   let pruned: Pruned;
   try {
-    pruned = await withIndex(config.stateDir, (db) => prune(db, config, o.dryRun));
+    pruned = await withIndex(config.stateDir, (db) => prune(db, config, o.dryRun, (line) => ctx.err(line)));
   } finally {
     await lock?.release();
   }
@@ -61,7 +62,10 @@ export const run: Command = async (ctx) => {
   return ExitCode.OK;
 };
 
-function prune(db: Db, config: Config, dryRun: boolean): Pruned {
+function prune(db: Db, config: Config, dryRun: boolean, note: (line: string) => void): Pruned {
+  // A renamed group's rows are not gone: they move to the group that now selects them (even in a
+  // dry run, which otherwise would list them as removable), and only what none selects is pruned.
+  for (const c of carryGoneGroups(db, config)) note(carriedText(c));
   const out: Pruned = { entries: [], pending: [] };
   const ids: number[] = [];
   // Read everything first: better-sqlite3 cannot delete while iterating the same statement.
