@@ -5,13 +5,14 @@
 // client waits for a free slot before sending a request and for the socket to drain before
 // sending more body. Timeouts: per request, per idle session, per stalled write (wire.ts).
 
-import { PeerError, PeersyncError, ProtocolError, messageOf } from "../errors.js";
+import { PeerError, ProtocolError, messageOf } from "../errors.js";
 import type { Frame } from "./frame.js";
 import type { PeerIdentity } from "./handshake/auth.js";
 import { decodeMessage, hasBody, roleOf, type Message, type Request } from "./messages.js";
 import { AsyncQueue } from "./queue.js";
 import { serveRequest, type SessionHandler } from "./serve.js";
-import { MidFrameError, type Wire } from "./wire.js";
+import { IdleError, sessionEndError, ShutdownError } from "./session-end.js";
+import type { Wire } from "./wire.js";
 
 export type SessionRole = "client" | "server";
 
@@ -299,28 +300,11 @@ export class Session {
     this.#idleTimer.unref();
   }
 
-  /**
-   * What the requests still open fail with. A peer that announced its shutdown (bye) and then
-   * dropped the connection without saying more (killed after its grace, its error frame lost)
-   * is named as shutting down, not as a framing fault.
-   */
   #failureOf(reason: Error | undefined): Error {
-    const peer = this.peer.host.name;
-    if (this.role === "client" && this.#peerDraining && !(reason instanceof PeerError)) {
-      return new PeerError(`Cannot finish the requests sent to "${peer}": it is shutting down (it said so) and closed the session${reason ? ` (${reason.message})` : ""}`, {
-        peer, remoteCode: "UNAVAILABLE", hint: `the next sync sends what is still pending once "${peer}" serves again`,
-      });
-    }
-    // Requests in flight and the connection gone without a word (no bye, no error frame): the
-    // peer's daemon was killed, crashed or restarted, or the network failed. Said so, with the
-    // raw cause after it, rather than a bare "read ECONNRESET" or "the peer closed mid-frame".
-    if (this.role === "client" && !this.#closedHere && !this.#draining && this.#pending.size > 0 && isConnectionLoss(reason)) {
-      return new PeerError(`Lost the connection to "${peer}" with ${this.#pending.size} request(s) unanswered (${reason === undefined ? "it closed" : reason.message}): its daemon stopped, restarted or crashed, or the network failed`, {
-        peer, remoteCode: "UNAVAILABLE", hint: `what was not answered stays pending; the next sync sends it once "${peer}" answers again (\`peersync status\` probes it)`,
-        ...(reason === undefined ? {} : { cause: reason }),
-      });
-    }
-    return reason ?? new PeerError(`Cannot use session with "${peer}": it closed`, { peer });
+    return sessionEndError({
+      peer: this.peer.host.name, role: this.role, peerDraining: this.#peerDraining, closedHere: this.#closedHere,
+      draining: this.#draining, unanswered: this.#pending.size,
+    }, reason);
   }
 
   #onClosed(reason: Error | undefined): void {
@@ -337,27 +321,6 @@ export class Session {
     } catch (e) {
       void messageOf(e);
     }
-  }
-}
-
-/** A close that says only that the connection went away: nothing told, nothing timed out here. */
-function isConnectionLoss(reason: Error | undefined): boolean {
-  if (reason === undefined || reason instanceof MidFrameError) return true;
-  const code = (reason as NodeJS.ErrnoException).code;
-  return !(reason instanceof PeersyncError) && (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED" || code === "ETIMEDOUT");
-}
-
-/** Requests in hand cut off by a daemon that stops; told to the peer so its log says why. */
-export class ShutdownError extends PeersyncError {
-  constructor(message: string, options: { hint?: string } = {}) {
-    super("UNAVAILABLE", message, options);
-  }
-}
-
-/** An idle session closed by its timeout; told to the peer so its log says why. */
-export class IdleError extends PeersyncError {
-  constructor(message: string) {
-    super("IDLE", message);
   }
 }
 
