@@ -64,13 +64,19 @@ test("renamed on every node, a group's next edit is sent as an edit: no conflict
   assert.deepEqual(snapshot(alpha.root), snapshot(beta.root));
 });
 
-test("a sync run whose config renamed the group says what it carried over", async () => {
+/** A node (no daemons) that recorded one file under group "g", then saw the group renamed. */
+async function checkedThenRenamed(to: string): Promise<ClusterNode> {
   const c = await makeCluster(["alpha", "beta"], { start: false });
   clusters.push(c);
   const alpha = c.nodes["alpha"]!;
   writeFileSync(at(alpha, "conf"), "v1\n");
   assert.equal((await alpha.run(["check"])).code, 0);
-  renameGroup(c, "www");
+  renameGroup(c, to);
+  return alpha;
+}
+
+test("a check run whose config renamed the group says what it carried over", async () => {
+  const alpha = await checkedThenRenamed("www");
   const r = await alpha.run(["check"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /group "g" is no longer in the config: 2 entries carried over to group "www" with their version history/);
@@ -80,12 +86,7 @@ test("a sync run whose config renamed the group says what it carried over", asyn
 });
 
 test("prune after a rename keeps the renamed group's entries: they are carried over, not removed", async () => {
-  const c = await makeCluster(["alpha", "beta"], { start: false });
-  clusters.push(c);
-  const alpha = c.nodes["alpha"]!;
-  writeFileSync(at(alpha, "conf"), "v1\n");
-  assert.equal((await alpha.run(["check"])).code, 0);
-  renameGroup(c, "www");
+  const alpha = await checkedThenRenamed("www");
   const r = await alpha.run(["prune"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /group "g" is no longer in the config: 2 entries carried over to group "www"/);
