@@ -32,6 +32,7 @@ import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, s
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
+import { waitForQuietFilesystem } from "./quiet-fs.js";
 import { freePort, PEERSYNC_BIN, startDaemon, tempDir, writeKey, type DaemonProcess } from "../test/helpers/daemon.js";
 import { FAST_ENV } from "../test/integration/sync-cluster.js";
 import { prepareIdentity } from "../src/net/identity.js";
@@ -419,9 +420,12 @@ function editBig(file: string, round: number): void {
  * for writing back up to 40 MiB that was not its own, and the first tool of a run most: measured
  * 2.2 s of peersync's (a) waiting in its first syncfs for the freshly generated source tree.
  */
-async function settled<T>(tools: readonly Tool[], step: () => Promise<T>): Promise<T> {
+async function settled<T>(tools: readonly Tool[], step: () => Promise<T>, creates?: string): Promise<T> {
   for (const t of tools) await t.quiet?.();
   spawnSync("sync");
+  // A step that creates the whole tree waits out the allocator's slow spell after deletes
+  // (quiet-fs.ts), so that each tool's (a) measures the tool, whatever ran before it.
+  if (creates !== undefined) await waitForQuietFilesystem(creates, { log: (line) => console.error(line) });
   return step();
 }
 
@@ -484,7 +488,7 @@ async function oneRun(run: number): Promise<void> {
   try {
     // A step runs when its scenario or a later one (e aside) is asked for.
     const still = (sc: Scenario): boolean => SCENARIOS.some((s) => s !== "e" && s >= sc);
-    if (still("a")) for (const t of tools) record(t.name, "a", await settled(tools, () => t.sync())), verify(t);
+    if (still("a")) for (const t of tools) record(t.name, "a", await settled(tools, () => t.sync(), base)), verify(t);
     if (still("b")) for (const t of tools) record(t.name, "b", await settled(tools, () => t.sync())), verify(t);
     // The same no-change state, checked alone: (b) minus this is what the sync adds to the check.
     if (SCENARIOS.includes("b")) for (const t of tools) if (t.check) record(`${t.name} check`, "b", await settled(tools, () => t.check!()));
@@ -507,7 +511,7 @@ async function oneRun(run: number): Promise<void> {
       const fan = await peersyncTool(dir, source, peers);
       try {
         // A fresh sender state: the source tree is new to it, so this is scenario (a) again.
-        record(`peersync→${peers}`, "e", await settled([fan], () => fan.sync()));
+        record(`peersync→${peers}`, "e", await settled([fan], () => fan.sync(), base));
         verify(fan);
       } finally {
         await fan.stop();
