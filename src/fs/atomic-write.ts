@@ -133,7 +133,9 @@ export async function writeFileAtomic(target: string, data: AtomicData, options:
     if (!options.deferDirSync) await syncDirectory(dir);
     return written;
   } catch (err) {
-    const keep = options.resume !== undefined && !(err instanceof HashMismatchError) && !hasCode(err, "ENOSPC") && !hasCode(err, "EDQUOT");
+    // A body its sender stopped ("STOPPED": the file changed while it went) holds bytes of no
+    // version: nothing to resume from.
+    const keep = options.resume !== undefined && !(err instanceof HashMismatchError) && !hasCode(err, "STOPPED") && !hasCode(err, "ENOSPC") && !hasCode(err, "EDQUOT");
     if (!keep) await fsp.unlink(temp).catch(() => {});
     throw await asDiskFull(io, target, dir, err);
   }

@@ -58,6 +58,7 @@ const valid: Message[] = [
   { type: "list-reply", entries: [{ path: p, entry: fileEntry }] },
   { type: "data", bytes: Buffer.from([0, 1, 255]) },
   { type: "end" },
+  { type: "abort", message: "\"/srv/app.log\" changed while it was being sent (grew)" },
 ];
 for (const msg of valid) {
   test(`decodeMessage() round-trips ${msg.type} ${JSON.stringify(msg, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)).slice(0, 60)}`, () => {
@@ -101,6 +102,7 @@ const invalid = [
   { name: "too many listed entries", kind: kindOf("list-reply"), body: json({ entries: Array(201).fill({}) }) },
   { name: "a get with a relative path", kind: kindOf("get"), body: json({ path: "etc/shadow" }) },
   { name: "a signature-reply with a bad hash", kind: kindOf("signature-reply"), body: json({ hash: "XYZ", size: 1 }) },
+  { name: "an abort without a message", kind: kindOf("abort"), body: json({}) },
   { name: "an oversized control body", kind: kindOf("ping"), body: Buffer.alloc(300 << 10, 0x20) },
 ];
 for (const c of invalid) {

@@ -17,7 +17,8 @@ import { DEFAULT_LIMITS } from "./limits.js";
 /** This node's protocol; peers with another major are refused, minors interoperate. */
 export const PROTOCOL_MAJOR = 1;
 // Minor 1: put-batch (several small files per request); a 1.0 peer gets single puts.
-export const PROTOCOL_MINOR = 1;
+// Minor 2: abort (a client stops a request's body; the server answers the request as usual).
+export const PROTOCOL_MINOR = 2;
 export const PROOF_BYTES = 32;
 
 export type Version = readonly [major: number, minor: number];
@@ -89,13 +90,19 @@ export interface ListReply { readonly type: "list-reply"; readonly entries: read
 // Streams: bulk bytes of a request body or reply, then end.
 export interface Data { readonly type: "data"; readonly bytes: Buffer }
 export interface End { readonly type: "end" }
+/**
+ * Ends a request's body early, in place of `end` (client to server, protocol 1.2): the bytes
+ * sent are not what the request announced, and `message` says why (a file that changed while
+ * it was being sent). The server answers the request; the session carries on.
+ */
+export interface Abort { readonly type: "abort"; readonly message: string }
 
 export type Message =
   | Hello | HelloAck | Proof | ErrorMessage | Bye
   | Ping | Pong | StatusRequest | StatusReply | Stat | Discard | Discarded
   | Offer | OfferReply | SignatureRequest | SignatureReply | Put | PutReply | PutBatch | PutBatchReply | Get | GetReply | BatchEnd | BatchEndReply | PartialRequest | PartialReply
   | ListRequest | ListReply
-  | Data | End;
+  | Data | End | Abort;
 export type MessageType = Message["type"];
 /** What a client may ask (role "request"); the handler's onRequest receives one of these. */
 export type Request = Ping | StatusRequest | Stat | Discard | Offer | SignatureRequest | Put | PutBatch | Get | BatchEnd | ListRequest | PartialRequest;
@@ -281,6 +288,7 @@ const SPECS: { readonly [T in MessageType]: Spec<MessageOf<T>> } = {
   "partial-reply": json(0x3f, "reply", (o) => ({ type: "partial-reply", offset: uint(o, "offset") })),
   data: { kind: 0x20, role: "stream", decode: (body) => ({ type: "data", bytes: body }) },
   end: json(0x21, "stream", () => ({ type: "end" })),
+  abort: json(0x22, "stream", (o) => ({ type: "abort", message: text(o, "message", 4000) })),
 };
 
 const BY_KIND = new Map<number, { type: MessageType; spec: Spec<Message> }>();

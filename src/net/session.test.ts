@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { AuthError, PeerError } from "../errors.js";
 import { connectSession } from "./connect.js";
+import { BodyStopped } from "./session.js";
 import { encodeFrame } from "./frame.js";
 import { encodeMessage } from "./messages.js";
 import { TEST_KEY, makeConfig, makeGroup, makeHost, makeNode, rawSetup, rawTls, serve, type TestNode } from "./testing.js";
@@ -106,4 +107,19 @@ test("Session (server) stops reading and closes a peer that sends requests but n
   const reason = await session!.closed;
   assert.match(reason?.message ?? "", /read nothing for 500 ms/);
   socket.destroy();
+});
+
+test("Session stops a body its source stopped (abort): the request is answered, the session carries on", async () => {
+  const { connect } = await pair();
+  const session = await connect();
+  async function* changing() {
+    yield Buffer.alloc(300_000, 1);
+    yield Buffer.alloc(300_000, 2);
+    throw new BodyStopped('"/srv/app.log" changed while it was being sent (grew)');
+  }
+  await assert.rejects(session.request({ type: "discard" }, { body: changing() }), (e: unknown) =>
+    e instanceof PeerError && e.remoteCode === "STOPPED" && /a stopped sending: "\/srv\/app\.log" changed while it was being sent/.test(e.message));
+  assert.ok(session.usable);
+  assert.deepEqual(await session.request({ type: "ping" }), { type: "pong" });
+  session.close();
 });

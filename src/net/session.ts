@@ -5,10 +5,10 @@
 // client waits for a free slot before sending a request and for the socket to drain before
 // sending more body. Timeouts: per request, per idle session, per stalled write (wire.ts).
 
-import { PeerError, ProtocolError, messageOf } from "../errors.js";
+import { PeerError, PeersyncError, ProtocolError, messageOf } from "../errors.js";
 import type { Frame } from "./frame.js";
 import type { PeerIdentity } from "./handshake/auth.js";
-import { decodeMessage, hasBody, roleOf, type Message, type Request } from "./messages.js";
+import { decodeMessage, hasBody, roleOf, type Message, type Request, type Version } from "./messages.js";
 import { AsyncQueue } from "./queue.js";
 import { serveRequest, type SessionHandler } from "./serve.js";
 import { IdleError, sessionEndError, ShutdownError } from "./session-end.js";
@@ -170,11 +170,20 @@ export class Session {
 
   async #sendBody(id: number, body: AsyncIterable<Uint8Array>): Promise<void> {
     const max = this.wire.limits.maxFrameBytes;
-    for await (const chunk of body) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-      for (let at = 0; at < buf.length; at += max) {
-        if (!this.wire.send(id, { type: "data", bytes: buf.subarray(at, at + max) })) await this.wire.drained();
+    try {
+      for await (const chunk of body) {
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+        for (let at = 0; at < buf.length; at += max) {
+          if (!this.wire.send(id, { type: "data", bytes: buf.subarray(at, at + max) })) await this.wire.drained();
+        }
       }
+    } catch (err) {
+      if (!(err instanceof BodyStopped) || this.wire.closed) throw err;
+      // The body's source stopped it on purpose: the request is still answered. A 1.0/1.1
+      // server knows no abort (it would close the session): it gets a plain end, and its
+      // answer (a hash mismatch, most likely) is the caller's to read as it knows best.
+      this.wire.send(id, canAbort(this.peer.version) ? { type: "abort", message: err.message } : { type: "end" });
+      return;
     }
     this.wire.send(id, { type: "end" });
   }
@@ -273,7 +282,8 @@ export class Session {
       return entry.onBody?.();
     }
     entry.bodyOpen = false;
-    entry.body.end();
+    if (msg.type === "abort") entry.body.fail(new BodyStopped(`${this.peer.host.name} stopped sending: ${msg.message}`));
+    else entry.body.end();
     entry.onBody?.();
     this.#settle(id, entry);
   }
@@ -322,6 +332,22 @@ export class Session {
       void messageOf(e);
     }
   }
+}
+
+/**
+ * A request body cut short on purpose (a file that changed while it was being sent). Thrown
+ * by the body a client passes to request(): the server is told why (`abort`, protocol 1.2)
+ * and answers the request. On the server, the body fails with one carrying the client's reason.
+ */
+export class BodyStopped extends PeersyncError {
+  constructor(message: string) {
+    super("STOPPED", message);
+  }
+}
+
+/** Protocol 1.2 and later take `abort` in place of a body's `end`. */
+function canAbort(version: Version): boolean {
+  return version[0] > 1 || version[1] >= 2;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -156,6 +156,7 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
     peers: new Set(u.results.map((r) => `${r.group}/${r.peer}`)).size, offered: sum((r) => r.offered), applied: sum((r) => r.applied), sent: sum((r) => r.sent),
     fetched: sum((r) => r.fetched), inSync: sum((r) => r.inSync), conflicts: u.conflicts,
     conflictsWon: sum((r) => r.conflictsWon), conflictsLost: sum((r) => r.conflictsLost), problems: u.problems,
+    stale: sum((r) => r.stale.length),
     unreachable: u.unreachable.map((x) => x.peer), safetyStops: u.safetyStops.length, actionsFailed: u.actionsFailed,
     ...(check ? { checked: { new: check.new, modified: check.modified, deleted: check.deleted }, carried: check.carried } : {}),
   };
@@ -169,6 +170,8 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
     `${line.fetched} taken back, ${line.inSync} already in sync, ` +
     `${settled} conflict(s) settled${settled > 0 ? ` (${line.conflictsWon} won, ${line.conflictsLost} lost and backed up here)` : ""}, ` +
     `${line.conflicts} left unresolved, ${line.problems} error(s)` +
+    // Not errors: those files changed here since the check or while they went (-v names them).
+    (line.stale > 0 ? `, ${line.stale} changed while being sent (sent after the next check)` : "") +
     (line.actionsFailed > 0 ? `, ${line.actionsFailed} action run(s) failed` : "") +
     (line.unreachable.length ? `; not reached: ${line.unreachable.join(", ")}` : ""));
 }

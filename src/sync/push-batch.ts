@@ -6,7 +6,7 @@ import { tunable } from "../config/tunables.js";
 import { messageOf } from "../errors.js";
 import { MAX_PUT_BATCH_ITEMS, type Answer } from "../net/messages.js";
 import { handleAnswer } from "./push-answer.js";
-import { isSessionError, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import { isSessionError, notSent, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import { takeBackEach } from "./take-back.js";
 import { putBatch, type BatchOutcome } from "./transfer.js";
 
@@ -90,7 +90,7 @@ function recordAnswers(ctx: PushContext, batch: readonly Work[], outcomes: reado
       // RACE: another peer's version replaced ours while this batch read it (a take-back, which
       // may put a directory there: EISDIR): as for a single put, that version travels in the
       // next round and the row stays pending; not a problem of this run.
-      if (unchanged(ctx, w, now)) problem(ctx, result, w.path, messageOf(outcome.error));
+      if (unchanged(ctx, w, now)) notSent(ctx, result, w.path, outcome.error);
       continue;
     }
     result.sent++;

@@ -6,13 +6,14 @@ import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
 import { sameVersion } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
-import { PeerError, ProtocolError } from "../errors.js";
+import { messageOf, PeerError, ProtocolError } from "../errors.js";
 import type { Session } from "../net/session.js";
 import type { ApplyDeps } from "./apply.js";
 import type { ContentSource } from "./content-cache.js";
 import type { DeltaPrefetch } from "./delta-prefetch.js";
 import type { Receiver } from "./receive.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
+import { ChangedSinceCheckError } from "./transfer.js";
 
 export interface PushContext {
   readonly config: Config;
@@ -47,6 +48,11 @@ export interface PeerResult {
   /** Conflicts left to `auto none`. */
   readonly conflicts: string[];
   readonly problems: { path: string; message: string }[];
+  /**
+   * Paths not sent because our file changed since the check or while it was being sent: not
+   * failures; they stay pending and go once the next check (or watch event) recorded them.
+   */
+  readonly stale: string[];
   /** Paths the peer changed on its disk (the sender's do-local actions). */
   readonly changedRemote: string[];
   /** Paths this node took back from the peer (its receiver actions). */
@@ -59,7 +65,7 @@ export interface PeerResult {
 export function newResult(group: string, peer: string): PeerResult {
   return {
     group, peer, offered: 0, sent: 0, applied: 0, fetched: 0, inSync: 0,
-    conflictsWon: 0, conflictsLost: 0, conflicts: [], problems: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
+    conflictsWon: 0, conflictsLost: 0, conflicts: [], problems: [], stale: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
   };
 }
 
@@ -83,6 +89,16 @@ function readLocal(ctx: PushContext, id: number): LocalEntry | undefined {
 export function problem(ctx: PushContext, result: PeerResult, path: string, message: string): void {
   result.problems.push({ path, message });
   ctx.logger.warn({ path, peer: ctx.host.name }, `${ctx.host.name}: ${path}: ${message}`);
+}
+
+/**
+ * A path's failure to go: a version that changed here before or while it went is not a failure
+ * (info; the path stays pending and goes after the next check), anything else is a problem.
+ */
+export function notSent(ctx: PushContext, result: PeerResult, path: string, err: unknown): void {
+  if (!(err instanceof ChangedSinceCheckError)) return problem(ctx, result, path, messageOf(err));
+  result.stale.push(path);
+  ctx.logger.info({ path, peer: ctx.host.name }, `${ctx.host.name}: ${err.message}`);
 }
 
 /** The session is gone or the peer spoke nonsense: stop this peer (its entries stay pending). */

@@ -12,7 +12,7 @@ import type { PendingRow } from "../index/pending.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { handleAnswer } from "./push-answer.js";
 import { BATCH_BYTES, putBatches, sendPutBatch, SMALL_FILE } from "./push-batch.js";
-import { isSessionError, newResult, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import { isSessionError, newResult, notSent, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import { takeBackEach } from "./take-back.js";
 import { putFile } from "./transfer.js";
 import { PutWindow } from "./put-window.js";
@@ -134,7 +134,7 @@ async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerRe
       else handleAnswer(ctx, w, answer, result);
     } catch (err) {
       if (isSessionError(ctx, err)) throw err;
-      problem(ctx, result, w.path, messageOf(err));
+      notSent(ctx, result, w.path, err);
     }
   }
   // Small files go in put-batches, a few in flight while the next offer is answered.

@@ -12,6 +12,7 @@ import { patch } from "../delta/rsync.js";
 import { reportReplaced } from "./loss-report.js";
 import { messageOf, PeersyncError } from "../errors.js";
 import type { Answer, Put } from "../net/messages.js";
+import { BodyStopped } from "../net/session.js";
 import { applyVersion } from "./apply.js";
 import { backupFile } from "./backup.js";
 import { isWrite } from "./decisions.js";
@@ -82,6 +83,12 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
     return { answer: { kind: "applied", vector: d.vector, decision: d.kind }, wrote: true };
   } catch (err) {
     if (err instanceof Superseded && verdict.outcome) return { answer: verdict.outcome.answer, wrote: false };
+    // The pusher's file changed while it was being sent and it said so: a race the next check
+    // settles, not a transfer to distrust (a wrong hash without this word still warns).
+    if (err instanceof BodyStopped) {
+      logger.info({ path: put.path, peer: pusher.name, why: err.message }, `${put.path} changed on ${pusher.name} while it was being sent; it is sent again after the next check`);
+      return { answer: refusedFor(put.path, err), wrote: false };
+    }
     // The operator of this node must see it too (a full disk here names the path and the free space).
     logger.warn({ path: put.path, peer: pusher.name, err: messageOf(err) }, `refused ${put.path} from ${pusher.name}: ${messageOf(err)}`);
     return { answer: refusedFor(put.path, err), wrote: false };

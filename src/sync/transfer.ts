@@ -3,17 +3,17 @@
 // Per-path failures come back as refused answers or thrown errors the caller turns into
 // problems; a session failure throws PeerError.
 
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { Group } from "../config/types.js";
 import type { EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
-import { staleSince, type OpenFileStat, type SendStaleness } from "../core/send-guard.js";
+import { changedWhileRead, staleSince, type OpenFileStat, type ReadStat, type SendStaleness } from "../core/send-guard.js";
 import { deltaJobs, parallelDelta } from "../delta/parallel-delta.js";
 import { PeersyncError, ProtocolError } from "../errors.js";
 import type { Config } from "../config/types.js";
 import type { Answer, Message } from "../net/messages.js";
-import type { Session } from "../net/session.js";
+import { BodyStopped, type Session } from "../net/session.js";
 import { contentKey, type ContentSource } from "./content-cache.js";
 import type { PrefetchedDelta } from "./delta-prefetch.js";
 import { readChunks, readChunksReusing } from "./read-chunks.js";
@@ -36,25 +36,57 @@ export async function putFile(
   const target = await resolveTarget(config, group, item.path);
   const file = await fsp.open(target.fs, READ_FLAGS).catch((err: unknown) => rethrowReplaced(item.path, err));
   try {
-    refuseIfStale(item, await file.stat({ bigint: true }));
+    const opened = await file.stat({ bigint: true });
+    refuseIfStale(item, opened);
+    // Watches the file while its bytes go: a write meanwhile stops the body (ReadGuard).
+    const guard = new ReadGuard(item.path, file, readStatOf(opened));
+    let reply: Message;
     if (mode === "whole") {
       // A large file the peer began to receive before (connection dropped) continues where it stopped (partial.ts).
       const { entry } = item;
       const offset = entry.kind === "file" && entry.size >= resumeMinBytes() ? await askOffset(session, item.path, entry.hash, entry.size) : 0;
-      const reply = await session.request({ type: "put", ...item, encoding: "whole", ...(offset > 0 ? { offset } : {}) }, { body: readChunks(file, offset) });
-      return answerOf(reply);
+      reply = await session.request({ type: "put", ...item, encoding: "whole", ...(offset > 0 ? { offset } : {}) }, { body: guard.watch(readChunks(file, offset)) });
+    } else {
+      const made = await prefetched?.claim(file, item.entry);
+      if (prefetched && made) return answerOf(await session.request({ type: "put", ...item, encoding: "delta", basisHash: prefetched.basisHash }, { body: made }));
+      const sig = await fetchSignature(session, item.path);
+      const size = item.entry.kind === "file" ? item.entry.size : Number(opened.size);
+      // A big file's delta is made by several librsync jobs at once (parallel-delta.ts).
+      const body = parallelDelta(sig.bytes, size, { parts: deltaJobs(), read: (start, end) => readChunksReusing(file, start, end) });
+      reply = await session.request({ type: "put", ...item, encoding: "delta", basisHash: sig.hash }, { body: guard.watch(body) });
     }
-    const made = await prefetched?.claim(file, item.entry);
-    if (prefetched && made) return answerOf(await session.request({ type: "put", ...item, encoding: "delta", basisHash: prefetched.basisHash }, { body: made }));
-    const sig = await fetchSignature(session, item.path);
-    const size = item.entry.kind === "file" ? item.entry.size : (await file.stat()).size;
-    // A big file's delta is made by several librsync jobs at once (parallel-delta.ts).
-    const body = parallelDelta(sig.bytes, size, { parts: deltaJobs(), read: (start, end) => readChunksReusing(file, start, end) });
-    const reply = await session.request({ type: "put", ...item, encoding: "delta", basisHash: sig.hash }, { body });
-    return answerOf(reply);
+    const answer = answerOf(reply);
+    // Stopped: whatever the peer made of a cut body (refused, from a 1.1 peer most likely a
+    // hash mismatch) is about bytes that were never a version of ours. A peer that still
+    // took them (the write did not touch what it got) holds the offered version: its answer stands.
+    if (guard.stopped && answer.kind === "refused") throw new ChangedSinceCheckError(item.path, guard.stopped, "send");
+    return answer;
   } finally {
     await file.close();
   }
+}
+
+/**
+ * Passes a put's body through and, once the source has yielded its last byte, looks at the open
+ * file again (core/send-guard.ts changedWhileRead): written meanwhile, the body is stopped
+ * (BodyStopped) instead of ended, so the peer discards it without taking it for a corrupted
+ * transfer, and the version goes after the next check records it.
+ */
+class ReadGuard {
+  stopped: SendStaleness | undefined;
+  constructor(readonly path: LogicalPath, readonly file: fsp.FileHandle, readonly opened: ReadStat) {}
+
+  async *watch(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+    yield* body;
+    const how = changedWhileRead(this.opened, readStatOf(await this.file.stat({ bigint: true })));
+    if (how === undefined) return;
+    this.stopped = how;
+    throw new BodyStopped(`"${this.path}" changed while it was being sent (${how}); it is sent again after the next check`);
+  }
+}
+
+function readStatOf(st: BigIntStats): ReadStat {
+  return { isFile: st.isFile(), size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
 }
 
 /** One file of a put-batch: the peer's answer, or why it did not go (left pending). */
@@ -110,7 +142,8 @@ async function readExactly(config: Config, group: Group, path: LogicalPath, entr
     rethrowReplaced(path, err);
   }
   try {
-    refuseIfStale({ path, entry }, fstatSync(fd, { bigint: true }));
+    const opened = fstatSync(fd, { bigint: true });
+    refuseIfStale({ path, entry }, opened);
     const buffer = Buffer.allocUnsafe(size + 1);
     let have = 0;
     for (;;) {
@@ -119,7 +152,10 @@ async function readExactly(config: Config, group: Group, path: LogicalPath, entr
       have += n;
       if (have > size) break;
     }
-    if (have !== size) throw new ChangedSinceCheckError(path, have > size ? "grew" : "shrank");
+    if (have !== size) throw new ChangedSinceCheckError(path, have > size ? "grew" : "shrank", "send");
+    // Written while read (same size): these bytes may mix two versions (core/send-guard.ts).
+    const how = changedWhileRead(readStatOf(opened), readStatOf(fstatSync(fd, { bigint: true })));
+    if (how !== undefined) throw new ChangedSinceCheckError(path, how, "send");
     return buffer.subarray(0, size);
   } finally {
     closeSync(fd);
@@ -186,12 +222,21 @@ export async function getFile(session: Session, path: LogicalPath): Promise<{ en
   return { entry: first.value.entry, content: content(), close: async () => void (await it.return?.()) };
 }
 
-/** Our file was written since the check recorded the version offered: it does not go (it would only fail the peer's hash check). */
+/**
+ * Our file was written since the check recorded the version offered: it does not go (it would
+ * only fail the peer's hash check). Noticed before its bytes went ("check") or while they went
+ * ("send"). Not a failure: the path stays pending, and the next check records the new version
+ * and sends it (push-context.ts notSent).
+ */
 export class ChangedSinceCheckError extends PeersyncError {
-  constructor(path: string, how: SendStaleness) {
-    super("CHANGED", `Cannot send "${path}": it changed here since the check (${how}); the next sync checks it again and sends its new version`, {
+  readonly how: SendStaleness;
+  constructor(path: string, how: SendStaleness, when: "check" | "send" = "check") {
+    super("CHANGED", when === "check"
+      ? `Cannot send "${path}": it changed here since the check (${how}); the next sync checks it again and sends its new version`
+      : `"${path}" changed while it was being sent (${how}); it is sent again after the next check`, {
       hint: "nothing to do: the next sync sends it",
     });
+    this.how = how;
   }
 }
 

@@ -195,6 +195,7 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
       metrics?.peerUp.set({ group, peer: u.peer }, 0);
       metrics?.syncErrors.inc({ group, peer: u.peer });
     }
-    return summary.results.flatMap((r) => r.problems.map((p) => p.path));
+    // Stale paths too: the pusher checks a path again when its disk state moved (pusher.ts).
+    return summary.results.flatMap((r) => [...r.problems.map((p) => p.path), ...r.stale]);
   };
 }

@@ -19,11 +19,11 @@ import type { Timers } from "./timers.js";
  * The sync engine's side: send `group`'s peers these changed logical paths now (and whatever
  * else is pending for them). Empty `paths`: a retry, because entries were still pending after
  * the last push (a peer was down); push whatever is pending. Returns the paths that could not
- * be sent (the run's per-path problems), or nothing.
+ * be sent (the run's per-path problems, and files that changed while they went), or nothing.
  */
 export type PushFn = (group: string, paths: readonly string[], context: PushContext) => PushOutcome | Promise<PushOutcome>;
 
-/** The logical paths a push reported a problem at; void when it has nothing to say. */
+/** The logical paths a push could not send (a problem, or changed meanwhile); void when it has nothing to say. */
 export type PushOutcome = readonly string[] | void;
 
 export interface PushContext {

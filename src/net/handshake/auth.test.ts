@@ -7,10 +7,10 @@ import { MessageReader, TEST_KEY, makeConfig, makeGroup, makeHost, makeNode, raw
 import { connectionSecret } from "../tls.js";
 
 const versions = [
-  { name: "the same version", offered: [[1, 1]], want: [1, 1] },
-  { name: "a newer minor (the lower minor wins)", offered: [[1, 7]], want: [1, 1] },
-  { name: "an older minor (the lower minor wins)", offered: [[1, 0]], want: [1, 0] },
-  { name: "a list with an unknown major too", offered: [[2, 0], [1, 3]], want: [1, 1] },
+  { name: "the same version", offered: [[1, 2]], want: [1, 2] },
+  { name: "a newer minor (the lower minor wins)", offered: [[1, 7]], want: [1, 2] },
+  { name: "an older minor (the lower minor wins)", offered: [[1, 1]], want: [1, 1] },
+  { name: "a list with an unknown major too", offered: [[2, 0], [1, 3]], want: [1, 2] },
 ] as const;
 for (const v of versions) {
   test(`negotiate() agrees on ${v.want.join(".")} for ${v.name}`, () => {
@@ -19,7 +19,7 @@ for (const v of versions) {
 }
 
 test("negotiate() refuses an unknown major, naming both versions", () => {
-  assert.throws(() => negotiate([[2, 0]], "b"), (e: unknown) => e instanceof ProtocolError && /node "b": it speaks protocol 2\.0, this node speaks 1\.1/.test(e.message));
+  assert.throws(() => negotiate([[2, 0]], "b"), (e: unknown) => e instanceof ProtocolError && /node "b": it speaks protocol 2\.0, this node speaks 1\.2/.test(e.message));
   assert.throws(() => negotiate([], "b"), ProtocolError);
 });
 
@@ -39,7 +39,7 @@ test("the server refuses a hello with only an unknown major, clearly", async () 
   sendRaw(socket, 0, { type: "hello", versions: [[9, 0]], node: "a", group: "g", to: "b", software: "future" });
   const answer = (await reader.next())?.msg;
   assert.equal(answer?.type, "error");
-  assert.match(answer?.type === "error" ? answer.message : "", /speaks protocol 9\.0, this node speaks 1\.1/);
+  assert.match(answer?.type === "error" ? answer.message : "", /speaks protocol 9\.0, this node speaks 1\.2/);
   socket.destroy();
 });
 
