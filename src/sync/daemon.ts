@@ -115,6 +115,7 @@ export class Daemon {
     this.#services = await startDaemonServices({
       config, db, logger, metricsAddress: this.#options.metricsAddress, continuous: !this.#options.once,
       dispatcher: sync?.dispatcher, lock: sync ? () => sync.receiver.mutex.lock() : undefined,
+      conflictNotices: sync?.receiver.notices,
       initialCheckDelayMs: this.#options.initialCheckDelayMs ?? 0,
     });
     logger.info({ node: config.localName, fingerprint: identity.fingerprint, groups: config.groups.map((g) => g.name),

@@ -3,6 +3,7 @@
 // `auto none`, report a refusal, and print the itemized line (rsync -i style). Answers "send"
 // and "theirs" are acted on by push.ts and take-back.ts before they come here.
 
+import { conflictKey, versionPair } from "../core/conflict-notice.js";
 import { entryToWire } from "../core/entry.js";
 import { compareVectors, mergeVectors } from "../core/vector.js";
 import type { Answer } from "../net/messages.js";
@@ -41,11 +42,15 @@ export function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: 
         if (answer.decision.startsWith("conflict-remote-wins")) result.conflictsWon++;
       } else result.inSync++;
       return;
-    case "conflict":
+    case "conflict": {
+      // A standing conflict met again (a retry of continuous mode) is told at debug (core/conflict-notice.ts).
+      const recorded = ctx.index.versions.conflictsOf(id).some((c) => c.peer === ctx.host.name);
       ctx.index.versions.addConflict(id, ctx.host.name, JSON.stringify(entryToWire(answer.entry)), Date.now());
       result.conflicts.push(w.path);
-      ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `conflict left unresolved (auto none): ${w.path}; run \`peersync force\` on the side that should win`);
+      const level = ctx.receiver.notices.notice(conflictKey(ctx.group.name, w.path, ctx.host.name), versionPair(w.local.entry, answer.entry), recorded);
+      ctx.logger[level]({ path: w.path, peer: ctx.host.name }, `conflict left unresolved (auto none): ${w.path}; run \`peersync force\` on the side that should win`);
       return;
+    }
     case "refused":
       problem(ctx, result, w.path, `${answer.code}: ${answer.message}`);
       return;

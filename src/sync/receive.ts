@@ -5,6 +5,7 @@
 
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
+import { ConflictNotices, conflictKey, versionPair } from "../core/conflict-notice.js";
 import { entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { keptOnlyByUs } from "../core/lost-history.js";
@@ -37,6 +38,11 @@ export interface ReceiverOptions {
   readonly wholeBelow?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * The `auto none` conflicts this process already told, shared by a daemon's receiving and
+   * pushing sides (core/conflict-notice.ts). @default a new one
+   */
+  readonly notices?: ConflictNotices;
 }
 
 /** A push being received: from whom, for which group, and what carries it out here. */
@@ -60,9 +66,12 @@ export class Receiver {
   readonly mutex = new Mutex();
   readonly #paths = new Map<string, Mutex>();
   readonly #o: ReceiverOptions;
+  /** The `auto none` conflicts told (warn) so far: retries of one are told at debug. */
+  readonly notices: ConflictNotices;
 
   constructor(options: ReceiverOptions) {
     this.#o = options;
+    this.notices = options.notices ?? new ConflictNotices();
   }
 
   /**
@@ -264,10 +273,13 @@ export class Receiver {
         index.acknowledged(local.record.id, pusher.name);
         return { answer: { kind: "theirs", entry, vector: d.vector, decision: labelOf(d) }, changed: false };
       }
-      case "conflict-unresolved":
+      case "conflict-unresolved": {
+        const recorded = local !== undefined && index.versions.conflictsOf(local.record.id).some((c) => c.peer === pusher.name);
         if (local) index.versions.addConflict(local.record.id, pusher.name, JSON.stringify(entryToWire(item.entry)), (this.#o.now ?? Date.now)());
-        this.#o.logger.warn({ path: item.path, peer: pusher.name }, `conflict left unresolved (auto none): ${item.path}`);
+        const level = this.notices.notice(conflictKey(group.name, item.path, pusher.name), versionPair(local?.entry, item.entry), recorded);
+        this.#o.logger[level]({ path: item.path, peer: pusher.name }, `conflict left unresolved (auto none): ${item.path}`);
         return { answer: { kind: "conflict", entry: local?.entry ?? item.entry }, changed: false };
+      }
       default:
         return this.#applyRemote(group, item, pusher, d);
     }

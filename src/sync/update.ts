@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
+import type { ConflictNotices } from "../core/conflict-notice.js";
 import { checkDeleteBudget, countMoves, type MoveKey } from "../core/plan.js";
 import { passesFilters, type PathFilter } from "../core/path.js";
 import { uncoveredReason } from "../core/coverage.js";
@@ -48,6 +49,11 @@ export interface UpdateOptions {
    * first runs the rows a crash left queued
    */
   readonly dispatcher?: ActionDispatcher;
+  /**
+   * The `auto none` conflicts already told (warn): continuous mode passes one kept across its
+   * pushes, so a retry meeting the same conflict tells it at debug. @default a new one per run
+   */
+  readonly conflictNotices?: ConflictNotices;
   /** Sessions to use and keep open (a daemon's continuous mode reuses one across pushes). @default a new pool, closed at the end */
   readonly pool?: PeerPool;
   /** The clock tombstone retention is measured with, ms since the epoch. @default Date.now */
@@ -94,7 +100,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const { logger } = options;
   const index = new SyncIndex(db, config.localName);
   const deps = applyDepsFor(db, () => config);
-  const receiver = new Receiver({ config: () => config, index, deps, logger });
+  const receiver = new Receiver({ config: () => config, index, deps, logger, ...(options.conflictNotices ? { notices: options.conflictNotices } : {}) });
   const dispatcher = options.dispatcher ?? new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger, onResult: actionRecorder(db) });
   // Rows a crash left queued; a running daemon on this node runs them itself (never both).
   if (!options.dryRun && !options.dispatcher && !daemonOwnsQueue(db)) await dispatcher.runPending();

@@ -10,6 +10,7 @@
 
 import type { Logger } from "pino";
 import type { ActionDispatcher } from "../actions/dispatcher.js";
+import { ConflictNotices } from "../core/conflict-notice.js";
 import type { Config } from "../config/types.js";
 import { messageOf } from "../errors.js";
 import type { Db } from "../index/database.js";
@@ -41,6 +42,11 @@ export interface DaemonServicesOptions {
   readonly continuous?: boolean;
   /** The daemon's action dispatcher (SyncHandler.dispatcher); @default runUpdate makes its own per push. */
   readonly dispatcher?: ActionDispatcher | undefined;
+  /**
+   * The `auto none` conflicts already told (the SyncHandler's Receiver.notices, so a conflict
+   * met pushing and receiving is told once). @default one kept by the services across pushes
+   */
+  readonly conflictNotices?: ConflictNotices | undefined;
   /** Held around each path check, so it does not interleave with a receive (Receiver.mutex.lock). */
   readonly lock?: (() => Promise<() => void>) | undefined;
   /** Test hook (PEERSYNC_TEST_INITIAL_CHECK_DELAY_MS): the initial full check ends this much later. @default 0 */
@@ -74,6 +80,8 @@ export async function startDaemonServices(options: DaemonServicesOptions): Promi
   const metricsServer = options.metricsAddress ? await serveMetrics(metrics, options.metricsAddress) : undefined;
   if (metricsServer) logger.info({ address: `${metricsServer.address.host}:${metricsServer.address.port}` }, "metrics served at /metrics");
 
+  // Outlives a reload's new loop: a conflict told before the reload is not news after it.
+  const conflictNotices = options.conflictNotices ?? new ConflictNotices();
   let loop: { continuous: Continuous; pool: PeerPool | undefined } | undefined;
   const startLoop = (cfg: Config, initial: boolean): void => {
     if (!(options.continuous ?? true)) return;
@@ -81,7 +89,7 @@ export async function startDaemonServices(options: DaemonServicesOptions): Promi
     const marked = markNewPeers(db, cfg);
     for (const m of marked) logger.info(m, `new peer "${m.peer}" in group "${m.group}": ${m.entries} entries marked for it`);
     const pool = options.push ? undefined : newPool(cfg, db, logger);
-    const push = options.push ?? updatePush({ config: cfg, db, logger, board, metrics, pool, dispatcher: options.dispatcher });
+    const push = options.push ?? updatePush({ config: cfg, db, logger, board, metrics, pool, dispatcher: options.dispatcher, conflictNotices });
     const delay = initial ? options.initialCheckDelayMs ?? 0 : 0;
     const continuous = startContinuous({ config: cfg, db, logger, push, metrics, board, lock: options.lock, ...(delay > 0 ? { check: delayedFirstCheck(delay, logger) } : {}) });
     const watched = cfg.groups.filter((g) => g.watch).length;
@@ -159,6 +167,8 @@ export interface UpdatePushDeps {
   readonly pool?: PeerPool | undefined;
   /** @default runUpdate's own */
   readonly dispatcher?: ActionDispatcher | undefined;
+  /** Conflicts told by earlier pushes (retries tell them at debug). @default a new one per push */
+  readonly conflictNotices?: ConflictNotices | undefined;
 }
 
 /** A PushFn over the engine's runUpdate: everything pending for the group goes to its peers. */
@@ -170,6 +180,7 @@ export function updatePush(deps: UpdatePushDeps): PushFn {
     try {
       summary = await runUpdate(db, config, {
         logger, groups: [group], ...(deps.pool ? { pool: deps.pool } : {}), ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+        ...(deps.conflictNotices ? { conflictNotices: deps.conflictNotices } : {}),
       });
     } catch (err) {
       logger.warn({ group, err: messageOf(err) }, `push of group "${group}" failed: ${messageOf(err)}`);
