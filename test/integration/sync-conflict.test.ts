@@ -114,6 +114,32 @@ test("auto none: both versions stay, exit 3, the entry stays pending; force on o
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
 });
 
+// csync2 -f -r forces every dirty row below the path; `force -r DIR` used to force DIR's own
+// entry only, print "forced: DIR" and leave every conflict below it in place (exit 3 again).
+test("auto none: force -r on a directory settles the conflicts below it, a deletion among them", async () => {
+  const { alpha, beta } = none.nodes;
+  mkdirSync(join(alpha!.root, "tree/sub"), { recursive: true });
+  for (const f of ["tree/x", "tree/sub/y", "tree/gone"]) write(alpha!.root, f, "v1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  write(alpha!.root, "tree/x", "alpha's x\n");
+  write(alpha!.root, "tree/sub/y", "alpha's y\n");
+  write(alpha!.root, "tree/gone", "alpha's gone\n");
+  write(beta!.root, "tree/x", "beta's x\n");
+  write(beta!.root, "tree/sub/y", "beta's y\n");
+  rmSync(join(beta!.root, "tree/gone"));
+  assert.equal((await alpha!.run(["sync"])).code, 3);
+  const forced = await beta!.run(["-f", "-r", join(beta!.root, "tree")]);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(forced.stdout.trim().split("\n").sort(), ["%data%/tree", "%data%/tree/gone", "%data%/tree/sub", "%data%/tree/sub/y", "%data%/tree/x"].map((p) => `forced: ${p}`));
+  const settled = await beta!.run(["sync"]);
+  assert.equal(settled.code, 0, settled.stderr + settled.stdout);
+  assert.equal(readFileSync(join(alpha!.root, "tree/x"), "utf8"), "beta's x\n");
+  assert.equal(readFileSync(join(alpha!.root, "tree/sub/y"), "utf8"), "beta's y\n");
+  assert.equal(existsSync(join(alpha!.root, "tree/gone")), false, "the forced deletion wins too");
+  assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+  assert.equal((await alpha!.run(["sync"])).code, 0, "no conflict left");
+});
+
 /** Every regular file's content under `dir` (a tree or a backup directory). */
 function contents(dir: string, into = new Set<string>()): Set<string> {
   if (!existsSync(dir)) return into;

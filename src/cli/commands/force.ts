@@ -1,15 +1,19 @@
-// `peersync force PATH...` (csync2 -f): this node's version of each path wins its next
+// `peersync force [-r] PATH...` (csync2 -f): this node's version of each path wins its next
 // conflict (core/conflict.ts rule 2) and is pending for every peer, so the next sync pushes it.
+// With -r, every entry the index holds below each path too (csync2 -f -r), deletions included:
+// the conflicts of a tree under `auto none` are settled with one command, as in csync2.
 // A version that another one dominates still loses: force settles conflicts, not history.
 
 import { UsageError } from "../../errors.js";
 import { configFromOptions, logicalPathOf, withIndex } from "../../index/command-support.js";
+import { EntryCursor } from "../../index/entry-cursor.js";
 import { SyncIndex } from "../../sync/sync-index.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
 
 export const run: Command = async (ctx, paths) => {
   const config = configFromOptions(ctx.options);
+  const recursive = ctx.options.recursive;
   const forced: string[] = [];
   await withIndex(config.stateDir, (db) => {
     const index = new SyncIndex(db, config.localName);
@@ -26,10 +30,14 @@ export const run: Command = async (ctx, paths) => {
           continue;
         }
         found = true;
+        const rows = entriesAt(index, group.name, logical, recursive);
         index.entries.transaction(() => {
-          index.versions.setForced(local.record.id, true);
-          index.pending.mark(local.record.id, group.peers.map((h) => h.name), true);
+          for (const row of rows) {
+            index.versions.setForced(row.id, true);
+            index.pending.mark(row.id, group.peers.map((h) => h.name), true);
+          }
         });
+        forced.push(...rows.map((r) => r.path));
       }
       if (!found && receiveOnly.length > 0) {
         throw new UsageError(`Cannot force "${p}": this node is receive-only in group "${receiveOnly[0]}" (listed in parentheses there), so its version never goes to a peer`, {
@@ -41,10 +49,20 @@ export const run: Command = async (ctx, paths) => {
           hint: "name it by its path on this node or as sync prints it (%prefix%/...); a file the index has not seen yet needs `peersync check` first",
         });
       }
-      forced.push(logical);
     }
   });
   if (ctx.options.json) ctx.out(JSON.stringify({ forced }));
   else for (const f of forced) ctx.out(`forced: ${f}`);
   return ExitCode.OK;
 };
+
+/** The entry at `path` and, with `recursive`, every entry recorded below it (live or deleted). */
+function entriesAt(index: SyncIndex, group: string, path: string, recursive: boolean): { readonly id: number; readonly path: string }[] {
+  const rows: { id: number; path: string }[] = [];
+  const cursor = new EntryCursor(index.entries, group, path, recursive);
+  for (let row = cursor.peek(); row !== undefined; row = cursor.peek()) {
+    rows.push({ id: row.id, path: row.path });
+    cursor.next();
+  }
+  return rows;
+}
