@@ -172,7 +172,7 @@ function sameAs(e: Exclude<EntryState, { kind: "deleted" }>): string {
 function checkInvariants(d: Decision, local: EntryState | undefined, remote: EntryState, localNode: string, policy: ConflictPolicy): void {
   if ("apply" in d) assert.notEqual(d.apply, "none", "a decision that applies must change the disk");
   if (d.kind === "take-remote") assert.equal(d.backup ?? false, local?.kind === "file" && (remote.kind === "dir" || remote.kind === "symlink"));
-  else if ("backup" in d) assert.equal(d.backup, local?.kind === "file" && (d.apply === "write" || d.apply === "delete"));
+  else if ("backup" in d) assert.equal(d.backup, (local?.kind === "file" || local?.kind === "symlink") && (d.apply === "write" || d.apply === "delete"));
   if ("sendBack" in d && localNode === "r") assert.equal(d.sendBack, false, "receive-only nodes never send");
   if (d.kind === "drift") assert.equal(local?.modifiedBy, "r");
   if (d.kind === "conflict-unresolved") assert.equal(policy, "none");

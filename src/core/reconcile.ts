@@ -178,9 +178,9 @@ export function applyFor(local: EntryState, remote: EntryState, ignore: IgnoreAt
   return sameMeta(local, remote, ignore) ? "none" : "meta";
 }
 
-/** A regular file's bytes are about to be replaced or removed: keep a backup. */
+/** A regular file's bytes or a symbolic link's target are about to be replaced or removed: keep a backup. */
 function losesContent(local: EntryState, apply: Apply): boolean {
-  return local.kind === "file" && (apply === "write" || apply === "delete");
+  return (local.kind === "file" || local.kind === "symlink") && (apply === "write" || apply === "delete");
 }
 
 /**

@@ -257,7 +257,7 @@ export type SymlinkWriteOptions = Pick<AtomicWriteOptions, "uid" | "gid" | "mtim
  * Atomically replaces (or creates) `target` with a symlink to `linkText` (never followed):
  * the link is made under a temp name, given its owner and times, then renamed over the target.
  */
-export async function writeSymlinkAtomic(target: string, linkText: string, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
+export async function writeSymlinkAtomic(target: string, linkText: string | Buffer, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
   const io = { ...NODE_IO, ...options.io };
   const dir = dirname(target);
   const temp = join(dir, tempName());

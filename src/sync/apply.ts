@@ -18,7 +18,7 @@ import { fsPath } from "../fs/name-codec.js";
 import type { OwnerNames } from "../fs/owners.js";
 import type { TempWriter } from "../fs/temp-writer.js";
 import type { Observation } from "../fs/stat.js";
-import { backupFile, type BackupOptions } from "./backup.js";
+import { backupFile, keepable, type BackupOptions } from "./backup.js";
 import type { OwnerIds } from "./owners.js";
 import { assertHolds, placedStill, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
@@ -67,7 +67,7 @@ export interface Applied {
 export async function applyVersion(target: Target, remote: EntryState, deps: ApplyDeps, options: ApplyOptions): Promise<Applied> {
   let backupPath: string | undefined;
   const keep = async (): Promise<void> => {
-    if (options.backup && target.stat?.isFile() && typeof target.fs === "string") backupPath = await backupFile(target.fs, deps.backup);
+    if (options.backup && keepable(target.stat) && typeof target.fs === "string") backupPath = await backupFile(target.fs, deps.backup);
   };
   // A directory this version replaces is removed first (rmdir: only when empty); the swap then
   // expects nothing in its place.

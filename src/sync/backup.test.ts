@@ -75,12 +75,17 @@ test("backupFile() with 0 generations keeps nothing", async () => {
   await assert.rejects(fsp.stat(dir), { code: "ENOENT" });
 });
 
-test("backupFile() refuses to read through a symlink", async () => {
+test("backupFile() keeps a symlink as a symlink to the same target, never reading through it, and rotates it", async () => {
   const { src, dir } = await setup();
   await fsp.writeFile(`${src}.real`, "secret");
   await fsp.symlink(`${src}.real`, src);
-  await assert.rejects(backupFile(src, { directory: dir, generations: 3 }), (err: unknown) => err instanceof BackupError && err.code === "BACKUP");
-  assert.equal(await contents(backupPathFor(dir, src)), undefined);
+  assert.equal(await backupFile(src, { directory: dir, generations: 3 }), backupPathFor(dir, src));
+  assert.equal(await fsp.readlink(backupPathFor(dir, src)), `${src}.real`);
+  await fsp.unlink(src);
+  await fsp.symlink("second target", src);
+  await backupFile(src, { directory: dir, generations: 3 });
+  assert.equal(await fsp.readlink(backupPathFor(dir, src)), "second target");
+  assert.equal(await fsp.readlink(backupPathFor(dir, src, 1)), `${src}.real`);
 });
 
 test("backupFile() refuses a symlink planted inside the backup directory", async () => {

@@ -6,6 +6,9 @@
 // N` keeps N copies. csync2 means to rotate that way but, by a bug, keeps only `hosts` and
 // `hosts.<N-1>`; peersync rotates as intended (csync2.md §9 lists this as safe to fix).
 //
+// A symbolic link is kept as a symbolic link with the same target (its target is all there is
+// of it; left out, a link that lost a conflict was gone from every node without a trace).
+//
 // The copy is atomic (fs/atomic-write): the new copy is complete and synced before the
 // generations rotate, so a failure leaves the previous backups as they were. Directories
 // made inside the backup directory are 0700 (backups may hold secrets; csync2 clones the
@@ -16,7 +19,7 @@ import * as fsp from "node:fs/promises";
 import { isAbsolute, join, normalize } from "node:path";
 import { toLogicalPath } from "../core/path.js";
 import { PeersyncError } from "../errors.js";
-import { writeFileAtomic } from "../fs/atomic-write.js";
+import { writeFileAtomic, writeSymlinkAtomic } from "../fs/atomic-write.js";
 import { resolveSafePath } from "../fs/safe-path.js";
 
 export interface BackupOptions {
@@ -40,6 +43,11 @@ export function backupPathFor(directory: string, source: string, generation = 0)
   return generation === 0 ? base : `${base}.${generation}`;
 }
 
+/** backupFile() keeps this kind of entry: a regular file or a symbolic link. */
+export function keepable(st: { isFile(): boolean; isSymbolicLink(): boolean } | undefined): boolean {
+  return st !== undefined && (st.isFile() || st.isSymbolicLink());
+}
+
 /** A backup could not be made; the caller must not overwrite the original. */
 export class BackupError extends PeersyncError {
   readonly path: string;
@@ -54,9 +62,9 @@ export class BackupError extends PeersyncError {
 }
 
 /**
- * Copies the regular file `source` (never through a symlink) to its backup, rotating older
- * generations; returns the backup's path, or undefined when generations is 0. Throws
- * BackupError: then the caller keeps the original (csync2 went ahead silently).
+ * Copies the regular file or symbolic link `source` (never through a symlink) to its backup,
+ * rotating older generations; returns the backup's path, or undefined when generations is 0.
+ * Throws BackupError: then the caller keeps the original (csync2 went ahead silently).
  */
 export async function backupFile(source: string, options: BackupOptions): Promise<string | undefined> {
   if (options.generations < 1) return undefined;
@@ -64,7 +72,9 @@ export async function backupFile(source: string, options: BackupOptions): Promis
   try {
     await fsp.mkdir(options.directory, { recursive: true, mode: 0o700 });
     const root = { logical: toLogicalPath("/"), local: options.directory };
-    await resolveSafePath(root, toLogicalPath(source), { createParentsMode: 0o700 });
+    // The copy and the rotation rename over the final component, never write through it, so
+    // a symlink there (the previous backup of a symlink) is safe to replace.
+    await resolveSafePath(root, toLogicalPath(source), { createParentsMode: 0o700, allowFinalSymlink: true });
     await oneAtATime(target, () => copyInto(source, target, options.generations));
     return target;
   } catch (err) {
@@ -92,6 +102,15 @@ async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
 }
 
 async function copyInto(source: string, target: string, generations: number): Promise<void> {
+  const st = await fsp.lstat(source, { bigint: true });
+  if (st.isSymbolicLink()) {
+    // As bytes: a target that is not UTF-8 is kept exactly.
+    await writeSymlinkAtomic(target, await fsp.readlink(source, { encoding: "buffer" }), {
+      uid: Number(st.uid), gid: Number(st.gid), mtimeNs: st.mtimeNs,
+      beforeRename: () => rotate(target, generations),
+    });
+    return;
+  }
   const file = await fsp.open(source, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const stat = await file.stat({ bigint: true });

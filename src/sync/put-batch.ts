@@ -15,7 +15,7 @@ import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
 import { nativeTempWriter, type TempWriter } from "../fs/temp-writer.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, type Applied } from "./apply.js";
-import { backupFile } from "./backup.js";
+import { backupFile, keepable } from "./backup.js";
 import { isWrite, writerOf } from "./decisions.js";
 import type { IncomingPush } from "./receive.js";
 import { refusedFor, UnsureError } from "./refusal.js";
@@ -254,7 +254,7 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
           continue;
         }
         slot.decision = d;
-        if ("backup" in d && d.backup && typeof slot.target!.fs === "string" && (await lstatOrUndefined(slot.target!.fs))?.isFile()) {
+        if ("backup" in d && d.backup && typeof slot.target!.fs === "string" && keepable(await lstatOrUndefined(slot.target!.fs))) {
           slot.backupPath = await backupFile(slot.target!.fs, ctx.deps.backup);
         }
         slot.open(true);

@@ -14,7 +14,7 @@ import { messageOf, PeersyncError } from "../errors.js";
 import type { Answer, Put } from "../net/messages.js";
 import { BodyStopped } from "../net/session.js";
 import { applyVersion } from "./apply.js";
-import { backupFile } from "./backup.js";
+import { backupFile, keepable } from "./backup.js";
 import { isWrite } from "./decisions.js";
 import { claim, partialPath, resumeMinBytes } from "./partial.js";
 import type { IncomingPush, Outcome } from "./receive.js";
@@ -71,7 +71,7 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
         }
         verdict.decision = d;
         const now = await lstatOrUndefined(target.fs);
-        if ("backup" in d && d.backup && now?.isFile() && typeof target.fs === "string") verdict.backupPath = await backupFile(target.fs, deps.backup);
+        if ("backup" in d && d.backup && keepable(now) && typeof target.fs === "string") verdict.backupPath = await backupFile(target.fs, deps.backup);
       },
     });
     const d = verdict.decision as Extract<Decision, { apply: unknown }>;

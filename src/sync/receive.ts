@@ -21,7 +21,7 @@ import { runCheck } from "../index/check-run.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { messageOf } from "../errors.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
-import { backupFile } from "./backup.js";
+import { backupFile, keepable } from "./backup.js";
 import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
 import { replacedBy, reportLoss, reportReplaced } from "./loss-report.js";
 import { Mutex } from "./mutex.js";
@@ -190,14 +190,12 @@ export class Receiver {
         continue;
       }
       // A file or symlink where a peer has a directory with entries: the directory wins
-      // (keepsDirectory), the file is backed up first.
-      if (st?.isFile() && typeof fsPath(local) === "string") {
-        const backup = await backupFile(local, this.#o.deps(group).backup);
-        if (backup !== undefined) reportLoss(this.#o.index, this.#o.logger, { group: group.name, path: p, backup, reason: replacedBy("dir"), peer: from.name });
-      }
-      // A symlink has no backup (backup.ts copies regular files): its target, said here, is
-      // all there is to keep of it.
-      if (st?.isSymbolicLink()) {
+      // (keepsDirectory), the file or symlink is backed up first.
+      const backup = keepable(st) && typeof fsPath(local) === "string" ? await backupFile(local, this.#o.deps(group).backup) : undefined;
+      if (backup !== undefined) reportLoss(this.#o.index, this.#o.logger, { group: group.name, path: p, backup, reason: st?.isSymbolicLink() ? "symlink replaced by a directory" : replacedBy("dir"), peer: from.name });
+      // A symlink with no backup (a name that is not UTF-8, or backup-generations 0): its
+      // target, said here, is all there is to keep of it.
+      if (st?.isSymbolicLink() && backup === undefined) {
         const target = await fsp.readlink(fsPath(local)).catch((err: unknown) => `(unreadable: ${messageOf(err)})`);
         this.#o.logger.warn({ path: p, target, peer: from.name }, `symlink ${p} -> ${target} replaced by a directory from ${from.name}, which has entries in it`);
       }

@@ -8,7 +8,7 @@ import type { LogicalPath } from "../core/path.js";
 import { messageOf } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
-import { BackupError, backupFile } from "./backup.js";
+import { BackupError, backupFile, keepable } from "./backup.js";
 import { FIRST_VERSION_REPLACED, lossReasonOfLabel, reportLoss } from "./loss-report.js";
 import { isSessionError, kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import type { LocalEntry } from "./sync-index.js";
@@ -58,11 +58,13 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);
   ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
-  // Ours lost a conflict, or is a file a directory or symlink replaces, or is a first version
-  // of ours the peer calls behind (a write made after this node's history was lost?): keep a copy.
+  // Ours (a file or a symlink) lost a conflict, or is a first version of ours the peer calls
+  // behind (a write made after this node's history was lost?), or is a file a directory or
+  // symlink replaces: keep a copy.
   const firstOfOurs = answer.decision === "keep-local" && keptOnlyByUs(current.entry.vector, ctx.group.local.name);
   const kindChange = entry.kind === "dir" || entry.kind === "symlink";
-  const lost = w.local.entry.kind === "file" && (answer.decision.startsWith("conflict") || kindChange || firstOfOurs);
+  const conflict = answer.decision.startsWith("conflict");
+  const lost = w.local.entry.kind === "file" ? conflict || kindChange || firstOfOurs : w.local.entry.kind === "symlink" && (conflict || firstOfOurs);
   const reason = firstOfOurs && !kindChange ? FIRST_VERSION_REPLACED : lossReasonOfLabel(answer.decision, entry.kind);
   let fetched: Awaited<ReturnType<typeof getFile>> | undefined;
   try {
@@ -111,7 +113,7 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
 async function keepLoser(ctx: PushContext, path: LogicalPath, reason: string): Promise<void> {
   try {
     const target = await resolveTarget(ctx.config, ctx.group, path);
-    if (!target.stat?.isFile() || typeof target.fs !== "string") return;
+    if (!keepable(target.stat) || typeof target.fs !== "string") return;
     const saved = await backupFile(target.fs, ctx.deps.backup);
     if (saved) reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path, backup: saved, reason, peer: ctx.host.name, note: "the winner could not be fetched yet" });
   } catch (err) {

@@ -4,7 +4,7 @@
 // concurrent with an edit is decided by the policy (younger: the edit survives).
 
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
@@ -72,6 +72,31 @@ test("auto younger: a receiving daemon whose version loses says so at warn level
   const group = (JSON.parse(status.stdout) as { groups: { losses: { count: number; last: { path: string; reason: string; peer: string; backup: string } } }[] }).groups[0]!;
   assert.equal(group.losses.count, 1);
   assert.deepEqual([group.losses.last.path, group.losses.last.reason, group.losses.last.peer, group.losses.last.backup], ["%data%/site", "conflict (younger)", "alpha", backup]);
+});
+
+// A symlink that lost a conflict used to be replaced with no copy anywhere (backups were of
+// regular files only), while the run's summary counted it "lost and backed up here".
+test("auto younger: a symlink that loses a conflict is kept in the backup directory as a symlink, on the pusher and on the receiver", async () => {
+  const { alpha, beta } = younger.nodes;
+  const link = (node: ClusterNode, name: string, target: string, mtimeS: number): void => {
+    rmSync(join(node.root, name), { force: true });
+    symlinkSync(target, join(node.root, name));
+    lutimesSync(join(node.root, name), mtimeS, mtimeS);
+  };
+  link(alpha!, "ln-pusher", "first", 1_700_000_000);
+  link(alpha!, "ln-receiver", "first", 1_700_000_000);
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  link(alpha!, "ln-pusher", "alpha's older target", 1_700_000_100);
+  link(beta!, "ln-pusher", "beta's younger target", 1_700_000_200);
+  link(alpha!, "ln-receiver", "alpha's younger target", 1_700_000_200);
+  link(beta!, "ln-receiver", "beta's older target", 1_700_000_100);
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.equal(readlinkSync(join(alpha!.root, "ln-pusher")), "beta's younger target", run.stderr + run.stdout);
+  assert.equal(readlinkSync(join(beta!.root, "ln-receiver")), "alpha's younger target");
+  assert.equal(lstatSync(join(alpha!.state, "backup", alpha!.root, "ln-pusher"), { throwIfNoEntry: false }) && readlinkSync(join(alpha!.state, "backup", alpha!.root, "ln-pusher")), "alpha's older target", run.stderr + run.stdout);
+  assert.equal(readlinkSync(join(beta!.state, "backup", beta!.root, "ln-receiver")), "beta's older target");
+  assert.match(run.stderr, /lost a conflict \(younger\) to beta: %data%\/ln-pusher backed up to /, run.stderr);
 });
 
 test("auto younger: a delete concurrent with an edit loses to the edit", async () => {

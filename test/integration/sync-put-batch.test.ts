@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { entryFromWire, type EntryState } from "../../src/core/entry.js";
@@ -175,9 +175,11 @@ test("a put-batch file below a symlink here never writes through it: nothing lan
   });
   assert.deepEqual(readdirSync(outside), [], "nothing written through the symlink");
   assert.deepEqual(temps(beta.root), []);
-  // The symlink gave way to the directory the file needs; no backup holds a symlink, so the
-  // log keeps its target.
-  const logged = await beta.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith("symlink %data%/linked"), 5_000);
-  assert.equal(logged.msg, `symlink %data%/linked -> ${outside} replaced by a directory from alpha, which has entries in it`);
+  // The symlink gave way to the directory the file needs, kept as a symlink in the backup
+  // directory (never followed: nothing landed outside).
+  const backup = join(beta.state, "backup", beta.root, "linked");
+  const logged = await beta.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.startsWith("symlink replaced by a directory from alpha"), 5_000);
+  assert.equal(logged.msg, `symlink replaced by a directory from alpha: %data%/linked backed up to ${backup}`);
   assert.equal(logged.level, "warn");
+  assert.equal(readlinkSync(backup), outside);
 });
