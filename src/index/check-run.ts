@@ -33,7 +33,7 @@ import { MetaStore } from "./meta.js";
 import { PendingStore } from "./pending.js";
 import { looksUnmounted, outsideGroupsProblem, unmountedProblem } from "./root-safety.js";
 import { isTransferPath } from "./transfer-paths.js";
-import { WriteBatch } from "./write-batch.js";
+import { WriteBatch, type DryRecord } from "./write-batch.js";
 import { tunable } from "../config/tunables.js";
 
 export interface CheckOptions {
@@ -91,6 +91,8 @@ export interface CheckOptions {
    * a dry run.
    */
   readonly onCommit?: (ids: readonly number[]) => void;
+  /** With dryRun: what would be recorded, entry by entry (index/write-batch.ts). */
+  readonly onDryRecord?: (record: DryRecord) => void;
 }
 
 export type CheckScope = "paths" | "hints" | "full";
@@ -144,6 +146,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   const batch = new WriteBatch(entries, new PendingStore(db), {
     size: options.batchSize ?? tunable("PEERSYNC_CHECK_BATCH", process.env) ?? 1000, dryRun: options.dryRun ?? false, forced: options.markForced ?? false, digests,
     ...(options.onCommit && !options.dryRun ? { onCommit: options.onCommit } : {}),
+    ...(options.onDryRecord && options.dryRun ? { onDryRecord: options.onDryRecord } : {}),
   });
   const ctx: MergeContext = {
     node: config.localName,

@@ -8,6 +8,11 @@ import type { PendingStore } from "./pending.js";
 import type { VersionVector } from "../core/vector.js";
 import type { DirDigestStore, StoredDigest } from "./dir-digests.js";
 
+/** What a check would write for one entry: its new state, or its tombstone. */
+export type DryRecord =
+  | { readonly type: "record"; readonly input: RecordInput }
+  | { readonly type: "tombstone"; readonly id: number; readonly vector: VersionVector; readonly at: bigint };
+
 type Op =
   | { readonly type: "record"; readonly input: RecordInput; readonly id: number | undefined; readonly peers: readonly string[] }
   | { readonly type: "tombstone"; readonly id: number; readonly vector: VersionVector; readonly at: bigint; readonly peers: readonly string[] }
@@ -28,6 +33,11 @@ export interface WriteBatchOptions {
    * (sync/early-push.ts).
    */
   readonly onCommit?: (ids: readonly number[]) => void;
+  /**
+   * In a dry run: each entry's state or tombstone as it would have been written, so a caller
+   * can decide on what the disk holds without recording it (a peer answering a sync -d).
+   */
+  readonly onDryRecord?: (record: DryRecord) => void;
 }
 
 export class WriteBatch {
@@ -38,6 +48,7 @@ export class WriteBatch {
   readonly #forced: boolean;
   readonly #digests: DirDigestStore | undefined;
   readonly #onCommit: ((ids: readonly number[]) => void) | undefined;
+  readonly #onDryRecord: ((record: DryRecord) => void) | undefined;
   #ops: Op[] = [];
   #written = 0;
 
@@ -49,6 +60,7 @@ export class WriteBatch {
     this.#forced = options.forced ?? false;
     this.#digests = options.digests;
     this.#onCommit = options.onCommit;
+    this.#onDryRecord = options.onDryRecord;
   }
 
   /** Ops committed so far. */
@@ -90,6 +102,7 @@ export class WriteBatch {
   }
 
   #push(op: Op): void {
+    if (this.#dryRun && op.type !== "digest") this.#onDryRecord?.(op.type === "record" ? { type: "record", input: op.input } : { type: "tombstone", id: op.id, vector: op.vector, at: op.at });
     this.#ops.push(op);
     if (this.#ops.length >= this.#size) this.flush();
   }

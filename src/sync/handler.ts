@@ -95,8 +95,10 @@ export class SyncHandler implements SessionHandler {
     try {
       const included = offer.entries.filter((e) => group.match(e.path) === "match").map((e) => e.path);
       // Only paths whose disk state moved since they were recorded need the full re-check.
-      const stale = offer.dryRun ? [] : await stalePaths(this.#o.config(), this.#o.index.entries, group, included);
-      const unsure = stale.length > 0 ? await this.receiver.recheck(group, stale) : new Set<string>();
+      const stale = await stalePaths(this.#o.config(), this.#o.index.entries, group, included);
+      // A dry run answers from what a re-check would record, recording nothing.
+      const preview = offer.dryRun && stale.length > 0 ? await this.receiver.preview(group, stale) : undefined;
+      const unsure = preview?.unsure ?? (stale.length > 0 && !offer.dryRun ? await this.receiver.recheck(group, stale) : new Set<string>());
       const answers = [];
       const changedHere: string[] = [];
       // Parent directories found in place, looked at once per offer; forgotten as soon as an
@@ -109,7 +111,7 @@ export class SyncHandler implements SessionHandler {
           outcome = group.match(item.path) !== "match"
             ? { answer: refusedFor(item.path, new NotIncludedError(group, item.path)), changed: false }
             : unsure.has(item.path) ? { answer: refusedFor(item.path, new UnsureError(item.path)), changed: false }
-            : await this.receiver.offer(group, item, pusher, offer.dryRun, seenDirs, { local: locals.get(i) });
+            : await this.receiver.offer(group, item, pusher, offer.dryRun, seenDirs, { local: preview?.locals.get(item.path) ?? locals.get(i) });
         } catch (err) {
           seenDirs.clear();
           outcome = { answer: refusedFor(item.path, err), changed: false };

@@ -26,7 +26,9 @@ import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
 import { replacedBy, reportLoss, reportReplaced } from "./loss-report.js";
 import { Mutex } from "./mutex.js";
 import { refused, refusedFor } from "./refusal.js";
-import type { LocalEntry, SyncIndex } from "./sync-index.js";
+import { entryOfRecord, type LocalEntry, type SyncIndex } from "./sync-index.js";
+import type { EntryRecord } from "../index/entries.js";
+import type { DryRecord } from "../index/write-batch.js";
 import { checkRoot, lstatOrUndefined, resolveTarget } from "./target.js";
 
 export interface ReceiverOptions {
@@ -105,6 +107,27 @@ export class Receiver {
     const summary = await runCheck(this.#o.index.db, config, { paths: local, groups: [group.name], statWorker: false, recursive: options.recursive ?? false });
     for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
     return new Set(summary.problems.map((p) => p.path));
+  }
+
+  /**
+   * What recheck() would record at `paths`, recording nothing: a dry run (sync -d) must decide
+   * on the disk as a real run would (an edit made here and not checked yet is a version of its
+   * own, in conflict with the pusher's) and write nothing. `locals` holds the paths whose disk
+   * differs from their record; `unsure` those that could not be read.
+   */
+  async preview(group: Group, paths: readonly LogicalPath[]): Promise<{ readonly locals: Map<string, LocalEntry>; readonly unsure: Set<string> }> {
+    const config = this.#o.config();
+    const { index } = this.#o;
+    const locals = new Map<string, LocalEntry>();
+    const now = (this.#o.now ?? Date.now)();
+    const summary = await runCheck(index.db, config, {
+      paths: paths.map((p) => config.toLocalPath(p)), groups: [group.name], statWorker: false, dryRun: true,
+      onDryRecord: (r) => {
+        const previewed = previewOf(index, group.name, r, config.localName, now);
+        if (previewed) locals.set(previewed.record.path, previewed);
+      },
+    });
+    return { locals, unsure: new Set(summary.problems.map((p) => p.path)) };
   }
 
   /**
@@ -228,7 +251,8 @@ export class Receiver {
     // (three reads per offered path were ~7 % of a receiving daemon's time in bench/sync (a));
     // read again only when the re-check ran and may have recorded something new.
     const early = known ? this.decide(group, item, known.local, pusher) : undefined;
-    const fromWindow = early !== undefined && sendsContent(early, item);
+    // A dry run decides on what the caller read (or previewed from the disk) and writes nothing.
+    const fromWindow = early !== undefined && (dryRun || sendsContent(early, item));
     let local = fromWindow ? known!.local : this.#o.index.get(group.name, item.path);
     let decided = fromWindow ? early : undefined;
     if (!dryRun && item.entry.kind !== "dir" && local?.entry.kind === "dir") {
@@ -244,7 +268,7 @@ export class Receiver {
       const delta = mine?.kind === "file" && mine.size > 0 && item.entry.size >= this.wholeBelow;
       return { answer: { kind: "send", mode: delta ? "delta" : "whole", decision: labelOf(d) }, changed: false };
     }
-    if (dryRun) return { answer: this.#dryAnswer(group, item, d), changed: false };
+    if (dryRun) return { answer: dryAnswer(item, d, local), changed: false };
     return this.carryOut(group, item, pusher, d);
   }
 
@@ -318,18 +342,37 @@ export class Receiver {
     index.acknowledged(id, from.name);
   }
 
-  #dryAnswer(group: Group, item: OfferItem, d: Decision): Answer {
-    void group;
-    switch (d.kind) {
-      case "in-sync": return { kind: "in-sync", vector: d.vector };
-      case "conflict-unresolved": return { kind: "conflict", entry: item.entry };
-      case "keep-local":
-      case "keep-dir":
-      case "conflict-local-wins": {
-        const local = this.#o.index.get(group.name, item.path);
-        return local ? { kind: "theirs", entry: local.entry, vector: d.vector, decision: labelOf(d) } : refused("KEPT", "kept");
-      }
-      default: return { kind: "applied", vector: d.vector, decision: labelOf(d) };
-    }
+}
+
+/** What a real run would answer for decision `d` on `local`, in a dry run. */
+function dryAnswer(item: OfferItem, d: Decision, local: LocalEntry | undefined): Answer {
+  switch (d.kind) {
+    case "in-sync": return { kind: "in-sync", vector: d.vector };
+    case "conflict-unresolved": return { kind: "conflict", entry: item.entry };
+    case "keep-local":
+    case "keep-dir":
+    case "conflict-local-wins":
+      return local ? { kind: "theirs", entry: local.entry, vector: d.vector, decision: labelOf(d) } : refused("KEPT", "kept");
+    default: return { kind: "applied", vector: d.vector, decision: labelOf(d) };
   }
+}
+
+/** The entry a check would record (dry run), as the index would then read it: a change made here. */
+function previewOf(index: SyncIndex, group: string, r: DryRecord, localNode: string, nowMs: number): LocalEntry | undefined {
+  if (r.type === "tombstone") {
+    const record = index.entries.getById(r.id);
+    if (!record) return undefined;
+    const forced = index.get(group, record.path)?.forced ?? false;
+    const gone = { ...record, vector: r.vector, deletedNs: r.at };
+    return { record: gone, entry: entryOfRecord(gone, localNode, nowMs), forced };
+  }
+  const { input } = r;
+  const known = index.get(group, input.path);
+  const record: EntryRecord = {
+    id: known?.record.id ?? -1, group, path: input.path, ...input.state,
+    hash: input.state.kind === "file" ? input.state.hash : undefined,
+    target: input.state.kind === "symlink" ? input.state.target : undefined,
+    vector: input.vector, deletedNs: undefined, ctimeNs: input.ctimeNs, ino: input.ino, dev: input.dev,
+  };
+  return { record, entry: entryOfRecord(record, localNode, nowMs), forced: known?.forced ?? false };
 }

@@ -139,6 +139,31 @@ test("auto none: both versions stay, exit 3, the entry stays pending; force on o
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
 });
 
+// A peer answering a dry run used to decide on its index alone: an edit made there and not
+// checked yet was invisible, so `sync -d` said the peer would take (or delete) over it, while
+// the real run found the conflict. The dry run must also record nothing on the peer.
+test("auto none: sync -d shows the conflict with a peer's edit it has not checked yet, and records nothing there", async () => {
+  const { alpha, beta } = none.nodes;
+  write(alpha!.root, "dry-edit", "v1\n");
+  write(alpha!.root, "dry-del", "v1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  write(alpha!.root, "dry-edit", "alpha's\n");
+  rmSync(join(alpha!.root, "dry-del"));
+  write(beta!.root, "dry-edit", "beta's\n");
+  write(beta!.root, "dry-del", "beta's\n");
+  const dry = await alpha!.run(["-d", "sync"]);
+  assert.equal(dry.code, 0, dry.stderr + dry.stdout);
+  const lines = dry.stdout.split("\n").filter((l) => l.startsWith("beta\t"));
+  assert.deepEqual(lines.sort(), ["beta\t!f\t%data%/dry-edit", "beta\t!x\t%data%/dry-del"], dry.stdout);
+  assert.equal((await beta!.run(["list-pending"])).code, 2, "the dry run recorded nothing on the peer");
+  const real = await alpha!.run(["sync"]);
+  assert.equal(real.code, 3, real.stderr + real.stdout);
+  assert.match(real.stderr, /conflict: beta: %data%\/dry-edit/);
+  assert.match(real.stderr, /conflict: beta: %data%\/dry-del/);
+  for (const p of ["dry-edit", "dry-del"]) assert.equal((await beta!.run(["force", `%data%/${p}`])).code, 0);
+  assert.equal((await beta!.run(["sync"])).code, 0, "settled, so later tests start clean");
+});
+
 // csync2 -f -r forces every dirty row below the path; `force -r DIR` used to force DIR's own
 // entry only, print "forced: DIR" and leave every conflict below it in place (exit 3 again).
 test("auto none: force -r on a directory settles the conflicts below it, a deletion among them", async () => {
