@@ -151,6 +151,18 @@ test("a path with invalid UTF-8 bytes on the command line names that file: check
   assert.equal(forced.stdout, `forced: ${n.root}/lat\uFFFDE9in\n`);
 });
 
+// A path outside every include root was answered "no group's index holds it" with a hint to
+// run `peersync check` first, which cannot help: no check records such a path.
+test("force names a path outside every include root as such; an included one not checked yet gets the check hint", () => {
+  const n = node("force-outside", { f: "x" });
+  const outside = n.run(["force", join(n.dir, "elsewhere")]);
+  assert.equal(outside.code, 1);
+  assert.match(outside.err, /^peersync: Cannot force ".*\/elsewhere": no group of this node includes it\nhint: check the include lines/);
+  const unchecked = n.run(["-f", join(n.root, "f")]);
+  assert.equal(unchecked.code, 1);
+  assert.match(unchecked.err, /no group's index holds it\nhint: .*`peersync check` first/);
+});
+
 test("list-pending, list-db, list-hints print csync2's formats and exit 2 when empty", () => {
   const n = node("lists", { "f.txt": "f" });
   assert.equal(n.run(["-M"]).code, 2);

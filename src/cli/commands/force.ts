@@ -44,6 +44,10 @@ export const run: Command = async (ctx, paths) => {
           hint: "force it on a node that sends",
         });
       }
+      // Under no include root, a check would not help: the path is not synced at all.
+      if (!found && !config.groups.some((g) => g.match(logical) === "match")) {
+        throw new UsageError(`Cannot force "${p}": no group of this node includes it`, { hint: "check the include lines of the config (`peersync config-check`)" });
+      }
       if (!found) {
         throw new UsageError(`Cannot force "${p}": no group's index holds it`, {
           hint: "name it by its path on this node or as sync prints it (%prefix%/...); a file the index has not seen yet needs `peersync check` first",
