@@ -149,7 +149,7 @@ export class SyncHandler implements SessionHandler {
     this.#owe(session, group.name, result.changed);
     logRefusals(this.#o.logger, pusher.name, result.answers);
     for (const n of result.notes) {
-      reportReplaced(this.#o.index, logger, { group: group.name, path: n.path, incoming: "file", decision: n.decision, from: pusher.name, backupPath: n.backupPath });
+      reportReplaced(this.#o.index, logger, { group: group.name, path: n.path, incoming: "file", decision: n.decision, from: pusher.name, backupPath: n.backupPath, keepsNone: this.#o.deps(group).backup.generations < 1 });
       logger.info({ path: n.path, peer: pusher.name, encoding: "whole", batch: true, decision: n.decision.kind }, `received ${n.path} (whole, ${n.decision.kind})`);
     }
     return { type: "put-batch-reply", answers: result.answers };

@@ -32,12 +32,30 @@ export function reportLoss(index: SyncIndex, logger: Logger, lost: LostVersion, 
   }
 }
 
-/** What a decision carried out on the receiving side replaced: a backed-up loser, or drift with nothing to keep. */
+/**
+ * What a decision carried out on the receiving side replaced: a backed-up loser, a loser the
+ * group keeps no copies of (`keepsNone`: backup-generations 0), or drift with nothing to keep.
+ */
 export function reportReplaced(index: SyncIndex, logger: Logger, r: {
   readonly group: string; readonly path: string; readonly incoming: EntryKind; readonly decision: Decision; readonly from: string; readonly backupPath: string | undefined;
+  readonly keepsNone?: boolean;
 }): void {
-  if (r.backupPath !== undefined) reportLoss(index, logger, { group: r.group, path: r.path, backup: r.backupPath, reason: lossReason(r.decision, r.incoming), peer: r.from });
+  const reason = lossReason(r.decision, r.incoming);
+  if (r.backupPath !== undefined) reportLoss(index, logger, { group: r.group, path: r.path, backup: r.backupPath, reason, peer: r.from });
+  else if (r.keepsNone === true && "backup" in r.decision && r.decision.backup) reportUnkept(logger, { path: r.path, reason, peer: r.from });
   else if (r.decision.kind === "drift") logger.warn({ path: r.path }, `drift: local change to ${r.path} replaced by the group's version from ${r.from}`);
+}
+
+/**
+ * A losing version replaced with no copy, as `backup-generations 0` asks: said at warn level
+ * all the same, since nothing else (no backup, no status record) keeps a trace of it.
+ */
+export function reportUnkept(logger: Logger, lost: { readonly path: string; readonly reason: string; readonly peer: string }): void {
+  const what = `${lost.path} replaced, no copy kept (backup-generations 0)`;
+  const message = lost.reason.startsWith("conflict") ? `lost a ${lost.reason} to ${lost.peer}: ${what}`
+    : lost.reason === "drift" ? `drift: local change to ${what}, by the group's version from ${lost.peer}`
+    : `${lost.reason} from ${lost.peer}: ${what}`;
+  logger.warn({ path: lost.path, peer: lost.peer, reason: lost.reason }, message);
 }
 
 export function lossMessage(lost: LostVersion): string {

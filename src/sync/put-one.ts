@@ -76,7 +76,7 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
     });
     const d = verdict.decision as Extract<Decision, { apply: unknown }>;
     receiver.record(group, put.path, put.entry, applied.observed, d.vector, pusher);
-    reportReplaced(index, logger, { group: group.name, path: put.path, incoming: put.entry.kind, decision: d, from: pusher.name, backupPath: verdict.backupPath });
+    reportReplaced(index, logger, { group: group.name, path: put.path, incoming: put.entry.kind, decision: d, from: pusher.name, backupPath: verdict.backupPath, keepsNone: deps.backup.generations < 1 });
     logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding, decision: d.kind }, `received ${put.path} (${put.encoding}, ${d.kind})`);
     // The next delta against this file needs its signature: make it now, while nobody waits.
     if (applied.observed && typeof target.fs === "string") void ctx.signatures?.fill(target.fs, put.entry.hash, put.entry.size, applied.observed);

@@ -323,7 +323,7 @@ export class Receiver {
         ? { observed: await setMeta(target, remote, deps, index.expected(group.name, item.path)), backupPath: undefined }
         : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true, expect: () => index.expected(group.name, item.path) });
       this.record(group, item.path, remote, applied.observed, d.vector, pusher);
-      reportReplaced(index, logger, { group: group.name, path: item.path, incoming: remote.kind, decision: d, from: pusher.name, backupPath: applied.backupPath });
+      reportReplaced(index, logger, { group: group.name, path: item.path, incoming: remote.kind, decision: d, from: pusher.name, backupPath: applied.backupPath, keepsNone: deps.backup.generations < 1 });
       logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `applied ${item.path} (${labelOf(d)})`);
       return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: true };
     } catch (err) {

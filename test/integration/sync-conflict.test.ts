@@ -99,6 +99,31 @@ test("auto younger: a symlink that loses a conflict is kept in the backup direct
   assert.match(run.stderr, /lost a conflict \(younger\) to beta: %data%\/ln-pusher backed up to /, run.stderr);
 });
 
+// Under backup-generations 0 a losing version went without a word: no backup, no status
+// record, no log line, on the pusher and on the receiver alike.
+test("backup-generations 0: a version that loses is named at warn level where it is replaced, on the pusher and on the receiver", async () => {
+  const c = await makeCluster(["alpha", "beta"], { extra: ["auto younger;", "backup-generations 0;"] });
+  try {
+    const { alpha, beta } = c.nodes;
+    write(alpha!.root, "pusher-loses", "v1\n");
+    write(alpha!.root, "receiver-loses", "v1\n");
+    assert.equal((await alpha!.run(["sync"])).code, 0);
+    write(alpha!.root, "pusher-loses", "alpha's older\n", 1_700_000_000);
+    write(beta!.root, "pusher-loses", "beta's younger\n", 1_700_000_100);
+    write(alpha!.root, "receiver-loses", "alpha's younger\n", 1_700_000_100);
+    write(beta!.root, "receiver-loses", "beta's older\n", 1_700_000_000);
+    const run = await alpha!.run(["sync"]);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stderr, /lost a conflict \(younger\) to beta: %data%\/pusher-loses replaced, no copy kept \(backup-generations 0\)/, run.stderr);
+    const logged = await beta!.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.includes("receiver-loses replaced"), 5_000);
+    assert.equal(logged.msg, "lost a conflict (younger) to alpha: %data%/receiver-loses replaced, no copy kept (backup-generations 0)");
+    assert.equal(logged.level, "warn");
+  } finally {
+    await c.stop();
+    cleanup(c.dir);
+  }
+});
+
 test("auto younger: a delete concurrent with an edit loses to the edit", async () => {
   const { alpha, beta, gamma } = younger.nodes;
   write(alpha!.root, "shared", "first\n");
