@@ -16,7 +16,7 @@ import { nativeTempWriter, type TempWriter } from "../fs/temp-writer.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, type Applied } from "./apply.js";
 import { backupFile, keepable } from "./backup.js";
-import { isWrite, writerOf } from "./decisions.js";
+import { isWrite, labelOf, writerOf } from "./decisions.js";
 import type { IncomingPush } from "./receive.js";
 import { refusedFor, UnsureError } from "./refusal.js";
 import { stalePaths } from "./recheck.js";
@@ -313,7 +313,7 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
     for (const slot of slots) {
       const d = slot.decision;
       if (slot.answer === undefined && d !== undefined) {
-        result.answers.push({ path: slot.item.path, answer: { kind: "applied", vector: d.vector, decision: d.kind } });
+        result.answers.push({ path: slot.item.path, answer: { kind: "applied", vector: d.vector, decision: labelOf(d) } });
         result.changed.push(slot.item.path);
         result.notes.push({ path: slot.item.path, decision: d, backupPath: slot.backupPath });
       } else {

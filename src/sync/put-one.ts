@@ -15,7 +15,7 @@ import type { Answer, Put } from "../net/messages.js";
 import { BodyStopped } from "../net/session.js";
 import { applyVersion } from "./apply.js";
 import { backupFile, keepable } from "./backup.js";
-import { isWrite } from "./decisions.js";
+import { isWrite, labelOf } from "./decisions.js";
 import { claim, partialPath, resumeMinBytes } from "./partial.js";
 import type { IncomingPush, Outcome } from "./receive.js";
 import { refused, refusedFor, UnsureError } from "./refusal.js";
@@ -80,7 +80,7 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
     logger.info({ path: put.path, peer: pusher.name, encoding: put.encoding, decision: d.kind }, `received ${put.path} (${put.encoding}, ${d.kind})`);
     // The next delta against this file needs its signature: make it now, while nobody waits.
     if (applied.observed && typeof target.fs === "string") void ctx.signatures?.fill(target.fs, put.entry.hash, put.entry.size, applied.observed);
-    return { answer: { kind: "applied", vector: d.vector, decision: d.kind }, wrote: true };
+    return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, wrote: true };
   } catch (err) {
     if (err instanceof Superseded && verdict.outcome) return { answer: verdict.outcome.answer, wrote: false };
     // The pusher's file changed while it was being sent and it said so: a race the next check

@@ -124,6 +124,19 @@ test("backup-generations 0: a version that loses is named at warn level where it
   }
 });
 
+// A small file sent whole (a put batch) was itemized with the bare decision
+// ("conflict-remote-wins"), while other entries named the rule that settled them.
+test("auto younger: sync -v names the rule that settled a conflict for a file sent whole too", async () => {
+  const { alpha, beta } = younger.nodes;
+  write(alpha!.root, "labelled", "v1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  write(alpha!.root, "labelled", "alpha's younger\n", 1_700_000_100);
+  write(beta!.root, "labelled", "beta's older\n", 1_700_000_000);
+  const run = await alpha!.run(["-v", "sync"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.match(run.stdout, /^beta\t>f\t%data%\/labelled\tconflict-remote-wins \(younger\)$/m, run.stdout);
+});
+
 test("auto younger: a delete concurrent with an edit loses to the edit", async () => {
   const { alpha, beta, gamma } = younger.nodes;
   write(alpha!.root, "shared", "first\n");
