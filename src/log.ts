@@ -8,6 +8,7 @@
 // Those lines still reach stderr before the process exits, whatever ends it short of a kill.
 
 import { pino, type DestinationStream, type Logger } from "pino";
+import { shownName } from "./core/shown-name.js";
 
 export type { Logger };
 
@@ -90,7 +91,8 @@ export function formatText(line: string): string {
   const record = JSON.parse(line) as Record<string, unknown>;
   const who = typeof record["name"] === "string" ? `peersync ${record["name"]}` : "peersync";
   // One pass, no intermediate arrays: the daemon formats a line per received file.
-  let text = typeof record["msg"] === "string" ? record["msg"] : "";
+  // A message may quote a file name: escaped, so the line stays one line (core/shown-name.ts).
+  let text = typeof record["msg"] === "string" ? shownName(record["msg"]) : "";
   for (const key in record) {
     if (HIDDEN.has(key)) continue;
     const field = `${key}=${fieldText(record[key])}`;

@@ -2,8 +2,10 @@
 // scanned against the entries the index holds (a full check walks about that many; the first
 // check has no total, so no ETA). A sync counts (path, peer) rows done against the pending rows,
 // and bytes against the sizes of the pending files; a row counts as done when the push reports
-// it (sync/push.ts's itemized line: `peer<TAB>code<TAB>path[<TAB>decision]`).
+// it (sync/push.ts's itemized line: `peer<TAB>code<TAB>path[<TAB>decision]`, the path as
+// core/shown-name.ts writes it, so a tab in a name cannot shift the columns).
 
+import { shownName } from "../core/shown-name.js";
 import type { Db } from "../index/database.js";
 import { EntryStore } from "../index/entries.js";
 import { PendingStore } from "../index/pending.js";
@@ -58,7 +60,7 @@ export function syncProgress(ctx: CommandContext, db: Db, label: string): SyncPr
   for (const r of rows) {
     const e = r.deleted ? undefined : entries.getById(r.entryId);
     const size = e?.kind === "file" ? e.size : 0;
-    sizes.set(`${r.peer}\0${r.path}`, size);
+    sizes.set(`${r.peer}\0${shownName(r.path)}`, size);
     totalBytes += size;
   }
   let files = 0;

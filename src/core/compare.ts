@@ -9,6 +9,7 @@
 import { isCsync2Baseline } from "./csync2-db.js";
 import { isDeleted, sameContent, sameMeta, type EntryState, type IgnoreAttributes } from "./entry.js";
 import { IGNORE_NOTHING } from "./dirty.js";
+import { shownName } from "./shown-name.js";
 
 /** L: only this node has it; R: only the peer has it; X: both have it, and they differ. */
 export type TestMark = "L" | "R" | "X";
@@ -45,7 +46,7 @@ export function compareListings(local: Iterable<Listed>, remote: Iterable<Listed
 
 /** csync2's output line: `X\tmyname\tpeername\tpath`. */
 export function formatDifference(d: Difference, myName: string, peerName: string): string {
-  return `${d.mark}\t${myName}\t${peerName}\t${d.path}`;
+  return `${d.mark}\t${myName}\t${peerName}\t${shownName(d.path)}`;
 }
 
 /** What differs, for a human: "content", "mode", "only here"... (the -v detail of a line). */

@@ -1,6 +1,8 @@
 // Per-path trouble is a value, never thrown (STYLE R2): one unreadable file must not stop a run.
 // A check collects these and reports them at the end (and in --json).
 
+import { shownName } from "./shown-name.js";
+
 /** What was being done when the problem occurred. */
 export type ProblemOp = "lstat" | "readdir" | "read" | "readlink" | "skip" | "root" | "path";
 
@@ -29,7 +31,7 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
 
 /** One line for humans: `error: /srv/a: Cannot read file: EACCES ...`. */
 export function formatProblem(p: Problem): string {
-  return `${p.severity}: ${p.path}: ${p.message}`;
+  return `${p.severity}: ${shownName(p.path)}: ${shownName(p.message)}`;
 }
 
 /** How many problems of a severity. */

@@ -1,6 +1,7 @@
 // The shape of `peersync status --json` (stable: scripts and monitoring read it) and its
 // human-readable rendering. Pure: the clock comes in as `nowMs`.
 
+import { shownName } from "../core/shown-name.js";
 import type { ActionCounts } from "./action-record.js";
 import type { ActionFact, CheckFact } from "./board.js";
 import type { Loss } from "../index/losses.js";
@@ -99,7 +100,7 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
     const drift = g.drift === undefined ? "" : `, drift ${g.drift}`;
     out.push(`group ${g.name} (as ${g.localName}${role}): pending ${g.pending}, conflicts ${count(g.conflicts)}${drift}`);
     const lost = g.losses?.last;
-    if (lost) out.push(`  lost here: ${g.losses!.count} version(s) kept in the backup directory; last ${ago(lost.atMs, nowMs)}: ${lost.path}, ${lost.reason}, to ${lost.peer}, kept as ${lost.backup}`);
+    if (lost) out.push(`  lost here: ${g.losses!.count} version(s) kept in the backup directory; last ${ago(lost.atMs, nowMs)}: ${shownName(lost.path)}, ${lost.reason}, to ${lost.peer}, kept as ${shownName(lost.backup)}`);
     for (const p of g.peers) out.push(`  peer ${p.name} ${p.address}:${p.port}${p.receiveOnly ? " (receive-only)" : ""}: ${peerLine(p, nowMs)}`);
     if (g.peers.length === 0) out.push("  no peers");
     for (const f of g.formerPeers) out.push(`  former peer ${f.name} (no longer a host of the group): pending ${f.pending}; the next sync or update drops them`);
@@ -135,7 +136,7 @@ function peerLine(p: PeerStatus, nowMs: number): string {
   parts.push(p.lastSyncMs === undefined ? "never synced" : `last sync ${ago(p.lastSyncMs, nowMs)}`);
   // An error older than the last sync is history; one of the same push (paths refused) is news.
   if (p.lastError !== undefined && (p.lastSyncMs === undefined || (p.lastErrorMs ?? 0) >= p.lastSyncMs)) {
-    parts.push(`last error ${ago(p.lastErrorMs ?? nowMs, nowMs)}: ${p.lastError}`);
+    parts.push(`last error ${ago(p.lastErrorMs ?? nowMs, nowMs)}: ${shownName(p.lastError)}`);
   }
   return parts.join(", ");
 }

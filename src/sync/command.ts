@@ -7,6 +7,7 @@ import type { CommandContext } from "../cli/context.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import type { Config } from "../config/types.js";
 import { countProblems, formatProblem, sortProblems } from "../core/problem.js";
+import { shownName } from "../core/shown-name.js";
 import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { carriedText, carryGoneGroups } from "../index/group-carry.js";
 import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../index/command-support.js";
@@ -140,14 +141,14 @@ function reportDrift(ctx: CommandContext, config: Config, check: CheckSummary): 
 function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateSummary): void {
   if (!ctx.options.json) for (const c of check?.carried ?? []) ctx.err(carriedText(c));
   for (const p of sortProblems(check?.problems ?? [])) ctx.err(formatProblem(p));
-  for (const s of u.safetyStops) ctx.err(`safety stop: ${s.message}`);
+  for (const s of u.safetyStops) ctx.err(`safety stop: ${shownName(s.message)}`);
   for (const x of u.unreachable) {
-    ctx.err(`unreachable: ${x.group}/${x.peer}: ${x.message}`);
+    ctx.err(`unreachable: ${x.group}/${x.peer}: ${shownName(x.message)}`);
     if (x.hint !== undefined) ctx.err(`  hint: ${x.hint}`);
   }
   for (const r of u.results) {
-    for (const p of r.problems) ctx.err(`error: ${r.peer}: ${p.path}: ${p.message}`);
-    for (const c of r.conflicts) ctx.err(`conflict: ${r.peer}: ${c}: both versions kept (auto none); \`peersync force ${c}\` picks this node's`);
+    for (const p of r.problems) ctx.err(`error: ${r.peer}: ${shownName(p.path)}: ${shownName(p.message)}`);
+    for (const c of r.conflicts) ctx.err(`conflict: ${r.peer}: ${shownName(c)}: both versions kept (auto none); \`peersync force ${shownName(c)}\` picks this node's`);
     // Exit 7 must say why: the files are synced, an action the batch triggered failed there.
     if (r.actionsFailed > 0) ctx.err(`action failed: ${r.peer}: ${r.actionsFailed} run(s) of group "${r.group}"'s actions failed there; its action logfile and \`peersync status\` on ${r.peer} say why`);
   }

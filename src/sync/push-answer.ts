@@ -5,6 +5,7 @@
 
 import { conflictKey, versionPair } from "../core/conflict-notice.js";
 import { entryToWire } from "../core/entry.js";
+import { shownName } from "../core/shown-name.js";
 import { compareVectors, mergeVectors } from "../core/vector.js";
 import type { Answer } from "../net/messages.js";
 import { kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
@@ -17,7 +18,7 @@ import type { LocalEntry } from "./sync-index.js";
  */
 export function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerResult, batch?: { now: ReadonlyMap<number, LocalEntry>; acks: number[] }): void {
   const id = w.local.record.id;
-  ctx.item(`${ctx.host.name}\t${codeOf(w, answer)}\t${w.path}${"decision" in answer ? `\t${answer.decision}` : ""}`);
+  ctx.item(`${ctx.host.name}\t${codeOf(w, answer)}\t${shownName(w.path)}${"decision" in answer ? `\t${answer.decision}` : ""}`);
   if (ctx.dryRun) return;
   switch (answer.kind) {
     case "in-sync":

@@ -5,6 +5,7 @@
 import { keptOnlyByUs } from "../core/lost-history.js";
 import { bumpVector, mergeVectors } from "../core/vector.js";
 import type { LogicalPath } from "../core/path.js";
+import { shownName } from "../core/shown-name.js";
 import { messageOf } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
@@ -57,7 +58,7 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   // A directory here that still holds entries survives the peer's deletion of it.
   if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);
-  ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${w.path}\t${answer.decision}`);
+  ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${shownName(w.path)}\t${answer.decision}`);
   // Ours (a file or a symlink) lost a conflict, or is a first version of ours the peer calls
   // behind (a write made after this node's history was lost?), or is a file a directory or
   // symlink replaces: keep a copy.

@@ -19,6 +19,7 @@ import { ExitCode } from "../cli/exit-codes.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { compareListings, describeDifference, formatDifference, type Difference, type Listed } from "../core/compare.js";
 import type { LogicalPath } from "../core/path.js";
+import { shownName } from "../core/shown-name.js";
 import { messageOf, messageWithHint, UsageError } from "../errors.js";
 import { runCheck } from "../index/check-run.js";
 import { configFromOptions, logicalPathOf, withIndex } from "../index/command-support.js";
@@ -65,7 +66,7 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
       groups: groups.map((g) => g.name),
       ...(under === undefined ? { full: true } : { paths: [config.toLocalPath(under)], recursive: true }),
     });
-    for (const p of check.problems) ctx.err(`warning: check: ${p.path}: ${p.message}`);
+    for (const p of check.problems) ctx.err(`warning: check: ${shownName(p.path)}: ${shownName(p.message)}`);
     const index = new SyncIndex(db, config.localName);
     const pool = new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
     try {
@@ -82,13 +83,13 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
             for (const d of diffs) {
               if (o.json) json.differences.push({ mark: d.mark, myname: group.local.name, peer: host.name, path: d.path });
               else ctx.out(formatDifference(d, group.local.name, host.name));
-              if (o.verbose > 0) ctx.err(`  ${d.path}: ${describeDifference(d)}`);
+              if (o.verbose > 0) ctx.err(`  ${shownName(d.path)}: ${describeDifference(d)}`);
               if (flags.diff) await printDiff(ctx, config, session, group, host, d);
             }
           } catch (err) {
             errors++;
             if (o.json) json.errors.push({ group: group.name, peer: host.name, message: messageWithHint(err) });
-            ctx.err(`ERROR: ${group.name}/${host.name}: ${messageWithHint(err)}`);
+            ctx.err(`ERROR: ${group.name}/${host.name}: ${shownName(messageWithHint(err))}`);
           }
         }
       }
@@ -141,7 +142,7 @@ async function printDiff(ctx: CommandContext, config: Config, session: Session, 
   const isFile = (e: Difference["local"]): boolean => e?.kind === "file";
   if (!isFile(d.local) && !isFile(d.remote)) return;
   const tooBig = (e: Difference["local"]): boolean => e?.kind === "file" && e.size > DIFF_MAX_BYTES;
-  if (tooBig(d.local) || tooBig(d.remote)) return ctx.out(`Files ${host.name}:${d.path} and ${group.local.name}:${d.path} differ (larger than ${DIFF_MAX_BYTES} bytes)`);
+  if (tooBig(d.local) || tooBig(d.remote)) return ctx.out(`Files ${host.name}:${shownName(d.path)} and ${group.local.name}:${shownName(d.path)} differ (larger than ${DIFF_MAX_BYTES} bytes)`);
   const dir = mkdtempSync(join(tmpdir(), "peersync-diff-"));
   try {
     const theirs = join(dir, "peer");
@@ -153,8 +154,8 @@ async function printDiff(ctx: CommandContext, config: Config, session: Session, 
     }
     const mineFile = config.toLocalPath(d.path);
     const ours = d.local?.kind === "file" && safeIsFile(mineFile) ? mineFile : join(dir, "absent");
-    if (isBinary(theirs) || isBinary(ours)) return ctx.out(`Binary files ${host.name}:${d.path} and ${group.local.name}:${d.path} differ`);
-    const r = spawnSync("diff", ["-Nu", "--label", `${host.name}:${d.path}`, theirs, "--label", `${group.local.name}:${d.path}`, ours], { encoding: "utf8", maxBuffer: 16 << 20 });
+    if (isBinary(theirs) || isBinary(ours)) return ctx.out(`Binary files ${host.name}:${shownName(d.path)} and ${group.local.name}:${shownName(d.path)} differ`);
+    const r = spawnSync("diff", ["-Nu", "--label", `${host.name}:${shownName(d.path)}`, theirs, "--label", `${group.local.name}:${shownName(d.path)}`, ours], { encoding: "utf8", maxBuffer: 16 << 20 });
     if (r.error) throw r.error;
     if (r.stdout) for (const line of r.stdout.replace(/\n$/, "").split("\n")) ctx.out(line);
   } finally {

@@ -4,6 +4,7 @@
 // root looked unmounted and was left alone.
 
 import { countProblems, formatProblem, sortProblems } from "../../core/problem.js";
+import { shownName } from "../../core/shown-name.js";
 import { runCheck, type CheckSummary } from "../../index/check-run.js";
 import type { Change } from "../../index/check-merge.js";
 import { carriedText } from "../../index/group-carry.js";
@@ -45,7 +46,7 @@ export const run: Command<readonly string[], CheckCommandOptions> = async (ctx, 
           if (ctx.options.json) {
             if (changes.length < JSON_CHANGES_LIMIT) changes.push(change);
           } else if (ctx.options.verbose > 0) {
-            ctx.out(`${ctx.options.dryRun ? "would mark" : "marked"} ${change.kind}: ${change.path}`);
+            ctx.out(`${ctx.options.dryRun ? "would mark" : "marked"} ${change.kind}: ${shownName(change.path)}`);
           }
         },
         onProgress: progress.onProgress,

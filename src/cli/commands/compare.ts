@@ -7,6 +7,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config, Group } from "../../config/types.js";
+import { shownName } from "../../core/shown-name.js";
 import { messageOf, UsageError } from "../../errors.js";
 import { configFromOptions } from "../../index/command-support.js";
 import type { Command, CommandContext } from "../context.js";
@@ -35,7 +36,7 @@ export const run: Command = async (ctx, paths) => {
   }
   const selected = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (o.json) ctx.out(JSON.stringify(selected));
-  else for (const s of selected) ctx.out(s.path);
+  else for (const s of selected) ctx.out(shownName(s.path));
   return problems > 0 ? ExitCode.ERROR : ExitCode.OK;
 };
 
@@ -49,7 +50,7 @@ function walk(ctx: CommandContext, groups: readonly Group[], at: { local: string
     if (st === undefined) return 0;
     isDir = st.isDirectory();
   } catch (err) {
-    ctx.err(`peersync: Cannot read "${at.local}": ${messageOf(err)}`);
+    ctx.err(`peersync: Cannot read "${shownName(at.local)}": ${shownName(messageOf(err))}`);
     return 1;
   }
   const matched = results.filter((r) => r.m === "match").map((r) => r.g.name);
@@ -59,7 +60,7 @@ function walk(ctx: CommandContext, groups: readonly Group[], at: { local: string
   try {
     names = readdirSync(at.local);
   } catch (err) {
-    ctx.err(`peersync: Cannot read "${at.local}": ${messageOf(err)}`);
+    ctx.err(`peersync: Cannot read "${shownName(at.local)}": ${shownName(messageOf(err))}`);
     return 1;
   }
   let problems = 0;

@@ -4,6 +4,7 @@
 // the conflicts of a tree under `auto none` are settled with one command, as in csync2.
 // A version that another one dominates still loses: force settles conflicts, not history.
 
+import { shownName } from "../../core/shown-name.js";
 import { UsageError } from "../../errors.js";
 import { configFromOptions, logicalPathOf, withIndex } from "../../index/command-support.js";
 import { EntryCursor } from "../../index/entry-cursor.js";
@@ -56,7 +57,7 @@ export const run: Command = async (ctx, paths) => {
     }
   });
   if (ctx.options.json) ctx.out(JSON.stringify({ forced }));
-  else for (const f of forced) ctx.out(`forced: ${f}`);
+  else for (const f of forced) ctx.out(`forced: ${shownName(f)}`);
   return ExitCode.OK;
 };
 

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { countProblems, formatProblem, sortProblems } from "../../core/problem.js";
+import { shownName } from "../../core/shown-name.js";
 import { UsageError } from "../../errors.js";
 import { configFromOptions, withIndex } from "../../index/command-support.js";
 import { importCsync2, openCsync2Db, type ImportSummary } from "../../migrate/import-csync2.js";
@@ -56,7 +57,7 @@ function printHuman(ctx: CommandContext, file: string, s: ImportSummary): void {
       `${s.unsentDeletions} unsent deletions, ${s.problems.length} problems${dry}`,
   );
   if (s.unsentDeletions > 0) {
-    for (const path of s.unsentDeletionPaths) ctx.err(`unsent deletion: ${path}`);
+    for (const path of s.unsentDeletionPaths) ctx.err(`unsent deletion: ${shownName(path)}`);
     if (s.unsentDeletionPaths.length < s.unsentDeletions) ctx.err(`unsent deletion: ... and ${s.unsentDeletions - s.unsentDeletionPaths.length} more`);
     ctx.err("hint: csync2 had deletions it never sent (listed above); peersync does not replay them: delete those files on the peers, or run csync2 -x before importing");
   }

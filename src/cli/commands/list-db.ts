@@ -3,6 +3,7 @@
 // the index is read, so a million entries never sit in memory at once (except for --json).
 
 import type { Config, Group } from "../../config/types.js";
+import { shownName } from "../../core/shown-name.js";
 import { checktxt } from "../../index/checktxt.js";
 import { EntryStore, type EntryRecord } from "../../index/entries.js";
 import { configFromOptions, withIndexReadonly } from "../../index/command-support.js";
@@ -20,7 +21,7 @@ export async function printListing(ctx: CommandContext, config: Config, keep?: (
     for (const r of listed(config, new EntryStore(db), keep)) {
       n++;
       if (ctx.options.json) json.push(toJson(r, config));
-      else ctx.out(`${checktxt(r, config.ignore)}\t${r.path}`);
+      else ctx.out(`${checktxt(r, config.ignore)}\t${shownName(r.path)}`);
     }
     if (ctx.options.json) ctx.out(JSON.stringify(json));
     printed = true;

@@ -2,6 +2,7 @@
 // still in the spool (not yet moved into the index by a check) included; exit 2 when there is
 // none.
 
+import { shownName } from "../../core/shown-name.js";
 import { readSpool } from "../../index/hint-spool.js";
 import { HintStore, withSpooled, type Hint } from "../../index/hints.js";
 import { configFromOptions, withIndexReadonly } from "../../index/command-support.js";
@@ -15,6 +16,6 @@ export const run: Command = async (ctx) => {
     withSpooled(new HintStore(db).list(), spooled),
   );
   if (ctx.options.json) ctx.out(JSON.stringify(hints.map((h) => ({ path: h.path, recursive: h.recursive }))));
-  else for (const h of hints) ctx.out(`${h.recursive ? 1 : 0}\t${h.path}`);
+  else for (const h of hints) ctx.out(`${h.recursive ? 1 : 0}\t${shownName(h.path)}`);
   return hints.length === 0 ? ExitCode.EMPTY : ExitCode.OK;
 };

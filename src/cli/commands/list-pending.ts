@@ -2,6 +2,7 @@
 // (entry, peer), as csync2 prints its dirty table; exit 2 when nothing is pending.
 
 import type { Config } from "../../config/types.js";
+import { shownName } from "../../core/shown-name.js";
 import { PendingStore, type PendingRow } from "../../index/pending.js";
 import { configFromOptions, withIndexReadonly } from "../../index/command-support.js";
 import type { Command } from "../context.js";
@@ -14,7 +15,7 @@ export const run: Command = async (ctx) => {
   if (ctx.options.json) {
     ctx.out(JSON.stringify(listed.map((r) => ({ ...r, myname: myName(config, r.group) }))));
   } else {
-    for (const r of listed) ctx.out(`${r.forced ? "force" : "chary"}\t${myName(config, r.group)}\t${r.peer}\t${r.path}`);
+    for (const r of listed) ctx.out(`${r.forced ? "force" : "chary"}\t${myName(config, r.group)}\t${r.peer}\t${shownName(r.path)}`);
   }
   return listed.length === 0 ? ExitCode.EMPTY : ExitCode.OK;
 };

@@ -8,6 +8,7 @@
 
 import type { Config } from "../../config/types.js";
 import { uncoveredReason, type UncoveredReason } from "../../core/coverage.js";
+import { shownName } from "../../core/shown-name.js";
 import { UsageError } from "../../errors.js";
 import { configFromOptions, withIndex } from "../../index/command-support.js";
 import { carriedText, carryGoneGroups } from "../../index/group-carry.js";
@@ -53,8 +54,8 @@ export const run: Command = async (ctx) => {
     return ExitCode.OK;
   }
   if (o.verbose > 0) {
-    for (const e of pruned.entries) ctx.out(`${verb} ${e.reason}: ${e.group} ${e.path}`);
-    for (const p of pruned.pending) ctx.out(`${verb} pending for ${p.peer}: ${p.group} ${p.path}`);
+    for (const e of pruned.entries) ctx.out(`${verb} ${e.reason}: ${e.group} ${shownName(e.path)}`);
+    for (const p of pruned.pending) ctx.out(`${verb} pending for ${p.peer}: ${p.group} ${shownName(p.path)}`);
   }
   const gone = pruned.entries.filter((e) => e.reason === "group-gone").length;
   ctx.out(`prune: ${verb} ${pruned.entries.length} entries (${gone} of groups not in the config, ${pruned.entries.length - gone} no longer included), ` +

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { shownName } from "./shown-name.js";
+
+const cases: readonly { name: string; input: string; want: string }[] = [
+  { name: "a plain name is unchanged", input: "%data%/www/index.html", want: "%data%/www/index.html" },
+  { name: "spaces, quotes and UTF-8 are unchanged", input: "/srv/a b/'q\"/été/日本", want: "/srv/a b/'q\"/été/日本" },
+  { name: "a newline", input: "/s/new\nline", want: "/s/new\\#012line" },
+  { name: "a tab", input: "/s/tab\there", want: "/s/tab\\#011here" },
+  { name: "a carriage return", input: "/s/a\rb", want: "/s/a\\#015b" },
+  { name: "escape and bell", input: "/s/\u001b[31m\u0007", want: "/s/\\#033[31m\\#007" },
+  { name: "NUL and unit separator", input: "\u0000\u001f", want: "\\#000\\#037" },
+  { name: "DEL", input: "/s/\u007f", want: "/s/\\#177" },
+  { name: "a C1 control, byte by byte", input: "/s/\u0085", want: "/s/\\#302\\#205" },
+  { name: "line and paragraph separators", input: "a\u2028b\u2029c", want: "a\\#342\\#200\\#250b\\#342\\#200\\#251c" },
+  { name: "a name that fakes an output line", input: "/s/x\nERROR: fake", want: "/s/x\\#012ERROR: fake" },
+  { name: "a lone backslash stays", input: "C:\\dir\\#x", want: "C:\\dir\\#x" },
+  { name: "a backslash that would read as an escape is escaped", input: "/s/\\#012", want: "/s/\\#134#012" },
+  { name: "backslash-hash before non-octal digits stays", input: "/s/\\#089", want: "/s/\\#089" },
+  { name: "a non-UTF-8 byte keeps the index's form", input: "/s/lat\uFFFDE9in", want: "/s/lat\uFFFDE9in" },
+];
+
+for (const c of cases) test(`shownName() ${c.name}`, () => assert.equal(shownName(c.input), c.want));
+
+/** The reading a script would do: every `\#ooo` back to its byte. */
+function unshow(text: string): string {
+  const bytes: number[] = [];
+  const raw = Buffer.from(text, "utf8");
+  for (let i = 0; i < raw.length; i++) {
+    const m = /^\\#([0-7]{3})/.exec(raw.subarray(i, i + 5).toString("latin1"));
+    if (m) {
+      bytes.push(parseInt(m[1]!, 8));
+      i += 4;
+    } else bytes.push(raw[i]!);
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+test("shownName() is one-to-one: reading every \\#ooo back gives the name", () => {
+  for (const c of cases) assert.equal(unshow(shownName(c.input)), c.input, c.name);
+  for (const name of ["\\#134", "\\\\#000\n", "\\#0123", "#012\\"]) assert.equal(unshow(shownName(name)), name);
+});
+
+test("shownName() never leaves a character that ends a line or a column", () => {
+  let all = "";
+  for (let c = 0; c < 0x3000; c++) all += String.fromCharCode(c);
+  assert.doesNotMatch(shownName(all), /[\n\r\t\v\f\u0085\u2028\u2029]/);
+});
