@@ -27,6 +27,11 @@ export interface GlobalOptions {
   readonly groups: readonly string[] | undefined;
   /** -P PEERS: only these peers. */
   readonly peers: readonly string[] | undefined;
+  /**
+   * The command line was csync2's (`peersync -M`), not a command name: output that scripts
+   * written for csync2 parse keeps csync2's exact columns. @default false
+   */
+  readonly csync2Syntax?: boolean;
 }
 
 export interface CommandContext {

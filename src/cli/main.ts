@@ -16,7 +16,7 @@ async function main(argv: readonly string[], io: ProgramIo): Promise<number> {
   const finish = (code: number): number => (csync2 ? toCsync2ExitCode(code) : code);
   let verbose = 0;
   try {
-    return finish(await runProgram(translateCsync2Argv(argv), io, { onGlobals: (o) => (verbose = o.verbose) }));
+    return finish(await runProgram(translateCsync2Argv(argv), io, { onGlobals: (o) => (verbose = o.verbose), csync2Syntax: csync2 }));
   } catch (err) {
     const report = classify(err);
     const exitCode = finish(report.exitCode);

@@ -58,6 +58,8 @@ export interface ProgramOptions {
   readonly implemented?: Readonly<Record<string, boolean>>;
   /** Told the validated global options before the command runs (main.ts: -v for stacks). */
   readonly onGlobals?: (options: GlobalOptions) => void;
+  /** argv was translated from csync2's syntax (GlobalOptions.csync2Syntax). @default false */
+  readonly csync2Syntax?: boolean;
 }
 
 const CSYNC2_HELP = `
@@ -87,6 +89,7 @@ export async function runProgram(argv: readonly string[], io: ProgramIo, options
     commands: options.commands ?? COMMANDS,
     implemented: options.implemented ?? IMPLEMENTED,
     onGlobals: options.onGlobals ?? (() => {}),
+    csync2Syntax: options.csync2Syntax === true,
   };
   const program = createProgram(io, table, (code) => {
     exitCode = code;
@@ -100,6 +103,7 @@ interface Table {
   readonly commands: readonly CommandSpec[];
   readonly implemented: Readonly<Record<string, boolean>>;
   readonly onGlobals: (options: GlobalOptions) => void;
+  readonly csync2Syntax?: boolean;
 }
 
 /**
@@ -132,7 +136,7 @@ function createProgram(io: ProgramIo, table: Table, done: (code: number) => void
     for (const [flags, description] of spec.options) cmd.option(flags, description);
     cmd.action(async (...params: unknown[]) => {
       const self = params.at(-1) as CommanderCommand;
-      const options = resolveGlobalOptions(program.opts<RawGlobalOptions>(), io.env);
+      const options: GlobalOptions = { ...resolveGlobalOptions(program.opts<RawGlobalOptions>(), io.env), csync2Syntax: table.csync2Syntax === true };
       table.onGlobals(options);
       if (!implemented) throw new NotImplementedError(spec.name);
       done(await dispatch(spec, self, options, io));

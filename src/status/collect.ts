@@ -14,8 +14,8 @@ import { PeerPool } from "../net/pool.js";
 import { ClockStore, skewWarnMs, skewWarning, type PeerClock } from "../net/handshake/clock.js";
 import { EMPTY_ACTION_RECORD, readActionRecord } from "./action-record.js";
 import { readDaemonFacts, type DaemonFacts, type PeerFact } from "./board.js";
-import { conflictCounts, driftCount, lossesOf, pendingCounts, queuedActions, type PeerCount } from "./queries.js";
-import type { GroupStatus, PeerStatus, StatusReport } from "./report.js";
+import { conflictCounts, conflictsInGroup, driftCount, lossesOf, pendingCounts, queuedActions, type PeerCount } from "./queries.js";
+import { CONFLICTS_LISTED, type GroupStatus, type PeerStatus, type StatusReport } from "./report.js";
 import { mergeFacts, readRunRecord } from "./run-record.js";
 
 export interface CollectOptions {
@@ -117,6 +117,7 @@ function groupStatus(g: Group, i: GroupInputs): GroupStatus {
     name: g.name, localName: g.local.name, receiveOnly: g.local.receiveOnly, watch: g.watch,
     pending: i.pending.filter((c) => c.group === g.name).reduce((n, c) => n + c.n, 0),
     conflicts: i.conflicts?.filter((c) => c.group === g.name).reduce((n, c) => n + c.n, 0),
+    conflictPaths: i.db ? conflictsInGroup(i.db, g.name, CONFLICTS_LISTED) : undefined,
     drift: g.local.receiveOnly && i.db ? driftCount(i.db, g.name, i.config.localName) : undefined,
     losses: i.db ? lossesOf(i.db, g.name) : undefined,
     peers,

@@ -29,6 +29,25 @@ export function conflictCounts(db: Db): PeerCount[] | undefined {
   }
 }
 
+/** One unresolved conflict as status lists it. */
+export interface ConflictedPath {
+  readonly path: string;
+  readonly peer: string;
+  readonly detectedMs: number;
+}
+
+/** The first `limit` conflicts of a group in path order; undefined before the sync engine's migration. */
+export function conflictsInGroup(db: Db, group: string, limit: number): ConflictedPath[] | undefined {
+  try {
+    return db.prepare<[string, number], ConflictedPath>(
+      "SELECT e.path AS path, c.peer AS peer, c.detected_ms AS detectedMs FROM conflicts c JOIN entries e ON e.id = c.entry_id " +
+        "WHERE e.grp = ? ORDER BY e.path, c.peer LIMIT ?",
+    ).all(group, limit);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Drift of a receive-only group: entries whose recorded version this node made itself (its
  * name in the version vector, and no peer recorded as the writer), i.e. local edits the group

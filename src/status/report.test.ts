@@ -19,7 +19,7 @@ function actions(over: Partial<StatusReport["actions"]> = {}): StatusReport["act
 function report(over: Partial<StatusReport> = {}): StatusReport {
   return {
     node: "a", fingerprint: "AB:CD", stateDir: "/var/lib/peersync", indexExists: true, daemon: undefined,
-    groups: [{ name: "web", localName: "a", receiveOnly: false, watch: true, pending: 3, conflicts: 0, drift: undefined, losses: undefined, peers: [peer()], formerPeers: [] }],
+    groups: [{ name: "web", localName: "a", receiveOnly: false, watch: true, pending: 3, conflicts: 0, conflictPaths: [], drift: undefined, losses: undefined, peers: [peer()], formerPeers: [] }],
     actions: actions(), ...over,
   };
 }
@@ -29,7 +29,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     // Removed from the group before the next sync: the group's count must add up with the lines.
     name: "a host removed from the group with rows still pending here",
     report: report({
-      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 5, conflicts: 0, drift: undefined, losses: undefined, peers: [peer()], formerPeers: [{ name: "c", pending: 2 }] }],
+      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 5, conflicts: 0, conflictPaths: [], drift: undefined, losses: undefined, peers: [peer()], formerPeers: [{ name: "c", pending: 2 }] }],
     }),
     want: [
       /^node a/, /^state/, /^daemon: no record/,
@@ -60,7 +60,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
         watch: [{ group: "web", root: "/srv/www", local: "/srv/www", state: "polling", reason: "inotify limit" }],
       },
       groups: [{
-        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, drift: undefined, losses: undefined, formerPeers: [],
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, conflictPaths: undefined, drift: undefined, losses: undefined, formerPeers: [],
         peers: [peer({ pending: 0, conflicts: 2, lastSyncMs: NOW - 5_000, lastError: "refused", lastErrorMs: NOW - 60_000 })],
       }],
       actions: actions({ queued: 1, last: { group: "web", atMs: NOW - 30_000, ok: false, message: "exit 3" } }),
@@ -79,7 +79,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     name: "a running daemon whose groups are all `watch no` (it checks nothing on its own), and one still at its first check",
     report: report({
       daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
-      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 0, conflicts: 0, drift: undefined, losses: undefined, peers: [peer({ pending: 0 })], formerPeers: [] }],
+      groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined, losses: undefined, peers: [peer({ pending: 0 })], formerPeers: [] }],
     }),
     want: [
       /^node a/, /^state/,
@@ -113,7 +113,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       fingerprint: undefined,
       daemon: { pid: 7, running: false, updatedAtMs: NOW - 7_200_000, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
       groups: [{
-        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, drift: 4, losses: { count: 0, last: undefined }, formerPeers: [],
+        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, conflictPaths: undefined, drift: 4, losses: { count: 0, last: undefined }, formerPeers: [],
         peers: [peer({ pending: 0, conflicts: undefined, reachable: false, probeError: "ECONNREFUSED" })],
       }],
     }),
@@ -130,7 +130,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     name: "versions that lost here and were backed up: how many, and the latest",
     report: report({
       groups: [{
-        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, drift: undefined,
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined,
         losses: { count: 3, last: { group: "web", path: "%www%/index.html", backup: "/var/lib/peersync/backup/srv/www/index.html", reason: "conflict (younger)", peer: "b", atMs: NOW - 120_000 } },
         peers: [peer({ pending: 0 })], formerPeers: [],
       }],
@@ -140,6 +140,40 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       "group web (as a): pending 0, conflicts 0",
       "  lost here: 3 version(s) kept in the backup directory; last 2 min ago: %www%/index.html, conflict (younger), to b, kept as /var/lib/peersync/backup/srv/www/index.html",
       /^  peer b/, /^actions/,
+    ],
+  },
+  {
+    name: "conflicts left by auto none: each path with its peer, and how to settle one",
+    report: report({
+      groups: [{
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 2, conflicts: 2, drift: undefined, losses: undefined, formerPeers: [],
+        conflictPaths: [{ path: "%www%/a.conf", peer: "b", detectedMs: NOW - 5_000 }, { path: "%www%/new\nline", peer: "c", detectedMs: NOW - 600_000 }],
+        peers: [peer({ pending: 1, conflicts: 1 }), peer({ name: "c", pending: 1, conflicts: 1 })],
+      }],
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: no record/,
+      "group web (as a): pending 2, conflicts 2",
+      "  conflict with b since 5 s ago: %www%/a.conf",
+      "  conflict with c since 10 min ago: %www%/new\\#012line",
+      "  both versions stand (auto none): `peersync force PATH` on the node whose version should win settles one",
+      /^  peer b/, /^  peer c/, /^actions/,
+    ],
+  },
+  {
+    name: "more conflicts than it names: how many more, and where all are",
+    report: report({
+      groups: [{
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 25, conflicts: 25, drift: undefined, losses: undefined, formerPeers: [],
+        conflictPaths: Array.from({ length: 20 }, (_, i) => ({ path: `%www%/f${String(i).padStart(2, "0")}`, peer: "b", detectedMs: NOW })),
+        peers: [peer({ pending: 25, conflicts: 25 })],
+      }],
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: no record/, /^group web/,
+      ...Array.from({ length: 20 }, (_, i) => `  conflict with b since 0 s ago: %www%/f${String(i).padStart(2, "0")}`),
+      "  and 5 more; `peersync list-pending` lists all",
+      /^  both versions stand/, /^  peer b/, /^actions/,
     ],
   },
   {

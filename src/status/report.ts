@@ -5,6 +5,7 @@ import { shownName } from "../core/shown-name.js";
 import type { ActionCounts } from "./action-record.js";
 import type { ActionFact, CheckFact } from "./board.js";
 import type { Loss } from "../index/losses.js";
+import type { ConflictedPath } from "./queries.js";
 import type { RootState } from "../watch/watcher.js";
 
 export interface PeerStatus {
@@ -35,6 +36,11 @@ export interface GroupStatus {
   readonly watch: boolean;
   readonly pending: number;
   readonly conflicts: number | undefined;
+  /**
+   * The first CONFLICTS_LISTED of them in path order (`conflicts` counts them all); undefined:
+   * no index, or one without the conflicts table.
+   */
+  readonly conflictPaths: readonly ConflictedPath[] | undefined;
   /** Local edits not overwritten by the group (receive-only groups only). */
   readonly drift: number | undefined;
   /**
@@ -80,6 +86,9 @@ export interface StatusReport {
   };
 }
 
+/** How many conflicted paths status names per group; list-pending lists them all. */
+export const CONFLICTS_LISTED = 20;
+
 /** JSON with explicit nulls (undefined would vanish); times are ms since the epoch. */
 export function statusJson(report: StatusReport): string {
   return JSON.stringify(report, (_key, value: unknown) => (value === undefined ? null : value), 2);
@@ -99,6 +108,7 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
     const role = g.receiveOnly ? ", receive-only" : "";
     const drift = g.drift === undefined ? "" : `, drift ${g.drift}`;
     out.push(`group ${g.name} (as ${g.localName}${role}): pending ${g.pending}, conflicts ${count(g.conflicts)}${drift}`);
+    out.push(...conflictLines(g, nowMs));
     const lost = g.losses?.last;
     if (lost) out.push(`  lost here: ${g.losses!.count} version(s) kept in the backup directory; last ${ago(lost.atMs, nowMs)}: ${shownName(lost.path)}, ${lost.reason}, to ${lost.peer}, kept as ${shownName(lost.backup)}`);
     for (const p of g.peers) out.push(`  peer ${p.name} ${p.address}:${p.port}${p.receiveOnly ? " (receive-only)" : ""}: ${peerLine(p, nowMs)}`);
@@ -113,6 +123,17 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
   if (a.lastFailure && a.lastFailure !== last && a.lastFailure.atMs !== last?.atMs) {
     out.push(`  last failure ${ago(a.lastFailure.atMs, nowMs)} (${a.lastFailure.group}${a.lastFailure.message ? `: ${a.lastFailure.message}` : ""})`);
   }
+  return out;
+}
+
+/** Each conflict the report names, how many it left out, and how to settle one. */
+function conflictLines(g: GroupStatus, nowMs: number): string[] {
+  const listed = g.conflictPaths ?? [];
+  if (listed.length === 0) return [];
+  const out = listed.map((c) => `  conflict with ${c.peer} since ${ago(c.detectedMs, nowMs)}: ${shownName(c.path)}`);
+  const more = (g.conflicts ?? listed.length) - listed.length;
+  if (more > 0) out.push(`  and ${more} more; \`peersync list-pending\` lists all`);
+  out.push("  both versions stand (auto none): `peersync force PATH` on the node whose version should win settles one");
   return out;
 }
 

@@ -1,7 +1,8 @@
 // Concurrent edits between real daemons: `auto younger` converges both nodes on the younger
 // version and keeps the loser in the losing node's backup directory; `auto none` leaves both
 // versions, exits 3 and keeps the entry pending until `peersync force` picks a side; a delete
-// concurrent with an edit is decided by the policy (younger: the edit survives).
+// concurrent with an edit is decided by the policy (younger: the edit survives). Under
+// `auto none`, status names each conflicted path and list-pending marks its row.
 
 import assert from "node:assert/strict";
 import { existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
@@ -175,6 +176,42 @@ test("auto none: both versions stay, exit 3, the entry stays pending; force on o
   assert.equal(readFileSync(join(beta!.root, "conf"), "utf8"), "alpha's\n");
   assert.equal(readFileSync(join(beta!.state, "backup", beta!.root, "conf"), "utf8"), "beta's\n");
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+});
+
+// status used to show only counts, and list-pending printed a conflicted row as any other
+// (`chary`): nothing named the paths an operator has to settle.
+test("auto none: status names the conflicted path on both nodes, list-pending marks its row, -M keeps csync2's columns", async () => {
+  const { alpha, beta } = none.nodes;
+  write(alpha!.root, "site.conf", "v1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  write(alpha!.root, "site.conf", "alpha's\n");
+  write(beta!.root, "site.conf", "beta's\n");
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 3, run.stderr + run.stdout);
+
+  const rowOf = (text: string): string | undefined => text.split("\n").find((l) => l.split("\t")[3] === "%data%/site.conf");
+  const named = await alpha!.run(["list-pending"]);
+  assert.equal(rowOf(named.stdout), "chary\talpha\tbeta\t%data%/site.conf\tconflict", named.stdout);
+  const csync2 = await alpha!.run(["-M"]);
+  assert.equal(rowOf(csync2.stdout), "chary\talpha\tbeta\t%data%/site.conf", csync2.stdout);
+  const rows = JSON.parse((await alpha!.run(["list-pending", "--json"])).stdout) as { path: string; peer: string; conflict: boolean }[];
+  assert.deepEqual(rows.filter((r) => r.path === "%data%/site.conf").map((r) => [r.peer, r.conflict]), [["beta", true]]);
+
+  for (const [node, peer] of [[alpha!, "beta"], [beta!, "alpha"]] as const) {
+    const status = await node.run(["status", "--no-probe"]);
+    const lines = status.stdout.split("\n");
+    assert.ok(lines.some((l) => new RegExp(`^  conflict with ${peer} since \\d+ s ago: %data%/site\\.conf$`).test(l)), status.stdout);
+    assert.ok(lines.includes("  both versions stand (auto none): `peersync force PATH` on the node whose version should win settles one"), status.stdout);
+    const group = (JSON.parse((await node.run(["status", "--no-probe", "--json"])).stdout) as { groups: { conflictPaths: { path: string; peer: string; detectedMs: number }[] }[] }).groups[0]!;
+    const listed = group.conflictPaths.filter((c) => c.path === "%data%/site.conf");
+    assert.deepEqual(listed.map((c) => [c.peer, typeof c.detectedMs]), [[peer, "number"]], JSON.stringify(group));
+  }
+
+  assert.equal((await alpha!.run(["force", "%data%/site.conf"])).code, 0);
+  const settled = await alpha!.run(["sync"]);
+  assert.equal(settled.code, 0, settled.stderr + settled.stdout);
+  assert.doesNotMatch((await alpha!.run(["status", "--no-probe"])).stdout, /site\.conf/);
+  assert.doesNotMatch((await alpha!.run(["list-pending"])).stdout, /site\.conf/);
 });
 
 // A peer answering a dry run used to decide on its index alone: an edit made there and not

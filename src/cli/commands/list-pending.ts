@@ -1,23 +1,30 @@
 // `peersync list-pending` (csync2 -M): `force|chary<TAB>myname<TAB>peer<TAB>path` per pending
-// (entry, peer), as csync2 prints its dirty table; exit 2 when nothing is pending.
+// (entry, peer), as csync2 prints its dirty table; the named command marks a row left in
+// conflict with that peer with a fifth column (core/pending-line.ts). Exit 2 when nothing is
+// pending.
 
 import type { Config } from "../../config/types.js";
-import { shownName } from "../../core/shown-name.js";
+import { pendingLine } from "../../core/pending-line.js";
+import type { Db } from "../../index/database.js";
 import { PendingStore, type PendingRow } from "../../index/pending.js";
 import { configFromOptions, withIndexReadonly } from "../../index/command-support.js";
+import { VersionStore } from "../../index/versions.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
 
 export const run: Command = async (ctx) => {
   const config = configFromOptions(ctx.options);
-  const rows = await withIndexReadonly<PendingRow[]>(config.stateDir, [], (db) => new PendingStore(db).list());
-  const listed = dedupe(rows);
+  const rows = await withIndexReadonly<(PendingRow & { conflict: boolean })[]>(config.stateDir, [], (db) => {
+    const conflicts = conflictKeys(db);
+    return dedupe(new PendingStore(db).list()).map((r) => ({ ...r, conflict: conflicts.has(key(r.entryId, r.peer)) }));
+  });
   if (ctx.options.json) {
-    ctx.out(JSON.stringify(listed.map((r) => ({ ...r, myname: myName(config, r.group) }))));
+    ctx.out(JSON.stringify(rows.map((r) => ({ ...r, myname: myName(config, r.group) }))));
   } else {
-    for (const r of listed) ctx.out(`${r.forced ? "force" : "chary"}\t${myName(config, r.group)}\t${r.peer}\t${shownName(r.path)}`);
+    const form = ctx.options.csync2Syntax === true ? "csync2" : "peersync";
+    for (const r of rows) ctx.out(pendingLine({ ...r, myname: myName(config, r.group) }, form));
   }
-  return listed.length === 0 ? ExitCode.EMPTY : ExitCode.OK;
+  return rows.length === 0 ? ExitCode.EMPTY : ExitCode.OK;
 };
 
 /** The local host's name in the group (csync2's `myname` column). */
@@ -29,9 +36,24 @@ function myName(config: Config, group: string): string {
 function dedupe(rows: readonly PendingRow[]): PendingRow[] {
   const seen = new Set<string>();
   return rows.filter((r) => {
-    const key = `${r.path}\0${r.peer}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const k = `${r.path}\0${r.peer}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
     return true;
   });
+}
+
+/** The (entry, peer) pairs `auto none` left in conflict; none in an index from before that table. */
+function conflictKeys(db: Db): Set<string> {
+  let store: VersionStore;
+  try {
+    store = new VersionStore(db);
+  } catch {
+    return new Set();
+  }
+  return new Set(store.conflicts().map((c) => key(c.entryId, c.peer)));
+}
+
+function key(entryId: number, peer: string): string {
+  return `${entryId}\0${peer}`;
 }
