@@ -25,7 +25,7 @@ import { backupFile, keepable } from "./backup.js";
 import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
 import { replacedBy, reportLoss, reportReplaced } from "./loss-report.js";
 import { Mutex } from "./mutex.js";
-import { refused, refusedFor } from "./refusal.js";
+import { ParentConflictError, refused, refusedFor } from "./refusal.js";
 import { entryOfRecord, type LocalEntry, type SyncIndex } from "./sync-index.js";
 import type { EntryRecord } from "../index/entries.js";
 import type { DryRecord } from "../index/write-batch.js";
@@ -192,7 +192,9 @@ export class Receiver {
    * made entries in them (the other half of keepsDirectory: a new child brings its directory
    * back). Each gets the mode it had here, and a check records it as this node's new version,
    * which beats the deletion everywhere. A file or symlink in the way goes (a file backed up
-   * first, its loss to `from` reported): the directory `from` has entries in wins.
+   * first, its loss to `from` reported): the directory `from` has entries in wins. Unless an
+   * `auto none` conflict stands on it here: then `path` is refused (ParentConflictError) and
+   * nothing changes, or the conflict line's "both versions kept" would be false on this node.
    */
   async reviveParents(group: Group, path: LogicalPath, from: Host, seen?: Set<string>): Promise<void> {
     const config = this.#o.config();
@@ -203,15 +205,19 @@ export class Receiver {
     // Nothing is made in a root that is gone or looks unmounted (resolveTarget refuses the
     // entry itself the same way): directories made in a mount point land on the wrong disk.
     if (ancestors.length > 0) await checkRoot(group.name, root, this.#o.index.entries);
-    const made: string[] = [];
+    const missing: { p: LogicalPath; local: string; st: Awaited<ReturnType<typeof lstatOrUndefined>> }[] = [];
     for (const p of ancestors) {
       const local = config.toLocalPath(p);
       if (seen?.has(local)) continue;
       const st = await lstatOrUndefined(fsPath(local));
-      if (st?.isDirectory()) {
-        seen?.add(local);
-        continue;
-      }
+      if (st?.isDirectory()) seen?.add(local);
+      else missing.push({ p, local, st });
+    }
+    // Looked at before anything changes: the operator was told "both versions kept" for it.
+    const held = missing.find(({ p }) => this.#conflictStands(group, p));
+    if (held !== undefined) throw new ParentConflictError(path, held.p);
+    const made: string[] = [];
+    for (const { p, local, st } of missing) {
       // A file or symlink where a peer has a directory with entries: the directory wins
       // (keepsDirectory), the file or symlink is backed up first.
       const backup = keepable(st) && typeof fsPath(local) === "string" ? await backupFile(local, this.#o.deps(group).backup) : undefined;
@@ -233,6 +239,15 @@ export class Receiver {
     this.#o.logger.info({ path, dirs: made }, `re-created ${made.length} deleted parent director${made.length === 1 ? "y" : "ies"} of ${path}`);
     const summary = await runCheck(this.#o.index.db, config, { paths: made, groups: [group.name], statWorker: false });
     for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
+  }
+
+  /**
+   * An `auto none` conflict stands on `path` here (with any peer): both versions were said to
+   * be kept, so nothing below it may turn this node's version into a directory.
+   */
+  #conflictStands(group: Group, path: LogicalPath): boolean {
+    const id = this.#o.index.get(group.name, path)?.record.id;
+    return id !== undefined && this.#o.index.versions.conflictsOf(id).length > 0;
   }
 
   /**

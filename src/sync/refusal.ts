@@ -25,6 +25,27 @@ export class UnsureError extends PeersyncError {
   }
 }
 
+/**
+ * A path whose parent here is an `auto none` conflict that stands, and is not a directory here
+ * (a file, a symlink, a deletion): taking the path would make the parent a directory over this
+ * node's version, which both nodes were told is kept. The path waits until the conflict is settled.
+ */
+export class ParentConflictError extends PeersyncError {
+  constructor(path: string, parent: string) {
+    super("PARENT_CONFLICT", `Cannot take "${path}" now: its parent ${parent} is a conflict left unresolved here (auto none), and both versions stay until it is settled`, {
+      // The directory with entries wins however it is settled (core/reconcile.ts keepsDirectory):
+      // forcing the other version alone would not keep it.
+      hint: `\`peersync force ${parent}\` on the node that has it as a directory settles it for the directory, and ${path} follows at the next sync; to keep the other version, move the directory's entries away there first`,
+    });
+  }
+}
+
+/**
+ * Refusals logged at info: a race the next run settles, or an entry waiting for its parent's
+ * conflict, which is warned about on its own (one warning per pair of versions).
+ */
+const QUIET_REFUSALS: ReadonlySet<string> = new Set(["CHANGED", "ABORTED", "PARENT_CONFLICT"]);
+
 /** Refusals of one request logged one per line; the rest as a count. */
 const REFUSALS_LOGGED = 20;
 
@@ -37,7 +58,7 @@ const REFUSALS_LOGGED = 20;
 export function logRefusals(logger: Logger, pusher: string, answers: readonly { readonly path: string; readonly answer: Answer }[]): void {
   const refusals = answers.flatMap(({ path, answer }) => (answer.kind === "refused" ? [{ path, answer }] : []));
   for (const { path, answer } of refusals.slice(0, REFUSALS_LOGGED)) {
-    logger[answer.code === "CHANGED" || answer.code === "ABORTED" ? "info" : "warn"]({ path, peer: pusher, code: answer.code }, `refused ${path} from ${pusher}: ${answer.message}`);
+    logger[QUIET_REFUSALS.has(answer.code) ? "info" : "warn"]({ path, peer: pusher, code: answer.code }, `refused ${path} from ${pusher}: ${answer.message}`);
   }
   const more = refusals.length - REFUSALS_LOGGED;
   if (more > 0) logger.warn({ peer: pusher, more }, `refused ${more} more path(s) from ${pusher} in the same request`);

@@ -214,6 +214,32 @@ test("auto none: status names the conflicted path on both nodes, list-pending ma
   assert.doesNotMatch((await alpha!.run(["list-pending"])).stdout, /site\.conf/);
 });
 
+// Under auto none a file replaced by a directory (with an entry in it) on one node and edited
+// on the other was reported "both versions kept", yet the entry below went on and made the
+// peer's file a directory (the file only in its backup directory). The entry waits now.
+test("auto none: an entry below a path in conflict waits, so the peer's file stays in place; force settles both", async () => {
+  const { alpha, beta } = none.nodes;
+  write(alpha!.root, "became-dir", "v1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  rmSync(join(alpha!.root, "became-dir"));
+  mkdirSync(join(alpha!.root, "became-dir"));
+  write(alpha!.root, "became-dir/in", "alpha's entry\n");
+  write(beta!.root, "became-dir", "beta's edit\n");
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 3, run.stderr + run.stdout);
+  assert.match(run.stderr, /conflict: beta: %data%\/became-dir: both versions kept \(auto none\)/, run.stderr);
+  assert.match(run.stderr, /error: beta: %data%\/became-dir\/in: PARENT_CONFLICT: .*its parent %data%\/became-dir is a conflict left unresolved here/, run.stderr);
+  assert.equal(readFileSync(join(beta!.root, "became-dir"), "utf8"), "beta's edit\n", "beta's version is in place, as the conflict line says");
+  assert.equal(existsSync(join(beta!.state, "backup", beta!.root, "became-dir")), false, "nothing was replaced on beta");
+  assert.equal((await alpha!.run(["sync"])).code, 3, "the entry still waits at the next run");
+  assert.equal((await alpha!.run(["force", "%data%/became-dir"])).code, 0);
+  const settled = await alpha!.run(["sync"]);
+  assert.equal(settled.code, 0, settled.stderr + settled.stdout);
+  assert.equal(readFileSync(join(beta!.root, "became-dir/in"), "utf8"), "alpha's entry\n", "the entry follows once the conflict is settled");
+  assert.equal(readFileSync(join(beta!.state, "backup", beta!.root, "became-dir"), "utf8"), "beta's edit\n");
+  assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
+});
+
 // A peer answering a dry run used to decide on its index alone: an edit made there and not
 // checked yet was invisible, so `sync -d` said the peer would take (or delete) over it, while
 // the real run found the conflict. The dry run must also record nothing on the peer.
