@@ -6,6 +6,7 @@
 import type { CommandContext } from "../cli/context.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import type { Config } from "../config/types.js";
+import { lostHereText, NO_LOSSES, sumLost } from "../core/lost-here.js";
 import { countProblems, formatProblem, sortProblems } from "../core/problem.js";
 import { shownName } from "../core/shown-name.js";
 import { runCheck, type CheckSummary } from "../index/check-run.js";
@@ -156,7 +157,8 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
   const line = {
     peers: new Set(u.results.map((r) => `${r.group}/${r.peer}`)).size, offered: sum((r) => r.offered), applied: sum((r) => r.applied), sent: sum((r) => r.sent),
     fetched: sum((r) => r.fetched), inSync: sum((r) => r.inSync), conflicts: u.conflicts,
-    conflictsWon: sum((r) => r.conflictsWon), conflictsLost: sum((r) => r.conflictsLost), problems: u.problems,
+    conflictsWon: sum((r) => r.conflictsWon), conflictsLost: sum((r) => r.conflictsLost),
+    conflictsLostKept: u.results.reduce((n, r) => sumLost(n, r.lostKept), NO_LOSSES), problems: u.problems,
     stale: sum((r) => r.stale.length),
     unreachable: u.unreachable.map((x) => x.peer), safetyStops: u.safetyStops.length, actionsFailed: u.actionsFailed,
     ...(check ? { checked: { new: check.new, modified: check.modified, deleted: check.deleted }, carried: check.carried } : {}),
@@ -169,7 +171,7 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
   // "sent" counts files sent with content, whether or not the peer then applied them.
   ctx.out(`${line.peers} peer(s): ${line.applied} applied there, ${line.sent} sent with content, ` +
     `${line.fetched} taken back, ${line.inSync} already in sync, ` +
-    `${settled} conflict(s) settled${settled > 0 ? ` (${line.conflictsWon} won, ${line.conflictsLost} lost and backed up here)` : ""}, ` +
+    `${settled} conflict(s) settled${settled > 0 ? ` (${line.conflictsWon} won, ${lostHereText(line.conflictsLostKept)})` : ""}, ` +
     `${line.conflicts} left unresolved, ${line.problems} error(s)` +
     // Not errors: those files changed here since the check or while they went (-v names them).
     (line.stale > 0 ? `, ${line.stale} changed while being sent (sent after the next check)` : "") +

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
 import { sameVersion } from "../core/entry.js";
+import { NO_LOSSES, type LostCounts } from "../core/lost-here.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, PeerError, ProtocolError } from "../errors.js";
 import type { Session } from "../net/session.js";
@@ -41,10 +42,12 @@ export interface PeerResult {
   applied: number;
   fetched: number;
   inSync: number;
-  /** Conflicts the policy settled for our version: the peer's is in its backup directory. */
+  /** Conflicts the policy settled for our version (the peer keeps its own copy, or says why not). */
   conflictsWon: number;
-  /** Conflicts the policy settled for the peer's version: ours is in our backup directory. */
+  /** Conflicts the policy settled for the peer's version. */
   conflictsLost: number;
+  /** conflictsLost by what this node kept of its version: a backup, or why none. */
+  lostKept: LostCounts;
   /** Conflicts left to `auto none`. */
   readonly conflicts: string[];
   readonly problems: { path: string; message: string }[];
@@ -65,7 +68,7 @@ export interface PeerResult {
 export function newResult(group: string, peer: string): PeerResult {
   return {
     group, peer, offered: 0, sent: 0, applied: 0, fetched: 0, inSync: 0,
-    conflictsWon: 0, conflictsLost: 0, conflicts: [], problems: [], stale: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
+    conflictsWon: 0, conflictsLost: 0, lostKept: NO_LOSSES, conflicts: [], problems: [], stale: [], changedRemote: [], fetchedPaths: [], actionsRan: 0, actionsFailed: 0,
   };
 }
 

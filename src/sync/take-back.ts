@@ -3,6 +3,7 @@
 // lost a conflict, apply it, record it, and make it pending for our other peers.
 
 import { keptOnlyByUs } from "../core/lost-history.js";
+import { addLost, lostKeep } from "../core/lost-here.js";
 import { bumpVector, mergeVectors } from "../core/vector.js";
 import type { LogicalPath } from "../core/path.js";
 import { shownName } from "../core/shown-name.js";
@@ -99,7 +100,10 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
     result.fetched++;
     result.fetchedPaths.push(w.path);
     // The peer's label: "local" is the peer.
-    if (answer.decision.startsWith("conflict-local-wins")) result.conflictsLost++;
+    if (answer.decision.startsWith("conflict-local-wins")) {
+      result.conflictsLost++;
+      result.lostKept = addLost(result.lostKept, lostKeep(current.entry.kind, applied.backupPath !== undefined));
+    }
   } finally {
     await fetched?.close();
   }

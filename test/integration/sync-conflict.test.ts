@@ -44,7 +44,7 @@ test("auto younger: one run converges all three nodes on the younger edit, the l
   assert.equal(readFileSync(backup, "utf8"), "alpha's edit (older)\n");
   assert.equal(existsSync(join(beta!.state, "backup", beta!.root, "conf")), false, "the winner keeps no backup");
   // Reported where the loser was: the run's summary, and status long after the log line.
-  assert.match(run.stdout, /, 1 conflict\(s\) settled \(0 won, 1 lost and backed up here\), 0 left unresolved, /, run.stdout);
+  assert.match(run.stdout, /, 1 conflict\(s\) settled \(0 won, 1 lost here: 1 backed up\), 0 left unresolved, /, run.stdout);
   assert.match(run.stderr, /lost a conflict \(younger\) to beta: %data%\/conf backed up to /, run.stderr);
   const status = await alpha!.run(["status", "--no-probe"]);
   const lostLine = status.stdout.split("\n").find((l) => l.startsWith("  lost here: ")) ?? status.stdout;
@@ -116,6 +116,8 @@ test("backup-generations 0: a version that loses is named at warn level where it
     const run = await alpha!.run(["sync"]);
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.match(run.stderr, /lost a conflict \(younger\) to beta: %data%\/pusher-loses replaced, no copy kept \(backup-generations 0\)/, run.stderr);
+    // The summary counted it "lost and backed up here".
+    assert.match(run.stdout, /, 2 conflict\(s\) settled \(1 won, 1 lost here: 0 backed up, 1 not kept \(backup-generations 0\)\), /, run.stdout);
     const logged = await beta!.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.includes("receiver-loses replaced"), 5_000);
     assert.equal(logged.msg, "lost a conflict (younger) to alpha: %data%/receiver-loses replaced, no copy kept (backup-generations 0)");
     assert.equal(logged.level, "warn");
@@ -138,14 +140,21 @@ test("auto younger: sync -v names the rule that settled a conflict for a file se
   assert.match(run.stdout, /^beta\t>f\t%data%\/labelled\tconflict-remote-wins \(younger\)$/m, run.stdout);
 });
 
-test("auto younger: a delete concurrent with an edit loses to the edit", async () => {
+// The summary counted a losing deletion "lost and backed up here": there is nothing to back up.
+test("auto younger: a delete concurrent with an edit loses to the edit; the summary counts it a deletion, not a backup", async () => {
   const { alpha, beta, gamma } = younger.nodes;
   write(alpha!.root, "shared", "first\n");
+  write(alpha!.root, "shared-edit", "first\n");
   assert.equal((await alpha!.run(["sync"])).code, 0);
   rmSync(join(alpha!.root, "shared"));
   write(beta!.root, "shared", "edited on beta\n");
-  const run = await alpha!.run(["sync"]);
+  write(alpha!.root, "shared-edit", "alpha's older\n", 1_700_000_000);
+  write(beta!.root, "shared-edit", "beta's younger\n", 1_700_000_100);
+  const run = await alpha!.run(["sync", "--json"]);
   assert.equal(run.code, 0, run.stderr + run.stdout);
+  const summary = JSON.parse(run.stdout) as { conflictsLost: number; conflictsLostKept: unknown };
+  assert.equal(summary.conflictsLost, 2, run.stdout);
+  assert.deepEqual(summary.conflictsLostKept, { backedUp: 1, deletions: 1, directories: 0, notKept: 0 }, run.stdout);
   assert.equal(readFileSync(join(alpha!.root, "shared"), "utf8"), "edited on beta\n");
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
   assert.deepEqual(snapshot(gamma!.root), snapshot(beta!.root));
