@@ -47,3 +47,13 @@ test("LossStore: a group keeps only its newest rows, and another group's rows ar
   assert.deepEqual(losses.last("g"), loss("g", 5));
   assert.equal(losses.count("h"), 1);
 });
+
+test("LossStore: losses per backup path and the oldest kept, after pruning too", () => {
+  const losses = store(3);
+  assert.deepEqual(losses.byBackup("g"), []);
+  assert.equal(losses.oldestMs("g"), undefined);
+  for (const n of [1, 2, 2, 2]) losses.record({ ...loss("g", n), atMs: 1000 + losses.count("g") });
+  const rows = losses.byBackup("g").sort((a, b) => a.backup.localeCompare(b.backup));
+  assert.deepEqual(rows, [{ backup: "/var/backup/f2", n: 3 }], "the first loss was pruned: its copy is not counted");
+  assert.equal(losses.oldestMs("g"), 1001);
+});

@@ -29,6 +29,8 @@ export class LossStore {
   readonly #prune;
   readonly #count;
   readonly #last;
+  readonly #byBackup;
+  readonly #oldest;
   readonly #keep: number;
 
   constructor(db: Db, keep = KEPT_PER_GROUP) {
@@ -42,6 +44,8 @@ export class LossStore {
     );
     this.#count = db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM losses WHERE grp = ?");
     this.#last = db.prepare<[string], RawLoss>("SELECT grp, path, backup, reason, peer, at_ms FROM losses WHERE grp = ? ORDER BY id DESC LIMIT 1");
+    this.#byBackup = db.prepare<[string], { backup: string; n: number }>("SELECT backup, count(*) AS n FROM losses WHERE grp = ? GROUP BY backup");
+    this.#oldest = db.prepare<[string], { at: number | null }>("SELECT min(at_ms) AS at FROM losses WHERE grp = ?");
   }
 
   record(loss: Loss): void {
@@ -52,6 +56,19 @@ export class LossStore {
   /** Losses kept for `group` (at most the store's bound). */
   count(group: string): number {
     return this.#count.get(group)?.n ?? 0;
+  }
+
+  /**
+   * The group's losses per backup path (the newest copy's: backup.ts names the older ones
+   * after it), so a reader can look for the copies rotation has not dropped yet.
+   */
+  byBackup(group: string): { readonly backup: string; readonly n: number }[] {
+    return this.#byBackup.all(group);
+  }
+
+  /** When the oldest loss kept for `group` was recorded (the count starts there). */
+  oldestMs(group: string): number | undefined {
+    return this.#oldest.get(group)?.at ?? undefined;
   }
 
   /** The group's most recent loss. */

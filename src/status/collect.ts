@@ -15,6 +15,7 @@ import { ClockStore, skewWarnMs, skewWarning, type PeerClock } from "../net/hand
 import { EMPTY_ACTION_RECORD, readActionRecord } from "./action-record.js";
 import { readDaemonFacts, type DaemonFacts, type PeerFact } from "./board.js";
 import { conflictCounts, conflictsInGroup, driftCount, lossesOf, pendingCounts, queuedActions, type PeerCount } from "./queries.js";
+import { copyPaths, countPresent } from "./kept-copies.js";
 import { CONFLICTS_LISTED, type GroupStatus, type PeerStatus, type StatusReport } from "./report.js";
 import { mergeFacts, readRunRecord } from "./run-record.js";
 
@@ -98,6 +99,13 @@ interface GroupInputs {
   readonly clocks: readonly PeerClock[];
 }
 
+/** The group's recorded losses, and how many of their copies the backup directory still holds. */
+function lossStatus(db: Db, group: string): GroupStatus["losses"] {
+  const facts = lossesOf(db, group);
+  if (facts === undefined) return undefined;
+  return { count: facts.count, sinceMs: facts.sinceMs, kept: countPresent(copyPaths(facts.byBackup)), last: facts.last };
+}
+
 function groupStatus(g: Group, i: GroupInputs): GroupStatus {
   const peers = g.peers.filter((p) => i.peers === undefined || i.peers.includes(p.name)).map((host): PeerStatus => {
     const mine = (f: PeerFact): boolean => f.group === g.name && f.peer === host.name;
@@ -119,7 +127,7 @@ function groupStatus(g: Group, i: GroupInputs): GroupStatus {
     conflicts: i.conflicts?.filter((c) => c.group === g.name).reduce((n, c) => n + c.n, 0),
     conflictPaths: i.db ? conflictsInGroup(i.db, g.name, CONFLICTS_LISTED) : undefined,
     drift: g.local.receiveOnly && i.db ? driftCount(i.db, g.name, i.config.localName) : undefined,
-    losses: i.db ? lossesOf(i.db, g.name) : undefined,
+    losses: i.db ? lossStatus(i.db, g.name) : undefined,
     peers,
     // The group's pending count includes them: named, so it adds up with the peers' lines.
     formerPeers: i.pending.filter((c) => c.group === g.name && !g.peers.some((h) => h.name === c.peer) && c.n > 0)

@@ -75,13 +75,24 @@ export function pendingInGroup(db: Db, group: string): number {
   ).get(group)?.n ?? 0;
 }
 
-/** Versions of this node that lost and were backed up, for one group; undefined before that table's migration. */
-export function lossesOf(db: Db, group: string): { readonly count: number; readonly last: Loss | undefined } | undefined {
+/**
+ * Versions of this node that lost and were backed up, for one group: how many are recorded,
+ * since when, per backup path (status/kept-copies.ts looks for their copies), and the latest;
+ * undefined before that table's migration.
+ */
+export function lossesOf(db: Db, group: string): LossFacts | undefined {
   let store: LossStore;
   try {
     store = new LossStore(db);
   } catch {
     return undefined;
   }
-  return { count: store.count(group), last: store.last(group) };
+  return { count: store.count(group), sinceMs: store.oldestMs(group), byBackup: store.byBackup(group), last: store.last(group) };
+}
+
+export interface LossFacts {
+  readonly count: number;
+  readonly sinceMs: number | undefined;
+  readonly byBackup: readonly { readonly backup: string; readonly n: number }[];
+  readonly last: Loss | undefined;
 }

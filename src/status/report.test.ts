@@ -24,6 +24,8 @@ function report(over: Partial<StatusReport> = {}): StatusReport {
   };
 }
 
+const lastLoss = { group: "web", path: "%www%/index.html", backup: "/var/lib/peersync/backup/srv/www/index.html", reason: "conflict (younger)", peer: "b", atMs: NOW - 120_000 };
+
 const cases: readonly { name: string; report: StatusReport; want: readonly (string | RegExp)[] }[] = [
   {
     // Removed from the group before the next sync: the group's count must add up with the lines.
@@ -113,7 +115,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       fingerprint: undefined,
       daemon: { pid: 7, running: false, updatedAtMs: NOW - 7_200_000, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
       groups: [{
-        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, conflictPaths: undefined, drift: 4, losses: { count: 0, last: undefined }, formerPeers: [],
+        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, conflictPaths: undefined, drift: 4, losses: { count: 0, sinceMs: undefined, kept: 0, last: undefined }, formerPeers: [],
         peers: [peer({ pending: 0, conflicts: undefined, reachable: false, probeError: "ECONNREFUSED" })],
       }],
     }),
@@ -127,18 +129,34 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     ],
   },
   {
-    name: "versions that lost here and were backed up: how many, and the latest",
+    name: "versions that lost here: how many since when, how many copies are left, and the latest",
     report: report({
       groups: [{
         name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined,
-        losses: { count: 3, last: { group: "web", path: "%www%/index.html", backup: "/var/lib/peersync/backup/srv/www/index.html", reason: "conflict (younger)", peer: "b", atMs: NOW - 120_000 } },
+        losses: { count: 4, sinceMs: NOW - 3 * 3_600_000, kept: 2, last: lastLoss },
         peers: [peer({ pending: 0 })], formerPeers: [],
       }],
     }),
     want: [
       /^node a/, /^state/, /^daemon: no record/,
       "group web (as a): pending 0, conflicts 0",
-      "  lost here: 3 version(s) kept in the backup directory; last 2 min ago: %www%/index.html, conflict (younger), to b, kept as /var/lib/peersync/backup/srv/www/index.html",
+      "  lost here: 4 version(s) since 3 h ago, 2 still in the backup directory; last 2 min ago: %www%/index.html, conflict (younger), to b, kept as /var/lib/peersync/backup/srv/www/index.html",
+      /^  peer b/, /^actions/,
+    ],
+  },
+  {
+    name: "versions that lost here, the backup directory not readable by this user",
+    report: report({
+      groups: [{
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined,
+        losses: { count: 1, sinceMs: NOW - 120_000, kept: undefined, last: lastLoss },
+        peers: [peer({ pending: 0 })], formerPeers: [],
+      }],
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: no record/,
+      "group web (as a): pending 0, conflicts 0",
+      "  lost here: 1 version(s) since 2 min ago, their copies not counted (the backup directory cannot be read here); last 2 min ago: %www%/index.html, conflict (younger), to b, kept as /var/lib/peersync/backup/srv/www/index.html",
       /^  peer b/, /^actions/,
     ],
   },

@@ -45,10 +45,14 @@ export interface GroupStatus {
   readonly drift: number | undefined;
   /**
    * This node's versions that lost to a peer's and were backed up (conflicts, drift, a file a
-   * directory replaced): how many are recorded (the newest 1000), and the latest. undefined:
-   * no index, or one from before this record.
+   * directory replaced): how many are recorded (the newest 1000) and since when, how many of
+   * their copies the backup directory still holds (backup-generations rotates older ones out;
+   * undefined: it cannot be read here), and the latest. undefined: no index, or one from
+   * before this record.
    */
-  readonly losses: { readonly count: number; readonly last: Loss | undefined } | undefined;
+  readonly losses: {
+    readonly count: number; readonly sinceMs: number | undefined; readonly kept: number | undefined; readonly last: Loss | undefined;
+  } | undefined;
   readonly peers: readonly PeerStatus[];
   /**
    * Hosts removed from the group that still have rows pending here: the next sync or update
@@ -109,8 +113,7 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
     const drift = g.drift === undefined ? "" : `, drift ${g.drift}`;
     out.push(`group ${g.name} (as ${g.localName}${role}): pending ${g.pending}, conflicts ${count(g.conflicts)}${drift}`);
     out.push(...conflictLines(g, nowMs));
-    const lost = g.losses?.last;
-    if (lost) out.push(`  lost here: ${g.losses!.count} version(s) kept in the backup directory; last ${ago(lost.atMs, nowMs)}: ${shownName(lost.path)}, ${lost.reason}, to ${lost.peer}, kept as ${shownName(lost.backup)}`);
+    if (g.losses?.last) out.push(`  lost here: ${lossesText(g.losses, g.losses.last, nowMs)}`);
     for (const p of g.peers) out.push(`  peer ${p.name} ${p.address}:${p.port}${p.receiveOnly ? " (receive-only)" : ""}: ${peerLine(p, nowMs)}`);
     if (g.peers.length === 0) out.push("  no peers");
     for (const f of g.formerPeers) out.push(`  former peer ${f.name} (no longer a host of the group): pending ${f.pending}; the next sync or update drops them`);
@@ -135,6 +138,16 @@ function conflictLines(g: GroupStatus, nowMs: number): string[] {
   if (more > 0) out.push(`  and ${more} more; \`peersync list-pending\` lists all`);
   out.push("  both versions stand (auto none): `peersync force PATH` on the node whose version should win settles one");
   return out;
+}
+
+/**
+ * "4 version(s) since 3 h ago, 2 still in the backup directory; last ...": the count covers
+ * every loss recorded, the copies only what rotation (backup-generations) left.
+ */
+function lossesText(l: NonNullable<GroupStatus["losses"]>, last: Loss, nowMs: number): string {
+  const since = l.sinceMs === undefined ? "" : ` since ${ago(l.sinceMs, nowMs)}`;
+  const kept = l.kept === undefined ? "their copies not counted (the backup directory cannot be read here)" : `${l.kept} still in the backup directory`;
+  return `${l.count} version(s)${since}, ${kept}; last ${ago(last.atMs, nowMs)}: ${shownName(last.path)}, ${last.reason}, to ${last.peer}, kept as ${shownName(last.backup)}`;
 }
 
 /** `watched`: some group of the report watches; a daemon checks nothing on its own without one. */

@@ -39,8 +39,12 @@ export function backupPathFor(directory: string, source: string, generation = 0)
   if (!isAbsolute(source) || normalize(source) !== source) {
     throw new TypeError(`Cannot name a backup of "${source}": expected an absolute, normalised path`);
   }
-  const base = join(directory, source);
-  return generation === 0 ? base : `${base}.${generation}`;
+  return generationPath(join(directory, source), generation);
+}
+
+/** Generation `generation` of a backup whose newest copy is `newest`. */
+export function generationPath(newest: string, generation: number): string {
+  return generation === 0 ? newest : `${newest}.${generation}`;
 }
 
 /** backupFile() keeps this kind of entry: a regular file or a symbolic link. */

@@ -51,7 +51,7 @@ test("make demo runs to the end in under a minute and its narration holds", { ti
     /alpha's losing version, kept in its backup dir:\n\s+\S+\/alpha\/state\/backup\/\S+\/index\.html\n\s+= <h1>alpha's edit \(older\)<\/h1>/,
     /-> nothing offered, nothing sent/,
     /-> exit 2: alpha, beta and gamma hold the same files/,
-    /\$ peersync -N alpha status --no-probe\n[\s\S]*\n\s+lost here: 1 version\(s\) kept in the backup directory; last \d+ s ago: %site%\/index\.html, conflict \(younger\), to gamma, kept as \S+\/alpha\/state\/backup\/\S+\/index\.html\n/,
+    /\$ peersync -N alpha status --no-probe\n[\s\S]*\n\s+lost here: 1 version\(s\) since \d+ s ago, 1 still in the backup directory; last \d+ s ago: %site%\/index\.html, conflict \(younger\), to gamma, kept as \S+\/alpha\/state\/backup\/\S+\/index\.html\n/,
     /\$ peersync -N beta status\n[\s\S]*group web \(as beta\): pending 0, conflicts 0[\s\S]*\(exit 0\)/,
     /patched: +4194304 bytes, identical to the edited file/,
   ];

@@ -48,7 +48,7 @@ test("auto younger: one run converges all three nodes on the younger edit, the l
   assert.match(run.stderr, /lost a conflict \(younger\) to beta: %data%\/conf backed up to /, run.stderr);
   const status = await alpha!.run(["status", "--no-probe"]);
   const lostLine = status.stdout.split("\n").find((l) => l.startsWith("  lost here: ")) ?? status.stdout;
-  assert.match(lostLine, /^  lost here: 1 version\(s\) kept in the backup directory; last \d+ s ago: %data%\/conf, conflict \(younger\), to beta, kept as /);
+  assert.match(lostLine, /^  lost here: 1 version\(s\) since \d+ s ago, 1 still in the backup directory; last \d+ s ago: %data%\/conf, conflict \(younger\), to beta, kept as /);
   assert.ok(lostLine.endsWith(`kept as ${backup}`), lostLine);
   assert.doesNotMatch((await beta!.run(["status", "--no-probe"])).stdout, /lost here/, "the winner lost nothing");
 });
@@ -121,6 +121,35 @@ test("backup-generations 0: a version that loses is named at warn level where it
     const logged = await beta!.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.includes("receiver-loses replaced"), 5_000);
     assert.equal(logged.msg, "lost a conflict (younger) to alpha: %data%/receiver-loses replaced, no copy kept (backup-generations 0)");
     assert.equal(logged.level, "warn");
+  } finally {
+    await c.stop();
+    cleanup(c.dir);
+  }
+});
+
+// status said "lost here: 4 version(s) kept in the backup directory" where rotation had
+// left 2: it counted every loss recorded, copies dropped by backup-generations included.
+test("backup-generations 2: status counts four losses of one file, and the two copies rotation left", async () => {
+  const c = await makeCluster(["alpha", "beta"], { extra: ["auto younger;", "backup-generations 2;"] });
+  try {
+    const { alpha, beta } = c.nodes;
+    write(alpha!.root, "rotated", "v1\n");
+    assert.equal((await alpha!.run(["sync"])).code, 0);
+    for (let n = 1; n <= 4; n++) {
+      write(alpha!.root, "rotated", `alpha's older ${n}\n`, 1_700_000_000 + 1000 * n);
+      write(beta!.root, "rotated", `beta's younger ${n}\n`, 1_700_000_100 + 1000 * n);
+      const run = await alpha!.run(["sync"]);
+      assert.match(run.stdout, /1 lost here: 1 backed up/, run.stderr + run.stdout);
+    }
+    const backup = join(alpha!.state, "backup", alpha!.root, "rotated");
+    assert.deepEqual([readFileSync(backup, "utf8"), readFileSync(`${backup}.1`, "utf8"), existsSync(`${backup}.2`)], ["alpha's older 4\n", "alpha's older 3\n", false]);
+    const status = await alpha!.run(["status", "--no-probe"]);
+    assert.match(status.stdout, /^ {2}lost here: 4 version\(s\) since \d+ s ago, 2 still in the backup directory; last /m, status.stdout);
+    const json = await alpha!.run(["status", "--no-probe", "--json"]);
+    const losses = (JSON.parse(json.stdout) as { groups: { losses: { count: number; kept: number; sinceMs: number } }[] }).groups[0]!.losses;
+    assert.deepEqual([losses.count, losses.kept, typeof losses.sinceMs], [4, 2, "number"], json.stdout);
+    rmSync(`${backup}.1`);
+    assert.match((await alpha!.run(["status", "--no-probe"])).stdout, /lost here: 4 version\(s\) since \d+ s ago, 1 still in the backup directory; /, "a copy removed by hand is not counted");
   } finally {
     await c.stop();
     cleanup(c.dir);
