@@ -4,6 +4,7 @@
 
 import { createRequire } from "node:module";
 import type { TLSSocket } from "node:tls";
+import { connectHint, TCP_TIMEOUT, TLS_TIMEOUT } from "../core/connect-failure.js";
 import { PeerError, PeersyncError, messageOf } from "../errors.js";
 import type { Group, Host } from "../config/types.js";
 import type { PinStore } from "../index/pins.js";
@@ -52,11 +53,20 @@ function openTls(host: Host, options: ConnectOptions): Promise<TLSSocket> {
     const fail = (err: Error): void => {
       clearTimeout(timer);
       socket.destroy();
+      const code = (err as NodeJS.ErrnoException).code;
+      const hint = connectHint(code, { host: host.name, address: host.address, port: host.port });
       reject(new PeerError(`Cannot connect to host "${host.name}" (${host.address}:${host.port}): ${messageOf(err)}`, {
-        peer: host.name, remoteCode: (err as NodeJS.ErrnoException).code, cause: err,
+        peer: host.name, remoteCode: code, cause: err, ...(hint !== undefined ? { hint } : {}),
       }));
     };
-    const timer = setTimeout(() => fail(new Error(`no TLS handshake within ${options.limits.connectTimeoutMs} ms`)), options.limits.connectTimeoutMs);
+    // Out of time before TCP was up (a firewall that drops, a wrong address) or after (something
+    // that is not peersync on the port, or a stuck daemon): the hint differs.
+    const timer = setTimeout(() => {
+      const ms = options.limits.connectTimeoutMs;
+      fail(socket.connecting
+        ? Object.assign(new Error(`no TCP connection within ${ms} ms`), { code: TCP_TIMEOUT })
+        : Object.assign(new Error(`no TLS handshake within ${ms} ms`), { code: TLS_TIMEOUT }));
+    }, options.limits.connectTimeoutMs);
     socket.once("error", fail);
     socket.once("secureConnect", () => {
       clearTimeout(timer);

@@ -73,6 +73,34 @@ test("PeerPool: a hanging peer never delays another, and a down peer is retried 
   assert.equal(state.retryAt, now - 1000 + 2000);
 });
 
+// A one-shot run said a down peer's failure three times: the pool's warning (with a
+// retryInMs nothing waits for), the update's, and the run's own unreachable line; and a
+// refused connection came with no hint.
+test("PeerPool: a failed connect carries the hint that fits; warned with retryInMs by the daemon's pool, at debug by a one-shot's", async () => {
+  const a = makeNode("a");
+  const down = makeHost("down", 1);
+  const hanging = makeHost("hang", await blackhole());
+  const group = makeGroup("g", "a", [makeHost("a"), down, hanging]);
+  const levels: Record<string, unknown>[] = [];
+  for (const oneShot of [false, true]) {
+    const { logger, records } = captureLogger();
+    const pool = new PeerPool({ ...a, logger, oneShot, limits: resolveLimits({ connectTimeoutMs: 300 }) });
+    cleanups.push(() => pool.close(50));
+    await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "ECONNREFUSED" &&
+      /^is the peersync daemon running on down\? \(`systemctl status peersync` there; it listens on 127\.0\.0\.1:1 /.test(e.hint ?? ""));
+    await assert.rejects(pool.session(group, down), (e: unknown) => e instanceof PeerError && e.remoteCode === "BACKOFF" && /daemon running on down/.test(e.hint ?? ""));
+    await assert.rejects(pool.session(group, hanging), (e: unknown) => e instanceof PeerError && e.remoteCode === "TLS_TIMEOUT" &&
+      /^something accepted the connection at 127\.0\.0\.1:\d+ but did not answer TLS/.test(e.hint ?? ""));
+    const failed = records.filter((r) => typeof r.msg === "string" && r.msg.startsWith("cannot connect"));
+    assert.equal(failed.length, 2);
+    levels.push(...failed.map((r) => ({ oneShot, level: r.level, retry: typeof r.retryInMs, hint: typeof r.hint })));
+  }
+  assert.deepEqual(levels, [
+    { oneShot: false, level: 40, retry: "number", hint: "string" }, { oneShot: false, level: 40, retry: "number", hint: "string" },
+    { oneShot: true, level: 20, retry: "number", hint: "string" }, { oneShot: true, level: 20, retry: "number", hint: "string" },
+  ]);
+});
+
 test("PeerPool reconnects after the peer closed the session", async () => {
   const b = { ...makeNode("b"), config: undefined! } as TestNode;
   b.config = makeConfig("b", b.stateDir, [makeGroup("g", "b", [makeHost("a"), makeHost("b")])]);

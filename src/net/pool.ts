@@ -4,7 +4,7 @@
 // own state, its own connect deadline, and nothing waits on another host's attempt.
 
 import type { Logger } from "pino";
-import { PeerError, PeersyncError, messageOf } from "../errors.js";
+import { PeerError, PeersyncError, hintOf, messageOf } from "../errors.js";
 import type { Group, Host } from "../config/types.js";
 import { connectSession, type ConnectOptions } from "./connect.js";
 import type { Message, Request } from "./messages.js";
@@ -14,6 +14,13 @@ export interface PeerPoolOptions extends ConnectOptions {
   readonly logger?: Logger;
   /** For jitter; @default Math.random */
   readonly random?: () => number;
+  /**
+   * A one-shot command (sync, update, test): nothing retries, and the command names each peer
+   * it could not reach once, in its final lines. A failed connect or a broken session is then
+   * logged at debug (-vv), not warned with a retry time nobody waits for. @default false (the
+   * daemon, which retries: it warns with retryInMs)
+   */
+  readonly oneShot?: boolean;
 }
 
 /** What the pool knows about one host (for `peersync status`). */
@@ -70,7 +77,7 @@ export class PeerPool {
     if (now < entry.retryAt) {
       const wait = Math.ceil((entry.retryAt - now) / 1000);
       return Promise.reject(new PeerError(`Cannot reach host "${host.name}" yet: ${messageOf(entry.lastError)}; next attempt in ${wait} s`, {
-        peer: host.name, remoteCode: "BACKOFF", cause: entry.lastError,
+        peer: host.name, remoteCode: "BACKOFF", cause: entry.lastError, ...(hintOf(entry.lastError) !== undefined ? { hint: hintOf(entry.lastError) } : {}),
       }));
     }
     entry.connecting = this.#connect(entry, group, host);
@@ -143,7 +150,7 @@ export class PeerPool {
         if (entry.session === session) entry.session = undefined;
         if (!reason) return;
         const idle = reason instanceof PeersyncError && (reason.code === "IDLE" || (reason instanceof PeerError && reason.remoteCode === "IDLE"));
-        logger?.[idle ? "debug" : "warn"]({ peer: host.name, group: group.name, err: reason.message }, `session closed: ${reason.message}`);
+        logger?.[idle || this.#options.oneShot === true ? "debug" : "warn"]({ peer: host.name, group: group.name, err: reason.message }, `session closed: ${reason.message}`);
       });
       if (this.#closed) void session.drain(0);
       return session;
@@ -154,8 +161,10 @@ export class PeerPool {
       entry.retryAt = this.#now() + delay;
       // Once the pool is closed, nobody waits for this peer: not news (a connect that outlived
       // close()'s grace).
-      logger?.[this.#closed ? "debug" : "warn"]({ peer: host.name, group: group.name, code: err instanceof PeersyncError ? err.code : undefined, err: messageOf(err), retryInMs: delay },
-        `cannot connect to "${host.name}": ${messageOf(err)}`);
+      logger?.[this.#closed || this.#options.oneShot === true ? "debug" : "warn"]({
+        peer: host.name, group: group.name, code: err instanceof PeersyncError ? err.code : undefined, err: messageOf(err), retryInMs: delay,
+        ...(hintOf(err) !== undefined ? { hint: hintOf(err) } : {}),
+      }, `cannot connect to "${host.name}": ${messageOf(err)}`);
       throw err;
     } finally {
       entry.connecting = undefined;

@@ -56,7 +56,8 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
       let check: CheckSummary | undefined;
       // The small files the check reads for new versions, so the push need not read them again.
       const contents = new ContentCache();
-      const early = new EarlySessions({ open: () => openPeerPool(db, config, logger), config, ready: identity, peers: o.peers });
+      // A one-shot run: report() names each peer not reached, once; the pool and update log them at debug.
+      const early = new EarlySessions({ open: () => openPeerPool(db, config, logger, { oneShot: true }), config, ready: identity, peers: o.peers });
       // Big changed files: their deltas begin while the check hashes them.
       const deltas = new DeltaPrefetch({ config, session: (group, host) => early.session(group, host), peers: o.peers });
       // What the check records goes out while it walks on (early-push.ts); not in a dry run, nor
@@ -85,7 +86,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
         await identity;
         const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
         const update = await updateStep(db, config, {
-          logger, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
+          logger, oneShot: true, dryRun: o.dryRun, ...(o.groups ? { groups: o.groups } : {}), ...(o.peers ? { peers: o.peers } : {}),
           ...(early.pool ? { pool: early.pool } : {}), contents, deltas, ...(earlyPush ? { early: earlyPush } : {}),
           paths: filters,
           item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),

@@ -10,7 +10,13 @@ import { loadOrCreateIdentity } from "../net/identity.js";
 import { limitsFromEnv, resolveLimits } from "../net/limits.js";
 import { PeerPool } from "../net/pool.js";
 
-/** Reads (or, on a first run, makes) the identity now: a broken one throws here, once. */
-export function openPeerPool(db: Db, config: Config, logger: Logger): PeerPool {
-  return new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
+/**
+ * Reads (or, on a first run, makes) the identity now: a broken one throws here, once.
+ * `oneShot`: a sync or update command, which names unreachable peers itself (PeerPoolOptions).
+ */
+export function openPeerPool(db: Db, config: Config, logger: Logger, options: { readonly oneShot?: boolean } = {}): PeerPool {
+  return new PeerPool({
+    identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger,
+    oneShot: options.oneShot === true,
+  });
 }

@@ -68,7 +68,8 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
     });
     for (const p of check.problems) ctx.err(`warning: check: ${shownName(p.path)}: ${shownName(p.message)}`);
     const index = new SyncIndex(db, config.localName);
-    const pool = new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger });
+    // One-shot: each peer not reached is named once, by its ERROR line below.
+    const pool = new PeerPool({ identity: loadOrCreateIdentity(config.stateDir), pins: new PinStore(db), limits: resolveLimits(limitsFromEnv(process.env)), logger, oneShot: true });
     try {
       for (const group of groups) {
         const local = listGroup(index, group, under);

@@ -56,6 +56,12 @@ export interface UpdateOptions {
   readonly conflictNotices?: ConflictNotices;
   /** Sessions to use and keep open (a daemon's continuous mode reuses one across pushes). @default a new pool, closed at the end */
   readonly pool?: PeerPool;
+  /**
+   * A one-shot command (sync, update): its report names each unreachable peer once (with the
+   * hint), so they are logged here at debug only. @default false (the daemon warns: its log
+   * is where they are read)
+   */
+  readonly oneShot?: boolean;
   /** The clock tombstone retention is measured with, ms since the epoch. @default Date.now */
   readonly now?: () => number;
   /** Small files this run's check read, kept for the push (content-cache.ts). @default none */
@@ -106,7 +112,7 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   if (!options.dryRun && !options.dispatcher && !daemonOwnsQueue(db)) await dispatcher.runPending();
   // Made on first use: a run with nothing pending opens no session and never reads the key.
   let own: PeerPool | undefined;
-  const pool = (): PeerPool => options.pool ?? (own ??= openPeerPool(db, config, logger));
+  const pool = (): PeerPool => options.pool ?? (own ??= openPeerPool(db, config, logger, { oneShot: options.oneShot === true }));
   const results: PeerResult[] = [];
   const unreachable: Unreachable[] = [];
   const safetyStops: SafetyStop[] = [];
@@ -185,7 +191,7 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
           if (result.offered > 0) r.results.push(result);
           const hint = hintOf(err);
           r.unreachable.push({ group: group.name, peer: host.name, message: messageOf(err), ...(hint !== undefined ? { hint } : {}) });
-          logger.warn({ group: group.name, peer: host.name, ...(hint !== undefined ? { hint } : {}) }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
+          logger[options.oneShot === true ? "debug" : "warn"]({ group: group.name, peer: host.name, ...(hint !== undefined ? { hint } : {}) }, `peer "${host.name}" not synced: ${messageOf(err)}; its entries stay pending`);
         }
       });
     }

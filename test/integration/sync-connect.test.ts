@@ -84,3 +84,28 @@ test("a peer that refuses this node's group key is reported with the hint that f
   const status = await alpha!.run(["status", "--json"]);
   assert.match(status.stdout, /group-key proof does not match[^"]*; /, "status keeps the hint with the peer's last error");
 });
+
+// A one-shot run said a down peer's failure two or three times (the pool's warning with a
+// retryInMs nothing waits for, the update's warning, the final line), and a refused connection
+// came with no hint. Once now, in the final line, with the hint.
+test("sync and test name a peer whose daemon is down once, in the final line, with the hint to check the daemon", async () => {
+  const c = await makeCluster(["alpha", "beta"]);
+  clusters.push(c);
+  const { alpha, beta } = c.nodes;
+  await beta!.stop();
+  writeFileSync(join(alpha!.root, "f"), "one\n");
+  const sync = await alpha!.run(["sync"]);
+  assert.equal(sync.code, 4, sync.stderr + sync.stdout);
+  const lines = sync.stderr.split("\n").filter((l) => l !== "");
+  assert.deepEqual(lines.filter((l) => l.includes("ECONNREFUSED")).length, 1, sync.stderr);
+  assert.doesNotMatch(sync.stderr, /retryInMs|warn:/, sync.stderr);
+  const at = lines.findIndex((l) => /^unreachable: g\/beta: .*ECONNREFUSED/.test(l));
+  assert.equal(lines[at + 1], `  hint: is the peersync daemon running on beta? (\`systemctl status peersync\` there; it listens on 127.0.0.1:${beta!.port} by this node's config)`, sync.stderr);
+
+  const t = await alpha!.run(["test"]);
+  assert.equal(t.code, 1, t.stderr + t.stdout);
+  const tLines = t.stderr.split("\n").filter((l) => l.includes("ECONNREFUSED"));
+  assert.equal(tLines.length, 1, t.stderr);
+  assert.match(tLines[0]!, /^ERROR: g\/beta: .*ECONNREFUSED.*; is the peersync daemon running on beta\?/, t.stderr);
+  assert.doesNotMatch(t.stderr, /retryInMs|warn:/, t.stderr);
+});
