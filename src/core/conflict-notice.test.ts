@@ -59,3 +59,9 @@ test("ConflictNotices.notice(): past its limit the place told longest ago is for
   assert.equal(notices.notice(at("/1"), same, true), "debug");
   assert.equal(notices.notice(at("/2"), same, true), "warn");
 });
+
+test("ConflictNotices.notice(): a one-shot run's notices are all debug (its summary names each conflict)", () => {
+  const notices = new ConflictNotices(undefined, true);
+  const at = conflictKey("g", "/1", "b");
+  assert.deepEqual([notices.notice(at, same, false), notices.notice(at, same, true)], ["debug", "debug"]);
+});

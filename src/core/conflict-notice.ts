@@ -26,10 +26,16 @@ export function versionPair(local: EntryState | undefined, remote: EntryState): 
 export class ConflictNotices {
   readonly #told = new Map<string, string>();
   readonly #limit: number;
+  readonly #summarized: boolean;
 
-  /** @param limit Places remembered. @default 10_000 */
-  constructor(limit = 10_000) {
+  /**
+   * @param limit Places remembered. @default 10_000
+   * @param summarized A one-shot run (sync, update), whose summary names every conflict it met
+   *   on its own line: its log tells them at debug, or each was said twice. @default false
+   */
+  constructor(limit = 10_000, summarized = false) {
     this.#limit = limit;
+    this.#summarized = summarized;
   }
 
   /**
@@ -37,7 +43,7 @@ export class ConflictNotices {
    * this conflict before it was met now (false: first met, or settled since it was told).
    */
   notice(key: string, pair: string, recorded: boolean): NoticeLevel {
-    const level: NoticeLevel = recorded && this.#told.get(key) === pair ? "debug" : "warn";
+    const level: NoticeLevel = this.#summarized || (recorded && this.#told.get(key) === pair) ? "debug" : "warn";
     this.#told.delete(key); // re-inserted last: the oldest told goes first
     this.#told.set(key, pair);
     if (this.#told.size > this.#limit) this.#told.delete(this.#told.keys().next().value!);

@@ -16,6 +16,7 @@
 
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
+import { ConflictNotices } from "../core/conflict-notice.js";
 import { endsEarlyPush, splitEarly } from "../core/early-push.js";
 import type { Change } from "../index/check-merge.js";
 import type { Db } from "../index/database.js";
@@ -183,7 +184,8 @@ async function loadMachinery(o: EarlyPushOptions): Promise<Machinery> {
   ]);
   const index = new SyncIndex(o.db, o.config.localName);
   const deps = applyDepsFor(o.db, () => o.config);
-  const receiver = new Receiver({ config: () => o.config, index, deps, logger: o.logger });
+  // Only a sync run pushes early, and its summary names each conflict: the log need not.
+  const receiver = new Receiver({ config: () => o.config, index, deps, logger: o.logger, notices: new ConflictNotices(undefined, true) });
   const context = async (lane: Lane): Promise<PushContext> => {
     // One peer of the group reads each file once and keeps nothing; several share the copies.
     const peers = lane.group.peers.filter((h) => !o.peers || o.peers.includes(h.name)).length;

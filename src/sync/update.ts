@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
-import type { ConflictNotices } from "../core/conflict-notice.js";
+import { ConflictNotices } from "../core/conflict-notice.js";
 import { checkDeleteBudget, countMoves, type MoveKey } from "../core/plan.js";
 import { passesFilters, type PathFilter } from "../core/path.js";
 import { uncoveredReason } from "../core/coverage.js";
@@ -106,7 +106,9 @@ export async function runUpdate(db: Db, config: Config, options: UpdateOptions):
   const { logger } = options;
   const index = new SyncIndex(db, config.localName);
   const deps = applyDepsFor(db, () => config);
-  const receiver = new Receiver({ config: () => config, index, deps, logger, ...(options.conflictNotices ? { notices: options.conflictNotices } : {}) });
+  // A one-shot run's summary names each conflict (sync/command.ts report): its log need not.
+  const notices = options.conflictNotices ?? (options.oneShot === true ? new ConflictNotices(undefined, true) : undefined);
+  const receiver = new Receiver({ config: () => config, index, deps, logger, ...(notices ? { notices } : {}) });
   const dispatcher = options.dispatcher ?? new ActionDispatcher({ config, queue: new ActionQueue(db), runner: new ActionRunner({ logger }), logger, onResult: actionRecorder(db) });
   // Rows a crash left queued; a running daemon on this node runs them itself (never both).
   if (!options.dryRun && !options.dispatcher && !daemonOwnsQueue(db)) await dispatcher.runPending();

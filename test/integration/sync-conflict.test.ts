@@ -198,6 +198,8 @@ test("auto none: both versions stay, exit 3, the entry stays pending; force on o
   const run = await alpha!.run(["sync"]);
   assert.equal(run.code, 3, run.stderr + run.stdout);
   assert.match(run.stderr, /conflict: beta: %data%\/conf/);
+  // Said once, on the summary's line: not also as a warn log line of the same run.
+  assert.equal(run.stderr.split("\n").filter((l) => l.includes("%data%/conf")).length, 1, run.stderr);
   assert.equal(readFileSync(join(alpha!.root, "conf"), "utf8"), "alpha's\n");
   assert.equal(readFileSync(join(beta!.root, "conf"), "utf8"), "beta's\n");
   const listed = await alpha!.run(["list-pending"]);
