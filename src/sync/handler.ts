@@ -51,6 +51,11 @@ export class SyncHandler implements SessionHandler {
   readonly #changed = new WeakMap<Session, Set<string>>();
   /** Of those, the paths whose actions could not be queued durably (the index failed). */
   readonly #unqueued = new WeakMap<Session, string[]>();
+  /**
+   * Paths each session's dry runs answered `conflict` for: a real run records them, and then
+   * refuses the entries below them (PARENT_CONFLICT), so the dry run must too.
+   */
+  readonly #dryConflicts = new WeakMap<Session, Set<string>>();
 
   constructor(options: SyncHandlerOptions) {
     this.#o = options;
@@ -105,19 +110,21 @@ export class SyncHandler implements SessionHandler {
       // answer changed the disk (it may have removed or replaced one).
       const seenDirs = new Set<string>();
       const locals = new OfferLocals(this.#o.index, group.name, offer.entries.map((e) => e.path));
+      const dryConflicts = offer.dryRun ? this.#dryConflictsOf(session) : undefined;
       for (const [i, item] of offer.entries.entries()) {
         let outcome: Outcome;
         try {
           outcome = group.match(item.path) !== "match"
             ? { answer: refusedFor(item.path, new NotIncludedError(group, item.path)), changed: false }
             : unsure.has(item.path) ? { answer: refusedFor(item.path, new UnsureError(item.path)), changed: false }
-            : await this.receiver.offer(group, item, pusher, offer.dryRun, seenDirs, { local: preview?.locals.get(item.path) ?? locals.get(i) });
+            : await this.receiver.offer(group, item, pusher, offer.dryRun, seenDirs, { local: preview?.locals.get(item.path) ?? locals.get(i) }, dryConflicts);
         } catch (err) {
           seenDirs.clear();
           outcome = { answer: refusedFor(item.path, err), changed: false };
         }
         if (outcome.changed || outcome.answer.kind !== "send") seenDirs.clear();
         if (outcome.changed) changedHere.push(item.path);
+        if (outcome.answer.kind === "conflict") dryConflicts?.add(item.path);
         answers.push({ path: item.path, answer: outcome.answer });
       }
       if (!offer.dryRun) logRefusals(this.#o.logger, pusher.name, answers);
@@ -295,6 +302,12 @@ export class SyncHandler implements SessionHandler {
     const direct = unqueued.length > 0 ? this.#o.dispatcher.afterBatch({ group, changedPaths: unqueued, side: "receiver" }) : Promise.resolve([]);
     const [a, b] = await Promise.all([direct, this.#o.dispatcher.runQueued(group)]);
     return [...a, ...b];
+  }
+
+  #dryConflictsOf(session: Session): Set<string> {
+    let paths = this.#dryConflicts.get(session);
+    if (paths === undefined) this.#dryConflicts.set(session, (paths = new Set()));
+    return paths;
   }
 
   #changedOf(session: Session): Set<string> {

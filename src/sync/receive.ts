@@ -64,6 +64,13 @@ export interface Outcome {
   readonly changed: boolean;
 }
 
+/** An ancestor reviveParents would make a directory: what stands there now (undefined: nothing). */
+interface MissingParent {
+  readonly p: LogicalPath;
+  readonly local: string;
+  readonly st: Awaited<ReturnType<typeof lstatOrUndefined>>;
+}
+
 export class Receiver {
   readonly mutex = new Mutex();
   readonly #paths = new Map<string, Mutex>();
@@ -198,24 +205,7 @@ export class Receiver {
    */
   async reviveParents(group: Group, path: LogicalPath, from: Host, seen?: Set<string>): Promise<void> {
     const config = this.#o.config();
-    const root = pickRoot(group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) })), path);
-    if (root === undefined) return;
-    const ancestors: LogicalPath[] = [];
-    for (let p = parentOf(path); p !== undefined && p !== root.logical && isWithin(p, root.logical); p = parentOf(p)) ancestors.unshift(p);
-    // Nothing is made in a root that is gone or looks unmounted (resolveTarget refuses the
-    // entry itself the same way): directories made in a mount point land on the wrong disk.
-    if (ancestors.length > 0) await checkRoot(group.name, root, this.#o.index.entries);
-    const missing: { p: LogicalPath; local: string; st: Awaited<ReturnType<typeof lstatOrUndefined>> }[] = [];
-    for (const p of ancestors) {
-      const local = config.toLocalPath(p);
-      if (seen?.has(local)) continue;
-      const st = await lstatOrUndefined(fsPath(local));
-      if (st?.isDirectory()) seen?.add(local);
-      else missing.push({ p, local, st });
-    }
-    // Looked at before anything changes: the operator was told "both versions kept" for it.
-    const held = missing.find(({ p }) => this.#conflictStands(group, p));
-    if (held !== undefined) throw new ParentConflictError(path, held.p);
+    const missing = await this.#missingParents(group, path, seen);
     const made: string[] = [];
     for (const { p, local, st } of missing) {
       // A file or symlink where a peer has a directory with entries: the directory wins
@@ -242,6 +232,35 @@ export class Receiver {
   }
 
   /**
+   * The ancestors of `path` that are not directories here, each with what stands there; throws
+   * what reviveParents would refuse `path` with before changing anything. Changes nothing, so a
+   * dry run calls it too: its answer must be the real run's. `dryConflicts`: paths this dry run
+   * answered `conflict` for, which a real run would have recorded by now.
+   */
+  async #missingParents(group: Group, path: LogicalPath, seen?: Set<string>, dryConflicts?: ReadonlySet<string>): Promise<MissingParent[]> {
+    const config = this.#o.config();
+    const root = pickRoot(group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) })), path);
+    if (root === undefined) return [];
+    const ancestors: LogicalPath[] = [];
+    for (let p = parentOf(path); p !== undefined && p !== root.logical && isWithin(p, root.logical); p = parentOf(p)) ancestors.unshift(p);
+    // Nothing is made in a root that is gone or looks unmounted (resolveTarget refuses the
+    // entry itself the same way): directories made in a mount point land on the wrong disk.
+    if (ancestors.length > 0) await checkRoot(group.name, root, this.#o.index.entries);
+    const missing: MissingParent[] = [];
+    for (const p of ancestors) {
+      const local = config.toLocalPath(p);
+      if (seen?.has(local)) continue;
+      const st = await lstatOrUndefined(fsPath(local));
+      if (st?.isDirectory()) seen?.add(local);
+      else missing.push({ p, local, st });
+    }
+    // Looked at before anything changes: the operator was told "both versions kept" for it.
+    const held = missing.find(({ p }) => dryConflicts?.has(p) === true || this.#conflictStands(group, p));
+    if (held !== undefined) throw new ParentConflictError(path, held.p);
+    return missing;
+  }
+
+  /**
    * An `auto none` conflict stands on `path` here (with any peer): both versions were said to
    * be kept, so nothing below it may turn this node's version into a directory.
    */
@@ -261,7 +280,7 @@ export class Receiver {
    * nothing here, and the put that follows decides again on the index as it is then. Any other
    * decision is made again on the entry read now, before it is carried out or answered.
    */
-  async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean, seenDirs?: Set<string>, known?: { readonly local: LocalEntry | undefined }): Promise<Outcome> {
+  async offer(group: Group, item: OfferItem, pusher: Host, dryRun: boolean, seenDirs?: Set<string>, known?: { readonly local: LocalEntry | undefined }, dryConflicts?: ReadonlySet<string>): Promise<Outcome> {
     // One read of the path's entry serves the tree re-check's test, the decision and the answer
     // (three reads per offered path were ~7 % of a receiving daemon's time in bench/sync (a));
     // read again only when the re-check ran and may have recorded something new.
@@ -277,7 +296,11 @@ export class Receiver {
     }
     const d = decided ?? this.decide(group, item, local, pusher);
     // reviveParents re-creates and records ancestors only: `local` (this path's entry) stays current.
-    if (!dryRun && "apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") await this.reviveParents(group, item.path, pusher, seenDirs);
+    if ("apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") {
+      // A dry run refuses what the real run would (PARENT_CONFLICT), making no directory.
+      if (dryRun) await this.#missingParents(group, item.path, seenDirs, dryConflicts);
+      else await this.reviveParents(group, item.path, pusher, seenDirs);
+    }
     if (sendsContent(d, item) && item.entry.kind === "file") {
       const mine = local?.entry;
       const delta = mine?.kind === "file" && mine.size > 0 && item.entry.size >= this.wholeBelow;

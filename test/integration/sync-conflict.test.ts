@@ -280,6 +280,30 @@ test("auto none: an entry below a path in conflict waits, so the peer's file sta
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
 });
 
+// The real run refuses an entry below a path the peer answers `conflict` for (the conflict is
+// recorded first, then PARENT_CONFLICT), but a dry run records nothing, so `sync -d` said the
+// peer would take the entry (a `take-remote` line) while the real run refused it.
+test("auto none: sync -d refuses the entry below a path in conflict, as the real run does", async () => {
+  const { alpha, beta } = none.nodes;
+  write(alpha!.root, "dry-dir", "v1\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  rmSync(join(alpha!.root, "dry-dir"));
+  mkdirSync(join(alpha!.root, "dry-dir"));
+  write(alpha!.root, "dry-dir/in", "alpha's entry\n");
+  write(beta!.root, "dry-dir", "beta's edit\n");
+  const dry = await alpha!.run(["-d", "sync"]);
+  assert.equal(dry.code, 0, dry.stderr + dry.stdout);
+  const real = await alpha!.run(["-v", "sync"]);
+  assert.equal(real.code, 3, real.stderr + real.stdout);
+  assert.match(real.stderr, /%data%\/dry-dir\/in: PARENT_CONFLICT: /, real.stderr);
+  const lines = (out: string) => out.split("\n").filter((l) => l.startsWith("beta\t"));
+  assert.deepEqual(lines(dry.stdout), ["beta\t!d\t%data%/dry-dir", "beta\t?f\t%data%/dry-dir/in"], dry.stdout);
+  assert.deepEqual(lines(dry.stdout), lines(real.stdout), real.stdout);
+  assert.equal(readFileSync(join(beta!.root, "dry-dir"), "utf8"), "beta's edit\n");
+  assert.equal((await alpha!.run(["force", "%data%/dry-dir"])).code, 0);
+  assert.equal((await alpha!.run(["sync"])).code, 0, "settled, so later tests start clean");
+});
+
 // A peer answering a dry run used to decide on its index alone: an edit made there and not
 // checked yet was invisible, so `sync -d` said the peer would take (or delete) over it, while
 // the real run found the conflict. The dry run must also record nothing on the peer.
