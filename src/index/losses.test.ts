@@ -57,3 +57,13 @@ test("LossStore: losses per backup path and the oldest kept, after pruning too",
   assert.deepEqual(rows, [{ backup: "/var/backup/f2", n: 3 }], "the first loss was pruned: its copy is not counted");
   assert.equal(losses.oldestMs("g"), 1001);
 });
+
+test("LossStore: a loss with no copy (backup-generations 0) counts, is said not kept, and has no copy to look for", () => {
+  const losses = store();
+  losses.record(loss("g", 1));
+  losses.record({ ...loss("g", 2), backup: null });
+  assert.equal(losses.count("g"), 2);
+  assert.equal(losses.notKept("g"), 1);
+  assert.deepEqual(losses.byBackup("g"), [{ backup: "/var/backup/f1", n: 1 }]);
+  assert.deepEqual(losses.last("g"), { ...loss("g", 2), backup: null });
+});

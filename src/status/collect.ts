@@ -103,7 +103,7 @@ interface GroupInputs {
 function lossStatus(db: Db, group: string): GroupStatus["losses"] {
   const facts = lossesOf(db, group);
   if (facts === undefined) return undefined;
-  return { count: facts.count, sinceMs: facts.sinceMs, kept: countPresent(copyPaths(facts.byBackup)), last: facts.last };
+  return { count: facts.count, sinceMs: facts.sinceMs, kept: countPresent(copyPaths(facts.byBackup)), notKept: facts.notKept, last: facts.last };
 }
 
 function groupStatus(g: Group, i: GroupInputs): GroupStatus {

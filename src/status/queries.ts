@@ -87,11 +87,13 @@ export function lossesOf(db: Db, group: string): LossFacts | undefined {
   } catch {
     return undefined;
   }
-  return { count: store.count(group), sinceMs: store.oldestMs(group), byBackup: store.byBackup(group), last: store.last(group) };
+  return { count: store.count(group), notKept: store.notKept(group), sinceMs: store.oldestMs(group), byBackup: store.byBackup(group), last: store.last(group) };
 }
 
 export interface LossFacts {
   readonly count: number;
+  /** Of `count`, the losses no copy was kept of (backup-generations 0). */
+  readonly notKept: number;
   readonly sinceMs: number | undefined;
   readonly byBackup: readonly { readonly backup: string; readonly n: number }[];
   readonly last: Loss | undefined;

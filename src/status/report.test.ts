@@ -115,7 +115,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       fingerprint: undefined,
       daemon: { pid: 7, running: false, updatedAtMs: NOW - 7_200_000, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
       groups: [{
-        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, conflictPaths: undefined, drift: 4, losses: { count: 0, sinceMs: undefined, kept: 0, last: undefined }, formerPeers: [],
+        name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, conflictPaths: undefined, drift: 4, losses: { count: 0, sinceMs: undefined, kept: 0, notKept: 0, last: undefined }, formerPeers: [],
         peers: [peer({ pending: 0, conflicts: undefined, reachable: false, probeError: "ECONNREFUSED" })],
       }],
     }),
@@ -133,7 +133,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     report: report({
       groups: [{
         name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined,
-        losses: { count: 4, sinceMs: NOW - 3 * 3_600_000, kept: 2, last: lastLoss },
+        losses: { count: 4, sinceMs: NOW - 3 * 3_600_000, kept: 2, notKept: 0, last: lastLoss },
         peers: [peer({ pending: 0 })], formerPeers: [],
       }],
     }),
@@ -145,11 +145,27 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     ],
   },
   {
+    name: "versions lost here with no copy (backup-generations 0): counted apart, the latest said not kept",
+    report: report({
+      groups: [{
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined,
+        losses: { count: 3, sinceMs: NOW - 3 * 3_600_000, kept: 1, notKept: 2, last: { ...lastLoss, backup: null } },
+        peers: [peer({ pending: 0 })], formerPeers: [],
+      }],
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: no record/,
+      "group web (as a): pending 0, conflicts 0",
+      "  lost here: 3 version(s) since 3 h ago, 1 still in the backup directory, 2 not kept (backup-generations 0); last 2 min ago: %www%/index.html, conflict (younger), to b, not kept (backup-generations 0)",
+      /^  peer b/, /^actions/,
+    ],
+  },
+  {
     name: "versions that lost here, the backup directory not readable by this user",
     report: report({
       groups: [{
         name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined,
-        losses: { count: 1, sinceMs: NOW - 120_000, kept: undefined, last: lastLoss },
+        losses: { count: 1, sinceMs: NOW - 120_000, kept: undefined, notKept: 0, last: lastLoss },
         peers: [peer({ pending: 0 })], formerPeers: [],
       }],
     }),

@@ -44,14 +44,17 @@ export interface GroupStatus {
   /** Local edits not overwritten by the group (receive-only groups only). */
   readonly drift: number | undefined;
   /**
-   * This node's versions that lost to a peer's and were backed up (conflicts, drift, a file a
+   * This node's versions that lost to a peer's, backed up or not kept (conflicts, drift, a file a
    * directory replaced): how many are recorded (the newest 1000) and since when, how many of
    * their copies the backup directory still holds (backup-generations rotates older ones out;
    * undefined: it cannot be read here), and the latest. undefined: no index, or one from
    * before this record.
    */
   readonly losses: {
-    readonly count: number; readonly sinceMs: number | undefined; readonly kept: number | undefined; readonly last: Loss | undefined;
+    readonly count: number; readonly sinceMs: number | undefined; readonly kept: number | undefined;
+    /** Of `count`, the losses no copy was kept of (backup-generations 0; their `backup` is null). */
+    readonly notKept: number;
+    readonly last: Loss | undefined;
   } | undefined;
   readonly peers: readonly PeerStatus[];
   /**
@@ -140,14 +143,20 @@ function conflictLines(g: GroupStatus, nowMs: number): string[] {
   return out;
 }
 
+/** A loss recorded with no copy: the group's backup-generations is 0. */
+const NOT_KEPT = "not kept (backup-generations 0)";
+
 /**
  * "4 version(s) since 3 h ago, 2 still in the backup directory; last ...": the count covers
- * every loss recorded, the copies only what rotation (backup-generations) left.
+ * every loss recorded, the copies only what rotation (backup-generations) left; losses with no
+ * copy at all are counted apart (", 1 not kept (backup-generations 0)").
  */
 function lossesText(l: NonNullable<GroupStatus["losses"]>, last: Loss, nowMs: number): string {
   const since = l.sinceMs === undefined ? "" : ` since ${ago(l.sinceMs, nowMs)}`;
   const kept = l.kept === undefined ? "their copies not counted (the backup directory cannot be read here)" : `${l.kept} still in the backup directory`;
-  return `${l.count} version(s)${since}, ${kept}; last ${ago(last.atMs, nowMs)}: ${shownName(last.path)}, ${last.reason}, to ${last.peer}, kept as ${shownName(last.backup)}`;
+  const notKept = l.notKept > 0 ? `, ${l.notKept} ${NOT_KEPT}` : "";
+  const where = last.backup === null ? NOT_KEPT : `kept as ${shownName(last.backup)}`;
+  return `${l.count} version(s)${since}, ${kept}${notKept}; last ${ago(last.atMs, nowMs)}: ${shownName(last.path)}, ${last.reason}, to ${last.peer}, ${where}`;
 }
 
 /** `watched`: some group of the report watches; a daemon checks nothing on its own without one. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { lossMessage, lossReasonOfLabel, replacedBy, reportLoss, type LostVersion } from "./loss-report.js";
+import { lossMessage, lossReasonOfLabel, replacedBy, reportLoss, reportUnkept, type LostVersion } from "./loss-report.js";
 import type { SyncIndex } from "./sync-index.js";
 import type { Logger } from "pino";
 
@@ -37,6 +37,16 @@ test("reportLoss() logs the loss at warn even when the index cannot record it, a
   assert.doesNotThrow(() => reportLoss(index, logger, lost("conflict (younger)"), 5));
   assert.deepEqual(lines, [
     "warn lost a conflict (younger) to beta: %www%/a backed up to /b/a",
-    "error cannot record the backup of %www%/a for status: database or disk is full",
+    "error cannot record the loss of %www%/a for status: database or disk is full",
   ]);
+});
+
+test("reportUnkept() warns and records the loss with no backup path, for status", () => {
+  const lines: string[] = [];
+  const rows: unknown[] = [];
+  const logger = { warn: (_f: object, m: string) => void lines.push(`warn ${m}`) } as unknown as Logger;
+  const index = { losses: { record: (r: unknown) => void rows.push(r) } } as unknown as SyncIndex;
+  reportUnkept(index, logger, { group: "web", path: "%www%/a", reason: "conflict (younger)", peer: "beta" }, 5);
+  assert.deepEqual(lines, ["warn lost a conflict (younger) to beta: %www%/a replaced, no copy kept (backup-generations 0)"]);
+  assert.deepEqual(rows, [{ group: "web", path: "%www%/a", backup: null, reason: "conflict (younger)", peer: "beta", atMs: 5 }]);
 });

@@ -1,5 +1,5 @@
-// A version of ours that lost to a peer's and was kept in the backup directory. Said at warn
-// level where it happened (the pusher's run, or the receiving daemon: both lose versions) and
+// A version of ours that lost to a peer's, kept in the backup directory or (backup-generations
+// 0) not kept at all. Said at warn level where it happened (the pusher's run, or the receiving daemon: both lose versions) and
 // recorded for `peersync status` (index/losses.ts), whose reader may come long after the log
 // line scrolled away. One wording for every place a backup is made.
 
@@ -25,10 +25,15 @@ export interface LostVersion {
 /** Logs the loss and records it; a record the index refuses is logged, never thrown: the file is already safe. */
 export function reportLoss(index: SyncIndex, logger: Logger, lost: LostVersion, nowMs = Date.now()): void {
   logger.warn({ path: lost.path, backup: lost.backup, peer: lost.peer, reason: lost.reason }, lossMessage(lost));
+  recordLoss(index, logger, lost, nowMs);
+}
+
+/** A record the index refuses is logged, never thrown: the loss already happened. */
+function recordLoss(index: SyncIndex, logger: Logger, lost: Omit<LostVersion, "backup" | "note"> & { readonly backup: string | null }, nowMs: number): void {
   try {
     index.losses.record({ group: lost.group, path: lost.path, backup: lost.backup, reason: lost.reason, peer: lost.peer, atMs: nowMs });
   } catch (err) {
-    logger.error({ path: lost.path, err: messageOf(err) }, `cannot record the backup of ${lost.path} for status: ${messageOf(err)}`);
+    logger.error({ path: lost.path, err: messageOf(err) }, `cannot record the loss of ${lost.path} for status: ${messageOf(err)}`);
   }
 }
 
@@ -42,20 +47,21 @@ export function reportReplaced(index: SyncIndex, logger: Logger, r: {
 }): void {
   const reason = lossReason(r.decision, r.incoming);
   if (r.backupPath !== undefined) reportLoss(index, logger, { group: r.group, path: r.path, backup: r.backupPath, reason, peer: r.from });
-  else if (r.keepsNone === true && "backup" in r.decision && r.decision.backup) reportUnkept(logger, { path: r.path, reason, peer: r.from });
+  else if (r.keepsNone === true && "backup" in r.decision && r.decision.backup) reportUnkept(index, logger, { group: r.group, path: r.path, reason, peer: r.from });
   else if (r.decision.kind === "drift") logger.warn({ path: r.path }, `drift: local change to ${r.path} replaced by the group's version from ${r.from}`);
 }
 
 /**
  * A losing version replaced with no copy, as `backup-generations 0` asks: said at warn level
- * all the same, since nothing else (no backup, no status record) keeps a trace of it.
+ * all the same, and recorded with no backup path, so status names it after the log line is gone.
  */
-export function reportUnkept(logger: Logger, lost: { readonly path: string; readonly reason: string; readonly peer: string }): void {
+export function reportUnkept(index: SyncIndex, logger: Logger, lost: Omit<LostVersion, "backup" | "note">, nowMs = Date.now()): void {
   const what = `${lost.path} replaced, no copy kept (backup-generations 0)`;
   const message = lost.reason.startsWith("conflict") ? `lost a ${lost.reason} to ${lost.peer}: ${what}`
     : lost.reason === "drift" ? `drift: local change to ${what}, by the group's version from ${lost.peer}`
     : `${lost.reason} from ${lost.peer}: ${what}`;
   logger.warn({ path: lost.path, peer: lost.peer, reason: lost.reason }, message);
+  recordLoss(index, logger, { ...lost, backup: null }, nowMs);
 }
 
 export function lossMessage(lost: LostVersion): string {

@@ -92,7 +92,7 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
     ctx.receiver.record(ctx.group, w.path, entry, applied.observed, vector, ctx.host);
     if (applied.backupPath) {
       reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path: w.path, backup: applied.backupPath, reason, peer: ctx.host.name });
-    } else if (lost && ctx.deps.backup.generations < 1) reportUnkept(ctx.logger, { path: w.path, reason, peer: ctx.host.name });
+    } else if (lost && ctx.deps.backup.generations < 1) reportUnkept(ctx.index, ctx.logger, { group: ctx.group.name, path: w.path, reason, peer: ctx.host.name });
     // Our other peers have the version we just replaced: they need this one.
     const id = ctx.index.entries.get(ctx.group.name, w.path)?.id;
     const others = ctx.group.local.receiveOnly ? [] : ctx.group.peers.filter((h) => h.name !== ctx.host.name).map((h) => h.name);

@@ -101,7 +101,8 @@ test("auto younger: a symlink that loses a conflict is kept in the backup direct
 });
 
 // Under backup-generations 0 a losing version went without a word: no backup, no status
-// record, no log line, on the pusher and on the receiver alike.
+// record, no log line, on the pusher and on the receiver alike. Then it was logged, but status
+// still never named it: the losses table took only versions with a backup path.
 test("backup-generations 0: a version that loses is named at warn level where it is replaced, on the pusher and on the receiver", async () => {
   const c = await makeCluster(["alpha", "beta"], { extra: ["auto younger;", "backup-generations 0;"] });
   try {
@@ -121,6 +122,15 @@ test("backup-generations 0: a version that loses is named at warn level where it
     const logged = await beta!.daemon!.waitForLog((r) => typeof r.msg === "string" && r.msg.includes("receiver-loses replaced"), 5_000);
     assert.equal(logged.msg, "lost a conflict (younger) to alpha: %data%/receiver-loses replaced, no copy kept (backup-generations 0)");
     assert.equal(logged.level, "warn");
+    // status named neither loss: only versions with a backup path were recorded.
+    for (const [node, path, peer] of [[alpha!, "pusher-loses", "beta"], [beta!, "receiver-loses", "alpha"]] as const) {
+      const status = await node.run(["status", "--no-probe"]);
+      const lostLine = status.stdout.split("\n").find((l) => l.startsWith("  lost here: ")) ?? status.stdout;
+      assert.match(lostLine, new RegExp(`^  lost here: 1 version\\(s\\) since \\d+ s ago, 0 still in the backup directory, 1 not kept \\(backup-generations 0\\); last \\d+ s ago: %data%/${path}, conflict \\(younger\\), to ${peer}, not kept \\(backup-generations 0\\)$`));
+      const json = await node.run(["status", "--no-probe", "--json"]);
+      const losses = (JSON.parse(json.stdout) as { groups: { losses: { count: number; kept: number; notKept: number; last: { path: string; backup: string | null } } }[] }).groups[0]!.losses;
+      assert.deepEqual([losses.count, losses.kept, losses.notKept, losses.last.path, losses.last.backup], [1, 0, 1, `%data%/${path}`, null], json.stdout);
+    }
   } finally {
     await c.stop();
     cleanup(c.dir);
