@@ -5,7 +5,7 @@
 
 import { existsSync } from "node:fs";
 import type { Config, Group, Host } from "../config/types.js";
-import { messageOf } from "../errors.js";
+import { hintOf, messageOf } from "../errors.js";
 import { indexPath, openIndex, openIndexIfSetUp, type Db } from "../index/database.js";
 import { PinStore } from "../index/pins.js";
 import { readIdentity, type Identity } from "../net/identity.js";
@@ -37,6 +37,8 @@ interface Probe {
   /** undefined: not asked (the reason is in error). */
   readonly reachable: boolean | undefined;
   readonly error: string | undefined;
+  /** What to check about a connect that failed (core/connect-failure.ts), as sync and test say it. */
+  readonly hint?: string | undefined;
   readonly uptimeS: number | undefined;
 }
 
@@ -117,7 +119,7 @@ function groupStatus(g: Group, i: GroupInputs): GroupStatus {
       pending: countOf(i.pending, g.name, host.name) ?? 0,
       conflicts: i.conflicts && (countOf(i.conflicts, g.name, host.name) ?? 0),
       lastSyncMs: fact?.lastSyncMs, lastErrorMs: fact?.lastErrorMs, lastError: fact?.lastError,
-      reachable: probe?.reachable, probeError: probe?.error, remoteUptimeS: probe?.uptimeS,
+      reachable: probe?.reachable, probeError: probe?.error, hint: probe?.hint, remoteUptimeS: probe?.uptimeS,
       clockSkewMs: skew, clockWarning: skewWarning(host.name, skew, skewWarnMs()),
     };
   });
@@ -164,7 +166,7 @@ async function probeOne(pool: PeerPool, group: Group, host: Host, timeoutMs: num
     const reply = await Promise.race([pool.request(group, host, { type: "status" }, { timeoutMs }), deadline]);
     return { reachable: true, error: undefined, uptimeS: reply.type === "status-reply" ? reply.uptimeS : undefined };
   } catch (err) {
-    return { reachable: false, error: messageOf(err), uptimeS: undefined };
+    return { reachable: false, error: messageOf(err), hint: hintOf(err), uptimeS: undefined };
   } finally {
     clearTimeout(timer);
   }

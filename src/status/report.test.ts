@@ -8,7 +8,7 @@ function peer(over: Partial<PeerStatus> = {}): PeerStatus {
   return {
     name: "b", address: "10.0.0.2", port: 30865, receiveOnly: false, pending: 3, conflicts: 0,
     lastSyncMs: undefined, lastErrorMs: undefined, lastError: undefined,
-    reachable: undefined, probeError: undefined, remoteUptimeS: undefined, ...over,
+    reachable: undefined, probeError: undefined, hint: undefined, remoteUptimeS: undefined, ...over,
   };
 }
 
@@ -125,6 +125,22 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       "daemon: not running (pid 7 last reported 2 h ago)",
       "group web (as web1, receive-only): pending 0, conflicts unknown, drift 4",
       "  peer b 10.0.0.2:30865: UNREACHABLE (ECONNREFUSED), pending 0, conflicts unknown, never synced",
+      "actions: 0 queued",
+    ],
+  },
+  {
+    name: "an unreachable peer with a hint: the hint on its own line under the peer's, as sync says it",
+    report: report({
+      groups: [{
+        name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined, losses: undefined, formerPeers: [],
+        peers: [peer({ pending: 0, reachable: false, probeError: "connect ECONNREFUSED 10.0.0.2:30865", hint: "is the peersync daemon running on b?" })],
+      }],
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: no record/,
+      "group web (as a): pending 0, conflicts 0",
+      "  peer b 10.0.0.2:30865: UNREACHABLE (connect ECONNREFUSED 10.0.0.2:30865), pending 0, conflicts 0, never synced",
+      "    hint: is the peersync daemon running on b?",
       "actions: 0 queued",
     ],
   },

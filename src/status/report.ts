@@ -23,6 +23,8 @@ export interface PeerStatus {
   /** From a status request now: true/false, or undefined when not probed. */
   readonly reachable: boolean | undefined;
   readonly probeError: string | undefined;
+  /** What to check when the probe could not connect (core/connect-failure.ts); undefined: none. */
+  readonly hint: string | undefined;
   readonly remoteUptimeS: number | undefined;
   /** The peer's clock minus ours at the last handshake (net/handshake/clock.ts), and the warning when past the threshold. */
   readonly clockSkewMs?: number | undefined;
@@ -117,7 +119,10 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
     out.push(`group ${g.name} (as ${g.localName}${role}): pending ${g.pending}, conflicts ${count(g.conflicts)}${drift}`);
     out.push(...conflictLines(g, nowMs));
     if (g.losses?.last) out.push(`  lost here: ${lossesText(g.losses, g.losses.last, nowMs)}`);
-    for (const p of g.peers) out.push(`  peer ${p.name} ${p.address}:${p.port}${p.receiveOnly ? " (receive-only)" : ""}: ${peerLine(p, nowMs)}`);
+    for (const p of g.peers) {
+      out.push(`  peer ${p.name} ${p.address}:${p.port}${p.receiveOnly ? " (receive-only)" : ""}: ${peerLine(p, nowMs)}`);
+      if (p.hint !== undefined) out.push(`    hint: ${p.hint}`);
+    }
     if (g.peers.length === 0) out.push("  no peers");
     for (const f of g.formerPeers) out.push(`  former peer ${f.name} (no longer a host of the group): pending ${f.pending}; the next sync or update drops them`);
   }

@@ -108,4 +108,18 @@ test("sync and test name a peer whose daemon is down once, in the final line, wi
   assert.equal(tLines.length, 1, t.stderr);
   assert.match(tLines[0]!, /^ERROR: g\/beta: .*ECONNREFUSED.*; is the peersync daemon running on beta\?/, t.stderr);
   assert.doesNotMatch(t.stderr, /retryInMs|warn:/, t.stderr);
+
+  // status said UNREACHABLE (…) without it. Asked while alpha's daemon is stopped, so status
+  // probes beta itself rather than reading the daemon's record.
+  await alpha!.stop();
+  const hint = `is the peersync daemon running on beta? (\`systemctl status peersync\` there; it listens on 127.0.0.1:${beta!.port} by this node's config)`;
+  const status = await alpha!.run(["status"]);
+  assert.equal(status.code, 0, status.stderr + status.stdout);
+  const sLines = status.stdout.split("\n");
+  const peerAt = sLines.findIndex((l) => /^ {2}peer beta .*: UNREACHABLE \(.*ECONNREFUSED.*\)/.test(l));
+  assert.ok(peerAt >= 0, status.stdout);
+  assert.equal(sLines[peerAt + 1], `    hint: ${hint}`, status.stdout);
+  const json = JSON.parse((await alpha!.run(["status", "--json"])).stdout) as { groups: { peers: { name: string; reachable: boolean; hint: string | null }[] }[] };
+  const peer = json.groups[0]!.peers.find((p) => p.name === "beta")!;
+  assert.deepEqual([peer.reachable, peer.hint], [false, hint]);
 });
