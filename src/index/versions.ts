@@ -19,13 +19,15 @@ export interface ConflictRow {
   readonly group: string;
   readonly path: string;
   readonly peer: string;
+  /** This node's version is a deletion (a tombstone). */
+  readonly deleted: boolean;
   /** The peer's version, wire JSON (core/entry.ts entryToWire). */
   readonly remote: string;
   readonly detectedMs: number;
 }
 
 interface RawConflict {
-  entry_id: number; grp: string; path: string; peer: string; remote: string; detected_ms: number;
+  entry_id: number; grp: string; path: string; peer: string; deleted: number; remote: string; detected_ms: number;
 }
 
 export class VersionStore {
@@ -56,7 +58,7 @@ export class VersionStore {
     this.#unforceSettled = db.prepare(
       `UPDATE entries SET forced = 0 WHERE forced <> 0 AND id IN (${IN_PLACES}) AND NOT EXISTS (SELECT 1 FROM pending WHERE entry_id = entries.id)`,
     );
-    const select = "SELECT c.entry_id, e.grp, e.path, c.peer, c.remote, c.detected_ms FROM conflicts c JOIN entries e ON e.id = c.entry_id";
+    const select = "SELECT c.entry_id, e.grp, e.path, c.peer, e.deleted_ns IS NOT NULL AS deleted, c.remote, c.detected_ms FROM conflicts c JOIN entries e ON e.id = c.entry_id";
     this.#conflicts = db.prepare(`${select} ORDER BY e.path, c.peer`);
     this.#conflictsOf = db.prepare<[number]>(`${select} WHERE c.entry_id = ? ORDER BY c.peer`);
   }
@@ -114,5 +116,5 @@ export class VersionStore {
 }
 
 function toConflict(r: RawConflict): ConflictRow {
-  return { entryId: r.entry_id, group: r.grp, path: r.path, peer: r.peer, remote: r.remote, detectedMs: r.detected_ms };
+  return { entryId: r.entry_id, group: r.grp, path: r.path, peer: r.peer, deleted: r.deleted === 1, remote: r.remote, detectedMs: r.detected_ms };
 }

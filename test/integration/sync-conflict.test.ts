@@ -290,6 +290,37 @@ test("auto none: an entry below a path in conflict waits, so the peer's file sta
   assert.deepEqual(snapshot(alpha!.root), snapshot(beta!.root));
 });
 
+// In a cluster of three, a node that took a third node's version refuses the pusher's concurrent
+// one and records the conflict, yet owes the pusher nothing (no pending row): status named it
+// and said "`peersync list-pending` lists all", but list-pending did not list it (exit 2).
+test("auto none, three nodes: list-pending lists a conflict with no pending row, marked conflict; -M keeps csync2's dirty rows", async () => {
+  const c = await makeCluster(["alpha", "beta", "gamma"], { extra: ["auto none;"] });
+  try {
+    const { alpha, beta, gamma } = c.nodes;
+    write(alpha!.root, "third", "v1\n");
+    assert.equal((await alpha!.run(["sync"])).code, 0);
+    write(alpha!.root, "third", "alpha's edit\n");
+    write(gamma!.root, "third", "gamma's edit\n");
+    assert.equal((await gamma!.run(["sync"])).code, 3, "alpha keeps its edit against gamma's");
+    assert.equal(readFileSync(join(beta!.root, "third"), "utf8"), "gamma's edit\n");
+    const run = await alpha!.run(["sync"]);
+    assert.equal(run.code, 3, run.stderr + run.stdout);
+    assert.match(run.stderr, /conflict: beta: %data%\/third/, run.stderr);
+
+    const status = await beta!.run(["status", "--no-probe"]);
+    assert.match(status.stdout, /^ {2}conflict with alpha since \d+ s ago: %data%\/third$/m, status.stdout);
+    const listed = await beta!.run(["list-pending"]);
+    assert.equal(listed.code, 0, listed.stderr + listed.stdout);
+    assert.deepEqual(listed.stdout.split("\n").filter((l) => l !== ""), ["chary\tbeta\talpha\t%data%/third\tconflict"]);
+    const json = JSON.parse((await beta!.run(["list-pending", "--json"])).stdout) as { path: string; peer: string; conflict: boolean; pending: boolean }[];
+    assert.deepEqual(json.map((r) => [r.path, r.peer, r.conflict, r.pending]), [["%data%/third", "alpha", true, false]]);
+    assert.equal((await beta!.run(["-M"])).code, 2, "csync2's dirty table: nothing is pending on beta");
+  } finally {
+    await c.stop();
+    cleanup(c.dir);
+  }
+});
+
 // The real run refuses an entry below a path the peer answers `conflict` for (the conflict is
 // recorded first, then PARENT_CONFLICT), but a dry run records nothing, so `sync -d` said the
 // peer would take the entry (a `take-remote` line) while the real run refused it.

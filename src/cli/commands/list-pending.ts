@@ -1,27 +1,24 @@
 // `peersync list-pending` (csync2 -M): `force|chary<TAB>myname<TAB>peer<TAB>path` per pending
 // (entry, peer), as csync2 prints its dirty table; the named command marks a row left in
-// conflict with that peer with a fifth column (core/pending-line.ts). Exit 2 when nothing is
-// pending.
+// conflict with that peer with a fifth column, and lists the conflicts with no pending row
+// too (core/pending-line.ts). Exit 2 when it lists nothing.
 
 import type { Config } from "../../config/types.js";
-import { pendingLine } from "../../core/pending-line.js";
+import { listedPairs, pendingLine, type ListedPair, type PendingForm } from "../../core/pending-line.js";
 import type { Db } from "../../index/database.js";
-import { PendingStore, type PendingRow } from "../../index/pending.js";
+import { PendingStore } from "../../index/pending.js";
 import { configFromOptions, withIndexReadonly } from "../../index/command-support.js";
-import { VersionStore } from "../../index/versions.js";
+import { VersionStore, type ConflictRow } from "../../index/versions.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
 
 export const run: Command = async (ctx) => {
   const config = configFromOptions(ctx.options);
-  const rows = await withIndexReadonly<(PendingRow & { conflict: boolean })[]>(config.stateDir, [], (db) => {
-    const conflicts = conflictKeys(db);
-    return dedupe(new PendingStore(db).list()).map((r) => ({ ...r, conflict: conflicts.has(key(r.entryId, r.peer)) }));
-  });
+  const form: PendingForm = ctx.options.csync2Syntax === true ? "csync2" : "peersync";
+  const rows = await withIndexReadonly<ListedPair[]>(config.stateDir, [], (db) => dedupe(listedPairs(new PendingStore(db).list(), conflictsOf(db), form)));
   if (ctx.options.json) {
     ctx.out(JSON.stringify(rows.map((r) => ({ ...r, myname: myName(config, r.group) }))));
   } else {
-    const form = ctx.options.csync2Syntax === true ? "csync2" : "peersync";
     for (const r of rows) ctx.out(pendingLine({ ...r, myname: myName(config, r.group) }, form));
   }
   return rows.length === 0 ? ExitCode.EMPTY : ExitCode.OK;
@@ -33,7 +30,7 @@ function myName(config: Config, group: string): string {
 }
 
 // A path in two groups with the same peer is one line, as in csync2's dirty table.
-function dedupe(rows: readonly PendingRow[]): PendingRow[] {
+function dedupe(rows: readonly ListedPair[]): ListedPair[] {
   const seen = new Set<string>();
   return rows.filter((r) => {
     const k = `${r.path}\0${r.peer}`;
@@ -43,17 +40,13 @@ function dedupe(rows: readonly PendingRow[]): PendingRow[] {
   });
 }
 
-/** The (entry, peer) pairs `auto none` left in conflict; none in an index from before that table. */
-function conflictKeys(db: Db): Set<string> {
+/** The conflicts `auto none` left; none in an index from before that table. */
+function conflictsOf(db: Db): ConflictRow[] {
   let store: VersionStore;
   try {
     store = new VersionStore(db);
   } catch {
-    return new Set();
+    return [];
   }
-  return new Set(store.conflicts().map((c) => key(c.entryId, c.peer)));
-}
-
-function key(entryId: number, peer: string): string {
-  return `${entryId}\0${peer}`;
+  return store.conflicts();
 }
