@@ -40,7 +40,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       ["--full", "walk every include root even when hints exist"],
       ["--checksum", "hash every file, not only those whose metadata changed"],
-      ["--allow-empty-roots", "record deletions even when an include root vanished or is empty (not an unmounted disk)"],
+      ["--allow-empty-roots", "record deletions even when an include root vanished or holds none of the files the index knows (not an unmounted disk)"],
       INIT,
       FORCED,
     ],

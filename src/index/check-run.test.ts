@@ -148,6 +148,45 @@ test("runCheck() leaves an emptied root alone (unmounted disk) unless allowed, h
   }
 });
 
+test("runCheck() leaves a root alone that holds only names the index never saw (a log written into the bare mount point)", async () => {
+  for (const stray of [["app.log"], ["app.log", "lost+found/x"]]) {
+    const f = fixture(`stray-${stray.length}`, { "site/a": "a", "site/b": "b", top: "t" });
+    await f.check();
+    const away = join(f.root, "..", "disk");
+    renameSync(f.root, away);
+    makeTreeAt(f.root, stray);
+    const stopped = await f.check();
+    assert.equal(stopped.summary.safetyStop, true, stray.join());
+    assert.equal(stopped.changes.size, 0, "nothing recorded, not even the stray file");
+    rmSync(f.root, { recursive: true });
+    renameSync(away, f.root);
+    writeFileSync(join(f.root, "new"), "n");
+    unlinkSync(join(f.root, "top"));
+    const back = await f.check();
+    assert.equal(back.summary.safetyStop, false, "one known name is enough: the disk is there");
+    assert.deepEqual(Object.fromEntries(back.changes), { "/new": "new", "/top": "deleted" });
+  }
+});
+
+test("runCheck(): a root whose names are only directories the walk passes through is no unmounted disk", async () => {
+  const f = fixture("walked-through", { "s1/conf": "1", "s2/conf": "2" });
+  const file = writeTestConfig(join(f.root, "..", "etc"), { include: [join(f.root, "*", "conf")] });
+  const check = (o: CheckOptions = {}) => runCheck(f.db, loadTestConfig(file, f.config.stateDir), o);
+  await check();
+  assert.equal(new EntryStore(f.db).get("g", join(f.root, "s1")), undefined, "s1 is walked, not recorded");
+  unlinkSync(join(f.root, "s2/conf"));
+  const summary = await check();
+  assert.equal(summary.safetyStop, false);
+  assert.equal(summary.deleted, 1);
+});
+
+function makeTreeAt(root: string, files: readonly string[]): void {
+  for (const rel of files) {
+    mkdirSync(join(root, rel, ".."), { recursive: true });
+    writeFileSync(join(root, rel), "stray");
+  }
+}
+
 test("runCheck() reports a requested path outside every include root as skipped, and checks the others", async () => {
   const f = fixture("outside", { "a.txt": "a" });
   const outside = join(f.root, "..", "elsewhere.txt");

@@ -1,24 +1,26 @@
-// Whether an include root looks unmounted: vanished, or empty while the index knows entries
-// below it. A check (of the whole root or of paths below it, a receiver's re-check included)
+// Whether an include root looks unmounted: vanished, or holding none of the entries the index
+// knows below it (empty, or only names the index never saw). A check (of the whole root or of paths below it, a receiver's re-check included)
 // then records nothing there and reports a safety problem; `--allow-empty-roots` overrides.
 
 import { lstatSync, opendirSync } from "node:fs";
 import type { Problem } from "../core/problem.js";
-import { fsPath } from "../fs/name-codec.js";
+import { decodeName, fsPath } from "../fs/name-codec.js";
 import type { EntryStore } from "./entries.js";
 import { isTransferPath } from "./transfer-paths.js";
 
 /**
- * A configured root that vanished, or is empty while the index knows entries below it: an
- * unmounted disk leaves an empty mount point, and a group of a dozen files is worth as much
- * as one of thousands (a threshold of 100 entries once let a small group's emptied root go
- * out to every peer as deletions).
+ * A configured root that vanished, or holds none of the names the index knows directly below
+ * it (as entries, or as directories of entries): an unmounted disk leaves an empty mount point, and a group of a dozen files is worth as
+ * much as one of thousands (a threshold of 100 entries once let a small group's emptied root go
+ * out to every peer as deletions). Only names the index knows count: a log or upload written
+ * into the bare mount point made it "not empty", and every file of the disk went out as a
+ * deletion (exploratory run, an unmounted tmpfs with one stray file).
  */
 export function looksUnmounted(local: string, entries: EntryStore, group: string, root: string): boolean {
   try {
     const st = lstatSync(fsPath(local), { throwIfNoEntry: false });
     if (st === undefined) return entries.countLiveUnder(group, root) > 0;
-    if (!st.isDirectory() || !isEmptyDir(local)) return false;
+    if (!st.isDirectory() || holdsKnownEntry(local, entries, group, root)) return false;
   } catch {
     return false; // the walk reports why it cannot read the root
   }
@@ -26,15 +28,26 @@ export function looksUnmounted(local: string, entries: EntryStore, group: string
 }
 
 /**
- * Entries read until the first that is not a writer's temp or partial file (a receiver writes a
- * batch's temp files into the root before it re-checks the batch's paths), not the whole
- * listing: a receiver asks this of a root for every offer.
+ * Whether the root directory holds a name the index knows as a live entry, or as the parent of
+ * live entries. Names are read until
+ * the first known one, not the whole listing: a receiver asks this of a root for every offer,
+ * and in a mounted root the first name is nearly always known. A writer's temp or partial file
+ * (a receiver writes a batch's temp files into the root before it re-checks the batch's paths)
+ * is never known.
  */
-function isEmptyDir(local: string): boolean {
-  const dir = opendirSync(fsPath(local));
+function holdsKnownEntry(local: string, entries: EntryStore, group: string, root: string): boolean {
+  // "buffer": a name that is not UTF-8 is looked up under the escaped form the index keeps.
+  const dir = opendirSync(fsPath(local), { encoding: "buffer" as BufferEncoding });
+  const prefix = root.endsWith("/") ? root : `${root}/`;
   try {
-    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) if (!isTransferPath(entry.name)) return false;
-    return true;
+    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+      const path = prefix + decodeName(entry.name as unknown as Buffer);
+      if (isTransferPath(path)) continue;
+      // At or below: a directory the walk only passes through to reach an include pattern
+      // (`include /srv/*/conf`) is no entry itself, but leads to the entries it holds.
+      if (entries.countLiveUnder(group, path) > 0) return true;
+    }
+    return false;
   } finally {
     dir.closeSync();
   }
@@ -62,7 +75,7 @@ export function unmountedProblem(root: string, local: string): Problem {
     op: "root",
     severity: "safety",
     message:
-      `Cannot check root: it vanished or is empty (${local}) while the index knows its files: an unmounted disk, or a config whose prefix or include now names another directory? ` +
+      `Cannot check root: it vanished or holds none of the files the index knows there (${local}): an unmounted disk, or a config whose prefix or include now names another directory? ` +
       "Nothing was recorded as deleted. Mount the disk, or move the files to the directory the config names; " +
       "only if the files were removed on purpose, run `peersync check --allow-empty-roots` (their deletions then go to every peer)",
   };

@@ -57,7 +57,7 @@ export class RootMissingError extends PeersyncError {
  */
 export class RootUnmountedError extends PeersyncError {
   constructor(group: string, root: string) {
-    super("ROOT_UNMOUNTED", `Cannot accept entries below it: the include root ${root} of group "${group}" is empty while this node's index knows entries below it (an unmounted disk?)`, {
+    super("ROOT_UNMOUNTED", `Cannot accept entries below it: the include root ${root} of group "${group}" holds none of the entries this node's index knows below it (an unmounted disk?)`, {
       hint: "mount the disk; if its files were removed on purpose, run `peersync check --allow-empty-roots` on this node first",
     });
   }

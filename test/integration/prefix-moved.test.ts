@@ -23,7 +23,7 @@ test("a prefix moved to an empty directory stops the check, names that directory
   writeFileSync(cluster.configFile, readFileSync(cluster.configFile, "utf8").replace(`on a: ${a.root};`, `on a: ${moved};`));
   const res = await a.run(["sync"]);
   assert.equal(res.code, 5, res.stderr);
-  assert.match(res.stderr, new RegExp(`%data%: Cannot check root: it vanished or is empty \\(${moved}\\) while the index knows its files: an unmounted disk, or a config whose prefix or include now names another directory\\?`));
+  assert.match(res.stderr, new RegExp(`%data%: Cannot check root: it vanished or holds none of the files the index knows there \\(${moved}\\): an unmounted disk, or a config whose prefix or include now names another directory\\?`));
   assert.match(res.stderr, /move the files to the directory the config names; only if the files were removed on purpose, run `peersync check --allow-empty-roots` \(their deletions then go to every peer\)/);
   assert.deepEqual(snapshot(b.root), peerBefore, "nothing deleted on the peer");
 

@@ -205,7 +205,7 @@ test("a peer whose include root is an empty mount point writes nothing there and
   writeFileSync(join(alpha!.root, "new-dir", "brand-new"), "new\n");
   const run = await alpha!.run(["sync"]);
   assert.notEqual(run.code, 0, run.stderr + run.stdout);
-  assert.match(run.stderr, /ROOT_UNMOUNTED: .*the include root \S+ of group "g" is empty while this node's index knows entries below it \(an unmounted disk\?\); mount the disk/);
+  assert.match(run.stderr, /ROOT_UNMOUNTED: .*the include root \S+ of group "g" holds none of the entries this node's index knows below it \(an unmounted disk\?\); mount the disk/);
   assert.deepEqual(readdirSync(beta!.root), [], "nothing written into the mount point, new files and directories included");
   // beta's operator reads why, per path.
   await beta!.daemon!.waitForLog((r) => r.code === "ROOT_UNMOUNTED" && r.level === "warn", 5_000);
@@ -217,6 +217,36 @@ test("a peer whose include root is an empty mount point writes nothing there and
   assert.equal(readFileSync(join(beta!.root, "page"), "utf8"), "v2\n");
   assert.equal(readFileSync(join(beta!.root, "new-dir", "brand-new"), "utf8"), "new\n");
   assert.equal(existsSync(join(beta!.state, "backup")), false, "no conflict, so no backup");
+});
+
+test("a mount point that holds only a stray file is still an unmounted disk: nothing goes out as deleted, nothing is written into it", async () => {
+  const c = await cluster(["alpha", "beta"]);
+  const { alpha, beta } = c.nodes;
+  mkdirSync(join(alpha!.root, "site"));
+  for (const name of ["a", "b", "c"]) writeFileSync(join(alpha!.root, "site", name), `${name}\n`);
+  writeFileSync(join(alpha!.root, "top"), "top\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  const before = snapshot(beta!.root);
+  // Unmounted, and an application wrote its log into the bare mount point.
+  const unmount = (root: string): void => {
+    renameSync(root, `${root}.disk`);
+    mkdirSync(root);
+    writeFileSync(join(root, "app.log"), "written while the disk was away\n");
+  };
+  unmount(alpha!.root);
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 5, run.stderr + run.stdout);
+  assert.match(run.stderr, /safety: %data%: Cannot check root: it vanished or holds none of the files the index knows there/);
+  assert.deepEqual(snapshot(beta!.root), before, "no deletion reached the peer");
+  // The receiving side: beta's disk is away, with a stray file; alpha's edit is refused.
+  rmSync(alpha!.root, { recursive: true });
+  renameSync(`${alpha!.root}.disk`, alpha!.root);
+  unmount(beta!.root);
+  writeFileSync(join(alpha!.root, "top"), "top v2\n");
+  const push = await alpha!.run(["sync"]);
+  assert.notEqual(push.code, 0, push.stderr + push.stdout);
+  assert.match(push.stderr, /ROOT_UNMOUNTED: .*holds none of the entries this node's index knows below it \(an unmounted disk\?\)/);
+  assert.deepEqual(readdirSync(beta!.root), ["app.log"], "nothing written into the mount point");
 });
 
 test("a daemon stopped while an action runs ends it within its grace; the action runs again, once, at the next start", { timeout: 60_000 }, async () => {

@@ -43,7 +43,7 @@ test("continuous: a root emptied on one node stops its checks, deletes nothing o
   assert.ok(existsSync(join(beta!.root, "keep")), "the previous test's kept file reached beta");
   rmSync(join(alpha!.root, "keep")); // the root's last entry: it looks like an unmounted disk now
   let status = "";
-  const shown = await waitFor(() => /^ {2}SAFETY STOP at the last check, \d+ s ago: %data%: Cannot check root: it vanished or is empty/m.test(status), 15_000, async () => {
+  const shown = await waitFor(() => /^ {2}SAFETY STOP at the last check, \d+ s ago: %data%: Cannot check root: it vanished or holds none of the files the index knows there/m.test(status), 15_000, async () => {
     status = (await alpha!.run(["status", "--no-probe"])).stdout;
   });
   assert.ok(shown, status);
