@@ -168,6 +168,16 @@ test("runCheck() leaves a root alone that holds only names the index never saw (
   }
 });
 
+test("runCheck(): the same root directory with its only child renamed is no unmounted disk", async () => {
+  const f = fixture("renamed-only-child", { "images/a": "a", "images/b": "b" });
+  await f.check();
+  renameSync(join(f.root, "images"), join(f.root, "img"));
+  const { summary, changes } = await f.check();
+  assert.equal(summary.safetyStop, false);
+  assert.equal(changes.get("/images"), "deleted");
+  assert.equal(changes.get("/img"), "new");
+});
+
 test("runCheck(): a root whose names are only directories the walk passes through is no unmounted disk", async () => {
   const f = fixture("walked-through", { "s1/conf": "1", "s2/conf": "2" });
   const file = writeTestConfig(join(f.root, "..", "etc"), { include: [join(f.root, "*", "conf")] });

@@ -1,26 +1,32 @@
 // Whether an include root looks unmounted: vanished, or holding none of the entries the index
-// knows below it (empty, or only names the index never saw). A check (of the whole root or of paths below it, a receiver's re-check included)
+// knows below it (empty, or another directory holding only names the index never saw). A check (of the whole root or of paths below it, a receiver's re-check included)
 // then records nothing there and reports a safety problem; `--allow-empty-roots` overrides.
 
-import { lstatSync, opendirSync } from "node:fs";
+import { lstatSync, opendirSync, type BigIntStats } from "node:fs";
 import type { Problem } from "../core/problem.js";
 import { decodeName, fsPath } from "../fs/name-codec.js";
-import type { EntryStore } from "./entries.js";
+import type { EntryRecord, EntryStore } from "./entries.js";
 import { isTransferPath } from "./transfer-paths.js";
 
 /**
  * A configured root that vanished, or holds none of the names the index knows directly below
- * it (as entries, or as directories of entries): an unmounted disk leaves an empty mount point, and a group of a dozen files is worth as
- * much as one of thousands (a threshold of 100 entries once let a small group's emptied root go
- * out to every peer as deletions). Only names the index knows count: a log or upload written
- * into the bare mount point made it "not empty", and every file of the disk went out as a
- * deletion (exploratory run, an unmounted tmpfs with one stray file).
+ * it (as entries, or as directories of entries): an unmounted disk leaves an empty mount point,
+ * and a group of a dozen files is worth as much as one of thousands (a threshold of 100 entries
+ * once let a small group's emptied root go out to every peer as deletions). A root holding only
+ * names the index never saw is taken for unmounted when it is also another directory than the
+ * one recorded (another inode or device): a log or upload written into the bare mount point
+ * made it "not empty", and every file of the disk went out as a deletion (exploratory run, an
+ * unmounted tmpfs with one stray file), while the same directory with every name renamed (`mv
+ * images img` of its only child) is a change like any other.
  */
 export function looksUnmounted(local: string, entries: EntryStore, group: string, root: string): boolean {
   try {
-    const st = lstatSync(fsPath(local), { throwIfNoEntry: false });
+    const st = lstatSync(fsPath(local), { throwIfNoEntry: false, bigint: true });
     if (st === undefined) return entries.countLiveUnder(group, root) > 0;
-    if (!st.isDirectory() || holdsKnownEntry(local, entries, group, root)) return false;
+    if (!st.isDirectory()) return false;
+    const names = namesOf(local, entries, group, root);
+    if (names === "known") return false;
+    if (names === "unknown" && !isAnotherDirectory(entries.get(group, root), st)) return false;
   } catch {
     return false; // the walk reports why it cannot read the root
   }
@@ -28,29 +34,37 @@ export function looksUnmounted(local: string, entries: EntryStore, group: string
 }
 
 /**
- * Whether the root directory holds a name the index knows as a live entry, or as the parent of
- * live entries. Names are read until
- * the first known one, not the whole listing: a receiver asks this of a root for every offer,
- * and in a mounted root the first name is nearly always known. A writer's temp or partial file
- * (a receiver writes a batch's temp files into the root before it re-checks the batch's paths)
- * is never known.
+ * Whether the root directory holds a name the index knows as a live entry or as the parent of
+ * live entries ("known"), only names it does not ("unknown"), or nothing ("none"). Names are
+ * read until the first known one, not the whole listing: a receiver asks this of a root for
+ * every offer, and in a mounted root the first name is nearly always known. A writer's temp or
+ * partial file (a receiver writes a batch's temp files into the root before it re-checks the
+ * batch's paths) does not count.
  */
-function holdsKnownEntry(local: string, entries: EntryStore, group: string, root: string): boolean {
+function namesOf(local: string, entries: EntryStore, group: string, root: string): "known" | "unknown" | "none" {
   // "buffer": a name that is not UTF-8 is looked up under the escaped form the index keeps.
   const dir = opendirSync(fsPath(local), { encoding: "buffer" as BufferEncoding });
   const prefix = root.endsWith("/") ? root : `${root}/`;
+  let seen: "unknown" | "none" = "none";
   try {
     for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
       const path = prefix + decodeName(entry.name as unknown as Buffer);
       if (isTransferPath(path)) continue;
       // At or below: a directory the walk only passes through to reach an include pattern
       // (`include /srv/*/conf`) is no entry itself, but leads to the entries it holds.
-      if (entries.countLiveUnder(group, path) > 0) return true;
+      if (entries.countLiveUnder(group, path) > 0) return "known";
+      seen = "unknown";
     }
-    return false;
+    return seen;
   } finally {
     dir.closeSync();
   }
+}
+
+/** The root's record names another directory (inode 0: recorded without one, no evidence). */
+function isAnotherDirectory(recorded: EntryRecord | undefined, st: BigIntStats): boolean {
+  if (recorded === undefined || recorded.deletedNs !== undefined || recorded.ino === 0n) return false;
+  return recorded.ino !== st.ino || recorded.dev !== st.dev;
 }
 
 /** A path named on the command line that no group of the check covers. */
