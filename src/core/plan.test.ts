@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkDeleteBudget, comparePaths, countMoves, type MoveKey, DIRECT_FILE_BYTES, orderOperations, skipsOffer, type PlanItem } from "./plan.js";
+import { checkDeleteBudget, checkPeerDeletes, comparePaths, countMoves, type MoveKey, DIRECT_FILE_BYTES, orderOperations, skipsOffer, type PlanItem } from "./plan.js";
 import { toLogicalPath } from "./path.js";
 import { dir, file, gone, link } from "./testing-entries.js";
 
@@ -74,6 +74,29 @@ test("checkDeleteBudget() explains a halt with the numbers", () => {
   }
   const max = checkDeleteBudget(7, 10, 3);
   assert.ok(!max.ok && /more than max-delete \(3\); raise the group's max-delete if this is intended$/.test(max.message));
+});
+
+// live: the group's live entries after the run's check; moves: what countMoves() would find.
+const peerCases: { name: string; deletes: number; writes: number; live: number; moves: number; max?: number; ok: boolean; asked: boolean }[] = [
+  { name: "no deletion", deletes: 0, writes: 500, live: 600, moves: 0, ok: true, asked: false },
+  { name: "a few deletions, a cheap yes", deletes: 10, writes: 5, live: 400, moves: 0, ok: true, asked: false },
+  { name: "a renamed directory of 300 alone", deletes: 301, writes: 301, live: 402, moves: 301, ok: true, asked: true },
+  { name: "111 of 413 lost, beside a renamed directory of 300 (the rename no longer doubles the group)", deletes: 412, writes: 301, live: 302, moves: 301, ok: false, asked: true },
+  { name: "103 of 413 lost, beside the same rename", deletes: 404, writes: 301, live: 310, moves: 301, ok: true, asked: true },
+  { name: "max-delete counts only what is lost", deletes: 10, writes: 8, live: 50, moves: 8, max: 2, ok: true, asked: true },
+  { name: "max-delete halts what is lost beyond it", deletes: 11, writes: 8, live: 50, moves: 8, max: 2, ok: false, asked: true },
+];
+for (const c of peerCases) {
+  test(`checkPeerDeletes() ${c.name}`, () => {
+    let asked = false;
+    const verdict = checkPeerDeletes({ deletes: c.deletes, writes: c.writes, live: c.live }, c.max, () => ((asked = true), c.moves));
+    assert.deepEqual([verdict.ok, asked], [c.ok, c.asked]);
+  });
+}
+
+test("checkPeerDeletes() names the group's size before the run, each moved entry once", () => {
+  const verdict = checkPeerDeletes({ deletes: 412, writes: 301, live: 302 }, undefined, () => 301);
+  assert.ok(!verdict.ok && /^Cannot delete 111 of 413 entries: /.test(verdict.message), JSON.stringify(verdict));
 });
 
 const offerCases: { name: string; op: PlanItem["op"]; entry: Parameters<typeof skipsOffer>[1]; want: boolean }[] = [

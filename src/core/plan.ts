@@ -88,6 +88,29 @@ export function checkDeleteBudget(deletes: number, groupFileCount: number, maxDe
   };
 }
 
+/** One peer's pending rows of a group, counted for the max-delete rule. */
+export interface PeerDeletes {
+  readonly deletes: number;
+  readonly writes: number;
+  /** The group's live entries on this node now (moved entries under their new paths). */
+  readonly live: number;
+}
+
+/**
+ * checkDeleteBudget() for one peer's pending rows, with moves counted neither as deletions nor
+ * twice in the group's size: a renamed directory's entries are live under their new paths and
+ * pending as deletions under the old ones, and counting both raised the 25% limit by half the
+ * directory, so a mass deletion in the same run as a rename went out unstopped. `moves`
+ * (countMoves, which reads every row) is asked only when a cheaper bound fails: there are at
+ * least as many writes as moves, so a group counted without any write is no larger than it was.
+ */
+export function checkPeerDeletes(c: PeerDeletes, maxDelete: number | undefined, moves: () => number): DeleteBudget {
+  if (c.deletes === 0) return { ok: true };
+  if (checkDeleteBudget(c.deletes, Math.max(0, c.live + c.deletes - c.writes), maxDelete).ok) return { ok: true };
+  const moved = moves();
+  return checkDeleteBudget(c.deletes - moved, c.live + c.deletes - moved, maxDelete);
+}
+
 /** What a deletion or a write of one entry carries, for countMoves(): a file's content hash, a symlink's target, or a directory. */
 export type MoveKey =
   | { readonly kind: "file"; readonly hash: string }

@@ -9,7 +9,7 @@ import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { ConflictNotices } from "../core/conflict-notice.js";
-import { checkDeleteBudget, countMoves, type MoveKey } from "../core/plan.js";
+import { checkPeerDeletes, countMoves, type MoveKey } from "../core/plan.js";
 import { passesFilters, type PathFilter } from "../core/path.js";
 import { uncoveredReason } from "../core/coverage.js";
 import { hintOf, messageOf } from "../errors.js";
@@ -234,9 +234,7 @@ function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host;
     const deletes = rows.filter((r) => r.deleted).length;
     if (deletes === 0) continue;
     live ??= group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
-    if (checkDeleteBudget(deletes, live + deletes, group.maxDelete).ok) continue;
-    // Only past the budget are the rows read: what a rename deletes, it writes again elsewhere.
-    const budget = checkDeleteBudget(deletes - movesIn(index, rows), live + deletes, group.maxDelete);
+    const budget = checkPeerDeletes({ deletes, writes: rows.length - deletes, live }, group.maxDelete, () => movesIn(index, rows));
     if (!budget.ok) {
       return `Cannot sync group "${group.name}" to peer "${host.name}": ${budget.message}`;
     }

@@ -131,6 +131,22 @@ test("a renamed directory is not a mass deletion: its entries are moves, and max
   assert.match(more.stderr, /Cannot delete 3 of \d+ entries: more than max-delete \(2\)/);
 });
 
+test("a rename in the same run does not raise the default max-delete limit: a directory of 300 moved and 111 of 413 lost halt the group", async () => {
+  const c = await cluster(["alpha", "beta"]);
+  const { alpha, beta } = c.nodes;
+  mkdirSync(join(alpha!.root, "images"));
+  mkdirSync(join(alpha!.root, "cache"));
+  for (let i = 0; i < 300; i++) writeFileSync(join(alpha!.root, "images", `p${i}`), `picture ${i}\n`);
+  for (let i = 0; i < 110; i++) writeFileSync(join(alpha!.root, "cache", `c${i}`), `cached ${i}\n`);
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  renameSync(join(alpha!.root, "images"), join(alpha!.root, "img"));
+  rmSync(join(alpha!.root, "cache"), { recursive: true });
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 5, run.stderr + run.stdout);
+  assert.match(run.stderr, /safety stop: .*Cannot delete 111 of 413 entries: more than 25% of the group/);
+  assert.equal(readdirSync(join(beta!.root, "cache")).length, 110, "nothing deleted on the peer");
+});
+
 test("a daemon refuses paths its config excludes, and a ../ path ends the session, writing nothing", async () => {
   const c = await cluster(["alpha", "beta"], { extra: ["exclude %data%/secret;"] });
   const { alpha, beta } = c.nodes;
