@@ -73,7 +73,9 @@ test("checkDeleteBudget() explains a halt with the numbers", () => {
     assert.match(verdict.message, /^Cannot delete 150 of 400 entries: more than 25% of the group and more than 100/);
   }
   const max = checkDeleteBudget(7, 10, 3);
-  assert.ok(!max.ok && /more than max-delete \(3\); raise the group's max-delete if this is intended$/.test(max.message));
+  assert.ok(!max.ok && /more than max-delete \(3\); if this is intended, raise the group's max-delete to 7 for one run \(reload a running daemon\), then set it back$/.test(max.message));
+  const peer = checkDeleteBudget(150, 400, undefined, "b");
+  assert.ok(!peer.ok && /^Cannot delete 150 of 400 entries on peer "b": .*; if this is intended, set `max-delete 150;` in the group for one run \(reload a running daemon\), then remove it$/.test(peer.message), JSON.stringify(peer));
 });
 
 // live: the group's live entries after the run's check; moves: what countMoves() would find.

@@ -66,15 +66,19 @@ export type DeleteBudget =
  * Whether a run may send `deletes` deletions for a group of `groupFileCount` entries.
  * `maxDelete` (the group's `max-delete`) is the most allowed; without it the default rule
  * halts above 25% of the group's entries when that is also more than 100. Halting protects
- * against an unmounted disk or a wrong include looking like a mass deletion.
+ * against an unmounted disk or a wrong include looking like a mass deletion. The message says
+ * how to let exactly these deletions go (the value to set) and to undo it after: a limit left
+ * raised lets the next accident through.
  */
-export function checkDeleteBudget(deletes: number, groupFileCount: number, maxDelete?: number): DeleteBudget {
+export function checkDeleteBudget(deletes: number, groupFileCount: number, maxDelete?: number, peer?: string): DeleteBudget {
+  const head = `Cannot delete ${deletes} of ${groupFileCount} entries${peer === undefined ? "" : ` on peer "${peer}"`}`;
+  const once = "for one run (reload a running daemon), then";
   if (maxDelete !== undefined) {
     if (deletes <= maxDelete) return { ok: true };
     return {
       ok: false,
       limit: maxDelete,
-      message: `Cannot delete ${deletes} of ${groupFileCount} entries: more than max-delete (${maxDelete}); raise the group's max-delete if this is intended`,
+      message: `${head}: more than max-delete (${maxDelete}); if this is intended, raise the group's max-delete to ${deletes} ${once} set it back`,
     };
   }
   const limit = Math.max(Math.floor(groupFileCount * DEFAULT_DELETE_FRACTION), DEFAULT_DELETE_FLOOR);
@@ -83,8 +87,8 @@ export function checkDeleteBudget(deletes: number, groupFileCount: number, maxDe
     ok: false,
     limit,
     message:
-      `Cannot delete ${deletes} of ${groupFileCount} entries: more than ${DEFAULT_DELETE_FRACTION * 100}% ` +
-      `of the group and more than ${DEFAULT_DELETE_FLOOR}; set max-delete for the group if this is intended`,
+      `${head}: more than ${DEFAULT_DELETE_FRACTION * 100}% of the group and more than ${DEFAULT_DELETE_FLOOR}; ` +
+      `if this is intended, set \`max-delete ${deletes};\` in the group ${once} remove it`,
   };
 }
 
@@ -104,11 +108,11 @@ export interface PeerDeletes {
  * (countMoves, which reads every row) is asked only when a cheaper bound fails: there are at
  * least as many writes as moves, so a group counted without any write is no larger than it was.
  */
-export function checkPeerDeletes(c: PeerDeletes, maxDelete: number | undefined, moves: () => number): DeleteBudget {
+export function checkPeerDeletes(c: PeerDeletes, maxDelete: number | undefined, moves: () => number, peer?: string): DeleteBudget {
   if (c.deletes === 0) return { ok: true };
   if (checkDeleteBudget(c.deletes, Math.max(0, c.live + c.deletes - c.writes), maxDelete).ok) return { ok: true };
   const moved = moves();
-  return checkDeleteBudget(c.deletes - moved, c.live + c.deletes - moved, maxDelete);
+  return checkDeleteBudget(c.deletes - moved, c.live + c.deletes - moved, maxDelete, peer);
 }
 
 /** What a deletion or a write of one entry carries, for countMoves(): a file's content hash, a symlink's target, or a directory. */

@@ -234,9 +234,10 @@ function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host;
     const deletes = rows.filter((r) => r.deleted).length;
     if (deletes === 0) continue;
     live ??= group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
-    const budget = checkPeerDeletes({ deletes, writes: rows.length - deletes, live }, group.maxDelete, () => movesIn(index, rows));
+    const budget = checkPeerDeletes({ deletes, writes: rows.length - deletes, live }, group.maxDelete, () => movesIn(index, rows), host.name);
     if (!budget.ok) {
-      return `Cannot sync group "${group.name}" to peer "${host.name}": ${budget.message}`;
+      // Said of the group: it halts for every peer, and status shows this under each of them.
+      return `Cannot sync group "${group.name}" to any of its peers: ${budget.message}`;
     }
   }
   return undefined;

@@ -103,7 +103,7 @@ test("more deletions than max-delete halt the group with exit 5 and delete nothi
   assert.equal(pending.stdout.trim().split("\n").length, 4, "the deletions stay pending");
   // status says why nothing moves, not only "pending 4".
   const status = await alpha!.run(["status", "--no-probe"]);
-  assert.match(status.stdout, /^ {2}peer beta .*, last error \d+ s ago: safety stop: Cannot sync group "g" to peer "beta": Cannot delete 4 of \d+ entries: more than max-delete \(2\); raise the group's max-delete if this is intended/m, status.stdout);
+  assert.match(status.stdout, /^ {2}peer beta .*, last error \d+ s ago: safety stop: Cannot sync group "g" to any of its peers: Cannot delete 4 of \d+ entries on peer "beta": more than max-delete \(2\); if this is intended, raise the group's max-delete to 4 for one run \(reload a running daemon\), then set it back/m, status.stdout);
 });
 
 test("a renamed directory is not a mass deletion: its entries are moves, and max-delete counts only what is lost", async () => {
@@ -128,7 +128,7 @@ test("a renamed directory is not a mass deletion: its entries are moves, and max
   for (const i of [3, 4, 5]) rmSync(join(alpha!.root, "img/sub", `p${i}`));
   const more = await alpha!.run(["sync"]);
   assert.equal(more.code, 5, more.stderr + more.stdout);
-  assert.match(more.stderr, /Cannot delete 3 of \d+ entries: more than max-delete \(2\)/);
+  assert.match(more.stderr, /Cannot delete 3 of \d+ entries on peer "beta": more than max-delete \(2\)/);
 });
 
 test("a rename in the same run does not raise the default max-delete limit: a directory of 300 moved and 111 of 413 lost halt the group", async () => {
@@ -143,7 +143,7 @@ test("a rename in the same run does not raise the default max-delete limit: a di
   rmSync(join(alpha!.root, "cache"), { recursive: true });
   const run = await alpha!.run(["sync"]);
   assert.equal(run.code, 5, run.stderr + run.stdout);
-  assert.match(run.stderr, /safety stop: .*Cannot delete 111 of 413 entries: more than 25% of the group/);
+  assert.match(run.stderr, /safety stop: .*Cannot delete 111 of 413 entries on peer "beta": more than 25% of the group and more than 100; if this is intended, set `max-delete 111;` in the group for one run/);
   assert.equal(readdirSync(join(beta!.root, "cache")).length, 110, "nothing deleted on the peer");
 });
 
