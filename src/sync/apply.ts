@@ -20,7 +20,7 @@ import type { TempWriter } from "../fs/temp-writer.js";
 import type { Observation } from "../fs/stat.js";
 import { backupFile, keepable, type BackupOptions } from "./backup.js";
 import type { OwnerIds } from "./owners.js";
-import { assertHolds, placedStill, removeIfHolds, swapIn, type Expected } from "./replace.js";
+import { assertHolds, placedStill, removeDir, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
 
 export interface ApplyDeps {
@@ -74,7 +74,7 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
   let expect = options.expect;
   const clearDir = async (): Promise<void> => {
     if (!target.stat?.isDirectory()) return;
-    await fsp.rmdir(target.fs);
+    removeDir(target);
     expect = () => "absent";
   };
   let placed: WrittenStat | undefined;

@@ -29,12 +29,13 @@
 // unseen. Without hard links either, the look-then-rename step is all there is.
 
 import { randomBytes } from "node:crypto";
-import { linkSync, lstatSync, renameSync, rmdirSync, unlink, unlinkSync, type BigIntStats } from "node:fs";
+import { linkSync, lstatSync, readdirSync, renameSync, rmdirSync, unlink, unlinkSync, type BigIntStats } from "node:fs";
 import { dirname, join } from "node:path";
 import { fingerprintHash, msFromNs } from "../core/file-state.js";
 import { PeersyncError } from "../errors.js";
 import type { WrittenStat } from "../fs/atomic-write.js";
 import { TEMP_PREFIX } from "../fs/temp-names.js";
+import { decodeName } from "../fs/name-codec.js";
 import { renameExchange, renameNoReplace } from "../fs/rename-at2.js";
 import type { Target } from "./target.js";
 
@@ -49,6 +50,20 @@ export class ChangedHereError extends PeersyncError {
   constructor(path: string) {
     super("CHANGED", `Cannot replace "${path}" now: it changed here after the decision`, {
       hint: "a local write landed while the peer's version was on its way; it is recorded as a version of its own and the next sync decides between them",
+    });
+  }
+}
+
+/**
+ * A peer's deletion of a directory that still holds what this node does not sync (an excluded
+ * file, one not checked yet). It was a bare ENOTEMPTY, refused on every run, with nothing to
+ * say that the names in the way are on this node and that moving them lets the deletion go.
+ */
+export class DirNotEmptyError extends PeersyncError {
+  constructor(path: string, names: readonly string[]) {
+    const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? `, and ${names.length - 3} more` : "");
+    super("DIR_NOT_EMPTY", `Cannot delete the directory "${path}": it still holds ${shown}, which the group does not sync from here (excluded, or not checked yet)`, {
+      hint: "move or remove those on this node (or add them to the group); the deletion stays pending and goes at the next sync",
     });
   }
 }
@@ -258,7 +273,7 @@ export function removeIfHolds(target: Target, expected: Expected, hooks: RaceHoo
   if (before === undefined) return;
   if (!holds(before, expected)) throw new ChangedHereError(target.local);
   hooks.beforeSwap?.();
-  if (before.isDirectory()) return rmdirSync(target.fs);
+  if (before.isDirectory()) return removeDir(target);
   const hold = holdPathFs(target);
   try {
     renameSync(target.fs, hold);
@@ -269,6 +284,18 @@ export function removeIfHolds(target: Target, expected: Expected, hooks: RaceHoo
   if (sameInode(look(hold), before)) return unlinkSync(hold);
   putBack(hold, target);
   throw new ChangedHereError(target.local);
+}
+
+/** rmdir, saying what is in the way when the directory is not empty. */
+export function removeDir(target: Target): void {
+  try {
+    rmdirSync(target.fs);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+    const names = readdirSync(target.fs, { encoding: "buffer" }).map((n) => decodeName(n)).sort();
+    throw new DirNotEmptyError(target.local, names);
+  }
 }
 
 /** `hold` back at the target, unless a file was created there meanwhile (then `hold` stays, for the start-up sweep). */
