@@ -167,7 +167,8 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
     if (stop !== undefined) {
       const message = stop + stopNote(work);
       r.safetyStops.push({ group: group.name, peers: work.map((w) => w.host.name), message });
-      logger.error({ group: group.name }, message);
+      // A one-shot run says it on its own `safety stop:` line (sync/command.ts report).
+      logger[options.oneShot === true ? "debug" : "error"]({ group: group.name }, message);
     }
     // Several peers get this group's files: each small file is read once for all of them. One
     // peer uses what the check kept, and keeps nothing more.

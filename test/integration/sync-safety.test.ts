@@ -98,6 +98,7 @@ test("more deletions than max-delete halt the group with exit 5 and delete nothi
   const run = await alpha!.run(["sync"]);
   assert.equal(run.code, 5, run.stderr + run.stdout);
   assert.match(run.stderr, /safety stop: .*max-delete \(2\)/);
+  assert.equal(run.stderr.split("\n").filter((l) => l.includes("more than max-delete")).length, 1, `said once, on the safety stop line: ${run.stderr}`);
   assert.equal(readdirSync(beta!.root).length, 5);
   const pending = await alpha!.run(["list-pending"]);
   assert.equal(pending.stdout.trim().split("\n").length, 4, "the deletions stay pending");
