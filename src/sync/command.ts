@@ -91,7 +91,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           paths: filters,
           item: (line) => (progress.item(line), (o.dryRun || o.verbose > 0) && !o.json ? ctx.out(line) : undefined),
         }).finally(progress.done);
-        if (!o.dryRun) recordOutcomes(db, update, logger);
+        if (!o.dryRun) recordOutcomes(db, update, [...update.safetyStops, ...rootStops(config, check)], logger);
         report(ctx, check, update);
         return exitCodeOf(check, update);
       } finally {
@@ -118,17 +118,28 @@ function markPeersAddedOrRemoved(db: Db, config: Config, logger: Logger): void {
 }
 
 /** What status shows as each peer's last sync and last error (status/run-record.ts); never fails the run. */
-function recordOutcomes(db: Db, u: UpdateSummary, logger: Logger): void {
+function recordOutcomes(db: Db, u: UpdateSummary, stops: UpdateSummary["safetyStops"], logger: Logger): void {
   const outcomes: RunOutcome[] = [
     ...u.results.map((r) => ({ group: r.group, peer: r.peer, reached: true, error: problemsText(r.problems) })),
     ...u.unreachable.map((x) => ({ group: x.group, peer: x.peer, reached: false, error: x.hint !== undefined ? `${x.message}; ${x.hint}` : x.message })),
-    ...u.safetyStops.flatMap((s) => s.peers.map((peer) => ({ group: s.group, peer, reached: false, error: `safety stop: ${s.message}` }))),
+    ...stops.flatMap((s) => s.peers.map((peer) => ({ group: s.group, peer, reached: false, error: `safety stop: ${s.message}` }))),
   ];
   try {
     recordRun(db, outcomes, Date.now());
   } catch (err) {
     logger.warn({ err: messageOf(err) }, `cannot record this run's peers for status: ${messageOf(err)}`);
   }
+}
+
+/**
+ * The check's unmounted-root stops, as the groups of that root and their peers: status names
+ * them on each peer's line, as it names a max-delete stop, rather than an older error or none.
+ */
+function rootStops(config: Config, check: CheckSummary | undefined): UpdateSummary["safetyStops"] {
+  const roots = (check?.problems ?? []).filter((p) => p.severity === "safety" && p.op === "root");
+  return roots.flatMap((p) => config.groups
+    .filter((g) => !g.local.receiveOnly && g.match(p.path) !== "ignore")
+    .map((g) => ({ group: g.name, peers: g.peers.map((h) => h.name), message: `${p.path}: ${p.message}` })));
 }
 
 /** A receive-only host's local changes are drift: say so (they are overwritten by the next push). */

@@ -274,6 +274,8 @@ test("a mount point that holds only a stray file is still an unmounted disk: not
   assert.equal(run.code, 5, run.stderr + run.stdout);
   assert.match(run.stderr, /safety: %data%: Cannot check root: it vanished or holds none of the files the index knows there/);
   assert.deepEqual(snapshot(beta!.root), before, "no deletion reached the peer");
+  const status = await alpha!.run(["status", "--no-probe"]);
+  assert.match(status.stdout, /^ {2}peer beta .*last error \d+ s ago: safety stop: %data%: Cannot check root: it vanished or holds none/m, status.stdout);
   // The receiving side: beta's disk is away, with a stray file; alpha's edit is refused.
   rmSync(alpha!.root, { recursive: true });
   renameSync(`${alpha!.root}.disk`, alpha!.root);
