@@ -147,7 +147,10 @@ function reportDrift(ctx: CommandContext, config: Config, check: CheckSummary): 
   const ro = config.groups.filter((g) => g.local.receiveOnly);
   const changed = check.new + check.modified + check.deleted;
   if (ro.length > 0 && changed > 0) {
-    ctx.err(`drift: ${changed} local change(s) on this receive-only host (groups ${ro.map((g) => g.name).join(", ")}); they will be backed up and replaced by the group's version`);
+    // Nothing is sent from here: a change waits for the group's version of that path, and a path
+    // the group does not change again keeps the drift (a deleted file stays deleted here).
+    ctx.err(`drift: ${changed} local change(s) on this receive-only host (groups ${ro.map((g) => g.name).join(", ")}); nothing is sent from here: ` +
+      "each is backed up and replaced when the group's version of its path next arrives; to restore a path now, run `peersync mark PATH` and `peersync sync` on a host that sends");
   }
 }
 
@@ -178,7 +181,11 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
   if (ctx.options.json) return ctx.out(JSON.stringify({ dryRun: ctx.options.dryRun, ...line }));
   if (ctx.options.verbose === 0 && !ctx.options.dryRun && line.offered === 0 && u.unreachable.length === 0) return;
   // A dry run applies, sends and settles nothing: its counts would all read 0.
-  if (ctx.options.dryRun) return ctx.out(`dry run: ${line.peers} peer(s), ${line.offered} entr${line.offered === 1 ? "y" : "ies"} offered; nothing changed (the lines above say what each peer would do)`);
+  if (ctx.options.dryRun) {
+    // A halted group offers nothing: "the lines above" are then its safety stop, not per-peer lines.
+    const halted = u.safetyStops.length > 0 ? `; ${u.safetyStops.length} group(s) halted by a safety stop (above): a real run would send them nothing` : "";
+    return ctx.out(`dry run: ${line.peers} peer(s), ${line.offered} entr${line.offered === 1 ? "y" : "ies"} offered${halted}; nothing changed (the lines above say what each peer would do)`);
+  }
   const settled = line.conflictsWon + line.conflictsLost;
   // "sent" counts files sent with content, whether or not the peer then applied them.
   ctx.out(`${line.peers} peer(s): ${line.applied} applied there, ${line.sent} sent with content, ` +

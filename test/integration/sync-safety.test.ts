@@ -68,7 +68,7 @@ test("a receive-only host: its sync pushes nothing, its local edit is drift, bac
   writeFileSync(join(beta!.root, "new-on-beta"), "never leaves beta\n");
   const own = await beta!.run(["sync"]);
   assert.equal(own.code, 0, own.stderr);
-  assert.match(own.stderr, /drift: 2 local change/);
+  assert.match(own.stderr, /drift: 2 local change.*nothing is sent from here: each is backed up and replaced when the group's version of its path next arrives; to restore a path now, run `peersync mark PATH`/);
   assert.equal(existsSync(join(alpha!.root, "new-on-beta")), false);
   assert.equal(readFileSync(join(alpha!.root, "site.conf"), "utf8"), "group version 1\n");
   // Nothing goes from beta, so nothing of it can be forced or marked: said as such (the path
@@ -87,6 +87,15 @@ test("a receive-only host: its sync pushes nothing, its local edit is drift, bac
   await speakAs(c, "beta", async (session) => {
     await assert.rejects(session.request({ type: "offer", dryRun: false, entries: [] }), /receive-only/);
   });
+  // A file deleted on the receive-only host stays deleted there until the group changes it;
+  // the drift line's advice brings it back at once.
+  rmSync(join(beta!.root, "site.conf"));
+  assert.match((await beta!.run(["sync"])).stderr, /drift: 1 local change/);
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  assert.equal(existsSync(join(beta!.root, "site.conf")), false, "nothing changed on alpha: nothing is sent");
+  assert.equal((await alpha!.run(["mark", "%data%/site.conf"])).code, 0);
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  assert.equal(readFileSync(join(beta!.root, "site.conf"), "utf8"), "group version 2\n");
 });
 
 test("more deletions than max-delete halt the group with exit 5 and delete nothing", async () => {
@@ -95,6 +104,9 @@ test("more deletions than max-delete halt the group with exit 5 and delete nothi
   for (let i = 0; i < 5; i++) writeFileSync(join(alpha!.root, `f${i}`), `${i}\n`);
   assert.equal((await alpha!.run(["sync"])).code, 0);
   for (let i = 0; i < 4; i++) rmSync(join(alpha!.root, `f${i}`));
+  const dry = await alpha!.run(["-d", "sync"]);
+  assert.equal(dry.code, 5, dry.stderr + dry.stdout);
+  assert.match(dry.stdout, /^dry run: 0 peer\(s\), 0 entries offered; 1 group\(s\) halted by a safety stop \(above\): a real run would send them nothing;/m, dry.stdout);
   const run = await alpha!.run(["sync"]);
   assert.equal(run.code, 5, run.stderr + run.stdout);
   assert.match(run.stderr, /safety stop: .*max-delete \(2\)/);
