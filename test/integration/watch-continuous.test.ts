@@ -278,6 +278,10 @@ test("continuous: an include root removed and made again is watched and checked 
     assert.ok(await waitFor(() => /does not exist/.test(c.states()[0]?.reason ?? ""), 5000), "the root is missing");
     await sleep(300);
     mkdirSync(fx.root);
+    // The restore brings back what the index knows (keep) and something new: a new directory
+    // holding only names the index never saw would look like a bare mount point and halt
+    // (index/root-safety.ts), whichever inode number the kernel gave it.
+    writeFileSync(join(fx.root, "keep"), "k");
     writeFileSync(join(fx.root, "back.txt"), "b");
     assert.ok(await waitFor(() => pushed().has("%www%/back.txt"), 5000), `the restored tree pushed; states: ${JSON.stringify(c.states())}`);
     assert.equal(c.states()[0]?.state, "watching");
