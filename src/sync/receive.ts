@@ -11,25 +11,18 @@ import type { LogicalPath } from "../core/path.js";
 import { keptOnlyByUs } from "../core/lost-history.js";
 import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
 import { bumpVector, mergeVectors, type VersionVector } from "../core/vector.js";
-import { permissionBits } from "../core/file-state.js";
-import { isWithin, parentOf } from "../core/path.js";
-import { fsPath } from "../fs/name-codec.js";
-import { pickRoot } from "../fs/safe-path.js";
-import * as fsp from "node:fs/promises";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
 import type { Answer, OfferItem } from "../net/messages.js";
-import { messageOf } from "../errors.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
-import { backupFile, keepable } from "./backup.js";
 import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
-import { replacedBy, reportLoss, reportReplaced } from "./loss-report.js";
+import { reportReplaced } from "./loss-report.js";
 import { Mutex } from "./mutex.js";
-import { ParentConflictError, refused, refusedFor } from "./refusal.js";
-import { entryOfRecord, type LocalEntry, type SyncIndex } from "./sync-index.js";
-import type { EntryRecord } from "../index/entries.js";
-import type { DryRecord } from "../index/write-batch.js";
-import { checkRoot, lstatOrUndefined, resolveTarget } from "./target.js";
+import { refused, refusedFor } from "./refusal.js";
+import type { LocalEntry, SyncIndex } from "./sync-index.js";
+import { resolveTarget } from "./target.js";
+import { dryAnswer, previewRecheck, type DryPreview } from "./dry-run.js";
+import { missingParents, reviveParents, type ParentsContext } from "./parents.js";
 
 export interface ReceiverOptions {
   readonly config: () => Config;
@@ -62,13 +55,6 @@ export interface Outcome {
   readonly answer: Answer;
   /** The disk changed (for the batch's actions). */
   readonly changed: boolean;
-}
-
-/** An ancestor reviveParents would make a directory: what stands there now (undefined: nothing). */
-interface MissingParent {
-  readonly p: LogicalPath;
-  readonly local: string;
-  readonly st: Awaited<ReturnType<typeof lstatOrUndefined>>;
 }
 
 export class Receiver {
@@ -122,19 +108,9 @@ export class Receiver {
    * own, in conflict with the pusher's) and write nothing. `locals` holds the paths whose disk
    * differs from their record; `unsure` those that could not be read.
    */
-  async preview(group: Group, paths: readonly LogicalPath[]): Promise<{ readonly locals: Map<string, LocalEntry>; readonly unsure: Set<string> }> {
-    const config = this.#o.config();
-    const { index } = this.#o;
-    const locals = new Map<string, LocalEntry>();
-    const now = (this.#o.now ?? Date.now)();
-    const summary = await runCheck(index.db, config, {
-      paths: paths.map((p) => config.toLocalPath(p)), groups: [group.name], statWorker: false, dryRun: true,
-      onDryRecord: (r) => {
-        const previewed = previewOf(index, group.name, r, config.localName, now);
-        if (previewed) locals.set(previewed.record.path, previewed);
-      },
-    });
-    return { locals, unsure: new Set(summary.problems.map((p) => p.path)) };
+  async preview(group: Group, paths: readonly LogicalPath[]): Promise<DryPreview> {
+    const { config, index, now } = this.#o;
+    return previewRecheck({ config: config(), index, nowMs: (now ?? Date.now)() }, group, paths);
   }
 
   /**
@@ -194,79 +170,14 @@ export class Receiver {
     return { ...local.entry, vector, ...writer };
   }
 
-  /**
-   * Re-creates the missing parent directories of `path`, which this node deleted while a peer
-   * made entries in them (the other half of keepsDirectory: a new child brings its directory
-   * back). Each gets the mode it had here, and a check records it as this node's new version,
-   * which beats the deletion everywhere. A file or symlink in the way goes (a file backed up
-   * first, its loss to `from` reported): the directory `from` has entries in wins. Unless an
-   * `auto none` conflict stands on it here: then `path` is refused (ParentConflictError) and
-   * nothing changes, or the conflict line's "both versions kept" would be false on this node.
-   */
+  /** Re-creates the missing parent directories of `path` (parents.ts). */
   async reviveParents(group: Group, path: LogicalPath, from: Host, seen?: Set<string>): Promise<void> {
-    const config = this.#o.config();
-    const missing = await this.#missingParents(group, path, seen);
-    const made: string[] = [];
-    for (const { p, local, st } of missing) {
-      // A file or symlink where a peer has a directory with entries: the directory wins
-      // (keepsDirectory), the file or symlink is backed up first.
-      const backup = keepable(st) && typeof fsPath(local) === "string" ? await backupFile(local, this.#o.deps(group).backup) : undefined;
-      if (backup !== undefined) reportLoss(this.#o.index, this.#o.logger, { group: group.name, path: p, backup, reason: st?.isSymbolicLink() ? "symlink replaced by a directory" : replacedBy("dir"), peer: from.name });
-      // A symlink with no backup (a name that is not UTF-8, or backup-generations 0): its
-      // target, said here, is all there is to keep of it.
-      if (st?.isSymbolicLink() && backup === undefined) {
-        const target = await fsp.readlink(fsPath(local)).catch((err: unknown) => `(unreadable: ${messageOf(err)})`);
-        this.#o.logger.warn({ path: p, target, peer: from.name }, `symlink ${p} -> ${target} replaced by a directory from ${from.name}, which has entries in it`);
-      }
-      if (st !== undefined) await fsp.unlink(fsPath(local));
-      const old = this.#o.index.get(group.name, p)?.record;
-      const mode = old?.kind === "dir" ? permissionBits(old.mode) : 0o755;
-      await fsp.mkdir(fsPath(local), { mode });
-      await fsp.chmod(fsPath(local), mode);
-      made.push(local);
-    }
-    if (made.length === 0) return;
-    this.#o.logger.info({ path, dirs: made }, `re-created ${made.length} deleted parent director${made.length === 1 ? "y" : "ies"} of ${path}`);
-    const summary = await runCheck(this.#o.index.db, config, { paths: made, groups: [group.name], statWorker: false });
-    for (const p of summary.problems) this.#o.logger.warn({ path: p.path, err: p.message }, `re-check: ${p.message}`);
+    await reviveParents(this.#parents(group), path, from, seen);
   }
 
-  /**
-   * The ancestors of `path` that are not directories here, each with what stands there; throws
-   * what reviveParents would refuse `path` with before changing anything. Changes nothing, so a
-   * dry run calls it too: its answer must be the real run's. `dryConflicts`: paths this dry run
-   * answered `conflict` for, which a real run would have recorded by now.
-   */
-  async #missingParents(group: Group, path: LogicalPath, seen?: Set<string>, dryConflicts?: ReadonlySet<string>): Promise<MissingParent[]> {
-    const config = this.#o.config();
-    const root = pickRoot(group.roots.map((r) => ({ logical: r as LogicalPath, local: config.toLocalPath(r) })), path);
-    if (root === undefined) return [];
-    const ancestors: LogicalPath[] = [];
-    for (let p = parentOf(path); p !== undefined && p !== root.logical && isWithin(p, root.logical); p = parentOf(p)) ancestors.unshift(p);
-    // Nothing is made in a root that is gone or looks unmounted (resolveTarget refuses the
-    // entry itself the same way): directories made in a mount point land on the wrong disk.
-    if (ancestors.length > 0) await checkRoot(group.name, root, this.#o.index.entries);
-    const missing: MissingParent[] = [];
-    for (const p of ancestors) {
-      const local = config.toLocalPath(p);
-      if (seen?.has(local)) continue;
-      const st = await lstatOrUndefined(fsPath(local));
-      if (st?.isDirectory()) seen?.add(local);
-      else missing.push({ p, local, st });
-    }
-    // Looked at before anything changes: the operator was told "both versions kept" for it.
-    const held = missing.find(({ p }) => dryConflicts?.has(p) === true || this.#conflictStands(group, p));
-    if (held !== undefined) throw new ParentConflictError(path, held.p);
-    return missing;
-  }
-
-  /**
-   * An `auto none` conflict stands on `path` here (with any peer): both versions were said to
-   * be kept, so nothing below it may turn this node's version into a directory.
-   */
-  #conflictStands(group: Group, path: LogicalPath): boolean {
-    const id = this.#o.index.get(group.name, path)?.record.id;
-    return id !== undefined && this.#o.index.versions.conflictsOf(id).length > 0;
+  #parents(group: Group): ParentsContext {
+    const { config, index, logger, deps } = this.#o;
+    return { config: config(), group, index, logger, backup: deps(group).backup };
   }
 
   /**
@@ -298,7 +209,7 @@ export class Receiver {
     // reviveParents re-creates and records ancestors only: `local` (this path's entry) stays current.
     if ("apply" in d && (d.apply === "write" || d.apply === "meta") && item.entry.kind !== "deleted") {
       // A dry run refuses what the real run would (PARENT_CONFLICT), making no directory.
-      if (dryRun) await this.#missingParents(group, item.path, seenDirs, dryConflicts);
+      if (dryRun) await missingParents(this.#parents(group), item.path, seenDirs, dryConflicts);
       else await this.reviveParents(group, item.path, pusher, seenDirs);
     }
     if (sendsContent(d, item) && item.entry.kind === "file") {
@@ -380,37 +291,4 @@ export class Receiver {
     index.acknowledged(id, from.name);
   }
 
-}
-
-/** What a real run would answer for decision `d` on `local`, in a dry run. */
-function dryAnswer(item: OfferItem, d: Decision, local: LocalEntry | undefined): Answer {
-  switch (d.kind) {
-    case "in-sync": return { kind: "in-sync", vector: d.vector };
-    case "conflict-unresolved": return { kind: "conflict", entry: item.entry };
-    case "keep-local":
-    case "keep-dir":
-    case "conflict-local-wins":
-      return local ? { kind: "theirs", entry: local.entry, vector: d.vector, decision: labelOf(d) } : refused("KEPT", "kept");
-    default: return { kind: "applied", vector: d.vector, decision: labelOf(d) };
-  }
-}
-
-/** The entry a check would record (dry run), as the index would then read it: a change made here. */
-function previewOf(index: SyncIndex, group: string, r: DryRecord, localNode: string, nowMs: number): LocalEntry | undefined {
-  if (r.type === "tombstone") {
-    const record = index.entries.getById(r.id);
-    if (!record) return undefined;
-    const forced = index.get(group, record.path)?.forced ?? false;
-    const gone = { ...record, vector: r.vector, deletedNs: r.at };
-    return { record: gone, entry: entryOfRecord(gone, localNode, nowMs), forced };
-  }
-  const { input } = r;
-  const known = index.get(group, input.path);
-  const record: EntryRecord = {
-    id: known?.record.id ?? -1, group, path: input.path, ...input.state,
-    hash: input.state.kind === "file" ? input.state.hash : undefined,
-    target: input.state.kind === "symlink" ? input.state.target : undefined,
-    vector: input.vector, deletedNs: undefined, ctimeNs: input.ctimeNs, ino: input.ino, dev: input.dev,
-  };
-  return { record, entry: entryOfRecord(record, localNode, nowMs), forced: known?.forced ?? false };
 }
