@@ -15,12 +15,13 @@ import { writeFileAtomic, writeSymlinkAtomic, type AtomicData, type WrittenStat 
 import { setPathTimes } from "../fs/set-times.js";
 import type { HashAlgorithm } from "../fs/hash.js";
 import { fsPath } from "../fs/name-codec.js";
+import type { Placer } from "../fs/place-batch.js";
 import type { OwnerNames } from "../fs/owners.js";
 import type { TempWriter } from "../fs/temp-writer.js";
 import type { Observation } from "../fs/stat.js";
 import { backupFile, keepable, type BackupOptions } from "./backup.js";
 import type { OwnerIds } from "./owners.js";
-import { assertHolds, placedStill, removeDir, removeIfHolds, swapIn, type Expected } from "./replace.js";
+import { assertHolds, placedStill, placeNewPooled, removeDir, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
 
 export interface ApplyDeps {
@@ -54,6 +55,8 @@ export interface ApplyOptions {
   readonly resume?: { readonly path: string; readonly offset: number };
   /** Takes each old version a swap displaced instead of it being unlinked at once (replace.ts). */
   readonly displaced?: (temp: string | Buffer) => void;
+  /** Files: where nothing stood, the rename (and the lstat after it) go on the thread pool (fs/place-batch.ts). */
+  readonly placer?: Placer | undefined;
 }
 
 export interface Applied {
@@ -78,10 +81,20 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
     expect = () => "absent";
   };
   let placed: WrittenStat | undefined;
+  // What the target held just after a pooled placing: no lstat of it again (observe).
+  let after: { readonly stat: WrittenStat | undefined } | undefined;
   // writeFileAtomic names its temp file beside `target.local`; the swap puts it at the raw
   // bytes of the name (target.fs), so names that are not UTF-8 land exactly.
   const swap = async (from: PathLike, _to: PathLike, written?: WrittenStat): Promise<void> => {
-    placed = swapIn(from as string | Buffer, target, expect(), {
+    const expected = expect();
+    if (expected === "absent" && options.placer !== undefined && written !== undefined) {
+      const done = await placeNewPooled(from as string | Buffer, target, options.placer);
+      if (done !== "unplaced") {
+        [placed, after] = [written, { stat: done.after }];
+        return;
+      }
+    }
+    placed = swapIn(from as string | Buffer, target, expected, {
       ...(written === undefined ? {} : { written }),
       ...(options.displaced ? { displaced: options.displaced } : {}),
     });
@@ -118,7 +131,7 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
         ...(options.resume ? { resume: options.resume } : {}),
         io: { rename: swap },
       });
-      return { observed: await observe(target, remote, deps, placed), backupPath };
+      return { observed: await observe(target, remote, deps, placed, after), backupPath };
     }
   }
 }
@@ -154,14 +167,14 @@ function ownerOf(remote: ExistingEntry, deps: ApplyDeps): { uid?: number; gid?: 
  * record then gets a change time no lstat reports, so the next check hashes the file again and
  * finds that write as a version of its own (instead of taking it for the one received).
  */
-async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, placed?: WrittenStat): Promise<Observation | undefined> {
-  const st = await lstatOrUndefined(target.fs);
+async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, placed?: WrittenStat, after?: { readonly stat: WrittenStat | undefined }): Promise<Observation | undefined> {
+  const st = after === undefined ? await lstatOrUndefined(target.fs) : after.stat;
   if (st === undefined) return undefined;
   const moved = placed !== undefined && !placedStill(st, placed);
   return { state: stateFromStat(st, remote, deps.names), ctimeNs: moved ? 0n : st.ctimeNs, ino: st.ino, dev: st.dev };
 }
 
-function stateFromStat(st: BigIntStats, remote: ExistingEntry, names: OwnerNames): Observation["state"] {
+function stateFromStat(st: WrittenStat, remote: ExistingEntry, names: OwnerNames): Observation["state"] {
   const uid = Number(st.uid);
   const gid = Number(st.gid);
   const base = { mode: Number(st.mode), uid, gid, userName: names.user(uid), groupName: names.group(gid), mtimeNs: st.mtimeNs, size: Number(st.size) };

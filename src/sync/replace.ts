@@ -36,6 +36,8 @@ import { PeersyncError } from "../errors.js";
 import type { WrittenStat } from "../fs/atomic-write.js";
 import { TEMP_PREFIX } from "../fs/temp-names.js";
 import { decodeName } from "../fs/name-codec.js";
+import type { Placer } from "../fs/place-batch.js";
+import type { ExactStat } from "../fs/read-batch.js";
 import { renameExchange, renameNoReplace } from "../fs/rename-at2.js";
 import type { Target } from "./target.js";
 
@@ -153,6 +155,22 @@ export function swapIn(temp: string | Buffer, target: Target, expected: Expected
     return swapInChecked(temp, target, expected, { placed });
   }
   return swapInChecked(temp, target, expected, { hooks });
+}
+
+/**
+ * swapIn for a target the decision found empty, with the rename and the lstat after it made on
+ * the thread pool with the rest of the batch's (fs/place-batch.ts). RENAME_NOREPLACE is the
+ * last look there too, so no await between a look and the placing is needed. Resolves with
+ * what the target holds just after (undefined: removed again meanwhile), or "unplaced" where
+ * renameat2 is not offered (the caller then takes swapIn, which knows the other ways).
+ */
+export async function placeNewPooled(temp: string | Buffer, target: Target, placer: Placer): Promise<{ readonly after: ExactStat | undefined } | "unplaced"> {
+  try {
+    return (await placer(temp, target.fs)) ?? "unplaced";
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "EEXIST") throw new ChangedHereError(target.local);
+    throw err;
+  }
 }
 
 /** renameNoReplace() as swapIn's placing: false when renameat2 is not offered here. */
@@ -313,6 +331,6 @@ function putBack(hold: string | Buffer, target: Target): void {
 }
 
 /** The target still is the file `placed` put there (nothing wrote it since the swap). */
-export function placedStill(now: BigIntStats, placed: WrittenStat): boolean {
+export function placedStill(now: WrittenStat, placed: WrittenStat): boolean {
   return now.ino === placed.ino && now.dev === placed.dev && now.size === placed.size && now.mtimeNs === placed.mtimeNs;
 }
