@@ -1,9 +1,10 @@
 // Watches the include roots of the groups with `watch yes` (continuous mode, DESIGN §8) and
 // turns what the kernel reports into WatchEvents on logical paths. A directory root is watched
 // recursively with @parcel/watcher (inotify); a root that is a single file through its parent
-// directory, non-recursively, with fs.watch. Nothing here throws at the caller: a root that
-// cannot be watched (missing, inotify limits, a watcher error) is reported to onTrouble and
-// left to the periodic full checks, and retry() tries again after each of them.
+// directory, non-recursively, with fs.watch (subscribe.ts). Nothing here throws at the caller: a
+// root that cannot be watched (missing, inotify limits: inotify-limits.ts, a watcher error) is
+// reported to onTrouble and left to the periodic full checks, and retry() tries again after
+// each of them.
 //
 // NOTE: @parcel/watcher 2.6's inotify backend drops IN_Q_OVERFLOW silently, and a directory
 // created later whose inotify_add_watch fails (ENOSPC) is silently not watched. Neither can be
@@ -17,20 +18,17 @@
 // a full check, which subscribes it again first (a fresh crawl) and then walks. Directories
 // appearing within REWATCH_DELAY_MS of each other share one.
 
-import { watch as fsWatch, lstatSync, readdirSync, readFileSync, type FSWatcher } from "node:fs";
+import { watch as fsWatch, lstatSync, readdirSync, type FSWatcher } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import * as parcel from "@parcel/watcher";
 import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
-import type { PathEventType } from "../core/debounce-window.js";
 import { messageOf } from "../errors.js";
 import { isTempName } from "../fs/temp-names.js";
 import type { WatchEvent } from "./event-buffer.js";
+import { isLimitError, limitHint, readWatchLimit } from "./inotify-limits.js";
+import { parcelSubscribe, watchOneFile, type RawEvent, type SubscribeFn } from "./subscribe.js";
 
-export type RawEvent = { readonly path: string; readonly type: PathEventType };
-export type RawCallback = (err: Error | null, events: readonly RawEvent[]) => unknown;
-/** @parcel/watcher's subscribe, or a fake. */
-export type SubscribeFn = (dir: string, fn: RawCallback) => Promise<{ unsubscribe(): Promise<void> }>;
+export type { RawCallback, RawEvent, SubscribeFn } from "./subscribe.js";
 
 export type RootStateName = "watching" | "polling" | "stopped";
 
@@ -265,44 +263,4 @@ function holdsDirectories(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-const parcelSubscribe: SubscribeFn = (dir, fn) => parcel.subscribe(dir, (err, events) => fn(err, events));
-
-/** A root that is one file: its parent directory, not recursively, filtered to that name. */
-const watchOneFile: SubscribeFn = async (file, fn) => {
-  const name = basename(file);
-  const w = fsWatch(dirname(file), { persistent: false }, (_type, filename) => {
-    if (filename === null || filename === name) fn(null, [{ path: file, type: "update" }]);
-  });
-  w.on("error", (err) => fn(err, []));
-  return { unsubscribe: async () => w.close() };
-};
-
-/** inotify_add_watch → ENOSPC (max_user_watches), inotify_init → EMFILE (max_user_instances). */
-export function isLimitError(err: unknown): boolean {
-  const text = messageOf(err);
-  return /No space left on device|ENOSPC|Too many open files|EMFILE|max_user_(watches|instances)/i.test(text);
-}
-
-/** The sysctl line an operator can paste: at least double the current limit, and 524288. */
-export function limitHint(current: number | undefined): string {
-  const want = Math.max(524_288, (current ?? 0) * 2);
-  const now = current === undefined ? "" : ` (now ${current})`;
-  return `raise the inotify limits${now}: sysctl fs.inotify.max_user_watches=${want} fs.inotify.max_user_instances=1024, ` +
-    "and persist them in /etc/sysctl.d/; until then this root is checked only by the periodic full check";
-}
-
-function readWatchLimit(): number | undefined {
-  // The namespace's own limit (a container's) may be lower than the global sysctl's.
-  const limits = ["/proc/sys/fs/inotify/max_user_watches", "/proc/sys/user/max_inotify_watches"].map((file) => {
-    try {
-      const n = Number(readFileSync(file, "utf8").trim());
-      return Number.isFinite(n) && n > 0 ? n : Infinity;
-    } catch {
-      return Infinity;
-    }
-  });
-  const n = Math.min(...limits);
-  return n === Infinity ? undefined : n;
 }
