@@ -14,20 +14,21 @@ import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
 import { needsSubtreeCheck } from "../core/subtree-check.js";
 import { messageOf } from "../errors.js";
-import { runCheck, type CheckOptions, type CheckSummary } from "../index/check-run.js";
 import { diskNow, recordedDir } from "../index/replaced-dirs.js";
 import type { Db } from "../index/database.js";
 import { EntryStore } from "../index/entries.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { StatusBoard } from "../status/board.js";
+import { CheckRunner, reasonLabel, type CheckFn } from "./check-runner.js";
 import { EventBuffer, type Batch, type DuePath } from "./event-buffer.js";
-import { nextFullCheckIn, RescanSchedule, RETRY_AFTER_ERROR_MS } from "./rescan.js";
+import { nextFullCheckIn, RescanSchedule } from "./rescan.js";
 import { Pusher, type PushFn } from "./pusher.js";
 import { realTimers, type Timers } from "./timers.js";
+import { logTrouble, publishWatchStates, retryWatching } from "./watch-report.js";
 import { Watchers, type RootState, type SubscribeFn, type WatchTrouble } from "./watcher.js";
 
 export type { PushFn } from "./pusher.js";
-export type CheckFn = (db: Db, config: Config, options: CheckOptions) => Promise<CheckSummary>;
+export type { CheckFn } from "./check-runner.js";
 
 export interface ContinuousOptions {
   readonly config: Config;
@@ -95,6 +96,7 @@ class Loop {
   readonly #buffer: EventBuffer;
   readonly #schedule: RescanSchedule;
   readonly #pusher: Pusher;
+  readonly #checks: CheckRunner;
   readonly #entries: EntryStore;
   readonly watchers: Watchers;
   readonly ready: Promise<void>;
@@ -120,6 +122,10 @@ class Loop {
     this.#pusher = new Pusher({
       config: options.config, db: options.db, logger: options.logger, push: options.push, buffer: this.#buffer, timers,
       random: options.random, metrics: options.metrics,
+    });
+    this.#checks = new CheckRunner({
+      config: options.config, db: options.db, logger: options.logger, timers, metrics: options.metrics, board: options.board,
+      check: options.check, stopping: () => this.#stopped,
     });
     this.watchers = new Watchers({
       config: options.config,
@@ -201,7 +207,7 @@ class Loop {
       const release = await this.#o.lock?.();
       let ok;
       try {
-        ok = await this.#runCheck("paths", { paths, recursive, groups: [group] }, changed, undefined);
+        ok = await this.#checks.run("paths", { paths, recursive, groups: [group] }, changed, undefined);
       } finally {
         release?.();
       }
@@ -217,63 +223,15 @@ class Loop {
     this.#o.logger.info({ groups, reason }, "full check");
     // A root that could not be watched may be watchable now (the operator raised a limit).
     // Subscribed before the walk, as at start: what changes after the walk passed is an event.
-    const watchingBefore = this.#watchingCount();
-    const subscribeStarted = this.#timers.now();
-    // CPU as well as wall time: on a loaded machine the wall time says more about the load.
-    const cpuBefore = process.cpuUsage();
-    await this.watchers.retry();
-    const watching = this.#watchingCount();
-    if (watching > watchingBefore) {
-      const cpu = process.cpuUsage(cpuBefore);
-      this.#o.logger.info({ roots: watching, ms: this.#timers.now() - subscribeStarted, cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, "watching");
-    }
+    await retryWatching(this.watchers, { timers: this.#timers, logger: this.#o.logger });
     this.#publishWatch();
     const changed = new Map<string, Set<string>>(groups.map((g) => [g, new Set<string>()]));
-    const ok = await this.#runCheck("full", { full: true, groups }, undefined, changed, reason);
+    const ok = await this.#checks.run("full", { full: true, groups }, undefined, changed, reason);
     for (const g of groups) this.#reschedule(g, ok);
     if (!ok) return;
     // `retry`: push even when nothing changed, for what is still pending from before (a peer
     // that was down when the daemon stopped, a peer new to the group: new-peers.ts).
     for (const [group, paths] of changed) await this.#pusher.push(group, [...paths], { retry: true });
-  }
-
-  /** One runCheck; collects changed paths; false (logged) when it failed as a whole. */
-  async #runCheck(scope: "full" | "paths", options: CheckOptions, into: Set<string> | undefined,
-    byGroup?: Map<string, Set<string>>, reason?: string): Promise<boolean> {
-    const started = this.#timers.now();
-    const end = this.#o.metrics?.checkDuration.startTimer({ scope });
-    let count = 0;
-    try {
-      const summary = await (this.#o.check ?? runCheck)(this.#o.db, this.#o.config, {
-        ...options,
-        onChange: (c) => {
-          (byGroup?.get(c.group) ?? into)?.add(c.path);
-          count++;
-        },
-        onProgress: (n) => (n % 256 === 0 ? new Promise<void>((r) => setImmediate(r)) : undefined),
-      });
-      this.#o.metrics?.checks.inc({ scope });
-      for (const p of summary.problems) if (p.severity !== "skipped") this.#o.logger.warn({ path: p.path, op: p.op }, p.message);
-      // A root left alone as unmounted halts its group until someone acts: status must say so,
-      // not only this log, which repeats at every check.
-      const stop = summary.problems.find((p) => p.severity === "safety");
-      this.#o.board?.recordCheck({
-        atMs: started, scope, durationMs: this.#timers.now() - started, changes: count, reason,
-        safetyStop: stop === undefined ? undefined : `${stop.path}: ${stop.message}`,
-      });
-      return true;
-    } catch (err) {
-      // Stopping closes the index under a check that outlived the grace time: not news.
-      const level = this.#stopped ? "debug" : "error";
-      this.#o.logger[level]({ scope, err: messageOf(err) }, `check failed: ${messageOf(err)}; next full check in ${RETRY_AFTER_ERROR_MS / 1000} s`);
-      return false;
-    } finally {
-      end?.();
-    }
-  }
-
-  #watchingCount(): number {
-    return this.watchers.states().filter((s) => s.state === "watching").length;
   }
 
   #reschedule(group: string, ok: boolean): void {
@@ -294,14 +252,7 @@ class Loop {
   }
 
   #onTrouble(t: WatchTrouble): void {
-    const fields = { group: t.group, root: t.root, kind: t.kind };
-    if (t.kind === "limit") {
-      this.#o.logger.error({ ...fields, hint: t.hint }, `${t.message}: inotify limit reached; ${t.hint}`);
-    } else if (t.kind === "rewatch" || t.kind === "returned") {
-      this.#o.logger.info(fields, t.message);
-    } else {
-      this.#o.logger.warn(fields, `${t.message}; checked by periodic full checks until it can be watched`);
-    }
+    logTrouble(this.#o.logger, t);
     this.#publishWatch();
     // A watch lost on the way may have missed events: a full check soon. A failed attempt to
     // watch (at start, or retried before each full check) is followed by that full check anyway,
@@ -312,12 +263,7 @@ class Loop {
   #publishWatch(): void {
     // A daemon with nothing to watch leaves the index alone (a passive server writes nothing).
     if (this.#groups.size === 0) return;
-    const states = this.watchers.states();
-    this.#o.board?.setWatch(states);
-    const m = this.#o.metrics;
-    if (m === undefined) return;
-    m.watchedRoots.reset();
-    for (const s of states) m.watchedRoots.inc({ group: s.group, state: s.state });
+    publishWatchStates(this.watchers.states(), this.#o);
   }
 }
 
@@ -326,12 +272,4 @@ function needsSubtree(entries: EntryStore, item: DuePath): boolean {
   const now = diskNow(item.local);
   if (now.kind !== "dir" || item.created) return needsSubtreeCheck(item.created, now, undefined);
   return needsSubtreeCheck(item.created, now, recordedDir(entries, item.group, item.path));
-}
-
-/** A bounded label for the rescans counter. */
-function reasonLabel(reason: string): string {
-  if (reason === "start" || reason === "rescan-interval") return reason;
-  if (reason.startsWith("watcher")) return "watcher";
-  if (reason.startsWith("more than")) return "overflow";
-  return "other";
 }
