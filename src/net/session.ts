@@ -3,16 +3,23 @@
 // Backpressure everywhere: the server stops reading when maxInFlight requests are in hand,
 // when request bodies wait for their handler, or when replies wait for the peer to read; the
 // client waits for a free slot before sending a request and for the socket to drain before
-// sending more body. Timeouts: per request, per idle session, per stalled write (wire.ts).
+// sending more body (request-body.ts). Timeouts: per request (reply-stream.ts), per idle
+// session (idle-timer.ts), per stalled write (wire.ts).
 
-import { PeerError, PeersyncError, ProtocolError, messageOf } from "../errors.js";
+import { PeerError, ProtocolError, messageOf } from "../errors.js";
 import type { Frame } from "./frame.js";
 import type { PeerIdentity } from "./handshake/auth.js";
-import { decodeMessage, hasBody, roleOf, type Message, type Request, type Version } from "./messages.js";
+import { IdleTimer } from "./idle-timer.js";
+import { decodeMessage, hasBody, roleOf, type Message, type Request } from "./messages.js";
 import { AsyncQueue } from "./queue.js";
+import { readReplies } from "./reply-stream.js";
+import { BodyStopped, sendBody } from "./request-body.js";
 import { serveRequest, type SessionHandler } from "./serve.js";
 import { IdleError, sessionEndError, ShutdownError } from "./session-end.js";
 import type { Wire } from "./wire.js";
+
+// Part of request()'s contract: the body a client passes may throw it to stop on purpose.
+export { BodyStopped } from "./request-body.js";
 
 export type SessionRole = "client" | "server";
 
@@ -48,10 +55,9 @@ export class Session {
   readonly #pending = new Map<number, Pending>();
   readonly #incoming = new Map<number, Incoming>();
   readonly #slotWaiters: (() => void)[] = [];
+  readonly #idle: IdleTimer;
   #nextId = 1;
   #queuedBytes = 0;
-  #lastActivity = Date.now();
-  #idleTimer: NodeJS.Timeout | undefined;
   #draining = false;
   #peerDraining = false;
   /** This side closed the session (close(), drain()): what it cut off is not a lost connection. */
@@ -64,7 +70,11 @@ export class Session {
     this.#handler = handler;
     this.closed = new Promise((resolve) => wire.onClose(resolve));
     wire.onClose((reason) => this.#onClosed(reason));
-    this.#armIdle(wire.limits.idleTimeoutMs);
+    this.#idle = new IdleTimer({
+      limitMs: () => this.wire.limits.idleTimeoutMs,
+      busy: () => this.inFlight > 0,
+      onIdle: (idle) => this.wire.close(new IdleError(`Cannot keep session with "${this.peer.host.name}": idle for ${idle} ms`)),
+    });
     wire.setSink({ ready: () => this.#ready(), frame: (f) => this.#frame(f) });
   }
 
@@ -126,66 +136,21 @@ export class Session {
     this.#pending.set(id, { replies });
     try {
       if (!this.usable) throw new PeerError(`Cannot send ${msg.type} to "${this.peer.host.name}": the session is closing`, { peer: this.peer.host.name });
-      this.#touch();
+      this.#idle.touch();
       try {
         this.wire.send(id, msg);
-        if (options.body) await this.#sendBody(id, options.body);
+        if (options.body) await sendBody(this.wire, { id, body: options.body, peerVersion: this.peer.version });
         await this.wire.drained();
       } catch (err) {
         // The connection went away while the request (a put's body) was still being written.
         throw this.wire.closed ? this.#failureOf(this.wire.closeReason) : err;
       }
-      yield* this.#replies(id, replies, msg.type, options.timeoutMs ?? this.wire.limits.requestTimeoutMs);
+      yield* readReplies(replies, { peer: this.peer.host.name, type: msg.type, timeoutMs: options.timeoutMs ?? this.wire.limits.requestTimeoutMs });
     } finally {
       this.#pending.delete(id);
       replies.discard();
       this.#slotWaiters.shift()?.();
     }
-  }
-
-  async *#replies(id: number, replies: AsyncQueue<Message>, type: string, timeoutMs: number): AsyncGenerator<Message> {
-    for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new PeerError(`Cannot get reply to ${type} from "${this.peer.host.name}": none within ${timeoutMs} ms`, {
-          peer: this.peer.host.name, remoteCode: "TIMEOUT",
-        })), timeoutMs);
-      });
-      let next: IteratorResult<Message>;
-      try {
-        next = await Promise.race([replies.next(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-      if (next.done || next.value.type === "end") return;
-      const reply = next.value;
-      if (reply.type === "error") {
-        throw new PeerError(`Peer "${this.peer.host.name}" refused ${type}: ${reply.message}`, {
-          peer: this.peer.host.name, remoteCode: reply.code, ...(reply.hint === undefined ? {} : { hint: reply.hint }),
-        });
-      }
-      yield reply;
-    }
-  }
-
-  async #sendBody(id: number, body: AsyncIterable<Uint8Array>): Promise<void> {
-    const max = this.wire.limits.maxFrameBytes;
-    try {
-      for await (const chunk of body) {
-        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-        for (let at = 0; at < buf.length; at += max) {
-          if (!this.wire.send(id, { type: "data", bytes: buf.subarray(at, at + max) })) await this.wire.drained();
-        }
-      }
-    } catch (err) {
-      if (!(err instanceof BodyStopped) || this.wire.closed) throw err;
-      // The body's source stopped it on purpose: the request is still answered. A 1.0/1.1
-      // server knows no abort (it would close the session): it gets a plain end, and its
-      // answer (a hash mismatch, most likely) is the caller's to read as it knows best.
-      this.wire.send(id, canAbort(this.peer.version) ? { type: "abort", message: err.message } : { type: "end" });
-      return;
-    }
-    this.wire.send(id, { type: "end" });
   }
 
   #slot(): Promise<void> {
@@ -223,7 +188,7 @@ export class Session {
   }
 
   #frame(frame: Frame): void {
-    this.#touch();
+    this.#idle.touch();
     const msg = decodeMessage(frame.kind, frame.body, this.wire.limits.maxControlBytes);
     if (frame.id === 0) return this.#sessionMessage(msg);
     const role = roleOf(msg.type);
@@ -294,22 +259,6 @@ export class Session {
     queueMicrotask(() => this.wire.pump());
   }
 
-  #touch(): void {
-    this.#lastActivity = Date.now();
-  }
-
-  // Closes a session with nothing in flight and no complete frame for idleTimeoutMs. Partial
-  // frames do not count as activity, so a peer dribbling bytes cannot hold a session open.
-  #armIdle(afterMs: number): void {
-    this.#idleTimer = setTimeout(() => {
-      const idle = Date.now() - this.#lastActivity;
-      const limit = this.wire.limits.idleTimeoutMs;
-      if (this.inFlight > 0 || idle < limit) return this.#armIdle(this.inFlight > 0 ? limit : limit - idle);
-      this.wire.close(new IdleError(`Cannot keep session with "${this.peer.host.name}": idle for ${idle} ms`));
-    }, Math.max(1, afterMs));
-    this.#idleTimer.unref();
-  }
-
   #failureOf(reason: Error | undefined): Error {
     return sessionEndError({
       peer: this.peer.host.name, role: this.role, peerDraining: this.#peerDraining, closedHere: this.#closedHere,
@@ -318,7 +267,7 @@ export class Session {
   }
 
   #onClosed(reason: Error | undefined): void {
-    clearTimeout(this.#idleTimer);
+    this.#idle.stop();
     const err = this.#failureOf(reason);
     for (const p of this.#pending.values()) p.replies.fail(err);
     for (const i of this.#incoming.values()) {
@@ -332,22 +281,6 @@ export class Session {
       void messageOf(e);
     }
   }
-}
-
-/**
- * A request body cut short on purpose (a file that changed while it was being sent). Thrown
- * by the body a client passes to request(): the server is told why (`abort`, protocol 1.2)
- * and answers the request. On the server, the body fails with one carrying the client's reason.
- */
-export class BodyStopped extends PeersyncError {
-  constructor(message: string) {
-    super("STOPPED", message);
-  }
-}
-
-/** Protocol 1.2 and later take `abort` in place of a body's `end`. */
-function canAbort(version: Version): boolean {
-  return version[0] > 1 || version[1] >= 2;
 }
 
 function sleep(ms: number): Promise<void> {
