@@ -73,7 +73,7 @@ export class DirProbe {
 
 export type ProbeResult = DirProbe | { readonly error: readonly [string, string] };
 
-/** Reads one directory; `seed` goes into the digest (the group's rules, see check-run.ts). */
+/** Reads one directory; `seed` goes into the digest (the group's rules, see check-group.ts). */
 export type ProbeDir = (dirFs: string | Buffer, seed: number) => Promise<ProbeResult>;
 
 type RawProbe = [Buffer, Uint32Array, Float64Array, Int32Array, number, number, number, number, Float64Array?];
