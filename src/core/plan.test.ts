@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkDeleteBudget, checkPeerDeletes, comparePaths, countMoves, type MoveKey, DIRECT_FILE_BYTES, orderOperations, skipsOffer, type PlanItem } from "./plan.js";
+import { checkDeleteBudget, checkPeerDeletes, comparePaths, countMoves, type MoveKey, DIRECT_FILE_BYTES, orderOperations, relaysDeletion, skipsOffer, type PlanItem } from "./plan.js";
 import { toLogicalPath } from "./path.js";
 import { dir, file, gone, link } from "./testing-entries.js";
 
@@ -128,4 +128,16 @@ const moveCases: { name: string; deleted: MoveKey[]; written: MoveKey[]; want: n
 ];
 for (const c of moveCases) {
   test(`countMoves() ${c.name}`, () => assert.equal(countMoves(c.deleted, c.written), c.want));
+}
+
+const relayedCases: { name: string; deleted: boolean; modifiedBy: string | undefined; want: boolean }[] = [
+  { name: "a deletion a check here recorded is this node's", deleted: true, modifiedBy: undefined, want: false },
+  { name: "a deletion of this node's, its vector merged since, is this node's", deleted: true, modifiedBy: "beta", want: false },
+  { name: "a deletion received from the node that made it is passed on", deleted: true, modifiedBy: "alpha", want: true },
+  { name: "a file another node wrote is a write, not a deletion", deleted: false, modifiedBy: "alpha", want: false },
+];
+for (const c of relayedCases) {
+  test(`relaysDeletion() on beta: ${c.name}`, () => {
+    assert.equal(relaysDeletion({ deleted: c.deleted, modifiedBy: c.modifiedBy }, "beta"), c.want);
+  });
 }

@@ -115,6 +115,19 @@ export function checkPeerDeletes(c: PeerDeletes, maxDelete: number | undefined, 
   return checkDeleteBudget(c.deletes - moved, c.live + c.deletes - moved, maxDelete, peer);
 }
 
+/**
+ * Whether a pending row is a deletion this node passes on rather than made (core/tombstone.ts
+ * relayPeers): its tombstone names another node as the deleter (`modifiedBy`; undefined when a
+ * check here recorded it). The max-delete rule leaves such rows out. The node that made the
+ * deletions counted them when it sent them (they would not have left it otherwise, unless its
+ * limit was raised for that run), and it sent the writes of a rename with them, which no node
+ * passes on: counted here, a renamed directory of 200 files halted the whole group on every
+ * node that received it, for as long as one peer had not acknowledged the old names.
+ */
+export function relaysDeletion(row: { readonly deleted: boolean; readonly modifiedBy: string | undefined }, localNode: string): boolean {
+  return row.deleted && row.modifiedBy !== undefined && row.modifiedBy !== localNode;
+}
+
 /** What a deletion or a write of one entry carries, for countMoves(): a file's content hash, a symlink's target, or a directory. */
 export type MoveKey =
   | { readonly kind: "file"; readonly hash: string }

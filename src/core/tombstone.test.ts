@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { canPurgeTombstone, DEFAULT_TOMBSTONE_RETENTION_MS, tombstoneStatus, type Tombstone } from "./tombstone.js";
+import { canPurgeTombstone, DEFAULT_TOMBSTONE_RETENTION_MS, relayPeers, tombstoneStatus, type Tombstone } from "./tombstone.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 const deletedAtMs = 1_700_000_000_000;
@@ -29,4 +29,22 @@ test("tombstoneStatus() names the peers still to acknowledge and the retention e
     waitingFor: ["a"],
     keepUntilMs: deletedAtMs + DEFAULT_TOMBSTONE_RETENTION_MS,
   });
+});
+
+const relayCases: { name: string; peers: string[]; from: string; receiveOnly: boolean; want: string[] }[] = [
+  { name: "holds a deletion from one peer for every other", peers: ["alpha", "gamma", "delta"], from: "alpha", receiveOnly: false, want: ["gamma", "delta"] },
+  { name: "holds nothing in a group of two", peers: ["alpha"], from: "alpha", receiveOnly: false, want: [] },
+  { name: "holds it for every peer when it came from a host no longer one", peers: ["alpha", "gamma"], from: "zeta", receiveOnly: false, want: ["alpha", "gamma"] },
+  { name: "holds nothing on a receive-only host, which never pushes", peers: ["alpha", "gamma"], from: "alpha", receiveOnly: true, want: [] },
+];
+for (const c of relayCases) {
+  test(`relayPeers() ${c.name}`, () => {
+    assert.deepEqual(relayPeers(c.peers, c.from, { receiveOnly: c.receiveOnly }), c.want);
+  });
+}
+
+test("tombstoneStatus() waits for no host removed from the group, whatever its rows", () => {
+  // beta relayed alpha's deletion: pending for gamma, which then left the group.
+  const t = { deletedAtMs, peers: ["alpha"], acknowledgedBy: new Set(["alpha"]) };
+  assert.deepEqual(tombstoneStatus(t, { nowMs: deletedAtMs + 31 * DAY }), { purgeable: true, waitingFor: [], keepUntilMs: deletedAtMs + 30 * DAY });
 });

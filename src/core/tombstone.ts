@@ -44,3 +44,20 @@ export function tombstoneStatus(t: Tombstone, options: PurgeOptions): TombstoneS
 export function canPurgeTombstone(t: Tombstone, options: PurgeOptions): boolean {
   return tombstoneStatus(t, options).purgeable;
 }
+
+/**
+ * The peers a version this node took from `from` must still get from here: every other peer of
+ * the group. A pusher taking a peer's version back passes any version on (sync/take-back.ts); a
+ * receiver passes deletions on (sync/receive.ts). A deletion travels from the node that made it
+ * to each peer, but a peer that was away may meet another node first, with the file and perhaps
+ * an edit of it: each node that applied the deletion holds it for the peers it did not come
+ * from, pushes it on (a peer that has it answers "in sync") and forgets it only once they all
+ * acknowledged it (tombstoneStatus). A relay that forgot it after the retention alone took a
+ * returning node's file as a new one, the deletion undone. None on a receive-only host: it
+ * never pushes, so nothing would clear the rows; it keeps a received deletion for the
+ * retention only, and a file it then takes as new stays on it alone (it sends nothing on)
+ * until the deletion reaches it again.
+ */
+export function relayPeers(peers: readonly string[], from: string, options: { readonly receiveOnly: boolean }): string[] {
+  return options.receiveOnly ? [] : peers.filter((p) => p !== from);
+}
