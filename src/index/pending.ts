@@ -14,14 +14,16 @@ export interface PendingRow {
   readonly forced: boolean;
   /** The entry is a tombstone: the peer has to delete it. */
   readonly deleted: boolean;
+  /** The node that wrote the recorded version (index/versions.ts); undefined: this node. */
+  readonly modifiedBy: string | undefined;
 }
 
 interface RawPending {
-  entry_id: number; grp: string; path: string; peer: string; forced: number; deleted: number;
+  entry_id: number; grp: string; path: string; peer: string; forced: number; deleted: number; modified_by: string | null;
 }
 
 const SELECT =
-  "SELECT p.entry_id, e.grp, e.path, p.peer, p.forced, e.deleted_ns IS NOT NULL AS deleted " +
+  "SELECT p.entry_id, e.grp, e.path, p.peer, p.forced, e.deleted_ns IS NOT NULL AS deleted, e.modified_by " +
   "FROM pending p JOIN entries e ON e.id = p.entry_id";
 
 export class PendingStore {
@@ -113,5 +115,5 @@ export class PendingStore {
 }
 
 function toRow(r: RawPending): PendingRow {
-  return { entryId: r.entry_id, group: r.grp, path: r.path, peer: r.peer, forced: r.forced === 1, deleted: r.deleted === 1 };
+  return { entryId: r.entry_id, group: r.grp, path: r.path, peer: r.peer, forced: r.forced === 1, deleted: r.deleted === 1, modifiedBy: r.modified_by ?? undefined };
 }

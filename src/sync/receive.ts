@@ -10,6 +10,7 @@ import { entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { keptOnlyByUs } from "../core/lost-history.js";
 import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
+import { relayPeers } from "../core/tombstone.js";
 import { bumpVector, mergeVectors, type VersionVector } from "../core/vector.js";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
@@ -272,12 +273,26 @@ export class Receiver {
         ? { observed: await setMeta(target, remote, deps, index.expected(group.name, item.path)), backupPath: undefined }
         : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true, expect: () => index.expected(group.name, item.path) });
       this.record(group, item.path, remote, applied.observed, d.vector, pusher);
+      if (remote.kind === "deleted") this.#holdForOthers(group, item.path, pusher);
       reportReplaced(index, logger, { group: group.name, path: item.path, incoming: remote.kind, decision: d, from: pusher.name, backupPath: applied.backupPath, keepsNone: deps.backup.generations < 1 });
       logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `applied ${item.path} (${labelOf(d)})`);
       return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: true };
     } catch (err) {
       return { answer: refusedFor(item.path, err), changed: false };
     }
+  }
+
+  /**
+   * A deletion just applied from `pusher` is pending here for the group's other peers
+   * (core/tombstone.ts relayPeers): one that was away may come back to this node first, with
+   * the file; the tombstone is kept until each acknowledged it, and the next push brings it to
+   * them. The node that made the deletion holds it for them too (a peer that has it already
+   * answers "in sync"). A path never recorded here leaves no tombstone to hold.
+   */
+  #holdForOthers(group: Group, path: string, pusher: Host): void {
+    const { index } = this.#o;
+    const id = index.entries.idOf(group.name, path);
+    if (id !== undefined) index.pending.mark(id, relayPeers(group.peers.map((h) => h.name), pusher.name, { receiveOnly: group.local.receiveOnly }));
   }
 
   /** Records a version just applied from `from` (the pusher, or the peer we fetched from). */

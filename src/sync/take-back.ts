@@ -4,6 +4,7 @@
 
 import { keptOnlyByUs } from "../core/lost-history.js";
 import { addLost, lostKeep } from "../core/lost-here.js";
+import { relayPeers } from "../core/tombstone.js";
 import { bumpVector, mergeVectors } from "../core/vector.js";
 import type { LogicalPath } from "../core/path.js";
 import { shownName } from "../core/shown-name.js";
@@ -95,7 +96,7 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
     } else if (lost && ctx.deps.backup.generations < 1) reportUnkept(ctx.index, ctx.logger, { group: ctx.group.name, path: w.path, reason, peer: ctx.host.name });
     // Our other peers have the version we just replaced: they need this one.
     const id = ctx.index.entries.get(ctx.group.name, w.path)?.id;
-    const others = ctx.group.local.receiveOnly ? [] : ctx.group.peers.filter((h) => h.name !== ctx.host.name).map((h) => h.name);
+    const others = relayPeers(ctx.group.peers.map((h) => h.name), ctx.host.name, { receiveOnly: ctx.group.local.receiveOnly });
     if (id !== undefined) ctx.index.pending.mark(id, others);
     result.fetched++;
     result.fetchedPaths.push(w.path);

@@ -9,7 +9,7 @@ import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { ConflictNotices } from "../core/conflict-notice.js";
-import { checkPeerDeletes, countMoves, type MoveKey } from "../core/plan.js";
+import { checkPeerDeletes, countMoves, relaysDeletion, type MoveKey } from "../core/plan.js";
 import { passesFilters, type PathFilter } from "../core/path.js";
 import { uncoveredReason } from "../core/coverage.js";
 import { hintOf, messageOf } from "../errors.js";
@@ -231,7 +231,9 @@ function peerWork(index: SyncIndex, group: Group, options: UpdateOptions): { hos
 function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host; rows: readonly PendingRow[] }[]): string | undefined {
   // Counting the group's live entries reads their whole range: only when a peer gets deletions.
   let live: number | undefined;
-  for (const { host, rows } of work) {
+  for (const { host, rows: all } of work) {
+    // Deletions made elsewhere and passed on from here were counted where they were made.
+    const rows = all.filter((r) => !relaysDeletion(r, group.local.name));
     const deletes = rows.filter((r) => r.deleted).length;
     if (deletes === 0) continue;
     live ??= group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
