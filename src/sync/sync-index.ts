@@ -176,6 +176,8 @@ export class SyncIndex {
  * acknowledged the deletion (no pending row is left for it) and the retention has passed
  * since it. A tombstone a peer still waits for is kept however old, so a node that was away
  * longer than the retention still learns of the deletion instead of resurrecting the file.
+ * A row of a host no longer among `peers` (removed from the group, its rows not dropped yet:
+ * new-peers.ts) holds nothing: it will never be acknowledged.
  * `indexOf` gives the SyncIndex of `db` when there is something to forget. Returns the paths forgotten.
  */
 export function purgeTombstones(db: Db, indexOf: () => SyncIndex, group: string, peers: readonly string[], options: PurgeOptions): string[] {
@@ -195,7 +197,7 @@ export function purgeTombstones(db: Db, indexOf: () => SyncIndex, group: string,
       const id = Number(row.id);
       const waiting = new Set(index.pending.peersOf(id));
       const tombstone = { deletedAtMs: nsToMs(row.deleted_ns), peers, acknowledgedBy: new Set(peers.filter((p) => !waiting.has(p))) };
-      if (waiting.size > 0 || !canPurgeTombstone(tombstone, options)) continue;
+      if (!canPurgeTombstone(tombstone, options)) continue;
       drop.run(id);
       purged.push(row.path);
     }

@@ -4,8 +4,8 @@
 // and forgets it only once they all acknowledged it and the retention passed. Before, only the
 // deleting node waited for acknowledgements: the relay forgot the deletion after the retention
 // alone, and a node that had been away, edited the file and synced to the relay first got its
-// file taken there as a new one, the deletion undone. The clock is injected (runUpdate's
-// `now`), never slept on.
+// file taken there as a new one, the deletion undone. A host removed from the group is owed
+// nothing. The clock is injected (runUpdate's `now`), never slept on.
 
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -88,7 +88,7 @@ test("a relay remembers a received deletion past the retention while a peer has 
   }
 });
 
-test("a relay pushes a received deletion to the peer that was away, forgets it once every peer has it and the retention passed", async () => {
+test("a relay pushes a received deletion to the peer that was away, forgets it once every peer has it and the retention passed, and owes nothing to a host removed from the group", async () => {
   const c = await deletedWhileGammaAway();
   try {
     const { alpha, beta, gamma } = c.nodes;
@@ -105,6 +105,22 @@ test("a relay pushes a received deletion to the peer that was away, forgets it o
     await updateLater(beta!, c.configFile, 8);
     assert.equal(tombstoneOf(beta!, "gone"), "forgotten");
 
+    // A second deletion while gamma is away, then gamma leaves the group for good: neither the
+    // deleting node nor the relay waits for it any more once the retention passed.
+    await gamma!.stop();
+    rmSync(join(alpha!.root, "stays"));
+    writeFileSync(join(alpha!.root, "next"), "a root is never left empty\n");
+    await sync(alpha!, [], 4);
+    await updateLater(alpha!, c.configFile, 8);
+    await updateLater(beta!, c.configFile, 8);
+    assert.deepEqual([tombstoneOf(alpha!, "stays"), tombstoneOf(beta!, "stays")], ["tombstone", "tombstone"]);
+    const withoutGamma = join(c.dir, "without-gamma.cfg");
+    const text = readFileSync(c.configFile, "utf8");
+    writeFileSync(withoutGamma, text.replace(/ gamma@127\.0\.0\.1:\d+/, ""));
+    assert.notEqual(readFileSync(withoutGamma, "utf8"), text);
+    await updateLater(alpha!, withoutGamma, 8);
+    await updateLater(beta!, withoutGamma, 8);
+    assert.deepEqual([tombstoneOf(alpha!, "stays"), tombstoneOf(beta!, "stays")], ["forgotten", "forgotten"]);
   } finally {
     await c.stop();
     cleanup(c.dir);
