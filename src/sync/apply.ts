@@ -169,7 +169,15 @@ function ownerOf(remote: ExistingEntry, deps: ApplyDeps): { uid?: number; gid?: 
  */
 async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, placed?: WrittenStat, after?: { readonly stat: WrittenStat | undefined }): Promise<Observation | undefined> {
   const st = after === undefined ? await lstatOrUndefined(target.fs) : after.stat;
-  if (st === undefined) return undefined;
+  if (st === undefined) {
+    // Removed here since it went in: the version did land, and its removal is a change made
+    // after it. Recorded as what was placed, with a change time no lstat reports, the next
+    // check finds the name gone and sends the deletion as this node's own version. Recorded
+    // as a deletion with the received vector, it was this node's alone: the peers hold that
+    // very vector as a live file, and nothing ever told them.
+    if (placed === undefined) return undefined;
+    return { state: stateFromStat(placed, remote, deps.names), ctimeNs: 0n, ino: placed.ino, dev: placed.dev };
+  }
   const moved = placed !== undefined && !placedStill(st, placed);
   return { state: stateFromStat(st, remote, deps.names), ctimeNs: moved ? 0n : st.ctimeNs, ino: st.ino, dev: st.dev };
 }

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import pino from "pino";
@@ -16,6 +16,8 @@ import { loadTestConfig, tempDir, writeTestConfig } from "../index/testing.js";
 import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
 import { nativePlacer, type Placer } from "../fs/place-batch.js";
 import { fingerprintHash } from "../core/file-state.js";
+import { compareVectors } from "../core/vector.js";
+import { runCheck } from "../index/check-run.js";
 import type { OfferItem } from "../net/messages.js";
 import { applyDepsFor } from "./deps.js";
 import { receivePutBatch } from "./put-batch.js";
@@ -226,5 +228,30 @@ test("a file created at the target while a pooled placing is on its way stays, a
   assert.equal(readFileSync(local, "utf8"), "written here\n");
   assert.equal(t.index.get(t.group.name, local), undefined, "the local file is not taken for the peer's version");
   assert.deepEqual(temps(join(t.root, "d1")), []);
+  t.db.close();
+});
+
+test("a received file removed here before it was looked at is recorded as received, and the next check sends its removal as this node's own version", async () => {
+  const t = setUp("put-batch-removed-at-once");
+  const real = nativePlacer()!;
+  const path = join(t.root, "d1/short-lived");
+  // A local `rm` between the rename and the look at what landed.
+  const placer: Placer = async (from, to) => {
+    await real(from, to);
+    if (String(to) === path) unlinkSync(path);
+    return { after: String(to) === path ? undefined : lstatSync(to, { bigint: true }) };
+  };
+  const sent = item(path, Buffer.from("from the peer\n"));
+  const result = await receivePutBatch(
+    { config: t.config, group: t.group, pusher: t.pusher, receiver: t.receiver, index: t.index, deps: t.deps(t.group), signal: new AbortController().signal, placer },
+    [sent], [Buffer.from("from the peer\n")],
+  );
+  assert.deepEqual(result.answers.map((a) => a.answer.kind), ["applied"]);
+  assert.equal(t.index.get(t.group.name, path)?.entry.kind, "file", "the version that landed is recorded, not a deletion with the peer's vector");
+  await runCheck(t.db, t.config);
+  const after = t.index.get(t.group.name, path)!;
+  assert.equal(after.entry.kind, "deleted");
+  assert.equal(compareVectors(after.entry.vector, sent.entry.vector), "dominates", "the removal is a version of this node's, newer than the one received");
+  assert.deepEqual(t.index.pending.peersOf(after.record.id), [t.pusher.name], "and it is owed to the peer");
   t.db.close();
 });

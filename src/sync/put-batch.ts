@@ -297,7 +297,8 @@ async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncError: unkn
       const live = durable.flatMap(({ slot, applied: { observed } }) =>
         observed === undefined ? [] : [{ path: slot.item.path, observed, vector: slot.decision!.vector, writer: writerOf(slot.item.entry) }]);
       ctx.index.recordReceived(group.name, live, pusher.name);
-      // Removed again since it went in (lstat found nothing): recorded as the deletion it now is.
+      // No observation at all (apply.ts observe: a file removed since it went in is recorded as
+      // placed, for the next check to find gone): recorded as a deletion, as a single put does.
       for (const { slot, applied } of durable.filter((d) => d.applied.observed === undefined)) {
         receiver.record(group, slot.item.path, slot.item.entry, undefined, slot.decision!.vector, pusher);
       }
