@@ -6,7 +6,7 @@ import { skewWarnMs, skewWarning } from "./handshake/clock.js";
 import type { AddressInfo, Socket } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Logger } from "pino";
-import { AuthError, PeerError, ProtocolError, PeersyncError, messageOf } from "../errors.js";
+import { AuthError, PeerError, ProtocolError, PeersyncError, hintOf, messageOf, messageWithHint } from "../errors.js";
 import type { Config } from "../config/types.js";
 import type { PinStore } from "../index/pins.js";
 import { Admission } from "./admission.js";
@@ -166,7 +166,11 @@ export class PeerServer {
     } catch (err) {
       const reason = err instanceof Error ? err : new ProtocolError(messageOf(err));
       wire.close(reason);
-      this.#admission.refused(socket.remoteAddress ?? "?", remote, `refused peer: ${reason.message}`, { code: codeOf(reason), err: reason.message });
+      // With the hint: the refusal's fix (a pin to reset, a host to add) belongs in this node's log too.
+      const hint = hintOf(reason);
+      this.#admission.refused(socket.remoteAddress ?? "?", remote, `refused peer: ${messageWithHint(reason)}`, {
+        code: codeOf(reason), err: reason.message, ...(hint === undefined ? {} : { hint }),
+      });
     } finally {
       clearTimeout(timer);
       this.#setups.delete(wire);

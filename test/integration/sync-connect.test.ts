@@ -4,7 +4,7 @@
 // refuses it is reported with that attempt's own error, not tried a second time.
 
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -122,4 +122,29 @@ test("sync and test name a peer whose daemon is down once, in the final line, wi
   const json = JSON.parse((await alpha!.run(["status", "--json"])).stdout) as { groups: { peers: { name: string; reachable: boolean; hint: string | null }[] }[] };
   const peer = json.groups[0]!.peers.find((p) => p.name === "beta")!;
   assert.deepEqual([peer.reachable, peer.hint], [false, hint]);
+});
+
+// A reinstalled node (a new identity.pem) is refused by the peer that pinned its old
+// certificate. The unreachable line said the `trust --reset` advice twice: in the refusal's
+// message and again in its hint. Once now, on the hint line; the message says what changed.
+test("a peer that refuses this node's changed certificate says the trust --reset advice once", async () => {
+  const c = await makeCluster(["alpha", "beta"]);
+  clusters.push(c);
+  const { alpha, beta } = c.nodes;
+  writeFileSync(join(alpha!.root, "f"), "one\n");
+  const first = await alpha!.run(["sync"]);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+
+  await alpha!.stop();
+  rmSync(join(alpha!.state, "identity.pem"));
+  writeFileSync(join(alpha!.root, "f"), "two\n");
+  const r = await alpha!.run(["sync"]);
+  assert.equal(r.code, 4, r.stderr + r.stdout);
+  const lines = r.stderr.split("\n");
+  const at = lines.findIndex((l) => /^unreachable: g\/beta: .*certificate changed \(pinned [0-9A-F:]+, presented [0-9A-F:]+\)/.test(l));
+  assert.ok(at >= 0, r.stderr);
+  assert.match(lines[at + 1] ?? "", /^ {2}hint: .*`peersync trust --reset alpha` on node "beta"/, r.stderr);
+  assert.equal(r.stderr.split("trust --reset").length - 1, 1, `said once:\n${r.stderr}`);
+  // The serving daemon's line still says what to run, and where.
+  await beta!.daemon!.waitForLog((rec) => /^refused peer: .*certificate changed.*`peersync trust --reset alpha` on node "beta"/.test(rec.msg ?? ""), 5000);
 });

@@ -102,7 +102,8 @@ const refusals: { name: string; prepare?: () => Promise<void>; attempt: () => Pr
   {
     name: "a changed certificate",
     attempt: () => { const c = client("a", { fresh: true }); return c.pool.session(c.group, c.host).finally(() => (last = c.log.text())); },
-    server: /Cannot trust host \\"a\\": its certificate changed \(pinned [0-9A-F:]{95}, presented [0-9A-F:]{95}\).*peersync trust --reset a/,
+    // The daemon's own line says what to run and where, not only a field beside it.
+    server: /"msg":"refused peer: Cannot trust host \\"a\\": its certificate changed \(pinned [0-9A-F:]{95}, presented [0-9A-F:]{95}\); .*peersync trust --reset a` on node \\"b\\"/,
     // The client reads the server's refusal: it must name the node where the pin is reset.
     client: /certificate changed.*peersync trust --reset a` on node \\"b\\"/,
   },

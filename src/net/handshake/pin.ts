@@ -26,11 +26,12 @@ export function checkPin(pins: PinStore, host: string, group: string, der: Buffe
 /**
  * The refusal of a changed certificate. The server's is also sent to the connecting node, where
  * "this node" would point at the wrong host, so it names the node that holds the pin (`local`).
+ * The message says what changed and the hint what to do, once: the unreachable line prints
+ * both, and it said the reset twice when the message carried it too. The serving daemon logs
+ * the hint with the message (net/server.ts), so its line still says what to run, and where.
  */
 export function changedCertificate(host: string, pinned: string, presented: string, local: string): AuthError {
-  return new AuthError(
-    `Cannot trust host "${host}": its certificate changed (pinned ${pinned}, presented ${presented}); ` +
-      `if "${host}" was reinstalled, run \`peersync trust --reset ${host}\` on node "${local}"`,
-    { hint: `verify the new fingerprint on "${host}" with \`peersync status\`, then run \`peersync trust --reset ${host}\` on node "${local}"` },
-  );
+  return new AuthError(`Cannot trust host "${host}": its certificate changed (pinned ${pinned}, presented ${presented})`, {
+    hint: `if "${host}" was reinstalled, verify its new fingerprint there with \`peersync status\`, then run \`peersync trust --reset ${host}\` on node "${local}"`,
+  });
 }
