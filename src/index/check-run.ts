@@ -14,6 +14,7 @@ import type { Problem } from "../core/problem.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { carryGoneGroups, type CarriedGroup } from "./group-carry.js";
 import { checkGroup, type GroupRun } from "./check-group.js";
+import { dropReceiveOnlyPending, type DroppedPending } from "./receive-only-pending.js";
 import { DirDigestStore } from "./dir-digests.js";
 import type { Db } from "./database.js";
 import { EntryStore } from "./entries.js";
@@ -103,6 +104,8 @@ export interface CheckSummary {
   readonly safetyStop: boolean;
   /** Rows of groups no longer in the config, moved to the groups that now select them (group-carry.ts). */
   readonly carried: readonly CarriedGroup[];
+  /** Pending rows of groups this node is receive-only in, dropped (receive-only-pending.ts). */
+  readonly receiveOnlyDropped: readonly DroppedPending[];
 }
 
 const MMAP_BYTES = 32 * 1024 * 1024;
@@ -127,6 +130,8 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   // carries them too (bookkeeping every later run does the same way; no file or peer changes),
   // or it would report every file of a renamed group as new.
   const carried = carryGoneGroups(db, config);
+  // Rows a switch to receive-only left: nothing would ever send them (not in a dry run: it says so).
+  const receiveOnlyDropped = dropReceiveOnlyPending(db, config, { dryRun: options.dryRun ?? false });
   const entries = new EntryStore(db);
   const hints = new HintStore(db);
   const counts = { new: 0, deleted: 0, type: 0, content: 0, meta: 0, mtime: 0 };
@@ -185,7 +190,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   // A big first check leaves a WAL as big as the index; fold it back and truncate it.
   if (batch.written > 1000) db.pragma("wal_checkpoint(TRUNCATE)");
   return {
-    scope, scanned: run.scanned, examined, counts, problems, safetyStop: run.safetyStop, carried,
+    scope, scanned: run.scanned, examined, counts, problems, safetyStop: run.safetyStop, carried, receiveOnlyDropped,
     new: counts.new,
     modified: counts.content + counts.type + counts.meta + counts.mtime,
     deleted: counts.deleted,

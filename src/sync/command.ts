@@ -11,6 +11,7 @@ import { countProblems, formatProblem, sortProblems } from "../core/problem.js";
 import { shownName } from "../core/shown-name.js";
 import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { carriedText, carryGoneGroups } from "../index/group-carry.js";
+import { dropReceiveOnlyPending, droppedText, type DroppedPending } from "../index/receive-only-pending.js";
 import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../index/command-support.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { messageOf } from "../errors.js";
@@ -80,9 +81,10 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
             onSuspect: early.suspect, onLargeSuspect: deltas.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
             ...(earlyPush ? { onChange: earlyPush.onChange, onCommit: earlyPush.onCommit } : {}),
           }).finally(checking.done).finally(() => earlyPush?.finish());
+          for (const d of check.receiveOnlyDropped) ctx.err(droppedText(d, { dryRun: o.dryRun }));
           reportDrift(ctx, config, check);
         }
-        if (!o.dryRun) markPeersAddedOrRemoved(db, config, logger);
+        if (!o.dryRun) for (const d of markPeersAddedOrRemoved(db, config, logger)) ctx.err(droppedText(d));
         await identity;
         const progress = syncProgress(ctx, db, options.check ? "sync" : "update");
         const update = await updateStep(db, config, {
@@ -109,12 +111,14 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
  * from it loses its pending rows (watch/new-peers.ts): without this, a group driven by cron
  * never sent a new host the files that did not change after it joined.
  */
-function markPeersAddedOrRemoved(db: Db, config: Config, logger: Logger): void {
-  // An update without a check (-u) carries a renamed group's rows here (a check did already).
+function markPeersAddedOrRemoved(db: Db, config: Config, logger: Logger): DroppedPending[] {
+  // An update without a check (-u) carries a renamed group's rows here (a check did already),
+  // and drops those of a switch to receive-only (returned, for the caller to say).
   for (const c of carryGoneGroups(db, config)) logger.info(c, carriedText(c));
   for (const m of markNewPeers(db, config, "all")) {
     logger.info(m, `new peer "${m.peer}" in group "${m.group}": ${m.entries} entries marked for it`);
   }
+  return dropReceiveOnlyPending(db, config);
 }
 
 /** What status shows as each peer's last sync and last error (status/run-record.ts); never fails the run. */

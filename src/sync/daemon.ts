@@ -20,6 +20,7 @@ import { reloadRefusal } from "../core/reload.js";
 import type { Config } from "../config/types.js";
 import { openIndex, type Db } from "../index/database.js";
 import { carriedText, carryGoneGroups } from "../index/group-carry.js";
+import { dropReceiveOnlyPending, droppedText } from "../index/receive-only-pending.js";
 import { PinStore } from "../index/pins.js";
 import { BasicHandler } from "../net/basic-handler.js";
 import { loadOrCreateIdentity, type Identity } from "../net/identity.js";
@@ -95,6 +96,7 @@ export class Daemon {
     const db = (this.#db = openIndex(config.stateDir));
     // Before a peer's push or the first check can record anything under a renamed group.
     for (const c of carryGoneGroups(db, config)) logger.info(c, carriedText(c));
+    for (const d of dropReceiveOnlyPending(db, config)) logger.info(d, droppedText(d));
     const startedAt = Date.now();
     const deps = { db, identity, config: () => this.#config };
     const basic = new BasicHandler({
@@ -154,6 +156,8 @@ export class Daemon {
       if (before !== after) logger.warn({ before, after }, "listen addresses changed: restart the daemon to apply them");
       // Before the new config serves a push: a renamed group's rows keep their vectors.
       if (this.#db) for (const c of carryGoneGroups(this.#db, next)) logger.info(c, carriedText(c));
+      // A switch to receive-only: the rows it left would never be sent.
+      if (this.#db) for (const d of dropReceiveOnlyPending(this.#db, next)) logger.info(d, droppedText(d));
       this.#config = next;
       const revoked = this.#server?.revoke(next) ?? 0;
       logger.info({ groups: next.groups.map((g) => g.name), revoked }, "config reloaded");

@@ -8,6 +8,7 @@ import { shownName } from "../../core/shown-name.js";
 import { runCheck, type CheckSummary } from "../../index/check-run.js";
 import type { Change } from "../../index/check-merge.js";
 import { carriedText } from "../../index/group-carry.js";
+import { droppedText } from "../../index/receive-only-pending.js";
 import { configFromOptions, localPathOf, withIndex } from "../../index/command-support.js";
 import type { Command, CommandContext } from "../context.js";
 import { checkProgress } from "../progress-runs.js";
@@ -56,6 +57,8 @@ export const run: Command<readonly string[], CheckCommandOptions> = async (ctx, 
     }
   });
   const seconds = (performance.now() - started) / 1000;
+  // On stderr in both modes: said once, when the rows go.
+  for (const d of summary.receiveOnlyDropped) ctx.err(droppedText(d, { dryRun: ctx.options.dryRun }));
   if (ctx.options.json) printJson(ctx, summary, changes, seconds);
   else printHuman(ctx, summary, seconds);
   if (summary.safetyStop) return ExitCode.SAFETY_STOP;
