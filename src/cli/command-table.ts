@@ -111,6 +111,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [], options: [], load: () => import("./commands/config-check.js"),
   },
   {
+    name: "reload", summary: "make the running daemon re-read its config; fail with its reason when it refuses", csync2: undefined,
+    args: [], options: [["--pid <pid>", "the daemon's process id (systemd: $MAINPID); needed only when several daemons run"]],
+    load: () => import("./commands/reload.js"),
+  },
+  {
     name: "trust", summary: "show pinned peer certificates; --reset HOST forgets one", csync2: undefined,
     args: [], options: [["--reset <host>", "forget HOST's pinned certificate; the next contact pins it again"]],
     load: () => import("./commands/trust.js"),

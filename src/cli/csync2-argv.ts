@@ -13,7 +13,7 @@ import { UsageError } from "../errors.js";
 /** Every subcommand name: a first positional that is one of these means native syntax. */
 export const SUBCOMMANDS = [
   "sync", "check", "update", "test", "list-pending", "list-db", "list-hints", "hint", "mark", "force",
-  "keygen", "daemon", "status", "config-check", "trust", "compare", "list-pair", "prune", "import-csync2", "completion", "help",
+  "keygen", "daemon", "status", "config-check", "reload", "trust", "compare", "list-pair", "prune", "import-csync2", "completion", "help",
 ] as const;
 
 /** Short flags that take a value, and the global long option each becomes. */

@@ -30,6 +30,7 @@ export const IMPLEMENTED: Readonly<Record<string, boolean>> = {
   daemon: true,
   status: true,
   "config-check": true,
+  reload: true,
   trust: true,
   compare: true,
   "list-pair": true,

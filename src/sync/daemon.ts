@@ -2,7 +2,8 @@
 // the local host's address and port of every group (one listener per distinct address), serve
 // peers through a SessionHandler, and run continuous mode (src/watch: watchers, checks, pushes,
 // metrics, status board) for the groups with `watch yes`. SIGHUP reloads the config (and
-// restarts continuous mode on it); SIGTERM/SIGINT stops watching, checks and pushes what the
+// restarts continuous mode on it), its answer kept for `peersync reload` in the daemon's record
+// (runtime-record.ts); SIGTERM/SIGINT stops watching, checks and pushes what the
 // watchers had seen, stops accepting, finishes the requests in hand, lets running actions end,
 // closes the sessions and resolves with exit code 0. Sync logic stays out: the sync engine
 // passes its handler in.
@@ -14,7 +15,7 @@
 
 import { isIP } from "node:net";
 import type { Logger } from "pino";
-import { ListenError, messageOf } from "../errors.js";
+import { ListenError, hintOf, messageOf } from "../errors.js";
 import { listenFailure } from "../core/listen-failure.js";
 import { reloadRefusal } from "../core/reload.js";
 import type { Config } from "../config/types.js";
@@ -33,6 +34,7 @@ import type { ActionDispatcher } from "../actions/dispatcher.js";
 import { SyncHandler } from "./handler.js";
 import { claimActionQueue, createSyncHandler } from "./service.js";
 import { sweepTemps } from "./sweep.js";
+import { removeRecord, writeRecord, type ReloadVerdict } from "./runtime-record.js";
 
 export interface DaemonOptions {
   /** Reads the config; called at start and on every reload. */
@@ -47,6 +49,11 @@ export interface DaemonOptions {
   readonly metricsAddress?: MetricsAddress | undefined;
   /** Test hook: the initial full check of continuous mode ends this much later. @default 0 */
   readonly initialCheckDelayMs?: number;
+  /**
+   * Where to keep this daemon's record and its answer to each reload, for `peersync reload`
+   * (sync/runtime-record.ts). @default none: no record (tests that drive the class)
+   */
+  readonly runtimeDir?: string | undefined;
 }
 
 /** Where to listen: each group's local host entry; an IP address as is, a name → all interfaces. */
@@ -72,6 +79,10 @@ export class Daemon {
   #sweeping: Promise<void> = Promise.resolve();
   readonly #sweepAbort = new AbortController();
   #stopping: Promise<void> | undefined;
+  #startedAtMs = 0;
+  #reloads = 0;
+  #lastReload: ReloadVerdict | null = null;
+  #recordFailed = false;
   #resolveStopped!: () => void;
   readonly #stoppedPromise = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
 
@@ -97,7 +108,7 @@ export class Daemon {
     // Before a peer's push or the first check can record anything under a renamed group.
     for (const c of carryGoneGroups(db, config)) logger.info(c, carriedText(c));
     for (const d of dropReceiveOnlyPending(db, config)) logger.info(d, droppedText(d));
-    const startedAt = Date.now();
+    const startedAt = (this.#startedAtMs = Date.now());
     const deps = { db, identity, config: () => this.#config };
     const basic = new BasicHandler({
       startedAt, sessionCount: () => this.#server?.sessionCount ?? 0, draining: () => this.#stopping !== undefined,
@@ -122,6 +133,7 @@ export class Daemon {
     });
     logger.info({ node: config.localName, fingerprint: identity.fingerprint, groups: config.groups.map((g) => g.name),
       ports: server.addresses().map((a) => a.port) }, "daemon ready");
+    this.#publish();
     this.#sweeping = this.#sweepLater(config, this.#services.continuous?.ready);
   }
 
@@ -141,7 +153,11 @@ export class Daemon {
     }
   }
 
-  /** Re-reads the config for new sessions; keeps the old one when the new one is invalid. */
+  /**
+   * Re-reads the config for new sessions; keeps the old one when the new one is invalid or
+   * cannot be taken (core/reload.ts). Either way the answer goes to the log and to the record
+   * `peersync reload` waits on, so `systemctl reload` fails with the daemon's reason.
+   */
   reload(): boolean {
     const { logger } = this.#options;
     try {
@@ -149,7 +165,7 @@ export class Daemon {
       const refused = reloadRefusal(this.#config, next);
       if (refused) {
         logger.error({ hint: refused.hint }, `config reload refused, keeping the old config: ${refused.message}; ${refused.hint}`);
-        return false;
+        return this.#answer(false, refused.message, refused.hint);
       }
       const before = listenAddresses(this.#config).map((a) => `${a.host}:${a.port}`).join(",");
       const after = listenAddresses(next).map((a) => `${a.host}:${a.port}`).join(",");
@@ -168,10 +184,50 @@ export class Daemon {
           logger.error({ err: messageOf(err) }, `continuous mode did not restart after the reload: ${messageOf(err)}`);
         });
       }
-      return true;
+      const groups = next.groups.map((g) => g.name).join(", ") || "none";
+      return this.#answer(true, `config reloaded (groups: ${groups})`,
+        before === after ? null : `its listen addresses changed from ${before} to ${after}, which only a restart applies`);
     } catch (err) {
       logger.error({ err: messageOf(err) }, `config reload failed, keeping the old config: ${messageOf(err)}`);
-      return false;
+      return this.#answer(false, `Cannot reload the config: ${messageOf(err)}`,
+        hintOf(err) ?? "fix it (`peersync config-check` lists every error) and reload again; the daemon goes on with the config it had");
+    }
+  }
+
+  /** Records the answer to a reload for `peersync reload`; returns `ok`. */
+  #answer(ok: boolean, message: string, hint: string | null): boolean {
+    this.#reloads++;
+    this.#lastReload = { atMs: Date.now(), ok, message, hint };
+    this.#publish();
+    return ok;
+  }
+
+  /** A stopped daemon answers no reload: `peersync reload` then says none runs. */
+  #unpublish(): void {
+    const dir = this.#options.runtimeDir;
+    if (dir === undefined) return;
+    try {
+      removeRecord(dir, process.pid);
+    } catch (err) {
+      this.#options.logger.warn({ err: messageOf(err), dir }, `cannot remove this daemon's record in ${dir}: ${messageOf(err)}`);
+    }
+  }
+
+  /** Writes this daemon's record (sync/runtime-record.ts); a failure is logged once, never thrown. */
+  #publish(): void {
+    const dir = this.#options.runtimeDir;
+    if (dir === undefined) return;
+    const config = this.#config;
+    try {
+      writeRecord(dir, {
+        pid: process.pid, node: config.localName, stateDir: config.stateDir, configFile: config.file, processStartedMs: Math.round(PROCESS_STARTED_MS),
+        startedAtMs: this.#startedAtMs, reloads: this.#reloads, lastReload: this.#lastReload,
+      });
+    } catch (err) {
+      if (this.#recordFailed) return;
+      this.#recordFailed = true;
+      this.#options.logger.warn({ err: messageOf(err), dir },
+        `cannot write this daemon's record in ${dir}: \`peersync reload\` (systemctl reload) cannot learn its answer to a reload: ${messageOf(err)}`);
     }
   }
 
@@ -203,6 +259,7 @@ export class Daemon {
       }
       await this.#sweeping;
       this.#db?.close();
+      this.#unpublish();
       logger.info("stopped");
     })();
     void this.#stopping.then(this.#resolveStopped);

@@ -18,8 +18,8 @@ const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(REPO, "bin/peersync");
 const PAGE = readFileSync(join(REPO, "man/peersync.1"), "utf8");
 
-/** Commands without a JSON document. */
-const NO_JSON = new Set(["daemon", "completion", "help"]);
+/** Commands without a JSON document (reload needs a running daemon; its failure is the usual error object). */
+const NO_JSON = new Set(["daemon", "reload", "completion", "help"]);
 
 interface Documented {
   readonly array: boolean;

@@ -152,6 +152,11 @@ export class DaemonProcess {
   readonly name: string;
   readonly stateDir: string;
   readonly configFile: string;
+  /**
+   * Where the daemon keeps its record for `peersync reload` (RUNTIME_DIRECTORY): beside its
+   * state dir unless options.env names one, so no test writes to /run/peersync.
+   */
+  readonly runtimeDir: string;
   readonly child: ChildProcess;
   readonly logs: LogRecord[] = [];
   /** Resolves when the process exited and its stderr was read to the end. */
@@ -162,11 +167,12 @@ export class DaemonProcess {
     this.name = options.name;
     this.stateDir = options.stateDir;
     this.configFile = options.configFile;
+    this.runtimeDir = options.env?.["RUNTIME_DIRECTORY"] ?? `${options.stateDir}-run`;
     const stateArg = options.stateDirInConfig ? [] : ["--state-dir", options.stateDir];
     const argv = [PEERSYNC_BIN, "-N", options.name, "--config", options.configFile, ...stateArg, "daemon", ...(options.args ?? [])];
     const [command, ...args] = [...(options.wrapper ?? options.wrap ?? []), process.execPath, ...argv] as [string, ...string[]];
     this.child = spawn(command, args, {
-      env: { ...process.env, PEERSYNC_LOG_FORMAT: "json", ...options.env },
+      env: { ...process.env, PEERSYNC_LOG_FORMAT: "json", RUNTIME_DIRECTORY: this.runtimeDir, ...options.env },
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.exited = new Promise((res) => this.child.once("close", (code, signal) => res({ code, signal })));

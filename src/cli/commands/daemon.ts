@@ -13,6 +13,7 @@ import { createLogger } from "../../log.js";
 import { metricsAddressFrom } from "../../metrics/server.js";
 import { limitsFromEnv } from "../../net/limits.js";
 import { runDaemon } from "../../sync/daemon.js";
+import { runtimeDir } from "../../sync/runtime-record.js";
 import type { Command } from "../context.js";
 
 interface DaemonFlags {
@@ -45,6 +46,8 @@ export const run: Command<readonly string[], DaemonFlags> = async (ctx, _args, f
     limits: limitsFromEnv(process.env),
     once: flags.once === true,
     metricsAddress,
+    // Its answer to each reload, for `peersync reload` (the systemd unit's ExecReload).
+    runtimeDir: runtimeDir(process.env),
     ...(Number.isSafeInteger(delay) && delay > 0 ? { initialCheckDelayMs: delay } : {}),
   });
 };
