@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { demoDelta } from "../src/delta/demo-delta.js";
 
@@ -87,7 +87,9 @@ const daemons = new Map<NodeName, ChildProcess>();
 
 async function startDaemon(node: NodeName, args: readonly string[], logFile: string): Promise<void> {
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, [BIN, ...args, "daemon"], { stdio: ["ignore", "ignore", log] });
+  // Its record for `peersync reload` goes in the demo's temp dir, removed with it, not in /run.
+  const env = { ...process.env, RUNTIME_DIRECTORY: join(dirname(logFile), "run") };
+  const child = spawn(process.execPath, [BIN, ...args, "daemon"], { stdio: ["ignore", "ignore", log], env });
   closeSync(log);
   daemons.set(node, child);
   const deadline = Date.now() + 20_000;
