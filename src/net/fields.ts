@@ -10,6 +10,7 @@ export type Fields = Readonly<Record<string, unknown>>;
 /** Node, group and error-code names: printable ASCII without spaces, 1..255 chars. */
 const NAME = /^[\x21-\x7e]{1,255}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const HEX_HASH = /^[0-9a-f]{16,128}$/;
 
 function fail(field: string, what: string): never {
   throw new ProtocolError(`Cannot decode message: field "${field}" ${what}`);
@@ -77,4 +78,18 @@ export function record(v: unknown, what: string): Fields {
     throw new ProtocolError(`Cannot decode message: ${what} must be a JSON object`);
   }
   return v as Fields;
+}
+
+/** A content hash as peers write it. */
+export function hash(o: Fields, field: string): string {
+  const v = text(o, field, 128);
+  if (!HEX_HASH.test(v)) throw new ProtocolError(`Cannot decode message: field "${field}" must be 16-128 lowercase hex digits`);
+  return v;
+}
+
+/** One word of a closed set; any other word is refused, never read as a default. */
+export function oneOf<T extends string>(o: Fields, field: string, choices: readonly T[]): T {
+  const v = text(o, field, 64);
+  if (!(choices as readonly string[]).includes(v)) throw new ProtocolError(`Cannot decode message: field "${field}" must be one of ${choices.join(", ")}`);
+  return v as T;
 }

@@ -4,15 +4,19 @@
 // a fresh object of known fields only, so nothing unvalidated reaches the rest of the daemon.
 //
 // To add a message type: add its interface to the Message union and one entry to SPECS (a
-// kind number never used before, its role, a decode function built from fields.ts). The
-// compiler refuses a union member without a spec. Pure: no I/O.
+// kind number never used before, its role, a decode function built from fields.ts, and
+// sync-payloads.ts for offered items and answers). The compiler refuses a union member
+// without a spec. Pure: no I/O.
 
 import { ProtocolError } from "../errors.js";
 import { entryFromWire, entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
-import { vectorFromWire, vectorToWire, type VersionVector } from "../core/vector.js";
-import { bool, bytes, list, name, optionalText, path, record, text, uint, type Fields } from "./fields.js";
+import { bool, bytes, hash, list, name, oneOf, optionalText, path, record, text, uint, type Fields } from "./fields.js";
 import { DEFAULT_LIMITS } from "./limits.js";
+import { answer, answerList, answerToJson, MAX_PUT_BATCH_ITEMS, offerItem, putBatchItems, type Answer, type OfferItem } from "./sync-payloads.js";
+
+export { MAX_PUT_BATCH_BYTES, MAX_PUT_BATCH_ITEMS } from "./sync-payloads.js";
+export type { Answer, OfferItem } from "./sync-payloads.js";
 
 /** This node's protocol; peers with another major are refused, minors interoperate. */
 export const PROTOCOL_MAJOR = 1;
@@ -43,17 +47,8 @@ export interface Stat { readonly type: "stat"; readonly path: LogicalPath }
 export interface Discard { readonly type: "discard" }
 export interface Discarded { readonly type: "discarded"; readonly bytes: number }
 // Sync (src/sync/README.md): the pusher offers entries, the peer answers per entry; content
-// travels as put bodies (pusher → peer) or get streams (peer → pusher).
-/** One offered entry; `forced`: the pusher's version was marked with `peersync force`. */
-export interface OfferItem { readonly path: LogicalPath; readonly entry: EntryState; readonly forced: boolean }
-/** The peer's answer for one path (see src/sync/README.md for each kind). */
-export type Answer =
-  | { readonly kind: "in-sync"; readonly vector: VersionVector }
-  | { readonly kind: "send"; readonly mode: "whole" | "delta"; readonly decision: string }
-  | { readonly kind: "applied"; readonly vector: VersionVector; readonly decision: string }
-  | { readonly kind: "theirs"; readonly entry: EntryState; readonly vector: VersionVector; readonly decision: string }
-  | { readonly kind: "conflict"; readonly entry: EntryState }
-  | { readonly kind: "refused"; readonly code: string; readonly message: string };
+// travels as put bodies (pusher → peer) or get streams (peer → pusher). The payloads they carry,
+// offered items and answers, are read in sync-payloads.ts.
 export interface Offer { readonly type: "offer"; readonly entries: readonly OfferItem[]; readonly dryRun: boolean }
 export interface OfferReply { readonly type: "offer-reply"; readonly answers: readonly { readonly path: LogicalPath; readonly answer: Answer }[] }
 /** Asks for the librsync signature of the peer's current file: signature-reply, then data frames. */
@@ -147,72 +142,8 @@ function json<M extends Message>(kind: number, role: Role, check: (o: Fields) =>
 
 /** Most entries one offer (and so one offer-reply) may carry. */
 export const MAX_OFFER_ENTRIES = 512;
-/** Most files one put-batch carries, and most bytes of content (the sum of their sizes). */
-export const MAX_PUT_BATCH_ITEMS = 256;
-export const MAX_PUT_BATCH_BYTES = 4 << 20;
 /** Most entries one list-reply carries (a longer list is several replies). */
 export const MAX_LIST_ENTRIES = 200;
-const HEX_HASH = /^[0-9a-f]{16,128}$/;
-
-function hash(o: Fields, field: string): string {
-  const v = text(o, field, 128);
-  if (!HEX_HASH.test(v)) throw new ProtocolError(`Cannot decode message: field "${field}" must be 16-128 lowercase hex digits`);
-  return v;
-}
-
-function oneOf<T extends string>(o: Fields, field: string, choices: readonly T[]): T {
-  const v = text(o, field, 64);
-  if (!(choices as readonly string[]).includes(v)) throw new ProtocolError(`Cannot decode message: field "${field}" must be one of ${choices.join(", ")}`);
-  return v as T;
-}
-
-function answer(raw: unknown): Answer {
-  const o = record(raw, "answer");
-  const kind = oneOf(o, "kind", ["in-sync", "send", "applied", "theirs", "conflict", "refused"] as const);
-  const decision = (): string => text(o, "decision", 100);
-  switch (kind) {
-    case "in-sync": return { kind, vector: vectorFromWire(o["vector"]) };
-    case "send": return { kind, mode: oneOf(o, "mode", ["whole", "delta"] as const), decision: decision() };
-    case "applied": return { kind, vector: vectorFromWire(o["vector"]), decision: decision() };
-    case "theirs": return { kind, entry: entryFromWire(o["entry"]), vector: vectorFromWire(o["vector"]), decision: decision() };
-    case "conflict": return { kind, entry: entryFromWire(o["entry"]) };
-    case "refused": return { kind, code: name(o, "code"), message: text(o, "message", 4000) };
-  }
-}
-
-function answerToJson(a: Answer): object {
-  if (a.kind === "theirs") return { ...a, entry: entryToWire(a.entry), vector: vectorToWire(a.vector) };
-  if (a.kind === "conflict") return { ...a, entry: entryToWire(a.entry) };
-  if (a.kind === "in-sync" || a.kind === "applied") return { ...a, vector: vectorToWire(a.vector) };
-  return a;
-}
-
-function offerItem(raw: unknown, at: string): OfferItem {
-  const o = record(raw, at);
-  return { path: path(o, "path"), entry: entryFromWire(o["entry"]), forced: bool(o, "forced") };
-}
-
-/** put-batch items: files only, distinct paths, content sizes summing to at most MAX_PUT_BATCH_BYTES. */
-function putBatchItems(o: Fields): OfferItem[] {
-  const items = list(o, "items", MAX_PUT_BATCH_ITEMS, offerItem);
-  const seen = new Set<string>();
-  let bytes = 0;
-  for (const item of items) {
-    if (item.entry.kind !== "file") throw new ProtocolError(`Cannot decode message: put-batch item "${item.path}" is not a file`);
-    if (seen.has(item.path)) throw new ProtocolError(`Cannot decode message: put-batch names "${item.path}" twice`);
-    seen.add(item.path);
-    bytes += item.entry.size;
-    if (bytes > MAX_PUT_BATCH_BYTES) throw new ProtocolError(`Cannot decode message: put-batch content exceeds ${MAX_PUT_BATCH_BYTES} bytes`);
-  }
-  return items;
-}
-
-function answerList(o: Fields, field: string, max: number): { path: LogicalPath; answer: Answer }[] {
-  return list(o, field, max, (v, at) => {
-    const a = record(v, at);
-    return { path: path(a, "path"), answer: answer(a["answer"]) };
-  });
-}
 
 /** The optional wall clock of a hello or hello-ack. */
 function clockOf(o: Fields): { clockMs?: number } {
