@@ -4,9 +4,10 @@
 // debounced per group in daemon mode.
 //
 // Order of a batch's life: enqueueBatch() inside the engine's apply transaction (or via
-// afterBatch() right after it) → runPending() → the runner → markDone. Rows left by a crash are
-// run by the first runPending() after the restart (call it at start-up, as csync2 runs leftover
-// rows at its next invocation). Nothing here throws into the sync: failures are logged results.
+// afterBatch() right after it) → runPending() → the runner → markDone (run-executor.ts). Rows
+// left by a crash are run by the first runPending() after the restart (call it at start-up, as
+// csync2 runs leftover rows at its next invocation). Nothing here throws into the sync: failures
+// are logged results.
 
 import type { Action, Config, Group } from "../config/types.js";
 import { actionIdOf, planActions, type ActionSide, type PlannedRun } from "../core/action-match.js";
@@ -14,7 +15,11 @@ import { messageOf } from "../errors.js";
 import type { QueuedAction } from "../index/action-queue.js";
 import { Coalescer } from "./coalescer.js";
 import { Debouncer, type Timers } from "./debouncer.js";
+import { inputsByAction, mergeInputs, type RunInput } from "./run-input.js";
+import { RunExecutor, testDelayFromEnv } from "./run-executor.js";
 import type { ActionLogger, ActionResult } from "./runner.js";
+
+export { testDelayFromEnv } from "./run-executor.js";
 
 /** The part of index/action-queue.ts used here. */
 export interface ActionQueueStore {
@@ -63,30 +68,13 @@ export interface ActionDispatcherOptions {
   readonly startDelayMs?: number;
 }
 
-/** The test hook's value from the environment (0 when unset or not a number). */
-export function testDelayFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const ms = Number(env["PEERSYNC_TEST_DELAY_ACTIONS_MS"] ?? 0);
-  return Number.isSafeInteger(ms) && ms > 0 ? ms : 0;
-}
-
-/** The paths and queue rows one run covers; merged when triggers coalesce. */
-interface RunInput {
-  readonly ids: readonly number[];
-  readonly paths: readonly string[];
-}
-
-function mergeInputs(a: RunInput, b: RunInput): RunInput {
-  return { ids: [...a.ids, ...b.ids], paths: [...new Set([...a.paths, ...b.paths])] };
-}
-
 export class ActionDispatcher {
   readonly #config: ActionConfig;
   readonly #queue: ActionQueueStore;
   readonly #runner: RunAction;
   readonly #logger: ActionLogger;
   readonly #debounce: boolean;
-  readonly #onResult: ((result: ActionResult) => void) | undefined;
-  readonly #startDelayMs: number;
+  readonly #executor: RunExecutor;
   readonly #coalescer = new Coalescer<RunInput, ActionResult | undefined>(mergeInputs);
   readonly #debouncer: Debouncer<string>;
   /** Queue rows taken by a run that has not finished; never taken twice. */
@@ -100,8 +88,10 @@ export class ActionDispatcher {
     this.#runner = options.runner;
     this.#logger = options.logger;
     this.#debounce = options.debounce ?? false;
-    this.#onResult = options.onResult;
-    this.#startDelayMs = options.startDelayMs ?? testDelayFromEnv();
+    this.#executor = new RunExecutor({
+      config: options.config, queue: options.queue, runner: options.runner, logger: options.logger, onResult: options.onResult,
+      startDelayMs: options.startDelayMs ?? testDelayFromEnv(), inFlight: this.#inFlight, closed: () => this.#closed,
+    });
     const debouncerOptions = { ...(options.timers && { timers: options.timers }), ...(options.now && { now: options.now }) };
     this.#debouncer = new Debouncer((group) => this.#fireDebounced(group), debouncerOptions);
   }
@@ -177,14 +167,7 @@ export class ActionDispatcher {
       this.#logger.error({ group, err: messageOf(err) }, "Cannot read the action queue");
       return Promise.resolve([]);
     }
-    const byAction = new Map<string, { group: string; actionId: string; input: RunInput }>();
-    for (const row of rows) {
-      const key = `${row.group}\0${row.actionId}`;
-      const seen = byAction.get(key);
-      const input = { ids: [row.id], paths: row.paths };
-      byAction.set(key, { group: row.group, actionId: row.actionId, input: seen ? mergeInputs(seen.input, input) : input });
-    }
-    const runs = [...byAction.values()].map((item) => this.#submit(item.group, item.actionId, item.input));
+    const runs = inputsByAction(rows).map((item) => this.#submit(item.group, item.actionId, item.input));
     return Promise.all(runs).then(defined);
   }
 
@@ -239,74 +222,22 @@ export class ActionDispatcher {
     if (action === undefined) {
       // The config changed since the row was queued: the action no longer exists to run.
       this.#logger.warn({ group, actionId, files: input.paths.length }, "Dropping a queued action that is no longer in the config");
-      this.#markDone(input.ids);
+      this.#executor.markDone(input.ids);
       return Promise.resolve(undefined);
     }
     for (const id of input.ids) this.#inFlight.add(id);
-    return this.#coalescer.submit(`${group}\0${actionId}`, input, (merged) => this.#execute(group, action, merged));
-  }
-
-  async #execute(group: string, action: Action, input: RunInput): Promise<ActionResult | undefined> {
-    try {
-      if (this.#startDelayMs > 0) {
-        this.#logger.warn({ group, exec: action.exec, delayMs: this.#startDelayMs }, "Test hook PEERSYNC_TEST_DELAY_ACTIONS_MS: delaying the action's start");
-        await new Promise((resolve) => setTimeout(resolve, this.#startDelayMs));
-      }
-      const result = await this.#runner.run(group, action, this.#localPaths(input.paths));
-      if (this.#closed) {
-        // Ended by stop(): its rows stay queued, to run whole at the next start.
-        this.#logger.warn({ group, exec: action.exec, files: input.paths.length }, "action ended at shutdown: it stays queued and runs again at the next start");
-        return result;
-      }
-      this.#markDone(input.ids);
-      this.#report(result);
-      return result;
-    } catch (err) {
-      // The runner resolves failures as results; reaching here is a bug. The rows stay queued.
-      this.#logger.error({ group, exec: action.exec, err: messageOf(err) }, "Action runner failed");
-      return undefined;
-    } finally {
-      for (const id of input.ids) this.#inFlight.delete(id);
-    }
+    return this.#coalescer.submit(`${group}\0${actionId}`, input, (merged) => this.#executor.execute(group, action, merged));
   }
 
   #runUnqueued(planned: readonly PlannedRun[]): Promise<ActionResult[]> {
     const runs = planned.map((run) =>
       this.#coalescer.submit(`${run.group}\0${run.actionId}`, { ids: [], paths: run.paths }, (merged) =>
-        this.#execute(run.group, run.action, merged),
+        this.#executor.execute(run.group, run.action, merged),
       ),
     );
     return Promise.all(runs).then(defined);
   }
 
-  #localPaths(logical: readonly string[]): string[] {
-    const local: string[] = [];
-    for (const path of logical) {
-      try {
-        local.push(this.#config.toLocalPath(path));
-      } catch (err) {
-        this.#logger.warn({ path, err: messageOf(err) }, "Cannot map a path for an action; leaving it out");
-      }
-    }
-    return local;
-  }
-
-  #report(result: ActionResult): void {
-    try {
-      this.#onResult?.(result);
-    } catch (err) {
-      this.#logger.warn({ group: result.group, err: messageOf(err) }, "Cannot record an action result");
-    }
-  }
-
-  #markDone(ids: readonly number[]): void {
-    try {
-      this.#queue.markDone(ids);
-    } catch (err) {
-      // The rows stay and run again at the next runPending(): at least once, never lost.
-      this.#logger.error({ err: messageOf(err) }, "Cannot mark actions done in the queue");
-    }
-  }
 }
 
 function defined(results: readonly (ActionResult | undefined)[]): ActionResult[] {
