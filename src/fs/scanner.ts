@@ -8,9 +8,9 @@
 // a sibling such as "n.txt" ('.' < '/') comes between them in byte order.
 //
 // Pipeline: directories are listed (readdir + include/exclude) a few ahead of the merge, in the
-// same depth-first order, and their lstat batches run meanwhile, off the main thread when a
-// statStarter is given (stat-native.ts, stat-pool.ts). The walk descends by the listing's
-// d_type, so it never follows a symlink.
+// same depth-first order (list-ahead.ts), and their lstat batches run meanwhile, off the main
+// thread when a statStarter is given (stat-native.ts, stat-pool.ts). The walk descends by the
+// listing's d_type, so it never follows a symlink. What it hands the sink: scan-sink.ts.
 //
 // Never followed: symlinks (recorded with their target) and anything that is not a directory.
 // Special files (fifo, socket, device) are reported and skipped; a directory that cannot be
@@ -18,52 +18,20 @@
 // alone (never mistaken for deleted).
 
 import type { MatchResult } from "../config/types.js";
-import { kindOfMode, typeWordOfMode, type Fingerprint } from "../core/file-state.js";
+import { kindOfMode, typeWordOfMode } from "../core/file-state.js";
 import type { Problem } from "../core/problem.js";
 import { MAX_PATH_BYTES } from "../core/path.js";
 import { standingChildren } from "../core/standing-entries.js";
-import { hasHighUnits, keyPath, listDirectory, listProbed, sortItems, type Listing, type ListedChild, type StatStarter } from "./dir-listing.js";
+import { hasHighUnits, keyPath, listProbed, sortItems, type Listing, type ListedChild, type StatStarter } from "./dir-listing.js";
 import type { DirProbe, ProbeDir } from "./dir-probe.js";
+import { listAhead } from "./list-ahead.js";
 import { compareUtf8, joinFsPath } from "./name-codec.js";
 import { ProbeAhead, type ProbeTarget } from "./probe-ahead.js";
+import type { ScanItem, ScanSink } from "./scan-sink.js";
 import { isTempName } from "./temp-names.js";
 import { errorAt, fingerprintAt, statBatch, STAT_FAILED, STAT_MISSING, type StatBatch } from "./stat-batch.js";
 
-export type ScanItem =
-  /** A matched file, directory or symlink. */
-  | { readonly type: "entry"; readonly path: string; readonly fsPath: string | Buffer; readonly stat: Fingerprint }
-  /** Whatever is recorded at exactly this path must be left alone (ignored, special, unreadable). */
-  | { readonly type: "keep"; readonly path: string }
-  /** Whatever is recorded below this path must be left alone (not listed: ignored or unreadable). */
-  | { readonly type: "keep-below"; readonly path: string }
-  /**
-   * Directory `path` is as the last full look at it found it (its digest matched). What is
-   * still recorded in the range of `after`, the subdirectory walked just before (if any), is
-   * gone from disk; what is recorded below `path` from there up to `until` (the key `sub/` of
-   * the subdirectory the walk enters next), or to the end of its range, stands.
-   */
-  | { readonly type: "unchanged"; readonly path: string; readonly after: string | undefined; readonly until: string | undefined };
-
-export interface ScanSink {
-  /** May return a promise (hashing); the walk waits for it. */
-  readonly item: (item: ScanItem) => void | Promise<void>;
-  readonly problem: (problem: Problem) => void;
-  /**
-   * How many entries the last full look at `dir` lstat'ed, when it stored this very digest;
-   * undefined otherwise (the walk then looks at every entry).
-   */
-  readonly unchangedDir?: (dir: string, digest: number) => number | undefined;
-  /**
-   * The [name, whole] hashes of `dir`'s children that the look which stored its digest saw
-   * (core/standing-entries.ts), asked for when the digest moved; undefined when unknown.
-   */
-  readonly childrenOf?: (dir: string) => Float64Array | undefined;
-  /**
-   * A look at `dir` handed all its entries to item(), or told which stand (unchanged items):
-   * the digest and children hashes to keep if all went well there.
-   */
-  readonly dirListed?: (dir: string, digest: number, scanned: number, children: Float64Array) => void;
-}
+export type { ScanItem, ScanSink } from "./scan-sink.js";
 
 export interface ScanTarget {
   /** Logical path of the target (a group root, a hinted or command-line path). */
@@ -96,14 +64,6 @@ function after<T>(pending: void | Promise<void>, value: T): T | Promise<T> {
   return pending ? pending.then(() => value) : value;
 }
 
-/**
- * Directories listed (and lstat'ed) ahead of the merge: refilled to LOOKAHEAD whenever fewer
- * than REFILL_BELOW remain, so the lstat requests of about a dozen directories leave in one
- * message to the worker (stat-pool.ts coalesces those made in one go), not one per directory.
- */
-const LOOKAHEAD = 24;
-const REFILL_BELOW = 10;
-
 export class Scanner {
   readonly #sink: ScanSink;
   readonly #options: ScanOptions;
@@ -134,39 +94,11 @@ export class Scanner {
     if (!isDir || !target.recursive) return;
     const probe = this.#options.probe;
     if (probe !== undefined) return this.#walkProbed({ path: target.path, fsPath: target.fsPath }, new ProbeAhead(probe.dir, probe.seed));
-    const next = this.#prefetch(target.path, target.fsPath);
+    const next = listAhead(target.path, target.fsPath, this.#options);
     const descend = (): Promise<void> => this.#consume(next(), descend);
     await descend();
   }
 
-  /** Depth-first listings, LOOKAHEAD ahead of whoever calls the returned function. */
-  #prefetch(dir: string, dirFs: string | Buffer): () => Listing {
-    const lister = this.#listings(dir, dirFs);
-    const queue: Listing[] = [];
-    const fill = (): void => {
-      if (queue.length >= REFILL_BELOW) return;
-      while (queue.length < LOOKAHEAD) {
-        const r = lister.next();
-        if (r.done) return;
-        queue.push(r.value);
-      }
-    };
-    return () => {
-      fill();
-      const listing = queue.shift();
-      if (listing === undefined) throw new Error("scanner: listings out of step with the walk");
-      fill();
-      return listing;
-    };
-  }
-
-  *#listings(dir: string, dirFs: string | Buffer): Generator<Listing> {
-    const listing = listDirectory(dir, dirFs, this.#options.match, this.#options.statStarter);
-    yield listing;
-    for (const item of listing.items) {
-      if (item.type === "subtree") yield* this.#listings(item.child.path, item.child.fsPath);
-    }
-  }
 
   /** Walks one directory read by the probe: skipped when the sink knows its digest, else looked at whole. */
   async #walkProbed(dir: ProbeTarget, ahead: ProbeAhead): Promise<void> {
