@@ -6,10 +6,9 @@
 import * as fsp from "node:fs/promises";
 import type { Logger } from "pino";
 import type { ActionDispatcher } from "../actions/dispatcher.js";
-import type { ActionResult } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import type { LogicalPath } from "../core/path.js";
-import { messageOf, PeersyncError } from "../errors.js";
+import { PeersyncError } from "../errors.js";
 import { signature } from "../delta/rsync.js";
 import type { BasicHandler } from "../net/basic-handler.js";
 import type { ListRequest, Message, Offer, OfferReply, PartialRequest, Put, PutBatch, PutBatchReply, Request } from "../net/messages.js";
@@ -21,6 +20,7 @@ import type { ApplyDeps } from "./apply.js";
 import { receivePutBatch } from "./put-batch.js";
 import { OfferLocals } from "./offer-locals.js";
 import { stalePaths } from "./recheck.js";
+import { OwedActions } from "./owed-actions.js";
 import { offsetFor, partialPath } from "./partial.js";
 import { chunksOf, readChunks, readChunksReusing } from "./read-chunks.js";
 import { receivePut, READ_FLAGS } from "./put-one.js";
@@ -47,10 +47,8 @@ export interface SyncHandlerOptions {
 export class SyncHandler implements SessionHandler {
   readonly receiver: Receiver;
   readonly #o: SyncHandlerOptions;
-  /** Paths each session's pushes changed since its last batch-end. */
-  readonly #changed = new WeakMap<Session, Set<string>>();
-  /** Of those, the paths whose actions could not be queued durably (the index failed). */
-  readonly #unqueued = new WeakMap<Session, string[]>();
+  /** What each session's pushes owe in actions since its last batch-end. */
+  readonly #owed: OwedActions;
   /**
    * Paths each session's dry runs answered `conflict` for: a real run records them, and then
    * refuses the entries below them (PARENT_CONFLICT), so the dry run must too.
@@ -63,6 +61,7 @@ export class SyncHandler implements SessionHandler {
       config: options.config, index: options.index, deps: options.deps, logger: options.logger,
       ...(options.wholeBelow === undefined ? {} : { wholeBelow: options.wholeBelow }),
     });
+    this.#owed = new OwedActions({ dispatcher: options.dispatcher, logger: options.logger });
   }
 
   /** The daemon's one action dispatcher (pass it to runUpdate from inside the daemon). */
@@ -128,7 +127,7 @@ export class SyncHandler implements SessionHandler {
         answers.push({ path: item.path, answer: outcome.answer });
       }
       if (!offer.dryRun) logRefusals(this.#o.logger, pusher.name, answers);
-      this.#owe(session, group.name, changedHere);
+      this.#owed.owe(session, group.name, changedHere);
       return { type: "offer-reply", answers };
     } finally {
       release();
@@ -142,7 +141,7 @@ export class SyncHandler implements SessionHandler {
       config: o.config(), group, pusher, receiver: this.receiver, index: o.index, deps: o.deps(group), logger: o.logger,
       ...(o.signatures ? { signatures: o.signatures } : {}),
     }, put, context.body ?? []);
-    if (got.wrote) this.#owe(session, group.name, [put.path]);
+    if (got.wrote) this.#owed.owe(session, group.name, [put.path]);
     return { type: "put-reply", answer: got.answer };
   }
 
@@ -153,7 +152,7 @@ export class SyncHandler implements SessionHandler {
     const result = await receivePutBatch({
       config: this.#o.config(), group, pusher, receiver: this.receiver, index: this.#o.index, deps: this.#o.deps(group), signal: context.signal,
     }, request.items, context.body ?? []);
-    this.#owe(session, group.name, result.changed);
+    this.#owed.owe(session, group.name, result.changed);
     logRefusals(this.#o.logger, pusher.name, result.answers);
     for (const n of result.notes) {
       reportReplaced(this.#o.index, logger, { group: group.name, path: n.path, incoming: "file", decision: n.decision, from: pusher.name, backupPath: n.backupPath, keepsNone: this.#o.deps(group).backup.generations < 1 });
@@ -246,24 +245,7 @@ export class SyncHandler implements SessionHandler {
 
   async #batchEnd(session: Session): Promise<Message> {
     const { group } = this.#where(session, false);
-    const changed = [...this.#changedOf(session)];
-    const unqueued = this.#unqueued.get(session) ?? [];
-    this.#changed.delete(session);
-    this.#unqueued.delete(session);
-    if (changed.length === 0) return { type: "batch-end-reply", ran: 0, failed: 0 };
-    const running = this.#runOwed(group.name, unqueued);
-    // Answer within the request timeout whatever the actions do: a slow action (its own timeout
-    // is longer) must not make the pusher think this node failed. It keeps running here, and
-    // its queue row stays until it finished.
-    const patience = Math.floor(session.wire.limits.requestTimeoutMs / 2);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, patience, undefined)));
-    const results = await Promise.race([running, late]).finally(() => clearTimeout(timer));
-    if (results === undefined) {
-      this.#o.logger.info({ group: group.name, paths: changed.length }, "actions still running after the batch; answering the pusher now");
-      return { type: "batch-end-reply", ran: 0, failed: 0 };
-    }
-    return { type: "batch-end-reply", ran: results.length, failed: results.filter((r) => !r.ok).length };
+    return this.#owed.batchEnd(session, group.name);
   }
 
   /**
@@ -271,49 +253,13 @@ export class SyncHandler implements SessionHandler {
    * dropped): the actions those changes owe still run (they are queued already).
    */
   onClose(session: Session): void {
-    const changed = this.#changed.get(session);
-    if (changed === undefined || changed.size === 0) return;
-    const unqueued = this.#unqueued.get(session) ?? [];
-    this.#changed.delete(session);
-    this.#unqueued.delete(session);
-    const group = session.peer.group.name;
-    this.#o.logger.warn({ group, peer: session.peer.host.name, paths: changed.size }, "session ended before batch-end; running the actions its changes owe");
-    void this.#runOwed(group, unqueued);
-  }
-
-  /**
-   * Queues the actions `paths` trigger right after they were applied and recorded (csync2
-   * schedules per file too), so a crash or a lost session before batch-end cannot lose them.
-   */
-  #owe(session: Session, group: string, paths: readonly string[]): void {
-    if (paths.length === 0) return;
-    const changed = this.#changedOf(session);
-    for (const p of paths) changed.add(p);
-    try {
-      this.#o.dispatcher.enqueueBatch({ group, changedPaths: paths, side: "receiver" });
-    } catch (err) {
-      this.#o.logger.error({ group, paths: paths.length, err: messageOf(err) }, "Cannot queue actions durably; they run at batch-end");
-      this.#unqueued.set(session, [...(this.#unqueued.get(session) ?? []), ...paths]);
-    }
-  }
-
-  /** The group's queued runs (debounced in a daemon), plus those the index could not queue. */
-  async #runOwed(group: string, unqueued: readonly string[]): Promise<ActionResult[]> {
-    const direct = unqueued.length > 0 ? this.#o.dispatcher.afterBatch({ group, changedPaths: unqueued, side: "receiver" }) : Promise.resolve([]);
-    const [a, b] = await Promise.all([direct, this.#o.dispatcher.runQueued(group)]);
-    return [...a, ...b];
+    this.#owed.sessionEnded(session);
   }
 
   #dryConflictsOf(session: Session): Set<string> {
     let paths = this.#dryConflicts.get(session);
     if (paths === undefined) this.#dryConflicts.set(session, (paths = new Set()));
     return paths;
-  }
-
-  #changedOf(session: Session): Set<string> {
-    let set = this.#changed.get(session);
-    if (!set) this.#changed.set(session, (set = new Set()));
-    return set;
   }
 }
 
