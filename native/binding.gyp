@@ -14,7 +14,7 @@
     },
     {
       "target_name": "peersync_fs",
-      "sources": ["src/stat-at.cc", "src/sync-fs.cc", "src/read-files.cc", "src/write-files.cc", "src/place-files.cc", "src/list-at.cc", "src/set-times.cc"],
+      "sources": ["src/stat-at.cc", "src/sync-fs.cc", "src/read-files.cc", "src/write-files.cc", "src/list-at.cc", "src/set-times.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=8",

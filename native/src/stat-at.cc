@@ -30,7 +30,6 @@ namespace peersync_fs {
 Napi::Value SyncFs(const Napi::CallbackInfo& info);     // sync-fs.cc
 Napi::Value ReadFiles(const Napi::CallbackInfo& info);  // read-files.cc
 Napi::Value WriteFiles(const Napi::CallbackInfo& info);  // write-files.cc
-Napi::Value PlaceFiles(const Napi::CallbackInfo& info);  // place-files.cc
 Napi::Value SetTimes(const Napi::CallbackInfo& info);    // set-times.cc
 Napi::Value ListAt(const Napi::CallbackInfo& info);     // list-at.cc
 }
@@ -132,7 +131,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("syncfs", Napi::Function::New(env, peersync_fs::SyncFs, "syncfs"));
   exports.Set("readFiles", Napi::Function::New(env, peersync_fs::ReadFiles, "readFiles"));
   exports.Set("writeFiles", Napi::Function::New(env, peersync_fs::WriteFiles, "writeFiles"));
-  exports.Set("placeFiles", Napi::Function::New(env, peersync_fs::PlaceFiles, "placeFiles"));
   exports.Set("setTimes", Napi::Function::New(env, peersync_fs::SetTimes, "setTimes"));
   exports.Set("FIELDS", Napi::Number::New(env, FIELDS));
   return exports;

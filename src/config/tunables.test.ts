@@ -82,7 +82,6 @@ const switches: { name: SwitchName; raw: string | undefined; want: string | unde
   { name: "PEERSYNC_CHECK_WORKER", raw: "0", want: "0" },
   { name: "PEERSYNC_NATIVE_READ", raw: "1", want: "1" },
   { name: "PEERSYNC_NATIVE_WRITE", raw: "disabled", want: "refused" },
-  { name: "PEERSYNC_NATIVE_PLACE", raw: "no", want: "refused" },
   { name: "PEERSYNC_NATIVE_TIMES", raw: "0", want: "0" },
   { name: "PEERSYNC_NATIVE_TIMES", raw: "us", want: "refused" },
   { name: "PEERSYNC_RAW_LSTAT", raw: "0", want: "0" },

@@ -1,6 +1,6 @@
 // The peersync_fs addon (native/, built by `make build`), loaded once for every module that
 // uses one of its functions: stat-native.ts (statAt), read-batch.ts (readFiles), sync-fs.ts
-// (syncfs), temp-writer.ts (writeFiles), place-batch.ts (placeFiles). Each checks for its own function and its own switch
+// (syncfs), temp-writer.ts (writeFiles). Each checks for its own function and its own switch
 // (PEERSYNC_NATIVE_*), and falls back to plain Node when the addon or the function is missing
 // (an older build, a platform where it does not build).
 

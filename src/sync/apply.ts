@@ -15,13 +15,12 @@ import { writeFileAtomic, writeSymlinkAtomic, type AtomicData, type WrittenStat 
 import { setPathTimes } from "../fs/set-times.js";
 import type { HashAlgorithm } from "../fs/hash.js";
 import { fsPath } from "../fs/name-codec.js";
-import type { Placer } from "../fs/place-batch.js";
 import type { OwnerNames } from "../fs/owners.js";
 import type { TempWriter } from "../fs/temp-writer.js";
 import type { Observation } from "../fs/stat.js";
 import { backupFile, keepable, type BackupOptions } from "./backup.js";
 import type { OwnerIds } from "./owners.js";
-import { assertHolds, placedStill, placeNewPooled, removeDir, removeIfHolds, swapIn, type Expected } from "./replace.js";
+import { assertHolds, placedStill, removeDir, removeIfHolds, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
 
 export interface ApplyDeps {
@@ -55,8 +54,6 @@ export interface ApplyOptions {
   readonly resume?: { readonly path: string; readonly offset: number };
   /** Takes each old version a swap displaced instead of it being unlinked at once (replace.ts). */
   readonly displaced?: (temp: string | Buffer) => void;
-  /** Files: where nothing stood, the rename (and the lstat after it) go on the thread pool (fs/place-batch.ts). */
-  readonly placer?: Placer | undefined;
 }
 
 export interface Applied {
@@ -81,20 +78,10 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
     expect = () => "absent";
   };
   let placed: WrittenStat | undefined;
-  // What the target held just after a pooled placing: no lstat of it again (observe).
-  let after: { readonly stat: WrittenStat | undefined } | undefined;
   // writeFileAtomic names its temp file beside `target.local`; the swap puts it at the raw
   // bytes of the name (target.fs), so names that are not UTF-8 land exactly.
   const swap = async (from: PathLike, _to: PathLike, written?: WrittenStat): Promise<void> => {
-    const expected = expect();
-    if (expected === "absent" && options.placer !== undefined && written !== undefined) {
-      const done = await placeNewPooled(from as string | Buffer, target, options.placer);
-      if (done !== "unplaced") {
-        [placed, after] = [written, { stat: done.after }];
-        return;
-      }
-    }
-    placed = swapIn(from as string | Buffer, target, expected, {
+    placed = swapIn(from as string | Buffer, target, expect(), {
       ...(written === undefined ? {} : { written }),
       ...(options.displaced ? { displaced: options.displaced } : {}),
     });
@@ -131,7 +118,7 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
         ...(options.resume ? { resume: options.resume } : {}),
         io: { rename: swap },
       });
-      return { observed: await observe(target, remote, deps, placed, after), backupPath };
+      return { observed: await observe(target, remote, deps, placed), backupPath };
     }
   }
 }
@@ -167,8 +154,12 @@ function ownerOf(remote: ExistingEntry, deps: ApplyDeps): { uid?: number; gid?: 
  * record then gets a change time no lstat reports, so the next check hashes the file again and
  * finds that write as a version of its own (instead of taking it for the one received).
  */
-async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, placed?: WrittenStat, after?: { readonly stat: WrittenStat | undefined }): Promise<Observation | undefined> {
-  const st = after === undefined ? await lstatOrUndefined(target.fs) : after.stat;
+async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, placed?: WrittenStat): Promise<Observation | undefined> {
+  return observedAt(await lstatOrUndefined(target.fs), placed, remote, deps.names);
+}
+
+/** observe() once the target was looked at (`st`; undefined: nothing there). Exported for tests. */
+export function observedAt(st: WrittenStat | undefined, placed: WrittenStat | undefined, remote: ExistingEntry, names: OwnerNames): Observation | undefined {
   if (st === undefined) {
     // Removed here since it went in: the version did land, and its removal is a change made
     // after it. Recorded as what was placed, with a change time no lstat reports, the next
@@ -176,10 +167,10 @@ async function observe(target: Target, remote: ExistingEntry, deps: ApplyDeps, p
     // as a deletion with the received vector, it was this node's alone: the peers hold that
     // very vector as a live file, and nothing ever told them.
     if (placed === undefined) return undefined;
-    return { state: stateFromStat(placed, remote, deps.names), ctimeNs: 0n, ino: placed.ino, dev: placed.dev };
+    return { state: stateFromStat(placed, remote, names), ctimeNs: 0n, ino: placed.ino, dev: placed.dev };
   }
   const moved = placed !== undefined && !placedStill(st, placed);
-  return { state: stateFromStat(st, remote, deps.names), ctimeNs: moved ? 0n : st.ctimeNs, ino: st.ino, dev: st.dev };
+  return { state: stateFromStat(st, remote, names), ctimeNs: moved ? 0n : st.ctimeNs, ino: st.ino, dev: st.dev };
 }
 
 function stateFromStat(st: WrittenStat, remote: ExistingEntry, names: OwnerNames): Observation["state"] {

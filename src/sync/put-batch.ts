@@ -12,7 +12,6 @@ import { dirname } from "node:path";
 import type { Decision } from "../core/reconcile.js";
 import { messageOf, PeersyncError } from "../errors.js";
 import { batchDurability, type BatchDurability } from "../fs/sync-fs.js";
-import { nativePlacer, type Placer } from "../fs/place-batch.js";
 import { nativeTempWriter, type TempWriter } from "../fs/temp-writer.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { applyVersion, type Applied } from "./apply.js";
@@ -39,8 +38,6 @@ export interface PutBatchContext extends IncomingPush {
   readonly durability?: () => BatchDurability;
   /** Who writes the small temp files (null: the main thread). @default nativeTempWriter() */
   readonly tempWriter?: TempWriter | null;
-  /** Who renames the new files in place (null: the main thread). @default nativePlacer() */
-  readonly placer?: Placer | null;
 }
 
 export interface PutBatchResult {
@@ -206,7 +203,6 @@ async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<App
     deferDirSync: true,
     deferFileSync: ctx.durable.defersFileSync,
     tempWriter: ctx.tempWriter === null ? undefined : ctx.tempWriter ?? nativeTempWriter(),
-    placer: ctx.placer === null ? undefined : ctx.placer ?? nativePlacer(),
     displaced: (temp) => ctx.displaced.push(temp),
     beforeRename: async () => {
       slot.atGate = true;

@@ -36,8 +36,6 @@ import { PeersyncError } from "../errors.js";
 import type { WrittenStat } from "../fs/atomic-write.js";
 import { TEMP_PREFIX } from "../fs/temp-names.js";
 import { decodeName } from "../fs/name-codec.js";
-import type { Placer } from "../fs/place-batch.js";
-import type { ExactStat } from "../fs/read-batch.js";
 import { renameExchange, renameNoReplace } from "../fs/rename-at2.js";
 import type { Target } from "./target.js";
 
@@ -155,22 +153,6 @@ export function swapIn(temp: string | Buffer, target: Target, expected: Expected
     return swapInChecked(temp, target, expected, { placed });
   }
   return swapInChecked(temp, target, expected, { hooks });
-}
-
-/**
- * swapIn for a target the decision found empty, with the rename and the lstat after it made on
- * the thread pool with the rest of the batch's (fs/place-batch.ts). RENAME_NOREPLACE is the
- * last look there too, so no await between a look and the placing is needed. Resolves with
- * what the target holds just after (undefined: removed again meanwhile), or "unplaced" where
- * renameat2 is not offered (the caller then takes swapIn, which knows the other ways).
- */
-export async function placeNewPooled(temp: string | Buffer, target: Target, placer: Placer): Promise<{ readonly after: ExactStat | undefined } | "unplaced"> {
-  try {
-    return (await placer(temp, target.fs)) ?? "unplaced";
-  } catch (err) {
-    if ((err as { code?: unknown }).code === "EEXIST") throw new ChangedHereError(target.local);
-    throw err;
-  }
 }
 
 /** renameNoReplace() as swapIn's placing: false when renameat2 is not offered here. */
