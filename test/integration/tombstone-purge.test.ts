@@ -7,41 +7,16 @@ import assert from "node:assert/strict";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { loadConfig } from "../../src/config/load.js";
-import { openIndex } from "../../src/index/database.js";
-import { EntryStore } from "../../src/index/entries.js";
-import { silentLogger } from "../../src/net/testing.js";
-import { runUpdate } from "../../src/sync/update.js";
 import { cleanup } from "../helpers/daemon.js";
 import { makeCluster, snapshot, type Cluster, type ClusterNode } from "./sync-cluster.js";
+import { tombstoneOf, updateLater } from "./tombstone-clock.js";
 
-const DAY = 24 * 60 * 60 * 1000;
 let c: Cluster | undefined;
 after(async () => {
   await c?.stop();
   if (c) cleanup(c.dir);
 });
 
-/** `peersync update` in this process, on `node`, as if it ran `daysLater` days from now. */
-async function updateLater(node: ClusterNode, configFile: string, daysLater: number): Promise<void> {
-  const config = loadConfig({ configFile, nodeName: node.name, stateDir: node.state });
-  const db = openIndex(node.state);
-  try {
-    await runUpdate(db, config, { logger: silentLogger(), now: () => Date.now() + daysLater * DAY });
-  } finally {
-    db.close();
-  }
-}
-
-function tombstoneOf(node: ClusterNode, name: string): "live" | "tombstone" | "forgotten" {
-  const db = openIndex(node.state, { readonly: true });
-  try {
-    const r = new EntryStore(db).get("g", `%data%/${name}`);
-    return r === undefined ? "forgotten" : r.deletedNs === undefined ? "live" : "tombstone";
-  } finally {
-    db.close();
-  }
-}
 
 test("a deletion is remembered past the retention while a peer has not acknowledged it; forgotten once all did and the retention passed", async () => {
   c = await makeCluster(["alpha", "beta", "gamma"], { extra: ["tombstone-retention 7d;"] });
