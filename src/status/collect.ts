@@ -18,6 +18,7 @@ import { conflictCounts, conflictsInGroup, driftCount, lossesOf, pendingCounts, 
 import { copyPaths, countPresent } from "./kept-copies.js";
 import { CONFLICTS_LISTED, type GroupStatus, type PeerStatus, type StatusReport } from "./report.js";
 import { mergeFacts, readRunRecord } from "./run-record.js";
+import { processAlive } from "../fs/process-alive.js";
 
 export interface CollectOptions {
   /** Ask peers the daemon has no record of. @default true */
@@ -52,7 +53,7 @@ export async function collectStatus(config: Config, options: CollectOptions = {}
   try {
     const groups = config.groups.filter((g) => options.groups === undefined || options.groups.includes(g.name));
     const facts = db ? readDaemonFacts(db) : undefined;
-    const running = facts !== undefined && (options.isAlive ?? isAlive)(facts.pid);
+    const running = facts !== undefined && (options.isAlive ?? processAlive)(facts.pid);
     const probes = !probe ? new Map<string, Probe>()
       : identity && db ? await probeAll(groups, options, identity, db, running ? facts : undefined)
       : unprobed(groups, "no node identity yet: start `peersync daemon` once");
@@ -184,11 +185,3 @@ function countOf(counts: readonly PeerCount[], group: string, peer: string): num
   return counts.find((c) => c.group === group && c.peer === peer)?.n;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

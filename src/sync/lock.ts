@@ -10,6 +10,7 @@ import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import { LockError } from "../errors.js";
 import { asStorageError } from "../fs/storage-error.js";
+import { processAlive } from "../fs/process-alive.js";
 
 export const LOCK_FILE = "sync.lock";
 
@@ -44,7 +45,7 @@ export async function acquireRunLock(stateDir: string, pid = process.pid): Promi
       return { path, tookOverStale: attempt > 0, release: () => fsp.unlink(path).catch(() => undefined) };
     }
     const holder = await readHolder(path);
-    if (holder !== undefined && isAlive(holder)) {
+    if (holder !== undefined && processAlive(holder)) {
       throw new LockError(`Cannot start a sync run: another run (pid ${holder}) holds "${path}"`, {
         hint: "wait for it to finish; if no peersync runs, remove the lock file",
       });
@@ -71,11 +72,3 @@ async function readHolder(path: string): Promise<number | undefined> {
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -17,6 +17,7 @@ import { SyncHandler } from "./handler.js";
 import { signatureCacheFromEnv } from "./signature-cache.js";
 import { SyncIndex } from "./sync-index.js";
 import { tunable } from "../config/tunables.js";
+import { processAlive } from "../fs/process-alive.js";
 
 export interface SyncServiceDeps {
   readonly db: Db;
@@ -60,16 +61,8 @@ const DAEMON_PID_KEY = "actions.daemon_pid";
  * True when a daemon other than this process serves this index: a one-shot run must then leave
  * the queued rows to it (they may be waiting out its debounce, or running), or they run twice.
  */
-export function daemonOwnsQueue(db: Db, isAlive: (pid: number) => boolean = pidAlive): boolean {
+export function daemonOwnsQueue(db: Db, isAlive: (pid: number) => boolean = processAlive): boolean {
   const pid = Number(new MetaStore(db).get(DAEMON_PID_KEY));
   return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid);
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

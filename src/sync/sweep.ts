@@ -14,6 +14,7 @@ import { lstatSync, readdirSync, unlinkSync, type Dirent } from "node:fs";
 import type { Config } from "../config/types.js";
 import { isTempName, tempWriterPid } from "../fs/temp-names.js";
 import { expireIfStale, isPartialName } from "./partial.js";
+import { processAlive } from "../fs/process-alive.js";
 
 export interface SweepOptions {
   /** Whether a pid is a running process. @default process.kill(pid, 0) */
@@ -35,7 +36,7 @@ const YIELD_EVERY = 256;
 export async function sweepTemps(config: Config, options: SweepOptions = {}): Promise<string[]> {
   const roots = new Set(config.groups.flatMap((g) => g.roots.map((r) => config.toLocalPath(r))));
   const sweep: Sweep = {
-    isOrphan: orphanTest(options.isAlive ?? pidAlive, options.ownWritesSince ?? Infinity), signal: options.signal,
+    isOrphan: orphanTest(options.isAlive ?? processAlive, options.ownWritesSince ?? Infinity), signal: options.signal,
     removed: [], partials: [], listed: 0,
   };
   for (const root of roots) await sweepDir(sweep, Buffer.from(root));
@@ -101,12 +102,3 @@ function orphanTest(isAlive: (pid: number) => boolean, ownWritesSince: number): 
   };
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

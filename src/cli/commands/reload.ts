@@ -12,6 +12,7 @@ import { ConfigError, PeersyncError, UsageError } from "../../errors.js";
 import { readRecord, recordedPids, runtimeDir, sameProcess, type DaemonRecord, type ReloadVerdict } from "../../sync/runtime-record.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
+import { processAlive } from "../../fs/process-alive.js";
 
 interface ReloadFlags {
   readonly pid?: string;
@@ -44,7 +45,7 @@ function parsePid(text: string): number {
 
 /** The record of `pid`, which must be a running daemon. */
 function recordOf(dir: string, pid: number): DaemonRecord {
-  if (!alive(pid)) throw new UsageError(`Cannot reload: no process ${pid} is running`, { hint: "is the daemon running? (`systemctl status peersync`)" });
+  if (!processAlive(pid)) throw new UsageError(`Cannot reload: no process ${pid} is running`, { hint: "is the daemon running? (`systemctl status peersync`)" });
   const record = readRecord(dir, pid);
   if (record === undefined || !sameProcess(record)) {
     throw new UsageError(`Cannot reload the daemon (pid ${pid}): it has no record in ${dir} to answer in`, {
@@ -56,7 +57,7 @@ function recordOf(dir: string, pid: number): DaemonRecord {
 
 /** Without --pid: the one daemon running with a record here. */
 function onlyDaemon(dir: string): DaemonRecord {
-  const running = recordedPids(dir).filter(alive).map((pid) => readRecord(dir, pid)).filter((r) => r !== undefined && sameProcess(r));
+  const running = recordedPids(dir).filter(processAlive).map((pid) => readRecord(dir, pid)).filter((r) => r !== undefined && sameProcess(r));
   if (running.length === 1) return running[0]!;
   if (running.length === 0) {
     throw new UsageError(`Cannot reload: no running daemon has a record in ${dir}`, {
@@ -80,7 +81,7 @@ async function answerAfter(dir: string, before: DaemonRecord): Promise<ReloadVer
   for (;;) {
     const now = readRecord(dir, before.pid);
     if (now !== undefined && now.reloads > before.reloads && now.lastReload !== null) return now.lastReload;
-    if (now === undefined || !alive(before.pid)) {
+    if (now === undefined || !processAlive(before.pid)) {
       throw new PeersyncError("IO", `Cannot reload: the daemon (pid ${before.pid}) stopped before it answered`, { hint: "its log says why (`journalctl -u peersync`)" });
     }
     if (Date.now() >= deadline) {
@@ -92,11 +93,3 @@ async function answerAfter(dir: string, before: DaemonRecord): Promise<ReloadVer
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
