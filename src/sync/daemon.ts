@@ -34,7 +34,7 @@ import type { ActionDispatcher } from "../actions/dispatcher.js";
 import { SyncHandler } from "./handler.js";
 import { claimActionQueue, createSyncHandler } from "./service.js";
 import { sweepTemps } from "./sweep.js";
-import { removeRecord, writeRecord, type ReloadVerdict } from "./runtime-record.js";
+import { DaemonRecordKeeper } from "./daemon-record.js";
 
 export interface DaemonOptions {
   /** Reads the config; called at start and on every reload. */
@@ -79,10 +79,7 @@ export class Daemon {
   #sweeping: Promise<void> = Promise.resolve();
   readonly #sweepAbort = new AbortController();
   #stopping: Promise<void> | undefined;
-  #startedAtMs = 0;
-  #reloads = 0;
-  #lastReload: ReloadVerdict | null = null;
-  #recordFailed = false;
+  readonly #record: DaemonRecordKeeper;
   #resolveStopped!: () => void;
   readonly #stoppedPromise = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
 
@@ -90,6 +87,7 @@ export class Daemon {
     this.#options = options;
     this.#limits = resolveLimits(options.limits);
     this.#config = options.loadConfig();
+    this.#record = new DaemonRecordKeeper(options.runtimeDir, options.logger, PROCESS_STARTED_MS);
   }
 
   get config(): Config {
@@ -108,7 +106,7 @@ export class Daemon {
     // Before a peer's push or the first check can record anything under a renamed group.
     for (const c of carryGoneGroups(db, config)) logger.info(c, carriedText(c));
     for (const d of dropReceiveOnlyPending(db, config)) logger.info(d, droppedText(d));
-    const startedAt = (this.#startedAtMs = Date.now());
+    const startedAt = Date.now();
     const deps = { db, identity, config: () => this.#config };
     const basic = new BasicHandler({
       startedAt, sessionCount: () => this.#server?.sessionCount ?? 0, draining: () => this.#stopping !== undefined,
@@ -133,7 +131,7 @@ export class Daemon {
     });
     logger.info({ node: config.localName, fingerprint: identity.fingerprint, groups: config.groups.map((g) => g.name),
       ports: server.addresses().map((a) => a.port) }, "daemon ready");
-    this.#publish();
+    this.#record.started(config, startedAt);
     this.#sweeping = this.#sweepLater(config, this.#services.continuous?.ready);
   }
 
@@ -165,7 +163,7 @@ export class Daemon {
       const refused = reloadRefusal(this.#config, next);
       if (refused) {
         logger.error({ hint: refused.hint }, `config reload refused, keeping the old config: ${refused.message}; ${refused.hint}`);
-        return this.#answer(false, refused.message, refused.hint);
+        return this.#record.answer(this.#config, false, refused.message, refused.hint);
       }
       const before = listenAddresses(this.#config).map((a) => `${a.host}:${a.port}`).join(",");
       const after = listenAddresses(next).map((a) => `${a.host}:${a.port}`).join(",");
@@ -185,49 +183,12 @@ export class Daemon {
         });
       }
       const groups = next.groups.map((g) => g.name).join(", ") || "none";
-      return this.#answer(true, `config reloaded (groups: ${groups})`,
+      return this.#record.answer(this.#config, true, `config reloaded (groups: ${groups})`,
         before === after ? null : `its listen addresses changed from ${before} to ${after}, which only a restart applies`);
     } catch (err) {
       logger.error({ err: messageOf(err) }, `config reload failed, keeping the old config: ${messageOf(err)}`);
-      return this.#answer(false, `Cannot reload the config: ${messageOf(err)}`,
+      return this.#record.answer(this.#config, false, `Cannot reload the config: ${messageOf(err)}`,
         hintOf(err) ?? "fix it (`peersync config-check` lists every error) and reload again; the daemon goes on with the config it had");
-    }
-  }
-
-  /** Records the answer to a reload for `peersync reload`; returns `ok`. */
-  #answer(ok: boolean, message: string, hint: string | null): boolean {
-    this.#reloads++;
-    this.#lastReload = { atMs: Date.now(), ok, message, hint };
-    this.#publish();
-    return ok;
-  }
-
-  /** A stopped daemon answers no reload: `peersync reload` then says none runs. */
-  #unpublish(): void {
-    const dir = this.#options.runtimeDir;
-    if (dir === undefined) return;
-    try {
-      removeRecord(dir, process.pid);
-    } catch (err) {
-      this.#options.logger.warn({ err: messageOf(err), dir }, `cannot remove this daemon's record in ${dir}: ${messageOf(err)}`);
-    }
-  }
-
-  /** Writes this daemon's record (sync/runtime-record.ts); a failure is logged once, never thrown. */
-  #publish(): void {
-    const dir = this.#options.runtimeDir;
-    if (dir === undefined) return;
-    const config = this.#config;
-    try {
-      writeRecord(dir, {
-        pid: process.pid, node: config.localName, stateDir: config.stateDir, configFile: config.file, processStartedMs: Math.round(PROCESS_STARTED_MS),
-        startedAtMs: this.#startedAtMs, reloads: this.#reloads, lastReload: this.#lastReload,
-      });
-    } catch (err) {
-      if (this.#recordFailed) return;
-      this.#recordFailed = true;
-      this.#options.logger.warn({ err: messageOf(err), dir },
-        `cannot write this daemon's record in ${dir}: \`peersync reload\` (systemctl reload) cannot learn its answer to a reload: ${messageOf(err)}`);
     }
   }
 
@@ -259,7 +220,7 @@ export class Daemon {
       }
       await this.#sweeping;
       this.#db?.close();
-      this.#unpublish();
+      this.#record.remove();
       logger.info("stopped");
     })();
     void this.#stopping.then(this.#resolveStopped);
