@@ -20,7 +20,8 @@ import type { TempWriter } from "../fs/temp-writer.js";
 import type { Observation } from "../fs/stat.js";
 import { backupFile, keepable, type BackupOptions } from "./backup.js";
 import type { OwnerIds } from "./owners.js";
-import { assertHolds, placedStill, removeDir, removeIfHolds, swapIn, type Expected } from "./replace.js";
+import { removeDir, removeIfHolds } from "./remove-if-holds.js";
+import { assertHolds, placedStill, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
 
 export interface ApplyDeps {

@@ -13,7 +13,8 @@ import { file, gone } from "../core/testing-entries.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { loadOwnerIds } from "./owners.js";
-import { ChangedHereError, placedStill, removeIfHolds, swapIn, type Expected } from "./replace.js";
+import { removeIfHolds } from "./remove-if-holds.js";
+import { ChangedHereError, placedStill, swapIn, type Expected } from "./replace.js";
 import { lstatOrUndefined, type Target } from "./target.js";
 import { caseDirs } from "../fs/testing.js";
 

@@ -19,7 +19,8 @@
 //    the new version refused: a file renamed over the target, or written, after the look wins
 //    the spot until a decision has been made about it. Nothing displaced is unlinked unseen.
 //  - a removal first renames the file to a hidden name, looks at what it moved, and puts it
-//    back (never over a file created meanwhile) unless it is the inode the look saw.
+//    back (never over a file created meanwhile) unless it is the inode the look saw
+//    (remove-if-holds.ts).
 // What remains: a writer that opened the old file before the swap and writes after the look at
 // what was displaced writes into a file that is no longer there (every rename-based tool shares
 // this: src/sync/README.md "Known limits").
@@ -29,13 +30,12 @@
 // unseen. Without hard links either, the look-then-rename step is all there is.
 
 import { randomBytes } from "node:crypto";
-import { linkSync, lstatSync, readdirSync, renameSync, rmdirSync, unlink, unlinkSync, type BigIntStats } from "node:fs";
+import { linkSync, lstatSync, renameSync, unlink, unlinkSync, type BigIntStats } from "node:fs";
 import { dirname, join } from "node:path";
 import { fingerprintHash, msFromNs } from "../core/file-state.js";
 import { PeersyncError } from "../errors.js";
 import type { WrittenStat } from "../fs/atomic-write.js";
 import { TEMP_PREFIX } from "../fs/temp-names.js";
-import { decodeName } from "../fs/name-codec.js";
 import { renameExchange, renameNoReplace } from "../fs/rename-at2.js";
 import type { Target } from "./target.js";
 
@@ -50,20 +50,6 @@ export class ChangedHereError extends PeersyncError {
   constructor(path: string) {
     super("CHANGED", `Cannot replace "${path}" now: it changed here after the decision`, {
       hint: "a local write landed while the peer's version was on its way; it is recorded as a version of its own and the next sync decides between them",
-    });
-  }
-}
-
-/**
- * A peer's deletion of a directory that still holds what this node does not sync (an excluded
- * file, one not checked yet). It was a bare ENOTEMPTY, refused on every run, with nothing to
- * say that the names in the way are on this node and that moving them lets the deletion go.
- */
-export class DirNotEmptyError extends PeersyncError {
-  constructor(path: string, names: readonly string[]) {
-    const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? `, and ${names.length - 3} more` : "");
-    super("DIR_NOT_EMPTY", `Cannot delete the directory "${path}": it still holds ${shown}, which the group does not sync from here (excluded, or not checked yet)`, {
-      hint: "move or remove those on this node (or add them to the group); the deletion stays pending and goes at the next sync",
     });
   }
 }
@@ -92,7 +78,7 @@ export interface SwapOptions extends RaceHooks {
 }
 
 /** Exact lstat (ns times, bigint ids), or undefined when nothing is there. */
-function look(path: string | Buffer): BigIntStats | undefined {
+export function look(path: string | Buffer): BigIntStats | undefined {
   return lstatSync(path, { bigint: true, throwIfNoEntry: false });
 }
 
@@ -114,7 +100,7 @@ export function holds(st: BigIntStats | undefined, expected: Expected): boolean 
  * rename or a new link to the inode (ours) sets it. Written data moves mtime, and since Linux
  * 6.13 ext4, xfs, btrfs and tmpfs give a write after a stat a fine-grained mtime.
  */
-function sameInode(moved: BigIntStats | undefined, seen: BigIntStats): boolean {
+export function sameInode(moved: BigIntStats | undefined, seen: BigIntStats): boolean {
   return moved !== undefined && moved.ino === seen.ino && moved.dev === seen.dev && moved.size === seen.size
     && moved.mtimeNs === seen.mtimeNs && moved.mode === seen.mode;
 }
@@ -125,12 +111,12 @@ function holdPath(local: string): string {
 }
 
 /** holdPath for a target: its directory's name is UTF-8 even when its own is not (README "Known limits"). */
-function holdPathFs(target: Target): string {
+export function holdPathFs(target: Target): string {
   return holdPath(target.local);
 }
 
 /** link(2) is not offered here (some FUSE or network filesystems): fall back to a plain rename. */
-function noHardLinks(err: unknown): boolean {
+export function noHardLinks(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "EMLINK" || code === "ENOSYS";
 }
@@ -263,54 +249,6 @@ export function assertHolds(target: Target, expected: Expected): void {
   if (!holds(look(target.fs), expected)) throw new ChangedHereError(target.local);
 }
 
-/**
- * Removes what is at `target` if it still holds `expected` (a directory only when empty). A
- * file or symlink is first renamed to a hidden name, so what is removed is exactly what was
- * looked at after the move; anything else is put back (never over a file created meanwhile).
- */
-export function removeIfHolds(target: Target, expected: Expected, hooks: RaceHooks = {}): void {
-  const before = look(target.fs);
-  if (before === undefined) return;
-  if (!holds(before, expected)) throw new ChangedHereError(target.local);
-  hooks.beforeSwap?.();
-  if (before.isDirectory()) return removeDir(target);
-  const hold = holdPathFs(target);
-  try {
-    renameSync(target.fs, hold);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === "ENOENT") return; // RACE: removed here meanwhile, as decided
-    throw err;
-  }
-  if (sameInode(look(hold), before)) return unlinkSync(hold);
-  putBack(hold, target);
-  throw new ChangedHereError(target.local);
-}
-
-/** rmdir, saying what is in the way when the directory is not empty. */
-export function removeDir(target: Target): void {
-  try {
-    rmdirSync(target.fs);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
-    const names = readdirSync(target.fs, { encoding: "buffer" }).map((n) => decodeName(n)).sort();
-    throw new DirNotEmptyError(target.local, names);
-  }
-}
-
-/** `hold` back at the target, unless a file was created there meanwhile (then `hold` stays, for the start-up sweep). */
-function putBack(hold: string | Buffer, target: Target): void {
-  try {
-    if (renameNoReplace(hold, target.fs)) return;
-    linkSync(hold, target.fs);
-    unlinkSync(hold);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === "EEXIST") return;
-    if (!noHardLinks(err)) throw err;
-    renameSync(hold, target.fs);
-  }
-}
 
 /** The target still is the file `placed` put there (nothing wrote it since the swap). */
 export function placedStill(now: WrittenStat, placed: WrittenStat): boolean {
