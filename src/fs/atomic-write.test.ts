@@ -3,12 +3,9 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import {
-  DiskFullError,
-  HashMismatchError,
-  writeFileAtomic,
-  writeSymlinkAtomic,
-} from "./atomic-write.js";
+import { writeSymlinkAtomic } from "./atomic-symlink.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { DiskFullError, HashMismatchError } from "./write-errors.js";
 import { caseDirs, namesIn } from "./testing.js";
 
 const freshDir = caseDirs("atomic");

@@ -8,7 +8,8 @@
 // applied to the microsecond; core/entry.ts compares mtimes at that precision. The result
 // carries what fstat reads back, which is what the index should record.
 //
-// Temp files are named by temp-names.ts (hidden, recognisable, swept after a crash).
+// Temp files are named by temp-names.ts (hidden, recognisable, swept after a crash). Symlinks
+// go the same way in atomic-symlink.ts; the errors are in write-errors.ts.
 
 import { createHash } from "node:crypto";
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, openSync, writeSync, type BigIntStats, type PathLike } from "node:fs";
@@ -18,9 +19,10 @@ import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
 import { EarlyWriteback } from "./early-writeback.js";
 import { contentChunks } from "./content-chunks.js";
-import { setFdTimes, setPathTimes } from "./set-times.js";
+import { setFdTimes } from "./set-times.js";
 import { tempName } from "./temp-names.js";
 import type { TempWriter } from "./temp-writer.js";
+import { asDiskFull, hasCode, HashMismatchError } from "./write-errors.js";
 
 /**
  * The content: bytes, or chunks. A streamed chunk must stay valid until the chunk after the
@@ -36,7 +38,7 @@ export interface AtomicWriteIo {
   readonly statfs: typeof fsp.statfs;
 }
 
-const NODE_IO: AtomicWriteIo = { open: fsp.open, rename: fsp.rename, statfs: fsp.statfs };
+export const NODE_IO: AtomicWriteIo = { open: fsp.open, rename: fsp.rename, statfs: fsp.statfs };
 
 export interface AtomicWriteOptions {
   /** Permission bits (type bits of an st_mode are ignored), set with fchmod, so the umask has no say. @default 0o600 */
@@ -88,33 +90,6 @@ export interface AtomicWriteResult {
   readonly stat: WrittenStat;
   /** Hex digest when `expectedHash` was given. */
   readonly hash: string | undefined;
-}
-
-/** The disk (or the user's quota) filled up; the target was left untouched. */
-export class DiskFullError extends PeersyncError {
-  readonly path: string;
-  /** Bytes available to unprivileged users on that filesystem, when statfs could tell. */
-  readonly freeBytes: number | undefined;
-  constructor(path: string, freeBytes: number | undefined, cause: unknown) {
-    const free = freeBytes === undefined ? "free space unknown" : `${freeBytes} bytes free`;
-    super("DISK_FULL", `Cannot write "${path}": no space left on device (${free})`, {
-      cause,
-      hint: "free space on that filesystem; nothing was replaced (a previous version of the file, if any, stays in place)",
-    });
-    this.path = path;
-    this.freeBytes = freeBytes;
-  }
-}
-
-/** The bytes written do not hash to what the sender announced; nothing was replaced. */
-export class HashMismatchError extends PeersyncError {
-  readonly path: string;
-  constructor(path: string, expected: string, actual: string) {
-    super("HASH_MISMATCH", `Cannot write "${path}": content hash ${actual} does not match the expected ${expected}`, {
-      hint: "the transfer was corrupted or the sender's file changed; the next sync retries",
-    });
-    this.path = path;
-  }
 }
 
 /** Atomically replaces (or creates) the file `target` with `data`. */
@@ -251,32 +226,6 @@ async function writeAll(file: fsp.FileHandle, chunk: Uint8Array): Promise<void> 
   }
 }
 
-export type SymlinkWriteOptions = Pick<AtomicWriteOptions, "uid" | "gid" | "mtimeNs" | "beforeRename" | "io">;
-
-/**
- * Atomically replaces (or creates) `target` with a symlink to `linkText` (never followed):
- * the link is made under a temp name, given its owner and times, then renamed over the target.
- */
-export async function writeSymlinkAtomic(target: string, linkText: string | Buffer, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
-  const io = { ...NODE_IO, ...options.io };
-  const dir = dirname(target);
-  const temp = join(dir, tempName());
-  try {
-    await fsp.symlink(linkText, temp);
-    if (options.uid !== undefined || options.gid !== undefined) await fsp.lchown(temp, options.uid ?? -1, options.gid ?? -1);
-    if (options.mtimeNs !== undefined) await setPathTimes(temp, options.mtimeNs, { noFollow: true });
-    const stat = await fsp.lstat(temp, { bigint: true });
-    await options.beforeRename?.(temp);
-    await io.rename(temp, target, stat);
-    await syncDirectory(dir);
-    return stat;
-  } catch (err) {
-    await fsp.unlink(temp).catch(() => {});
-    throw await asDiskFull(io, target, dir, err);
-  }
-}
-
-
 /** fsync a directory so a rename or unlink in it is durable. */
 export async function syncDirectory(dir: string): Promise<void> {
   const handle = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -289,20 +238,4 @@ export async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-async function asDiskFull(io: AtomicWriteIo, target: string, dir: string, err: unknown): Promise<unknown> {
-  if (!hasCode(err, "ENOSPC") && !hasCode(err, "EDQUOT")) return err;
-  let free: number | undefined;
-  try {
-    const s = await io.statfs(dir);
-    free = s.bavail * s.bsize;
-  } catch {
-    free = undefined;
-  }
-  return new DiskFullError(target, free, err);
-}
-
-function hasCode(err: unknown, code: string): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
 }

@@ -19,7 +19,8 @@ import * as fsp from "node:fs/promises";
 import { isAbsolute, join, normalize } from "node:path";
 import { toLogicalPath } from "../core/path.js";
 import { PeersyncError } from "../errors.js";
-import { writeFileAtomic, writeSymlinkAtomic } from "../fs/atomic-write.js";
+import { writeSymlinkAtomic } from "../fs/atomic-symlink.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
 import { resolveSafePath } from "../fs/safe-path.js";
 
 export interface BackupOptions {

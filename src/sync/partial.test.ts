@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { HashMismatchError, writeFileAtomic } from "../fs/atomic-write.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { HashMismatchError } from "../fs/write-errors.js";
 import { claim, expireIfStale, isPartialName, offsetFor, partialPath } from "./partial.js";
 
 const dir = mkdtempSync(join(tmpdir(), "peersync-partial-"));
