@@ -19,7 +19,12 @@ import type { LocalEntry } from "./sync-index.js";
 export function handleAnswer(ctx: PushContext, w: Work, answer: Answer, result: PeerResult, batch?: { now: ReadonlyMap<number, LocalEntry>; acks: number[] }): void {
   const id = w.local.record.id;
   ctx.item(`${ctx.host.name}\t${codeOf(w, answer)}\t${shownName(w.path)}${"decision" in answer ? `\t${answer.decision}` : ""}`);
-  if (ctx.dryRun) return;
+  if (ctx.dryRun) {
+    // Why the real run would be refused (a `?` line says only that it would): the same warning,
+    // not counted, as a dry run's exit code does not count what it previews.
+    if (answer.kind === "refused") ctx.logger.warn({ path: w.path, peer: ctx.host.name }, `${ctx.host.name}: ${w.path}: ${answer.code}: ${answer.message}`);
+    return;
+  }
   switch (answer.kind) {
     case "in-sync":
     case "applied":

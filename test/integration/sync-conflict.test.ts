@@ -334,6 +334,7 @@ test("auto none: sync -d refuses the entry below a path in conflict, as the real
   write(beta!.root, "dry-dir", "beta's edit\n");
   const dry = await alpha!.run(["-d", "sync"]);
   assert.equal(dry.code, 0, dry.stderr + dry.stdout);
+  assert.match(dry.stderr, /beta: %data%\/dry-dir\/in: PARENT_CONFLICT: /, "the dry run says why, as the real run does");
   const real = await alpha!.run(["-v", "sync"]);
   assert.equal(real.code, 3, real.stderr + real.stdout);
   assert.match(real.stderr, /%data%\/dry-dir\/in: PARENT_CONFLICT: /, real.stderr);
