@@ -5,6 +5,7 @@
 
 import type { Db } from "../index/database.js";
 import { MetaStore } from "../index/meta.js";
+import type { RootHalt } from "../watch/root-halts.js";
 import type { RootState } from "../watch/watcher.js";
 import type { Timers } from "../watch/timers.js";
 import { foldRun } from "./run-record.js";
@@ -41,6 +42,8 @@ export interface DaemonFacts {
   readonly pid: number;
   readonly updatedAtMs: number;
   readonly watch: readonly RootState[];
+  /** Include roots that look unmounted, whose groups push nothing until they are back (absent: a daemon from before). */
+  readonly halts?: readonly RootHalt[];
   readonly lastFullCheck: CheckFact | undefined;
   readonly lastCheck: CheckFact | undefined;
   readonly peers: readonly PeerFact[];
@@ -61,6 +64,7 @@ export class StatusBoard {
   readonly #options: StatusBoardOptions;
   readonly #meta: MetaStore | undefined;
   #watch: readonly RootState[] = [];
+  #halts: readonly RootHalt[] = [];
   #lastFull: CheckFact | undefined;
   #last: CheckFact | undefined;
   readonly #peers = new Map<string, PeerFact>();
@@ -88,6 +92,11 @@ export class StatusBoard {
 
   setWatch(states: readonly RootState[]): void {
     this.#watch = states;
+    this.#changed();
+  }
+
+  setHalts(halts: readonly RootHalt[]): void {
+    this.#halts = halts;
     this.#changed();
   }
 
@@ -126,6 +135,7 @@ export class StatusBoard {
       pid: this.#options.pid ?? process.pid,
       updatedAtMs: this.#options.timers.now(),
       watch: this.#watch,
+      halts: this.#halts,
       lastFullCheck: this.#lastFull,
       lastCheck: this.#last,
       peers: [...this.#peers.values()],

@@ -67,7 +67,7 @@ export async function collectStatus(config: Config, options: CollectOptions = {}
       stateDir: config.stateDir,
       indexExists,
       daemon: facts && {
-        pid: facts.pid, running, updatedAtMs: facts.updatedAtMs, watch: facts.watch, lastFullCheck: facts.lastFullCheck,
+        pid: facts.pid, running, updatedAtMs: facts.updatedAtMs, watch: facts.watch, halts: facts.halts ?? [], lastFullCheck: facts.lastFullCheck,
         lastCheck: facts.lastCheck, nextFullCheck: facts.nextFullCheck,
       },
       groups: groups.map((g) => groupStatus(g, { db, config, facts, runs, probes, pending, conflicts, clocks, peers: options.peers })),

@@ -59,7 +59,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
       daemon: {
         pid: 42, running: true, updatedAtMs: NOW, nextFullCheck: { web: NOW + 300_000, other: NOW + 900_000 },
         lastFullCheck: { atMs: NOW - 90_000, scope: "full", durationMs: 12, changes: 0, reason: "start" }, lastCheck: undefined,
-        watch: [{ group: "web", root: "/srv/www", local: "/srv/www", state: "polling", reason: "inotify limit" }],
+        watch: [{ group: "web", root: "/srv/www", local: "/srv/www", state: "polling", reason: "inotify limit" }], halts: [],
       },
       groups: [{
         name: "web", localName: "a", receiveOnly: false, watch: true, pending: 0, conflicts: 2, conflictPaths: undefined, drift: undefined, losses: undefined, formerPeers: [],
@@ -80,7 +80,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
   {
     name: "a running daemon whose groups are all `watch no` (it checks nothing on its own), and one still at its first check",
     report: report({
-      daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
+      daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], halts: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
       groups: [{ name: "web", localName: "a", receiveOnly: false, watch: false, pending: 0, conflicts: 0, conflictPaths: [], drift: undefined, losses: undefined, peers: [peer({ pending: 0 })], formerPeers: [] }],
     }),
     want: [
@@ -93,7 +93,7 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     name: "a running daemon whose last check left a root alone as unmounted",
     report: report({
       daemon: {
-        pid: 9, running: true, updatedAtMs: NOW, watch: [], nextFullCheck: {},
+        pid: 9, running: true, updatedAtMs: NOW, watch: [], halts: [], nextFullCheck: {},
         lastFullCheck: { atMs: NOW - 60_000, scope: "full", durationMs: 5, changes: 0, reason: "start" },
         lastCheck: { atMs: NOW - 4_000, scope: "paths", durationMs: 1, changes: 0, reason: "watcher", safetyStop: "%www%: Cannot check root: it vanished or is empty" },
       },
@@ -105,15 +105,31 @@ const cases: readonly { name: string; report: StatusReport; want: readonly (stri
     ],
   },
   {
+    name: "a running daemon that halted a group whose include root looks unmounted",
+    report: report({
+      daemon: {
+        pid: 9, running: true, updatedAtMs: NOW, nextFullCheck: {}, lastFullCheck: undefined, lastCheck: undefined,
+        watch: [{ group: "web", root: "%disk%", local: "/mnt/disk", state: "polling", reason: "looks unmounted: watched again once it is back" }],
+        halts: [{ group: "web", root: "%disk%", local: "/mnt/disk", sinceMs: NOW - 12_000, message: "Cannot push group" }],
+      },
+    }),
+    want: [
+      /^node a/, /^state/, /^daemon: running/,
+      "  watch web %disk%: polling (looks unmounted: watched again once it is back)",
+      "  HALTED group web since 12 s ago: include root %disk% (/mnt/disk) looks unmounted; nothing is pushed until it is back (mount it again, or fix the config and reload)",
+      /^group web/, /^  peer b/, /^actions/,
+    ],
+  },
+  {
     name: "a running daemon before its first full check",
-    report: report({ daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} } }),
+    report: report({ daemon: { pid: 9, running: true, updatedAtMs: NOW, watch: [], halts: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} } }),
     want: [/^node a/, /^state/, "daemon: running, pid 9, no full check yet", /^group web/, /^  peer b/, /^actions/],
   },
   {
     name: "a receive-only node with drift and an unreachable peer",
     report: report({
       fingerprint: undefined,
-      daemon: { pid: 7, running: false, updatedAtMs: NOW - 7_200_000, watch: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
+      daemon: { pid: 7, running: false, updatedAtMs: NOW - 7_200_000, watch: [], halts: [], lastFullCheck: undefined, lastCheck: undefined, nextFullCheck: {} },
       groups: [{
         name: "web", localName: "web1", receiveOnly: true, watch: true, pending: 0, conflicts: undefined, conflictPaths: undefined, drift: 4, losses: { count: 0, sinceMs: undefined, kept: 0, notKept: 0, last: undefined }, formerPeers: [],
         peers: [peer({ pending: 0, conflicts: undefined, reachable: false, probeError: "ECONNREFUSED" })],

@@ -6,6 +6,7 @@ import type { ActionCounts } from "./action-record.js";
 import type { ActionFact, CheckFact } from "./board.js";
 import type { Loss } from "../index/losses.js";
 import type { ConflictedPath } from "./queries.js";
+import type { RootHalt } from "../watch/root-halts.js";
 import type { RootState } from "../watch/watcher.js";
 
 export interface PeerStatus {
@@ -71,6 +72,8 @@ export interface DaemonStatus {
   readonly running: boolean;
   readonly updatedAtMs: number;
   readonly watch: readonly RootState[];
+  /** Include roots that look unmounted: their groups push nothing until they are back. */
+  readonly halts: readonly RootHalt[];
   readonly lastFullCheck: CheckFact | undefined;
   readonly lastCheck: CheckFact | undefined;
   readonly nextFullCheck: Readonly<Record<string, number>>;
@@ -110,6 +113,9 @@ export function formatStatus(report: StatusReport, nowMs: number): string[] {
   out.push(daemonLine(report.daemon, report.groups.some((g) => g.watch), nowMs));
   for (const w of report.daemon?.running ? report.daemon.watch : []) {
     out.push(`  watch ${w.group} ${w.root}: ${w.state}${w.reason ? ` (${w.reason})` : ""}`);
+  }
+  for (const h of report.daemon?.running ? report.daemon.halts : []) {
+    out.push(`  HALTED group ${h.group} since ${ago(h.sinceMs, nowMs)}: include root ${h.root} (${h.local}) looks unmounted; nothing is pushed until it is back (mount it again, or fix the config and reload)`);
   }
   const lastCheck = report.daemon?.running ? report.daemon.lastCheck : undefined;
   if (lastCheck?.safetyStop !== undefined) out.push(`  SAFETY STOP at the last check, ${ago(lastCheck.atMs, nowMs)}: ${lastCheck.safetyStop}`);

@@ -37,9 +37,13 @@ export class CheckRunner {
     this.#o = options;
   }
 
-  /** One runCheck; collects changed paths; false (logged) when it failed as a whole. */
+  /**
+   * One runCheck; collects changed paths. Answers the roots it left alone as unmounted (its
+   * safety stops: watch/root-halts.ts halts their groups), or undefined (logged) when it failed
+   * as a whole.
+   */
   async run(scope: "full" | "paths", options: CheckOptions, into: Set<string> | undefined,
-    byGroup?: Map<string, Set<string>>, reason?: string): Promise<boolean> {
+    byGroup?: Map<string, Set<string>>, reason?: string): Promise<ReadonlySet<string> | undefined> {
     const started = this.#o.timers.now();
     const end = this.#o.metrics?.checkDuration.startTimer({ scope });
     let count = 0;
@@ -61,12 +65,12 @@ export class CheckRunner {
         atMs: started, scope, durationMs: this.#o.timers.now() - started, changes: count, reason,
         safetyStop: stop === undefined ? undefined : `${stop.path}: ${stop.message}`,
       });
-      return true;
+      return new Set(summary.problems.filter((p) => p.severity === "safety").map((p) => p.path));
     } catch (err) {
       // Stopping closes the index under a check that outlived the grace time: not news.
       const level = this.#o.stopping() ? "debug" : "error";
       this.#o.logger[level]({ scope, err: messageOf(err) }, `check failed: ${messageOf(err)}; next full check in ${RETRY_AFTER_ERROR_MS / 1000} s`);
-      return false;
+      return undefined;
     } finally {
       end?.();
     }

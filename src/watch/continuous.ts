@@ -23,6 +23,7 @@ import { CheckRunner, reasonLabel, type CheckFn } from "./check-runner.js";
 import { EventBuffer, type Batch, type DuePath } from "./event-buffer.js";
 import { nextFullCheckIn, RescanSchedule } from "./rescan.js";
 import { Pusher, type PushFn } from "./pusher.js";
+import { RootHalts } from "./root-halts.js";
 import { realTimers, type Timers } from "./timers.js";
 import { logTrouble, publishWatchStates, retryWatching } from "./watch-report.js";
 import { Watchers, type RootState, type SubscribeFn, type WatchTrouble } from "./watcher.js";
@@ -98,6 +99,7 @@ class Loop {
   readonly #pusher: Pusher;
   readonly #checks: CheckRunner;
   readonly #entries: EntryStore;
+  readonly #halts: RootHalts;
   readonly watchers: Watchers;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
@@ -121,7 +123,7 @@ class Loop {
     this.#entries = new EntryStore(options.db);
     this.#pusher = new Pusher({
       config: options.config, db: options.db, logger: options.logger, push: options.push, buffer: this.#buffer, timers,
-      random: options.random, metrics: options.metrics,
+      random: options.random, metrics: options.metrics, halted: (g) => this.#halts.isHalted(g),
     });
     this.#checks = new CheckRunner({
       config: options.config, db: options.db, logger: options.logger, timers, metrics: options.metrics, board: options.board,
@@ -132,6 +134,7 @@ class Loop {
       groups: [...this.#groups.values()],
       subscribe: options.subscribe,
       logger: options.logger,
+      held: (g, root) => this.#halts.looksUnmounted(g, root),
       onEvent: (e) => {
         options.metrics?.watchEvents.inc({ group: e.group });
         const overflows = this.#buffer.stats.overflows;
@@ -139,6 +142,12 @@ class Loop {
         if (this.#buffer.stats.overflows !== overflows) this.#onOverflow();
       },
       onTrouble: (t) => this.#onTrouble(t),
+    });
+    this.#halts = new RootHalts({
+      config: options.config, groups: this.#groups, entries: this.#entries, logger: options.logger, timers,
+      look: () => this.watchers.verify(),
+      onBack: (g) => this.#buffer.requestRescan("root back", g),
+      onChange: (halts) => options.board?.setHalts(halts),
     });
     this.ready = new Promise((resolve) => (this.#resolveReady = resolve));
   }
@@ -170,6 +179,7 @@ class Loop {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#schedule.stop();
+    this.#halts.stop();
     this.#pusher.stopRetries();
     await this.watchers.stop();
     this.#publishWatch();
@@ -211,7 +221,7 @@ class Loop {
       } finally {
         release?.();
       }
-      if (!ok) return void this.#reschedule(group, false);
+      if (ok === undefined) return void this.#reschedule(group, false);
     }
     await this.#pusher.push(group, [...changed], { sinceMs: items.reduce((m, i) => Math.min(m, i.firstMs), Infinity) });
   }
@@ -226,9 +236,12 @@ class Loop {
     await retryWatching(this.watchers, { timers: this.#timers, logger: this.#o.logger });
     this.#publishWatch();
     const changed = new Map<string, Set<string>>(groups.map((g) => [g, new Set<string>()]));
-    const ok = await this.#checks.run("full", { full: true, groups }, undefined, changed, reason);
-    for (const g of groups) this.#reschedule(g, ok);
-    if (!ok) return;
+    const stopped = await this.#checks.run("full", { full: true, groups }, undefined, changed, reason);
+    for (const g of groups) this.#reschedule(g, stopped !== undefined);
+    if (stopped === undefined) return;
+    // Before the push: a group whose root it left alone does not push (the pusher asks), one
+    // whose root is whole again pushes what waited meanwhile.
+    for (const g of groups) this.#halts.afterFullCheck(g, stopped);
     // `retry`: push even when nothing changed, for what is still pending from before (a peer
     // that was down when the daemon stopped, a peer new to the group: new-peers.ts).
     for (const [group, paths] of changed) await this.#pusher.push(group, [...paths], { retry: true });
@@ -252,7 +265,11 @@ class Loop {
   }
 
   #onTrouble(t: WatchTrouble): void {
-    logTrouble(this.#o.logger, t);
+    // A root gone because its disk was unmounted halts its group, and that error line says it
+    // all. The full check still follows: it tries to watch the root again first, which for one
+    // that is missing means waiting for its return (watcher.ts), and shows the safety stop.
+    const halted = (t.kind === "gone" || t.kind === "vanished") && this.#halts.judge(t.group, t.root);
+    if (!halted) logTrouble(this.#o.logger, t);
     this.#publishWatch();
     // A watch lost on the way may have missed events: a full check soon. A failed attempt to
     // watch (at start, or retried before each full check) is followed by that full check anyway,

@@ -45,6 +45,12 @@ export interface PusherOptions {
   readonly timers: Timers;
   readonly random?: (() => number) | undefined;
   readonly metrics?: Metrics | undefined;
+  /**
+   * A group halted because an include root looks unmounted (root-halts.ts) sends nothing, not
+   * even what other roots recorded: the `-x` check stops such a group whole. Its entries stay
+   * pending; the full check that resumes it pushes them.
+   */
+  readonly halted?: ((group: string) => boolean) | undefined;
 }
 
 export class Pusher {
@@ -63,6 +69,10 @@ export class Pusher {
   async push(group: string, paths: readonly string[], options: { readonly retry?: boolean; readonly sinceMs?: number | undefined } = {}): Promise<void> {
     const retry = options.retry ?? false;
     if (paths.length === 0 && !retry) return;
+    if (this.#o.halted?.(group)) {
+      this.#o.logger.debug({ group, paths: paths.length }, "not pushed: the group is halted (an include root looks unmounted)");
+      return;
+    }
     const ready: string[] = [];
     for (const path of paths) {
       const record = this.#entries.get(group, path);

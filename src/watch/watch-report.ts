@@ -16,6 +16,9 @@ export function logTrouble(logger: Logger, t: WatchTrouble): void {
     logger.error({ ...fields, hint: t.hint }, `${t.message}: inotify limit reached; ${t.hint}`);
   } else if (t.kind === "rewatch" || t.kind === "returned") {
     logger.info(fields, t.message);
+  } else if (t.kind === "gone") {
+    // Not unmounted (the loop halts the group for that): another whole tree is there now.
+    logger.info(fields, `${t.message}: watching it again, after a full check`);
   } else {
     logger.warn(fields, `${t.message}; checked by periodic full checks until it can be watched`);
   }

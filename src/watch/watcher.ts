@@ -22,6 +22,7 @@ import { watch as fsWatch, lstatSync, readdirSync, type FSWatcher } from "node:f
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
+import { rootChange, type DirIdentity } from "../core/root-halt.js";
 import { messageOf } from "../errors.js";
 import { isTempName } from "../fs/temp-names.js";
 import type { WatchEvent } from "./event-buffer.js";
@@ -45,8 +46,10 @@ export interface RootState {
 /**
  * "rewatch": not a fault, see the NOTE above; the root is watched again after a full check.
  * "returned": a missing root is there again (not a fault either); likewise.
+ * "gone": a watched root is no longer the directory subscribed (verify(): unmounted, removed,
+ * replaced); the loop decides whether its group halts (watch/root-halts.ts).
  */
-export type TroubleKind = "missing" | "limit" | "error" | "vanished" | "rewatch" | "returned";
+export type TroubleKind = "missing" | "limit" | "error" | "vanished" | "rewatch" | "returned" | "gone";
 
 export interface WatchTrouble {
   readonly group: string;
@@ -70,6 +73,11 @@ export interface WatchersOptions {
   /** For the sysctl hint. @default reads /proc/sys/fs/inotify/max_user_watches */
   readonly currentWatchLimit?: () => number | undefined;
   readonly logger?: Logger;
+  /**
+   * A root not to subscribe now: one that looks unmounted (the loop's verdict). Watching the bare
+   * mount point would report nothing of the disk once it is mounted over it again.
+   */
+  readonly held?: (group: string, root: string) => boolean;
 }
 
 interface Root {
@@ -84,6 +92,8 @@ interface Root {
   rewatchTimer: NodeJS.Timeout | undefined;
   /** While the root is missing: a watch of its nearest existing ancestor, for its return. */
   returnWatch: FSWatcher | undefined;
+  /** The directory subscribed (undefined for a file root): verify() compares it with what is there now. */
+  identity: DirIdentity | undefined;
 }
 
 /** How long a re-watch waits for more directories of the same `mkdir -p` or move. */
@@ -97,7 +107,7 @@ export class Watchers {
   constructor(options: WatchersOptions) {
     this.#options = options;
     this.#roots = options.groups.flatMap((group) =>
-      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined, rewatch: new Set<string>(), rewatchTimer: undefined, returnWatch: undefined })),
+      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined, rewatch: new Set<string>(), rewatchTimer: undefined, returnWatch: undefined, identity: undefined })),
     );
   }
 
@@ -109,6 +119,29 @@ export class Watchers {
   /** Subscribes the roots that are not watched (after a full check; the operator may have raised a limit). */
   async retry(): Promise<void> {
     for (const r of this.#roots) if (!this.#stopped && r.state === "polling") await this.#subscribe(r);
+  }
+
+  /**
+   * Whether each watched directory root is still the directory subscribed. inotify says nothing
+   * through parcel when the filesystem under a watch is unmounted (IN_UNMOUNT and IN_IGNORED
+   * end its watches silently), and a bind mount taken away ends none: an lstat per root is how
+   * the loop hears of it within seconds. A root that changed is dropped and reported "gone".
+   */
+  verify(): void {
+    for (const r of this.#roots) {
+      if (this.#stopped || r.state !== "watching" || r.identity === undefined) continue;
+      let now;
+      try {
+        now = lstatSync(r.local, { throwIfNoEntry: false, bigint: true });
+      } catch {
+        continue; // EACCES, EIO…: the next full check reports what it cannot read
+      }
+      const change = rootChange(r.identity, now?.isDirectory() ? now : undefined);
+      if (change === "same") continue;
+      void this.#unsubscribe(r, "polling");
+      const what = change === "gone" ? "is gone" : "is another directory now (the bare mount point of an unmounted disk?)";
+      this.#trouble(r, "gone", `Watched root "${r.local}" ${what}`, true);
+    }
   }
 
   states(): RootState[] {
@@ -125,17 +158,22 @@ export class Watchers {
   }
 
   async #subscribe(r: Root): Promise<void> {
-    const st = lstatSync(r.local, { throwIfNoEntry: false });
+    const st = lstatSync(r.local, { throwIfNoEntry: false, bigint: true });
     if (st === undefined) {
       this.#watchForReturn(r);
       return this.#trouble(r, "missing", `Cannot watch "${r.local}": it does not exist`, false);
     }
     this.#stopReturnWatch(r);
+    if (this.#options.held?.(r.group.name, r.root)) {
+      r.reason = "looks unmounted: watched again once it is back";
+      return;
+    }
     try {
       const subscribe = st.isDirectory() ? (this.#options.subscribe ?? parcelSubscribe) : watchOneFile;
       const sub = await subscribe(r.local, (err, events) => this.#onRaw(r, err, events));
       if (this.#stopped) return void (await sub.unsubscribe());
       r.unsubscribe = () => sub.unsubscribe();
+      r.identity = st.isDirectory() ? { dev: st.dev, ino: st.ino } : undefined;
       r.state = "watching";
       r.reason = undefined;
       this.#options.logger?.debug({ group: r.group.name, root: r.root }, "watching");
