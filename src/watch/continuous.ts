@@ -103,7 +103,6 @@ class Loop {
   readonly watchers: Watchers;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
-  #started = false;
   #stopped = false;
 
   constructor(options: ContinuousOptions) {
@@ -156,7 +155,6 @@ class Loop {
     try {
       // #fullCheck subscribes the watchers first (Watchers.retry), then walks.
       if (!this.#stopped) await this.#fullCheck([...this.#groups.keys()], ["start"]);
-      this.#started = true;
       this.#resolveReady();
       for (;;) {
         const batch = await this.#buffer.next();
@@ -273,8 +271,10 @@ class Loop {
     this.#publishWatch();
     // A watch lost on the way may have missed events: a full check soon. A failed attempt to
     // watch (at start, or retried before each full check) is followed by that full check anyway,
-    // and asking for another would loop while the limit stays.
-    if (this.#started && t.lost) this.#buffer.requestRescan(`watcher: ${t.kind}`, t.group);
+    // and asking for another would loop while the limit stays. A watch lost during the initial
+    // full check asks too: that check subscribed before its walk, and only the next one
+    // subscribes again (the request waits in the buffer until the loop starts).
+    if (t.lost) this.#buffer.requestRescan(`watcher: ${t.kind}`, t.group);
   }
 
   #publishWatch(): void {

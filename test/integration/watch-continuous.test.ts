@@ -14,6 +14,7 @@ import { Metrics } from "../../src/metrics/metrics.js";
 import { readDaemonFacts, StatusBoard } from "../../src/status/board.js";
 import { startContinuous, type CheckFn } from "../../src/watch/continuous.js";
 import { realTimers } from "../../src/watch/timers.js";
+import { REWATCH_DELAY_MS } from "../../src/watch/watcher.js";
 import { capturedLogger, recordingPush, sleep, waitFor, watchFixture } from "../helpers/watch.js";
 
 test("continuous: the initial full check pushes what exists, then each change is pushed within a second", async () => {
@@ -286,6 +287,36 @@ test("continuous: an include root removed and made again is watched and checked 
     assert.ok(await waitFor(() => pushed().has("%www%/back.txt"), 5000), `the restored tree pushed; states: ${JSON.stringify(c.states())}`);
     assert.equal(c.states()[0]?.state, "watching");
     assert.ok(log.lines().some((l) => l.kind === "returned" && l.level === 30), "an info line says the root is back");
+  } finally {
+    await c.stop();
+    fx.cleanup();
+  }
+});
+
+test("continuous: a watch lost during the initial full check is watched again after it, not at the 5-minute fallback", async () => {
+  // `mkdir -p` while the daemon's first check walks: the watcher drops the root's subscription
+  // to watch it afresh after a full check ("rewatch"). The loop asked for that check only once
+  // started, so a rewatch inside the initial check left the root unwatched for 5 minutes
+  // (test/integration/watch-rmrf.test.ts missed its waits that way under load).
+  const fx = watchFixture("cont-lost-at-start");
+  writeFileSync(join(fx.root, "keep"), "k");
+  let first = true;
+  const slowCheck: CheckFn = async (db, config, options) => {
+    const summary = await runCheck(db, config, options);
+    if (first) {
+      first = false;
+      mkdirSync(join(fx.root, "nest/a/b"), { recursive: true });
+      await sleep(REWATCH_DELAY_MS + 800);
+    }
+    return summary;
+  };
+  const { push, pushed } = recordingPush();
+  const c = startContinuous({ config: fx.config, db: fx.db, logger: capturedLogger().logger, push, check: slowCheck });
+  try {
+    await c.ready;
+    assert.ok(await waitFor(() => c.states()[0]?.state === "watching", 5000), `watched again: ${JSON.stringify(c.states())}`);
+    writeFileSync(join(fx.root, "nest/a/b/later.txt"), "l");
+    assert.ok(await waitFor(() => pushed().has("%www%/nest/a/b/later.txt"), 5000), `a file written after start is pushed; states: ${JSON.stringify(c.states())}`);
   } finally {
     await c.stop();
     fx.cleanup();
