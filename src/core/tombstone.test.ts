@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { canPurgeTombstone, DEFAULT_TOMBSTONE_RETENTION_MS, relayPeers, tombstoneStatus, type Tombstone } from "./tombstone.js";
+import type { EntryState } from "./entry.js";
+import { file, gone } from "./testing-entries.js";
+import { canPurgeTombstone, DEFAULT_TOMBSTONE_RETENTION_MS, passesDeletionOn, relayPeers, tombstoneStatus, type Tombstone } from "./tombstone.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 const deletedAtMs = 1_700_000_000_000;
@@ -48,3 +50,20 @@ test("tombstoneStatus() waits for no host removed from the group, whatever its r
   const t = { deletedAtMs, peers: ["alpha"], acknowledgedBy: new Set(["alpha"]) };
   assert.deepEqual(tombstoneStatus(t, { nowMs: deletedAtMs + 31 * DAY }), { purgeable: true, waitingFor: [], keepUntilMs: deletedAtMs + 30 * DAY });
 });
+
+// This node is beta; alpha made the file ({alpha: 1}) and deleted it ({alpha: 2}).
+const passOnCases: { name: string; local: EntryState | undefined; remote: EntryState; want: boolean }[] = [
+  { name: "keeps and passes on a deletion of a path never known here", local: undefined, remote: gone({ vector: { alpha: 2 } }), want: true },
+  { name: "passes on a newer deletion over an older tombstone", local: gone({ vector: { alpha: 2 } }), remote: gone({ vector: { alpha: 4 } }), want: true },
+  { name: "passes on a deletion concurrent with its tombstone (the merge is news to both sides' peers)", local: gone({ vector: { alpha: 2, beta: 1 }, by: "beta" }), remote: gone({ vector: { alpha: 3 } }), want: true },
+  { name: "passes nothing on for the tombstone it holds already", local: gone({ vector: { alpha: 2 } }), remote: gone({ vector: { alpha: 2 } }), want: false },
+  { name: "passes nothing on for an older deletion than its tombstone", local: gone({ vector: { alpha: 4 } }), remote: gone({ vector: { alpha: 2 } }), want: false },
+  { name: "leaves a deletion of a live entry to the apply (which relays it)", local: file({ vector: { alpha: 1 } }), remote: gone({ vector: { alpha: 2 } }), want: false },
+  { name: "passes nothing on for a file", local: undefined, remote: file({ vector: { alpha: 1 } }), want: false },
+  { name: "passes nothing on for a deletion with no history (nothing to hold)", local: undefined, remote: gone({ vector: {} }), want: false },
+];
+for (const c of passOnCases) {
+  test(`passesDeletionOn() ${c.name}`, () => {
+    assert.equal(passesDeletionOn(c.local, c.remote), c.want);
+  });
+}

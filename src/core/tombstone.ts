@@ -4,6 +4,9 @@
 // an old backup may come back with the file long after it acknowledged. Pure: the clock is an
 // argument.
 
+import type { EntryState } from "./entry.js";
+import { compareVectors, EMPTY_VECTOR } from "./vector.js";
+
 /** Default retention: 30 days. */
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -60,4 +63,22 @@ export function canPurgeTombstone(t: Tombstone, options: PurgeOptions): boolean 
  */
 export function relayPeers(peers: readonly string[], from: string, options: { readonly receiveOnly: boolean }): string[] {
   return options.receiveOnly ? [] : peers.filter((p) => p !== from);
+}
+
+/**
+ * Whether a deletion that reaches this node where nothing lives (reconcile answers in sync:
+ * the path was never known here, or is a tombstone already) is news to keep and pass on, as an
+ * applied deletion is: true when this node did not hold it, i.e. it has no tombstone whose
+ * vector covers the incoming one. The receiver then records the merged vector as a tombstone
+ * (a row made for a path it never had) and marks it pending for relayPeers(). Without it, B,
+ * away while A made and deleted a file that C took, kept no trace of the deletion: C's copy,
+ * pushed to B later, was taken as a new file (the deletion undone there and spread on), and a
+ * newer deletion over an older tombstone moved B's vector but never went on to C. A tombstone
+ * concurrent with the incoming one is news too: the merge covers both, and a peer holding
+ * either one's file must learn it.
+ */
+export function passesDeletionOn(local: EntryState | undefined, remote: EntryState): boolean {
+  if (remote.kind !== "deleted" || (local !== undefined && local.kind !== "deleted")) return false;
+  const relation = compareVectors(local?.vector ?? EMPTY_VECTOR, remote.vector);
+  return relation === "dominated" || relation === "concurrent";
 }

@@ -83,6 +83,7 @@ export class EntryStore {
   readonly #points;
   readonly #insert;
   readonly #insertReceived;
+  readonly #insertTombstone;
   readonly #idOf;
   readonly #update;
   readonly #tombstone;
@@ -117,6 +118,14 @@ export class EntryStore {
       `INSERT INTO entries (grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv,
                             ctime_ns, ino, dev, fp, deleted_ns, modified_by, changed_at_ms, forced)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 0)`,
+    );
+    // A tombstone of a path this node never held: what it deleted is unknown here, so the row
+    // says "a file" with no content (hash NULL: never taken for one end of a move, update.ts
+    // moveKeyOf) and no fingerprint; `kind` is read of a tombstone only for -T and moves.
+    this.#insertTombstone = db.prepare(
+      `INSERT INTO entries (grp, path, kind, mode, uid, gid, mtime_ns, size, vv, ctime_ns, ino, dev, fp, deleted_ns,
+                            modified_by, changed_at_ms, forced)
+       VALUES (?, ?, 'file', 0, 0, 0, 0, 0, ?, 0, 0, 0, 0, ?, ?, ?, 0)`,
     );
     this.#idOf = db.prepare("SELECT id FROM entries WHERE grp = ? AND path = ?").pluck();
     this.#update = db.prepare(
@@ -242,6 +251,14 @@ export class EntryStore {
    */
   insertReceived(input: RecordInput, modifiedBy: string, changedAtMs: number): number {
     return Number(this.#insertReceived.run(...recordParams(input), modifiedBy, changedAtMs).lastInsertRowid);
+  }
+
+  /**
+   * Records a deletion of a (group, path) that has no row, with its writer, not forced: a
+   * deletion received for a path this node never held (sync-index.ts recordDeleted).
+   */
+  insertTombstone(group: string, path: string, vector: VersionVector, deletedNs: bigint, writer: { readonly modifiedBy: string; readonly changedAtMs: number }): number {
+    return Number(this.#insertTombstone.run(group, path, vectorText(vector), deletedNs, writer.modifiedBy, writer.changedAtMs).lastInsertRowid);
   }
 
   /** The id of (group, path)'s row, tombstones included, without reading the row. */

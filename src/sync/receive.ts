@@ -10,7 +10,7 @@ import { entryToWire, type EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { keptOnlyByUs } from "../core/lost-history.js";
 import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
-import { relayPeers } from "../core/tombstone.js";
+import { passesDeletionOn, relayPeers } from "../core/tombstone.js";
 import { bumpVector, mergeVectors, type VersionVector } from "../core/vector.js";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
@@ -230,6 +230,12 @@ export class Receiver {
       case "in-sync":
         if (local) index.recordVector(local, d.vector, d.versionOf === "remote" ? writerOf(item.entry) : undefined);
         if (local) index.acknowledged(local.record.id, pusher.name);
+        // A deletion this node did not hold yet (of a path it never had, or newer than its
+        // tombstone) changes no disk here, but is kept and passed on as an applied one is.
+        if (passesDeletionOn(local?.entry, item.entry)) {
+          if (!local) index.recordUnseenDeletion(group.name, item.path, d.vector, writerOf(item.entry));
+          this.#holdForOthers(group, item.path, pusher);
+        }
         return { answer: { kind: "in-sync", vector: d.vector }, changed: false };
       case "keep-local":
       case "conflict-local-wins": {
@@ -283,11 +289,11 @@ export class Receiver {
   }
 
   /**
-   * A deletion just applied from `pusher` is pending here for the group's other peers
+   * A deletion just applied or kept from `pusher` is pending here for the group's other peers
    * (core/tombstone.ts relayPeers): one that was away may come back to this node first, with
    * the file; the tombstone is kept until each acknowledged it, and the next push brings it to
    * them. The node that made the deletion holds it for them too (a peer that has it already
-   * answers "in sync"). A path never recorded here leaves no tombstone to hold.
+   * answers "in sync").
    */
   #holdForOthers(group: Group, path: string, pusher: Host): void {
     const { index } = this.#o;

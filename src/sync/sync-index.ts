@@ -139,6 +139,15 @@ export class SyncIndex {
     });
   }
 
+  /**
+   * Records a deletion received for a path this node never held, as a tombstone from the
+   * start (core/tombstone.ts passesDeletionOn): kept and passed on, so a peer's copy of the
+   * file arriving later meets it instead of being taken as new. Returns the new row's id.
+   */
+  recordUnseenDeletion(group: string, path: string, vector: VersionVector, writer: Writer): number {
+    return this.entries.transaction(() => this.entries.insertTombstone(group, path, vector, BigInt(writer.changedAtMs) * 1_000_000n, writer));
+  }
+
   /** Same state, new vector (both ends agreed on a merge); the writer stays unless given. */
   recordVector(local: LocalEntry, vector: VersionVector, writer?: Writer): void {
     const r = local.record;
