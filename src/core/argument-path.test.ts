@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { pickArgumentPath } from "./argument-path.js";
+import { pickArgumentPath, pickReading, shownReading } from "./argument-path.js";
+import { shownName } from "./shown-name.js";
 
 // The config includes /srv/www; /var/www is a symlink to /srv/www.
 const covered = (p: string): boolean => p === "/srv/www" || p.startsWith("/srv/www/") || p === "/" || p === "/srv";
@@ -16,3 +17,45 @@ const cases: { name: string; given: string; resolved: string | undefined; want: 
 for (const c of cases) {
   test(`pickArgumentPath(): ${c.name}`, () => assert.equal(pickArgumentPath(c.given, c.resolved, covered), c.want));
 }
+
+// As cli/raw-argv.ts hands over a typed U+FFFD: the literal's own escaped bytes.
+const TYPED_FFFD = "\uFFFDEF\uFFFDBF\uFFFDBD";
+
+const readings: { name: string; argument: string; want: string }[] = [
+  { name: "a plain path is itself", argument: "/srv/www/a b", want: "/srv/www/a b" },
+  { name: "a newline as -T shows it", argument: "/srv/www/a\\#012b", want: "/srv/www/a\nb" },
+  { name: "a logical path as list-pending shows it", argument: "%www%/a\\#011b", want: "%www%/a\tb" },
+  { name: "an escaped backslash", argument: "/s/\\#134#012", want: "/s/\\#012" },
+  { name: "ordinary backslashes stay", argument: "/s/a\\b\\#x", want: "/s/a\\b\\#x" },
+  { name: "a byte that is not UTF-8, as output shows it", argument: `/s/lat${TYPED_FFFD}E9in`, want: "/s/lat\uFFFDE9in" },
+  { name: "a byte given as its byte stays", argument: "/s/lat\uFFFDE9in", want: "/s/lat\uFFFDE9in" },
+  { name: "a typed U+FFFD without hex digits stays a U+FFFD", argument: `/s/a${TYPED_FFFD}x`, want: `/s/a${TYPED_FFFD}x` },
+  { name: "a literal U+FFFD as output shows it (its three bytes)", argument: `/s/${TYPED_FFFD}EF${TYPED_FFFD}BF${TYPED_FFFD}BD`, want: `/s/${TYPED_FFFD}` },
+  { name: "both forms in one path", argument: `/s/${TYPED_FFFD}FF\\#012`, want: "/s/\uFFFDFF\n" },
+];
+
+for (const c of readings) test(`shownReading(): ${c.name}`, () => assert.equal(shownReading(c.argument), c.want));
+
+/** What an operator types after copying shownName(name): its text, as raw-argv.ts passes it on. */
+const typed = (shown: string): string => shown.replaceAll("\uFFFD", TYPED_FFFD);
+
+test("shownReading() of every shown name, pasted, is the name", () => {
+  for (const name of ["/s/new\nline", "/s/\\#012", "/s/lat\uFFFDE9in", `/s/${TYPED_FFFD}`, "/s/\u0085\\\uFFFD00\t", "%p%/\u2028"]) {
+    assert.equal(shownReading(typed(shownName(name))), name, JSON.stringify(name));
+  }
+});
+
+// /srv/www is included; on disk: /srv/www/a\nb, /srv/www/both\nx and its look-alike /srv/www/both\#012x.
+const onDisk = new Set(["/srv/www/a\nb", "/srv/www/both\nx", "/srv/www/both\\#012x", "/tmp/out\nside"]);
+const place = { covered, exists: (p: string) => onDisk.has(p) };
+
+const picks: { name: string; asGiven: string; asShown: string; want: string }[] = [
+  { name: "no escape: as given", asGiven: "/srv/www/x", asShown: "/srv/www/x", want: "/srv/www/x" },
+  { name: "only the shown name exists: the shown name", asGiven: "/srv/www/a\\#012b", asShown: "/srv/www/a\nb", want: "/srv/www/a\nb" },
+  { name: "both exist: the name as typed", asGiven: "/srv/www/both\\#012x", asShown: "/srv/www/both\nx", want: "/srv/www/both\\#012x" },
+  { name: "neither exists (a deleted file): as given", asGiven: "/srv/www/gone\\#012", asShown: "/srv/www/gone\n", want: "/srv/www/gone\\#012" },
+  { name: "only the shown one is under a root", asGiven: "/tmp/x", asShown: "/srv/www/x", want: "/srv/www/x" },
+  { name: "the shown one exists outside every root: as given", asGiven: "/tmp/out\\#012side", asShown: "/tmp/out\nside", want: "/tmp/out\\#012side" },
+];
+
+for (const c of picks) test(`pickReading(): ${c.name}`, () => assert.equal(pickReading(c.asGiven, c.asShown, place), c.want));

@@ -3,7 +3,15 @@
 // directory part resolved (csync2.md §2.4), so `csync2 -cr /var/www/html` works where /var/www
 // is a link to /srv/www and the config includes /srv/www. peersync takes the path as given
 // first, so a config written in terms of the link keeps working, and falls back to csync2's
-// resolved form only when the given one lies under no include root. Pure.
+// resolved form only when the given one lies under no include root.
+//
+// An operator also copies names from peersync's own lines (-T, list-pending, status, logs),
+// where a newline shows as `\#012` (core/shown-name.ts) and a byte that is not UTF-8 as U+FFFD
+// and two hex digits. Pasted back, that named nothing ("no such file", outside every root).
+// So an argument that reads differently as a shown name is taken as one when the name as
+// given does not exist and the shown one does (or only the shown one is under a root). Pure.
+
+import { unshownName } from "./shown-name.js";
 
 /**
  * `given` (absolute) when a group covers it; else `resolved` (the same path with its directory
@@ -13,4 +21,29 @@
 export function pickArgumentPath(given: string, resolved: string | undefined, covered: (path: string) => boolean): string {
   if (resolved === undefined || resolved === given || covered(given)) return given;
   return covered(resolved) ? resolved : given;
+}
+
+// A literal U+FFFD in a name, as fs/name-codec.ts escapes it; cli/raw-argv.ts gives every
+// argument that holds a U+FFFD in that form, so the U+FFFD of a pasted "\uFFFDE9" arrives so.
+const LITERAL_FFFD = /\uFFFDEF\uFFFDBF\uFFFDBD(?=[0-9A-F]{2})/g;
+
+/**
+ * The name an argument stands for if it was copied from a line of human-readable output:
+ * `\#ooo` back to its byte (core/shown-name.ts), and a typed U+FFFD with two hex digits
+ * back to the byte it shows. The argument itself when it holds neither.
+ */
+export function shownReading(argument: string): string {
+  return unshownName(argument.replace(LITERAL_FFFD, "\uFFFD"));
+}
+
+/**
+ * Of the argument as given and as read as a shown name (both already through pickArgumentPath):
+ * the first that a group covers and that exists; else the first a group covers; else as given.
+ * So a name that exists as typed is never read as an escape, and a deleted file is as given.
+ */
+export function pickReading(asGiven: string, asShown: string, place: { covered: (path: string) => boolean; exists: (path: string) => boolean }): string {
+  if (asShown === asGiven) return asGiven;
+  for (const path of [asGiven, asShown]) if (place.covered(path) && place.exists(path)) return path;
+  if (place.covered(asGiven)) return asGiven;
+  return place.covered(asShown) ? asShown : asGiven;
 }

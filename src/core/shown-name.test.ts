@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { shownName } from "./shown-name.js";
+import fc from "fast-check";
+import { shownName, unshownName } from "./shown-name.js";
 
 const cases: readonly { name: string; input: string; want: string }[] = [
   { name: "a plain name is unchanged", input: "%data%/www/index.html", want: "%data%/www/index.html" },
@@ -45,4 +46,35 @@ test("shownName() never leaves a character that ends a line or a column", () => 
   let all = "";
   for (let c = 0; c < 0x3000; c++) all += String.fromCharCode(c);
   assert.doesNotMatch(shownName(all), /[\n\r\t\v\f\u0085\u2028\u2029]/);
+});
+
+const unshown: readonly { name: string; input: string; want: string }[] = [
+  { name: "a name with no escape is itself", input: "/srv/www/a b/été", want: "/srv/www/a b/été" },
+  { name: "a newline", input: "/s/new\\#012line", want: "/s/new\nline" },
+  { name: "a run of escapes that spells one character", input: "a\\#342\\#200\\#250b", want: "a\u2028b" },
+  { name: "escapes of two characters side by side", input: "\\#012\\#011", want: "\n\t" },
+  { name: "an escaped backslash, then what it protected", input: "/s/\\#134#012", want: "/s/\\#012" },
+  { name: "an ordinary backslash stays", input: "C:\\dir\\#x\\", want: "C:\\dir\\#x\\" },
+  { name: "a backslash before an escape stays", input: "a\\\\#012", want: "a\\\n" },
+  { name: "digits that are no byte stay", input: "/s/\\#777 \\#089 \\#01", want: "/s/\\#777 \\#089 \\#01" },
+  { name: "bytes that are no UTF-8 stay", input: "/s/\\#377 \\#302x", want: "/s/\\#377 \\#302x" },
+  { name: "an escaped ordinary character, which a person may type", input: "\\#101", want: "A" },
+  { name: "a byte form of the index is left to it", input: "/s/lat\uFFFDE9in\\#012", want: "/s/lat\uFFFDE9in\n" },
+  { name: "a byte order mark is kept", input: "\\#357\\#273\\#277x", want: "\uFEFFx" },
+];
+
+for (const c of unshown) test(`unshownName() ${c.name}`, () => assert.equal(unshownName(c.input), c.want));
+
+test("unshownName() gives back every name shownName() shows, alone and around backslashes", () => {
+  for (let c = 0; c < 0x10000; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    const ch = String.fromCharCode(c);
+    for (const name of [ch, `\\${ch}`, `${ch}\\#012`, `\\#${ch}12`, `\\#01${ch}`]) assert.equal(unshownName(shownName(name)), name, JSON.stringify(name));
+  }
+});
+
+test("unshownName(shownName(name)) is name for any name built of the characters that matter", () => {
+  const unit = fc.constantFrom("\\", "#", "0", "1", "3", "4", "7", "8", "\n", "\t", "\u0085", "\u2028", "\u007f", "\uFFFD", "E", "a", "é", "/");
+  fc.assert(fc.property(fc.string({ unit, maxLength: 24 }), (name) => unshownName(shownName(name)) === name), { numRuns: 5000 });
+  fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 16 }), (name) => unshownName(shownName(name)) === name), { numRuns: 2000 });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
@@ -40,5 +40,28 @@ test("logicalPathOf() and localPathOf() take a path as peersync prints it or as 
   for (const [given, logical, local] of cases) {
     assert.equal(logicalPathOf(config, given), logical, given);
     assert.equal(localPathOf(config, given), local, given);
+  }
+});
+
+test("a name as output shows it names the file when only that file exists", () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "args-")));
+  try {
+    const root = join(dir, "www");
+    mkdirSync(root);
+    writeFileSync(join(root, "a\nb"), "");
+    writeFileSync(Buffer.from(`${root}/lat\xe9in`, "latin1"), "");
+    const www = {
+      toLogicalPath: (local: string) => (local.startsWith(root) ? `%www%${local.slice(root.length)}` : local),
+      toLocalPath: (logical: string) => (logical.startsWith("%www%") ? `${root}${logical.slice("%www%".length)}` : logical),
+      groups: [{ roots: ["%www%"] }] as unknown as Config["groups"],
+    };
+    assert.equal(localPathOf(www, `${root}/a\\#012b`), join(root, "a\nb"));
+    assert.equal(logicalPathOf(www, "%www%/a\\#012b"), "%www%/a\nb");
+    // As cli/raw-argv.ts passes on a typed U+FFFD: its own bytes escaped.
+    assert.equal(logicalPathOf(www, "%www%/lat\uFFFDEF\uFFFDBF\uFFFDBDE9in"), "%www%/lat\uFFFDE9in");
+    // A file that does not exist in either form: as given (a check records a deletion so).
+    assert.equal(localPathOf(www, `${root}/gone\\#012`), join(root, "gone\\#012"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,10 +2,11 @@
 // the index of its state dir. The index module (and SQLite's native addon) loads only when a
 // command opens the index: `peersync hint` never does, and it runs once per application write.
 
-import { realpathSync } from "node:fs";
+import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { pickArgumentPath } from "../core/argument-path.js";
+import { pickArgumentPath, pickReading, shownReading } from "../core/argument-path.js";
 import { loadConfig } from "../config/load.js";
+import { fsPath } from "../fs/name-codec.js";
 import { checkGroupSelection } from "../config/select-groups.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions } from "../cli/context.js";
@@ -15,27 +16,50 @@ import { requestedTargets } from "./check-targets.js";
 /**
  * A path as an operator gives it: on this disk, or as sync, list-pending and the conflict
  * lines print it (`%prefix%/...`, a logical path; no local path starts with "%" once made
- * absolute).
+ * absolute), either of them also as a line of output shows it (core/argument-path.ts).
  */
 export function logicalPathOf(config: ArgumentConfig, given: string): string {
-  return given.startsWith("%") ? given : config.toLogicalPath(absoluteArgument(config, given));
+  const path = argumentPath(config, given);
+  return path.startsWith("%") ? path : config.toLogicalPath(path);
 }
 
 /** The same path on this disk: what a check walks. */
 export function localPathOf(config: ArgumentConfig, given: string): string {
-  return given.startsWith("%") ? config.toLocalPath(given) : absoluteArgument(config, given);
+  const path = argumentPath(config, given);
+  return path.startsWith("%") ? config.toLocalPath(path) : path;
 }
 
 type ArgumentConfig = Pick<Config, "toLocalPath" | "toLogicalPath" | "groups">;
 
+/** `%prefix%/...` as it is, or absolute; as given, or as the name a line of output shows so. */
+function argumentPath(config: ArgumentConfig, given: string): string {
+  const placed = (path: string): string => (path.startsWith("%") ? path : absoluteArgument(config, path));
+  const asGiven = placed(given);
+  const shown = shownReading(given);
+  // Almost every argument reads the same: no lstat, which hint (run per write) would pay.
+  if (shown === given) return asGiven;
+  const local = (path: string): string => (path.startsWith("%") ? config.toLocalPath(path) : path);
+  return pickReading(asGiven, placed(shown), {
+    covered: (path) => path.startsWith("%") || coveredLocal(config, path),
+    exists: (path) => {
+      try {
+        return lstatSync(fsPath(local(path)), { throwIfNoEntry: false }) !== undefined;
+      } catch {
+        return false; // an undefined prefix, a directory we may not read: not this reading
+      }
+    },
+  });
+}
+
 /** Absolute; through a symlinked directory as csync2 resolves it when only that form is included (core/argument-path.ts). */
 function absoluteArgument(config: ArgumentConfig, given: string): string {
   const absolute = resolve(given);
-  const covered = (local: string): boolean => {
-    const path = config.toLogicalPath(local);
-    return config.groups.some((g) => requestedTargets(g, [{ path, recursive: true }]).length > 0);
-  };
-  return pickArgumentPath(absolute, realDirectoryPart(absolute), covered);
+  return pickArgumentPath(absolute, realDirectoryPart(absolute), (local) => coveredLocal(config, local));
+}
+
+function coveredLocal(config: ArgumentConfig, local: string): boolean {
+  const path = config.toLogicalPath(local);
+  return config.groups.some((g) => requestedTargets(g, [{ path, recursive: true }]).length > 0);
 }
 
 function realDirectoryPart(absolute: string): string | undefined {

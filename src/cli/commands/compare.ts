@@ -5,11 +5,11 @@
 // (when selected) but not entered, as csync2 does. Symlinks are never followed. Exit 0.
 
 import { lstatSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Config, Group } from "../../config/types.js";
 import { shownName } from "../../core/shown-name.js";
 import { messageOf, UsageError } from "../../errors.js";
-import { configFromOptions } from "../../index/command-support.js";
+import { configFromOptions, localPathOf } from "../../index/command-support.js";
 import type { Command, CommandContext } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
 
@@ -25,9 +25,10 @@ export const run: Command = async (ctx, paths) => {
   const found = new Map<string, Selected>();
   let problems = 0;
   for (const p of paths) {
-    const local = resolve(p);
+    let local: string;
     let logical: string;
     try {
+      local = localPathOf(config, p);
       logical = config.toLogicalPath(local);
     } catch (err) {
       throw new UsageError(`Cannot compare "${p}": ${messageOf(err)}`, { hint: "give a path below an include root of the config" });

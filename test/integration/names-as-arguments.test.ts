@@ -1,0 +1,70 @@
+// A name copied from a line of output works as a path argument. Output shows a newline in a
+// name as `\#012` (core/shown-name.ts) and a byte that is not UTF-8 as U+FFFD and two hex
+// digits (fs/name-codec.ts); pasted into `check`, csync2's -f or `sync`, such a name once
+// named nothing: check found no file, -f said no index held it. Through real processes: the
+// names are taken from -T's lines, as an operator would copy them.
+
+import assert from "node:assert/strict";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { pairForFile } from "./sync-cluster.js";
+
+const pair = pairForFile();
+
+const NEWLINE = "new\nline";
+const LATIN1 = Buffer.from("lat\xe9in", "latin1");
+// How the index and --json hold them.
+const RAW = ["%data%/lat\uFFFDE9in", `%data%/${NEWLINE}`];
+
+const lines = (text: string): string[] => text.replace(/\n$/, "").split("\n");
+
+test("a name as -T shows it, escapes and all, names the file for check, -f and sync", async () => {
+  const { a, b } = pair;
+  const newline = join(a.root, NEWLINE);
+  const latin1 = Buffer.concat([Buffer.from(`${a.root}/`), LATIN1]);
+  writeFileSync(newline, "1\n");
+  writeFileSync(latin1, "1\n");
+
+  const tested = await a.run(["-T"]);
+  assert.equal(tested.code, 0, tested.stderr);
+  const shown = lines(tested.stdout).map((l) => l.split("\t")[3]!).filter((p) => p !== "%data%").sort();
+  assert.deepEqual(shown, ["%data%/lat\uFFFDE9in", "%data%/new\\#012line"], tested.stdout);
+
+  // -T checked this disk first, so the index holds both. They grow; a check of each path on
+  // this disk, in the shown form, records the new sizes under the real names.
+  writeFileSync(newline, "grown\n");
+  writeFileSync(latin1, "grown\n");
+  const checked = await a.run(["check", ...shown.map((p) => p.replace("%data%", a.root))]);
+  assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+  const db = await a.run(["list-db", "--json"]);
+  const held = (JSON.parse(db.stdout) as { path: string; size: number }[]).filter((r) => r.path !== "%data%").sort((x, y) => (x.path < y.path ? -1 : 1));
+  assert.deepEqual(held.map((r) => [r.path, r.size]), RAW.map((p) => [p, 6]), db.stdout);
+
+  // csync2's -f with the logical form list-pending and -T print.
+  for (const p of shown) {
+    const forced = await a.run(["-f", p]);
+    assert.equal(forced.code, 0, `-f ${p}: ${forced.stdout}${forced.stderr}`);
+  }
+  const pending = await a.run(["list-pending", "--json"]);
+  const rows = JSON.parse(pending.stdout) as { path: string; forced: boolean }[];
+  assert.deepEqual(rows.filter((r) => r.forced).map((r) => r.path).sort(), RAW, pending.stdout);
+
+  // sync of just these paths: the files arrive under their real names.
+  const synced = await a.run(["sync", ...shown]);
+  assert.equal(synced.code, 0, synced.stdout + synced.stderr);
+  assert.ok(existsSync(join(b.root, NEWLINE)), synced.stdout);
+  assert.ok(existsSync(Buffer.concat([Buffer.from(`${b.root}/`), LATIN1])), synced.stdout);
+});
+
+test("a name that exists as typed is not read as an escape", async () => {
+  const { a } = pair;
+  // Both exist: the literal backslash name and the one with a newline its text would show.
+  writeFileSync(join(a.root, "twin\\#012"), "literal\n");
+  writeFileSync(join(a.root, "twin\n"), "newline\n");
+  const checked = await a.run(["check", join(a.root, "twin\\#012")]);
+  assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+  const db = await a.run(["list-db", "--json"]);
+  const held = (JSON.parse(db.stdout) as { path: string }[]).map((r) => r.path).filter((p) => p.startsWith("%data%/twin"));
+  assert.deepEqual(held, ["%data%/twin\\#012"], db.stdout);
+});
