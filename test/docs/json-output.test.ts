@@ -1,7 +1,7 @@
 // man/peersync.1's JSON OUTPUT section and the real --json output agree: every command but
 // daemon and completion has an entry, and each command's document, run for real (one node
-// whose peer is not listening, so no daemon is needed), parses as JSON and has exactly the
-// keys the entry lists (for an array, each element's keys).
+// whose peer is not listening, so no daemon is needed; reload gets a daemon of its own),
+// parses as JSON and has exactly the keys the entry lists (for an array, each element's keys).
 
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
@@ -13,13 +13,16 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { COMMANDS } from "../../src/cli/command-table.js";
+import { freePort, runCli, startDaemon } from "../helpers/daemon.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const BIN = join(REPO, "bin/peersync");
 const PAGE = readFileSync(join(REPO, "man/peersync.1"), "utf8");
 
-/** Commands without a JSON document (reload needs a running daemon; its failure is the usual error object). */
-const NO_JSON = new Set(["daemon", "reload", "completion", "help"]);
+/** Commands without a JSON document. */
+const NO_JSON = new Set(["daemon", "completion", "help"]);
+/** Commands run against a daemon, in a test of their own. */
+const WITH_DAEMON = ["reload"];
 
 interface Documented {
   readonly array: boolean;
@@ -121,10 +124,21 @@ function timeKeys(value: unknown, out: [string, unknown][] = []): [string, unkno
   return out;
 }
 
+/** `value` has exactly the keys `name`'s JSON OUTPUT entry lists, and its times are numbers. */
+function assertDocumented(doc: Map<string, Documented>, name: string, value: unknown): void {
+  const want = doc.get(name)!;
+  assert.equal(Array.isArray(value), want.array, `${name}: array or object`);
+  const sample = Array.isArray(value) ? value[0] : value;
+  assert.ok(sample !== undefined, `${name}: an empty array proves no keys`);
+  assert.deepEqual(Object.keys(sample as object).sort(), [...want.keys].sort(), `${name}: keys`);
+  // peersync(1): "Times are milliseconds since the epoch unless the key ends in Ns".
+  for (const [key, time] of timeKeys(value)) assert.equal(typeof time, "number", `${name}: ${key} is ${JSON.stringify(time)}, not milliseconds`);
+}
+
 test("each command's --json output parses and has the documented keys", async () => {
   const doc = documented();
   assert.deepEqual(
-    RUNS.map(([name]) => name).sort(),
+    [...RUNS.map(([name]) => name), ...WITH_DAEMON].sort(),
     COMMANDS.map((c) => c.name).filter((n) => !NO_JSON.has(n)).sort(),
     "RUNS covers every command with JSON output",
   );
@@ -134,15 +148,41 @@ test("each command's --json output parses and has the documented keys", async ()
       let value: unknown;
       assert.doesNotThrow(() => (value = JSON.parse(r.stdout)), `${name}: stdout is not one JSON document (exit ${r.code}): ${r.stdout}${r.stderr}`);
       assert.ok(!(value !== null && typeof value === "object" && "error" in value), `${name} failed: ${r.stdout}`);
-      const want = doc.get(name)!;
-      assert.equal(Array.isArray(value), want.array, `${name}: array or object`);
-      const sample = Array.isArray(value) ? value[0] : value;
-      assert.ok(sample !== undefined, `${name}: an empty array proves no keys`);
-      assert.deepEqual(Object.keys(sample as object).sort(), [...want.keys].sort(), `${name}: keys`);
-      // peersync(1): "Times are milliseconds since the epoch unless the key ends in Ns".
-      for (const [key, time] of timeKeys(value)) assert.equal(typeof time, "number", `${name}: ${key} is ${JSON.stringify(time)}, not milliseconds`);
+      assertDocumented(doc, name, value);
     }
   } finally {
     rmSync(join(tmpdir(), `peersync-json-${process.pid}.key`), { force: true });
+  }
+});
+
+test("reload --json: the daemon's answer has the documented keys, a refusal is the error object", async () => {
+  const dir = join(tmp, "reload");
+  mkdirSync(join(dir, "tree"), { recursive: true });
+  const cfg = join(dir, "peersync.cfg");
+  const group = `group g {\n  host me@127.0.0.1:${await freePort()} other@127.0.0.1:${await closedPort()};\n  key ${join(tmp, "g.key")};\n  include ${join(dir, "tree")};\n  watch no;\n}\n`;
+  writeFileSync(cfg, group);
+  const daemon = await startDaemon({ name: "me", configFile: cfg, stateDir: join(dir, "state") });
+  try {
+    const reload = async (): Promise<{ code: number | null; value: unknown; stdout: string }> => {
+      const r = await runCli(["--json", "reload", "--pid", String(daemon.pid)], { RUNTIME_DIRECTORY: daemon.runtimeDir });
+      let value: unknown;
+      assert.doesNotThrow(() => (value = JSON.parse(r.stdout)), `stdout is not one JSON document (exit ${r.code}): ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr, "", "the note is in the document, not on stderr");
+      return { code: r.code, value, stdout: r.stdout };
+    };
+    const took = await reload();
+    assert.equal(took.code, 0, took.stdout);
+    assertDocumented(documented(), "reload", took.value);
+    assert.deepEqual({ ...(took.value as object), atMs: 0 }, { pid: daemon.pid, node: "me", message: "config reloaded (groups: g)", note: null, atMs: 0 });
+
+    writeFileSync(cfg, group.replace(/\}\n$/, "  bogus-keyword;\n}\n"));
+    const refused = await reload();
+    assert.equal(refused.code, 1, refused.stdout);
+    const { error, exitCode } = refused.value as { error: { code: string; message: string }; exitCode: number };
+    assert.equal(exitCode, 1);
+    assert.equal(error.code, "CONFIG");
+    assert.match(error.message, /^Cannot reload the config: .*bogus-keyword/);
+  } finally {
+    await daemon.stop();
   }
 });

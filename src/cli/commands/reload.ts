@@ -2,7 +2,8 @@
 // it keeps in its record in the runtime directory (sync/runtime-record.ts). Exit 0 when it took
 // the config; 1 with the daemon's own reason and hint when it refused it (a config with errors,
 // a moved state-dir, a new node name) and went on with the one it had, or when no daemon
-// answers. The systemd unit's ExecReload: `systemctl reload peersync` used to report success
+// answers. With --json the answer is one object (the note inside it, not on stderr), and a
+// refusal the error object every command prints (cli/main.ts), so a script needs no parsing. The systemd unit's ExecReload: `systemctl reload peersync` used to report success
 // while the daemon refused the reload, the refusal only in the journal.
 //
 // The config is not read here: the daemon reads its own, with its own -N, -C and --config, and
@@ -30,6 +31,10 @@ export const run: Command<readonly string[], ReloadFlags> = async (ctx, _args, f
   signal(record.pid);
   const verdict = await answerAfter(dir, record);
   if (!verdict.ok) throw new ConfigError(verdict.message, undefined, verdict.hint === null ? {} : { hint: verdict.hint });
+  if (ctx.options.json) {
+    ctx.out(JSON.stringify({ pid: record.pid, node: record.node, message: verdict.message, note: verdict.hint, atMs: verdict.atMs }));
+    return ExitCode.OK;
+  }
   ctx.out(`daemon ${record.pid} (node ${record.node}): ${verdict.message}`);
   if (verdict.hint !== null) ctx.err(`note: ${verdict.hint}`);
   return ExitCode.OK;
