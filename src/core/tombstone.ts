@@ -51,7 +51,7 @@ export function canPurgeTombstone(t: Tombstone, options: PurgeOptions): boolean 
 /**
  * The peers a version this node took from `from` must still get from here: every other peer of
  * the group. A pusher taking a peer's version back passes any version on (sync/take-back.ts); a
- * receiver passes deletions on (sync/receive.ts). A deletion travels from the node that made it
+ * receiver passes deletions on (sync/carry-out.ts). A deletion travels from the node that made it
  * to each peer, but a peer that was away may meet another node first, with the file and perhaps
  * an edit of it: each node that applied the deletion holds it for the peers it did not come
  * from, pushes it on (a peer that has it answers "in sync") and forgets it only once they all

@@ -1,29 +1,29 @@
 // The receiving side of a push (DESIGN.md §3 step 3): re-check the path on this disk, let
-// core/reconcile.ts decide, carry the decision out (apply, record, back up, or answer that
-// the pusher must send content or take ours back). One Receiver per daemon; a mutex keeps
-// the decide-then-apply step of one path from interleaving with another session's.
+// core/reconcile.ts decide, then answer that the pusher must send content or have the
+// decision carried out (carry-out.ts: apply, record, back up, or answer that the pusher must
+// take ours back). One Receiver per daemon; a mutex keeps the decide-then-apply step of one
+// path from interleaving with another session's.
 
 import type { Logger } from "pino";
 import type { Config, Group, Host } from "../config/types.js";
-import { ConflictNotices, conflictKey, versionPair } from "../core/conflict-notice.js";
-import { entryToWire, type EntryState } from "../core/entry.js";
+import { ConflictNotices } from "../core/conflict-notice.js";
+import type { EntryState } from "../core/entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { keptOnlyByUs } from "../core/lost-history.js";
 import { keepsDirectory, reconcile, type Decision } from "../core/reconcile.js";
-import { passesDeletionOn, relayPeers } from "../core/tombstone.js";
 import { bumpVector, mergeVectors, type VersionVector } from "../core/vector.js";
 import type { Observation } from "../fs/stat.js";
 import { runCheck } from "../index/check-run.js";
-import type { Answer, OfferItem } from "../net/messages.js";
-import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
-import { contextFor, labelOf, sendsContent, writerOf } from "./decisions.js";
-import { reportReplaced } from "./loss-report.js";
+import type { OfferItem } from "../net/messages.js";
+import type { ApplyDeps } from "./apply.js";
+import { carryOut, keepDir, recordApplied, type CarryOutContext, type Outcome } from "./carry-out.js";
+import { contextFor, labelOf, sendsContent } from "./decisions.js";
 import { Mutex } from "./mutex.js";
-import { refused, refusedFor } from "./refusal.js";
 import type { LocalEntry, SyncIndex } from "./sync-index.js";
-import { resolveTarget } from "./target.js";
 import { dryAnswer, previewRecheck, type DryPreview } from "./dry-run.js";
 import { missingParents, reviveParents, type ParentsContext } from "./parents.js";
+
+export type { Outcome } from "./carry-out.js";
 
 export interface ReceiverOptions {
   readonly config: () => Config;
@@ -51,23 +51,20 @@ export interface IncomingPush {
   readonly deps: ApplyDeps;
 }
 
-/** What one offered or put path came to. */
-export interface Outcome {
-  readonly answer: Answer;
-  /** The disk changed (for the batch's actions). */
-  readonly changed: boolean;
-}
-
 export class Receiver {
   readonly mutex = new Mutex();
   readonly #paths = new Map<string, Mutex>();
   readonly #o: ReceiverOptions;
   /** The `auto none` conflicts told (warn) so far: retries of one are told at debug. */
   readonly notices: ConflictNotices;
+  /** What carry-out.ts writes with. */
+  readonly #carry: CarryOutContext;
 
   constructor(options: ReceiverOptions) {
     this.#o = options;
     this.notices = options.notices ?? new ConflictNotices();
+    const { config, index, deps, logger, now } = options;
+    this.#carry = { config, index, deps, logger, now: now ?? Date.now, notices: this.notices };
   }
 
   /**
@@ -159,16 +156,8 @@ export class Receiver {
     const { index } = this.#o;
     const local = index.get(group.name, path);
     if (!local || !keepsDirectory(local.entry, remote, index.entries.countLiveUnder(group.name, path) > 1)) return false;
-    this.#keepDir(group, local, bumpVector(mergeVectors(local.entry.vector, remote.vector), group.local.name), group.peers.map((h) => h.name));
+    keepDir(this.#carry, group, local, bumpVector(mergeVectors(local.entry.vector, remote.vector), group.local.name), group.peers.map((h) => h.name));
     return true;
-  }
-
-  #keepDir(group: Group, local: LocalEntry, vector: VersionVector, pendingFor: readonly string[]): EntryState {
-    const writer = { modifiedBy: group.local.name, changedAtMs: (this.#o.now ?? Date.now)() };
-    this.#o.index.recordVector(local, vector, writer);
-    this.#o.index.pending.mark(local.record.id, pendingFor);
-    this.#o.logger.info({ path: local.record.path }, `kept directory ${local.record.path}: it holds entries its deleter never saw`);
-    return { ...local.entry, vector, ...writer };
   }
 
   /** Re-creates the missing parent directories of `path` (parents.ts). */
@@ -222,94 +211,13 @@ export class Receiver {
     return this.carryOut(group, item, pusher, d);
   }
 
-  /** Carries out a decision that needs no content from the pusher. */
+  /** Carries out a decision that needs no content from the pusher (carry-out.ts). */
   async carryOut(group: Group, item: Pick<OfferItem, "path" | "entry">, pusher: Host, d: Decision): Promise<Outcome> {
-    const { index } = this.#o;
-    const local = index.get(group.name, item.path);
-    switch (d.kind) {
-      case "in-sync":
-        if (local) index.recordVector(local, d.vector, d.versionOf === "remote" ? writerOf(item.entry) : undefined);
-        if (local) index.acknowledged(local.record.id, pusher.name);
-        // A deletion this node did not hold yet (of a path it never had, or newer than its
-        // tombstone) changes no disk here, but is kept and passed on as an applied one is.
-        if (passesDeletionOn(local?.entry, item.entry)) {
-          if (!local) index.recordUnseenDeletion(group.name, item.path, d.vector, writerOf(item.entry));
-          this.#holdForOthers(group, item.path, pusher);
-        }
-        return { answer: { kind: "in-sync", vector: d.vector }, changed: false };
-      case "keep-local":
-      case "conflict-local-wins": {
-        if (!local || !d.sendBack) return { answer: refused("KEPT", `Cannot take "${item.path}": this node keeps its version`), changed: false };
-        index.recordVector(local, d.vector);
-        index.acknowledged(local.record.id, pusher.name);
-        this.#o.logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `kept: ${item.path} (${labelOf(d)})`);
-        return { answer: { kind: "theirs", entry: { ...local.entry, vector: d.vector }, vector: d.vector, decision: labelOf(d) }, changed: false };
-      }
-      case "keep-dir": {
-        if (!local) return { answer: refused("KEPT", `Cannot keep "${item.path}": this node has no version of it`), changed: false };
-        const entry = this.#keepDir(group, local, d.vector, group.peers.filter((h) => h.name !== pusher.name).map((h) => h.name));
-        index.acknowledged(local.record.id, pusher.name);
-        return { answer: { kind: "theirs", entry, vector: d.vector, decision: labelOf(d) }, changed: false };
-      }
-      case "conflict-unresolved": {
-        const recorded = local !== undefined && index.versions.conflictsOf(local.record.id).some((c) => c.peer === pusher.name);
-        if (local) index.versions.addConflict(local.record.id, pusher.name, JSON.stringify(entryToWire(item.entry)), (this.#o.now ?? Date.now)());
-        const level = this.notices.notice(conflictKey(group.name, item.path, pusher.name), versionPair(local?.entry, item.entry), recorded);
-        this.#o.logger[level]({ path: item.path, peer: pusher.name }, `conflict left unresolved (auto none): ${item.path}`);
-        return { answer: { kind: "conflict", entry: local?.entry ?? item.entry }, changed: false };
-      }
-      default:
-        return this.#applyRemote(group, item, pusher, d);
-    }
-  }
-
-  async #applyRemote(group: Group, item: Pick<OfferItem, "path" | "entry">, pusher: Host, d: Extract<Decision, { apply: unknown }>): Promise<Outcome> {
-    const { index, logger } = this.#o;
-    const remote = item.entry;
-    const local = index.get(group.name, item.path);
-    if (d.apply === "none" && local) {
-      index.recordVector(local, d.vector, writerOf(remote));
-      index.acknowledged(local.record.id, pusher.name);
-      return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: false };
-    }
-    try {
-      const target = await resolveTarget(this.#o.config(), group, item.path, { entries: this.#o.index.entries });
-      const deps = this.#o.deps(group);
-      const applied = d.apply === "meta" && remote.kind !== "deleted"
-        ? { observed: await setMeta(target, remote, deps, index.expected(group.name, item.path)), backupPath: undefined }
-        : await applyVersion(target, remote, deps, { backup: "backup" in d && d.backup === true, expect: () => index.expected(group.name, item.path) });
-      this.record(group, item.path, remote, applied.observed, d.vector, pusher);
-      if (remote.kind === "deleted") this.#holdForOthers(group, item.path, pusher);
-      reportReplaced(index, logger, { group: group.name, path: item.path, incoming: remote.kind, decision: d, from: pusher.name, backupPath: applied.backupPath, keepsNone: deps.backup.generations < 1 });
-      logger.info({ path: item.path, peer: pusher.name, decision: labelOf(d) }, `applied ${item.path} (${labelOf(d)})`);
-      return { answer: { kind: "applied", vector: d.vector, decision: labelOf(d) }, changed: true };
-    } catch (err) {
-      return { answer: refusedFor(item.path, err), changed: false };
-    }
-  }
-
-  /**
-   * A deletion just applied or kept from `pusher` is pending here for the group's other peers
-   * (core/tombstone.ts relayPeers): one that was away may come back to this node first, with
-   * the file; the tombstone is kept until each acknowledged it, and the next push brings it to
-   * them. The node that made the deletion holds it for them too (a peer that has it already
-   * answers "in sync").
-   */
-  #holdForOthers(group: Group, path: string, pusher: Host): void {
-    const { index } = this.#o;
-    const id = index.entries.idOf(group.name, path);
-    if (id !== undefined) index.pending.mark(id, relayPeers(group.peers.map((h) => h.name), pusher.name, { receiveOnly: group.local.receiveOnly }));
+    return carryOut(this.#carry, group, item, pusher, d);
   }
 
   /** Records a version just applied from `from` (the pusher, or the peer we fetched from). */
   record(group: Group, path: string, remote: EntryState, observed: Observation | undefined, vector: VersionVector, from: Host): void {
-    const { index } = this.#o;
-    const id = observed === undefined
-      ? index.recordDeleted(group.name, path, vector, writerOf(remote))
-      : index.recordLive(group.name, path, observed, vector, writerOf(remote));
-    if (id === undefined) return;
-    index.versions.setForced(id, false);
-    index.acknowledged(id, from.name);
+    recordApplied(this.#o.index, group, path, remote, observed, vector, from);
   }
-
 }
