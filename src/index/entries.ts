@@ -120,8 +120,9 @@ export class EntryStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 0)`,
     );
     // A tombstone of a path this node never held: what it deleted is unknown here, so the row
-    // says "a file" with no content (hash NULL: never taken for one end of a move, update.ts
-    // moveKeyOf) and no fingerprint; `kind` is read of a tombstone only for -T and moves.
+    // says "a file" with no content (hash NULL: never taken for one end of a move,
+    // sync/delete-stop.ts moveKeyOf) and no fingerprint; `kind` is read of a tombstone only
+    // for -T and moves.
     this.#insertTombstone = db.prepare(
       `INSERT INTO entries (grp, path, kind, mode, uid, gid, mtime_ns, size, vv, ctime_ns, ino, dev, fp, deleted_ns,
                             modified_by, changed_at_ms, forced)

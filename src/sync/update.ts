@@ -9,18 +9,17 @@ import { ActionDispatcher } from "../actions/dispatcher.js";
 import { ActionRunner } from "../actions/runner.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { ConflictNotices } from "../core/conflict-notice.js";
-import { checkPeerDeletes, countMoves, relaysDeletion, type MoveKey } from "../core/plan.js";
 import { passesFilters, type PathFilter } from "../core/path.js";
 import { uncoveredReason } from "../core/coverage.js";
 import { hintOf, messageOf } from "../errors.js";
 import { ActionQueue } from "../index/action-queue.js";
 import type { Db } from "../index/database.js";
-import type { EntryRecord } from "../index/entries.js";
 import type { PendingRow } from "../index/pending.js";
 import { actionRecorder } from "../status/action-record.js";
 import type { PeerPool } from "../net/pool.js";
 import { ContentCache } from "./content-cache.js";
 import type { DeltaPrefetch } from "./delta-prefetch.js";
+import { deleteStop } from "./delete-stop.js";
 import { applyDepsFor } from "./deps.js";
 import { pushPending, type PeerResult } from "./push.js";
 import { newResult } from "./push-context.js";
@@ -165,10 +164,9 @@ async function pushRound(r: Round, only: ReadonlySet<string> | undefined): Promi
       .filter((w) => (w.rows.length > 0 || w.prior !== undefined) && !failed.has(`${group.name}\0${w.host.name}`));
     const stop = only ? undefined : deleteStop(index, group, work);
     if (stop !== undefined) {
-      const message = stop + stopNote(work);
-      r.safetyStops.push({ group: group.name, peers: work.map((w) => w.host.name), message });
+      r.safetyStops.push({ group: group.name, peers: work.map((w) => w.host.name), message: stop });
       // A one-shot run says it on its own `safety stop:` line (sync/command.ts report).
-      logger[options.oneShot === true ? "debug" : "error"]({ group: group.name }, message);
+      logger[options.oneShot === true ? "debug" : "error"]({ group: group.name }, stop);
     }
     // Several peers get this group's files: each small file is read once for all of them. One
     // peer uses what the check kept, and keeps nothing more.
@@ -225,51 +223,6 @@ function peerWork(index: SyncIndex, group: Group, options: UpdateOptions): { hos
       `group "${group.name}": ${options.dryRun ? "would drop" : "dropped"} ${dropped} pending row(s) of paths its include and exclude lines no longer cover; \`peersync prune\` removes their index entries`);
   }
   return out;
-}
-
-/** The max-delete safety stop (core/plan.ts): the message when any peer would lose too much. */
-function deleteStop(index: SyncIndex, group: Group, work: readonly { host: Host; rows: readonly PendingRow[] }[]): string | undefined {
-  // Counting the group's live entries reads their whole range: only when a peer gets deletions.
-  let live: number | undefined;
-  for (const { host, rows: all } of work) {
-    // Deletions made elsewhere and passed on from here were counted where they were made.
-    const rows = all.filter((r) => !relaysDeletion(r, group.local.name));
-    const deletes = rows.filter((r) => r.deleted).length;
-    if (deletes === 0) continue;
-    live ??= group.roots.reduce((n, root) => n + index.entries.countLiveUnder(group.name, root), 0);
-    const budget = checkPeerDeletes({ deletes, writes: rows.length - deletes, live }, group.maxDelete, () => movesIn(index, rows), host.name);
-    if (!budget.ok) {
-      // Said of the group: it halts for every peer, and status shows this under each of them.
-      return `Cannot sync group "${group.name}" to any of its peers: ${budget.message}`;
-    }
-  }
-  return undefined;
-}
-
-/** How many of one peer's pending deletions are moves (core/plan.ts countMoves). */
-function movesIn(index: SyncIndex, rows: readonly PendingRow[]): number {
-  const deleted: MoveKey[] = [];
-  const written: MoveKey[] = [];
-  for (const row of rows) {
-    const key = moveKeyOf(index.entries.getById(row.entryId));
-    if (key !== undefined) (row.deleted ? deleted : written).push(key);
-  }
-  return countMoves(deleted, written);
-}
-
-/** A tombstone keeps the kind, hash and target of what it deleted. */
-function moveKeyOf(record: EntryRecord | undefined): MoveKey | undefined {
-  if (record === undefined) return undefined;
-  if (record.kind === "dir") return { kind: "dir" };
-  if (record.kind === "symlink") return record.target === undefined ? undefined : { kind: "symlink", target: record.target };
-  return record.hash === undefined ? undefined : { kind: "file", hash: record.hash };
-}
-
-/** What the stop's message adds: nothing was sent, or only what went while the check went on. */
-function stopNote(work: readonly { prior: PeerResult | undefined }[]): string {
-  const early = sum(work, (w) => w.prior?.offered ?? 0);
-  if (early === 0) return " (nothing was sent for this group)";
-  return ` (no deletion was sent; ${early} new or changed entr${early === 1 ? "y" : "ies"} went to peers while the check went on, before it found the deletions)`;
 }
 
 /** do-local actions for what peers applied, and this node's actions for what it took back. */
