@@ -265,7 +265,7 @@ class Loop {
   #onTrouble(t: WatchTrouble): void {
     // A root gone because its disk was unmounted halts its group, and that error line says it
     // all. The full check still follows: it tries to watch the root again first, which for one
-    // that is missing means waiting for its return (watcher.ts), and shows the safety stop.
+    // that is missing means waiting for its return (return-watch.ts), and shows the safety stop.
     const halted = (t.kind === "gone" || t.kind === "vanished") && this.#halts.judge(t.group, t.root);
     if (!halted) logTrouble(this.#o.logger, t);
     this.#publishWatch();

@@ -18,8 +18,8 @@
 // a full check, which subscribes it again first (a fresh crawl) and then walks. Directories
 // appearing within REWATCH_DELAY_MS of each other share one.
 
-import { watch as fsWatch, lstatSync, readdirSync, type FSWatcher } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { lstatSync, readdirSync } from "node:fs";
+import { basename } from "node:path";
 import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
 import { rootChange, type DirIdentity } from "../core/root-halt.js";
@@ -27,6 +27,7 @@ import { messageOf } from "../errors.js";
 import { isTempName } from "../fs/temp-names.js";
 import type { WatchEvent } from "./event-buffer.js";
 import { isLimitError, limitHint, readWatchLimit } from "./inotify-limits.js";
+import { ReturnWatch } from "./return-watch.js";
 import { parcelSubscribe, watchOneFile, type RawEvent, type SubscribeFn } from "./subscribe.js";
 
 export type { RawCallback, RawEvent, SubscribeFn } from "./subscribe.js";
@@ -91,7 +92,7 @@ interface Root {
   readonly rewatch: Set<string>;
   rewatchTimer: NodeJS.Timeout | undefined;
   /** While the root is missing: a watch of its nearest existing ancestor, for its return. */
-  returnWatch: FSWatcher | undefined;
+  readonly returnWatch: ReturnWatch;
   /** The directory subscribed (undefined for a file root): verify() compares it with what is there now. */
   identity: DirIdentity | undefined;
 }
@@ -107,7 +108,7 @@ export class Watchers {
   constructor(options: WatchersOptions) {
     this.#options = options;
     this.#roots = options.groups.flatMap((group) =>
-      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined, rewatch: new Set<string>(), rewatchTimer: undefined, returnWatch: undefined, identity: undefined })),
+      group.roots.map((root) => ({ group, root, local: options.config.toLocalPath(root), state: "polling" as RootStateName, reason: "not started", unsubscribe: undefined, rewatch: new Set<string>(), rewatchTimer: undefined, returnWatch: new ReturnWatch(), identity: undefined })),
     );
   }
 
@@ -152,7 +153,7 @@ export class Watchers {
     this.#stopped = true;
     for (const r of this.#roots) {
       clearTimeout(r.rewatchTimer);
-      this.#stopReturnWatch(r);
+      r.returnWatch.stop();
     }
     await Promise.all(this.#roots.map((r) => this.#unsubscribe(r, "stopped")));
   }
@@ -163,7 +164,7 @@ export class Watchers {
       this.#watchForReturn(r);
       return this.#trouble(r, "missing", `Cannot watch "${r.local}": it does not exist`, false);
     }
-    this.#stopReturnWatch(r);
+    r.returnWatch.stop();
     if (this.#options.held?.(r.group.name, r.root)) {
       r.reason = "looks unmounted: watched again once it is back";
       return;
@@ -211,36 +212,13 @@ export class Watchers {
     }
   }
 
-  /**
-   * A root that does not exist (removed, not mounted yet, restored from a backup) is waited for
-   * through its nearest existing ancestor, not only by the full check that comes every
-   * FALLBACK_INTERVAL_MS (5 min) while a root is not watched: `rm -rf /srv/www; mkdir /srv/www;
-   * tar x` left the restored tree unsynced for those minutes. When the next name on the way to
-   * the root appears, the root is reported "returned" (lost: the loop runs a full check, which
-   * subscribes first); a root deeper than that name is waited for again from there.
-   */
+  /** A missing root: waited for (return-watch.ts), and reported "returned" once the way to it moved on. */
   #watchForReturn(r: Root): void {
-    if (r.returnWatch !== undefined || this.#stopped) return;
-    const way = existingAncestor(r.local);
-    if (way === undefined) return;
-    try {
-      r.returnWatch = fsWatch(way.dir, { persistent: false }, (_type, filename) => {
-        if (filename !== null && filename !== way.next) return;
-        if (lstatSync(join(way.dir, way.next), { throwIfNoEntry: false }) === undefined) return;
-        this.#stopReturnWatch(r);
-        if (this.#stopped || r.state === "watching") return;
-        this.#options.onTrouble({ group: r.group.name, root: r.root, kind: "returned", message: `"${r.local}" (or the way to it) is there again: watching it after a full check`, hint: undefined, lost: true });
-      });
-      r.returnWatch.on("error", () => this.#stopReturnWatch(r));
-    } catch (err) {
-      // An inotify limit here too: the periodic full check still comes.
-      this.#options.logger?.debug({ root: r.root, dir: way.dir, err: messageOf(err) }, "cannot wait for the root's return");
-    }
-  }
-
-  #stopReturnWatch(r: Root): void {
-    r.returnWatch?.close();
-    r.returnWatch = undefined;
+    if (this.#stopped) return;
+    r.returnWatch.start(r, { logger: this.#options.logger, onReturn: () => {
+      if (this.#stopped || r.state === "watching") return;
+      this.#options.onTrouble({ group: r.group.name, root: r.root, kind: "returned", message: `"${r.local}" (or the way to it) is there again: watching it after a full check`, hint: undefined, lost: true });
+    } });
   }
 
   #rewatchSoon(r: Root, dir: string): void {
@@ -280,18 +258,6 @@ export class Watchers {
       this.#options.logger?.debug({ root: r.root, err: messageOf(err) }, "unsubscribe failed");
     }
   }
-}
-
-/** The nearest directory above `path` that exists, and the name below it on the way to `path`. */
-function existingAncestor(path: string): { dir: string; next: string } | undefined {
-  for (let next = path, dir = dirname(path); dir !== next; next = dir, dir = dirname(dir)) {
-    try {
-      if (lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return { dir, next: basename(next) };
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 /** A directory at `path` that holds at least one directory (false for anything else, or gone). */
