@@ -65,3 +65,19 @@ test("a name as output shows it names the file when only that file exists", () =
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a symlinked directory whose target's name is not UTF-8 is resolved through its bytes", () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "args-")));
+  try {
+    const target = Buffer.from(`${dir}/w\xe9b`, "latin1");
+    mkdirSync(Buffer.concat([target, Buffer.from("/html")]), { recursive: true });
+    symlinkSync(target, join(dir, "www-link"));
+    // The root as the config holds it: escaped as fs/name-codec.ts escapes it.
+    const root = join(dir, "w\uFFFDE9b");
+    const identity = (p: string): string => p;
+    const config = { toLogicalPath: identity, toLocalPath: identity, groups: [{ roots: [root] }] as unknown as Config["groups"] };
+    assert.equal(localPathOf(config, join(dir, "www-link/html")), join(root, "html"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,7 +6,7 @@ import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { pickArgumentPath, pickReading, shownReading } from "../core/argument-path.js";
 import { loadConfig } from "../config/load.js";
-import { fsPath } from "../fs/name-codec.js";
+import { decodeName, fsPath } from "../fs/name-codec.js";
 import { checkGroupSelection } from "../config/select-groups.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions } from "../cli/context.js";
@@ -62,9 +62,11 @@ function coveredLocal(config: ArgumentConfig, local: string): boolean {
   return config.groups.some((g) => requestedTargets(g, [{ path, recursive: true }]).length > 0);
 }
 
+// Through the name's bytes (fs/name-codec.ts), so a directory not named in UTF-8 resolves
+// too; and realpathSync.native, as the JS realpathSync turns a Buffer into a (lossy) string.
 function realDirectoryPart(absolute: string): string | undefined {
   try {
-    return absolute === "/" ? absolute : join(realpathSync(dirname(absolute)), basename(absolute));
+    return absolute === "/" ? absolute : join(decodeName(realpathSync.native(fsPath(dirname(absolute)), { encoding: "buffer" })), basename(absolute));
   } catch {
     return undefined;
   }
