@@ -5,7 +5,7 @@
 // names are taken from -T's lines, as an operator would copy them.
 
 import assert from "node:assert/strict";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { pairForFile } from "./sync-cluster.js";
@@ -67,4 +67,18 @@ test("a name that exists as typed is not read as an escape", async () => {
   const db = await a.run(["list-db", "--json"]);
   const held = (JSON.parse(db.stdout) as { path: string }[]).map((r) => r.path).filter((p) => p.startsWith("%data%/twin"));
   assert.deepEqual(held, ["%data%/twin\\#012"], db.stdout);
+});
+
+/** A name under `dir` with raw bytes in it. */
+const inDir = (dir: string, name: Buffer): Buffer => Buffer.concat([Buffer.from(`${dir}/`), name]);
+
+test("compare reads names as bytes: names that are not UTF-8 are listed, each its own", async () => {
+  const { a } = pair;
+  const dir = join(a.root, "latin");
+  mkdirSync(dir);
+  // Read as strings, both were "lat\uFFFDin": one name, and no file of that name to lstat.
+  for (const n of ["lat\xe9in", "lat\xe8in"]) writeFileSync(inDir(dir, Buffer.from(n, "latin1")), "1\n");
+  const compared = await a.run(["compare", "-r", dir]);
+  assert.equal(compared.code, 0, compared.stderr);
+  assert.deepEqual(lines(compared.stdout), ["%data%/latin", "%data%/latin/lat\uFFFDE8in", "%data%/latin/lat\uFFFDE9in"]);
 });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Config, Group } from "../../config/types.js";
 import { shownName } from "../../core/shown-name.js";
 import { messageOf, UsageError } from "../../errors.js";
+import { compareUtf8, decodeName, fsPath } from "../../fs/name-codec.js";
 import { configFromOptions, localPathOf } from "../../index/command-support.js";
 import type { Command, CommandContext } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
@@ -35,7 +36,8 @@ export const run: Command = async (ctx, paths) => {
     }
     problems += walk(ctx, groups, { local, logical }, o.recursive, found);
   }
-  const selected = [...found.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // The index's order (list-db's): the names' bytes, with the escapes of fs/name-codec.ts.
+  const selected = [...found.values()].sort((a, b) => compareUtf8(a.path, b.path));
   if (o.json) ctx.out(JSON.stringify(selected));
   else for (const s of selected) ctx.out(shownName(s.path));
   return problems > 0 ? ExitCode.ERROR : ExitCode.OK;
@@ -47,7 +49,7 @@ function walk(ctx: CommandContext, groups: readonly Group[], at: { local: string
   if (results.every((r) => r.m === "ignore")) return 0;
   let isDir: boolean;
   try {
-    const st = lstatSync(at.local, { throwIfNoEntry: false });
+    const st = lstatSync(fsPath(at.local), { throwIfNoEntry: false });
     if (st === undefined) return 0;
     isDir = st.isDirectory();
   } catch (err) {
@@ -59,7 +61,9 @@ function walk(ctx: CommandContext, groups: readonly Group[], at: { local: string
   if (!isDir || !recursive) return 0;
   let names: string[];
   try {
-    names = readdirSync(at.local);
+    // As bytes, as the scanner reads them (fs/name-codec.ts): read as strings, two names that
+    // differ only in bytes that are not UTF-8 came back as one, and named no file to lstat.
+    names = readdirSync(fsPath(at.local), { encoding: "buffer" }).map(decodeName);
   } catch (err) {
     ctx.err(`peersync: Cannot read "${shownName(at.local)}": ${shownName(messageOf(err))}`);
     return 1;
