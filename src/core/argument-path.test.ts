@@ -47,7 +47,9 @@ test("shownReading() of every shown name, pasted, is the name", () => {
 
 // /srv/www is included; on disk: /srv/www/a\nb, /srv/www/both\nx and its look-alike /srv/www/both\#012x.
 const onDisk = new Set(["/srv/www/a\nb", "/srv/www/both\nx", "/srv/www/both\\#012x", "/tmp/out\nside"]);
-const place = { covered, exists: (p: string) => onDisk.has(p) };
+// In the index, deletions included: gone from the disk, as list-pending still lists them.
+const inIndex = new Set(["/srv/www/gone\nx", "/srv/www/a\nb", "/srv/www/twins\nx", "/srv/www/twins\\#012x", "/srv/www/old\\#012x", "/tmp/was\nhere"]);
+const place = { covered, exists: (p: string) => onDisk.has(p), indexed: (p: string) => inIndex.has(p) };
 
 const picks: { name: string; asGiven: string; asShown: string; want: string }[] = [
   { name: "no escape: as given", asGiven: "/srv/www/x", asShown: "/srv/www/x", want: "/srv/www/x" },
@@ -56,6 +58,21 @@ const picks: { name: string; asGiven: string; asShown: string; want: string }[] 
   { name: "neither exists (a deleted file): as given", asGiven: "/srv/www/gone\\#012", asShown: "/srv/www/gone\n", want: "/srv/www/gone\\#012" },
   { name: "only the shown one is under a root", asGiven: "/tmp/x", asShown: "/srv/www/x", want: "/srv/www/x" },
   { name: "the shown one exists outside every root: as given", asGiven: "/tmp/out\\#012side", asShown: "/tmp/out\nside", want: "/tmp/out\\#012side" },
+  { name: "neither exists, the index holds the shown one (a deletion): the shown name", asGiven: "/srv/www/gone\\#012x", asShown: "/srv/www/gone\nx", want: "/srv/www/gone\nx" },
+  { name: "neither exists, the index holds both: the name as typed", asGiven: "/srv/www/twins\\#012x", asShown: "/srv/www/twins\nx", want: "/srv/www/twins\\#012x" },
+  { name: "neither exists, the index holds the one as typed: as given", asGiven: "/srv/www/old\\#012x", asShown: "/srv/www/old\nx", want: "/srv/www/old\\#012x" },
+  { name: "on disk wins over the index", asGiven: "/srv/www/both\\#012x", asShown: "/srv/www/both\nx", want: "/srv/www/both\\#012x" },
+  { name: "held outside every root: as given", asGiven: "/tmp/was\\#012here", asShown: "/tmp/was\nhere", want: "/tmp/was\\#012here" },
 ];
 
 for (const c of picks) test(`pickReading(): ${c.name}`, () => assert.equal(pickReading(c.asGiven, c.asShown, place), c.want));
+
+test("pickReading() asks the index only when neither reading exists, and never for a plain argument", () => {
+  const asked: string[] = [];
+  const counting = { ...place, indexed: (p: string) => (asked.push(p), inIndex.has(p)) };
+  pickReading("/srv/www/x", "/srv/www/x", counting);
+  pickReading("/srv/www/a\\#012b", "/srv/www/a\nb", counting);
+  assert.deepEqual(asked, []);
+  pickReading("/srv/www/gone\\#012x", "/srv/www/gone\nx", counting);
+  assert.deepEqual(asked, ["/srv/www/gone\\#012x", "/srv/www/gone\nx"]);
+});

@@ -9,7 +9,10 @@
 // where a newline shows as `\#012` (core/shown-name.ts) and a byte that is not UTF-8 as U+FFFD
 // and two hex digits. Pasted back, that named nothing ("no such file", outside every root).
 // So an argument that reads differently as a shown name is taken as one when the name as
-// given does not exist and the shown one does (or only the shown one is under a root). Pure.
+// given does not exist and the shown one does; when neither exists, when the index holds only
+// the shown one (a deletion, as list-pending and -T list it, pasted into force or mark); or
+// when only the shown one is under a root. Pure: the disk and the index are asked through
+// predicates (index/command-support.ts).
 
 import { unshownName } from "./shown-name.js";
 
@@ -36,14 +39,24 @@ export function shownReading(argument: string): string {
   return unshownName(argument.replace(LITERAL_FFFD, "\uFFFD"));
 }
 
+/** Where pickReading() looks; each predicate gets a reading as pickArgumentPath placed it. */
+export interface ReadingPlace {
+  /** Some group of this node includes it. */
+  readonly covered: (path: string) => boolean;
+  /** It is on this disk. */
+  readonly exists: (path: string) => boolean;
+  /** An index of this node holds it, a deletion included. Asked only when neither reading exists. */
+  readonly indexed: (path: string) => boolean;
+}
+
 /**
  * Of the argument as given and as read as a shown name (both already through pickArgumentPath):
- * the first that a group covers and that exists; else the first a group covers; else as given.
- * So a name that exists as typed is never read as an escape, and a deleted file is as given.
+ * the first that a group covers and that exists; else the first a group covers that the index
+ * holds (a deleted file, as list-pending and -T show its name); else the first a group covers;
+ * else as given. So a name that exists as typed is never read as an escape.
  */
-export function pickReading(asGiven: string, asShown: string, place: { covered: (path: string) => boolean; exists: (path: string) => boolean }): string {
+export function pickReading(asGiven: string, asShown: string, place: ReadingPlace): string {
   if (asShown === asGiven) return asGiven;
-  for (const path of [asGiven, asShown]) if (place.covered(path) && place.exists(path)) return path;
-  if (place.covered(asGiven)) return asGiven;
-  return place.covered(asShown) ? asShown : asGiven;
+  const candidates = [asGiven, asShown].filter(place.covered);
+  return candidates.find(place.exists) ?? candidates.find(place.indexed) ?? candidates[0] ?? asGiven;
 }

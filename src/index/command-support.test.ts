@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import type { Config } from "../config/types.js";
-import { localPathOf, logicalPathOf } from "./command-support.js";
+import { localPathOf, logicalPathOf, readsTwoWays } from "./command-support.js";
 
 // %www% is /srv/www on this node.
 const config = {
@@ -61,6 +61,12 @@ test("a name as output shows it names the file when only that file exists", () =
     assert.equal(logicalPathOf(www, "%www%/lat\uFFFDEF\uFFFDBF\uFFFDBDE9in"), "%www%/lat\uFFFDE9in");
     // A file that does not exist in either form: as given (a check records a deletion so).
     assert.equal(localPathOf(www, `${root}/gone\\#012`), join(root, "gone\\#012"));
+    // ... unless the index holds the shown one: a deletion, as list-pending lists it.
+    const held = (logical: string): boolean => logical === "%www%/gone\n" || logical === "%www%/lat\uFFFDE8in";
+    assert.equal(localPathOf(www, `${root}/gone\\#012`, { held }), join(root, "gone\n"));
+    assert.equal(logicalPathOf(www, "%www%/gone\\#012", { held }), "%www%/gone\n");
+    assert.equal(logicalPathOf(www, "%www%/lat\uFFFDEF\uFFFDBF\uFFFDBDE8in", { held }), "%www%/lat\uFFFDE8in");
+    assert.equal(logicalPathOf(www, "%www%/other\\#012", { held }), "%www%/other\\#012");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -80,4 +86,9 @@ test("a symlinked directory whose target's name is not UTF-8 is resolved through
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("readsTwoWays() is false for plain arguments: hint then opens no index", () => {
+  assert.equal(readsTwoWays(["/srv/www/a", "%www%/b c", "/s/lat\uFFFDE9in"]), false);
+  assert.equal(readsTwoWays(["/srv/www/a", "%www%/a\\#012b"]), true);
 });

@@ -18,27 +18,55 @@ import { requestedTargets } from "./check-targets.js";
  * lines print it (`%prefix%/...`, a logical path; no local path starts with "%" once made
  * absolute), either of them also as a line of output shows it (core/argument-path.ts).
  */
-export function logicalPathOf(config: ArgumentConfig, given: string): string {
-  const path = argumentPath(config, given);
+export function logicalPathOf(config: ArgumentConfig, given: string, options: ArgumentOptions = {}): string {
+  const path = argumentPath(config, given, options);
   return path.startsWith("%") ? path : config.toLogicalPath(path);
 }
 
 /** The same path on this disk: what a check walks. */
-export function localPathOf(config: ArgumentConfig, given: string): string {
-  const path = argumentPath(config, given);
+export function localPathOf(config: ArgumentConfig, given: string, options: ArgumentOptions = {}): string {
+  const path = argumentPath(config, given, options);
   return path.startsWith("%") ? config.toLocalPath(path) : path;
+}
+
+export interface ArgumentOptions {
+  /**
+   * Whether an index of this node holds a logical path, deletions included
+   * (index/held-paths.ts): how the shown name of a deleted file is recognised. Asked only for
+   * an argument that reads two ways and exists in neither. @default none: such an argument is
+   * taken as given
+   */
+  readonly held?: (logical: string) => boolean;
 }
 
 type ArgumentConfig = Pick<Config, "toLocalPath" | "toLogicalPath" | "groups">;
 
+/** True when some argument reads otherwise as a shown name: only then may the index be asked. */
+export function readsTwoWays(paths: readonly string[]): boolean {
+  return paths.some((p) => shownReading(p) !== p);
+}
+
+/**
+ * `fn` with ArgumentOptions for a command that does not hold the index open (hint, test): the
+ * index is opened, read-only, only when some argument reads two ways, so hint (run once per
+ * application write) pays nothing for a plain path and opens no SQLite.
+ */
+export async function withArgumentIndex<T>(config: Pick<Config, "stateDir" | "groups">, given: readonly string[], fn: (options: ArgumentOptions) => T): Promise<T> {
+  if (!readsTwoWays(given)) return fn({});
+  const { heldIn } = await import("./held-paths.js");
+  const read = await withIndexReadonly<{ value: T } | undefined>(config.stateDir, undefined, (db) => ({ value: fn({ held: heldIn(db, config.groups) }) }));
+  return read === undefined ? fn({}) : read.value;
+}
+
 /** `%prefix%/...` as it is, or absolute; as given, or as the name a line of output shows so. */
-function argumentPath(config: ArgumentConfig, given: string): string {
+function argumentPath(config: ArgumentConfig, given: string, options: ArgumentOptions): string {
   const placed = (path: string): string => (path.startsWith("%") ? path : absoluteArgument(config, path));
   const asGiven = placed(given);
   const shown = shownReading(given);
   // Almost every argument reads the same: no lstat, which hint (run per write) would pay.
   if (shown === given) return asGiven;
   const local = (path: string): string => (path.startsWith("%") ? config.toLocalPath(path) : path);
+  const held = options.held;
   return pickReading(asGiven, placed(shown), {
     covered: (path) => path.startsWith("%") || coveredLocal(config, path),
     exists: (path) => {
@@ -48,6 +76,7 @@ function argumentPath(config: ArgumentConfig, given: string): string {
         return false; // an undefined prefix, a directory we may not read: not this reading
       }
     },
+    indexed: (path) => held !== undefined && held(path.startsWith("%") ? path : config.toLogicalPath(path)),
   });
 }
 

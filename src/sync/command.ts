@@ -13,6 +13,7 @@ import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { carriedText, carryGoneGroups } from "../index/group-carry.js";
 import { dropReceiveOnlyPending, droppedText, type DroppedPending } from "../index/receive-only-pending.js";
 import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../index/command-support.js";
+import { heldIn } from "../index/held-paths.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { messageOf } from "../errors.js";
 import { switchValue } from "../config/tunables.js";
@@ -64,7 +65,9 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
       // What the check records goes out while it walks on (early-push.ts); not in a dry run, nor
       // with -I (it makes nothing pending).
       const pushEarly = options.check && !o.dryRun && options.init !== true && switchValue("PEERSYNC_EARLY_PUSH", process.env) !== "0";
-      const filters = paths.map((p) => ({ path: logicalPathOf(config, p), recursive: o.recursive }));
+      // A deletion pasted as list-pending shows it exists in neither reading: the index tells.
+      const held = heldIn(db, config.groups);
+      const filters = paths.map((p) => ({ path: logicalPathOf(config, p, { held }), recursive: o.recursive }));
       const earlyPush = pushEarly ? new EarlyPush({
         db, config, logger, session: (group, host) => early.session(group, host), groups: o.groups, peers: o.peers, paths: filters, contents, deltas,
         item: (line) => (o.verbose > 0 && !o.json ? ctx.out(line) : undefined),
@@ -76,7 +79,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           // run could not say what the peers would get. Files and peers are left alone.
           const checking = checkProgress(ctx, db);
           check = await runCheck(db, config, {
-            paths: paths.map((p) => localPathOf(config, p)), recursive: o.recursive, full: !options.hinted, init: options.init === true,
+            paths: paths.map((p) => localPathOf(config, p, { held })), recursive: o.recursive, full: !options.hinted, init: options.init === true,
             markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
             onSuspect: early.suspect, onLargeSuspect: deltas.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
             ...(earlyPush ? { onChange: earlyPush.onChange, onCommit: earlyPush.onCommit } : {}),

@@ -22,7 +22,7 @@ import type { LogicalPath } from "../core/path.js";
 import { shownName } from "../core/shown-name.js";
 import { messageOf, messageWithHint, UsageError } from "../errors.js";
 import { runCheck } from "../index/check-run.js";
-import { configFromOptions, logicalPathOf, withIndex } from "../index/command-support.js";
+import { configFromOptions, logicalPathOf, withArgumentIndex, withIndex } from "../index/command-support.js";
 import { PinStore } from "../index/pins.js";
 import { createLogger } from "../log.js";
 import { loadOrCreateIdentity } from "../net/identity.js";
@@ -53,7 +53,7 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
   const { peer, path } = parseArgs(config, args);
   // --json: one object at the end instead of the lines (documented in man/peersync.1, JSON OUTPUT).
   const json = { differences: [] as { mark: string; myname: string; peer: string; path: string }[], errors: [] as { group: string; peer: string; message: string }[] };
-  const under = path === undefined ? undefined : logicalPathOf(config, path) as LogicalPath;
+  const under = path === undefined ? undefined : await withArgumentIndex(config, [path], (a) => logicalPathOf(config, path, a) as LogicalPath);
   const logger = createLogger({ verbose: o.verbose, name: "test" });
   const groups = config.groups.filter((g) =>
     (!o.groups || o.groups.includes(g.name)) && (under === undefined || g.match(under) !== "ignore") &&

@@ -5,7 +5,7 @@
 // names are taken from -T's lines, as an operator would copy them.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { pairForFile } from "./sync-cluster.js";
@@ -71,6 +71,32 @@ test("a name that exists as typed is not read as an escape", async () => {
 
 /** A name under `dir` with raw bytes in it. */
 const inDir = (dir: string, name: Buffer): Buffer => Buffer.concat([Buffer.from(`${dir}/`), name]);
+
+test("a deletion as list-pending shows it names the deleted entry for mark and force", async () => {
+  const { a } = pair;
+  const names = [Buffer.from("gone\nnl"), Buffer.from("gon\xe9", "latin1")];
+  for (const n of names) writeFileSync(inDir(a.root, n), "1\n");
+  assert.equal((await a.run(["check"])).code, 0);
+  for (const n of names) unlinkSync(inDir(a.root, n));
+  const checked = await a.run(["check"]);
+  assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+
+  // The paths as list-pending prints them: in neither reading on disk, only in the index.
+  const listed = await a.run(["list-pending"]);
+  const shown = lines(listed.stdout).map((l) => l.split("\t")[3]!).filter((p) => p.startsWith("%data%/gon")).sort();
+  assert.deepEqual(shown, ["%data%/gone\\#012nl", "%data%/gon\uFFFDE9"], listed.stdout);
+  for (const p of shown) {
+    const marked = await a.run(["--json", "mark", p]);
+    assert.equal(marked.code, 0, `mark ${p}: ${marked.stdout}${marked.stderr}`);
+    assert.deepEqual(JSON.parse(marked.stdout), { marked: 1 }, p);
+  }
+  const forced = await a.run(["--json", "force", ...shown]);
+  assert.equal(forced.code, 0, forced.stdout + forced.stderr);
+  const deleted = ["%data%/gone\nnl", "%data%/gon\uFFFDE9"];
+  assert.deepEqual((JSON.parse(forced.stdout) as { forced: string[] }).forced.sort(), deleted, forced.stdout);
+  const pending = JSON.parse((await a.run(["list-pending", "--json"])).stdout) as { path: string; forced: boolean }[];
+  assert.deepEqual(pending.filter((r) => r.path.startsWith("%data%/gon")).map((r) => [r.path, r.forced]).sort(), deleted.map((p) => [p, true]));
+});
 
 test("compare reads names as bytes: names that are not UTF-8 are listed, each its own", async () => {
   const { a } = pair;

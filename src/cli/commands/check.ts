@@ -10,6 +10,7 @@ import type { Change } from "../../index/check-merge.js";
 import { carriedText } from "../../index/group-carry.js";
 import { droppedText } from "../../index/receive-only-pending.js";
 import { configFromOptions, localPathOf, withIndex } from "../../index/command-support.js";
+import { heldIn } from "../../index/held-paths.js";
 import type { Command, CommandContext } from "../context.js";
 import { checkProgress } from "../progress-runs.js";
 import { ExitCode } from "../exit-codes.js";
@@ -31,10 +32,12 @@ export const run: Command<readonly string[], CheckCommandOptions> = async (ctx, 
   const started = performance.now();
   const summary = await withIndex(config.stateDir, async (db) => {
     const progress = checkProgress(ctx, db);
+    // A deletion pasted as list-pending shows it exists in neither reading: the index tells.
+    const held = heldIn(db, config.groups);
     try {
       return await runCheck(db, config, {
         // As on disk, or as peersync prints them (%prefix%/...).
-        paths: paths.map((p) => localPathOf(config, p)),
+        paths: paths.map((p) => localPathOf(config, p, { held })),
         recursive: ctx.options.recursive,
         dryRun: ctx.options.dryRun,
         full: options.full === true,

@@ -8,6 +8,7 @@ import { shownName } from "../../core/shown-name.js";
 import { UsageError } from "../../errors.js";
 import { configFromOptions, logicalPathOf, withIndex } from "../../index/command-support.js";
 import { EntryCursor } from "../../index/entry-cursor.js";
+import { heldIn } from "../../index/held-paths.js";
 import { SyncIndex } from "../../sync/sync-index.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
@@ -18,8 +19,10 @@ export const run: Command = async (ctx, paths) => {
   const forced: string[] = [];
   await withIndex(config.stateDir, (db) => {
     const index = new SyncIndex(db, config.localName);
+    // A deletion pasted as list-pending shows it exists in neither reading: the index tells.
+    const held = heldIn(db, config.groups);
     for (const p of paths) {
-      const logical = logicalPathOf(config, p);
+      const logical = logicalPathOf(config, p, { held });
       let found = false;
       const receiveOnly: string[] = [];
       for (const group of config.groups) {

@@ -12,7 +12,7 @@
 // loading come before either.
 
 import { appendHints } from "../../index/hint-spool.js";
-import { configFromOptions, localPathOf } from "../../index/command-support.js";
+import { configFromOptions, localPathOf, withArgumentIndex } from "../../index/command-support.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
 
@@ -24,7 +24,8 @@ export const run: Command<readonly string[], HintCommandOptions> = async (ctx, p
   const entered = performance.now();
   const config = configFromOptions(ctx.options);
   // A path as sync prints it (%prefix%/...) is this node's local one; any other is made absolute.
-  const absolute = paths.map((p) => localPathOf(config, p));
+  // The index is asked only for a name pasted from output that exists in neither reading.
+  const absolute = await withArgumentIndex(config, paths, (o) => paths.map((p) => localPathOf(config, p, o)));
   const recordStarted = performance.now();
   appendHints(config.stateDir, absolute, ctx.options.recursive, { fsync: options.fsync === true });
   const recorded = performance.now();

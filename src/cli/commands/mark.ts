@@ -7,6 +7,7 @@ import { UsageError } from "../../errors.js";
 import { runCheck } from "../../index/check-run.js";
 import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../../index/command-support.js";
 import { EntryCursor } from "../../index/entry-cursor.js";
+import { heldIn } from "../../index/held-paths.js";
 import { SyncIndex } from "../../sync/sync-index.js";
 import type { Command } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
@@ -16,10 +17,12 @@ export const run: Command<readonly string[], { readonly markForced?: boolean }> 
   const recursive = ctx.options.recursive;
   let marked = 0;
   await withIndex(config.stateDir, async (db) => {
-    await runCheck(db, config, { paths: paths.map((p) => localPathOf(config, p)), recursive, statWorker: false });
+    // A deletion pasted as list-pending shows it exists in neither reading: the index tells.
+    const held = heldIn(db, config.groups);
+    await runCheck(db, config, { paths: paths.map((p) => localPathOf(config, p, { held })), recursive, statWorker: false });
     const index = new SyncIndex(db, config.localName);
     for (const p of paths) {
-      const logical = logicalPathOf(config, p);
+      const logical = logicalPathOf(config, p, { held });
       let found = 0;
       const receiveOnly: string[] = [];
       for (const group of config.groups) {
