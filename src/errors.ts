@@ -36,6 +36,22 @@ export class ConfigError extends PeersyncError {
   }
 }
 
+/**
+ * A logical path (`%prefix%/...`) whose prefix has no directory on this node. `shown` is the
+ * path as the message quotes it: as output shows it, or a path argument as the operator typed it.
+ */
+export class UnknownPrefixError extends ConfigError {
+  readonly prefix: string;
+  readonly host: string;
+  constructor(shown: string, prefix: string, host: string) {
+    super(`Cannot map path "${shown}": prefix "%${prefix}%" is not defined for host "${host}"`, undefined, {
+      hint: `add an on ${host}: PATH; line to prefix ${prefix}`,
+    });
+    this.prefix = prefix;
+    this.host = host;
+  }
+}
+
 /** Several config errors found in one pass; config-check prints them all. */
 export class ConfigErrors extends PeersyncError {
   readonly errors: readonly ConfigError[];

@@ -1,7 +1,8 @@
 // ConfigAst + the local node's name → the readonly Config of types.ts, with every semantic
 // error collected (not just the first). Pure: key files arrive through options.readFile.
 
-import { ConfigError, ConfigErrors, type Location } from "../errors.js";
+import { ConfigError, ConfigErrors, UnknownPrefixError, type Location } from "../errors.js";
+import { shownName } from "../core/shown-name.js";
 import type { ConfigAst, GroupNode, PrefixNode, Statement, TopStatement } from "./ast.js";
 import { compileFnmatch } from "./fnmatch.js";
 import { suggest } from "./hints.js";
@@ -159,9 +160,7 @@ function toLocalPath(logical: string, prefixes: ReadonlyMap<string, string>, loc
   if (m === null) return logical;
   const base = prefixes.get(m[1] as string);
   if (base === undefined) {
-    throw new ConfigError(`Cannot map path "${logical}": prefix "%${m[1]}%" is not defined for host "${localName}"`, undefined, {
-      hint: `add an on ${localName}: PATH; line to prefix ${m[1]}`,
-    });
+    throw new UnknownPrefixError(shownName(logical), m[1] as string, localName);
   }
   const rest = m[2] ?? "";
   return base === "/" ? rest || "/" : base + rest;

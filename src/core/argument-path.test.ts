@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { pickArgumentPath, pickReading, shownReading } from "./argument-path.js";
+import { pickArgumentPath, pickReading, shownArgument, shownReading } from "./argument-path.js";
 import { shownName } from "./shown-name.js";
 
 // The config includes /srv/www; /var/www is a symlink to /srv/www.
@@ -76,3 +76,14 @@ test("pickReading() asks the index only when neither reading exists, and never f
   pickReading("/srv/www/gone\\#012x", "/srv/www/gone\nx", counting);
   assert.deepEqual(asked, ["/srv/www/gone\\#012x", "/srv/www/gone\nx"]);
 });
+
+const quoted: { name: string; argument: string; want: string }[] = [
+  { name: "a plain path as typed", argument: "/srv/www/a b", want: "/srv/www/a b" },
+  { name: "a pasted U+FFFD and hex digits as typed, not as a literal U+FFFD's escaped bytes", argument: `%www%/lat${TYPED_FFFD}E9in`, want: "%www%/lat\uFFFDE9in" },
+  { name: "a byte that is not UTF-8 as output shows it", argument: "/s/lat\uFFFDE9in", want: "/s/lat\uFFFDE9in" },
+  { name: "an escape as typed", argument: "%www%/a\\#012b", want: "%www%/a\\#012b" },
+  { name: "a typed newline on the same line", argument: "/s/a\nb", want: "/s/a\\#012b" },
+  { name: "an escaped backslash as typed", argument: "/s/\\#134#012", want: "/s/\\#134#012" },
+];
+
+for (const c of quoted) test(`shownArgument(): ${c.name}`, () => assert.equal(shownArgument(c.argument), c.want));

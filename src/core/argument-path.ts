@@ -14,7 +14,7 @@
 // when only the shown one is under a root. Pure: the disk and the index are asked through
 // predicates (index/command-support.ts).
 
-import { unshownName } from "./shown-name.js";
+import { shownName, unshownName } from "./shown-name.js";
 
 /**
  * `given` (absolute) when a group covers it; else `resolved` (the same path with its directory
@@ -59,4 +59,13 @@ export function pickReading(asGiven: string, asShown: string, place: ReadingPlac
   if (asShown === asGiven) return asGiven;
   const candidates = [asGiven, asShown].filter(place.covered);
   return candidates.find(place.exists) ?? candidates.find(place.indexed) ?? candidates[0] ?? asGiven;
+}
+
+/**
+ * A path argument as an error message quotes it: as the operator typed it, which is as output
+ * shows the name it reads as (a pasted "lat\uFFFDE9in" is not turned into the escaped bytes
+ * of a literal U+FFFD), and on one line (a newline typed into it shows as `\#012`).
+ */
+export function shownArgument(argument: string): string {
+  return shownName(shownReading(argument));
 }

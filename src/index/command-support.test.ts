@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import type { Config } from "../config/types.js";
+import { shownName } from "../core/shown-name.js";
+import { UnknownPrefixError } from "../errors.js";
 import { localPathOf, logicalPathOf, readsTwoWays } from "./command-support.js";
 
 // %www% is /srv/www on this node.
@@ -86,6 +88,23 @@ test("a symlinked directory whose target's name is not UTF-8 is resolved through
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("an undefined prefix is reported with the argument as it was typed", () => {
+  const config = {
+    toLogicalPath: (local: string) => local,
+    toLocalPath: (logical: string): string => {
+      if (logical.startsWith("%nope%")) throw new UnknownPrefixError(shownName(logical), "nope", "h");
+      return logical;
+    },
+    groups: [] as unknown as Config["groups"],
+  };
+  // A U+FFFD and hex digits pasted from output, as cli/raw-argv.ts hands it on.
+  assert.throws(() => localPathOf(config, "%nope%/x\uFFFDEF\uFFFDBF\uFFFDBDE9"), {
+    name: "UnknownPrefixError",
+    message: 'Cannot map path "%nope%/x\uFFFDE9": prefix "%nope%" is not defined for host "h"',
+  });
+  assert.throws(() => localPathOf(config, "%nope%/a\nb"), { message: /^Cannot map path "%nope%\/a\\#012b"/ });
 });
 
 test("readsTwoWays() is false for plain arguments: hint then opens no index", () => {

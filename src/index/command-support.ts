@@ -4,7 +4,8 @@
 
 import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { pickArgumentPath, pickReading, shownReading } from "../core/argument-path.js";
+import { pickArgumentPath, pickReading, shownArgument, shownReading } from "../core/argument-path.js";
+import { UnknownPrefixError } from "../errors.js";
 import { loadConfig } from "../config/load.js";
 import { decodeName, fsPath } from "../fs/name-codec.js";
 import { checkGroupSelection } from "../config/select-groups.js";
@@ -26,7 +27,15 @@ export function logicalPathOf(config: ArgumentConfig, given: string, options: Ar
 /** The same path on this disk: what a check walks. */
 export function localPathOf(config: ArgumentConfig, given: string, options: ArgumentOptions = {}): string {
   const path = argumentPath(config, given, options);
-  return path.startsWith("%") ? config.toLocalPath(path) : path;
+  if (!path.startsWith("%")) return path;
+  try {
+    return config.toLocalPath(path);
+  } catch (err) {
+    // Quoted as the operator typed it, not as the reading taken (a pasted U+FFFD and hex digits
+    // would show as the escaped bytes of a literal U+FFFD).
+    if (err instanceof UnknownPrefixError) throw new UnknownPrefixError(shownArgument(given), err.prefix, err.host);
+    throw err;
+  }
 }
 
 export interface ArgumentOptions {

@@ -18,6 +18,7 @@ import type { CommandContext } from "../cli/context.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { compareListings, describeDifference, formatDifference, type Difference, type Listed } from "../core/compare.js";
+import { shownArgument } from "../core/argument-path.js";
 import type { LogicalPath } from "../core/path.js";
 import { shownName } from "../core/shown-name.js";
 import { messageOf, messageWithHint, UsageError } from "../errors.js";
@@ -58,7 +59,7 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
   const groups = config.groups.filter((g) =>
     (!o.groups || o.groups.includes(g.name)) && (under === undefined || g.match(under) !== "ignore") &&
     (peer === undefined || g.peers.some((h) => h.name === peer)));
-  if (peer !== undefined && groups.length === 0) throw new UsageError(`Cannot test against "${peer}": no group of this node has that peer${path ? ` and includes ${path}` : ""}`);
+  if (peer !== undefined && groups.length === 0) throw new UsageError(`Cannot test against "${peer}": no group of this node has that peer${path ? ` and includes "${shownArgument(path)}"` : ""}`);
   let errors = 0;
   let differences = 0;
   await withIndex(config.stateDir, async (db) => {

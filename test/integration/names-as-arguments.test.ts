@@ -98,6 +98,27 @@ test("a deletion as list-pending shows it names the deleted entry for mark and f
   assert.deepEqual(pending.filter((r) => r.path.startsWith("%data%/gon")).map((r) => [r.path, r.forced]).sort(), deleted.map((p) => [p, true]));
 });
 
+test("errors quote a path argument as it was typed, on one line", async () => {
+  const { a } = pair;
+  // A U+FFFD and hex digits pasted from output (raw-argv.ts hands it on as the escaped bytes
+  // of a literal U+FFFD), and a newline typed into a name; neither names anything here.
+  const pasted = "%data%/nowhere\uFFFDE9";
+  const newline = "%data%/no\nwhere";
+  const cases: [args: string[], want: string][] = [
+    [["force", pasted], 'peersync: Cannot force "%data%/nowhere\uFFFDE9": no group\'s index holds it'],
+    [["-f", newline], 'peersync: Cannot force "%data%/no\\#012where": no group\'s index holds it'],
+    [["mark", pasted], 'peersync: Cannot mark "%data%/nowhere\uFFFDE9": no group of this node includes it'],
+    [["check", "%nope%/x\uFFFDE9"], 'peersync: Cannot map path "%nope%/x\uFFFDE9": prefix "%nope%" is not defined for host "a"'],
+    [["hint", "%nope%/x\n"], 'peersync: Cannot map path "%nope%/x\\#012": prefix "%nope%" is not defined for host "a"'],
+    [["test", "nobody", newline], 'peersync: Cannot test against "nobody": no group of this node has that peer and includes "%data%/no\\#012where"'],
+  ];
+  for (const [args, want] of cases) {
+    const r = await a.run(args);
+    assert.notEqual(r.code, 0, args.join(" "));
+    assert.equal(lines(r.stderr)[0], want, JSON.stringify(args));
+  }
+});
+
 test("compare reads names as bytes: names that are not UTF-8 are listed, each its own", async () => {
   const { a } = pair;
   const dir = join(a.root, "latin");

@@ -7,6 +7,7 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config, Group } from "../../config/types.js";
+import { shownArgument } from "../../core/argument-path.js";
 import { shownName } from "../../core/shown-name.js";
 import { messageOf, UsageError } from "../../errors.js";
 import { compareUtf8, decodeName, fsPath } from "../../fs/name-codec.js";
@@ -32,7 +33,7 @@ export const run: Command = async (ctx, paths) => {
       local = localPathOf(config, p);
       logical = config.toLogicalPath(local);
     } catch (err) {
-      throw new UsageError(`Cannot compare "${p}": ${messageOf(err)}`, { hint: "give a path below an include root of the config" });
+      throw new UsageError(`Cannot compare "${shownArgument(p)}": ${messageOf(err)}`, { hint: "give a path below an include root of the config" });
     }
     problems += walk(ctx, groups, { local, logical }, o.recursive, found);
   }

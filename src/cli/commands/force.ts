@@ -4,6 +4,7 @@
 // the conflicts of a tree under `auto none` are settled with one command, as in csync2.
 // A version that another one dominates still loses: force settles conflicts, not history.
 
+import { shownArgument } from "../../core/argument-path.js";
 import { shownName } from "../../core/shown-name.js";
 import { UsageError } from "../../errors.js";
 import { configFromOptions, logicalPathOf, withIndex } from "../../index/command-support.js";
@@ -44,16 +45,16 @@ export const run: Command = async (ctx, paths) => {
         forced.push(...rows.map((r) => r.path));
       }
       if (!found && receiveOnly.length > 0) {
-        throw new UsageError(`Cannot force "${p}": this node is receive-only in group "${receiveOnly[0]}" (listed in parentheses there), so its version never goes to a peer`, {
+        throw new UsageError(`Cannot force "${shownArgument(p)}": this node is receive-only in group "${receiveOnly[0]}" (listed in parentheses there), so its version never goes to a peer`, {
           hint: "force it on a node that sends",
         });
       }
       // Under no include root, a check would not help: the path is not synced at all.
       if (!found && !config.groups.some((g) => g.match(logical) === "match")) {
-        throw new UsageError(`Cannot force "${p}": no group of this node includes it`, { hint: "check the include lines of the config (`peersync config-check`)" });
+        throw new UsageError(`Cannot force "${shownArgument(p)}": no group of this node includes it`, { hint: "check the include lines of the config (`peersync config-check`)" });
       }
       if (!found) {
-        throw new UsageError(`Cannot force "${p}": no group's index holds it`, {
+        throw new UsageError(`Cannot force "${shownArgument(p)}": no group's index holds it`, {
           hint: "name it by its path on this node or as sync prints it (%prefix%/...); a file the index has not seen yet needs `peersync check` first",
         });
       }

@@ -3,6 +3,7 @@
 // gets it back; the peer answers "in sync" for the rest). The paths are checked first, so what
 // is marked is what is on disk now.
 
+import { shownArgument } from "../../core/argument-path.js";
 import { UsageError } from "../../errors.js";
 import { runCheck } from "../../index/check-run.js";
 import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../../index/command-support.js";
@@ -43,11 +44,11 @@ export const run: Command<readonly string[], { readonly markForced?: boolean }> 
         found += ids.length;
       }
       if (found === 0 && receiveOnly.length > 0) {
-        throw new UsageError(`Cannot mark "${p}": this node is receive-only in group "${receiveOnly[0]}" (listed in parentheses there), so nothing goes from it to a peer`, {
+        throw new UsageError(`Cannot mark "${shownArgument(p)}": this node is receive-only in group "${receiveOnly[0]}" (listed in parentheses there), so nothing goes from it to a peer`, {
           hint: "mark it on a node that sends",
         });
       }
-      if (found === 0) throw new UsageError(`Cannot mark "${p}": no group of this node includes it`, { hint: "check the include lines of the config" });
+      if (found === 0) throw new UsageError(`Cannot mark "${shownArgument(p)}": no group of this node includes it`, { hint: "check the include lines of the config" });
       marked += found;
     }
   });
