@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compileMatcher, rootOf, rootsOf, stripTrailingSlashes, type PatternSpec } from "./match.js";
+import { compileMatcher, matchingPattern, rootOf, rootsOf, stripTrailingSlashes, type PatternSpec } from "./match.js";
 import type { MatchResult } from "./types.js";
 
 const inc = (pattern: string): PatternSpec => ({ pattern, include: true, compare: false });
@@ -76,3 +76,13 @@ test("stripTrailingSlashes() keeps a lone / as csync2 does", () => {
   assert.equal(stripTrailingSlashes("/"), "/");
   assert.equal(stripTrailingSlashes("//"), "/");
 });
+
+const MATCHING: readonly { name: string; patterns: string[]; path: string; want: string | undefined }[] = [
+  { name: "a path pattern covers what lies below it", patterns: ["/srv/www/tmp"], path: "/srv/www/tmp/a", want: "/srv/www/tmp" },
+  { name: "a basename pattern tests the last segment only", patterns: ["*.tmp"], path: "/srv/www/a.tmp", want: "*.tmp" },
+  { name: "a basename pattern does not test a directory above", patterns: ["*.tmp"], path: "/srv/www/a.tmp/b", want: undefined },
+  { name: "the last that matches wins", patterns: ["*.tmp", "%www%/cache", "a.*"], path: "%www%/cache/a.tmp", want: "a.*" },
+  { name: "none matches", patterns: ["/etc", "*.bak"], path: "/srv/www/a", want: undefined },
+  { name: "FNM_PATHNAME: * stops at /", patterns: ["/srv/*.log"], path: "/srv/d/x.log", want: undefined },
+];
+for (const c of MATCHING) test(`matchingPattern(): ${c.name}`, () => assert.equal(matchingPattern(c.patterns, c.path), c.want));

@@ -78,6 +78,21 @@ export function compileMatcher(
   };
 }
 
+/**
+ * The last of `patterns` that matches `logicalPath` as compileMatcher() tests it (a path pattern
+ * against the whole path and its leading directories, any other against the basename), or
+ * undefined. For messages that name the line deciding a path's fate.
+ */
+export function matchingPattern(patterns: readonly string[], logicalPath: string): string | undefined {
+  const base = logicalPath.slice(logicalPath.lastIndexOf("/") + 1);
+  let found: string | undefined;
+  for (const pattern of patterns) {
+    const p = compilePattern({ pattern, include: false, compare: false });
+    if (p.test(p.isPath ? logicalPath : base)) found = pattern;
+  }
+  return found;
+}
+
 const GLOB_CHARS = /[*?[\\]/;
 
 /**

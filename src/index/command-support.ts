@@ -5,7 +5,8 @@
 import { lstatSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { pickArgumentPath, pickReading, shownArgument, shownReading } from "../core/argument-path.js";
-import { UnknownPrefixError } from "../errors.js";
+import { noEntryMessage, whyNoEntry } from "../core/no-entry.js";
+import { UnknownPrefixError, UsageError } from "../errors.js";
 import { loadConfig } from "../config/load.js";
 import { decodeName, fsPath } from "../fs/name-codec.js";
 import { checkGroupSelection } from "../config/select-groups.js";
@@ -35,6 +36,25 @@ export function localPathOf(config: ArgumentConfig, given: string, options: Argu
     // would show as the escaped bytes of a literal U+FFFD).
     if (err instanceof UnknownPrefixError) throw new UnknownPrefixError(shownArgument(given), err.prefix, err.host);
     throw err;
+  }
+}
+
+/**
+ * Why a path argument of `verb` (mark, force) names no entry of the index, as the error to
+ * throw: core/no-entry.ts decides, this asks the disk. `logical` is the reading taken.
+ */
+export function noEntryError(config: ArgumentConfig, verb: string, given: string, logical: string, facts: { readonly recursive: boolean; readonly checkedFirst?: boolean }): UsageError {
+  const reason = whyNoEntry(config.groups, logical, { recursive: facts.recursive, onDisk: onThisDisk(config, logical) });
+  const { why, hint } = noEntryMessage(reason, { checkedFirst: facts.checkedFirst ?? false });
+  return new UsageError(`Cannot ${verb} "${shownArgument(given)}": ${why}`, { hint });
+}
+
+/** Something is at `path` (logical or local) on this disk. */
+function onThisDisk(config: ArgumentConfig, path: string): boolean {
+  try {
+    return lstatSync(fsPath(config.toLocalPath(path)), { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false; // an undefined prefix, a directory we may not read: nothing there to name
   }
 }
 
@@ -74,17 +94,11 @@ function argumentPath(config: ArgumentConfig, given: string, options: ArgumentOp
   const shown = shownReading(given);
   // Almost every argument reads the same: no lstat, which hint (run per write) would pay.
   if (shown === given) return asGiven;
-  const local = (path: string): string => (path.startsWith("%") ? config.toLocalPath(path) : path);
   const held = options.held;
   return pickReading(asGiven, placed(shown), {
     covered: (path) => path.startsWith("%") || coveredLocal(config, path),
-    exists: (path) => {
-      try {
-        return lstatSync(fsPath(local(path)), { throwIfNoEntry: false }) !== undefined;
-      } catch {
-        return false; // an undefined prefix, a directory we may not read: not this reading
-      }
-    },
+    // toLocalPath leaves a local path as it is.
+    exists: (path) => onThisDisk(config, path),
     indexed: (path) => held !== undefined && held(path.startsWith("%") ? path : config.toLogicalPath(path)),
   });
 }

@@ -19,6 +19,7 @@ import { ExitCode } from "../cli/exit-codes.js";
 import type { Config, Group, Host } from "../config/types.js";
 import { compareListings, describeDifference, formatDifference, type Difference, type Listed } from "../core/compare.js";
 import { shownArgument } from "../core/argument-path.js";
+import { noEntryMessage, whyNoEntry } from "../core/no-entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { shownName } from "../core/shown-name.js";
 import { messageOf, messageWithHint, UsageError } from "../errors.js";
@@ -56,10 +57,15 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
   const json = { differences: [] as { mark: string; myname: string; peer: string; path: string }[], errors: [] as { group: string; peer: string; message: string }[] };
   const under = path === undefined ? undefined : await withArgumentIndex(config, [path], (a) => logicalPathOf(config, path, a) as LogicalPath);
   const logger = createLogger({ verbose: o.verbose, name: "test" });
-  const groups = config.groups.filter((g) =>
-    (!o.groups || o.groups.includes(g.name)) && (under === undefined || g.match(under) !== "ignore") &&
-    (peer === undefined || g.peers.some((h) => h.name === peer)));
-  if (peer !== undefined && groups.length === 0) throw new UsageError(`Cannot test against "${peer}": no group of this node has that peer${path ? ` and includes "${shownArgument(path)}"` : ""}`);
+  const selected = config.groups.filter((g) => !o.groups || o.groups.includes(g.name));
+  const including = under === undefined ? selected : selected.filter((g) => g.match(under) !== "ignore");
+  // A path no group takes would list nothing here or there, and read as "in sync" (exit 2).
+  if (path !== undefined && under !== undefined && including.length === 0) {
+    const { why, hint } = noEntryMessage(whyNoEntry(selected, under, { recursive: true, onDisk: false }));
+    throw new UsageError(`Cannot test "${shownArgument(path)}": ${why}`, { hint });
+  }
+  const groups = including.filter((g) => peer === undefined || g.peers.some((h) => h.name === peer));
+  if (peer !== undefined && groups.length === 0) throw new UsageError(`Cannot test against "${peer}": no group of this node${path ? ` that includes "${shownArgument(path)}"` : ""} has that peer`);
   let errors = 0;
   let differences = 0;
   await withIndex(config.stateDir, async (db) => {

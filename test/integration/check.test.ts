@@ -160,7 +160,7 @@ test("force names a path outside every include root as such; an included one not
   assert.match(outside.err, /^peersync: Cannot force ".*\/elsewhere": no group of this node includes it\nhint: check the include lines/);
   const unchecked = n.run(["-f", join(n.root, "f")]);
   assert.equal(unchecked.code, 1);
-  assert.match(unchecked.err, /no group's index holds it\nhint: .*`peersync check` first/);
+  assert.match(unchecked.err, /no index holds it yet: it was never checked\nhint: `peersync check PATH` records it first/);
 });
 
 test("list-pending, list-db, list-hints print csync2's formats and exit 2 when empty", () => {

@@ -105,12 +105,12 @@ test("errors quote a path argument as it was typed, on one line", async () => {
   const pasted = "%data%/nowhere\uFFFDE9";
   const newline = "%data%/no\nwhere";
   const cases: [args: string[], want: string][] = [
-    [["force", pasted], 'peersync: Cannot force "%data%/nowhere\uFFFDE9": no group\'s index holds it'],
-    [["-f", newline], 'peersync: Cannot force "%data%/no\\#012where": no group\'s index holds it'],
-    [["mark", pasted], 'peersync: Cannot mark "%data%/nowhere\uFFFDE9": no group of this node includes it'],
+    [["force", pasted], 'peersync: Cannot force "%data%/nowhere\uFFFDE9": it is neither on this disk nor in the index'],
+    [["-f", newline], 'peersync: Cannot force "%data%/no\\#012where": it is neither on this disk nor in the index'],
+    [["mark", pasted], 'peersync: Cannot mark "%data%/nowhere\uFFFDE9": it is neither on this disk nor in the index'],
     [["check", "%nope%/x\uFFFDE9"], 'peersync: Cannot map path "%nope%/x\uFFFDE9": prefix "%nope%" is not defined for host "a"'],
     [["hint", "%nope%/x\n"], 'peersync: Cannot map path "%nope%/x\\#012": prefix "%nope%" is not defined for host "a"'],
-    [["test", "nobody", newline], 'peersync: Cannot test against "nobody": no group of this node has that peer and includes "%data%/no\\#012where"'],
+    [["test", "nobody", newline], 'peersync: Cannot test against "nobody": no group of this node that includes "%data%/no\\#012where" has that peer'],
   ];
   for (const [args, want] of cases) {
     const r = await a.run(args);

@@ -7,7 +7,7 @@
 import { shownArgument } from "../../core/argument-path.js";
 import { shownName } from "../../core/shown-name.js";
 import { UsageError } from "../../errors.js";
-import { configFromOptions, logicalPathOf, withIndex } from "../../index/command-support.js";
+import { configFromOptions, logicalPathOf, noEntryError, withIndex } from "../../index/command-support.js";
 import { EntryCursor } from "../../index/entry-cursor.js";
 import { heldIn } from "../../index/held-paths.js";
 import { SyncIndex } from "../../sync/sync-index.js";
@@ -49,15 +49,8 @@ export const run: Command = async (ctx, paths) => {
           hint: "force it on a node that sends",
         });
       }
-      // Under no include root, a check would not help: the path is not synced at all.
-      if (!found && !config.groups.some((g) => g.match(logical) === "match")) {
-        throw new UsageError(`Cannot force "${shownArgument(p)}": no group of this node includes it`, { hint: "check the include lines of the config (`peersync config-check`)" });
-      }
-      if (!found) {
-        throw new UsageError(`Cannot force "${shownArgument(p)}": no group's index holds it`, {
-          hint: "name it by its path on this node or as sync prints it (%prefix%/...); a file the index has not seen yet needs `peersync check` first",
-        });
-      }
+      // Not always the config's doing: an included file may just never have been checked.
+      if (!found) throw noEntryError(config, "force", p, logical, { recursive });
     }
   });
   if (ctx.options.json) ctx.out(JSON.stringify({ forced }));

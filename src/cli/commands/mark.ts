@@ -6,7 +6,7 @@
 import { shownArgument } from "../../core/argument-path.js";
 import { UsageError } from "../../errors.js";
 import { runCheck } from "../../index/check-run.js";
-import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../../index/command-support.js";
+import { configFromOptions, localPathOf, logicalPathOf, noEntryError, withIndex } from "../../index/command-support.js";
 import { EntryCursor } from "../../index/entry-cursor.js";
 import { heldIn } from "../../index/held-paths.js";
 import { SyncIndex } from "../../sync/sync-index.js";
@@ -48,7 +48,8 @@ export const run: Command<readonly string[], { readonly markForced?: boolean }> 
           hint: "mark it on a node that sends",
         });
       }
-      if (found === 0) throw new UsageError(`Cannot mark "${shownArgument(p)}": no group of this node includes it`, { hint: "check the include lines of the config" });
+      // Not always the config's doing: an included name may be a typo, or unreadable.
+      if (found === 0) throw noEntryError(config, "mark", p, logical, { recursive, checkedFirst: true });
       marked += found;
     }
   });
