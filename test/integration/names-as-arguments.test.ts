@@ -19,6 +19,13 @@ const RAW = ["%data%/lat\uFFFDE9in", `%data%/${NEWLINE}`];
 
 const lines = (text: string): string[] => text.replace(/\n$/, "").split("\n");
 
+/** `peersync: …` and `hint: …`, the two lines an error prints. */
+function errorLinesOf(r: { code: number | null; stderr: string }, args: readonly string[]): [string, string | undefined] {
+  assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+  const [message, hint] = lines(r.stderr);
+  return [message!, hint];
+}
+
 test("a name as -T shows it, escapes and all, names the file for check, -f and sync", async () => {
   const { a, b } = pair;
   const newline = join(a.root, NEWLINE);
@@ -128,4 +135,12 @@ test("compare reads names as bytes: names that are not UTF-8 are listed, each it
   const compared = await a.run(["compare", "-r", dir]);
   assert.equal(compared.code, 0, compared.stderr);
   assert.deepEqual(lines(compared.stdout), ["%data%/latin", "%data%/latin/lat\uFFFDE8in", "%data%/latin/lat\uFFFDE9in"]);
+});
+
+test("compare names an undefined prefix once, with the fix", async () => {
+  const { a } = pair;
+  const args = ["compare", "%nope%/x"];
+  const [message, hint] = errorLinesOf(await a.run(args), args);
+  assert.equal(message, 'peersync: Cannot map path "%nope%/x": prefix "%nope%" is not defined for host "a"');
+  assert.equal(hint, "hint: add an on a: PATH; line to prefix nope");
 });

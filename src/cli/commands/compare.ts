@@ -7,9 +7,8 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Config, Group } from "../../config/types.js";
-import { shownArgument } from "../../core/argument-path.js";
 import { shownName } from "../../core/shown-name.js";
-import { messageOf, UsageError } from "../../errors.js";
+import { messageOf } from "../../errors.js";
 import { compareUtf8, decodeName, fsPath } from "../../fs/name-codec.js";
 import { configFromOptions, localPathOf } from "../../index/command-support.js";
 import type { Command, CommandContext } from "../context.js";
@@ -27,15 +26,10 @@ export const run: Command = async (ctx, paths) => {
   const found = new Map<string, Selected>();
   let problems = 0;
   for (const p of paths) {
-    let local: string;
-    let logical: string;
-    try {
-      local = localPathOf(config, p);
-      logical = config.toLogicalPath(local);
-    } catch (err) {
-      throw new UsageError(`Cannot compare "${shownArgument(p)}": ${messageOf(err)}`, { hint: "give a path below an include root of the config" });
-    }
-    problems += walk(ctx, groups, { local, logical }, o.recursive, found);
+    // An undefined %prefix% is the one way this fails; its error names the prefix, quotes the
+    // argument as typed and hints at the missing `on HOST:` line, as check's does.
+    const local = localPathOf(config, p);
+    problems += walk(ctx, groups, { local, logical: config.toLogicalPath(local) }, o.recursive, found);
   }
   // The index's order (list-db's): the names' bytes, with the escapes of fs/name-codec.ts.
   const selected = [...found.values()].sort((a, b) => compareUtf8(a.path, b.path));
