@@ -206,6 +206,14 @@ test("runCheck() reports a requested path outside every include root as skipped,
   assert.ok(changes.has("/a.txt"), "the path inside was checked");
 });
 
+test("runCheck() names a path argument outside every include root as the operator typed it", async () => {
+  const f = fixture("outside-typed", { "a.txt": "a" });
+  // As raw-argv hands on a pasted U+FFFD and hex digits: the escaped bytes of a literal U+FFFD.
+  const local = join(f.root, "..", "lat\uFFFDEF\uFFFDBF\uFFFDBDE9in");
+  const { summary } = await f.check({ paths: [{ local, typed: "../lat\uFFFDE9in" }, join(f.root, "..", "plain")] });
+  assert.deepEqual(summary.problems.map((p) => [p.path, p.op]).sort(), [["../lat\uFFFDE9in", "path"], [resolve(f.root, "..", "plain"), "path"]]);
+});
+
 test("runCheck() of paths below an emptied or vanished root records nothing there either", async () => {
   const f = fixture("unmounted-paths", { "a.txt": "a", "d/b.txt": "b" });
   await f.check();

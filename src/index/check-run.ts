@@ -29,7 +29,7 @@ import { tunable } from "../config/tunables.js";
 
 export interface CheckOptions {
   /** Local paths to check (relative ones against `cwd`); empty: hints or everything. */
-  readonly paths?: readonly string[];
+  readonly paths?: readonly (string | NamedPath)[];
   /** With paths: their subtrees too (-r). @default false */
   readonly recursive?: boolean;
   /** Walk every root even when hints exist. @default false */
@@ -84,6 +84,16 @@ export interface CheckOptions {
   readonly onCommit?: (ids: readonly number[]) => void;
   /** With dryRun: what would be recorded, entry by entry (index/write-batch.ts). */
   readonly onDryRecord?: (record: DryRecord) => void;
+}
+
+/** A path argument to check, with the name a problem about the argument itself gives it. */
+export interface NamedPath {
+  readonly local: string;
+  /**
+   * The argument as the operator typed it, read as output shows a name (core/argument-path.ts
+   * shownReading), so that a problem line shows it as typed (core/problem.ts formatProblem).
+   */
+  readonly typed: string;
 }
 
 export type CheckScope = "paths" | "hints" | "full";
@@ -171,7 +181,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   const hinted = paths.length === 0 ? (options.dryRun ? hints.listWithSpool() : (hints.ingestSpool(), hints.list())) : [];
   const scope: CheckScope = paths.length > 0 ? "paths" : hinted.length > 0 && !options.full ? "hints" : "full";
   const requests: CheckRequest[] =
-    scope === "paths" ? paths.map((p) => request(config, resolve(options.cwd ?? process.cwd(), p), options.recursive ?? false))
+    scope === "paths" ? paths.map((p) => request(config, resolve(options.cwd ?? process.cwd(), typeof p === "string" ? p : p.local), options.recursive ?? false))
     : scope === "hints" ? hinted.map((h) => request(config, h.path, h.recursive))
     : [];
 
@@ -179,7 +189,14 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   const groups = selectGroups(config, options.groups);
   // A path named on the command line that no group covers was checked by nobody: say so,
   // rather than "0 scanned" and exit 0 (a typo, or a path outside every include root).
-  if (scope === "paths") for (const r of requests) if (!groups.some((g) => requestedTargets(g, [r]).length > 0)) problems.push(outsideGroupsProblem(r.path));
+  // Named as typed: the reading taken of a pasted escape outside every root is no name the
+  // operator ever saw (U+FFFD and hex digits became a literal U+FFFD's escaped bytes).
+  if (scope === "paths") {
+    requests.forEach((r, i) => {
+      const p = paths[i]!;
+      if (!groups.some((g) => requestedTargets(g, [r]).length > 0)) problems.push(outsideGroupsProblem(typeof p === "string" ? r.path : p.typed));
+    });
+  }
   try {
     for (const group of groups) await checkGroup(run, group);
     batch.flush();

@@ -12,6 +12,7 @@ import { decodeName, fsPath } from "../fs/name-codec.js";
 import { checkGroupSelection } from "../config/select-groups.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions } from "../cli/context.js";
+import type { NamedPath } from "./check-run.js";
 import type { Db } from "./database.js";
 import { requestedTargets } from "./check-targets.js";
 
@@ -56,6 +57,11 @@ function onThisDisk(config: ArgumentConfig, path: string): boolean {
   } catch {
     return false; // an undefined prefix, a directory we may not read: nothing there to name
   }
+}
+
+/** localPathOf, with the argument as typed for a problem line about it (index/check-run.ts). */
+export function checkPathOf(config: ArgumentConfig, given: string, options: ArgumentOptions = {}): NamedPath {
+  return { local: localPathOf(config, given, options), typed: shownReading(given) };
 }
 
 export interface ArgumentOptions {

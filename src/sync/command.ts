@@ -12,7 +12,7 @@ import { shownName } from "../core/shown-name.js";
 import { runCheck, type CheckSummary } from "../index/check-run.js";
 import { carriedText, carryGoneGroups } from "../index/group-carry.js";
 import { dropReceiveOnlyPending, droppedText, type DroppedPending } from "../index/receive-only-pending.js";
-import { configFromOptions, localPathOf, logicalPathOf, withIndex } from "../index/command-support.js";
+import { checkPathOf, configFromOptions, logicalPathOf, withIndex } from "../index/command-support.js";
 import { heldIn } from "../index/held-paths.js";
 import { checkProgress, syncProgress } from "../cli/progress-runs.js";
 import { messageOf } from "../errors.js";
@@ -79,7 +79,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           // run could not say what the peers would get. Files and peers are left alone.
           const checking = checkProgress(ctx, db);
           check = await runCheck(db, config, {
-            paths: paths.map((p) => localPathOf(config, p, { held })), recursive: o.recursive, full: !options.hinted, init: options.init === true,
+            paths: paths.map((p) => checkPathOf(config, p, { held })), recursive: o.recursive, full: !options.hinted, init: options.init === true,
             markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
             onSuspect: early.suspect, onLargeSuspect: deltas.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
             ...(earlyPush ? { onChange: earlyPush.onChange, onCommit: earlyPush.onCommit } : {}),

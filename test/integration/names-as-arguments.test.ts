@@ -144,3 +144,13 @@ test("compare names an undefined prefix once, with the fix", async () => {
   assert.equal(message, 'peersync: Cannot map path "%nope%/x": prefix "%nope%" is not defined for host "a"');
   assert.equal(hint, "hint: add an on a: PATH; line to prefix nope");
 });
+
+test("check's record of a path outside every root shows it as it was typed", async () => {
+  const { a } = pair;
+  // A U+FFFD and hex digits pasted from output, outside every include root.
+  const pasted = join(a.root, "..", "lat\uFFFDE9in");
+  const r = await a.run(["check", pasted]);
+  assert.equal(r.code, 0, r.stderr);
+  const line = r.stderr.split("\n").find((l) => l.startsWith("skipped: "));
+  assert.equal(line, `skipped: ${pasted}: Cannot check it: it lies under no include root of the groups checked (\`peersync config-check\` lists them)`, r.stderr);
+});

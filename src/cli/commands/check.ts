@@ -9,7 +9,7 @@ import { runCheck, type CheckSummary } from "../../index/check-run.js";
 import type { Change } from "../../index/check-merge.js";
 import { carriedText } from "../../index/group-carry.js";
 import { droppedText } from "../../index/receive-only-pending.js";
-import { configFromOptions, localPathOf, withIndex } from "../../index/command-support.js";
+import { checkPathOf, configFromOptions, withIndex } from "../../index/command-support.js";
 import { heldIn } from "../../index/held-paths.js";
 import type { Command, CommandContext } from "../context.js";
 import { checkProgress } from "../progress-runs.js";
@@ -37,7 +37,7 @@ export const run: Command<readonly string[], CheckCommandOptions> = async (ctx, 
     try {
       return await runCheck(db, config, {
         // As on disk, or as peersync prints them (%prefix%/...).
-        paths: paths.map((p) => localPathOf(config, p, { held })),
+        paths: paths.map((p) => checkPathOf(config, p, { held })),
         recursive: ctx.options.recursive,
         dryRun: ctx.options.dryRun,
         full: options.full === true,
