@@ -194,7 +194,8 @@ function report(ctx: CommandContext, check: CheckSummary | undefined, u: UpdateS
     return ctx.out(`dry run: ${line.peers} peer(s), ${line.offered} entr${line.offered === 1 ? "y" : "ies"} offered${halted}; nothing changed (the lines above say what each peer would do)`);
   }
   const settled = line.conflictsWon + line.conflictsLost;
-  // "sent" counts files sent with content, whether or not the peer then applied them.
+  // "sent" counts files sent with content, whether or not the peer then applied them; one the
+  // peer answered it already held counts as in sync (push-context.ts countSent).
   ctx.out(`${line.peers} peer(s): ${line.applied} applied there, ${line.sent} sent with content, ` +
     `${line.fetched} taken back, ${line.inSync} already in sync, ` +
     `${settled} conflict(s) settled${settled > 0 ? ` (${line.conflictsWon} won, ${lostHereText(line.conflictsLostKept)})` : ""}, ` +

@@ -6,7 +6,7 @@ import { tunable } from "../config/tunables.js";
 import { messageOf } from "../errors.js";
 import { MAX_PUT_BATCH_ITEMS, type Answer } from "../net/messages.js";
 import { handleAnswer } from "./push-answer.js";
-import { isSessionError, notSent, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import { countSent, isSessionError, notSent, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import { takeBackEach } from "./take-back.js";
 import { putBatch, type BatchOutcome } from "./transfer.js";
 
@@ -93,7 +93,7 @@ function recordAnswers(ctx: PushContext, batch: readonly Work[], outcomes: reado
       if (unchanged(ctx, w, now)) notSent(ctx, result, w.path, outcome.error);
       continue;
     }
-    result.sent++;
+    countSent(result, outcome.answer);
     if (outcome.answer.kind === "theirs") theirs.push({ work: w, answer: outcome.answer });
     else handleAnswer(ctx, w, outcome.answer, result, { now, acks });
   }

@@ -8,6 +8,7 @@ import { sameVersion } from "../core/entry.js";
 import { NO_LOSSES, type LostCounts } from "../core/lost-here.js";
 import type { LogicalPath } from "../core/path.js";
 import { messageOf, PeerError, ProtocolError } from "../errors.js";
+import type { Answer } from "../net/messages.js";
 import type { Session } from "../net/session.js";
 import type { ApplyDeps } from "./apply.js";
 import type { ContentSource } from "./content-cache.js";
@@ -87,6 +88,16 @@ export function unchanged(ctx: PushContext, w: Work, now?: ReadonlyMap<number, L
 function readLocal(ctx: PushContext, id: number): LocalEntry | undefined {
   const record = ctx.index.entries.getById(id);
   return record && ctx.index.fromRecord(record);
+}
+
+/**
+ * A file whose bytes went to the peer counts as sent with content, unless the peer answers that
+ * it held that version already: then it counts as in sync (handleAnswer), as the offer would have
+ * answered. Small files made here go in put-batches unasked (core/plan.ts skipsOffer), so after
+ * `peersync mark -r` every one the peer has travels, and the summary once called them all sent.
+ */
+export function countSent(result: PeerResult, answer: Answer): void {
+  if (answer.kind !== "in-sync") result.sent++;
 }
 
 export function problem(ctx: PushContext, result: PeerResult, path: string, message: string): void {

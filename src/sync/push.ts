@@ -12,7 +12,7 @@ import type { PendingRow } from "../index/pending.js";
 import type { Answer, OfferItem } from "../net/messages.js";
 import { handleAnswer } from "./push-answer.js";
 import { BATCH_BYTES, putBatches, sendPutBatch, SMALL_FILE } from "./push-batch.js";
-import { isSessionError, newResult, notSent, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
+import { countSent, isSessionError, newResult, notSent, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import { takeBackEach } from "./take-back.js";
 import { putFile } from "./transfer.js";
 import { PutWindow } from "./put-window.js";
@@ -128,7 +128,7 @@ async function offerBatch(ctx: PushContext, all: readonly Work[], result: PeerRe
         } finally {
           release();
         }
-        result.sent++;
+        countSent(result, answer);
       }
       if (answer.kind === "theirs" && !ctx.dryRun) theirs.push({ work: w, answer });
       else handleAnswer(ctx, w, answer, result);

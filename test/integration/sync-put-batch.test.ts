@@ -95,6 +95,22 @@ test("a sync of many small files goes in put-batches and converges", async () =>
   assert.deepEqual(temps(beta!.root), []);
 });
 
+test("after mark -r, small files the peer already holds go in put-batches unasked, and the summary counts them in sync, not sent with content", async () => {
+  const { alpha, beta } = c.nodes;
+  mkdirSync(join(alpha!.root, "marked"));
+  for (let i = 0; i < 12; i++) writeFileSync(join(alpha!.root, "marked", `m${i}`), `marked ${i}\n`);
+  const first = await alpha!.run(["sync"]);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  assert.match(first.stdout, /: 13 applied there, 12 sent with content, /, first.stdout);
+
+  assert.equal((await alpha!.run(["mark", "-r", "%data%/marked"])).code, 0);
+  const mark = beta!.daemon!.mark();
+  const again = await alpha!.run(["sync"]);
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  // The directory is offered; the files (made here, small) travel with their bytes unasked.
+  assert.match(again.stdout, /: 0 applied there, 0 sent with content, 0 taken back, 13 already in sync, /, again.stdout);
+  assert.deepEqual(beta!.daemon!.logsSince(mark).filter((r) => typeof r.msg === "string" && r.msg.includes("%data%/marked/")).map((r) => r.msg), [], "beta wrote none of them");
+});
 
 test("a bad PEERSYNC_PUT_BATCH_FILES (or switch) stops the sync before it starts, names the variable, and sends nothing", async () => {
   const { alpha, beta } = c.nodes;
