@@ -10,6 +10,7 @@ import { conflictKey, versionPair, type ConflictNotices } from "../core/conflict
 import { entryToWire, type EntryState } from "../core/entry.js";
 import type { Decision } from "../core/reconcile.js";
 import { passesDeletionOn, relayPeers } from "../core/tombstone.js";
+import { isUnseenTwinDir } from "../core/unseen-dir.js";
 import type { VersionVector } from "../core/vector.js";
 import type { Observation } from "../fs/stat.js";
 import type { Answer, OfferItem } from "../net/messages.js";
@@ -44,6 +45,15 @@ export async function carryOut(ctx: CarryOutContext, group: Group, item: Pick<Of
   const local = index.get(group.name, item.path);
   switch (d.kind) {
     case "in-sync":
+      if (local && isUnseenTwinDir(local.entry, group.local.name, index.pending.peersOf(local.record.id), group.peers.map((h) => h.name))) {
+        // Our first version of it, seen by no peer, is the pusher's: not a change to pass on.
+        index.entries.transaction(() => {
+          index.recordVector(local, item.entry.vector, writerOf(item.entry));
+          index.pending.clearAll(local.record.id);
+          index.versions.setForced(local.record.id, false);
+        });
+        return { answer: { kind: "in-sync", vector: item.entry.vector }, changed: false };
+      }
       if (local) index.recordVector(local, d.vector, d.versionOf === "remote" ? writerOf(item.entry) : undefined);
       if (local) index.acknowledged(local.record.id, pusher.name);
       // A deletion this node did not hold yet (of a path it never had, or newer than its

@@ -129,3 +129,35 @@ test("a directory renamed on one node is no mass deletion on the relay that pass
     cleanup(c.dir);
   }
 });
+
+test("a relay that received a directory rename holds only its deletions for the peer that was away: no version of its own of the root or of any directory", async () => {
+  const c = await makeCluster(["alpha", "beta", "gamma"]);
+  try {
+    const { alpha, beta, gamma } = c.nodes;
+    // beta and gamma never ran a check of their own: their roots are first recorded when
+    // alpha's push re-checks them there.
+    mkdirSync(join(alpha!.root, "images", "thumbs"), { recursive: true });
+    for (let i = 0; i < 3; i++) writeFileSync(join(alpha!.root, "images", `p${i}`), `picture ${i}\n`);
+    writeFileSync(join(alpha!.root, "images", "thumbs", "t0"), "thumb\n");
+    writeFileSync(join(alpha!.root, "stays"), "kept\n");
+    await sync(alpha!, [], 0);
+    await gamma!.stop();
+    renameSync(join(alpha!.root, "images"), join(alpha!.root, "img"));
+    await sync(alpha!, [], 4);
+
+    const pending = (await beta!.run(["list-pending"])).stdout;
+    const rows = pending.split("\n").filter((l) => l.includes("\tgamma\t") || l.includes("\talpha\t"));
+    assert.ok(rows.length > 0, pending);
+    // Only the old names, each a deletion passed on to gamma.
+    for (const row of rows) assert.match(row, /\tbeta\tgamma\t%data%\/images(\/\S+)?$/, pending);
+    assert.equal(rows.length, 6, pending);
+    await gamma!.start();
+    await sync(beta!, [], 0);
+    await sync(alpha!, [], 0);
+    assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
+    assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+  } finally {
+    await c.stop();
+    cleanup(c.dir);
+  }
+});
