@@ -119,11 +119,7 @@ test("a directory renamed on one node is no mass deletion on the relay that pass
     // its run is not halted (exit 5), gamma is only unreachable.
     const r = await beta!.run(["sync"]);
     assert.equal(r.code, 4, `${r.stderr}${r.stdout}`);
-    await gamma!.start();
-    await sync(beta!, [], 0);
-    await sync(alpha!, [], 0);
-    assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
-    assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+    await gammaBackAndConverged(c);
   } finally {
     await c.stop();
     cleanup(c.dir);
@@ -151,13 +147,19 @@ test("a relay that received a directory rename holds only its deletions for the 
     // Only the old names, each a deletion passed on to gamma.
     for (const row of rows) assert.match(row, /\tbeta\tgamma\t%data%\/images(\/\S+)?$/, pending);
     assert.equal(rows.length, 6, pending);
-    await gamma!.start();
-    await sync(beta!, [], 0);
-    await sync(alpha!, [], 0);
-    assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
-    assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+    await gammaBackAndConverged(c);
   } finally {
     await c.stop();
     cleanup(c.dir);
   }
 });
+
+/** gamma, away during a rename, comes back: beta's push and alpha's bring it the same tree as theirs. */
+async function gammaBackAndConverged(c: Awaited<ReturnType<typeof makeCluster>>): Promise<void> {
+  const { alpha, beta, gamma } = c.nodes;
+  await gamma!.start();
+  await sync(beta!, [], 0);
+  await sync(alpha!, [], 0);
+  assert.deepEqual(snapshot(gamma!.root), snapshot(alpha!.root));
+  assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root));
+}
