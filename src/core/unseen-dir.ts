@@ -7,6 +7,7 @@
 
 import type { EntryState } from "./entry.js";
 import { keptOnlyByUs } from "./lost-history.js";
+import type { VersionVector } from "./vector.js";
 
 /**
  * Whether `local` (in the same state as the version pushed) is the pushed version rather than one
@@ -15,9 +16,12 @@ import { keptOnlyByUs } from "./lost-history.js";
  * never reached a peer (a peer that applied it without acknowledging holds the same state, and
  * a later version of ours dominates its vector); directories carry no bytes, so nothing is lost.
  * Only directories: a first version of a file of ours is what the lost-history rules look at
- * (core/lost-history.ts keptOnlyByUs), and stays one.
+ * (core/lost-history.ts keptOnlyByUs), and stays one. Never when the `pushed` vector holds a
+ * counter of ours: that is our own version coming back (a peer applied it, its acknowledgement
+ * was lost, and a `mark -r` there offers it again). Peers do not pass on versions they did
+ * not write, so ours stays pending for the others: the ones that never got it still need it.
  */
-export function isUnseenTwinDir(local: EntryState, localNode: string, pendingFor: readonly string[], peers: readonly string[]): boolean {
-  if (local.kind !== "dir" || !keptOnlyByUs(local.vector, localNode)) return false;
+export function isUnseenTwinDir(local: EntryState, localNode: string, pendingFor: readonly string[], peers: readonly string[], pushed: VersionVector): boolean {
+  if (local.kind !== "dir" || !keptOnlyByUs(local.vector, localNode) || pushed[localNode] !== undefined) return false;
   return peers.every((p) => pendingFor.includes(p));
 }

@@ -45,7 +45,7 @@ export async function carryOut(ctx: CarryOutContext, group: Group, item: Pick<Of
   const local = index.get(group.name, item.path);
   switch (d.kind) {
     case "in-sync":
-      if (local?.entry.kind === "dir" && isUnseenTwinDir(local.entry, group.local.name, index.pending.peersOf(local.record.id), group.peers.map((h) => h.name))) {
+      if (local?.entry.kind === "dir" && isUnseenTwinDir(local.entry, group.local.name, index.pending.peersOf(local.record.id), group.peers.map((h) => h.name), item.entry.vector)) {
         // Our first version of it, seen by no peer, is the pusher's: not a change to pass on.
         index.entries.transaction(() => {
           index.recordVector(local, item.entry.vector, writerOf(item.entry));
