@@ -32,13 +32,18 @@ async function counter(port: number): Promise<{ readonly count: () => number; cl
   return { count: () => count, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-test("sync connects only when its check finds a change, and then once per peer", async () => {
+/** Two nodes, alpha and beta, after alpha synced one file "f" ("one") to beta. */
+async function syncedPair(): Promise<Cluster["nodes"]> {
   const c = await makeCluster(["alpha", "beta"]);
   clusters.push(c);
-  const { alpha, beta } = c.nodes;
-  writeFileSync(join(alpha!.root, "f"), "one\n");
-  const first = await alpha!.run(["sync"]);
+  writeFileSync(join(c.nodes.alpha!.root, "f"), "one\n");
+  const first = await c.nodes.alpha!.run(["sync"]);
   assert.equal(first.code, 0, first.stderr + first.stdout);
+  return c.nodes;
+}
+
+test("sync connects only when its check finds a change, and then once per peer", async () => {
+  const { alpha, beta } = await syncedPair();
   assert.deepEqual(snapshot(beta!.root), snapshot(alpha!.root), "the session opened during the check carried the sync");
 
   await beta!.stop();
@@ -128,12 +133,7 @@ test("sync and test name a peer whose daemon is down once, in the final line, wi
 // certificate. The unreachable line said the `trust --reset` advice twice: in the refusal's
 // message and again in its hint. Once now, on the hint line; the message says what changed.
 test("a peer that refuses this node's changed certificate says the trust --reset advice once", async () => {
-  const c = await makeCluster(["alpha", "beta"]);
-  clusters.push(c);
-  const { alpha, beta } = c.nodes;
-  writeFileSync(join(alpha!.root, "f"), "one\n");
-  const first = await alpha!.run(["sync"]);
-  assert.equal(first.code, 0, first.stderr + first.stdout);
+  const { alpha, beta } = await syncedPair();
 
   await alpha!.stop();
   rmSync(join(alpha!.state, "identity.pem"));
