@@ -26,7 +26,8 @@ test("a daemon stopped mid-put: both sides say it is shutting down, and the next
 
   const running = sync();
   const started = Date.now();
-  while (fx.proxy!.bytesUp < 1 << 20) {
+  // Counted as b receives them, not as the proxy queues them: b must be holding the put when stopped.
+  while (fx.proxy!.bytesUpDelivered < 1 << 20) {
     assert.ok(Date.now() - started < 30_000, "the put began");
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -57,10 +58,10 @@ test("a daemon killed mid-put (SIGKILL, a crash): the pusher names the lost conn
   const content = randomBytes(6 << 20);
   writeFileSync(join(root("a"), "crash.bin"), content);
   const sync = () => runCli(["-N", "a", "--config", cfgA, "--state-dir", state("a"), "sync"], FAST_ENV);
-  const before = fx.proxy!.bytesUp;
+  const before = fx.proxy!.bytesUpDelivered;
   const running = sync();
   const started = Date.now();
-  while (fx.proxy!.bytesUp - before < 1 << 20) {
+  while (fx.proxy!.bytesUpDelivered - before < 1 << 20) {
     assert.ok(Date.now() - started < 30_000, "the put began");
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -34,6 +34,8 @@ export class LinkProxy {
   /** Bytes forwarded client → server, server → client, and connections accepted, since reset(). */
   bytesUp = 0;
   bytesDown = 0;
+  /** Upstream bytes handed on to the target (bytesUp counts them as they arrive, before the link's delay). */
+  bytesUpDelivered = 0;
   connections = 0;
   drops = 0;
   port = 0;
@@ -57,7 +59,7 @@ export class LinkProxy {
   }
 
   reset(): void {
-    this.bytesUp = this.bytesDown = this.connections = this.drops = 0;
+    this.bytesUp = this.bytesDown = this.bytesUpDelivered = this.connections = this.drops = 0;
     this.#dropAt = undefined;
   }
 
@@ -88,7 +90,7 @@ export class LinkProxy {
         return false;
       }
       return true;
-    });
+    }, (n) => (this.bytesUpDelivered += n));
     this.#pipe(upstream, client, (n) => {
       this.bytesDown += n;
       return true;
@@ -96,7 +98,7 @@ export class LinkProxy {
   }
 
   /** Forwards from → to with latency, rate and stalls; `count` may veto (drop) a chunk. */
-  #pipe(from: Socket, to: Socket, count: (n: number) => boolean): void {
+  #pipe(from: Socket, to: Socket, count: (n: number) => boolean, delivered: (n: number) => void = () => {}): void {
     const latency = this.#options.latencyMs ?? 100;
     const rate = this.#options.bytesPerSecond;
     let lastDue = 0;
@@ -112,7 +114,10 @@ export class LinkProxy {
       if (wait > 0) return void setTimeout(pump, wait);
       queue.shift();
       queued -= head.chunk.length;
-      if (!to.destroyed) to.write(head.chunk);
+      if (!to.destroyed) {
+        to.write(head.chunk);
+        delivered(head.chunk.length);
+      }
       if (queued < 1 << 20 && from.isPaused()) from.resume();
       pump();
     };
