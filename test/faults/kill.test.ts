@@ -134,6 +134,8 @@ test(`kill -9 of the receiving daemon and of the sending -x, ${KILLS} times, dur
   // Calibrate: how long a change set takes to travel when nothing is killed. The faster of two
   // runs, and moments drawn from its first 80 %: one slow calibration (a load spike) once put
   // 6 of 10 kills after the run in the fresh-clone suite, proving nothing about those kills.
+  // No floor under it: a 400 ms floor put 6 of 10 kills after the run on a machine where a
+  // change set took 180 ms.
   const calibrations: number[] = [];
   for (let i = 0; i < 2; i++) {
     mutate(a!.root);
@@ -141,7 +143,7 @@ test(`kill -9 of the receiving daemon and of the sending -x, ${KILLS} times, dur
     assert.equal(calibration.code, 0, calibration.stderr);
     calibrations.push(calibration.ms);
   }
-  const span = Math.max(Math.min(...calibrations) * 0.8, 400);
+  const span = Math.min(...calibrations) * 0.8;
   console.log(`# seed ${SEED}; big file ${BIG_MB} MiB; an uninterrupted change set takes ${calibrations.join(" / ")} ms`);
 
   let midRun = 0;
