@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compileMatcher, matchingPattern, rootOf, rootsOf, stripTrailingSlashes, type PatternSpec } from "./match.js";
+import { compileMatcher, matchingPattern, parentOf, rootOf, rootsOf, stripTrailingSlashes, type PatternSpec } from "./match.js";
 import type { MatchResult } from "./types.js";
 
 const inc = (pattern: string): PatternSpec => ({ pattern, include: true, compare: false });
@@ -17,7 +17,9 @@ const CASES: readonly { name: string; specs: PatternSpec[]; path: string; want: 
   { name: "an unrelated directory is ignored", specs: [inc("/etc/hosts")], path: "/var", want: "ignore" },
   { name: "FNM_PATHNAME: * stops at /", specs: [inc("/etc/nginx/*.conf")], path: "/etc/nginx/sub/a.conf", want: "ignore" },
   { name: "* matches one level", specs: [inc("/etc/nginx/*.conf")], path: "/etc/nginx/a.conf", want: "match" },
-  { name: "** makes every * cross /", specs: [inc("/srv/**.conf")], path: "/srv/a/b/c.conf", want: "match" },
+  { name: "** makes every * cross /", specs: [inc("/srv"), exc("/srv/**.conf")], path: "/srv/a/b/c.conf", want: "ignore" },
+  { name: "** alone does not walk into directories no include line names (csync2's step into)", specs: [inc("/srv/**.conf")], path: "/srv/a/b/c.conf", want: "ignore" },
+  { name: "** matches a file at the top of its literal root", specs: [inc("/srv/**.conf")], path: "/srv/c.conf", want: "match" },
   { name: "** also makes a single * cross / elsewhere in the pattern", specs: [inc("/srv/*/x/**")], path: "/srv/a/b/x/y", want: "match" },
   { name: "* matches a leading dot (no FNM_PERIOD)", specs: [inc("/etc/*")], path: "/etc/.hidden", want: "match" },
   { name: "a later exclude wins over an include", specs: [inc("/etc"), exc("/etc/ssl")], path: "/etc/ssl/key.pem", want: "ignore" },
@@ -26,7 +28,14 @@ const CASES: readonly { name: string; specs: PatternSpec[]; path: string; want: 
   { name: "an excluded leading directory is still descended (step into ignores excludes)", specs: [inc("/etc/a/b"), exc("/etc/a")], path: "/etc/a", want: "descend" },
   { name: "a basename exclude drops editor backups", specs: [inc("/etc"), exc("*~")], path: "/etc/hosts~", want: "ignore" },
   { name: "a basename exclude of dotfiles", specs: [inc("/etc"), exc(".*")], path: "/etc/x/.git", want: "ignore" },
-  { name: "a basename exclude only looks at the last segment", specs: [inc("/etc"), exc(".*")], path: "/etc/.d/file", want: "match" },
+  { name: "below a directory a basename exclude drops, nothing is included", specs: [inc("/etc"), exc(".*")], path: "/etc/.d/file", want: "ignore" },
+  { name: "below an excluded directory, deeper too", specs: [inc("/www"), exc(".git")], path: "/www/site/.git/refs/heads/main", want: "ignore" },
+  { name: "a basename exclude matching a file does not touch its siblings", specs: [inc("/www"), exc(".git")], path: "/www/site/.gitignore", want: "match" },
+  { name: "below an excluded prefix-encoded directory", specs: [inc("%www%"), exc("*.cache")], path: "%www%/img.cache/a.png", want: "ignore" },
+  { name: "below a directory that is only descended, its own verdict holds", specs: [inc("/etc/nginx/*.conf")], path: "/etc/nginx/a.conf", want: "match" },
+  { name: "a later include under an excluded path directory is reached through step into", specs: [inc("/etc"), exc("/etc/ssl"), inc("/etc/ssl/certs")], path: "/etc/ssl/certs/a.pem", want: "match" },
+  { name: "a later basename include cannot reach into a directory a basename exclude drops", specs: [inc("/etc"), exc("*.d"), inc("keep")], path: "/etc/x.d/keep", want: "ignore" },
+  { name: "compare mode judges directories the same way", specs: [cmp("/var"), exc(".git")], path: "/var/.git/config", want: "ignore", compareMode: true },
   { name: "basename patterns are checked separately: a later basename include wins", specs: [inc("/etc"), exc("*.bak"), inc("keep.bak")], path: "/etc/keep.bak", want: "match" },
   { name: "a basename include alone selects nothing (paths default to excluded)", specs: [inc("*.conf")], path: "/etc/a.conf", want: "ignore" },
   { name: "a basename exclude does not undo a path exclude", specs: [inc("/etc"), exc("/etc/x"), inc("x")], path: "/etc/x", want: "ignore" },
@@ -85,4 +94,24 @@ const MATCHING: readonly { name: string; patterns: string[]; path: string; want:
   { name: "none matches", patterns: ["/etc", "*.bak"], path: "/srv/www/a", want: undefined },
   { name: "FNM_PATHNAME: * stops at /", patterns: ["/srv/*.log"], path: "/srv/d/x.log", want: undefined },
 ];
+test("match() remembers directory verdicts without mixing them up between calls", () => {
+  const match = compileMatcher([inc("/www"), exc(".git")]);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(match("/www/a/.git/x"), "ignore");
+    assert.equal(match("/www/a/b/x"), "match");
+    assert.equal(match("/www/a/.git"), "ignore");
+    assert.equal(match("/www/a"), "match");
+  }
+  // Far more directories than it keeps: verdicts stay right after it forgets.
+  for (let i = 0; i < 10_000; i++) assert.equal(match(`/www/d${i}/${i % 2 === 0 ? ".git/" : ""}f`), i % 2 === 0 ? "ignore" : "match");
+});
+
+test("parentOf(): the directory a walk passes through, none for / or a prefix root", () => {
+  assert.equal(parentOf("/etc/hosts"), "/etc");
+  assert.equal(parentOf("/etc"), undefined);
+  assert.equal(parentOf("/"), undefined);
+  assert.equal(parentOf("%www%"), undefined);
+  assert.equal(parentOf("%www%/a"), "%www%");
+});
+
 for (const c of MATCHING) test(`matchingPattern(): ${c.name}`, () => assert.equal(matchingPattern(c.patterns, c.path), c.want));

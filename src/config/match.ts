@@ -9,6 +9,10 @@
 //   - Compare patterns take part only in compare mode.
 //   - Step into: a directory that does not match is still walked when it is a leading
 //     directory of an include path pattern ("/" always is).
+//   - Below an ignored directory everything is ignored: a walk never enters it, so a path
+//     named alone (a watcher's event, a check or test argument, a peer's offer) is judged the
+//     same way. `exclude .git;` once let a check of /www/.git/HEAD, or the watcher seeing
+//     it change, record the file and send it on, though no full check ever would.
 
 import { compileFnmatch } from "./fnmatch.js";
 import type { MatchResult } from "./types.js";
@@ -52,30 +56,61 @@ function compilePattern(spec: PatternSpec): Compiled {
   return { ...spec, isPath, test, leading };
 }
 
+/** How many directories' verdicts a matcher keeps: a walk asks for each parent again per child. */
+const DIRECTORY_VERDICTS = 4096;
+
 /** The per-group classifier of Group.match. */
 export function compileMatcher(
   specs: readonly PatternSpec[],
 ): (logicalPath: string, options?: { readonly compareMode?: boolean }) => MatchResult {
   const compiled = specs.map(compilePattern);
-  return (file, options = {}) => {
-    const compareMode = options.compareMode === true;
-    const active = compiled.filter((p) => compareMode || !p.compare);
-    const slash = file.lastIndexOf("/");
-    const base = slash < 0 ? file : file.slice(slash + 1);
-    let matchPath = false;
-    let matchBase = true;
-    for (const p of active) {
-      if (p.isPath) {
-        if (p.test(file)) matchPath = p.include;
-      } else if (p.test(base)) {
-        matchBase = p.include;
+  const plain = compiled.filter((p) => !p.compare);
+  const directories = new Map<string, MatchResult>();
+  const classify = (file: string, active: readonly Compiled[], remember: boolean): MatchResult => {
+    const own = ownVerdict(active, file);
+    if (own === "ignore") return own;
+    const parent = parentOf(file);
+    if (parent === undefined) return own;
+    let above = remember ? directories.get(parent) : undefined;
+    if (above === undefined) {
+      above = classify(parent, active, remember);
+      if (remember) {
+        if (directories.size >= DIRECTORY_VERDICTS) directories.clear();
+        directories.set(parent, above);
       }
     }
-    if (matchPath && matchBase) return "match";
-    if (file === "/") return "descend";
-    for (const p of active) if (p.leading.some((t) => t(file))) return "descend";
-    return "ignore";
+    return above === "ignore" ? "ignore" : own;
   };
+  return (file, options = {}) =>
+    options.compareMode === true ? classify(file, compiled, false) : classify(file, plain, true);
+}
+
+/** The path's own verdict, as if its directories were all walked into. */
+function ownVerdict(active: readonly Compiled[], file: string): MatchResult {
+  const slash = file.lastIndexOf("/");
+  const base = slash < 0 ? file : file.slice(slash + 1);
+  let matchPath = false;
+  let matchBase = true;
+  for (const p of active) {
+    if (p.isPath) {
+      if (p.test(file)) matchPath = p.include;
+    } else if (p.test(base)) {
+      matchBase = p.include;
+    }
+  }
+  if (matchPath && matchBase) return "match";
+  if (file === "/") return "descend";
+  for (const p of active) if (p.leading.some((t) => t(file))) return "descend";
+  return "ignore";
+}
+
+/**
+ * The logical directory above `path` that a walk passes through, or undefined: "/" is always
+ * walked (so "/etc" has none), and a prefix root such as "%www%" has none.
+ */
+export function parentOf(path: string): string | undefined {
+  const slash = path.lastIndexOf("/");
+  return slash <= 0 ? undefined : path.slice(0, slash);
 }
 
 /**

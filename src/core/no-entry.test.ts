@@ -14,7 +14,7 @@ function group(name: string, specs: readonly PatternSpec[]): ArgumentGroup {
 const inc = (pattern: string): PatternSpec => ({ pattern, include: true, compare: false });
 const exc = (pattern: string): PatternSpec => ({ pattern, include: false, compare: false });
 
-const www = group("www", [inc("%www%"), exc("*.tmp"), exc("%www%/cache")]);
+const www = group("www", [inc("%www%"), exc("*.tmp"), exc("%www%/cache"), exc(".git")]);
 const conf = group("conf", [inc("/etc/nginx/*.conf"), exc("/etc/nginx/old.*")]);
 const groups = [www, conf];
 
@@ -24,6 +24,8 @@ const cases: { name: string; path: string; recursive?: boolean; onDisk: boolean;
   { name: "outside every include root", path: "/tmp/a", onDisk: true, want: { kind: "not-included" } },
   { name: "excluded by a basename pattern", path: "%www%/a.tmp", onDisk: true, want: { kind: "excluded", group: "www", pattern: "*.tmp" } },
   { name: "below an excluded directory", path: "%www%/cache/x", onDisk: false, want: { kind: "excluded", group: "www", pattern: "%www%/cache" } },
+  { name: "inside a directory a basename pattern excludes", path: "%www%/site/.git/refs/HEAD", onDisk: true, want: { kind: "excluded", group: "www", pattern: ".git", directory: "%www%/site/.git" } },
+  { name: "inside a directory a basename pattern excludes, not on disk", path: "%www%/a.tmp/x", onDisk: false, want: { kind: "excluded", group: "www", pattern: "*.tmp", directory: "%www%/a.tmp" } },
   { name: "an exclude line outside the include lines is not why", path: "/tmp/a.tmp", onDisk: true, want: { kind: "not-included" } },
   { name: "under a walk root, but no include pattern selects it", path: "/etc/nginx/a.txt", onDisk: true, want: { kind: "not-included" } },
   { name: "selected by a glob include, then excluded", path: "/etc/nginx/old.conf", onDisk: true, want: { kind: "excluded", group: "conf", pattern: "/etc/nginx/old.*" } },
@@ -49,6 +51,7 @@ test("whyNoEntry(): included by one group is included, whatever another excludes
 const messages: { name: string; reason: NoEntryReason; checkedFirst?: boolean; why: RegExp; hint: RegExp }[] = [
   { name: "not included: the include lines", reason: { kind: "not-included" }, why: /^no group of this node includes it$/, hint: /include lines/ },
   { name: "excluded: the group and the line", reason: { kind: "excluded", group: "www", pattern: "*.tmp" }, why: /^group "www" excludes it \(exclude \*\.tmp;\)$/, hint: /exclude line/ },
+  { name: "excluded directory: the group, the directory and the line", reason: { kind: "excluded", group: "www", pattern: ".git", directory: "%www%/.git" }, why: /^group "www" excludes the directory "%www%\/\.git" it is in \(exclude \.git;\)$/, hint: /exclude line/ },
   { name: "never checked: check it first", reason: { kind: "unchecked" }, why: /never checked/, hint: /^`peersync check PATH` records it first$/ },
   { name: "checked just before: check says why", reason: { kind: "unchecked" }, checkedFirst: true, why: /did not record it/, hint: /reports why/ },
   { name: "nowhere: the name", reason: { kind: "nowhere" }, why: /neither on this disk nor in the index/, hint: /list-pending/ },

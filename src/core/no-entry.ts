@@ -4,14 +4,17 @@
 // read the config for nothing. The reasons differ in what fixes them: an include line, an
 // exclude line, a check, or the name itself. Pure: the disk is asked by the caller.
 
-import { isPathPattern, matchingPattern } from "../config/match.js";
+import { isPathPattern, matchingPattern, parentOf } from "../config/match.js";
 import type { Group } from "../config/types.js";
 
 export type NoEntryReason =
   /** No include line of any group selects it: the config is where to look. */
   | { readonly kind: "not-included" }
-  /** A group's include lines select it and an exclude line drops it again. */
-  | { readonly kind: "excluded"; readonly group: string; readonly pattern: string }
+  /**
+   * A group's include lines select it and an exclude line drops it again, or drops a directory
+   * above it (`directory`, logical), which no walk enters.
+   */
+  | { readonly kind: "excluded"; readonly group: string; readonly pattern: string; readonly directory?: string }
   /** Included, on this disk, but not in the index: never checked. */
   | { readonly kind: "unchecked" }
   /** Included, yet neither on this disk nor in the index: a typo, or a name in another form. */
@@ -28,8 +31,8 @@ export interface NoEntryFacts {
 
 /**
  * Why `path` (logical) names no entry, given that no index of `groups` holds it. Included is
- * what a check of the path records: its own match (a check of a named path judges only the
- * path, not its directories), or with -r a directory a walk passes to reach an include line.
+ * what a check of the path records: its match (which an excluded directory above it undoes, as
+ * for a walk), or with -r a directory a walk passes to reach an include line.
  */
 export function whyNoEntry(groups: readonly ArgumentGroup[], path: string, facts: NoEntryFacts): NoEntryReason {
   const included = groups.some((g) => {
@@ -43,8 +46,22 @@ export function whyNoEntry(groups: readonly ArgumentGroup[], path: string, facts
     if (matchingPattern(g.include.filter(isPathPattern), path) === undefined) continue;
     const pattern = matchingPattern(g.exclude, path);
     if (pattern !== undefined) return { kind: "excluded", group: g.name, pattern };
+    const above = excludedDirectoryAbove(g, path);
+    if (above !== undefined) return { kind: "excluded", group: g.name, ...above };
   }
   return { kind: "not-included" };
+}
+
+/** The outermost directory above `path` that `group` ignores by an exclude line, and that line. */
+function excludedDirectoryAbove(group: ArgumentGroup, path: string): { pattern: string; directory: string } | undefined {
+  const above: string[] = [];
+  for (let dir = parentOf(path); dir !== undefined; dir = parentOf(dir)) above.unshift(dir);
+  for (const directory of above) {
+    if (group.match(directory) !== "ignore") continue;
+    const pattern = matchingPattern(group.exclude, directory);
+    if (pattern !== undefined) return { pattern, directory };
+  }
+  return undefined;
 }
 
 export interface NoEntryMessage {
@@ -68,7 +85,9 @@ export function noEntryMessage(reason: NoEntryReason, options: NoEntryOptions = 
       return { why: "no group of this node includes it", hint: "check the include lines of the config (`peersync config-check` lists them)" };
     case "excluded":
       return {
-        why: `group "${reason.group}" excludes it (exclude ${reason.pattern};)`,
+        why: reason.directory === undefined
+          ? `group "${reason.group}" excludes it (exclude ${reason.pattern};)`
+          : `group "${reason.group}" excludes the directory "${reason.directory}" it is in (exclude ${reason.pattern};)`,
         hint: "drop or narrow that exclude line if it should sync",
       };
     case "unchecked":

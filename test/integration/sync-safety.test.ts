@@ -180,9 +180,10 @@ test("a deleted directory that still holds an excluded file on the peer: kept th
 });
 
 test("a daemon refuses paths its config excludes, and a ../ path ends the session, writing nothing", async () => {
-  const c = await cluster(["alpha", "beta"], { extra: ["exclude %data%/secret;"] });
+  const c = await cluster(["alpha", "beta"], { extra: ["exclude %data%/secret;", "exclude .git;"] });
   const { alpha, beta } = c.nodes;
   writeFileSync(join(alpha!.root, "ok"), "fine\n");
+  mkdirSync(join(beta!.root, ".git")); // there on beta's disk, so only the exclude line stops a put into it
   assert.equal((await alpha!.run(["sync"])).code, 0);
   // alpha's own config excludes the path too, so speak as alpha directly.
   await speakAs(c, "alpha", async (session) => {
@@ -195,9 +196,13 @@ test("a daemon refuses paths its config excludes, and a ../ path ends the sessio
     assert.equal(reply.type === "put-reply" && reply.answer.kind === "refused" && reply.answer.code, "NOT_INCLUDED");
     const offer = await session.request({ type: "offer", dryRun: false, entries: [{ path: "%data%/secret" as never, entry, forced: false }] });
     assert.equal(offer.type === "offer-reply" && offer.answers[0]!.answer.kind, "refused");
+    // Below a directory a basename exclude drops: the name alone matches no exclude line.
+    const inside = await session.request({ type: "put", path: "%data%/.git/HEAD" as never, entry, forced: false, encoding: "whole" }, { body: body() });
+    assert.equal(inside.type === "put-reply" && inside.answer.kind === "refused" && inside.answer.code, "NOT_INCLUDED");
     await assert.rejects(session.request({ type: "put", path: "%data%/../escape" as never, entry, forced: false, encoding: "whole" }, { body: body() }));
   });
   assert.equal(existsSync(join(beta!.root, "secret")), false);
+  assert.deepEqual(readdirSync(join(beta!.root, ".git")), []);
   assert.equal(existsSync(join(beta!.root, "..", "escape")), false);
   await beta!.daemon!.waitForLog(/Cannot decode message.*\.\./);
 });

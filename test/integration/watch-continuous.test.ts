@@ -58,6 +58,29 @@ test("continuous: the initial full check pushes what exists, then each change is
   fx.cleanup();
 });
 
+test("continuous: changes below a directory an exclude line drops are never pushed", async () => {
+  const fx = watchFixture("cont-excluded-dir");
+  // `*.tmp` drops cache.tmp, so no walk enters it. The watcher reports what changes inside by
+  // its own name, which alone no exclude line matches.
+  mkdirSync(join(fx.root, "cache.tmp"));
+  writeFileSync(join(fx.root, "cache.tmp/inner.txt"), "old");
+  const { push, pushed } = recordingPush();
+  const c = startContinuous({ config: fx.config, db: fx.db, logger: capturedLogger().logger, push });
+  try {
+    await c.ready;
+    writeFileSync(join(fx.root, "cache.tmp/inner.txt"), "changed");
+    writeFileSync(join(fx.root, "cache.tmp/new.txt"), "new");
+    writeFileSync(join(fx.root, "after.txt"), "after");
+    assert.ok(await waitFor(() => pushed().has("%www%/after.txt"), 3000), "a change written after them is pushed");
+    await sleep(300);
+    assert.deepEqual([...pushed()].filter((p) => p.includes("cache.tmp")), [], "nothing below the excluded directory is pushed");
+    assert.deepEqual([...new EntryStore(fx.db).all()].map((e) => e.path).filter((p) => p.includes("cache.tmp")), [], "nor recorded");
+  } finally {
+    await c.stop();
+  }
+  fx.cleanup();
+});
+
 test("continuous: files written during a slow initial check are buffered and pushed afterwards (lsyncd #226)", async () => {
   const fx = watchFixture("cont-slow");
   writeFileSync(join(fx.root, "before.txt"), "x");
