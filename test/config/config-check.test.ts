@@ -47,6 +47,18 @@ test("config-check says where this node's daemon listens: its host entry's addre
   assert.match(r.out.join("\n"), /^ {2}backup {3}\/\S+\/backup, 3 generation\(s\)$/m, "the default backup directory, under the state dir");
 });
 
+test("config-check notes an include line whose ** the walk never follows into directories", async () => {
+  const file = join(work, "shallow.cfg");
+  copyFileSync(join(FIXTURES, "keys/good.key"), join(work, "good.key"));
+  writeFileSync(file, "group g {\n  host a b;\n  key good.key;\n  include /srv/**.conf;\n  include /etc/**/x.conf;\n}\n");
+  const r = await check(file, "a");
+  assert.equal(r.code, ExitCode.OK, r.err.join("\n"));
+  const notes = r.out.filter((l) => l.startsWith("note: "));
+  assert.deepEqual(notes.map((l) => l.replace(/ only: .*/, "")), ["note: group g: include /srv/**.conf takes files in /srv"]);
+  const json = await check(file, "a", true);
+  assert.match((JSON.parse(json.out.join("\n")) as { notes: string[] }).notes.join("\n"), /include \/srv\/\*\*\.conf takes files in \/srv only/);
+});
+
 test("config-check maps prefix roots to this node's directories", async () => {
   const r = await check(join(FIXTURES, "v03-prefix-block.cfg"), "web2");
   assert.equal(r.code, ExitCode.OK);

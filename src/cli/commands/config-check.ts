@@ -4,6 +4,7 @@
 
 import { ConfigError, ConfigErrors, messageOf } from "../../errors.js";
 import { loadConfig } from "../../config/load.js";
+import { shallowIncludeNote, shallowIncludes } from "../../config/shallow-includes.js";
 import type { Config, Group, Host } from "../../config/types.js";
 import type { Command, CommandContext } from "../context.js";
 import { ExitCode } from "../exit-codes.js";
@@ -95,6 +96,7 @@ function printGroup(ctx: CommandContext, config: Config, g: Group): void {
 function notes(config: Config): string[] {
   const out: string[] = [];
   for (const n of config.nossl) out.push(`nossl ${n.from} ${n.to} is ignored: peersync always uses TLS`);
+  for (const g of config.groups) for (const s of shallowIncludes(g)) out.push(shallowIncludeNote(s));
   return out;
 }
 
