@@ -127,10 +127,13 @@ export class Watchers {
    * through parcel when the filesystem under a watch is unmounted (IN_UNMOUNT and IN_IGNORED
    * end its watches silently), and a bind mount taken away ends none: an lstat per root is how
    * the loop hears of it within seconds. A root that changed is dropped and reported "gone".
+   * A root polled because it could not be watched (inotify's limit) is looked at the same way,
+   * against the directory found when watching it failed: else only its next full check, minutes
+   * away, would see its disk gone.
    */
   verify(): void {
     for (const r of this.#roots) {
-      if (this.#stopped || r.state !== "watching" || r.identity === undefined) continue;
+      if (this.#stopped || r.identity === undefined || (r.state !== "watching" && r.state !== "polling")) continue;
       let now;
       try {
         now = lstatSync(r.local, { throwIfNoEntry: false, bigint: true });
@@ -139,9 +142,10 @@ export class Watchers {
       }
       const change = rootChange(r.identity, now?.isDirectory() ? now : undefined);
       if (change === "same") continue;
+      const was = r.state === "watching" ? "Watched root" : "Root (polled, not watched)";
       void this.#unsubscribe(r, "polling");
       const what = change === "gone" ? "is gone" : "is another directory now (the bare mount point of an unmounted disk?)";
-      this.#trouble(r, "gone", `Watched root "${r.local}" ${what}`, true);
+      this.#trouble(r, "gone", `${was} "${r.local}" ${what}`, true);
     }
   }
 
@@ -166,6 +170,7 @@ export class Watchers {
     }
     r.returnWatch.stop();
     if (this.#options.held?.(r.group.name, r.root)) {
+      r.identity = undefined; // its halt has said it: root-halts.ts looks at it from here
       r.reason = "looks unmounted: watched again once it is back";
       return;
     }
@@ -180,6 +185,7 @@ export class Watchers {
       this.#options.logger?.debug({ group: r.group.name, root: r.root }, "watching");
     } catch (err) {
       const limit = isLimitError(err);
+      r.identity = st.isDirectory() ? { dev: st.dev, ino: st.ino } : undefined; // verify() still looks at it
       this.#trouble(r, limit ? "limit" : "error", `Cannot watch "${r.local}": ${messageOf(err)}`, false);
     }
   }
@@ -241,6 +247,9 @@ export class Watchers {
   }
 
   #trouble(r: Root, kind: TroubleKind, message: string, lost: boolean): void {
+    // verify() goes on looking at a root it could not watch, or is about to watch again, as
+    // the directory it was; one gone, missing or replaced was told once, here.
+    if (kind !== "limit" && kind !== "error" && kind !== "rewatch") r.identity = undefined;
     r.state = this.#stopped ? "stopped" : "polling";
     r.reason = message;
     const hint = kind === "limit" ? limitHint(this.#options.currentWatchLimit?.() ?? readWatchLimit()) : undefined;

@@ -69,6 +69,40 @@ test("Watchers: a root that cannot be watched is polled, with the sysctl to rais
   await w.stop();
 });
 
+test("Watchers: a polled root (inotify's limit) that is replaced or removed is reported gone by the next verify(), once", async () => {
+  const own = watchFixture("watcher-polled");
+  const troubles: WatchTrouble[] = [];
+  const w = new Watchers({
+    config: own.config, groups: own.config.groups, onEvent: () => {}, onTrouble: (t) => troubles.push(t),
+    subscribe: async (dir) => {
+      throw new Error(`inotify_add_watch on '${dir}/deep' failed: No space left on device`);
+    },
+    currentWatchLimit: () => 8192,
+  });
+  try {
+    await w.start();
+    w.verify();
+    assert.deepEqual(troubles.map((t) => t.kind), ["limit"], "the same directory: nothing to say");
+    // The disk under it unmounted: the bare mount point, another directory, is left at its path.
+    renameSync(own.root, `${own.root}.disk`);
+    mkdirSync(own.root);
+    w.verify();
+    assert.deepEqual(troubles.map((t) => [t.kind, t.lost]), [["limit", false], ["gone", true]]);
+    assert.match(troubles[1]!.message, /^Root \(polled, not watched\) ".*" is another directory now/);
+    w.verify();
+    assert.equal(troubles.length, 2, "told once");
+    // The full check that follows tries again (the limit still holds), then the root goes away.
+    await w.retry();
+    rmSync(own.root, { recursive: true });
+    w.verify();
+    assert.deepEqual(troubles.map((t) => t.kind), ["limit", "gone", "limit", "gone"]);
+    assert.match(troubles[3]!.message, /" is gone$/);
+  } finally {
+    await w.stop();
+    own.cleanup();
+  }
+});
+
 test("Watchers: a missing root is reported and left to the full checks", async () => {
   const troubles: WatchTrouble[] = [];
   rmSync(join(fx.dir, "gone"), { recursive: true, force: true });
