@@ -61,6 +61,12 @@ export async function runTestCommand(ctx: CommandContext, args: readonly string[
   const including = under === undefined ? selected : selected.filter((g) => g.match(under) !== "ignore");
   // A path no group takes would list nothing here or there, and read as "in sync" (exit 2).
   if (path !== undefined && under !== undefined && including.length === 0) {
+    // -G left out the group that takes it: say so, not "no group includes it".
+    const unselected = config.groups.find((g) => !selected.includes(g) && g.match(under) !== "ignore");
+    if (unselected !== undefined) {
+      throw new UsageError(`Cannot test "${shownArgument(path)}": none of the groups selected with -G (${o.groups!.join(", ")}) includes it; group "${unselected.name}" does`,
+        { hint: `add it: -G ${[...o.groups!, unselected.name].join(",")}, or leave -G out` });
+    }
     const { why, hint } = noEntryMessage(whyNoEntry(selected, under, { recursive: true, onDisk: false }));
     throw new UsageError(`Cannot test "${shownArgument(path)}": ${why}`, { hint });
   }

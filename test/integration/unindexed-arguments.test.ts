@@ -5,9 +5,10 @@
 // includes %data% and excludes *.tmp; no daemon is needed.
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { cleanup, runCli, tempDir, writeKey } from "../helpers/daemon.js";
 import { pairForFile } from "./sync-cluster.js";
 
 const pair = pairForFile({ start: false, extra: ["exclude *.tmp;"] });
@@ -55,4 +56,21 @@ test("mark, force and test say why a path names no entry", async () => {
   const forced = await a.run(["--json", "force", "%data%/new.txt"]);
   assert.equal(forced.code, 0, forced.stderr);
   assert.deepEqual(JSON.parse(forced.stdout), { forced: ["%data%/new.txt"] });
+});
+
+test("test with -G names the group that includes the path when -G left it out", async () => {
+  const dir = tempDir("test-groups");
+  try {
+    for (const d of ["conf", "www"]) mkdirSync(join(dir, d));
+    writeFileSync(join(dir, "www", "index.html"), "1\n");
+    const cfg = join(dir, "peersync.cfg");
+    writeFileSync(cfg, ["conf", "www"].map((g) => `group ${g} { host a b; key ${writeKey(dir, `${g}.key`)}; include ${join(dir, g)}; }`).join("\n") + "\n");
+    const path = join(dir, "www", "index.html");
+    const args = ["-N", "a", "--config", cfg, "--state-dir", join(dir, "state"), "-G", "conf", "test", path];
+    const [message, hint] = errorLines(await runCli(args), args);
+    assert.equal(message, `peersync: Cannot test "${path}": none of the groups selected with -G (conf) includes it; group "www" does`);
+    assert.equal(hint, "hint: add it: -G conf,www, or leave -G out");
+  } finally {
+    cleanup(dir);
+  }
 });
