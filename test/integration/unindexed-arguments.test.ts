@@ -5,7 +5,7 @@
 // includes %data% and excludes *.tmp; no daemon is needed.
 
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { cleanup, runCli, tempDir, writeKey } from "../helpers/daemon.js";
@@ -70,6 +70,30 @@ test("test with -G names the group that includes the path when -G left it out", 
     const [message, hint] = errorLines(await runCli(args), args);
     assert.equal(message, `peersync: Cannot test "${path}": none of the groups selected with -G (conf) includes it; group "www" does`);
     assert.equal(hint, "hint: add it: -G conf,www, or leave -G out");
+  } finally {
+    cleanup(dir);
+  }
+});
+
+test("mark prints the problem of the check it runs first: a root that looks unmounted", async () => {
+  const dir = tempDir("mark-problem");
+  try {
+    const root = join(dir, "www");
+    mkdirSync(root);
+    writeFileSync(join(root, "known.html"), "1\n");
+    const cfg = join(dir, "peersync.cfg");
+    writeFileSync(cfg, `group www { host a b; key ${writeKey(dir, "www.key")}; include ${root}; }\n`);
+    const base = ["-N", "a", "--config", cfg, "--state-dir", join(dir, "state")];
+    assert.equal((await runCli([...base, "check"])).code, 0);
+    // The disk gone, a log written into the bare mount point: another directory, none of the known names.
+    renameSync(root, join(dir, "disk"));
+    mkdirSync(root);
+    writeFileSync(join(root, "stray.log"), "x\n");
+    const r = await runCli([...base, "mark", join(root, "stray.log")]);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.match(lines[0]!, new RegExp(`^warning: check: ${root}: .*unmounted`), r.stderr);
+    assert.equal(lines[1], `peersync: Cannot mark "${join(root, "stray.log")}": it is on this disk but its check did not record it`);
   } finally {
     cleanup(dir);
   }

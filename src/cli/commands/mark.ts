@@ -1,9 +1,10 @@
 // `peersync mark [-r] [--mark-forced] PATH...` (csync2 -m): make paths pending for every peer
 // of their groups, changed or not, so the next update offers them (a peer that lost a file
 // gets it back; the peer answers "in sync" for the rest). The paths are checked first, so what
-// is marked is what is on disk now.
+// is marked is what is on disk now; that check's problems are printed as warnings.
 
 import { shownArgument } from "../../core/argument-path.js";
+import { shownName } from "../../core/shown-name.js";
 import { UsageError } from "../../errors.js";
 import { runCheck } from "../../index/check-run.js";
 import { configFromOptions, localPathOf, logicalPathOf, noEntryError, withIndex } from "../../index/command-support.js";
@@ -20,7 +21,10 @@ export const run: Command<readonly string[], { readonly markForced?: boolean }> 
   await withIndex(config.stateDir, async (db) => {
     // A deletion pasted as list-pending shows it exists in neither reading: the index tells.
     const held = heldIn(db, config.groups);
-    await runCheck(db, config, { paths: paths.map((p) => localPathOf(config, p, { held })), recursive, statWorker: false });
+    const check = await runCheck(db, config, { paths: paths.map((p) => localPathOf(config, p, { held })), recursive, statWorker: false });
+    // Why a path may end up unmarked (unreadable, a root that looks unmounted): said before any error below.
+    // A path outside every include root is "skipped" here and named by the error below.
+    for (const problem of check.problems.filter((x) => x.severity !== "skipped")) ctx.err(`warning: check: ${shownName(problem.path)}: ${shownName(problem.message)}`);
     const index = new SyncIndex(db, config.localName);
     for (const p of paths) {
       const logical = logicalPathOf(config, p, { held });
