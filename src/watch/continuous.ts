@@ -23,7 +23,7 @@ import { CheckRunner, reasonLabel, type CheckFn } from "./check-runner.js";
 import { EventBuffer, type Batch, type DuePath } from "./event-buffer.js";
 import { nextFullCheckIn, RescanSchedule } from "./rescan.js";
 import { Pusher, type PushFn } from "./pusher.js";
-import { RootHalts } from "./root-halts.js";
+import { RootHalts, type RootHalt } from "./root-halts.js";
 import { realTimers, type Timers } from "./timers.js";
 import { logTrouble, publishWatchStates, retryWatching } from "./watch-report.js";
 import { Watchers, type RootState, type SubscribeFn, type WatchTrouble } from "./watcher.js";
@@ -56,12 +56,19 @@ export interface ContinuousOptions {
    * run without it: they may take minutes, and a receive must not wait that long.
    */
   readonly lock?: (() => Promise<() => void>) | undefined;
+  /**
+   * The halts of the loop this one replaces (a reload): still halted, they are not told again
+   * when the first full check finds the root still away; back, they say so once.
+   */
+  readonly haltsBefore?: readonly RootHalt[] | undefined;
 }
 
 export interface Continuous {
   /** Settles once the initial full check and its push are done. */
   readonly ready: Promise<void>;
   states(): RootState[];
+  /** The groups halted because a root looks unmounted (root-halts.ts). */
+  halts(): RootHalt[];
   /**
    * Stops watching, then checks and pushes what the buffer still holds (a change made just
    * before SIGTERM is not left behind); resolves once that is done, or after `graceMs` (a check
@@ -80,6 +87,7 @@ export function startContinuous(options: ContinuousOptions): Continuous {
   return {
     ready: loop.ready,
     states: () => loop.watchers.states(),
+    halts: () => loop.halts(),
     stop: async (graceMs = Infinity) => {
       await loop.stop();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -147,8 +155,13 @@ class Loop {
       look: () => this.watchers.verify(),
       onBack: (g) => this.#buffer.requestRescan("root back", g),
       onChange: (halts) => options.board?.setHalts(halts),
+      before: options.haltsBefore,
     });
     this.ready = new Promise((resolve) => (this.#resolveReady = resolve));
+  }
+
+  halts(): RootHalt[] {
+    return this.#halts.halts();
   }
 
   async run(): Promise<void> {

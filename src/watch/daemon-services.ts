@@ -25,6 +25,7 @@ import { conflictCounts, pendingCounts, queuedActions } from "../status/queries.
 import { runUpdate } from "../sync/update.js";
 import { problemsText } from "../status/run-record.js";
 import { startContinuous, type CheckFn, type Continuous } from "./continuous.js";
+import type { RootHalt } from "./root-halts.js";
 import { markNewPeers } from "./new-peers.js";
 import type { PushFn } from "./pusher.js";
 import { realTimers } from "./timers.js";
@@ -83,6 +84,8 @@ export async function startDaemonServices(options: DaemonServicesOptions): Promi
   // Outlives a reload's new loop: a conflict told before the reload is not news after it.
   const conflictNotices = options.conflictNotices ?? new ConflictNotices();
   let loop: { continuous: Continuous; pool: PeerPool | undefined } | undefined;
+  // Likewise a group halted for an unmounted root: told once, not again after each reload.
+  let haltsBefore: readonly RootHalt[] = [];
   const startLoop = (cfg: Config, initial: boolean): void => {
     if (!(options.continuous ?? true)) return;
     // A peer new to a group gets the whole tree on first contact (DESIGN §1, upload-farm).
@@ -91,7 +94,7 @@ export async function startDaemonServices(options: DaemonServicesOptions): Promi
     const pool = options.push ? undefined : newPool(cfg, db, logger);
     const push = options.push ?? updatePush({ config: cfg, db, logger, board, metrics, pool, dispatcher: options.dispatcher, conflictNotices });
     const delay = initial ? options.initialCheckDelayMs ?? 0 : 0;
-    const continuous = startContinuous({ config: cfg, db, logger, push, metrics, board, lock: options.lock, ...(delay > 0 ? { check: delayedFirstCheck(delay, logger) } : {}) });
+    const continuous = startContinuous({ config: cfg, db, logger, push, metrics, board, lock: options.lock, haltsBefore, ...(delay > 0 ? { check: delayedFirstCheck(delay, logger) } : {}) });
     const watched = cfg.groups.filter((g) => g.watch).length;
     void continuous.ready.then(() => {
       if (watched > 0) logger.info({ groups: watched }, "continuous mode ready: initial full check done");
@@ -102,6 +105,8 @@ export async function startDaemonServices(options: DaemonServicesOptions): Promi
     const old = loop;
     loop = undefined;
     await old?.continuous.stop(graceMs);
+    // After its stop: the old loop's last check may have found a root back.
+    haltsBefore = old?.continuous.halts() ?? [];
     await old?.pool?.close(Math.min(graceMs ?? 1_000, 1_000));
   };
   startLoop(config, true);

@@ -42,6 +42,11 @@ export interface RootHaltsOptions {
   readonly onBack: (group: string) => void;
   /** The halts changed (for the status board). */
   readonly onChange: (halts: readonly RootHalt[]) => void;
+  /**
+   * The halts of the loop this one replaces (a reload), kept with their times for the roots
+   * the new config still watches: a standing halt was told once, not once per reload.
+   */
+  readonly before?: readonly RootHalt[] | undefined;
 }
 
 export class RootHalts {
@@ -53,6 +58,11 @@ export class RootHalts {
 
   constructor(options: RootHaltsOptions) {
     this.#o = options;
+    for (const h of options.before ?? []) {
+      if (!options.groups.get(h.group)?.roots.includes(h.root)) continue; // dropped or unwatched now: nothing holds it back
+      this.#halted.set(h.group, (this.#halted.get(h.group) ?? new Map<string, number>()).set(h.root, h.sinceMs));
+    }
+    if (this.#halted.size > 0) options.onChange(this.halts());
     this.#tick();
   }
 

@@ -90,6 +90,20 @@ test("daemon: an include root whose disk is unmounted halts its group within sec
   assert.equal(textOnB("disk", "stray.log"), undefined);
   assert.equal(a.logsSince(mark).filter((r) => r.kind === "unmounted").length, 1, "the halt is told once");
 
+  // A reload (SIGHUP) starts a new loop, whose first full check finds the root still away: the
+  // halt stands without being told again, and status shows it throughout.
+  const reloadMark = a.mark();
+  const reload = await runCli(["reload", "--pid", String(a.pid)], { RUNTIME_DIRECTORY: a.runtimeDir });
+  assert.equal(reload.code, 0, reload.stderr);
+  assert.match(reload.stdout, new RegExp(`^daemon ${a.pid} \\(node a\\): config reloaded`), reload.stdout);
+  await a.waitForLog((r) => r.msg === "continuous mode ready: initial full check done", 15_000, reloadMark);
+  await sleep(2_500);
+  assert.equal(a.logsSince(mark).filter((r) => r.kind === "unmounted").length, 1, `the halt is not told again after a reload; log:\n${a.logText()}`);
+  status = (await runCli(["-N", "a", "--config", configFile, "--state-dir", join(dir, "a", "state"), "status", "--no-probe"])).stdout;
+  assert.match(status, /HALTED group disk since .*include root %disk%/, status);
+  writeFileSync(join(root("a", "other"), "o3.txt"), "o3");
+  assert.ok(await waitFor(() => textOnB("other", "o3.txt") === "o3", 10_000), "the other group still pushes after the reload");
+
   // The disk comes back, at once as a mount does (filled aside, then bind-mounted), with one
   // file changed while it was away.
   const staging = join(dir, "staging");
