@@ -20,13 +20,18 @@ test("rows pending below a newly excluded path are dropped, not refused on every
   await b.stop();
   mkdirSync(join(a.root, "logs"));
   writeFileSync(join(a.root, "logs", "x.log"), "log\n");
+  // Also a file below a directory a basename pattern will drop: its own name matches nothing.
+  mkdirSync(join(a.root, "cache.d"));
+  writeFileSync(join(a.root, "cache.d", "y"), "y\n");
   writeFileSync(join(a.root, "f1"), "v2\n");
-  assert.equal((await a.run(["sync"])).code, 4, "b is down: all three stay pending");
-  assert.match((await a.run(["list-pending"])).stdout, /%data%\/logs\/x\.log/);
+  assert.equal((await a.run(["sync"])).code, 4, "b is down: all five stay pending");
+  const before = (await a.run(["list-pending"])).stdout;
+  assert.match(before, /%data%\/logs\/x\.log/);
+  assert.match(before, /%data%\/cache\.d\/y/);
 
   // The operator excludes the logs on every node, then b comes back.
   const cfg = readFileSync(cluster.configFile, "utf8");
-  writeFileSync(cluster.configFile, cfg.replace("  include %data%;\n", "  include %data%;\n  exclude %data%/logs;\n"));
+  writeFileSync(cluster.configFile, cfg.replace("  include %data%;\n", "  include %data%;\n  exclude %data%/logs;\n  exclude *.d;\n"));
   await b.start();
 
   for (const run of [1, 2]) {
@@ -37,7 +42,8 @@ test("rows pending below a newly excluded path are dropped, not refused on every
   assert.equal((await a.run(["list-pending"])).code, 2, "nothing left pending");
   assert.equal(readFileSync(join(b.root, "f1"), "utf8"), "v2\n", "the rest went");
   assert.ok(!existsSync(join(b.root, "logs")), "the excluded tree did not");
+  assert.ok(!existsSync(join(b.root, "cache.d")), "nor the directory the basename pattern drops");
   // The index entries stay until prune: what prune would remove is what the sync stopped offering.
   const pruned = await a.run(["prune", "-d"]);
-  assert.match(pruned.stdout, /would remove 2 entries \(0 of groups not in the config, 2 no longer included\)/);
+  assert.match(pruned.stdout, /would remove 4 entries \(0 of groups not in the config, 4 no longer included\)/);
 });
