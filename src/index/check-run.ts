@@ -23,7 +23,7 @@ import { requestedTargets, type CheckRequest } from "./check-targets.js";
 import { HintStore } from "./hints.js";
 import { MetaStore } from "./meta.js";
 import { PendingStore } from "./pending.js";
-import { outsideGroupsProblem } from "./root-safety.js";
+import { excludedArgumentProblem, outsideGroupsProblem } from "./root-safety.js";
 import { WriteBatch, type DryRecord } from "./write-batch.js";
 import { tunable } from "../config/tunables.js";
 
@@ -46,6 +46,12 @@ export interface CheckOptions {
   readonly groups?: readonly string[];
   /** Record deletions even when a root vanished or became empty (not an unmounted disk). @default false */
   readonly allowEmptyRoots?: boolean;
+  /**
+   * The paths are the operator's arguments (check, sync): one that lies under a root but that
+   * every group covering it excludes is a "skipped" problem naming the exclude line, rather
+   * than "0 scanned" and nothing said. @default false
+   */
+  readonly explainExcluded?: boolean;
   /** @default process.cwd() */
   readonly cwd?: string;
   /** Tombstone clock, ns since the epoch. @default Date.now() */
@@ -194,7 +200,13 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   if (scope === "paths") {
     requests.forEach((r, i) => {
       const p = paths[i]!;
-      if (!groups.some((g) => requestedTargets(g, [r]).length > 0)) problems.push(outsideGroupsProblem(typeof p === "string" ? r.path : p.typed));
+      const shown = typeof p === "string" ? r.path : p.typed;
+      const covering = groups.filter((g) => requestedTargets(g, [r]).length > 0);
+      if (covering.length === 0) problems.push(outsideGroupsProblem(shown));
+      else if (options.explainExcluded) {
+        const excluded = excludedArgumentProblem(covering, r.path, r.recursive, shown);
+        if (excluded !== undefined) problems.push(excluded);
+      }
     });
   }
   try {

@@ -3,6 +3,8 @@
 // then records nothing there and reports a safety problem; `--allow-empty-roots` overrides.
 
 import { lstatSync, opendirSync, type BigIntStats } from "node:fs";
+import type { Group } from "../config/types.js";
+import { noEntryMessage, whyNoEntry } from "../core/no-entry.js";
 import type { Problem } from "../core/problem.js";
 import { decodeName, fsPath } from "../fs/name-codec.js";
 import type { EntryRecord, EntryStore } from "./entries.js";
@@ -65,6 +67,18 @@ function namesOf(local: string, entries: EntryStore, group: string, root: string
 function isAnotherDirectory(recorded: EntryRecord | undefined, st: BigIntStats): boolean {
   if (recorded === undefined || recorded.deletedNs !== undefined || recorded.ino === 0n) return false;
   return recorded.ino !== st.ino || recorded.dev !== st.dev;
+}
+
+/**
+ * A path named on the command line, under a root of `groups`, that each of them excludes (by
+ * its own name or a directory above it): what it is, and the line that drops it. Undefined when
+ * a group takes it, or with -r passes through it to reach an include line.
+ */
+export function excludedArgumentProblem(groups: readonly Group[], path: string, recursive: boolean, shown: string): Problem | undefined {
+  const reason = whyNoEntry(groups, path, { recursive, onDisk: true });
+  if (reason.kind !== "excluded") return undefined;
+  const { why, hint } = noEntryMessage(reason);
+  return { path: shown, op: "path", severity: "skipped", message: `Not checked: ${why}; ${hint}` };
 }
 
 /** A path named on the command line that no group of the check covers. */

@@ -80,7 +80,7 @@ export async function runSyncCommand(ctx: CommandContext, paths: readonly string
           const checking = checkProgress(ctx, db);
           check = await runCheck(db, config, {
             paths: paths.map((p) => checkPathOf(config, p, { held })), recursive: o.recursive, full: !options.hinted, init: options.init === true,
-            markForced: options.markForced === true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
+            markForced: options.markForced === true, explainExcluded: true, ...(o.groups ? { groups: o.groups } : {}), onProgress: checking.onProgress,
             onSuspect: early.suspect, onLargeSuspect: deltas.suspect, onContent: (group, path, hash, content) => contents.keep(contentKey(group, path, hash, content.length), content),
             ...(earlyPush ? { onChange: earlyPush.onChange, onCommit: earlyPush.onCommit } : {}),
           }).finally(checking.done).finally(() => earlyPush?.finish());

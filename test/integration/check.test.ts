@@ -151,6 +151,29 @@ test("a path with invalid UTF-8 bytes on the command line names that file: check
   assert.equal(forced.stdout, `forced: ${n.root}/lat\uFFFDE9in\n`);
 });
 
+test("check of a path an exclude line drops, or inside a directory one drops, says which line and records nothing", () => {
+  const dir = tempDir("check-excluded");
+  dirs.push(dir);
+  const root = join(dir, "tree");
+  mkdirSync(root);
+  makeTree(root, { "site/index.html": "x", "site/.git/HEAD": "ref", "junk.tmp": "x" });
+  const cfg = writeTestConfig(join(dir, "etc"), { include: [root], exclude: [".git", "*.tmp"] });
+  const run = (args: string[]) => spawnSync(process.execPath, [BIN, "--config", cfg, "-N", "a", "-D", join(dir, "state"), ...args], { encoding: "utf8" });
+  const head = join(root, "site/.git/HEAD");
+  const r = run(["check", head, join(root, "junk.tmp"), join(root, "site/index.html")]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stderr.trimEnd().split("\n"), [ // in path order
+    `skipped: ${join(root, "junk.tmp")}: Not checked: group "g" excludes it (exclude *.tmp;); drop or narrow that exclude line if it should sync`,
+    `skipped: ${head}: Not checked: group "g" excludes the directory "${join(root, "site/.git")}" it is in (exclude .git;); drop or narrow that exclude line if it should sync`,
+  ]);
+  assert.match(r.stdout, /^check \(paths\): 3 new, /); // index.html and its two directories
+  const listed = run(["list-db"]).stdout;
+  assert.match(listed, /site\/index\.html/);
+  assert.doesNotMatch(listed, /\.git|junk/);
+  // A directory above an include line is passed through with -r: no line for it.
+  assert.equal(run(["check", "-r", root]).stderr, "");
+});
+
 // A path outside every include root was answered "no group's index holds it" with a hint to
 // run `peersync check` first, which cannot help: no check records such a path.
 test("force names a path outside every include root as such; an included one not checked yet gets the check hint", () => {

@@ -45,6 +45,7 @@ export const run: Command<readonly string[], CheckCommandOptions> = async (ctx, 
         init: options.init === true,
         markForced: options.markForced === true,
         allowEmptyRoots: options.allowEmptyRoots === true,
+        explainExcluded: true,
         ...(ctx.options.groups ? { groups: ctx.options.groups } : {}),
         onChange: (change) => {
           if (ctx.options.json) {
