@@ -56,10 +56,7 @@ export interface ContinuousOptions {
    * run without it: they may take minutes, and a receive must not wait that long.
    */
   readonly lock?: (() => Promise<() => void>) | undefined;
-  /**
-   * The halts of the loop this one replaces (a reload): still halted, they are not told again
-   * when the first full check finds the root still away; back, they say so once.
-   */
+  /** The halts of the loop this one replaces (a reload): a standing one is not told again. */
   readonly haltsBefore?: readonly RootHalt[] | undefined;
 }
 
@@ -87,7 +84,7 @@ export function startContinuous(options: ContinuousOptions): Continuous {
   return {
     ready: loop.ready,
     states: () => loop.watchers.states(),
-    halts: () => loop.halts(),
+    halts: () => loop.rootHalts.halts(),
     stop: async (graceMs = Infinity) => {
       await loop.stop();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -107,7 +104,7 @@ class Loop {
   readonly #pusher: Pusher;
   readonly #checks: CheckRunner;
   readonly #entries: EntryStore;
-  readonly #halts: RootHalts;
+  readonly rootHalts: RootHalts;
   readonly watchers: Watchers;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
@@ -130,7 +127,7 @@ class Loop {
     this.#entries = new EntryStore(options.db);
     this.#pusher = new Pusher({
       config: options.config, db: options.db, logger: options.logger, push: options.push, buffer: this.#buffer, timers,
-      random: options.random, metrics: options.metrics, halted: (g) => this.#halts.isHalted(g),
+      random: options.random, metrics: options.metrics, halted: (g) => this.rootHalts.isHalted(g),
     });
     this.#checks = new CheckRunner({
       config: options.config, db: options.db, logger: options.logger, timers, metrics: options.metrics, board: options.board,
@@ -141,7 +138,7 @@ class Loop {
       groups: [...this.#groups.values()],
       subscribe: options.subscribe,
       logger: options.logger,
-      held: (g, root) => this.#halts.looksUnmounted(g, root),
+      held: (g, root) => this.rootHalts.looksUnmounted(g, root),
       onEvent: (e) => {
         options.metrics?.watchEvents.inc({ group: e.group });
         const overflows = this.#buffer.stats.overflows;
@@ -150,7 +147,7 @@ class Loop {
       },
       onTrouble: (t) => this.#onTrouble(t),
     });
-    this.#halts = new RootHalts({
+    this.rootHalts = new RootHalts({
       config: options.config, groups: this.#groups, entries: this.#entries, logger: options.logger, timers,
       look: () => this.watchers.verify(),
       onBack: (g) => this.#buffer.requestRescan("root back", g),
@@ -158,10 +155,6 @@ class Loop {
       before: options.haltsBefore,
     });
     this.ready = new Promise((resolve) => (this.#resolveReady = resolve));
-  }
-
-  halts(): RootHalt[] {
-    return this.#halts.halts();
   }
 
   async run(): Promise<void> {
@@ -190,7 +183,7 @@ class Loop {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#schedule.stop();
-    this.#halts.stop();
+    this.rootHalts.stop();
     this.#pusher.stopRetries();
     await this.watchers.stop();
     this.#publishWatch();
@@ -252,7 +245,7 @@ class Loop {
     if (stopped === undefined) return;
     // Before the push: a group whose root it left alone does not push (the pusher asks), one
     // whose root is whole again pushes what waited meanwhile.
-    for (const g of groups) this.#halts.afterFullCheck(g, stopped);
+    for (const g of groups) this.rootHalts.afterFullCheck(g, stopped);
     // `retry`: push even when nothing changed, for what is still pending from before (a peer
     // that was down when the daemon stopped, a peer new to the group: new-peers.ts).
     for (const [group, paths] of changed) await this.#pusher.push(group, [...paths], { retry: true });
@@ -279,7 +272,7 @@ class Loop {
     // A root gone because its disk was unmounted halts its group, and that error line says it
     // all. The full check still follows: it tries to watch the root again first, which for one
     // that is missing means waiting for its return (return-watch.ts), and shows the safety stop.
-    const halted = (t.kind === "gone" || t.kind === "vanished") && this.#halts.judge(t.group, t.root);
+    const halted = (t.kind === "gone" || t.kind === "vanished") && this.rootHalts.judge(t.group, t.root);
     if (!halted) logTrouble(this.#o.logger, t);
     this.#publishWatch();
     // A watch lost on the way may have missed events: a full check soon. A failed attempt to
