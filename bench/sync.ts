@@ -10,6 +10,9 @@
 //   (d) a 256 MiB file (sent once, not timed), then 100 scattered 100-byte edits:
 //       time ≤ 0.5× csync2, wire bytes ≤ 1.2× rsync
 //   (e) peersync only: 1 sender → 4 peers, scenario (a): ≤ 2× the time of one peer
+// Beside (a), with peersync: its durable-write floor (bench/durable-floor.ts), the same tree
+// written by peersync's receive calls alone, with and without the syncs non-negotiable 3 asks
+// for; no target, it says how much of (a) any design that keeps that rule must spend.
 // Figures: wall time of the client process (spawn to exit, this process's clock), its peak RSS
 // (GNU /usr/bin/time -f '%M'), the
 // receiving daemon's peak RSS (VmHWM), and bytes on the wire both ways, counted by a small TCP
@@ -32,6 +35,7 @@ import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, s
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { waitForQuietFilesystem } from "./quiet-fs.js";
 import { freePort, PEERSYNC_BIN, startDaemon, tempDir, writeKey, type DaemonProcess } from "../test/helpers/daemon.js";
 import { FAST_ENV } from "../test/integration/sync-cluster.js";
@@ -489,6 +493,7 @@ async function oneRun(run: number): Promise<void> {
     // A step runs when its scenario or a later one (e aside) is asked for.
     const still = (sc: Scenario): boolean => SCENARIOS.some((s) => s !== "e" && s >= sc);
     if (still("a")) for (const t of tools) record(t.name, "a", await settled(tools, () => t.sync(), base)), verify(t);
+    if ((SCENARIOS.includes("a") || FANOUT) && ONLY.includes("peersync")) await floorSteps(tools, base, source);
     if (still("b")) for (const t of tools) record(t.name, "b", await settled(tools, () => t.sync())), verify(t);
     // The same no-change state, checked alone: (b) minus this is what the sync adds to the check.
     if (SCENARIOS.includes("b")) for (const t of tools) if (t.check) record(`${t.name} check`, "b", await settled(tools, () => t.check!()));
@@ -517,6 +522,25 @@ async function oneRun(run: number): Promise<void> {
         await fan.stop();
       }
     }
+  }
+}
+
+const DURABLE_FLOOR = fileURLToPath(new URL("./durable-floor.js", import.meta.url));
+
+/**
+ * (a)'s tree written by peersync's receive calls alone (bench/durable-floor.ts), with the syncs
+ * non-negotiable 3 asks for and without them: what no design that keeps the rule gets under,
+ * measured beside the tools in the same run.
+ */
+async function floorSteps(tools: readonly Tool[], base: string, source: string): Promise<void> {
+  for (const [name, flags] of [["floor", []], ["floor unsynced", ["--no-sync"]]] as const) {
+    const dest = join(base, name.replace(" ", "-"));
+    const t = await settled(tools, () => timed(process.execPath, [DURABLE_FLOOR, source, dest, ...flags]), base);
+    const [, seconds, cpu] = (/FLOOR ([\d.]+) ([\d.]+)/.exec(t.stdout) ?? []).map(Number);
+    if (seconds === undefined || cpu === undefined) throw new Error(`durable-floor printed no figure:\n${t.stdout}`);
+    results.set(`${name}/a`, [...(results.get(`${name}/a`) ?? []), { seconds, wire: 0, rssKiB: t.rssKiB, serverRssKiB: 0, cpu, serverCpu: NaN }]);
+    console.error(`  ${name}/a: ${seconds.toFixed(3)} s, ${cpu.toFixed(2)} CPU-s (the writes alone: not the read of the source, not Node's start)`);
+    verify({ name, source, dests: [dest], sync: () => Promise.reject(new Error("not a tool")), stop: () => Promise.resolve() });
   }
 }
 
@@ -600,6 +624,14 @@ async function main(): Promise<void> {
     // the CPU they use, spread perfectly over the cores, bounds the time from below.
     const floor = (fan.cpu + fan.serverCpu) / availableParallelism();
     console.log(`  (e) CPU floor (info): 1→4 used ${(fan.cpu + fan.serverCpu).toFixed(2)} s of CPU on ${availableParallelism()} cores here, so it takes ≥ ${floor.toFixed(2)} s = ${(floor / one).toFixed(3)}× of 1→1`);
+    const writes = med("floor", "a")?.cpu;
+    if (writes !== undefined) console.log(`  (e) durable writes alone (info): four receivers writing (a)'s tree as bench/durable-floor does take ${(4 * writes).toFixed(2)} CPU-s, ≥ ${((4 * writes) / availableParallelism()).toFixed(2)} s on ${availableParallelism()} cores = ${((4 * writes) / availableParallelism() / one).toFixed(3)}× of 1→1`);
+  }
+  const floor = t("floor", "a");
+  if (floor !== undefined) {
+    const rsync = t("rsync", "a");
+    const unsynced = t("floor unsynced", "a");
+    console.log(`  (a) durable-write floor (info): peersync's receive calls alone (temp files, syncfs, renames, directory fsyncs; no network, hashing, index or decisions) take ${floor.toFixed(3)} s${rsync ? ` = ${(floor / rsync).toFixed(3)}× rsync's whole (a)` : ""}, ${unsynced === undefined ? "" : `${unsynced.toFixed(3)} s without the syncs`}`);
   }
   console.log(ratio("(a) wire bytes vs rsync (info)", w("peersync", "a"), w("rsync", "a"), Infinity));
   console.log(ratio("(a) wire bytes vs csync2 (info)", w("peersync", "a"), w("csync2", "a"), Infinity));
