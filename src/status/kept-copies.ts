@@ -20,7 +20,9 @@ export function countPresent(paths: readonly string[]): number | undefined {
   let present = 0;
   for (const p of paths) {
     try {
-      if (lstatSync(p, { throwIfNoEntry: false }) !== undefined) present++;
+      // A directory there holds backups of paths below it, not a copy (sync/backup.ts).
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (st !== undefined && !st.isDirectory()) present++;
     } catch (err) {
       if ((err as { code?: unknown }).code !== "ENOTDIR") return undefined;
     }

@@ -88,7 +88,7 @@ test("backupFile() keeps a symlink as a symlink to the same target, never readin
   assert.equal(await fsp.readlink(backupPathFor(dir, src, 1)), `${src}.real`);
 });
 
-test("backupFile() refuses a symlink planted inside the backup directory", async () => {
+test("backupFile() never writes through a symlink planted inside the backup directory", async () => {
   const { src, dir } = await setup();
   await fsp.writeFile(src, "v1");
   const elsewhere = join(base, `elsewhere-${n}`);
@@ -97,7 +97,11 @@ test("backupFile() refuses a symlink planted inside the backup directory", async
   const first = src.split("/")[1] ?? "";
   await fsp.mkdir(dir, { recursive: true });
   await fsp.symlink(elsewhere, join(dir, first));
-  await assert.rejects(backupFile(src, { directory: dir, generations: 3 }), /symlink/);
+  // It could be the backup of a link that once had that name: it moves aside like one, unread.
+  assert.equal(await backupFile(src, { directory: dir, generations: 3 }), backupPathFor(dir, src));
+  assert.equal(await contents(backupPathFor(dir, src)), "v1");
+  assert.equal((await fsp.lstat(join(dir, first))).isDirectory(), true);
+  assert.equal(await fsp.readlink(join(dir, `${first}.1`)), elsewhere);
   assert.deepEqual(await fsp.readdir(elsewhere), []);
 });
 
@@ -125,3 +129,43 @@ test("backupFile() called concurrently for one path keeps every generation (the 
   const kept = await Promise.all(Array.from({ length: 12 }, (_, g) => contents(g === 0 ? target : `${target}.${g}`)));
   assert.deepEqual(kept, ["new", "new", "new", "new", "v6", "v5", "v4", "v3", "v2", "v1", undefined, undefined]);
 });
+
+// A path that is a file, then a directory, then a file again (or a link), each version losing
+// once: every copy stays, under the names the header of backup.ts gives, and no backup fails.
+// Steps: "file V" / "link V" backs up `conf` holding V; "below V" backs up `conf/x` holding V.
+const flips: { name: string; generations: number; steps: string[]; want: Record<string, string | undefined> }[] = [
+  { name: "file, then a file below it", generations: 3, steps: ["file f1", "below x1"], want: { "": "dir", ".1": "f1", "/x": "x1" } },
+  { name: "two files, then a file below", generations: 3, steps: ["file f1", "file f2", "below x1"], want: { "": "dir", ".1": "f2", ".2": "f1", "/x": "x1" } },
+  { name: "full generations, then a file below (the oldest falls off, as a newer copy would drop it)", generations: 2, steps: ["file f1", "file f2", "below x1"], want: { "": "dir", ".1": "f2", ".2": undefined, "/x": "x1" } },
+  { name: "one generation: the copy still moves aside", generations: 1, steps: ["file f1", "below x1"], want: { "": "dir", ".1": "f1", "/x": "x1" } },
+  { name: "a file below, then the file", generations: 3, steps: ["below x1", "file f1"], want: { "": "dir", ".1": "f1", "/x": "x1" } },
+  { name: "a file below, then the file twice", generations: 3, steps: ["below x1", "file f1", "file f2"], want: { "": "dir", ".1": "f2", ".2": "f1", "/x": "x1" } },
+  { name: "file, below, file, below", generations: 4, steps: ["file f1", "below x1", "file f2", "below x2"], want: { "": "dir", ".1": "f2", ".2": "f1", "/x": "x2", "/x.1": "x1" } },
+  { name: "a link, then a file below", generations: 3, steps: ["link l1", "below x1"], want: { "": "dir", ".1": "->l1", "/x": "x1" } },
+];
+for (const c of flips) {
+  test(`backupFile() keeps every copy of a path that flips between file and directory: ${c.name}`, async () => {
+    const { src, dir } = await setup();
+    for (const step of c.steps) {
+      const [kind, value] = step.split(" ") as [string, string];
+      await fsp.rm(src, { recursive: true, force: true });
+      if (kind === "below") {
+        await fsp.mkdir(src);
+        await fsp.writeFile(join(src, "x"), value);
+        const made = await backupFile(join(src, "x"), { directory: dir, generations: c.generations });
+        assert.equal(await contents(made ?? ""), value, `${step}: the path backupFile() returns holds the copy`);
+      } else {
+        if (kind === "link") await fsp.symlink(value, src);
+        else await fsp.writeFile(src, value);
+        const made = await backupFile(src, { directory: dir, generations: c.generations });
+        assert.equal(kind === "link" ? await fsp.readlink(made ?? "") : await contents(made ?? ""), value, `${step}: the path backupFile() returns holds the copy`);
+      }
+    }
+    const target = backupPathFor(dir, src);
+    for (const [suffix, want] of Object.entries(c.want)) {
+      const st = await fsp.lstat(target + suffix).catch(() => undefined);
+      const got = st === undefined ? undefined : st.isDirectory() ? "dir" : st.isSymbolicLink() ? `->${await fsp.readlink(target + suffix)}` : await contents(target + suffix);
+      assert.equal(got, want, suffix || "base");
+    }
+  });
+}

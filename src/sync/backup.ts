@@ -9,6 +9,16 @@
 // A symbolic link is kept as a symbolic link with the same target (its target is all there is
 // of it; left out, a link that lost a conflict was gone from every node without a trace).
 //
+// One name in the backup directory can hold backups of a file or backups below a directory,
+// and a path can be both over time (a file `conf` that became a directory `conf/`, and back):
+// - a backup of `conf/x` finds the backup of the file `conf` where its directory must go: that
+//   copy moves to `conf.1` (the generations shift as a newer backup of `conf` would shift them);
+// - a backup of the file `conf` finds the directory of `conf/…`'s backups at `conf`: its
+//   generations start at `conf.1` (`conf.1` … `conf.N`).
+// Without that, every later backup below or of that name failed, and the sync that needed it
+// refused the path at every run: it never converged (found by the convergence test's seeds
+// with type conflicts).
+//
 // The copy is atomic (fs/atomic-write): the new copy is complete and synced before the
 // generations rotate, so a failure leaves the previous backups as they were. Directories
 // made inside the backup directory are 0700 (backups may hold secrets; csync2 clones the
@@ -76,12 +86,12 @@ export async function backupFile(source: string, options: BackupOptions): Promis
   const target = backupPathFor(options.directory, source);
   try {
     await fsp.mkdir(options.directory, { recursive: true, mode: 0o700 });
+    await clearParents(options.directory, source, options.generations);
     const root = { logical: toLogicalPath("/"), local: options.directory };
     // The copy and the rotation rename over the final component, never write through it, so
     // a symlink there (the previous backup of a symlink) is safe to replace.
     await resolveSafePath(root, toLogicalPath(source), { createParentsMode: 0o700, allowFinalSymlink: true });
-    await oneAtATime(target, () => copyInto(source, target, options.generations));
-    return target;
+    return await oneAtATime(target, () => copyInto(source, target, options.generations));
   } catch (err) {
     throw new BackupError(source, err);
   }
@@ -106,15 +116,35 @@ async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function copyInto(source: string, target: string, generations: number): Promise<void> {
+/**
+ * Every name above the backup of `source` that holds a backup (of a file or link that once had
+ * the directory's name) moves to its generation names, so the directory can be made there.
+ */
+async function clearParents(directory: string, source: string, generations: number): Promise<void> {
+  let at = directory;
+  for (const part of source.split("/").filter(Boolean).slice(0, -1)) {
+    at = join(at, part);
+    const st = await fsp.lstat(at).catch(() => undefined);
+    if (st === undefined) return;
+    // At least one generation above the newest, so the copy moves and is never dropped here.
+    const name = at;
+    if (!st.isDirectory()) await oneAtATime(name, () => rotate(name, Math.max(generations, 2)));
+  }
+}
+
+/** Copies `source` to its newest generation name and returns that name. */
+async function copyInto(source: string, base: string, generations: number): Promise<string> {
   const st = await fsp.lstat(source, { bigint: true });
+  // The base name is a directory of backups below it: this path's generations start at .1.
+  const first = (await fsp.lstat(base).catch(() => undefined))?.isDirectory() ? 1 : 0;
+  const target = generationPath(base, first);
   if (st.isSymbolicLink()) {
     // As bytes: a target that is not UTF-8 is kept exactly.
     await writeSymlinkAtomic(target, await fsp.readlink(source, { encoding: "buffer" }), {
       uid: Number(st.uid), gid: Number(st.gid), mtimeNs: st.mtimeNs,
-      beforeRename: () => rotate(target, generations),
+      beforeRename: () => rotate(base, generations, first),
     });
-    return;
+    return target;
   }
   const file = await fsp.open(source, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
@@ -125,23 +155,28 @@ async function copyInto(source: string, target: string, generations: number): Pr
       uid: Number(stat.uid),
       gid: Number(stat.gid),
       mtimeNs: stat.mtimeNs,
-      beforeRename: () => rotate(target, generations),
+      beforeRename: () => rotate(base, generations, first),
     });
+    return target;
   } finally {
     await file.close();
   }
 }
 
-/** base.(N-2) → base.(N-1), …, base → base.1; the oldest generation falls off. */
-async function rotate(base: string, generations: number): Promise<void> {
+/**
+ * The N generations from `first` shift by one: base.(first+N-2) → base.(first+N-1), …,
+ * base.first → base.(first+1); the oldest falls off. `first` is 0 (base, base.1, …) or 1 when
+ * base is a directory (base.1, base.2, …).
+ */
+async function rotate(base: string, generations: number, first = 0): Promise<void> {
   // Only the generations that exist move (up to the first gap): one rename per configured
   // generation made a backup under `backup-generations 1000000` take minutes, under the
   // receiver's lock, and stalled every session of the daemon (found by test/faults/churn).
-  let top = 1;
-  while (top < generations - 1 && (await exists(`${base}.${top}`))) top++;
-  for (let i = Math.min(top, generations - 1); i >= 1; i--) {
-    const from = i === 1 ? base : `${base}.${i - 1}`;
-    await fsp.rename(from, `${base}.${i}`).catch((err: unknown) => {
+  const last = first + generations - 1;
+  let top = first + 1;
+  while (top < last && (await exists(generationPath(base, top)))) top++;
+  for (let i = Math.min(top, last); i >= first + 1; i--) {
+    await fsp.rename(generationPath(base, i - 1), generationPath(base, i)).catch((err: unknown) => {
       if ((err as { code?: unknown }).code !== "ENOENT") throw err;
     });
   }
