@@ -4,12 +4,12 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fingerprintHash } from "../core/file-state.js";
 import type { LogicalPath } from "../core/path.js";
-import { file, gone } from "../core/testing-entries.js";
+import { dir, file, gone } from "../core/testing-entries.js";
 import { loadOwnerNames } from "../fs/owners.js";
 import { applyVersion, setMeta, type ApplyDeps } from "./apply.js";
 import { loadOwnerIds } from "./owners.js";
@@ -241,4 +241,47 @@ test("swapIn() with `displaced`: the old version is handed over, not unlinked; r
   writeFileSync(target.local, "written here after the decision\n");
   assert.throws(() => swapIn(join(dir, ".peersync-t2"), target, stale, { displaced: (temp) => handed.push(temp) }), ChangedHereError);
   assert.equal(handed.length, 1, "a refused swap displaced nothing");
+});
+
+/** `dir/d` with one entry, as the index recorded it: its fingerprint and its version's fields. */
+function recordedDir(dir: string): { target: Target; expected: Expected } {
+  const local = join(dir, "d");
+  mkdirSync(local, { mode: 0o755 });
+  writeFileSync(join(local, "x"), "x\n");
+  const st = lstatSync(local, { bigint: true });
+  const target: Target = { path: "/d" as LogicalPath, local, fs: local, stat: st };
+  const dirOf = { ino: st.ino, dev: st.dev, mode: Number(st.mode), uid: Number(st.uid), gid: Number(st.gid) };
+  return { target, expected: { fp: fingerprintHash(lstatSync(local)), dir: () => dirOf } };
+}
+
+// What happens to a recorded directory between the decision and the change: whether the
+// directory still holds the version the decision was made on.
+const directoryChanges: { what: string; change: (d: string) => void; holds: boolean }[] = [
+  { what: "nothing", change: () => undefined, holds: true },
+  { what: "an entry removed (this sync's own deletion of d/x)", change: (d) => removeIfHolds({ path: "/d/x" as LogicalPath, local: join(d, "x"), fs: join(d, "x"), stat: lstatSync(join(d, "x"), { bigint: true }) }, recorded(join(d, "x"))), holds: true },
+  { what: "an entry added", change: (d) => writeFileSync(join(d, "y"), "y\n"), holds: true },
+  { what: "its mode changed here", change: (d) => chmodSync(d, 0o700), holds: false },
+  { what: "another directory put in its place", change: (d) => (renameSync(d, `${d}.old`), mkdirSync(d, { mode: 0o755 })), holds: false },
+  { what: "a file put in its place", change: (d) => (renameSync(d, `${d}.old`), writeFileSync(d, "file\n")), holds: false },
+];
+for (const c of directoryChanges) {
+  test(`a directory's new mode is set ${c.holds ? "" : "only "}when, after the decision, ${c.what}${c.holds ? "" : " (refused)"}`, async () => {
+    const { target, expected } = recordedDir(fresh());
+    c.change(target.local);
+    const set = setMeta(target, dir({ mode: 0o40750, uid: process.getuid!(), gid: process.getgid!(), userName: undefined, groupName: undefined }), deps, expected);
+    if (c.holds) {
+      await set;
+      assert.equal(lstatSync(target.local).mode & 0o7777, 0o750);
+    } else {
+      await assert.rejects(set, ChangedHereError);
+      assert.notEqual(lstatSync(target.local).mode & 0o7777, 0o750, "nothing was changed");
+    }
+  });
+}
+
+test("a recorded directory removed by a peer's deletion after this sync emptied it", async () => {
+  const { target, expected } = recordedDir(fresh());
+  removeIfHolds({ path: "/d/x" as LogicalPath, local: join(target.local, "x"), fs: join(target.local, "x"), stat: undefined }, recorded(join(target.local, "x")));
+  removeIfHolds(target, expected);
+  assert.equal(existsSync(target.local), false);
 });

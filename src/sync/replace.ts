@@ -32,7 +32,7 @@
 import { randomBytes } from "node:crypto";
 import { linkSync, lstatSync, renameSync, unlink, unlinkSync, type BigIntStats } from "node:fs";
 import { dirname, join } from "node:path";
-import { fingerprintHash, msFromNs } from "../core/file-state.js";
+import { fingerprintHash, msFromNs, permissionBits } from "../core/file-state.js";
 import { PeersyncError } from "../errors.js";
 import type { WrittenStat } from "../fs/atomic-write.js";
 import { TEMP_PREFIX } from "../fs/temp-names.js";
@@ -41,9 +41,19 @@ import type { Target } from "./target.js";
 
 /**
  * What the caller decided on: the fingerprint (core/file-state.ts fingerprintHash) the index
- * records for the target, or "absent" when it records no live entry.
+ * records for the target, or "absent" when it records no live entry. `dir`: for a recorded
+ * directory, what its version is made of (read only when the fingerprint no longer matches).
  */
-export type Expected = { readonly fp: number } | "absent";
+export type Expected = { readonly fp: number; readonly dir?: () => RecordedDirectory | undefined } | "absent";
+
+/** A directory's version as the index records it: its inode and owner, and its permission bits. */
+export interface RecordedDirectory {
+  readonly ino: bigint;
+  readonly dev: bigint;
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
 
 /** The target no longer holds what the decision was made on: nothing was replaced; the next sync retries. */
 export class ChangedHereError extends PeersyncError {
@@ -92,7 +102,19 @@ function fingerprintOf(st: BigIntStats): number {
 
 export function holds(st: BigIntStats | undefined, expected: Expected): boolean {
   if (expected === "absent") return st === undefined;
-  return st !== undefined && fingerprintOf(st) === expected.fp;
+  if (st === undefined) return false;
+  if (fingerprintOf(st) === expected.fp) return true;
+  // A directory's size and times move with its entries, which this very sync may have just
+  // changed (a push deletes `d/x` before it sets the new mode of `d`): they are no part of its
+  // version (core/entry.ts sameMeta), so they do not make it a local write. Its mode and owner
+  // do, and so does another directory in its place.
+  const recorded = st.isDirectory() ? expected.dir?.() : undefined;
+  return recorded !== undefined && sameDirectory(st, recorded);
+}
+
+function sameDirectory(st: BigIntStats, recorded: RecordedDirectory): boolean {
+  return st.ino === recorded.ino && st.dev === recorded.dev && permissionBits(Number(st.mode)) === permissionBits(recorded.mode)
+    && Number(st.uid) === recorded.uid && Number(st.gid) === recorded.gid;
 }
 
 /**

@@ -54,7 +54,14 @@ export class SyncIndex {
   /** What the index says the disk holds at a path, for a replacement decided on it (replace.ts). */
   expected(group: string, path: string): Expected {
     const row = this.entries.fingerprintOf(group, path);
-    return row === undefined || row.deleted ? "absent" : { fp: row.fp };
+    if (row === undefined || row.deleted) return "absent";
+    return {
+      fp: row.fp,
+      dir: () => {
+        const r = this.entries.get(group, path);
+        return r?.kind === "dir" && r.deletedNs === undefined ? { ino: r.ino, dev: r.dev, mode: r.mode, uid: r.uid, gid: r.gid } : undefined;
+      },
+    };
   }
 
   /** expected() for many paths of one group, one query per 64 paths. */

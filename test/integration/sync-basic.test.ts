@@ -69,6 +69,27 @@ test("edits, a mode change and deletions (a whole directory too) follow", async 
   assert.deepEqual(snapshot(c.nodes.gamma!.root), want);
 });
 
+// Deletions go first, so a peer removes tools/a, which moves the times of tools, before it
+// sets the directory's new mode: that took the moved times for a local write ("it changed
+// here after the decision"), refused the mode and needed a second run.
+test("a directory's new mode and a deletion inside it go in one run", async () => {
+  const a = c.nodes.alpha!;
+  mkdirSync(join(a.root, "tools"));
+  writeFileSync(join(a.root, "tools/a"), "a\n");
+  writeFileSync(join(a.root, "tools/b"), "b\n");
+  const first = await a.run(SYNC);
+  assert.equal(first.code, 0, first.stderr + first.stdout);
+  chmodSync(join(a.root, "tools"), 0o750);
+  rmSync(join(a.root, "tools/a"));
+  const run = await a.run(SYNC);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const want = snapshot(a.root);
+  assert.deepEqual(snapshot(c.nodes.beta!.root), want);
+  assert.deepEqual(snapshot(c.nodes.gamma!.root), want);
+  const again = await a.run([...SYNC, "--json"]);
+  assert.equal(JSON.parse(again.stdout).offered, 0, again.stdout);
+});
+
 test("a change made on another node reaches the rest from a run there", async () => {
   const b = c.nodes.beta!;
   writeFileSync(join(b.root, "from-beta"), "hello from beta\n");
