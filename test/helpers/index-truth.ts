@@ -17,13 +17,27 @@ export function indexMismatches(stateDir: string, toLocal: (logical: string) => 
   try {
     for (const r of new EntryStore(db).all()) {
       const want = r.deletedNs !== undefined ? "nothing" : r.kind === "file" ? `file ${r.hash}` : r.kind === "symlink" ? `symlink -> ${r.target}` : "dir";
-      const have = onDisk(toLocal(r.path));
+      const have = belowRealDirectories(r.path, toLocal) ? onDisk(toLocal(r.path)) : "nothing";
       if (have !== want) out.push(`${r.path}: index says ${want}, disk holds ${have}`);
     }
   } finally {
     db.close();
   }
   return out;
+}
+
+/**
+ * Every directory above `logical` below its root is a real directory: as peersync sees the
+ * disk, nothing is below a symlink or a file (it never follows one). lstat of the full path
+ * alone went through a symlink `d` to the file its target holds at `d/b`.
+ */
+function belowRealDirectories(logical: string, toLocal: (logical: string) => string): boolean {
+  const parts = logical.split("/");
+  for (let i = 2; i < parts.length; i++) {
+    const st = lstatSync(toLocal(parts.slice(0, i).join("/")), { throwIfNoEntry: false });
+    if (st === undefined || !st.isDirectory()) return false;
+  }
+  return true;
 }
 
 function onDisk(full: string): string {
