@@ -5,7 +5,12 @@
 import { lstatSync } from "node:fs";
 import { msFromTimeSpec, type Fingerprint } from "../core/file-state.js";
 
-/** Per path: 8 numbers in FIELDS order; status OK, MISSING (ENOENT) or FAILED (see errors). */
+/**
+ * Per path: 8 numbers in FIELDS order; status OK, MISSING or FAILED (see errors). MISSING is
+ * ENOENT, and ENOTDIR: a name above the path is not a directory (a file, or a symlink to one),
+ * so nothing can be at the path. Taken for a failure, it made every re-check of a
+ * tombstone below a file "unsure", and two nodes refused each other's copy of it forever.
+ */
 export interface StatBatch {
   readonly fields: Float64Array;
   readonly status: Uint8Array;
@@ -90,6 +95,10 @@ export function statBatch(paths: readonly (string | Uint8Array)[]): StatBatch {
       fields[o + 7] = st.ctimeMs;
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
+      if (e.code === "ENOTDIR") {
+        status[i] = STAT_MISSING;
+        continue;
+      }
       status[i] = STAT_FAILED;
       errors.push([i, e.code ?? "EIO", `${e.code ?? "error"} (${e.syscall ?? "lstat"})`]);
     }

@@ -7,7 +7,7 @@
 // between its lstat here and the addon's open is lstat'ed path by path instead, so every path
 // gets the status statBatch would give it.
 
-import { lstatSync } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import { dirname, basename } from "node:path";
 import { fsPath } from "./name-codec.js";
 import { statBatch, STAT_FAILED, type StatBatch } from "./stat-batch.js";
@@ -45,9 +45,18 @@ async function statDirectory(native: NativeStatAt, dir: string, locals: readonly
   const inPlace = (): StatBatch => statBatch(locals.map(fsPath));
   if (locals.length < MIN_NATIVE) return inPlace();
   const dirFs = fsPath(dir);
-  const seen = lstatSync(dirFs, { throwIfNoEntry: false });
+  // ENOTDIR (a name above is a file) throws even with throwIfNoEntry: false.
+  const seen = lstatOrUndefined(dirFs);
   if (seen === undefined || !seen.isDirectory()) return inPlace();
   const batch = await native({ dirFs, names: locals.map((l) => fsPath(basename(l))), dirIno: seen.ino, dirDev: seen.dev });
   // Replaced since the lstat above (ECHANGED), or not opened: ask path by path.
   return batch.status.includes(STAT_FAILED) ? inPlace() : batch;
+}
+
+function lstatOrUndefined(path: string | Buffer): Stats | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
