@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { BackupError, backupFile, backupPathFor, defaultBackupDirectory } from "./backup.js";
+import { BackupError, backupFile, backupForeign, backupPathFor, defaultBackupDirectory } from "./backup.js";
 
 let base = "";
 before(async () => {
@@ -169,3 +170,44 @@ for (const c of flips) {
     }
   });
 }
+
+// A peer's version this node never held on disk (sync/take-back.ts keepPeersVersion): kept
+// under the local path's backup name, rotating like a local copy, checked against its hash.
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+async function* bytes(text: string): AsyncIterable<Uint8Array> {
+  yield Buffer.from(text);
+}
+const foreignFile = (text: string, hex = sha256(text)) => ({ kind: "file" as const, data: bytes(text), mode: 0o100640, mtimeNs: 1_600_000_000_123_456_000n, expectedHash: { algorithm: "sha256", hex } });
+
+test("backupForeign() keeps a peer's file under the local path's name, newest first, with its mode and mtime", async () => {
+  const { src, dir } = await setup();
+  await fsp.writeFile(src, "ours");
+  await backupFile(src, { directory: dir, generations: 3 });
+  const made = await backupForeign(src, foreignFile("the peer's\n"), { directory: dir, generations: 3 });
+  assert.equal(made, backupPathFor(dir, src));
+  assert.equal(await contents(backupPathFor(dir, src)), "the peer's\n");
+  assert.equal(await contents(backupPathFor(dir, src, 1)), "ours");
+  const st = await fsp.stat(made ?? "", { bigint: true });
+  assert.equal(st.mode & 0o7777n, 0o640n);
+  assert.equal(st.mtimeNs / 1000n, 1_600_000_000_123_456n);
+});
+
+test("backupForeign() refuses bytes that do not hash to the version's hash, leaving every generation as it was", async () => {
+  const { src, dir } = await setup();
+  await fsp.writeFile(src, "ours");
+  await backupFile(src, { directory: dir, generations: 3 });
+  await assert.rejects(backupForeign(src, foreignFile("changed on the way\n", sha256("what was offered\n")), { directory: dir, generations: 3 }), BackupError);
+  assert.equal(await contents(backupPathFor(dir, src)), "ours");
+  assert.equal(await contents(backupPathFor(dir, src, 1)), undefined);
+});
+
+test("backupForeign() keeps a peer's symlink as a symlink, and starts at .1 where the name is a directory of backups", async () => {
+  const { src, dir } = await setup();
+  await fsp.mkdir(src);
+  await fsp.writeFile(join(src, "x"), "below");
+  await backupFile(join(src, "x"), { directory: dir, generations: 3 });
+  const made = await backupForeign(src, { kind: "symlink", target: "../elsewhere", mtimeNs: 1_600_000_000_000_000_000n }, { directory: dir, generations: 3 });
+  assert.equal(made, backupPathFor(dir, src, 1));
+  assert.equal(await fsp.readlink(made ?? ""), "../elsewhere");
+  assert.equal(await contents(join(backupPathFor(dir, src), "x")), "below");
+});

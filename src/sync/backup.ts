@@ -82,19 +82,53 @@ export class BackupError extends PeersyncError {
  * Throws BackupError: then the caller keeps the original (csync2 went ahead silently).
  */
 export async function backupFile(source: string, options: BackupOptions): Promise<string | undefined> {
+  return keep(source, options, (base) => copyInto(source, base, options.generations));
+}
+
+/**
+ * A version this node does not hold on disk: a peer's file (its bytes, as fetched) or symbolic
+ * link, kept where the backup of `local` goes.
+ */
+export type ForeignVersion =
+  | { readonly kind: "file"; readonly data: AsyncIterable<Uint8Array>; readonly mode: number; readonly mtimeNs: bigint; readonly expectedHash: { readonly algorithm: string; readonly hex: string } }
+  | { readonly kind: "symlink"; readonly target: string; readonly mtimeNs: bigint };
+
+/**
+ * Keeps a peer's version of `local` as the newest backup of `local`, rotating as backupFile()
+ * does (a file's bytes must hash to `expectedHash`). Its owner is this process's: the peer's
+ * ids mean nothing here, and the backup directory is 0700.
+ */
+export async function backupForeign(local: string, version: ForeignVersion, options: BackupOptions): Promise<string | undefined> {
+  return keep(local, options, async (base) => {
+    const { target, rotation } = await slotOf(base, options.generations);
+    if (version.kind === "symlink") await writeSymlinkAtomic(target, version.target, { mtimeNs: version.mtimeNs, beforeRename: rotation });
+    else await writeFileAtomic(target, version.data, { mode: version.mode & 0o7777, mtimeNs: version.mtimeNs, expectedHash: version.expectedHash, beforeRename: rotation });
+    return target;
+  });
+}
+
+/** The backup directory made safe for the backup of `local`, then `write` under its per-path turn. */
+async function keep(local: string, options: BackupOptions, write: (base: string) => Promise<string>): Promise<string | undefined> {
   if (options.generations < 1) return undefined;
-  const target = backupPathFor(options.directory, source);
+  const base = backupPathFor(options.directory, local);
   try {
     await fsp.mkdir(options.directory, { recursive: true, mode: 0o700 });
-    await clearParents(options.directory, source, options.generations);
+    await clearParents(options.directory, local, options.generations);
     const root = { logical: toLogicalPath("/"), local: options.directory };
     // The copy and the rotation rename over the final component, never write through it, so
     // a symlink there (the previous backup of a symlink) is safe to replace.
-    await resolveSafePath(root, toLogicalPath(source), { createParentsMode: 0o700, allowFinalSymlink: true });
-    return await oneAtATime(target, () => copyInto(source, target, options.generations));
+    await resolveSafePath(root, toLogicalPath(local), { createParentsMode: 0o700, allowFinalSymlink: true });
+    return await oneAtATime(base, () => write(base));
   } catch (err) {
-    throw new BackupError(source, err);
+    throw new BackupError(local, err);
   }
+}
+
+/** Where the newest copy goes (base, or base.1 when base is a directory of backups) and the rotation before it lands. */
+async function slotOf(base: string, generations: number): Promise<{ target: string; rotation: () => Promise<void> }> {
+  // The base name is a directory of backups below it: this path's generations start at .1.
+  const first = (await fsp.lstat(base).catch(() => undefined))?.isDirectory() ? 1 : 0;
+  return { target: generationPath(base, first), rotation: () => rotate(base, generations, first) };
 }
 
 /**
@@ -135,14 +169,12 @@ async function clearParents(directory: string, source: string, generations: numb
 /** Copies `source` to its newest generation name and returns that name. */
 async function copyInto(source: string, base: string, generations: number): Promise<string> {
   const st = await fsp.lstat(source, { bigint: true });
-  // The base name is a directory of backups below it: this path's generations start at .1.
-  const first = (await fsp.lstat(base).catch(() => undefined))?.isDirectory() ? 1 : 0;
-  const target = generationPath(base, first);
+  const { target, rotation } = await slotOf(base, generations);
   if (st.isSymbolicLink()) {
     // As bytes: a target that is not UTF-8 is kept exactly.
     await writeSymlinkAtomic(target, await fsp.readlink(source, { encoding: "buffer" }), {
       uid: Number(st.uid), gid: Number(st.gid), mtimeNs: st.mtimeNs,
-      beforeRename: () => rotate(base, generations, first),
+      beforeRename: rotation,
     });
     return target;
   }
@@ -155,7 +187,7 @@ async function copyInto(source: string, base: string, generations: number): Prom
       uid: Number(stat.uid),
       gid: Number(stat.gid),
       mtimeNs: stat.mtimeNs,
-      beforeRename: () => rotate(base, generations, first),
+      beforeRename: rotation,
     });
     return target;
   } finally {

@@ -150,14 +150,24 @@ export class Receiver {
    * Our directory at `path` survives `remote` (a deletion of it) when it still holds entries
    * (core/reconcile.ts keepsDirectory); then it is recorded as a new version of this node,
    * pending for every peer. For the pusher taking a peer's version back; true when kept.
+   * `beforeKeep` runs first (it keeps the peer's losing version); when it throws, nothing is
+   * recorded and the error goes to the caller.
    */
-  async keepsDir(group: Group, path: LogicalPath, remote: EntryState): Promise<boolean> {
+  async keepsDir(group: Group, path: LogicalPath, remote: EntryState, beforeKeep?: () => Promise<void>): Promise<boolean> {
     await this.#recheckTree(group, path, remote);
     const { index } = this.#o;
+    if (!this.#keeps(group, path, remote)) return false;
+    await beforeKeep?.();
+    // Looked at again: beforeKeep awaited (a fetch), though the caller holds the receiver's lock.
     const local = index.get(group.name, path);
-    if (!local || !keepsDirectory(local.entry, remote, index.entries.countLiveUnder(group.name, path) > 1)) return false;
+    if (!local || !this.#keeps(group, path, remote)) return false;
     keepDir(this.#carry, group, local, bumpVector(mergeVectors(local.entry.vector, remote.vector), group.local.name), group.peers.map((h) => h.name));
     return true;
+  }
+
+  #keeps(group: Group, path: LogicalPath, remote: EntryState): boolean {
+    const local = this.#o.index.get(group.name, path);
+    return local !== undefined && keepsDirectory(local.entry, remote, this.#o.index.entries.countLiveUnder(group.name, path) > 1);
   }
 
   /** Re-creates the missing parent directories of `path` (parents.ts). */

@@ -7,11 +7,12 @@ import { addLost, lostKeep } from "../core/lost-here.js";
 import { relayPeers } from "../core/tombstone.js";
 import { bumpVector, mergeVectors } from "../core/vector.js";
 import type { LogicalPath } from "../core/path.js";
+import type { EntryState } from "../core/entry.js";
 import { shownName } from "../core/shown-name.js";
 import { messageOf } from "../errors.js";
 import type { Answer } from "../net/messages.js";
 import { applyVersion } from "./apply.js";
-import { BackupError, backupFile, keepable } from "./backup.js";
+import { BackupError, backupFile, backupForeign, keepable } from "./backup.js";
 import { FIRST_VERSION_REPLACED, lossReasonOfLabel, reportLoss, reportUnkept } from "./loss-report.js";
 import { isSessionError, kindCode, problem, unchanged, type PeerResult, type PushContext, type Work } from "./push-context.js";
 import type { LocalEntry } from "./sync-index.js";
@@ -57,8 +58,9 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   }
   const current = unchanged(ctx, w);
   if (!current) return;
-  // A directory here that still holds entries survives the peer's deletion of it.
-  if (await ctx.receiver.keepsDir(ctx.group, w.path, entry)) return;
+  // A directory here that still holds entries survives the peer's deletion of it, or its
+  // file or symlink, which then lost here: a copy of that is kept first.
+  if (await ctx.receiver.keepsDir(ctx.group, w.path, entry, () => keepPeersVersion(ctx, w.path, entry))) return;
   const vector = mergeVectors(current.entry.vector, answer.vector);
   ctx.item(`${ctx.host.name}\t<${kindCode(answer.entry.kind)}\t${shownName(w.path)}\t${answer.decision}`);
   // Ours (a file or a symlink) lost a conflict, or is a first version of ours the peer calls
@@ -108,6 +110,36 @@ async function takeBackLocked(ctx: PushContext, w: Work, answer: Extract<Answer,
   } finally {
     await fetched?.close();
   }
+}
+
+/**
+ * Our directory keeps its entries against the peer's file or symlink, which then lost; and
+ * the directory's new version covers the peer's (it merges its vector), so if this node
+ * deleted the directory before the peer ever saw it, that deletion replaced the peer's file
+ * as merely older, without a backup anywhere (found by the convergence test's policy search:
+ * seed 7320 under auto right). Only the peer held that version: fetched and kept here now,
+ * before the directory is recorded; a failure leaves everything for the next run.
+ */
+async function keepPeersVersion(ctx: PushContext, path: LogicalPath, entry: EntryState): Promise<void> {
+  if (entry.kind !== "file" && entry.kind !== "symlink") return;
+  const reason = `${entry.kind === "file" ? "file" : "symlink"} lost to a directory with entries`;
+  const target = await resolveTarget(ctx.config, ctx.group, path);
+  if (typeof target.fs !== "string") throw new BackupError(target.local, new Error("a name that is not UTF-8 cannot be kept from a peer"));
+  if (ctx.deps.backup.generations < 1) return reportUnkept(ctx.index, ctx.logger, { group: ctx.group.name, path, reason, peer: ctx.host.name });
+  let saved: string | undefined;
+  if (entry.kind === "symlink") {
+    saved = await backupForeign(target.fs, { kind: "symlink", target: entry.target, mtimeNs: entry.mtimeNs }, ctx.deps.backup);
+  } else {
+    const fetched = entry.size > 0 ? await getFile(ctx.session, path) : undefined;
+    try {
+      if (fetched && (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash)) throw new ChangedMeanwhileError(path);
+      const data = fetched?.content ?? (async function* () {})();
+      saved = await backupForeign(target.fs, { kind: "file", data, mode: entry.mode, mtimeNs: entry.mtimeNs, expectedHash: { algorithm: ctx.deps.algorithm, hex: entry.hash } }, ctx.deps.backup);
+    } finally {
+      await fetched?.close();
+    }
+  }
+  if (saved) reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path, backup: saved, reason, peer: ctx.host.name, note: `${ctx.host.name}'s version, kept here: only ${ctx.host.name} held it` });
 }
 
 /**

@@ -5,7 +5,7 @@
 // `auto none`, status names each conflicted path and list-pending marks its row.
 
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
@@ -526,4 +526,31 @@ test("a symlink or file replacing a directory that gained an entry elsewhere: th
   const kept = new Set<string>();
   for (const node of [alpha!, beta!, gamma!]) contents(join(node.state, "backup"), kept);
   assert.ok(kept.has("alpha's file in place of the directory\n"), "the file that lost is in a backup");
+});
+
+// The pusher keeps its directory (it holds entries) against a peer's file that won the
+// conflict there; the directory's new version covers the file's. Deleted on the pusher before
+// the peer ever saw the directory, that deletion replaced the file on the peer as merely
+// older: no copy anywhere (found by the convergence policy search, seed 7320 under auto right).
+test("a peer's file that loses to the pusher's directory is kept, even when the directory is deleted before the peer sees it", async () => {
+  const { alpha, beta } = younger.nodes;
+  write(alpha!.root, "kdStays", "the root is never empty (alone, this test would empty it)\n");
+  mkdirSync(join(alpha!.root, "kdDir"));
+  write(alpha!.root, "kdDir/entry", "alpha's entry\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  rmSync(join(beta!.root, "kdDir"), { recursive: true });
+  write(beta!.root, "kdDir", "beta's file, never checked there, younger than the directory\n");
+  chmodSync(join(alpha!.root, "kdDir"), 0o750);
+  const kept = await alpha!.run(["sync"]);
+  assert.equal(kept.code, 0, kept.stderr + kept.stdout);
+  assert.match(kept.stderr, /file lost to a directory with entries from beta: %data%\/kdDir backed up to /);
+  assert.equal(statSync(join(alpha!.root, "kdDir")).isDirectory(), true, "the directory with entries stays on alpha");
+  rmSync(join(alpha!.root, "kdDir"), { recursive: true });
+  for (const node of [alpha!, beta!, alpha!]) {
+    const r = await node.run(["sync"]);
+    assert.equal(r.code, 0, `${node.name}: ${r.stderr}${r.stdout}`);
+  }
+  const copies = new Set<string>();
+  for (const node of Object.values(younger.nodes)) contents(join(node.state, "backup"), copies);
+  assert.ok(copies.has("beta's file, never checked there, younger than the directory\n"), "beta's file is in a backup");
 });
