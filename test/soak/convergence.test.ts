@@ -1,5 +1,6 @@
 // The convergence property (test/helpers/convergence.ts) at soak size: 10,000 random operations
-// (`make soak`, PEERSYNC_SOAK=1), under `auto younger` and a second policy (`bigger`). Skipped
+// (`make soak`, PEERSYNC_SOAK=1), under `auto younger` and a second policy (`bigger`), and every
+// policy at 1,500 operations with directory deletes and type conflicts. Skipped
 // without PEERSYNC_SOAK. Replay a failure: PEERSYNC_SOAK=1 PEERSYNC_SEED=<seed>.
 //
 // Directory deletes (a directory removed on one node while another adds a file to it) and type
@@ -31,3 +32,13 @@ test("soak: convergence with directory deletes (seed 606, 1,000 operations)", { 
 test("soak: convergence with type conflicts (seed 101, 1,000 operations)", { skip, timeout: 1_800_000 }, async () => {
   await runConvergence({ seed: 101, ops: 1000, dirDeletes: true, typeConflicts: true, syncEvery: 0.03, maxRounds: 12, log: (l) => console.log(l) });
 });
+
+// Every auto policy at 1,500 operations with directory deletes and type conflicts: the search
+// that found the bugs the CI test's policy cases guard (test/integration/convergence.test.ts).
+for (const [k, policy] of ["younger", "older", "bigger", "smaller", "left", "right", "first"].entries()) {
+  for (const seed of seedsFromEnv([7300 + k])) {
+    test(`soak: convergence, auto ${policy}, seed ${seed}, 1,500 operations with directory deletes and type conflicts`, { skip, timeout: 1_800_000 }, async () => {
+      await runConvergence({ seed, ops: 1500, policy, dirDeletes: true, typeConflicts: true, syncEvery: 0.03, maxRounds: 12, log: (l) => console.log(l) });
+    });
+  }
+}
