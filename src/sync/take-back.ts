@@ -132,7 +132,11 @@ async function keepPeersVersion(ctx: PushContext, path: LogicalPath, entry: Entr
   } else {
     const fetched = entry.size > 0 ? await getFile(ctx.session, path) : undefined;
     try {
-      if (fetched && (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash)) throw new ChangedMeanwhileError(path);
+      // The peer no longer holds that version: it replaced it itself since it answered, with
+      // an edit of its own (a newer version, not a loss) or with the directory an entry this
+      // run sent below the path brought back (parents.ts backs the file up there). Nothing to
+      // keep here, and the directory stays as the rule says.
+      if (fetched && (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash)) return;
       const data = fetched?.content ?? (async function* () {})();
       saved = await backupForeign(target.fs, { kind: "file", data, mode: entry.mode, mtimeNs: entry.mtimeNs, expectedHash: { algorithm: ctx.deps.algorithm, hex: entry.hash } }, ctx.deps.backup);
     } finally {

@@ -554,3 +554,26 @@ test("a peer's file that loses to the pusher's directory is kept, even when the 
   for (const node of Object.values(younger.nodes)) contents(join(node.state, "backup"), copies);
   assert.ok(copies.has("beta's file, never checked there, younger than the directory\n"), "beta's file is in a backup");
 });
+
+// The same, where the run also offers a new entry below the path: the peer's answer for that
+// entry brings its directory back over the file (backing the file up there), so the file is
+// gone from the peer when the pusher comes to fetch it. That is no failure: the run exited 1
+// ("the peer's version changed since it answered") and the next run had nothing left to do.
+test("a peer's file that loses to the pusher's directory and a new entry below it: one clean run, the file backed up on the peer", async () => {
+  const { alpha, beta } = younger.nodes;
+  write(alpha!.root, "kdStays2", "the root is never empty\n");
+  mkdirSync(join(alpha!.root, "kdDir2"));
+  write(alpha!.root, "kdDir2/old", "known to all\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  rmSync(join(beta!.root, "kdDir2"), { recursive: true });
+  write(beta!.root, "kdDir2", "beta's file, younger than the directory\n");
+  // Above the size sent without an offer (core/plan.ts DIRECT_FILE_BYTES): it is offered.
+  writeFileSync(join(alpha!.root, "kdDir2/new"), Buffer.alloc(20_000, 0x61));
+  chmodSync(join(alpha!.root, "kdDir2"), 0o750);
+  const run = await alpha!.run(["sync"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  for (const node of [alpha!, beta!]) assert.equal(readFileSync(join(node.root, "kdDir2/new")).length, 20_000, node.name);
+  const copies = new Set<string>();
+  contents(join(beta!.state, "backup"), copies);
+  assert.ok(copies.has("beta's file, younger than the directory\n"), "beta's file is in beta's backup");
+});
