@@ -532,15 +532,25 @@ test("a symlink or file replacing a directory that gained an entry elsewhere: th
 // conflict there; the directory's new version covers the file's. Deleted on the pusher before
 // the peer ever saw the directory, that deletion replaced the file on the peer as merely
 // older: no copy anywhere (found by the convergence policy search, seed 7320 under auto right).
+/**
+ * alpha's directory `dir` with one entry, synced; then beta's file `dir` in its place (younger
+ * than the directory, never checked on beta), and alpha's new mode for the directory, so that
+ * alpha's next run offers it and beta's file wins there.
+ */
+async function betasFileOverAlphasDirectory(dir: string, betasFile: string): Promise<void> {
+  const { alpha, beta } = younger.nodes;
+  write(alpha!.root, `${dir}-stays`, "the root is never empty (alone, a test would empty it)\n");
+  mkdirSync(join(alpha!.root, dir));
+  write(alpha!.root, `${dir}/old`, "known to all\n");
+  assert.equal((await alpha!.run(["sync"])).code, 0);
+  rmSync(join(beta!.root, dir), { recursive: true });
+  write(beta!.root, dir, betasFile);
+  chmodSync(join(alpha!.root, dir), 0o750);
+}
+
 test("a peer's file that loses to the pusher's directory is kept, even when the directory is deleted before the peer sees it", async () => {
   const { alpha, beta } = younger.nodes;
-  write(alpha!.root, "kdStays", "the root is never empty (alone, this test would empty it)\n");
-  mkdirSync(join(alpha!.root, "kdDir"));
-  write(alpha!.root, "kdDir/entry", "alpha's entry\n");
-  assert.equal((await alpha!.run(["sync"])).code, 0);
-  rmSync(join(beta!.root, "kdDir"), { recursive: true });
-  write(beta!.root, "kdDir", "beta's file, never checked there, younger than the directory\n");
-  chmodSync(join(alpha!.root, "kdDir"), 0o750);
+  await betasFileOverAlphasDirectory("kdDir", "beta's file, never checked there, younger than the directory\n");
   const kept = await alpha!.run(["sync"]);
   assert.equal(kept.code, 0, kept.stderr + kept.stdout);
   assert.match(kept.stderr, /file lost to a directory with entries from beta: %data%\/kdDir backed up to /);
@@ -561,15 +571,9 @@ test("a peer's file that loses to the pusher's directory is kept, even when the 
 // ("the peer's version changed since it answered") and the next run had nothing left to do.
 test("a peer's file that loses to the pusher's directory and a new entry below it: one clean run, the file backed up on the peer", async () => {
   const { alpha, beta } = younger.nodes;
-  write(alpha!.root, "kdStays2", "the root is never empty\n");
-  mkdirSync(join(alpha!.root, "kdDir2"));
-  write(alpha!.root, "kdDir2/old", "known to all\n");
-  assert.equal((await alpha!.run(["sync"])).code, 0);
-  rmSync(join(beta!.root, "kdDir2"), { recursive: true });
-  write(beta!.root, "kdDir2", "beta's file, younger than the directory\n");
+  await betasFileOverAlphasDirectory("kdDir2", "beta's file, younger than the directory\n");
   // Above the size sent without an offer (core/plan.ts DIRECT_FILE_BYTES): it is offered.
   writeFileSync(join(alpha!.root, "kdDir2/new"), Buffer.alloc(20_000, 0x61));
-  chmodSync(join(alpha!.root, "kdDir2"), 0o750);
   const run = await alpha!.run(["sync"]);
   assert.equal(run.code, 0, run.stderr + run.stdout);
   for (const node of [alpha!, beta!]) assert.equal(readFileSync(join(node.root, "kdDir2/new")).length, 20_000, node.name);
