@@ -7,8 +7,9 @@ import { msFromTimeSpec, type Fingerprint } from "../core/file-state.js";
 
 /**
  * Per path: 8 numbers in FIELDS order; status OK, MISSING or FAILED (see errors). MISSING is
- * ENOENT, and ENOTDIR: a name above the path is not a directory (a file, or a symlink to one),
- * so nothing can be at the path. Taken for a failure, it made every re-check of a
+ * ENOENT, ENOTDIR (a name above the path is not a directory: a file, or a symlink to one) and
+ * ELOOP (a name above is a symlink that loops; lstat never follows the last name): nothing can
+ * be at the path as peersync sees it, since it never goes through a symlink. Taken for a failure, it made every re-check of a
  * tombstone below a file "unsure", and two nodes refused each other's copy of it forever.
  */
 export interface StatBatch {
@@ -95,7 +96,7 @@ export function statBatch(paths: readonly (string | Uint8Array)[]): StatBatch {
       fields[o + 7] = st.ctimeMs;
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.code === "ENOTDIR") {
+      if (e.code === "ENOTDIR" || e.code === "ELOOP") {
         status[i] = STAT_MISSING;
         continue;
       }

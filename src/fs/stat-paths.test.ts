@@ -63,16 +63,20 @@ test("statPaths() uses the native batch lstat for a directory's many paths (the 
 // A path below a file (or a symlink to one) can hold nothing: lstat says ENOTDIR. Taken for a
 // failure, a re-check of a tombstone there was "unsure" at every offer, and two nodes refused
 // each other's copy of it forever (convergence seed 7204, 1,500 operations).
-test("statPaths() and statBatch(): a path below a file is missing, never a failure, at any depth and in any number", async () => {
+test("statPaths() and statBatch(): a path below a file or a looping symlink is missing, never a failure, at any depth and in any number", async () => {
   const dir = join(base, "below-file");
   mkdirSync(dir);
   writeFileSync(join(dir, "file"), "x");
   symlinkSync("file", join(dir, "link-to-file"));
+  symlinkSync("loop", join(dir, "loop"));
   const cases = [
     ["one level below a file", Array.from({ length: 3 }, (_, i) => join(dir, "file", `x${i}`))],
     ["two levels below a file", Array.from({ length: 3 }, (_, i) => join(dir, "file", "sub", `x${i}`))],
     ["many, two levels below a file (the native batch's size)", Array.from({ length: 12 }, (_, i) => join(dir, "file", "sub", `x${i}`))],
     ["below a symlink to a file", Array.from({ length: 12 }, (_, i) => join(dir, "link-to-file", `x${i}`))],
+    // ELOOP (seen in the policy search at 3,000 operations: a symlink made where a directory was).
+    ["below a symlink that loops", Array.from({ length: 3 }, (_, i) => join(dir, "loop", `x${i}`))],
+    ["many, two levels below a symlink that loops", Array.from({ length: 12 }, (_, i) => join(dir, "loop", "sub", `x${i}`))],
   ] as const;
   for (const [what, locals] of cases) {
     assert.deepEqual([...statBatch(locals.map(fsPath)).status], locals.map(() => STAT_MISSING), `statBatch, ${what}`);
