@@ -9,8 +9,9 @@ import { msFromTimeSpec, type Fingerprint } from "../core/file-state.js";
  * Per path: 8 numbers in FIELDS order; status OK, MISSING or FAILED (see errors). MISSING is
  * ENOENT, ENOTDIR (a name above the path is not a directory: a file, or a symlink to one) and
  * ELOOP (a name above is a symlink that loops; lstat never follows the last name): nothing can
- * be at the path as peersync sees it, since it never goes through a symlink. Taken for a failure, it made every re-check of a
- * tombstone below a file "unsure", and two nodes refused each other's copy of it forever.
+ * be at the path as peersync sees it, since it never goes through a symlink. Taken for a
+ * failure, they made every re-check of a tombstone there "unsure", and two nodes refused each
+ * other's copy of it forever.
  */
 export interface StatBatch {
   readonly fields: Float64Array;

@@ -160,9 +160,10 @@ async function clearParents(directory: string, source: string, generations: numb
     at = join(at, part);
     const st = await fsp.lstat(at).catch(() => undefined);
     if (st === undefined) return;
+    if (st.isDirectory()) continue;
     // At least one generation above the newest, so the copy moves and is never dropped here.
     const name = at;
-    if (!st.isDirectory()) await oneAtATime(name, () => rotate(name, Math.max(generations, 2)));
+    await oneAtATime(name, () => rotate(name, Math.max(generations, 2)));
   }
 }
 
