@@ -4,21 +4,25 @@
 
 import type { BigIntStats } from "node:fs";
 import * as fsp from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { NODE_IO, syncDirectory, type AtomicWriteOptions } from "./atomic-write.js";
+import { decodeName, directoryOf } from "./name-codec.js";
 import { setPathTimes } from "./set-times.js";
 import { tempName } from "./temp-names.js";
-import { asDiskFull } from "./write-errors.js";
+import { asDiskFull, DirectoryNameError } from "./write-errors.js";
 
 export type SymlinkWriteOptions = Pick<AtomicWriteOptions, "uid" | "gid" | "mtimeNs" | "beforeRename" | "io">;
 
 /**
  * Atomically replaces (or creates) `target` with a symlink to `linkText` (never followed):
  * the link is made under a temp name, given its owner and times, then renamed over the target.
+ * `target` may be raw bytes when its last component is not UTF-8, as for writeFileAtomic.
  */
-export async function writeSymlinkAtomic(target: string, linkText: string | Buffer, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
+export async function writeSymlinkAtomic(target: string | Buffer, linkText: string | Buffer, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
   const io = { ...NODE_IO, ...options.io };
-  const dir = dirname(target);
+  const dir = directoryOf(target);
+  const shown = typeof target === "string" ? target : decodeName(target);
+  if (dir === undefined) throw new DirectoryNameError(shown);
   const temp = join(dir, tempName());
   try {
     await fsp.symlink(linkText, temp);
@@ -31,6 +35,6 @@ export async function writeSymlinkAtomic(target: string, linkText: string | Buff
     return stat;
   } catch (err) {
     await fsp.unlink(temp).catch(() => {});
-    throw await asDiskFull(io, target, dir, err);
+    throw await asDiskFull(io, shown, dir, err);
   }
 }

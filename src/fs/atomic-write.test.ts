@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { writeSymlinkAtomic } from "./atomic-symlink.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import { DiskFullError, HashMismatchError } from "./write-errors.js";
+import { DirectoryNameError, DiskFullError, HashMismatchError } from "./write-errors.js";
 import { caseDirs, namesIn } from "./testing.js";
 
 const freshDir = caseDirs("atomic");
@@ -159,3 +159,25 @@ test("writeSymlinkAtomic() replaces a file with a link, never following it", asy
   assert.equal(stat.ino, l.ino);
   assert.deepEqual(await names(dir), ["l"]);
 });
+
+// A last component that is not UTF-8 is given as raw bytes; the temp file goes in the directory
+// by name, so a directory above it that is not UTF-8 is refused before anything is made.
+const cases = [
+  { what: "a file", write: (to: Buffer) => writeFileAtomic(to, "bytes\n", { expectedHash: { algorithm: "sha256", hex: sha256("bytes\n") } }) },
+  { what: "a symlink", write: (to: Buffer) => writeSymlinkAtomic(to, "there") },
+];
+for (const c of cases) {
+  test(`${c.what} whose target is raw bytes lands under exactly those bytes; a directory above that is not UTF-8 is refused`, async () => {
+    const dir = await freshDir();
+    const raw = Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.of(0xe9)]);
+    await c.write(raw);
+    const listed = await fsp.readdir(dir, { encoding: "buffer" });
+    assert.deepEqual(listed.map((b) => b.toString("hex")), [Buffer.concat([Buffer.from("caf"), Buffer.of(0xe9)]).toString("hex")]);
+    await assert.rejects(c.write(Buffer.concat([raw, Buffer.from("/below")])), (err: unknown) => {
+      assert.ok(err instanceof DirectoryNameError);
+      assert.equal(err.path, `${dir}/caf\uFFFDE9/below`);
+      return true;
+    });
+    assert.equal((await fsp.readdir(dir)).length, 1, "nothing else was made");
+  });
+}

@@ -14,15 +14,16 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, openSync, writeSync, type BigIntStats, type PathLike } from "node:fs";
 import * as fsp from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
 import { EarlyWriteback } from "./early-writeback.js";
+import { decodeName, directoryOf } from "./name-codec.js";
 import { contentChunks } from "./content-chunks.js";
 import { setFdTimes } from "./set-times.js";
 import { tempName } from "./temp-names.js";
 import type { TempWriter } from "./temp-writer.js";
-import { asDiskFull, hasCode, HashMismatchError } from "./write-errors.js";
+import { asDiskFull, DirectoryNameError, hasCode, HashMismatchError } from "./write-errors.js";
 
 /**
  * The content: bytes, or chunks. A streamed chunk must stay valid until the chunk after the
@@ -92,15 +93,20 @@ export interface AtomicWriteResult {
   readonly hash: string | undefined;
 }
 
-/** Atomically replaces (or creates) the file `target` with `data`. */
-export async function writeFileAtomic(target: string, data: AtomicData, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
+/**
+ * Atomically replaces (or creates) the file `target` with `data`. `target` may be raw bytes
+ * (fs/name-codec.ts fsPath) when its last component is not UTF-8.
+ */
+export async function writeFileAtomic(target: string | Buffer, data: AtomicData, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const io = { ...NODE_IO, ...options.io };
-  const dir = dirname(target);
+  const dir = directoryOf(target);
+  const shown = typeof target === "string" ? target : decodeName(target);
+  if (dir === undefined) throw new DirectoryNameError(shown);
   const temp = options.resume?.path ?? join(dir, tempName());
   try {
     const written = await writeTemp(io, temp, data, options);
     if (options.expectedHash && written.hash !== options.expectedHash.hex) {
-      throw new HashMismatchError(target, options.expectedHash.hex, written.hash ?? "");
+      throw new HashMismatchError(shown, options.expectedHash.hex, written.hash ?? "");
     }
     options.signal?.throwIfAborted();
     await options.beforeRename?.(temp);
@@ -112,7 +118,7 @@ export async function writeFileAtomic(target: string, data: AtomicData, options:
     // version: nothing to resume from.
     const keep = options.resume !== undefined && !(err instanceof HashMismatchError) && !hasCode(err, "STOPPED") && !hasCode(err, "ENOSPC") && !hasCode(err, "EDQUOT");
     if (!keep) await fsp.unlink(temp).catch(() => {});
-    throw await asDiskFull(io, target, dir, err);
+    throw await asDiskFull(io, shown, dir, err);
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { compareUtf8, decodeName, encodeName, fsPath, joinFsPath, needsEscaping } from "./name-codec.js";
+import { compareUtf8, decodeName, directoryOf, encodeName, fsPath, joinFsPath, needsEscaping } from "./name-codec.js";
 
 const cases: readonly { name: string; raw: number[]; text: string }[] = [
   { name: "ASCII", raw: [...Buffer.from("a b.txt")], text: "a b.txt" },
@@ -61,4 +61,18 @@ test("joinFsPath() joins strings, and bytes once an escape appears", () => {
   assert.equal(joinFsPath("/", "b"), "/b");
   assert.deepEqual(joinFsPath("/a", "\uFFFDFF"), Buffer.from([0x2f, 0x61, 0x2f, 0xff]));
   assert.deepEqual(joinFsPath(Buffer.from([0x2f, 0xff]), "c"), Buffer.from([0x2f, 0xff, 0x2f, 0x63]));
+});
+
+test("directoryOf() names the directory part as a string, or undefined when it is not UTF-8", () => {
+  const bytes = (...parts: (string | number)[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.of(p))));
+  const cases: [string | Buffer, string | undefined][] = [
+    ["/srv/www/index.html", "/srv/www"],
+    ["/srv/caf\uFFFD", "/srv"],
+    [bytes("/srv/caf", 0xe9), "/srv"],
+    [bytes("/", 0xff), "/"],
+    [bytes("name", 0xff), "."],
+    [bytes("/srv/caf", 0xe9, "/x"), undefined],
+    [bytes("/srv/\u00e9t\u00e9/x"), "/srv/\u00e9t\u00e9"],
+  ];
+  for (const [path, want] of cases) assert.equal(directoryOf(path), want, String(path));
 });

@@ -8,6 +8,8 @@
 // Why U+FFFD: Node's UTF-8 decoder produces it for invalid bytes, so one cheap includes() on
 // the string readdir returned tells whether a directory needs the slow, byte-exact path.
 
+import { dirname } from "node:path";
+
 const ESCAPE = "\uFFFD";
 const HEX = "0123456789ABCDEF";
 
@@ -75,6 +77,20 @@ export function encodeName(escaped: string): Buffer {
 /** What to hand to node:fs for an escaped path: the string itself when it has no escapes. */
 export function fsPath(escaped: string): string | Buffer {
   return escaped.includes(ESCAPE) ? encodeName(escaped) : escaped;
+}
+
+/**
+ * The directory part of an fs path (a string, or raw bytes from fsPath()), as a string, or
+ * undefined when that part is not UTF-8: atomic writes make their temp file there by name, so
+ * a name that is not UTF-8 may be the last component only (sync/README.md, Known limits).
+ */
+export function directoryOf(path: string | Buffer): string | undefined {
+  if (typeof path === "string") return dirname(path);
+  const slash = path.lastIndexOf(0x2f);
+  if (slash === -1) return ".";
+  const bytes = path.subarray(0, slash === 0 ? 1 : slash);
+  const text = bytes.toString("utf8");
+  return Buffer.from(text, "utf8").equals(bytes) ? text : undefined;
 }
 
 /** Joins a directory (string or raw bytes) and an escaped child name into an fs path. */

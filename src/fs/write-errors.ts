@@ -48,3 +48,17 @@ export async function asDiskFull(io: Pick<AtomicWriteIo, "statfs">, target: stri
 export function hasCode(err: unknown, code: string): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
 }
+
+/**
+ * A write below a directory whose name is not UTF-8: the temp file beside the target is made by
+ * name, and such a directory cannot be named here (sync/README.md, Known limits).
+ */
+export class DirectoryNameError extends PeersyncError {
+  readonly path: string;
+  constructor(path: string) {
+    super("NAME_NOT_UTF8", `Cannot write "${path}": the name of a directory above it is not UTF-8`, {
+      hint: "peersync writes names that are not UTF-8 only as the last component of a path: rename that directory to a UTF-8 name",
+    });
+    this.path = path;
+  }
+}

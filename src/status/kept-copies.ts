@@ -5,6 +5,7 @@
 // at most one lstat per recorded loss (the table keeps 1000 per group, index/losses.ts).
 
 import { lstatSync } from "node:fs";
+import { fsPath } from "../fs/name-codec.js";
 import { generationPath } from "../sync/backup.js";
 
 /**
@@ -15,13 +16,13 @@ export function copyPaths(byBackup: readonly { readonly backup: string; readonly
   return byBackup.flatMap(({ backup, n }) => Array.from({ length: n }, (_, g) => generationPath(backup, g)));
 }
 
-/** How many of `paths` exist; undefined when one cannot be looked at (the backup directory is 0700: another user). */
+/** How many of `paths` (escaped, as backups are named) exist; undefined when one cannot be looked at (the backup directory is 0700: another user). */
 export function countPresent(paths: readonly string[]): number | undefined {
   let present = 0;
   for (const p of paths) {
     try {
       // A directory there holds backups of paths below it, not a copy (sync/backup.ts).
-      const st = lstatSync(p, { throwIfNoEntry: false });
+      const st = lstatSync(fsPath(p), { throwIfNoEntry: false });
       if (st !== undefined && !st.isDirectory()) present++;
     } catch (err) {
       if ((err as { code?: unknown }).code !== "ENOTDIR") return undefined;

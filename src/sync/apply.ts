@@ -69,7 +69,7 @@ export interface Applied {
 export async function applyVersion(target: Target, remote: EntryState, deps: ApplyDeps, options: ApplyOptions): Promise<Applied> {
   let backupPath: string | undefined;
   const keep = async (): Promise<void> => {
-    if (options.backup && keepable(target.stat) && typeof target.fs === "string") backupPath = await backupFile(target.fs, deps.backup);
+    if (options.backup && keepable(target.stat)) backupPath = await backupFile(target.local, deps.backup);
   };
   // A directory this version replaces is removed first (rmdir: only when empty); the swap then
   // expects nothing in its place.

@@ -4,6 +4,7 @@ import * as fsp from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { fsPath } from "../fs/name-codec.js";
 import { BackupError, backupFile, backupForeign, backupPathFor, defaultBackupDirectory } from "./backup.js";
 
 let base = "";
@@ -210,4 +211,46 @@ test("backupForeign() keeps a peer's symlink as a symlink, and starts at .1 wher
   assert.equal(made, backupPathFor(dir, src, 1));
   assert.equal(await fsp.readlink(made ?? ""), "../elsewhere");
   assert.equal(await contents(join(backupPathFor(dir, src), "x")), "below");
+});
+
+// Names that are not UTF-8: paths here are name-codec escaped (a byte 0xE9 is "\uFFFDE9").
+// Passed as raw strings, such a loser was replaced with no copy at all.
+const LATIN1 = "caf\uFFFDE9";
+
+test("backupFile() keeps a file whose name is not UTF-8 under its own bytes, rotating, and names the copy escaped", async () => {
+  const { src, dir } = await setup();
+  const source = join(src, "..", LATIN1);
+  for (const v of ["v1", "v2"]) {
+    await fsp.writeFile(fsPath(source), v);
+    assert.equal(await backupFile(source, { directory: dir, generations: 3 }), backupPathFor(dir, source));
+  }
+  const copies = (await fsp.readdir(fsPath(backupPathFor(dir, join(src, ".."))), { encoding: "buffer" })).map((b) => b.toString("latin1")).sort();
+  assert.deepEqual(copies, ["café", "café.1"], "the bytes of the name, and .1 after them");
+  assert.equal(await contents(backupPathFor(dir, source)), undefined, "nothing under the escaped text itself");
+  assert.equal(await fsp.readFile(fsPath(backupPathFor(dir, source)), "utf8"), "v2");
+  assert.equal(await fsp.readFile(fsPath(backupPathFor(dir, source, 1)), "utf8"), "v1");
+});
+
+test("backupFile() and backupForeign() keep a symlink whose name is not UTF-8; a peer's file of that name too", async () => {
+  const { src, dir } = await setup();
+  const source = join(src, "..", LATIN1);
+  await fsp.symlink("target here", fsPath(source));
+  await backupFile(source, { directory: dir, generations: 3 });
+  await backupForeign(source, foreignFile("the peer's\n"), { directory: dir, generations: 3 });
+  assert.equal(await fsp.readFile(fsPath(backupPathFor(dir, source)), "utf8"), "the peer's\n");
+  assert.equal(await fsp.readlink(fsPath(backupPathFor(dir, source, 1))), "target here");
+});
+
+test("backupFile() refuses a file below a directory whose name is not UTF-8, naming the cause, and makes nothing", async () => {
+  const { src, dir } = await setup();
+  const below = join(src, "..", LATIN1, "x");
+  await fsp.mkdir(fsPath(join(src, "..", LATIN1)));
+  await fsp.writeFile(fsPath(below), "v1");
+  await assert.rejects(backupFile(below, { directory: dir, generations: 3 }), (err: unknown) => {
+    assert.ok(err instanceof BackupError);
+    assert.match(err.message, /the name of a directory above it is not UTF-8/);
+    assert.match(err.hint ?? "", /^peersync writes names that are not UTF-8 only as the last component of a path: rename that directory to a UTF-8 name; the file was left as it was$/);
+    return true;
+  });
+  await assert.rejects(fsp.stat(dir), { code: "ENOENT" });
 });

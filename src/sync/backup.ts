@@ -19,6 +19,12 @@
 // refused the path at every run: it never converged (found by the convergence test's seeds
 // with type conflicts).
 //
+// Paths here are name-codec escaped (fs/name-codec.ts), as the index and the logs name them:
+// a name that is not UTF-8 is backed up under its own bytes (fsPath() at every fs call), and
+// the backup path reported is escaped the same way. Left to the raw-string calls, the loser
+// of a conflict with such a name was replaced with no copy, and the run called it "not kept
+// (backup-generations 0)".
+//
 // The copy is atomic (fs/atomic-write): the new copy is complete and synced before the
 // generations rotate, so a failure leaves the previous backups as they were. Directories
 // made inside the backup directory are 0700 (backups may hold secrets; csync2 clones the
@@ -26,12 +32,14 @@
 
 import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
-import { isAbsolute, join, normalize } from "node:path";
+import { dirname, isAbsolute, join, normalize } from "node:path";
 import { toLogicalPath } from "../core/path.js";
 import { PeersyncError } from "../errors.js";
 import { writeSymlinkAtomic } from "../fs/atomic-symlink.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
+import { decodeName, fsPath, needsEscaping } from "../fs/name-codec.js";
 import { resolveSafePath } from "../fs/safe-path.js";
+import { DirectoryNameError } from "../fs/write-errors.js";
 
 export interface BackupOptions {
   /** Absolute backup directory (the group's backup-directory, or defaultBackupDirectory()). */
@@ -45,12 +53,19 @@ export function defaultBackupDirectory(stateDir: string): string {
   return join(stateDir, "backup");
 }
 
-/** The path of generation `generation` (0 = newest) of the backup of `source`. */
+/**
+ * The path of generation `generation` (0 = newest) of the backup of `source`, both escaped
+ * (`directory` is a plain path from the config: a U+FFFD in it is escaped here).
+ */
 export function backupPathFor(directory: string, source: string, generation = 0): string {
   if (!isAbsolute(source) || normalize(source) !== source) {
     throw new TypeError(`Cannot name a backup of "${source}": expected an absolute, normalised path`);
   }
-  return generationPath(join(directory, source), generation);
+  return generationPath(join(escapedDirectory(directory), source), generation);
+}
+
+function escapedDirectory(directory: string): string {
+  return needsEscaping(directory) ? decodeName(Buffer.from(directory, "utf8")) : directory;
 }
 
 /** Generation `generation` of a backup whose newest copy is `newest`. */
@@ -68,18 +83,20 @@ export class BackupError extends PeersyncError {
   readonly path: string;
   constructor(path: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
+    const fix = cause instanceof PeersyncError && cause.hint ? cause.hint : "check the backup-directory exists and has space";
     super("BACKUP", `Cannot back up "${path}": ${why}`, {
       cause,
-      hint: "check the backup-directory exists and has space; the file was left as it was",
+      hint: `${fix}; the file was left as it was`,
     });
     this.path = path;
   }
 }
 
 /**
- * Copies the regular file or symbolic link `source` (never through a symlink) to its backup,
- * rotating older generations; returns the backup's path, or undefined when generations is 0.
- * Throws BackupError: then the caller keeps the original (csync2 went ahead silently).
+ * Copies the regular file or symbolic link `source` (escaped; never through a symlink) to its
+ * backup, rotating older generations; returns the backup's (escaped) path, or undefined when
+ * generations is 0. Throws BackupError: then the caller keeps the original (csync2 went ahead
+ * silently).
  */
 export async function backupFile(source: string, options: BackupOptions): Promise<string | undefined> {
   return keep(source, options, (base) => copyInto(source, base, options.generations));
@@ -101,8 +118,8 @@ export type ForeignVersion =
 export async function backupForeign(local: string, version: ForeignVersion, options: BackupOptions): Promise<string | undefined> {
   return keep(local, options, async (base) => {
     const { target, rotation } = await slotOf(base, options.generations);
-    if (version.kind === "symlink") await writeSymlinkAtomic(target, version.target, { mtimeNs: version.mtimeNs, beforeRename: rotation });
-    else await writeFileAtomic(target, version.data, { mode: version.mode & 0o7777, mtimeNs: version.mtimeNs, expectedHash: version.expectedHash, beforeRename: rotation });
+    if (version.kind === "symlink") await writeSymlinkAtomic(fsPath(target), version.target, { mtimeNs: version.mtimeNs, beforeRename: rotation });
+    else await writeFileAtomic(fsPath(target), version.data, { mode: version.mode & 0o7777, mtimeNs: version.mtimeNs, expectedHash: version.expectedHash, beforeRename: rotation });
     return target;
   });
 }
@@ -112,6 +129,8 @@ async function keep(local: string, options: BackupOptions, write: (base: string)
   if (options.generations < 1) return undefined;
   const base = backupPathFor(options.directory, local);
   try {
+    // The directories below the backup directory are made by name (safe-path.ts).
+    if (needsEscaping(dirname(local))) throw new DirectoryNameError(local);
     await fsp.mkdir(options.directory, { recursive: true, mode: 0o700 });
     await clearParents(options.directory, local, options.generations);
     const root = { logical: toLogicalPath("/"), local: options.directory };
@@ -127,7 +146,7 @@ async function keep(local: string, options: BackupOptions, write: (base: string)
 /** Where the newest copy goes (base, or base.1 when base is a directory of backups) and the rotation before it lands. */
 async function slotOf(base: string, generations: number): Promise<{ target: string; rotation: () => Promise<void> }> {
   // The base name is a directory of backups below it: this path's generations start at .1.
-  const first = (await fsp.lstat(base).catch(() => undefined))?.isDirectory() ? 1 : 0;
+  const first = (await fsp.lstat(fsPath(base)).catch(() => undefined))?.isDirectory() ? 1 : 0;
   return { target: generationPath(base, first), rotation: () => rotate(base, generations, first) };
 }
 
@@ -155,10 +174,10 @@ async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
  * the directory's name) moves to its generation names, so the directory can be made there.
  */
 async function clearParents(directory: string, source: string, generations: number): Promise<void> {
-  let at = directory;
+  let at = escapedDirectory(directory);
   for (const part of source.split("/").filter(Boolean).slice(0, -1)) {
     at = join(at, part);
-    const st = await fsp.lstat(at).catch(() => undefined);
+    const st = await fsp.lstat(fsPath(at)).catch(() => undefined);
     if (st === undefined) return;
     if (st.isDirectory()) continue;
     // At least one generation above the newest, so the copy moves and is never dropped here.
@@ -169,21 +188,21 @@ async function clearParents(directory: string, source: string, generations: numb
 
 /** Copies `source` to its newest generation name and returns that name. */
 async function copyInto(source: string, base: string, generations: number): Promise<string> {
-  const st = await fsp.lstat(source, { bigint: true });
+  const st = await fsp.lstat(fsPath(source), { bigint: true });
   const { target, rotation } = await slotOf(base, generations);
   if (st.isSymbolicLink()) {
     // As bytes: a target that is not UTF-8 is kept exactly.
-    await writeSymlinkAtomic(target, await fsp.readlink(source, { encoding: "buffer" }), {
+    await writeSymlinkAtomic(fsPath(target), await fsp.readlink(fsPath(source), { encoding: "buffer" }), {
       uid: Number(st.uid), gid: Number(st.gid), mtimeNs: st.mtimeNs,
       beforeRename: rotation,
     });
     return target;
   }
-  const file = await fsp.open(source, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const file = await fsp.open(fsPath(source), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const stat = await file.stat({ bigint: true });
     if (!stat.isFile()) throw new Error("it is not a regular file");
-    await writeFileAtomic(target, readAll(file), {
+    await writeFileAtomic(fsPath(target), readAll(file), {
       mode: Number(stat.mode),
       uid: Number(stat.uid),
       gid: Number(stat.gid),
@@ -209,7 +228,7 @@ async function rotate(base: string, generations: number, first = 0): Promise<voi
   let top = first + 1;
   while (top < last && (await exists(generationPath(base, top)))) top++;
   for (let i = Math.min(top, last); i >= first + 1; i--) {
-    await fsp.rename(generationPath(base, i - 1), generationPath(base, i)).catch((err: unknown) => {
+    await fsp.rename(fsPath(generationPath(base, i - 1)), fsPath(generationPath(base, i))).catch((err: unknown) => {
       if ((err as { code?: unknown }).code !== "ENOENT") throw err;
     });
   }
@@ -226,7 +245,7 @@ async function* readAll(file: fsp.FileHandle): AsyncIterable<Uint8Array> {
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await fsp.lstat(path);
+    await fsp.lstat(fsPath(path));
     return true;
   } catch {
     return false;

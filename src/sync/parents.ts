@@ -50,9 +50,9 @@ export async function reviveParents(ctx: ParentsContext, path: LogicalPath, from
   for (const { p, local, st } of missing) {
     // A file or symlink where a peer has a directory with entries: the directory wins
     // (keepsDirectory), the file or symlink is backed up first.
-    const backup = keepable(st) && typeof fsPath(local) === "string" ? await backupFile(local, ctx.backup) : undefined;
+    const backup = keepable(st) ? await backupFile(local, ctx.backup) : undefined;
     if (backup !== undefined) reportLoss(ctx.index, ctx.logger, { group: group.name, path: p, backup, reason: st?.isSymbolicLink() ? "symlink replaced by a directory" : replacedBy("dir"), peer: from.name });
-    // A symlink with no backup (a name that is not UTF-8, or backup-generations 0): its
+    // A symlink with no backup (backup-generations 0): its
     // target, said here, is all there is to keep of it.
     if (st?.isSymbolicLink() && backup === undefined) {
       const target = await fsp.readlink(fsPath(local)).catch((err: unknown) => `(unreadable: ${messageOf(err)})`);

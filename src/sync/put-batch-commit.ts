@@ -96,8 +96,8 @@ export async function commit(ctx: BatchRun, slots: readonly Slot[], dataSyncErro
           continue;
         }
         slot.decision = d;
-        if ("backup" in d && d.backup && typeof slot.target!.fs === "string" && keepable(await lstatOrUndefined(slot.target!.fs))) {
-          slot.backupPath = await backupFile(slot.target!.fs, ctx.deps.backup);
+        if ("backup" in d && d.backup && keepable(await lstatOrUndefined(slot.target!.fs))) {
+          slot.backupPath = await backupFile(slot.target!.local, ctx.deps.backup);
         }
         slot.open(true);
       } catch (err) {

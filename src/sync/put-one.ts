@@ -71,7 +71,7 @@ export async function receivePut(ctx: PutContext, put: Put, body: AsyncIterable<
         }
         verdict.decision = d;
         const now = await lstatOrUndefined(target.fs);
-        if ("backup" in d && d.backup && keepable(now) && typeof target.fs === "string") verdict.backupPath = await backupFile(target.fs, deps.backup);
+        if ("backup" in d && d.backup && keepable(now)) verdict.backupPath = await backupFile(target.local, deps.backup);
       },
     });
     const d = verdict.decision as Extract<Decision, { apply: unknown }>;

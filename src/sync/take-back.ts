@@ -124,11 +124,10 @@ async function keepPeersVersion(ctx: PushContext, path: LogicalPath, entry: Entr
   if (entry.kind !== "file" && entry.kind !== "symlink") return;
   const reason = `${entry.kind === "file" ? "file" : "symlink"} lost to a directory with entries`;
   const target = await resolveTarget(ctx.config, ctx.group, path);
-  if (typeof target.fs !== "string") throw new BackupError(target.local, new Error("a name that is not UTF-8 cannot be kept from a peer"));
   if (ctx.deps.backup.generations < 1) return reportUnkept(ctx.index, ctx.logger, { group: ctx.group.name, path, reason, peer: ctx.host.name });
   let saved: string | undefined;
   if (entry.kind === "symlink") {
-    saved = await backupForeign(target.fs, { kind: "symlink", target: entry.target, mtimeNs: entry.mtimeNs }, ctx.deps.backup);
+    saved = await backupForeign(target.local, { kind: "symlink", target: entry.target, mtimeNs: entry.mtimeNs }, ctx.deps.backup);
   } else {
     const fetched = entry.size > 0 ? await getFile(ctx.session, path) : undefined;
     try {
@@ -138,7 +137,7 @@ async function keepPeersVersion(ctx: PushContext, path: LogicalPath, entry: Entr
       // keep here, and the directory stays as the rule says.
       if (fetched && (fetched.entry.kind !== "file" || fetched.entry.hash !== entry.hash)) return;
       const data = fetched?.content ?? (async function* () {})();
-      saved = await backupForeign(target.fs, { kind: "file", data, mode: entry.mode, mtimeNs: entry.mtimeNs, expectedHash: { algorithm: ctx.deps.algorithm, hex: entry.hash } }, ctx.deps.backup);
+      saved = await backupForeign(target.local, { kind: "file", data, mode: entry.mode, mtimeNs: entry.mtimeNs, expectedHash: { algorithm: ctx.deps.algorithm, hex: entry.hash } }, ctx.deps.backup);
     } finally {
       await fetched?.close();
     }
@@ -155,8 +154,8 @@ async function keepPeersVersion(ctx: PushContext, path: LogicalPath, entry: Entr
 async function keepLoser(ctx: PushContext, path: LogicalPath, reason: string): Promise<void> {
   try {
     const target = await resolveTarget(ctx.config, ctx.group, path);
-    if (!keepable(target.stat) || typeof target.fs !== "string") return;
-    const saved = await backupFile(target.fs, ctx.deps.backup);
+    if (!keepable(target.stat)) return;
+    const saved = await backupFile(target.local, ctx.deps.backup);
     if (saved) reportLoss(ctx.index, ctx.logger, { group: ctx.group.name, path, backup: saved, reason, peer: ctx.host.name, note: "the winner could not be fetched yet" });
   } catch (err) {
     ctx.logger.error({ path, err: messageOf(err) }, `lost a conflict: ${path} could not be backed up: ${messageOf(err)}`);

@@ -29,6 +29,22 @@ function write(root: string, name: string, text: string, mtimeS?: number): void 
   if (mtimeS !== undefined) utimesSync(join(root, name), mtimeS, mtimeS);
 }
 
+/**
+ * A conflict each way, settled by alpha's sync under auto younger: on "pusher-loses" alpha's
+ * edit is the older, on "receiver-loses" beta's is. `put` writes a file by name (write()).
+ */
+async function loseEachWay(alpha: ClusterNode, beta: ClusterNode, put = write): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  for (const name of ["pusher-loses", "receiver-loses"]) put(alpha.root, name, "v1\n");
+  assert.equal((await alpha.run(["sync"])).code, 0);
+  put(alpha.root, "pusher-loses", "alpha's older\n", 1_700_000_000);
+  put(beta.root, "pusher-loses", "beta's younger\n", 1_700_000_100);
+  put(alpha.root, "receiver-loses", "alpha's younger\n", 1_700_000_100);
+  put(beta.root, "receiver-loses", "beta's older\n", 1_700_000_000);
+  const run = await alpha.run(["sync"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  return run;
+}
+
 test("auto younger: one run converges all three nodes on the younger edit, the loser is in the losing node's backup dir", async () => {
   const { alpha, beta, gamma } = younger.nodes;
   write(alpha!.root, "conf", "v1\n");
@@ -107,15 +123,7 @@ test("backup-generations 0: a version that loses is named at warn level where it
   const c = await makeCluster(["alpha", "beta"], { extra: ["auto younger;", "backup-generations 0;"] });
   try {
     const { alpha, beta } = c.nodes;
-    write(alpha!.root, "pusher-loses", "v1\n");
-    write(alpha!.root, "receiver-loses", "v1\n");
-    assert.equal((await alpha!.run(["sync"])).code, 0);
-    write(alpha!.root, "pusher-loses", "alpha's older\n", 1_700_000_000);
-    write(beta!.root, "pusher-loses", "beta's younger\n", 1_700_000_100);
-    write(alpha!.root, "receiver-loses", "alpha's younger\n", 1_700_000_100);
-    write(beta!.root, "receiver-loses", "beta's older\n", 1_700_000_000);
-    const run = await alpha!.run(["sync"]);
-    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const run = await loseEachWay(alpha!, beta!);
     assert.match(run.stderr, /lost a conflict \(younger\) to beta: %data%\/pusher-loses replaced, no copy kept \(backup-generations 0\)/, run.stderr);
     // The summary counted it "lost and backed up here".
     assert.match(run.stdout, /, 2 conflict\(s\) settled \(1 won, 1 lost here: 0 backed up, 1 not kept \(backup-generations 0\)\), /, run.stdout);
@@ -580,4 +588,27 @@ test("a peer's file that loses to the pusher's directory and a new entry below i
   const copies = new Set<string>();
   contents(join(beta!.state, "backup"), copies);
   assert.ok(copies.has("beta's file, younger than the directory\n"), "beta's file is in beta's backup");
+});
+
+// A name that is not UTF-8 ("caf" and the byte 0xE9): the backups took plain strings only, so
+// such a loser was replaced with no copy anywhere, and the run called it "not kept
+// (backup-generations 0)" under the default of 3.
+test("auto younger: a file whose name is not UTF-8 that loses is backed up under its own bytes, on the pusher and on the receiver", async () => {
+  const { alpha, beta } = younger.nodes;
+  const raw = (dir: string, name: string): Buffer => Buffer.concat([Buffer.from(`${dir}/${name}-caf`), Buffer.of(0xe9)]);
+  const run = await loseEachWay(alpha!, beta!, (root, name, text, mtimeS) => {
+    writeFileSync(raw(root, name), text);
+    if (mtimeS !== undefined) utimesSync(raw(root, name), mtimeS, mtimeS);
+  });
+  assert.match(run.stdout, /, 2 conflict\(s\) settled \(1 won, 1 lost here: 1 backed up\), /, run.stdout);
+  for (const node of [alpha!, beta!]) {
+    assert.equal(readFileSync(raw(node.root, "pusher-loses"), "utf8"), "beta's younger\n", node.name);
+    assert.equal(readFileSync(raw(node.root, "receiver-loses"), "utf8"), "alpha's younger\n", node.name);
+  }
+  assert.equal(readFileSync(raw(join(alpha!.state, "backup", alpha!.root), "pusher-loses"), "utf8"), "alpha's older\n");
+  assert.equal(readFileSync(raw(join(beta!.state, "backup", beta!.root), "receiver-loses"), "utf8"), "beta's older\n");
+  const status = await alpha!.run(["status", "--no-probe", "--json"]);
+  const losses = (JSON.parse(status.stdout) as { groups: { losses: { count: number; kept: number; last: { backup: string } } }[] }).groups[0]!.losses;
+  assert.equal(losses.last.backup, `${join(alpha!.state, "backup", alpha!.root)}/pusher-loses-caf\uFFFDE9`, "named escaped, as the index names it");
+  assert.equal(losses.kept, losses.count, "status finds the copy under its bytes");
 });
