@@ -4,26 +4,24 @@
 
 import type { BigIntStats } from "node:fs";
 import * as fsp from "node:fs/promises";
-import { join } from "node:path";
 import { NODE_IO, syncDirectory, type AtomicWriteOptions } from "./atomic-write.js";
-import { decodeName, directoryOf } from "./name-codec.js";
+import { decodeName, directoryOf, joinFsPath } from "./name-codec.js";
 import { setPathTimes } from "./set-times.js";
 import { tempName } from "./temp-names.js";
-import { asDiskFull, DirectoryNameError } from "./write-errors.js";
+import { asDiskFull } from "./write-errors.js";
 
 export type SymlinkWriteOptions = Pick<AtomicWriteOptions, "uid" | "gid" | "mtimeNs" | "beforeRename" | "io">;
 
 /**
  * Atomically replaces (or creates) `target` with a symlink to `linkText` (never followed):
  * the link is made under a temp name, given its owner and times, then renamed over the target.
- * `target` may be raw bytes when its last component is not UTF-8, as for writeFileAtomic.
+ * `target` may be raw bytes for a name that is not UTF-8, as for writeFileAtomic.
  */
 export async function writeSymlinkAtomic(target: string | Buffer, linkText: string | Buffer, options: SymlinkWriteOptions = {}): Promise<BigIntStats> {
   const io = { ...NODE_IO, ...options.io };
   const dir = directoryOf(target);
   const shown = typeof target === "string" ? target : decodeName(target);
-  if (dir === undefined) throw new DirectoryNameError(shown);
-  const temp = join(dir, tempName());
+  const temp = joinFsPath(dir, tempName());
   try {
     await fsp.symlink(linkText, temp);
     if (options.uid !== undefined || options.gid !== undefined) await fsp.lchown(temp, options.uid ?? -1, options.gid ?? -1);

@@ -18,12 +18,12 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { PeersyncError } from "../errors.js";
 import { EarlyWriteback } from "./early-writeback.js";
-import { decodeName, directoryOf } from "./name-codec.js";
+import { decodeName, directoryOf, joinFsPath } from "./name-codec.js";
 import { contentChunks } from "./content-chunks.js";
 import { setFdTimes } from "./set-times.js";
 import { tempName } from "./temp-names.js";
 import type { TempWriter } from "./temp-writer.js";
-import { asDiskFull, DirectoryNameError, hasCode, HashMismatchError } from "./write-errors.js";
+import { asDiskFull, hasCode, HashMismatchError } from "./write-errors.js";
 
 /**
  * The content: bytes, or chunks. A streamed chunk must stay valid until the chunk after the
@@ -55,7 +55,7 @@ export interface AtomicWriteOptions {
    * Runs after the temp file is complete and synced, just before the rename: the place to
    * verify the target still is what the index says (R7). Throwing aborts; the target stays.
    */
-  readonly beforeRename?: (tempPath: string) => Promise<void> | void;
+  readonly beforeRename?: (tempPath: string | Buffer) => Promise<void> | void;
   readonly signal?: AbortSignal;
   /**
    * Skip the directory fsync after the rename: the caller fsyncs it (syncDirectory) once for a
@@ -95,14 +95,14 @@ export interface AtomicWriteResult {
 
 /**
  * Atomically replaces (or creates) the file `target` with `data`. `target` may be raw bytes
- * (fs/name-codec.ts fsPath) when its last component is not UTF-8.
+ * (fs/name-codec.ts fsPath) for a name that is not UTF-8; the temp file then goes beside it
+ * under bytes too, and errors name it escaped.
  */
 export async function writeFileAtomic(target: string | Buffer, data: AtomicData, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const io = { ...NODE_IO, ...options.io };
   const dir = directoryOf(target);
   const shown = typeof target === "string" ? target : decodeName(target);
-  if (dir === undefined) throw new DirectoryNameError(shown);
-  const temp = options.resume?.path ?? join(dir, tempName());
+  const temp = options.resume?.path ?? joinFsPath(dir, tempName());
   try {
     const written = await writeTemp(io, temp, data, options);
     if (options.expectedHash && written.hash !== options.expectedHash.hex) {
@@ -128,11 +128,12 @@ const SMALL_BYTES = 256 * 1024;
 const fsyncFd = promisify(fsync);
 
 /** Creates the temp file, fills it, applies attributes, fsyncs; returns fstat and digest. */
-async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
+async function writeTemp(io: AtomicWriteIo, temp: string | Buffer, data: AtomicData, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
   const resume = options.resume;
   const small = typeof data === "string" ? Buffer.from(data) : data instanceof Uint8Array ? data : undefined;
   if (!resume && small !== undefined && small.length <= SMALL_BYTES && io.open === NODE_IO.open) {
-    return options.tempWriter && options.deferFileSync ? writePooledTemp(options.tempWriter, temp, small, options) : writeSmallTemp(temp, small, options);
+    // The native writer takes names as strings: a directory that is not UTF-8 writes here.
+    return options.tempWriter && options.deferFileSync && typeof temp === "string" ? writePooledTemp(options.tempWriter, temp, small, options) : writeSmallTemp(temp, small, options);
   }
   const flags = resume ? constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW : TEMP_FLAGS;
   const file = await io.open(temp, flags, 0o600);
@@ -173,7 +174,7 @@ async function writeTemp(io: AtomicWriteIo, temp: string, data: AtomicData, opti
  * through the thread pool (a batch of thousands of small files); the fsync, which waits for the
  * disk, stays off the event loop.
  */
-async function writeSmallTemp(temp: string, data: Uint8Array, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
+async function writeSmallTemp(temp: string | Buffer, data: Uint8Array, options: AtomicWriteOptions): Promise<AtomicWriteResult> {
   options.signal?.throwIfAborted();
   const mode = (options.mode ?? 0o600) & 0o7777;
   // Created with its permission bits already: with the fstat below, a file the umask leaves
@@ -233,7 +234,7 @@ async function writeAll(file: fsp.FileHandle, chunk: Uint8Array): Promise<void> 
 }
 
 /** fsync a directory so a rename or unlink in it is durable. */
-export async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string | Buffer): Promise<void> {
   const handle = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await handle.sync();

@@ -80,17 +80,16 @@ export function fsPath(escaped: string): string | Buffer {
 }
 
 /**
- * The directory part of an fs path (a string, or raw bytes from fsPath()), as a string, or
- * undefined when that part is not UTF-8: atomic writes make their temp file there by name, so
- * a name that is not UTF-8 may be the last component only (sync/README.md, Known limits).
+ * The directory part of an fs path (a string, or raw bytes from fsPath()): a string when it is
+ * UTF-8, else its bytes. Atomic writes make their temp file there.
  */
-export function directoryOf(path: string | Buffer): string | undefined {
+export function directoryOf(path: string | Buffer): string | Buffer {
   if (typeof path === "string") return dirname(path);
   const slash = path.lastIndexOf(0x2f);
   if (slash === -1) return ".";
   const bytes = path.subarray(0, slash === 0 ? 1 : slash);
   const text = bytes.toString("utf8");
-  return Buffer.from(text, "utf8").equals(bytes) ? text : undefined;
+  return Buffer.from(text, "utf8").equals(bytes) ? text : Buffer.from(bytes);
 }
 
 /** Joins a directory (string or raw bytes) and an escaped child name into an fs path. */

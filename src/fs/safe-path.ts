@@ -7,6 +7,9 @@
 // The root itself comes from the admin's config and is trusted: it may be a symlink
 // (`/var/www -> /data/www`). Nothing below it is followed.
 //
+// Paths are name-codec escaped (fs/name-codec.ts), as logical paths are: a name that is not
+// UTF-8 is looked up and made under its bytes (fsPath() at each fs call).
+//
 // RACE: the checks are lstat calls; a local user who can write inside the root could swap a
 // checked directory for a symlink before the caller's open or rename. Such a user can already
 // change the synced files themselves; closing the window needs openat()/renameat() relative
@@ -17,11 +20,12 @@ import * as fsp from "node:fs/promises";
 import { join } from "node:path";
 import { isWithin, type LogicalPath } from "../core/path.js";
 import { PeersyncError } from "../errors.js";
+import { fsPath } from "./name-codec.js";
 
 /** A group root: a logical path (`/etc`, `%www%`) and the local directory it maps to here. */
 export interface SafeRoot {
   readonly logical: LogicalPath;
-  /** Absolute local directory. */
+  /** Absolute local directory (escaped, as every path here). */
   readonly local: string;
 }
 
@@ -92,7 +96,7 @@ function segmentsBelow(root: SafeRoot, path: LogicalPath): string[] {
 }
 
 async function checkRoot(root: SafeRoot, path: LogicalPath): Promise<void> {
-  const stat = await fsp.stat(root.local).catch(() => undefined);
+  const stat = await fsp.stat(fsPath(root.local)).catch(() => undefined);
   if (!stat?.isDirectory()) {
     throw new UnsafePathError(path, "root-not-directory", root.local, `its root "${root.local}" is not a directory`);
   }
@@ -101,7 +105,7 @@ async function checkRoot(root: SafeRoot, path: LogicalPath): Promise<void> {
 async function checkParent(path: LogicalPath, local: string, createMode: number | undefined): Promise<void> {
   let stat = await lstatOrUndefined(local);
   if (stat === undefined && createMode !== undefined) {
-    await fsp.mkdir(local, { mode: createMode }).catch((err: unknown) => {
+    await fsp.mkdir(fsPath(local), { mode: createMode }).catch((err: unknown) => {
       if ((err as { code?: unknown }).code !== "EEXIST") throw err; // RACE: made meanwhile; checked below.
     });
     stat = await lstatOrUndefined(local);
@@ -113,7 +117,7 @@ async function checkParent(path: LogicalPath, local: string, createMode: number 
 
 async function lstatOrUndefined(local: string): Promise<Stats | undefined> {
   try {
-    return await fsp.lstat(local);
+    return await fsp.lstat(fsPath(local));
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === "ENOENT") return undefined;

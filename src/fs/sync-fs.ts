@@ -22,16 +22,17 @@
 import { closeSync, constants, openSync } from "node:fs";
 import { constants as osConstants, release } from "node:os";
 import { syncDirectory } from "./atomic-write.js";
+import { fsPath } from "./name-codec.js";
 import { fsAddon } from "./fs-addon.js";
 
 export interface BatchDurability {
   /** True when temp files skip their own fsync: syncData() makes their data durable. */
   readonly defersFileSync: boolean;
-  /** Call before writing any temp file in `dir` (opens it once, for syncData). */
+  /** Call before writing any temp file in `dir` (escaped, fs/name-codec.ts; opens it once, for syncData). */
   watch(dir: string): void;
   /** Every temp file written: make their data durable, before any rename. */
   syncData(): Promise<void>;
-  /** After the renames in `dir`: make them durable, before recording them. */
+  /** After the renames in `dir` (escaped): make them durable, before recording them. */
   syncDirectory(dir: string): Promise<void>;
   /** Releases the descriptors (always call, also after a failure). */
   close(): void;
@@ -71,7 +72,7 @@ export function batchDurability(syncfs: FsAddon["syncfs"] | null = nativeSyncfs(
     defersFileSync: syncfs !== null,
     watch(dir) {
       if (syncfs === null || fds.has(dir)) return;
-      fds.set(dir, openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY));
+      fds.set(dir, openSync(fsPath(dir), constants.O_RDONLY | constants.O_DIRECTORY));
     },
     async syncData() {
       if (syncfs === null || fds.size === 0) return;
@@ -84,7 +85,7 @@ export function batchDurability(syncfs: FsAddon["syncfs"] | null = nativeSyncfs(
         throw Object.assign(err instanceof Error ? err : new Error(String(err)), code ? { code } : {});
       }
     },
-    syncDirectory,
+    syncDirectory: (dir) => syncDirectory(fsPath(dir)),
     close() {
       for (const fd of fds.values()) closeSync(fd);
       fds.clear();

@@ -33,7 +33,7 @@ export class HashMismatchError extends PeersyncError {
 }
 
 /** `err` as a DiskFullError when it is ENOSPC or EDQUOT (with the free space statfs reports), else `err`. */
-export async function asDiskFull(io: Pick<AtomicWriteIo, "statfs">, target: string, dir: string, err: unknown): Promise<unknown> {
+export async function asDiskFull(io: Pick<AtomicWriteIo, "statfs">, target: string, dir: string | Buffer, err: unknown): Promise<unknown> {
   if (!hasCode(err, "ENOSPC") && !hasCode(err, "EDQUOT")) return err;
   let free: number | undefined;
   try {
@@ -49,16 +49,3 @@ export function hasCode(err: unknown, code: string): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
 }
 
-/**
- * A write below a directory whose name is not UTF-8: the temp file beside the target is made by
- * name, and such a directory cannot be named here (sync/README.md, Known limits).
- */
-export class DirectoryNameError extends PeersyncError {
-  readonly path: string;
-  constructor(path: string) {
-    super("NAME_NOT_UTF8", `Cannot write "${path}": the name of a directory above it is not UTF-8`, {
-      hint: "peersync writes names that are not UTF-8 only as the last component of a path: rename that directory to a UTF-8 name",
-    });
-    this.path = path;
-  }
-}

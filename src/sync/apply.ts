@@ -80,8 +80,8 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
     expect = () => "absent";
   };
   let placed: WrittenStat | undefined;
-  // writeFileAtomic names its temp file beside `target.local`; the swap puts it at the raw
-  // bytes of the name (target.fs), so names that are not UTF-8 land exactly.
+  // writeFileAtomic makes its temp file beside the raw bytes of the name (target.fs), and the
+  // swap puts it there, so names that are not UTF-8 land exactly, below such directories too.
   const swap = async (from: PathLike, _to: PathLike, written?: WrittenStat): Promise<void> => {
     placed = swapIn(from as string | Buffer, target, expect(), {
       ...(written === undefined ? {} : { written }),
@@ -104,14 +104,14 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
       await keep();
       await clearDir();
       const owner = ownerOf(remote, deps);
-      await writeSymlinkAtomic(target.local, remote.target, { ...owner, mtimeNs: remote.mtimeNs, io: { rename: swap } });
+      await writeSymlinkAtomic(target.fs, remote.target, { ...owner, mtimeNs: remote.mtimeNs, io: { rename: swap } });
       return { observed: await observe(target, remote, deps, placed), backupPath };
     }
     case "file": {
       await keep();
       await clearDir();
       const owner = ownerOf(remote, deps);
-      await writeFileAtomic(target.local, options.content ?? "", {
+      await writeFileAtomic(target.fs, options.content ?? "", {
         mode: permissionBits(remote.mode), ...owner, mtimeNs: remote.mtimeNs,
         expectedHash: { algorithm: deps.algorithm, hex: remote.hash },
         ...(options.beforeRename ? { beforeRename: options.beforeRename } : {}),

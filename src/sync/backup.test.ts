@@ -241,16 +241,14 @@ test("backupFile() and backupForeign() keep a symlink whose name is not UTF-8; a
   assert.equal(await fsp.readlink(fsPath(backupPathFor(dir, source, 1))), "target here");
 });
 
-test("backupFile() refuses a file below a directory whose name is not UTF-8, naming the cause, and makes nothing", async () => {
+test("backupFile() keeps a file below a directory whose name is not UTF-8, making that directory under its bytes", async () => {
   const { src, dir } = await setup();
   const below = join(src, "..", LATIN1, "x");
   await fsp.mkdir(fsPath(join(src, "..", LATIN1)));
   await fsp.writeFile(fsPath(below), "v1");
-  await assert.rejects(backupFile(below, { directory: dir, generations: 3 }), (err: unknown) => {
-    assert.ok(err instanceof BackupError);
-    assert.match(err.message, /the name of a directory above it is not UTF-8/);
-    assert.match(err.hint ?? "", /^peersync writes names that are not UTF-8 only as the last component of a path: rename that directory to a UTF-8 name; the file was left as it was$/);
-    return true;
-  });
-  await assert.rejects(fsp.stat(dir), { code: "ENOENT" });
+  assert.equal(await backupFile(below, { directory: dir, generations: 3 }), backupPathFor(dir, below));
+  assert.equal(await fsp.readFile(fsPath(backupPathFor(dir, below)), "utf8"), "v1");
+  const made = await fsp.readdir(fsPath(backupPathFor(dir, join(src, ".."))), { encoding: "buffer" });
+  assert.deepEqual(made.map((b) => b.toString("latin1")), ["café"]);
+  assert.equal((await fsp.stat(fsPath(backupPathFor(dir, join(src, "..", LATIN1))))).mode & 0o777, 0o700);
 });

@@ -32,14 +32,13 @@
 
 import { constants } from "node:fs";
 import * as fsp from "node:fs/promises";
-import { dirname, isAbsolute, join, normalize } from "node:path";
+import { isAbsolute, join, normalize } from "node:path";
 import { toLogicalPath } from "../core/path.js";
 import { PeersyncError } from "../errors.js";
 import { writeSymlinkAtomic } from "../fs/atomic-symlink.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { decodeName, fsPath, needsEscaping } from "../fs/name-codec.js";
 import { resolveSafePath } from "../fs/safe-path.js";
-import { DirectoryNameError } from "../fs/write-errors.js";
 
 export interface BackupOptions {
   /** Absolute backup directory (the group's backup-directory, or defaultBackupDirectory()). */
@@ -129,11 +128,9 @@ async function keep(local: string, options: BackupOptions, write: (base: string)
   if (options.generations < 1) return undefined;
   const base = backupPathFor(options.directory, local);
   try {
-    // The directories below the backup directory are made by name (safe-path.ts).
-    if (needsEscaping(dirname(local))) throw new DirectoryNameError(local);
     await fsp.mkdir(options.directory, { recursive: true, mode: 0o700 });
     await clearParents(options.directory, local, options.generations);
-    const root = { logical: toLogicalPath("/"), local: options.directory };
+    const root = { logical: toLogicalPath("/"), local: escapedDirectory(options.directory) };
     // The copy and the rotation rename over the final component, never write through it, so
     // a symlink there (the previous backup of a symlink) is safe to replace.
     await resolveSafePath(root, toLogicalPath(local), { createParentsMode: 0o700, allowFinalSymlink: true });

@@ -149,7 +149,7 @@ async function writeOne(ctx: BatchRun, slot: Slot, content: Buffer): Promise<App
     throw err;
   }
   slot.target = target;
-  // atomic-write makes the temp file beside target.local; its directory is opened before the
+  // atomic-write makes the temp file beside target.fs; its directory is opened before the
   // write, so syncData's syncfs reports an error writing the temp file back (sync-fs.ts).
   ctx.durable.watch(dirname(target.local));
   return applyVersion(target, slot.item.entry, ctx.deps, {

@@ -35,6 +35,7 @@ import { dirname, join } from "node:path";
 import { fingerprintHash, msFromNs, permissionBits } from "../core/file-state.js";
 import { PeersyncError } from "../errors.js";
 import type { WrittenStat } from "../fs/atomic-write.js";
+import { fsPath } from "../fs/name-codec.js";
 import { TEMP_PREFIX } from "../fs/temp-names.js";
 import { renameExchange, renameNoReplace } from "../fs/rename-at2.js";
 import type { Target } from "./target.js";
@@ -132,9 +133,9 @@ function holdPath(local: string): string {
   return join(dirname(local), TEMP_PREFIX + (process.pid % 0x1_0000_0000).toString(16).padStart(8, "0") + randomBytes(4).toString("hex"));
 }
 
-/** holdPath for a target: its directory's name is UTF-8 even when its own is not (README "Known limits"). */
-export function holdPathFs(target: Target): string {
-  return holdPath(target.local);
+/** holdPath for a target, as node:fs takes it (bytes when its directory's name is not UTF-8). */
+export function holdPathFs(target: Target): string | Buffer {
+  return fsPath(holdPath(target.local));
 }
 
 /** link(2) is not offered here (some FUSE or network filesystems): fall back to a plain rename. */

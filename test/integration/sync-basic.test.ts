@@ -26,6 +26,9 @@ after(async () => {
 
 const SYNC = ["sync"];
 
+/** `root`/`name`, each character of `name` one byte (so "\xe9" is the byte 0xE9, not UTF-8). */
+const latin1 = (root: string, name: string): Buffer => Buffer.concat([Buffer.from(`${root}/`), Buffer.from(name, "latin1")]);
+
 test("sync from one node brings files, dirs, an empty dir, links, an empty file and odd names to every peer", async () => {
   const a = c.nodes.alpha!;
   const r = a.root;
@@ -37,6 +40,12 @@ test("sync from one node brings files, dirs, an empty dir, links, an empty file 
   writeFileSync(join(r, "empty-file"), "");
   writeFileSync(join(r, "with space and\nnewline"), "odd\n");
   writeFileSync(Buffer.from(`${r}/latin1-\xe9`, "latin1"), "not utf-8\n");
+  // Below a directory whose name is not UTF-8: small (put in a batch), large (whole, then a
+  // delta below) and a link. Their temp files were made by name, which failed every run.
+  mkdirSync(latin1(r, "dir-\xe9"));
+  writeFileSync(latin1(r, "dir-\xe9/small"), "below a latin-1 name\n");
+  writeFileSync(latin1(r, "dir-\xe9/big.bin"), Buffer.alloc(300 * 1024, 9));
+  symlinkSync("small", latin1(r, "dir-\xe9/ln"));
   symlinkSync("etc/hosts", join(r, "link-to-hosts"));
   symlinkSync("/nonexistent/target", join(r, "dangling"));
   chmodSync(join(r, "etc/hosts"), 0o640);
@@ -62,6 +71,10 @@ test("edits, a mode change and deletions (a whole directory too) follow", async 
   rmSync(join(r, "with space and\nnewline"));
   rmSync(join(r, "etc/nginx/sites"), { recursive: true });
   writeFileSync(join(r, "etc/nginx/sites2"), "now a file\n");
+  const bigBelow = Buffer.alloc(300 * 1024, 9);
+  bigBelow.write("changed below a latin-1 name", 100 * 1024);
+  writeFileSync(latin1(r, "dir-\xe9/big.bin"), bigBelow);
+  writeFileSync(latin1(r, "dir-\xe9/small"), "edited\n");
   const run = await a.run(SYNC);
   assert.equal(run.code, 0, run.stderr + run.stdout);
   const want = snapshot(r);
