@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { configFileForName } from "../config/load.js";
+import { workingDirectory } from "../fs/working-directory.js";
 import { isCsync2Style, translateCsync2Argv } from "./csync2-argv.js";
 import { classify, toCsync2ExitCode, type ErrorReport } from "./exit-table.js";
 import { runProgram, type ProgramIo } from "./program.js";
@@ -60,7 +61,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 void main(rawArgs(process.argv.slice(2)), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  env: { cwd: process.cwd(), configFileForName: (name) => configFileForName(name) },
+  env: { cwd: workingDirectory(), configFileForName: (name) => configFileForName(name) },
   version: packageVersion(),
   stderrIsTty: process.stderr.isTTY === true,
   progressMode: process.env["PEERSYNC_PROGRESS"],

@@ -12,6 +12,7 @@ import type { Config, Group } from "../config/types.js";
 import type { ChangeKind } from "../core/dirty.js";
 import type { Problem } from "../core/problem.js";
 import { loadOwnerNames } from "../fs/owners.js";
+import { workingDirectory } from "../fs/working-directory.js";
 import { carryGoneGroups, type CarriedGroup } from "./group-carry.js";
 import { checkGroup, type GroupRun } from "./check-group.js";
 import { dropReceiveOnlyPending, type DroppedPending } from "./receive-only-pending.js";
@@ -52,7 +53,7 @@ export interface CheckOptions {
    * than "0 scanned" and nothing said. @default false
    */
   readonly explainExcluded?: boolean;
-  /** @default process.cwd() */
+  /** @default workingDirectory() (fs/working-directory.ts) */
   readonly cwd?: string;
   /** Tombstone clock, ns since the epoch. @default Date.now() */
   readonly now?: () => bigint;
@@ -187,7 +188,7 @@ export async function runCheck(db: Db, config: Config, options: CheckOptions = {
   const hinted = paths.length === 0 ? (options.dryRun ? hints.listWithSpool() : (hints.ingestSpool(), hints.list())) : [];
   const scope: CheckScope = paths.length > 0 ? "paths" : hinted.length > 0 && !options.full ? "hints" : "full";
   const requests: CheckRequest[] =
-    scope === "paths" ? paths.map((p) => request(config, resolve(options.cwd ?? process.cwd(), typeof p === "string" ? p : p.local), options.recursive ?? false))
+    scope === "paths" ? paths.map((p) => request(config, resolve(options.cwd ?? workingDirectory(), typeof p === "string" ? p : p.local), options.recursive ?? false))
     : scope === "hints" ? hinted.map((h) => request(config, h.path, h.recursive))
     : [];
 

@@ -9,6 +9,7 @@ import { noEntryMessage, whyNoEntry } from "../core/no-entry.js";
 import { UnknownPrefixError, UsageError } from "../errors.js";
 import { loadConfig } from "../config/load.js";
 import { decodeName, fsPath } from "../fs/name-codec.js";
+import { workingDirectory } from "../fs/working-directory.js";
 import { checkGroupSelection } from "../config/select-groups.js";
 import type { Config } from "../config/types.js";
 import type { GlobalOptions } from "../cli/context.js";
@@ -111,7 +112,7 @@ function argumentPath(config: ArgumentConfig, given: string, options: ArgumentOp
 
 /** Absolute; through a symlinked directory as csync2 resolves it when only that form is included (core/argument-path.ts). */
 function absoluteArgument(config: ArgumentConfig, given: string): string {
-  const absolute = resolve(given);
+  const absolute = resolve(workingDirectory(), given);
   return pickArgumentPath(absolute, realDirectoryPart(absolute), (local) => coveredLocal(config, local));
 }
 

@@ -5,10 +5,12 @@
 // names are taken from -T's lines, as an operator would copy them.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { pairForFile } from "./sync-cluster.js";
+import { PEERSYNC_BIN } from "../helpers/daemon.js";
+import { pairForFile, type ClusterNode } from "./sync-cluster.js";
 
 const pair = pairForFile();
 
@@ -153,4 +155,35 @@ test("check's record of a path outside every root shows it as it was typed", asy
   assert.equal(r.code, 0, r.stderr);
   const line = r.stderr.split("\n").find((l) => l.startsWith("skipped: "));
   assert.equal(line, `skipped: ${pasted}: Cannot check it: it lies under no include root of the groups checked (\`peersync config-check\` lists them)`, r.stderr);
+});
+
+/** `peersync` as node `node`, run with `dir` (bytes: spawn takes no such cwd) as the working directory, through sh. */
+function runIn(dir: Buffer, node: ClusterNode, args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const octal = [...dir].map((b) => `\\${b.toString(8).padStart(3, "0")}`).join("");
+  const argv = [PEERSYNC_BIN, "-N", node.name, "--config", pair.cluster.configFile, "--state-dir", node.state, ...args];
+  return new Promise((res) => {
+    const child = spawn("sh", ["-c", 'cd "$(printf %b "$DIR")" && exec "$@"', "sh", process.execPath, ...argv], { env: { ...process.env, DIR: octal }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
+    child.once("close", (code) => res({ code, stderr }));
+  });
+}
+
+// Node decodes the working directory as UTF-8 too: in a directory whose name is not UTF-8, a
+// relative argument was resolved against U+FFFD and named nothing (check found no file, -f
+// said no index held it).
+test("a relative argument in a working directory whose name is not UTF-8 names its file, for check and -f", async () => {
+  const { a } = pair;
+  const dir = Buffer.concat([Buffer.from(`${a.root}/cwd-`), LATIN1]);
+  mkdirSync(dir);
+  writeFileSync(Buffer.concat([dir, Buffer.from("/rel")]), "1\n");
+  const path = "%data%/cwd-lat\uFFFDE9in/rel";
+  const checked = await runIn(dir, a, ["check", "rel"]);
+  assert.equal(checked.code, 0, checked.stderr);
+  const db = await a.run(["list-db", "--json"]);
+  assert.ok((JSON.parse(db.stdout) as { path: string }[]).some((r) => r.path === path), db.stdout);
+  const forced = await runIn(dir, a, ["-f", "rel"]);
+  assert.equal(forced.code, 0, forced.stderr);
+  const pending = await a.run(["list-pending", "--json"]);
+  assert.ok((JSON.parse(pending.stdout) as { path: string; forced: boolean }[]).some((r) => r.path === path && r.forced), pending.stdout);
 });
