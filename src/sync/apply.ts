@@ -104,7 +104,8 @@ export async function applyVersion(target: Target, remote: EntryState, deps: App
       await keep();
       await clearDir();
       const owner = ownerOf(remote, deps);
-      await writeSymlinkAtomic(target.fs, remote.target, { ...owner, mtimeNs: remote.mtimeNs, io: { rename: swap } });
+      // The target as its bytes: the entry holds it escaped (fs/stat.ts), as names are.
+      await writeSymlinkAtomic(target.fs, fsPath(remote.target), { ...owner, mtimeNs: remote.mtimeNs, io: { rename: swap } });
       return { observed: await observe(target, remote, deps, placed), backupPath };
     }
     case "file": {

@@ -252,3 +252,9 @@ test("backupFile() keeps a file below a directory whose name is not UTF-8, makin
   assert.deepEqual(made.map((b) => b.toString("latin1")), ["café"]);
   assert.equal((await fsp.stat(fsPath(backupPathFor(dir, join(src, "..", LATIN1))))).mode & 0o777, 0o700);
 });
+
+test("backupForeign() makes a peer's symlink with the target's bytes (the entry holds it escaped)", async () => {
+  const { src, dir } = await setup();
+  await backupForeign(src, { kind: "symlink", target: LATIN1, mtimeNs: 1_600_000_000_000_000_000n }, { directory: dir, generations: 3 });
+  assert.equal((await fsp.readlink(backupPathFor(dir, src), { encoding: "buffer" })).toString("latin1"), "café");
+});

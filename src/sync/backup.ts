@@ -117,7 +117,7 @@ export type ForeignVersion =
 export async function backupForeign(local: string, version: ForeignVersion, options: BackupOptions): Promise<string | undefined> {
   return keep(local, options, async (base) => {
     const { target, rotation } = await slotOf(base, options.generations);
-    if (version.kind === "symlink") await writeSymlinkAtomic(fsPath(target), version.target, { mtimeNs: version.mtimeNs, beforeRename: rotation });
+    if (version.kind === "symlink") await writeSymlinkAtomic(fsPath(target), fsPath(version.target), { mtimeNs: version.mtimeNs, beforeRename: rotation });
     else await writeFileAtomic(fsPath(target), version.data, { mode: version.mode & 0o7777, mtimeNs: version.mtimeNs, expectedHash: version.expectedHash, beforeRename: rotation });
     return target;
   });

@@ -46,6 +46,8 @@ test("sync from one node brings files, dirs, an empty dir, links, an empty file 
   writeFileSync(latin1(r, "dir-\xe9/small"), "below a latin-1 name\n");
   writeFileSync(latin1(r, "dir-\xe9/big.bin"), Buffer.alloc(300 * 1024, 9));
   symlinkSync("small", latin1(r, "dir-\xe9/ln"));
+  // A target that is not UTF-8 either: it arrived as the escaped text ("caf\uFFFDE9").
+  symlinkSync(Buffer.from("caf\xe9", "latin1"), join(r, "link-latin1"));
   symlinkSync("etc/hosts", join(r, "link-to-hosts"));
   symlinkSync("/nonexistent/target", join(r, "dangling"));
   chmodSync(join(r, "etc/hosts"), 0o640);
