@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import type { ChildProcess, SpawnOptions } from "node:child_process";
 import { EventEmitter } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { Action } from "../config/types.js";
 import { createLogger } from "../log.js";
@@ -73,3 +76,21 @@ for (const [name, options, want] of cannotStart) {
     assert.deepEqual(runner.stats, { runs: 1, failed: 1, timedOut: 0 });
   });
 }
+
+// Node passes arguments as UTF-8 strings: a name that is not UTF-8 (held escaped) reached the
+// command as the text "caf\uFFFDE9" (byte-args.ts).
+test("run() hands a real shell's \"$@\" the exact bytes of a name that is not UTF-8; PEERSYNC_FILES shows it escaped", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "peersync-byte-args-"));
+  try {
+    const out = join(dir, "args");
+    const runner = new ActionRunner({ logger: quiet, env: { PATH: "/usr/bin:/bin" } });
+    const paths = ["/srv/caf\uFFFDE9", "/srv/plain"];
+    const result = await runner.run("web", act(`printf '%s\\0' %% > ${out}; printf '%s' "$PEERSYNC_FILES" > ${out}.files`), paths);
+    assert.equal(result.ok, true, result.error);
+    const want = Buffer.concat([Buffer.from("/srv/caf"), Buffer.of(0xe9, 0), Buffer.from("/srv/plain"), Buffer.of(0)]);
+    assert.equal(readFileSync(out).toString("hex"), want.toString("hex"));
+    assert.equal(readFileSync(`${out}.files`, "utf8"), paths.join("\n"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,13 +3,15 @@
 //
 // Names never become shell text (STYLE R9): `%%` in exec becomes `"$@"`, and the local paths
 // travel as argv after `$0`, so a file called `x;reboot` or `$(touch /tmp/pwned)` is only ever a
-// string. The same paths are in PEERSYNC_FILES (newline-separated) and the group name in
-// PEERSYNC_GROUP. A failure is a result, never a throw: callers sync on regardless.
+// string; a name that is not UTF-8 is its bytes there too (byte-args.ts). The same paths are in
+// PEERSYNC_FILES (newline-separated; escaped as output shows them, as the environment takes
+// UTF-8 strings only) and the group name in PEERSYNC_GROUP. A failure is a result, never a throw: callers sync on regardless.
 
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { open, type FileHandle } from "node:fs/promises";
 import type { Action } from "../config/types.js";
 import { messageOf } from "../errors.js";
+import { BYTE_ARGS_ENV, BYTE_ARGS_PRELUDE, shellArgs } from "./byte-args.js";
 
 /** The part of a logger (pino's Logger fits) that actions use. */
 export interface ActionLogger {
@@ -132,7 +134,7 @@ export class ActionRunner {
   #execute(group: string, action: Action, localPaths: readonly string[], logFd: number | undefined): Promise<Outcome> {
     const { args, env } = this.#argsAndEnv(group, localPaths);
     // "$@" keeps each name one argument; csync2 spliced the names into the script text here.
-    const script = action.exec.replaceAll("%%", '"$@"');
+    const script = (env[BYTE_ARGS_ENV] === undefined ? "" : BYTE_ARGS_PRELUDE) + action.exec.replaceAll("%%", '"$@"');
     const out = logFd ?? "ignore";
     let child: ChildProcess;
     try {
@@ -161,8 +163,9 @@ export class ActionRunner {
     // are left out and the count says so, rather than failing with E2BIG.
     if (Buffer.byteLength(joined) <= MAX_ENV_FILES_BYTES) env["PEERSYNC_FILES"] = joined;
     else env["PEERSYNC_FILES_OMITTED"] = String(localPaths.length);
-    const argvBytes = localPaths.reduce((sum, p) => sum + Buffer.byteLength(p) + 1, 0);
-    if (argvBytes <= MAX_ARGV_BYTES) return { args: localPaths, env };
+    const { args, positions } = shellArgs(localPaths);
+    const argvBytes = args.reduce((sum, p) => sum + Buffer.byteLength(p) + 1, 0);
+    if (argvBytes <= MAX_ARGV_BYTES) return { args, env: positions === undefined ? env : { ...env, [BYTE_ARGS_ENV]: positions } };
     this.#logger.warn({ group, files: localPaths.length, bytes: argvBytes }, "Action paths exceed the argument limit; running without them");
     env["PEERSYNC_FILES_OMITTED"] = String(localPaths.length);
     return { args: [], env };
