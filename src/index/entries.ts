@@ -82,6 +82,7 @@ export class EntryStore {
   readonly #point;
   readonly #points;
   readonly #insert;
+  readonly #insertIfAbsent;
   readonly #insertReceived;
   readonly #insertTombstone;
   readonly #idOf;
@@ -111,6 +112,14 @@ export class EntryStore {
       `INSERT INTO entries (grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv,
                             ctime_ns, ino, dev, fp, deleted_ns)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+    );
+    // The same insert for a path a check found without a record: another writer of the index
+    // may have recorded it since (insertIfAbsent).
+    this.#insertIfAbsent = db.prepare(
+      `INSERT INTO entries (grp, path, kind, mode, uid, gid, user_name, group_name, mtime_ns, size, hash, target, vv,
+                            ctime_ns, ino, dev, fp, deleted_ns)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+       ON CONFLICT (grp, path) DO NOTHING`,
     );
     // The insert with the sync engine's columns (versions.ts) set at once: a received new file
     // (sync-index.ts recordReceived) took an insert and an update.
@@ -244,6 +253,17 @@ export class EntryStore {
     const { changes } = this.#update.run(...state, grp, path, id);
     if (changes !== 1) throw new IndexError(`Cannot update entry ${id} "${input.path}": the row is gone`);
     return id;
+  }
+
+  /**
+   * Records a new (group, path) unless it has a row by now; returns the new row's id, or
+   * undefined when a row was there (nothing written). For a check, whose walk found the path
+   * without a record some time before it commits: a take-back's re-check in the same sync
+   * (early push) or the daemon may have recorded it meanwhile, and that record stands.
+   */
+  insertIfAbsent(input: RecordInput): number | undefined {
+    const { changes, lastInsertRowid } = this.#insertIfAbsent.run(recordParams(input));
+    return changes === 1 ? Number(lastInsertRowid) : undefined;
   }
 
   /**

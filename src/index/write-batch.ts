@@ -6,7 +6,7 @@
 import type { EntryStore, RecordInput } from "./entries.js";
 import type { PendingStore } from "./pending.js";
 import type { VersionVector } from "../core/vector.js";
-import type { DirDigestStore, StoredDigest } from "./dir-digests.js";
+import { dirKey, type DirDigestStore, type StoredDigest } from "./dir-digests.js";
 
 /** What a check would write for one entry: its new state, or its tombstone. */
 export type DryRecord =
@@ -51,6 +51,8 @@ export class WriteBatch {
   readonly #onDryRecord: ((record: DryRecord) => void) | undefined;
   #ops: Op[] = [];
   #written = 0;
+  /** Directories (dirKey) holding a path another writer recorded first: their digests are not kept. */
+  readonly #recordedElsewhere = new Set<string>();
 
   constructor(entries: EntryStore, pending: PendingStore, options: WriteBatchOptions = {}) {
     this.#entries = entries;
@@ -110,15 +112,31 @@ export class WriteBatch {
   /** Applies one op; the entry's id when it recorded a version for peers. */
   #apply(op: Op): number | undefined {
     if (op.type === "record") {
-      const id = this.#entries.record(op.input, op.id);
+      // A path the walk found without a record may have one by now: a sync's early push takes
+      // a peer's version back and re-checks (a kept directory's whole subtree) while this
+      // check still walks it, or the daemon records what it received. Inserting anyway failed
+      // the whole transaction (UNIQUE constraint failed: entries.grp, entries.path; found by
+      // the convergence policy search, seed 8427 under auto first, check batch 2). That record
+      // stands: its writer looked at the disk itself, and the next check compares with it.
+      const id = op.id === undefined ? this.#entries.insertIfAbsent(op.input) : this.#entries.record(op.input, op.id);
+      if (id === undefined) {
+        this.#recordedElsewhere.add(dirKey(parentDir(op.input.path)));
+        return undefined;
+      }
       this.#pending.mark(id, op.peers, this.#forced);
       return op.peers.length > 0 ? id : undefined;
     } else if (op.type === "tombstone") {
       this.#entries.tombstone(op.id, op.vector, op.at);
       this.#pending.mark(op.id, op.peers, this.#forced);
-    } else {
+    } else if (!this.#recordedElsewhere.has(dirKey(op.dir))) {
+      // A digest stands for "every entry recorded as this check found it": not so above.
       this.#digests!.put(op.group, op.dir, op.stored);
     }
     return undefined;
   }
+}
+
+/** The directory holding `path` ("" for a name at the top). */
+function parentDir(path: string): string {
+  return path.slice(0, path.lastIndexOf("/") + 1);
 }
