@@ -89,6 +89,15 @@ export async function missingParents(ctx: ParentsContext, path: LogicalPath, see
   const missing: MissingParent[] = [];
   for (const p of ancestors) {
     const local = config.toLocalPath(p);
+    // Below an ancestor that is not a directory, nothing is in place: it becomes an empty
+    // directory first. An lstat there would look through a symlink at its target's entries:
+    // d2/d3 seen through `d2 -> a` was taken for a directory in place, only d2 was made, and
+    // the entry was refused (parent directory "d2/d3" does not exist; found by the
+    // convergence policy search, seed 8326 under auto smaller, check batch 2).
+    if (missing.length > 0) {
+      missing.push({ p, local, st: undefined });
+      continue;
+    }
     if (seen?.has(local)) continue;
     const st = await lstatOrUndefined(fsPath(local));
     if (st?.isDirectory()) seen?.add(local);

@@ -5,7 +5,7 @@
 // `auto none`, status names each conflicted path and list-pending marks its row.
 
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { cleanup } from "../helpers/daemon.js";
@@ -611,4 +611,25 @@ test("auto younger: a file whose name is not UTF-8 that loses is backed up under
   const losses = (JSON.parse(status.stdout) as { groups: { losses: { count: number; kept: number; last: { backup: string } } }[] }).groups[0]!.losses;
   assert.equal(losses.last.backup, `${join(alpha!.state, "backup", alpha!.root)}/pusher-loses-caf\uFFFDE9`, "named escaped, as the index names it");
   assert.equal(losses.kept, losses.count, "status finds the copy under its bytes");
+});
+
+// A receiver re-creates the missing parents of an entry. Where one of them is a symlink (the
+// directory moved aside, a link to it in its place, not checked yet), the ancestors below it
+// were looked at through the link and taken for directories in place: only the link was
+// replaced, and the entry was refused ("parent directory ... does not exist"), exit 1 until
+// the next run (the convergence policy search, seed 8326 under auto smaller).
+test("an entry below a directory the receiver replaced with a symlink to it: every parent is made, the link backed up, one clean run", async () => {
+  const { alpha, beta } = younger.nodes;
+  mkdirSync(join(beta!.root, "spDir/sub"), { recursive: true });
+  write(beta!.root, "spDir/sub/c", "c\n");
+  assert.equal((await beta!.run(["sync"])).code, 0);
+  renameSync(join(alpha!.root, "spDir"), join(alpha!.root, "spMoved"));
+  symlinkSync("spMoved", join(alpha!.root, "spDir"));
+  mkdirSync(join(beta!.root, "spDir/sub/new"));
+  const run = await beta!.run(["sync"]);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.equal(lstatSync(join(alpha!.root, "spDir/sub/new")).isDirectory(), true);
+  assert.equal(lstatSync(join(alpha!.root, "spDir")).isDirectory(), true, "the link was replaced by a directory");
+  assert.deepEqual(readdirSync(join(alpha!.root, "spMoved/sub")), ["c"], "nothing was made through the link");
+  assert.ok(readdirSync(join(alpha!.state, "backup"), { recursive: true }).some((p) => String(p).endsWith("/spDir")), "the link is in alpha's backup");
 });
