@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
 import { needsSubtreeCheck } from "../core/subtree-check.js";
 import { messageOf } from "../errors.js";
+import { fsPath } from "../fs/name-codec.js";
 import { diskNow, recordedDir } from "../index/replaced-dirs.js";
 import type { Db } from "../index/database.js";
 import { EntryStore } from "../index/entries.js";
@@ -292,7 +293,7 @@ class Loop {
 
 /** Whether a due path is checked with its subtree (core/subtree-check.ts): lstat now, its index record. */
 function needsSubtree(entries: EntryStore, item: DuePath): boolean {
-  const now = diskNow(item.local);
+  const now = diskNow(fsPath(item.local));
   if (now.kind !== "dir" || item.created) return needsSubtreeCheck(item.created, now, undefined);
   return needsSubtreeCheck(item.created, now, recordedDir(entries, item.group, item.path));
 }

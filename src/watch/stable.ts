@@ -9,16 +9,21 @@
 // mtime nor ctime and is not seen here; the next event or full check catches it.
 
 import { lstatSync } from "node:fs";
+import { fsPath } from "../fs/name-codec.js";
 import type { EntryRecord } from "../index/entries.js";
 
 export type Stability = "stable" | "moved" | "gone";
 
-/** Compares the recorded state of a file with its lstat now. Directories and symlinks are always stable. */
+/**
+ * Compares the recorded state of a file with its lstat now (`local` escaped, as toLocalPath
+ * gives it: a name that is not UTF-8 looked gone, and was held back at every push). Directories
+ * and symlinks are always stable.
+ */
 export function stabilityOf(local: string, record: Pick<EntryRecord, "kind" | "size" | "mtimeNs" | "ctimeNs" | "ino" | "deletedNs">): Stability {
   if (record.deletedNs !== undefined) return "stable";
   let st;
   try {
-    st = lstatSync(local, { bigint: true, throwIfNoEntry: false });
+    st = lstatSync(fsPath(local), { bigint: true, throwIfNoEntry: false });
   } catch {
     return "moved"; // cannot tell; look again later
   }

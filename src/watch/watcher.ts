@@ -22,6 +22,7 @@ import { lstatSync, readdirSync } from "node:fs";
 import { basename } from "node:path";
 import type { Logger } from "pino";
 import type { Config, Group } from "../config/types.js";
+import { eventTarget } from "../core/lossy-event.js";
 import { rootChange, type DirIdentity } from "../core/root-halt.js";
 import { messageOf } from "../errors.js";
 import { isTempName } from "../fs/temp-names.js";
@@ -205,16 +206,19 @@ export class Watchers {
       }
       // A version being received (its temp file beside the target) is not a local change.
       if (isTempName(basename(e.path))) continue;
+      // A name that lost bytes on its way here: its directory is walked instead ("create"
+      // makes continuous.ts check it with its subtree).
+      const target = eventTarget(e.path, r.local);
       let path: string;
       try {
-        path = config.toLogicalPath(e.path);
+        path = config.toLogicalPath(target.path);
       } catch {
         continue; // outside every prefix and not absolute: cannot be ours
       }
       // An excluded path (a temp file, a cache) costs nothing further.
       if (r.group.match(path) === "ignore") continue;
-      this.#options.onEvent({ group: r.group.name, path, local: e.path, type: e.type });
-      if (e.type === "create" && holdsDirectories(e.path)) this.#rewatchSoon(r, e.path);
+      this.#options.onEvent({ group: r.group.name, path, local: target.path, type: target.walk ? "create" : e.type });
+      if (e.type === "create" && !target.walk && holdsDirectories(e.path)) this.#rewatchSoon(r, e.path);
     }
   }
 

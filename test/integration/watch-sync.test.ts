@@ -63,6 +63,19 @@ test("daemon services: the initial check brings b what a has; a new file reaches
   assert.ok(latency < 2000, `${latency} ms`);
 });
 
+// The watcher hands names over as UTF-8 strings, with U+FFFD for bytes that are not UTF-8: such
+// an event named nothing on disk, and the file waited for the next full check. Worse, the
+// push's torn-write guard looked such a file up by its escaped name, found it gone, and held
+// it back at every push, full checks included: continuous mode never sent it at all.
+test("daemon services: a file whose name is not UTF-8, and one below such a directory, reach b as quickly", async () => {
+  const bytes = (root: string, name: string): Buffer => Buffer.concat([Buffer.from(`${root}/`), Buffer.from(name, "latin1")]);
+  writeFileSync(bytes(rootA, "caf\xe9.jpg"), "latin-1 name");
+  mkdirSync(bytes(rootA, "d\xe9j\xe0"));
+  writeFileSync(bytes(rootA, "d\xe9j\xe0/vu.txt"), "below a latin-1 directory");
+  const arrived = (name: string, text: string) => existsSync(bytes(rootB, name)) && readFileSync(bytes(rootB, name), "utf8") === text;
+  assert.ok(await waitFor(() => arrived("caf\xe9.jpg", "latin-1 name") && arrived("d\xe9j\xe0/vu.txt", "below a latin-1 directory"), 5000));
+});
+
 test("daemon services: /metrics and the status board record the peer", async () => {
   const port = services!.metricsServer!.address.port;
   // b writes the file before it answers; a clears the pending row and counts the push after.
