@@ -11,7 +11,7 @@
 // question people ask: do the disks agree. Version vectors are not compared (core/compare.ts).
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandContext } from "../cli/context.js";
@@ -23,6 +23,7 @@ import { noEntryMessage, whyNoEntry } from "../core/no-entry.js";
 import type { LogicalPath } from "../core/path.js";
 import { shownName } from "../core/shown-name.js";
 import { messageOf, messageWithHint, UsageError } from "../errors.js";
+import { fsPath } from "../fs/name-codec.js";
 import { runCheck } from "../index/check-run.js";
 import { configFromOptions, logicalPathOf, withArgumentIndex, withIndex } from "../index/command-support.js";
 import { PinStore } from "../index/pins.js";
@@ -166,8 +167,7 @@ async function printDiff(ctx: CommandContext, config: Config, session: Session, 
       for await (const c of got.content) chunks.push(c);
       writeFileSync(theirs, Buffer.concat(chunks));
     }
-    const mineFile = config.toLocalPath(d.path);
-    const ours = d.local?.kind === "file" && safeIsFile(mineFile) ? mineFile : join(dir, "absent");
+    const ours = d.local?.kind === "file" ? oursForDiff(fsPath(config.toLocalPath(d.path)), join(dir, "mine")) : join(dir, "absent");
     if (isBinary(theirs) || isBinary(ours)) return ctx.out(`Binary files ${host.name}:${shownName(d.path)} and ${group.local.name}:${shownName(d.path)} differ`);
     const r = spawnSync("diff", ["-Nu", "--label", `${host.name}:${shownName(d.path)}`, theirs, "--label", `${group.local.name}:${shownName(d.path)}`, ours], { encoding: "utf8", maxBuffer: 16 << 20 });
     if (r.error) throw r.error;
@@ -177,11 +177,18 @@ async function printDiff(ctx: CommandContext, config: Config, session: Session, 
   }
 }
 
-function safeIsFile(p: string): boolean {
+/**
+ * This node's file for diff(1): itself, or a copy at `copy` when its name is not UTF-8 (spawn
+ * takes arguments as UTF-8 strings only); a path that is not a file now is absent.
+ */
+function oursForDiff(mine: string | Buffer, copy: string): string {
   try {
-    return statSync(p).isFile();
+    if (!statSync(mine).isFile()) return `${copy}.absent`;
+    if (typeof mine === "string") return mine;
+    copyFileSync(mine, copy);
+    return copy;
   } catch {
-    return false;
+    return `${copy}.absent`;
   }
 }
 
