@@ -81,3 +81,12 @@ test("tokenize() stops a self-include after 10 levels, as csync2 does", () => {
   assert.match(errors[0]?.message ?? "", /nested too deeply/);
   assert.equal(errors[0]?.hint, "check for a file that includes itself");
 });
+
+test("tokenize() refuses a word with a byte that is not UTF-8 (U+FFFD once read), at its place; a comment may hold any", () => {
+  const latin1 = Buffer.from("# r\xe9glages\ngroup g {\n  exclude %www%/caf\xe9*;\n  include \"/srv/d\xe9j\xe0\";\n}\n", "latin1").toString("utf8");
+  const { tokens, errors } = tokenize({ file: "/l.cfg", text: latin1 }, read);
+  assert.equal(tokens.length, 10, "the words still go on to the parser");
+  assert.deepEqual(errors.map((e) => [e.location?.line, e.location?.column]), [[3, 11], [4, 11]]);
+  assert.match(errors[0]?.message ?? "", /^\/l\.cfg:3:11: Cannot read "%www%\/caf\uFFFD\*": it holds a byte that is not UTF-8/);
+  assert.match(errors[0]?.hint ?? "", /iconv -f LATIN1 -t UTF-8/);
+});

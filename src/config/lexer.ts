@@ -125,12 +125,26 @@ function scanIncludeNames(text: string, out: RawToken[], cursor: Cursor): void {
   }
 }
 
-/** Tokens of `main` with every `config` include spliced in; errors for unreadable includes. */
+const REPLACEMENT = "\uFFFD";
+
+/**
+ * A word holding U+FFFD: the config is read as UTF-8, and Node puts U+FFFD where a byte is not
+ * (a latin-1 file). Such a word names nothing, silently: an exclude that never matches, a root
+ * that is not there. Comments may hold any bytes.
+ */
+function notUtf8(t: RawToken): ConfigError {
+  return new ConfigError(`Cannot read "${t.text}": it holds a byte that is not UTF-8 (shown here as U+FFFD)`, t.at, {
+    hint: "peersync reads its config as UTF-8: convert the file (iconv -f LATIN1 -t UTF-8), and match a name that is not UTF-8 on disk with a * in place of its odd bytes",
+  });
+}
+
+/** Tokens of `main` with every `config` include spliced in; errors for unreadable includes and words that are not UTF-8. */
 export function tokenize(main: Source, read: IncludeReader): { tokens: Token[]; errors: ConfigError[] } {
   const tokens: Token[] = [];
   const errors: ConfigError[] = [];
   const expand = (source: Source, depth: number): void => {
     for (const t of scan(source)) {
+      if (t.text.includes(REPLACEMENT)) errors.push(notUtf8(t));
       if (t.type !== "include") {
         tokens.push(t);
         continue;
