@@ -224,13 +224,15 @@ export class TargetMerge implements ScanSink {
     const record = row ? this.#ctx.entries.getById(row.id) : undefined;
     const kind = classifyChange(record && stateOfRecord(record), observed.state, this.#ctx.ignore);
     const base = record?.vector ?? EMPTY_VECTOR;
+    // The row as read here: the batch commits later, and only if no other writer recorded it since.
+    const read = row && { id: row.id, path: row.path, vector: base };
     if (kind === "none") {
       // Only the fingerprint (or an attribute that is not synced) moved: refresh, no new version.
-      this.#ctx.batch.record({ group: this.#group.name, path, ...observed, vector: base }, row?.id, []);
+      this.#ctx.batch.record({ group: this.#group.name, path, ...observed, vector: base }, read, []);
       return;
     }
     const vector = this.#bump(base);
-    this.#ctx.batch.record({ group: this.#group.name, path, ...observed, vector }, row?.id, this.#peers);
+    this.#ctx.batch.record({ group: this.#group.name, path, ...observed, vector }, read, this.#peers);
     if (content && observed.state.kind === "file" && this.#peers.length > 0 && CARRIES_CONTENT.has(kind)) this.#ctx.onContent?.(this.#group.name, path, observed.state.hash, content);
     this.#ctx.onChange({ group: this.#group.name, path, kind });
   }
@@ -247,8 +249,8 @@ export class TargetMerge implements ScanSink {
     // file that an exclude now covers deletes nothing on peers).
     if (this.#group.match(row.path) !== "match") return;
     const record = this.#ctx.entries.getById(row.id);
-    const vector = this.#bump(record?.vector ?? EMPTY_VECTOR);
-    this.#ctx.batch.tombstone(row.id, vector, this.#ctx.now(), this.#peers);
+    const base = record?.vector ?? EMPTY_VECTOR;
+    this.#ctx.batch.tombstone({ id: row.id, path: row.path, vector: base }, this.#bump(base), this.#ctx.now(), this.#peers);
     this.#ctx.onChange({ group: this.#group.name, path: row.path, kind: "deleted" });
   }
 }

@@ -6,9 +6,9 @@ import type { Transaction } from "better-sqlite3";
 import type { Db } from "./database.js";
 import { IN_PLACES, inChunks } from "./points.js";
 import type { EntryKind, FileState } from "../core/file-state.js";
-import type { VersionVector } from "../core/vector.js";
+import { compareVectors, type VersionVector } from "../core/vector.js";
 import { IndexError } from "../errors.js";
-import { recordParams, toFingerprintRow, toRecord, toVersioned, vectorText, type RawRow, type VersionedRawRow } from "./entry-rows.js";
+import { parseVectorText, recordParams, toFingerprintRow, toRecord, toVersioned, vectorText, type RawRow, type VersionedRawRow } from "./entry-rows.js";
 import type { VersionColumns } from "./versions.js";
 
 /** One row of the entries table. */
@@ -86,6 +86,7 @@ export class EntryStore {
   readonly #insertReceived;
   readonly #insertTombstone;
   readonly #idOf;
+  readonly #vectorOf;
   readonly #update;
   readonly #tombstone;
   readonly #countLive;
@@ -138,6 +139,7 @@ export class EntryStore {
        VALUES (?, ?, 'file', 0, 0, 0, 0, 0, ?, 0, 0, 0, 0, ?, ?, ?, 0)`,
     );
     this.#idOf = db.prepare("SELECT id FROM entries WHERE grp = ? AND path = ?").pluck();
+    this.#vectorOf = db.prepare("SELECT path, vv FROM entries WHERE id = ?").raw(true);
     this.#update = db.prepare(
       `UPDATE entries SET kind = ?, mode = ?, uid = ?, gid = ?, user_name = ?, group_name = ?, mtime_ns = ?, size = ?,
          hash = ?, target = ?, vv = ?, ctime_ns = ?, ino = ?, dev = ?, fp = ?, deleted_ns = NULL
@@ -253,6 +255,16 @@ export class EntryStore {
     const { changes } = this.#update.run(...state, grp, path, id);
     if (changes !== 1) throw new IndexError(`Cannot update entry ${id} "${input.path}": the row is gone`);
     return id;
+  }
+
+  /**
+   * Whether row `id` still holds version `base`: a check computed its new state from the row as
+   * it read it, and commits later (write-batch.ts). False when the row is gone or another writer
+   * recorded a version meanwhile. Call inside the transaction that writes on it.
+   */
+  holdsVersion(id: number, base: VersionVector): boolean {
+    const raw = this.#vectorOf.get(id) as [string, string] | undefined;
+    return raw !== undefined && compareVectors(parseVectorText(raw[1], raw[0]), base) === "equal";
   }
 
   /**

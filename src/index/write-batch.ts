@@ -13,9 +13,16 @@ export type DryRecord =
   | { readonly type: "record"; readonly input: RecordInput }
   | { readonly type: "tombstone"; readonly id: number; readonly vector: VersionVector; readonly at: bigint };
 
+/** A row as the check read it: what its new state or tombstone was computed from. */
+export interface ReadRow {
+  readonly id: number;
+  readonly path: string;
+  readonly vector: VersionVector;
+}
+
 type Op =
-  | { readonly type: "record"; readonly input: RecordInput; readonly id: number | undefined; readonly peers: readonly string[] }
-  | { readonly type: "tombstone"; readonly id: number; readonly vector: VersionVector; readonly at: bigint; readonly peers: readonly string[] }
+  | { readonly type: "record"; readonly input: RecordInput; readonly row: ReadRow | undefined; readonly peers: readonly string[] }
+  | { readonly type: "tombstone"; readonly row: ReadRow; readonly vector: VersionVector; readonly at: bigint; readonly peers: readonly string[] }
   | { readonly type: "digest"; readonly group: string; readonly dir: string; readonly stored: StoredDigest };
 
 export interface WriteBatchOptions {
@@ -70,13 +77,14 @@ export class WriteBatch {
     return this.#written;
   }
 
-  /** Records an entry's state; `id` of its existing row, undefined for a new path. */
-  record(input: RecordInput, id: number | undefined, peers: readonly string[]): void {
-    this.#push({ type: "record", input, id, peers });
+  /** Records an entry's state; `row` as read when it was computed, undefined for a new path. */
+  record(input: RecordInput, row: ReadRow | undefined, peers: readonly string[]): void {
+    this.#push({ type: "record", input, row, peers });
   }
 
-  tombstone(id: number, vector: VersionVector, at: bigint, peers: readonly string[]): void {
-    this.#push({ type: "tombstone", id, vector, at, peers });
+  /** Records a deletion of `row` (as read when `vector` was computed from it). */
+  tombstone(row: ReadRow, vector: VersionVector, at: bigint, peers: readonly string[]): void {
+    this.#push({ type: "tombstone", row, vector, at, peers });
   }
 
   /**
@@ -104,7 +112,7 @@ export class WriteBatch {
   }
 
   #push(op: Op): void {
-    if (this.#dryRun && op.type !== "digest") this.#onDryRecord?.(op.type === "record" ? { type: "record", input: op.input } : { type: "tombstone", id: op.id, vector: op.vector, at: op.at });
+    if (this.#dryRun && op.type !== "digest") this.#onDryRecord?.(op.type === "record" ? { type: "record", input: op.input } : { type: "tombstone", id: op.row.id, vector: op.vector, at: op.at });
     this.#ops.push(op);
     if (this.#ops.length >= this.#size) this.flush();
   }
@@ -112,27 +120,49 @@ export class WriteBatch {
   /** Applies one op; the entry's id when it recorded a version for peers. */
   #apply(op: Op): number | undefined {
     if (op.type === "record") {
-      // A path the walk found without a record may have one by now: a sync's early push takes
-      // a peer's version back and re-checks (a kept directory's whole subtree) while this
-      // check still walks it, or the daemon records what it received. Inserting anyway failed
-      // the whole transaction (UNIQUE constraint failed: entries.grp, entries.path; found by
-      // the convergence policy search, seed 8427 under auto first, check batch 2). That record
-      // stands: its writer looked at the disk itself, and the next check compares with it.
-      const id = op.id === undefined ? this.#entries.insertIfAbsent(op.input) : this.#entries.record(op.input, op.id);
-      if (id === undefined) {
-        this.#recordedElsewhere.add(dirKey(parentDir(op.input.path)));
-        return undefined;
-      }
+      const id = op.row === undefined ? this.#insert(op.input) : this.#update(op.row, () => this.#entries.record(op.input, op.row!.id));
+      if (id === undefined) return undefined;
       this.#pending.mark(id, op.peers, this.#forced);
       return op.peers.length > 0 ? id : undefined;
     } else if (op.type === "tombstone") {
-      this.#entries.tombstone(op.id, op.vector, op.at);
-      this.#pending.mark(op.id, op.peers, this.#forced);
+      const id = this.#update(op.row, () => this.#entries.tombstone(op.row.id, op.vector, op.at));
+      if (id !== undefined) this.#pending.mark(id, op.peers, this.#forced);
     } else if (!this.#recordedElsewhere.has(dirKey(op.dir))) {
       // A digest stands for "every entry recorded as this check found it": not so above.
       this.#digests!.put(op.group, op.dir, op.stored);
     }
     return undefined;
+  }
+
+  /**
+   * A path the walk found without a record may have one by now: a sync's early push takes
+   * a peer's version back and re-checks (a kept directory's whole subtree) while this
+   * check still walks it, or the daemon records what it received. Inserting anyway failed
+   * the whole transaction (UNIQUE constraint failed: entries.grp, entries.path; found by
+   * the convergence policy search, seed 8427 under auto first, check batch 2). That record
+   * stands: its writer looked at the disk itself, and the next check compares with it.
+   */
+  #insert(input: RecordInput): number | undefined {
+    const id = this.#entries.insertIfAbsent(input);
+    if (id === undefined) this.#recordedElsewhere.add(dirKey(parentDir(input.path)));
+    return id;
+  }
+
+  /**
+   * The same for a path that had a record: the new state (or tombstone) was computed from the
+   * row as read then, and another writer may have recorded a version since (the daemon applying
+   * a peer's version, a take-back). Written anyway, it put back the vector that writer had
+   * replaced (a version received, a conflict settled: forgotten) and the state it had replaced
+   * on disk, so the index named a version the disk no longer held, and the next exchange was a
+   * conflict the peers had already settled. That record stands, as for a new path.
+   */
+  #update(row: ReadRow, write: () => void): number | undefined {
+    if (!this.#entries.holdsVersion(row.id, row.vector)) {
+      this.#recordedElsewhere.add(dirKey(parentDir(row.path)));
+      return undefined;
+    }
+    write();
+    return row.id;
   }
 }
 
